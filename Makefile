@@ -1,0 +1,127 @@
+# viperbench: top-level build.
+#
+#   make                 build the engine (installs Debian packages first)
+#   make check           run the test suite
+#   make bench-engine    the engine benchmark (fio's nbd engine vs viper)
+#   make demo            a short demo of the engine
+#   make install         PREFIX=/usr/local DESTDIR=
+#
+# WERROR=1 turns warnings into errors; SANITIZER=address|undefined builds
+# everything with that sanitizer.  V=1 shows the commands.
+
+CC ?= cc
+CFLAGS ?= -O2 -g -Wall -Wextra
+override CFLAGS += -std=gnu11 -Wshadow -Wvla -fPIC -D_GNU_SOURCE -MMD -MP
+LDFLAGS ?=
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+BUILD := build
+FIO_VERSION := $(shell dpkg-query -W -f='$${Version}' fio 2>/dev/null | sed 's/-[^-]*$$//')
+FIO_SRC := $(BUILD)/src/fio-$(FIO_VERSION)
+PLUGINDIR := $(shell pkg-config --variable=plugindir nbdkit 2>/dev/null)
+
+ifeq ($(WERROR),1)
+override CFLAGS += -Werror
+endif
+
+ifeq ($(SANITIZER),)
+else ifeq ($(SANITIZER),address)
+override CFLAGS += -fsanitize=address -fno-omit-frame-pointer
+override LDFLAGS += -fsanitize=address
+else ifeq ($(SANITIZER),undefined)
+override CFLAGS += -fsanitize=undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+override LDFLAGS += -fsanitize=undefined
+else
+$(error SANITIZER must be address or undefined, not '$(SANITIZER)')
+endif
+
+ifneq ($(PLUGINDIR),)
+override CFLAGS += -DVB_PLUGINDIR='"$(PLUGINDIR)"'
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# The engine's transport code, free of fio types (unit tests link it).
+CORE_SRCS := \
+	engine/device.c \
+	engine/error.c \
+	engine/host.c \
+	engine/nbd.c \
+	engine/plugin.c \
+	engine/uri.c
+
+CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
+ENGINE_OBJS := $(CORE_OBJS) $(BUILD)/engine/viper.o
+
+UNIT_TESTS := \
+	$(BUILD)/tests/unit/test_device \
+	$(BUILD)/tests/unit/test_host \
+	$(BUILD)/tests/unit/test_uri
+
+DEPS_STAMP := $(BUILD)/.deps-stamp
+
+.SECONDARY:
+
+.PHONY: all deps engine tests check demo bench bench-engine install clean
+
+all: engine tests
+
+# Installs Debian packages and unpacks fio's source; re-run when the
+# list changes.
+$(DEPS_STAMP): common/deps.sh
+	@mkdir -p $(BUILD)
+	$(Q)sh common/deps.sh packages
+	$(Q)sh common/deps.sh fio-source $(BUILD)/src
+	$(Q)touch $@
+
+deps: $(DEPS_STAMP)
+
+engine: $(BUILD)/viper
+
+$(BUILD)/viper: $(ENGINE_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) -shared -o $@ $^ $(LDFLAGS) -lnbd -ldl -lpthread
+
+$(BUILD)/engine/viper.o: engine/viper.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -Wno-shadow -Wno-unused-parameter -Wno-sign-compare \
+		-include $(FIO_SRC)/config-host.h -I$(FIO_SRC) -c -o $@ $<
+
+$(BUILD)/%.o: %.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+tests: $(UNIT_TESTS)
+
+# Unit tests export the nbdkit_* functions (-rdynamic) for the plugins
+# they load in-process.
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CORE_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) -rdynamic -o $@ $^ $(LDFLAGS) -lcmocka -lnbd -ldl -lpthread
+
+check: all
+	$(Q)tests/run.sh
+
+demo: all
+	$(Q)runner/demo.sh
+
+bench: demo
+
+bench-engine: all
+	$(Q)runner/bench-engine.sh
+
+install: engine
+	install -d $(DESTDIR)$(PREFIX)/lib/fio
+	install -m 0755 $(BUILD)/viper $(DESTDIR)$(PREFIX)/lib/fio/viper
+
+clean:
+	rm -rf $(BUILD)/engine $(BUILD)/tests $(BUILD)/viper
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,113 @@
+# functions.sh: helpers for viperbench's shell tests (sourced, not run).
+#
+# Each test: `. tests/functions.sh`, then `requires`, `start_nbdkit`,
+# `run_fio`...  A trap runs the cleanups on EXIT/INT/TERM and kills any
+# server still up (SIGTERM, bounded wait, SIGKILL: a server that needed
+# SIGKILL fails the test).  Exit 77 means skipped.
+set -u
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ENGINE=${ENGINE:-$top/build/viper}
+FIO=${FIO:-/usr/bin/fio}
+TMPDIR=$(mktemp -d /tmp/viper-test.XXXXXX)
+export TMPDIR
+_cleanups=()
+_pids=()
+
+# An engine built with a sanitizer needs its runtime preloaded into fio.
+FIO_ENV=()
+if nm -D "$ENGINE" 2>/dev/null | grep -q ' U __asan_init'; then
+    FIO_ENV=(env "LD_PRELOAD=$(${CC:-cc} -print-file-name=libasan.so)"
+             "ASAN_OPTIONS=detect_leaks=0:${ASAN_OPTIONS:-}")
+elif nm -D "$ENGINE" 2>/dev/null | grep -q ' U __ubsan_'; then
+    FIO_ENV=(env "LD_PRELOAD=$(${CC:-cc} -print-file-name=libubsan.so)")
+fi
+
+cleanup_add() { _cleanups+=("$*"); }
+
+_cleanup() {
+    local rc=$? i pid
+    for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
+        eval "${_cleanups[$i]}" || true
+    done
+    for pid in "${_pids[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            kill "$pid" 2>/dev/null
+            for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            if kill -0 "$pid" 2>/dev/null; then
+                echo "FAIL: process $pid ignored SIGTERM; killed" >&2
+                kill -9 "$pid" 2>/dev/null
+                rc=1
+            fi
+        fi
+    done
+    rm -rf "$TMPDIR"
+    exit $rc
+}
+trap _cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+
+# requires CMD...: skip unless each command exists.
+requires() {
+    local c
+    for c in "$@"; do
+        command -v "$c" >/dev/null 2>&1 || skip "$c is not installed"
+    done
+}
+
+# start_nbdkit NAME ARGS...: nbdkit ARGS on a Unix socket $TMPDIR/NAME.sock;
+# sets NBD_URI and NBD_PID.  Waits at most 10 s for the pidfile.
+start_nbdkit() {
+    local name=$1; shift
+    local sock=$TMPDIR/$name.sock pidf=$TMPDIR/$name.pid
+    nbdkit -U "$sock" -P "$pidf" "$@" || fail "nbdkit $* did not start"
+    _wait_pidfile "$pidf"
+    NBD_PID=$(cat "$pidf")
+    _pids+=("$NBD_PID")
+    NBD_URI="nbd+unix:///?socket=$sock"
+}
+
+# start_nbdkit_tcp NAME ARGS...: the same on 127.0.0.1 and a free port;
+# sets NBD_URI, NBD_PID and NBD_PORT.
+start_nbdkit_tcp() {
+    local name=$1; shift
+    local pidf=$TMPDIR/$name.pid port try
+    for try in $(seq 20); do
+        port=$((20000 + RANDOM % 40000))
+        if nbdkit -i 127.0.0.1 -p "$port" -P "$pidf" "$@" 2>"$TMPDIR/$name.err"; then
+            _wait_pidfile "$pidf"
+            NBD_PID=$(cat "$pidf")
+            _pids+=("$NBD_PID")
+            NBD_PORT=$port
+            NBD_URI="nbd://127.0.0.1:$port"
+            return 0
+        fi
+    done
+    cat "$TMPDIR/$name.err" >&2
+    fail "nbdkit found no free port"
+}
+
+_wait_pidfile() {
+    local i
+    for i in $(seq 100); do
+        [ -s "$1" ] && return 0
+        sleep 0.1
+    done
+    fail "no pidfile $1 after 10 s"
+}
+
+# run_fio ARGS...: Debian's fio with the in-tree engine first on the
+# line; engine options may follow.  Bounded by $FIO_TIMEOUT seconds.
+# Runs in $TMPDIR, where fio leaves its *-verify.state files.
+run_fio() {
+    (cd "$TMPDIR" && timeout -k 5 "${FIO_TIMEOUT:-120}" "${FIO_ENV[@]}" \
+        "$FIO" --ioengine=external:"$ENGINE" "$@")
+}
+
+# json_get FILE FILTER: a value from fio's JSON output, by a jq filter.
+json_get() {
+    jq -r "$2" "$1"
+}

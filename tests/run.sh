@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# run.sh: run viperbench's test suite and report each test as pass, fail,
+# skip (exit 77) or timeout, ending with "N passed, N failed, N skipped".
+#
+# Usage: tests/run.sh [TEST...]     (default: every unit test and tests/test-*.sh)
+# TEST_TIMEOUT (seconds, default 300) bounds each test.  Logs of failed
+# tests are printed; all logs stay in build/test-logs/.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+logs=build/test-logs
+mkdir -p "$logs"
+limit=${TEST_TIMEOUT:-300}
+
+if [ $# -gt 0 ]; then
+    tests=("$@")
+else
+    tests=(build/tests/unit/test_* tests/test-*.sh)
+fi
+
+pass=0 fail=0 skipped=0 failed_names=()
+for t in "${tests[@]}"; do
+    case "$t" in *.o|*.d) continue ;; esac
+    [ -x "$t" ] || { echo "not executable: $t" >&2; fail=$((fail + 1)); continue; }
+    name=$(basename "$t")
+    log=$logs/$name.log
+    start=$(date +%s)
+    timeout -k 10 "$limit" "$t" >"$log" 2>&1
+    rc=$?
+    secs=$(( $(date +%s) - start ))
+    case $rc in
+    0)  echo "PASS     $name (${secs}s)"; pass=$((pass + 1)) ;;
+    77) echo "SKIP     $name: $(grep -m1 '^SKIP' "$log" | sed 's/^SKIP: //')"
+        skipped=$((skipped + 1)) ;;
+    124|137)
+        echo "TIMEOUT  $name (over ${limit}s)"; fail=$((fail + 1))
+        failed_names+=("$name") ;;
+    *)  echo "FAIL     $name (exit $rc, ${secs}s)"; fail=$((fail + 1))
+        failed_names+=("$name")
+        sed 's/^/    | /' "$log" | tail -40 ;;
+    esac
+done
+
+if [ ${#failed_names[@]} -gt 0 ]; then
+    echo "failed: ${failed_names[*]}"
+fi
+echo "$pass passed, $fail failed, $skipped skipped"
+[ "$fail" -eq 0 ]
