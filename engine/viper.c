@@ -57,7 +57,8 @@ static struct fio_option options[] = {
     .group = FIO_OPT_G_INVALID,
   },
   {
-    .name = "timeout",
+    /* Not "timeout": fio's runtime= already answers to that name. */
+    .name = "request_timeout",
     .lname = "viper request timeout",
     .type = FIO_OPT_INT,
     .off1 = offsetof (struct viper_options, timeout_ms),
@@ -118,8 +119,8 @@ viper_setup (struct thread_data *td)
   if (is_plugin_uri (vo->uri)) {
     td->o.use_thread = 1;
     if (vo->timeout_ms)
-      log_err ("fio: viper: warning: timeout= does not apply to plugin: "
-               "targets (their calls run in fio's own thread)\n");
+      log_err ("fio: viper: warning: request_timeout= does not apply to "
+               "plugin: targets (their calls run in fio's own thread)\n");
   }
 
   /* fio deals in files: pretend to have one, as engines/rbd.c does. */

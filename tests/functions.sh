@@ -108,6 +108,7 @@ run_fio() {
 }
 
 # json_get FILE FILTER: a value from fio's JSON output, by a jq filter.
+# fio's log_err also writes into the --output file, before the JSON.
 json_get() {
-    jq -r "$2" "$1"
+    sed -n '/^{/,/^}/p' "$1" | jq -r "$2"
 }
