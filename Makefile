@@ -16,9 +16,14 @@ LDFLAGS ?=
 PREFIX ?= /usr/local
 DESTDIR ?=
 
+# Sanitizer builds live beside the normal one, so flags never mix.
+ifeq ($(SANITIZER),)
 BUILD := build
+else
+BUILD := build/$(SANITIZER)
+endif
 FIO_VERSION := $(shell dpkg-query -W -f='$${Version}' fio 2>/dev/null | sed 's/-[^-]*$$//')
-FIO_SRC := $(BUILD)/src/fio-$(FIO_VERSION)
+FIO_SRC := build/src/fio-$(FIO_VERSION)
 PLUGINDIR := $(shell pkg-config --variable=plugindir nbdkit 2>/dev/null)
 
 ifeq ($(WERROR),1)
@@ -63,7 +68,7 @@ UNIT_TESTS := \
 	$(BUILD)/tests/unit/test_host \
 	$(BUILD)/tests/unit/test_uri
 
-DEPS_STAMP := $(BUILD)/.deps-stamp
+DEPS_STAMP := build/.deps-stamp
 
 .SECONDARY:
 
@@ -74,9 +79,9 @@ all: engine tests
 # Installs Debian packages and unpacks fio's source; re-run when the
 # list changes.
 $(DEPS_STAMP): common/deps.sh
-	@mkdir -p $(BUILD)
+	@mkdir -p build
 	$(Q)sh common/deps.sh packages
-	$(Q)sh common/deps.sh fio-source $(BUILD)/src
+	$(Q)sh common/deps.sh fio-source build/src
 	$(Q)touch $@
 
 deps: $(DEPS_STAMP)
@@ -107,7 +112,7 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CORE_OBJS)
 	$(Q)$(CC) -rdynamic -o $@ $^ $(LDFLAGS) -lcmocka -lnbd -ldl -lpthread
 
 check: all
-	$(Q)tests/run.sh
+	$(Q)VIPER_BUILD=$(BUILD) tests/run.sh
 
 demo: all
 	$(Q)runner/demo.sh
@@ -122,6 +127,6 @@ install: engine
 	install -m 0755 $(BUILD)/viper $(DESTDIR)$(PREFIX)/lib/fio/viper
 
 clean:
-	rm -rf $(BUILD)/engine $(BUILD)/tests $(BUILD)/viper
+	rm -rf build/engine build/tests build/viper build/address build/undefined
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

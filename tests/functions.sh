@@ -7,7 +7,7 @@
 set -u
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-ENGINE=${ENGINE:-$top/build/viper}
+ENGINE=${ENGINE:-$top/${VIPER_BUILD:-build}/viper}
 FIO=${FIO:-/usr/bin/fio}
 TMPDIR=$(mktemp -d /tmp/viper-test.XXXXXX)
 export TMPDIR

@@ -3,7 +3,8 @@
 # skip (exit 77) or timeout, ending with "N passed, N failed, N skipped".
 #
 # Usage: tests/run.sh [TEST...]     (default: every unit test and tests/test-*.sh)
-# TEST_TIMEOUT (seconds, default 300) bounds each test.  Logs of failed
+# TEST_TIMEOUT (seconds, default 300) bounds each test; VIPER_BUILD picks
+# the build tree (build, build/address, build/undefined).  Logs of failed
 # tests are printed; all logs stay in build/test-logs/.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +16,7 @@ limit=${TEST_TIMEOUT:-300}
 if [ $# -gt 0 ]; then
     tests=("$@")
 else
-    tests=(build/tests/unit/test_* tests/test-*.sh)
+    tests=("${VIPER_BUILD:-build}"/tests/unit/test_* tests/test-*.sh)
 fi
 
 pass=0 fail=0 skipped=0 failed_names=()
