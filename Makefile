@@ -114,13 +114,12 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CORE_OBJS)
 check: all
 	$(Q)VIPER_BUILD=$(BUILD) tests/run.sh
 
-demo: all
-	$(Q)runner/demo.sh
+# Until the layer runner lands, `make bench` is a short engine demo.
+bench demo: engine
+	$(Q)RUNTIME=$${RUNTIME:-5} ROUNDS=1 ENGINE=$(BUILD)/viper runner/bench-engine.sh
 
-bench: demo
-
-bench-engine: all
-	$(Q)runner/bench-engine.sh
+bench-engine: engine
+	$(Q)ENGINE=$(BUILD)/viper runner/bench-engine.sh
 
 install: engine
 	install -d $(DESTDIR)$(PREFIX)/lib/fio

@@ -25,7 +25,8 @@ struct nbd_priv {
   bool *dead;
   struct pollfd *pfd;
   unsigned *pfd_conn;           /* pfd[k] is connection pfd_conn[k] */
-  unsigned next;                /* where the least-loaded search starts */
+  unsigned next;                /* the connection being filled */
+  unsigned share;               /* its share of the queue depth */
   bool multi_conn;
   bool abandoned;               /* after a timeout: never read again */
   char target[256];
@@ -109,7 +110,10 @@ connect_one (const struct vb_uri *uri, unsigned i, const char *target,
   if (r == -1)
     goto err;
   if (wait_connected (h, timeout_ms) == -1) {
-    vb_error ("%s: connection %u: %s", target, i, vb_get_error ());
+    char why[512];
+
+    snprintf (why, sizeof why, "%s", vb_get_error ());
+    vb_error ("%s: connection %u: %s", target, i, why);
     nbd_close (h);
     return NULL;
   }
@@ -156,6 +160,9 @@ nbd_transport_open (struct vb_dev *dev, const struct vb_uri *uri,
     goto err;
   }
   p->nconns = n;
+  p->share = (opts->max_inflight + n - 1) / n;
+  if (p->share == 0)
+    p->share = 1;
   if (uri->scheme == VB_SCHEME_NBD_UNIX)
     snprintf (p->target, sizeof p->target, "nbd+unix:///%s?socket=%s",
               uri->export_name, uri->socket);
@@ -207,13 +214,21 @@ nbd_transport_open (struct vb_dev *dev, const struct vb_uri *uri,
   return -1;
 }
 
-/* Index of the live connection with the fewest commands in flight, or -1. */
+/* Index of the live connection for the next request, or -1.  Requests
+ * stay on the current connection until it holds its share of the queue
+ * depth, then move to the least busy one: a burst then goes out on one
+ * socket (one wakeup of the server's reader), and a deep queue still
+ * spreads over every connection.
+ */
 static int
 pick_conn (struct nbd_priv *p)
 {
   int best = -1, best_n = 0;
 
-  for (unsigned k = 0; k < p->nconns; k++) {
+  if (!p->dead[p->next] &&
+      (unsigned) nbd_aio_in_flight (p->h[p->next]) < p->share)
+    return (int) p->next;
+  for (unsigned k = 1; k <= p->nconns; k++) {
     unsigned i = (p->next + k) % p->nconns;
     int n;
 
@@ -223,11 +238,10 @@ pick_conn (struct nbd_priv *p)
     if (best == -1 || n < best_n) {
       best = (int) i;
       best_n = n;
-      if (n == 0)
-        break;
     }
   }
-  p->next = (p->next + 1) % p->nconns;
+  if (best != -1)
+    p->next = (unsigned) best;
   return best;
 }
 

@@ -486,7 +486,7 @@ call (struct plugin_priv *pp, struct vb_req *req)
         emulate = true;         /* as nbdkit: write, then flush */
     }
     r = p->pwrite (pp->handle, req->buf, count, req->offset, f);
-    if (r == 0 && emulate)
+    if (r == 0 && emulate && p->flush)
       r = p->flush (pp->handle, 0);
     break;
   }
