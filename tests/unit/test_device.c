@@ -86,6 +86,22 @@ server_stop (struct server *s)
   rmdir (s->dir);
 }
 
+/* Starts nbdkit ARGS and opens a device on it with O; fails the test
+ * with the engine's message when it cannot.
+ */
+static struct vb_dev *
+server_open (struct server *s, const char *const *args,
+             const struct vb_dev_opts *o)
+{
+  struct vb_dev *dev;
+
+  server_start (s, args);
+  dev = vb_dev_open (s->uri, o);
+  if (dev == NULL)
+    fail_msg ("%s", vb_get_error ());
+  return dev;
+}
+
 static struct vb_dev_opts
 opts (unsigned conns, unsigned depth)
 {
@@ -312,10 +328,7 @@ test_nbd_unix (void **state)
   struct vb_dev *dev;
 
   (void) state;
-  server_start (&s, args);
-  dev = vb_dev_open (s.uri, &o);
-  if (dev == NULL)
-    fail_msg ("%s", vb_get_error ());
+  dev = server_open (&s, args, &o);
   assert_int_equal (vb_dev_info (dev)->size, 32 * MiB);
   assert_true (vb_dev_info (dev)->can_multi_conn);
   roundtrip (dev, 16, 100);
@@ -339,10 +352,7 @@ test_nbd_multiconn (void **state)
   struct vb_dev *dev;
 
   (void) state;
-  server_start (&s, args);
-  dev = vb_dev_open (s.uri, &o);
-  if (dev == NULL)
-    fail_msg ("%s", vb_get_error ());
+  dev = server_open (&s, args, &o);
   assert_false (vb_dev_info (dev)->can_multi_conn);
   roundtrip (dev, 32, 200);
   assert_int_equal (one (dev, VB_OP_FLUSH, NULL, 0, 0), 0);
@@ -368,10 +378,7 @@ test_nbd_timeout (void **state)
 
   (void) state;
   o.timeout_ms = 300;
-  server_start (&s, args);
-  dev = vb_dev_open (s.uri, &o);
-  if (dev == NULL)
-    fail_msg ("%s", vb_get_error ());
+  dev = server_open (&s, args, &o);
   t0 = vb_now_ns ();
   assert_int_equal (one (dev, VB_OP_READ, buf, sizeof buf, 0), ETIMEDOUT);
   /* At least the timeout, far less than the server's 20 s. */
@@ -397,10 +404,7 @@ test_nbd_server_dies (void **state)
   unsigned got = 0;
 
   (void) state;
-  server_start (&s, args);
-  dev = vb_dev_open (s.uri, &o);
-  if (dev == NULL)
-    fail_msg ("%s", vb_get_error ());
+  dev = server_open (&s, args, &o);
   memset (reqs, 0, sizeof reqs);
   for (int i = 0; i < 8; i++) {
     reqs[i] = (struct vb_req) { .op = VB_OP_READ, .buf = bufs[i],
