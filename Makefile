@@ -63,6 +63,24 @@ CORE_SRCS := \
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 ENGINE_OBJS := $(CORE_OBJS) $(BUILD)/engine/viper.o
 
+RUNNER_SRCS := \
+	runner/fio.c \
+	runner/main.c \
+	runner/nbdkit.c \
+	runner/proc.c \
+	runner/record.c \
+	runner/scenario.c \
+	runner/stack.c \
+	runner/target_direct.c \
+	runner/target_host.c \
+	runner/target_nbd_tcp.c \
+	runner/target_nbd_unix.c \
+	runner/target_qemu_nbd.c \
+	runner/targets.c \
+	runner/util.c
+
+RUNNER_OBJS := $(RUNNER_SRCS:%.c=$(BUILD)/%.o)
+
 UNIT_TESTS := \
 	$(BUILD)/tests/unit/test_device \
 	$(BUILD)/tests/unit/test_host \
@@ -72,9 +90,9 @@ DEPS_STAMP := build/.deps-stamp
 
 .SECONDARY:
 
-.PHONY: all deps engine tests check demo bench bench-engine install clean
+.PHONY: all deps engine runner tests check demo bench bench-engine install clean
 
-all: engine tests
+all: engine runner tests
 
 # Installs Debian packages and unpacks fio's source; re-run when the
 # list changes.
@@ -87,6 +105,12 @@ $(DEPS_STAMP): common/deps.sh
 deps: $(DEPS_STAMP)
 
 engine: $(BUILD)/viper
+
+runner: $(BUILD)/viperbench
+
+$(BUILD)/viperbench: $(RUNNER_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcjson -lm
 
 $(BUILD)/viper: $(ENGINE_OBJS)
 	@echo "  LD      $@"

@@ -1,0 +1,256 @@
+/* fio.c: running fio for one layer and reading its json+ output.
+ *
+ * The job text goes to fio on stdin (no file with the target's secrets is
+ * written), fio's raw JSON to the run's private directory; the record
+ * keeps a copy with the options' secrets redacted.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "internal.h"
+
+/* Parses the first JSON object in TEXT (fio writes log lines first). */
+static cJSON *
+parse_fio_json (const char *text)
+{
+  const char *p = text;
+
+  while (p && *p && *p != '{') {
+    p = strchr (p, '\n');
+    if (p)
+      p++;
+  }
+  return p && *p ? cJSON_Parse (p) : NULL;
+}
+
+static double
+num (const cJSON *o, const char *key)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive (o, key);
+
+  return cJSON_IsNumber (v) ? v->valuedouble : 0;
+}
+
+struct bin { double ns; double count; };
+
+static int
+cmp_bin (const void *a, const void *b)
+{
+  double x = ((const struct bin *) a)->ns, y = ((const struct bin *) b)->ns;
+
+  return x < y ? -1 : x > y;
+}
+
+/* The P-th percentile of merged histogram BINS (fio's bucket values). */
+static double
+bins_percentile (struct bin *bins, size_t n, double p)
+{
+  double total = 0, cum = 0;
+
+  for (size_t i = 0; i < n; i++)
+    total += bins[i].count;
+  if (total == 0)
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    cum += bins[i].count;
+    if (cum >= total * p / 100.0)
+      return bins[i].ns;
+  }
+  return bins[n - 1].ns;
+}
+
+/* Folds one direction of every job into OUT. */
+static void
+aggregate (const cJSON *jobs, const char *ddir, struct dir_stats *out)
+{
+  const cJSON *job;
+  struct bin *bins = NULL;
+  size_t nbins = 0, njobs = 0;
+  double lat_sum = 0;
+
+  memset (out, 0, sizeof *out);
+  cJSON_ArrayForEach (job, jobs) {
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive (job, ddir);
+    const cJSON *lat = cJSON_GetObjectItemCaseSensitive (d, "lat_ns");
+    const cJSON *pct = cJSON_GetObjectItemCaseSensitive (lat, "percentile");
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive (lat, "bins"), *e;
+    uint64_t ios = (uint64_t) num (d, "total_ios");
+
+    njobs++;
+    out->iops += num (d, "iops");
+    out->bw_bytes += num (d, "bw_bytes");
+    out->total_ios += ios;
+    lat_sum += num (lat, "mean") * (double) ios;
+    /* One job (or group_reporting): fio's own percentiles. */
+    out->lat_p50 = num (pct, "50.000000");
+    out->lat_p99 = num (pct, "99.000000");
+    out->lat_p999 = num (pct, "99.900000");
+    cJSON_ArrayForEach (e, b) {
+      bins = realloc (bins, (nbins + 1) * sizeof *bins);
+      bins[nbins].ns = strtod (e->string, NULL);
+      bins[nbins].count = e->valuedouble;
+      nbins++;
+    }
+  }
+  if (out->total_ios)
+    out->lat_mean = lat_sum / (double) out->total_ios;
+  if (njobs > 1 && nbins > 0) {
+    /* Several jobs: percentiles of the merged bins. */
+    qsort (bins, nbins, sizeof *bins, cmp_bin);
+    out->lat_p50 = bins_percentile (bins, nbins, 50);
+    out->lat_p99 = bins_percentile (bins, nbins, 99);
+    out->lat_p999 = bins_percentile (bins, nbins, 99.9);
+  }
+  free (bins);
+}
+
+/* Parses fio's json+ output FILE; 0 or -1. */
+int
+fio_parse (const char *path, struct fio_result *res)
+{
+  char *text = read_file (path, NULL);
+  cJSON *doc, *jobs, *job;
+
+  memset (res, 0, sizeof *res);
+  if (text == NULL) {
+    vb_msg ("read %s: %s", path, strerror (errno));
+    return -1;
+  }
+  doc = parse_fio_json (text);
+  free (text);
+  jobs = cJSON_GetObjectItemCaseSensitive (doc, "jobs");
+  if (!cJSON_IsArray (jobs) || cJSON_GetArraySize (jobs) == 0) {
+    vb_msg ("%s: no fio JSON with jobs", path);
+    cJSON_Delete (doc);
+    return -1;
+  }
+  aggregate (jobs, "read", &res->read);
+  aggregate (jobs, "write", &res->write);
+  cJSON_ArrayForEach (job, jobs) {
+    if (!res->error)
+      res->error = (int) num (job, "error");
+    if (num (job, "job_runtime") / 1000 > res->runtime_s)
+      res->runtime_s = num (job, "job_runtime") / 1000;
+  }
+  cJSON_Delete (doc);
+  return 0;
+}
+
+/* Copies fio's raw output FROM to TO with option values redacted. */
+static int
+store_redacted (const char *from, const char *to)
+{
+  char *text = read_file (from, NULL), *out;
+  cJSON *doc, *job;
+  int r;
+
+  if (text == NULL)
+    return -1;
+  doc = parse_fio_json (text);
+  free (text);
+  if (doc == NULL)
+    return -1;
+  {
+    cJSON *g = cJSON_GetObjectItemCaseSensitive (doc, "global options");
+
+    for (cJSON *c = g ? g->child : NULL; c; c = c->next)
+      if (cJSON_IsString (c))
+        redact_kv (c->valuestring);
+  }
+  cJSON_ArrayForEach (job, cJSON_GetObjectItemCaseSensitive (doc, "jobs")) {
+    cJSON *o = cJSON_GetObjectItemCaseSensitive (job, "job options");
+
+    for (cJSON *c = o ? o->child : NULL; c; c = c->next)
+      if (cJSON_IsString (c))
+        redact_kv (c->valuestring);
+  }
+  out = cJSON_Print (doc);
+  cJSON_Delete (doc);
+  r = write_file_atomic (to, out, strlen (out));
+  free (out);
+  return r;
+}
+
+/* The most useful line of fio's stderr for a failure message. */
+static char *
+fio_reason (const char *errpath, int status)
+{
+  char *text = read_file (errpath, NULL), *line = NULL, *save = NULL;
+
+  for (char *p = text ? strtok_r (text, "\n", &save) : NULL; p;
+       p = strtok_r (NULL, "\n", &save)) {
+    if (strstr (p, "viper:") || strstr (p, "fio: ")) {
+      line = xstrdup (p);
+      break;
+    }
+  }
+  free (text);
+  if (line == NULL)
+    line = WIFSIGNALED (status)
+      ? xasprintf ("fio killed by signal %d", WTERMSIG (status))
+      : xasprintf ("fio exited with status %d", WEXITSTATUS (status));
+  return line;
+}
+
+/* Runs fio on JOB in L->dir; see internal.h. */
+int
+fio_run_layer (struct run *run, struct layer *l, const char *job,
+               struct fio_result *res)
+{
+  char *raw = xasprintf ("%s/%s.fio.json", run->private_dir, l->t->name);
+  char *out = xasprintf ("--output=%s", raw);
+  char *err = xasprintf ("%s/fio.stderr", l->dir);
+  char *stored = xasprintf ("%s/fio.json", l->dir);
+  const char *argv[] = { "fio", "--output-format=json+", out, "-", NULL };
+  struct spawn_opts o = { .cwd = l->dir, .stdin_data = job,
+                          .stdout_path = NULL, .stderr_path = err };
+  double bound = run->sc->runtime > 0
+    ? run->sc->runtime + run->sc->ramp + 120 : 1800;
+  int status = 0, w, r = -1;
+  pid_t pid;
+
+  pid = proc_spawn (argv, &o);
+  if (pid == -1)
+    goto out;
+  w = proc_wait (pid, bound, &status);
+  if (w != 0) {
+    proc_kill (pid, 10);
+    if (w == 1)
+      vb_msg ("%s: fio did not finish within %.0f s: stopped", l->t->name,
+              bound);
+    goto out;
+  }
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0) {
+    char *why = fio_reason (err, status);
+
+    vb_msg ("%s: %s", l->t->name, why);
+    free (why);
+    if (access (raw, R_OK) == 0)
+      store_redacted (raw, stored);
+    goto out;
+  }
+  if (store_redacted (raw, stored) == -1) {
+    vb_msg ("%s: fio wrote no JSON (%s)", l->t->name, raw);
+    goto out;
+  }
+  if (fio_parse (stored, res) == -1)
+    goto out;
+  if (res->error) {
+    vb_msg ("%s: fio job error %d (%s)", l->t->name, res->error,
+            strerror (res->error));
+    goto out;
+  }
+  r = 0;
+
+ out:
+  unlink (raw);
+  free (raw);
+  free (out);
+  free (err);
+  free (stored);
+  return r;
+}

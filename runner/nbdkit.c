@@ -1,0 +1,151 @@
+/* nbdkit.c: starting nbdkit with the stack's plugin for the server-based
+ * targets (nbd-unix, nbd-tcp, qemu-nbd), and stopping a layer's children.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ARGV as one line with secrets redacted, for the record. */
+static char *
+argv_text (const char *const *argv)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+
+  for (size_t i = 0; argv[i]; i++) {
+    char *a = xstrdup (argv[i]);
+
+    redact_kv (a);
+    fprintf (f, "%s%s", i ? " " : "", a);
+    free (a);
+  }
+  fclose (f);
+  return buf;
+}
+
+/* The last non-empty line of a log, for error messages. */
+static char *
+log_tail (const char *path)
+{
+  char *text = read_file (path, NULL), *end, *start;
+
+  if (text == NULL)
+    return xstrdup ("(no log)");
+  end = text + strlen (text);
+  while (end > text && (end[-1] == '\n' || end[-1] == ' '))
+    *--end = '\0';
+  start = strrchr (text, '\n');
+  start = xstrdup (start ? start + 1 : (*text ? text : "(empty log)"));
+  free (text);
+  return start;
+}
+
+/* Starts ARGV as a server of L named ROLE, waits until it accepts on
+ * SOCKET (or 127.0.0.1:PORT); 0 or -1 with a message.
+ */
+int
+layer_start_server (struct run *run, struct layer *l, const char *role,
+                    const char *const *argv, const char *socket, int port)
+{
+  struct child *c = &l->child[l->nchild];
+  struct spawn_opts o = { 0 };
+  int r;
+
+  if (l->nchild == MAX_CHILDREN)
+    abort ();
+  c->role = role;
+  c->argv_text = argv_text (argv);
+  c->log = xasprintf ("%s/%s.log", l->dir, role);
+  o.stderr_path = c->log;
+  o.stdout_path = c->log;
+  c->pid = proc_spawn (argv, &o);
+  if (c->pid == -1)
+    return -1;
+  l->nchild++;
+  if (socket)
+    r = proc_wait_unix (socket, c->pid, run->st->ready_timeout);
+  else
+    r = proc_wait_tcp (port, c->pid, run->st->ready_timeout);
+  if (r == -1) {
+    char *tail;
+
+    if (stop_requested)
+      return -1;
+    tail = log_tail (c->log);
+    if (proc_alive (c->pid))
+      vb_msg ("%s: %s did not become ready within %.0f s (%s): %s",
+              l->t->name, role, run->st->ready_timeout,
+              socket ? socket : "127.0.0.1", tail);
+    else
+      vb_msg ("%s: %s exited before it was ready: %s", l->t->name, role, tail);
+    free (tail);
+    return -1;
+  }
+  return 0;
+}
+
+/* Starts nbdkit with the stack's plugin; see internal.h. */
+int
+nbdkit_start (struct run *run, struct layer *l, int port)
+{
+  const struct stack *st = run->st;
+  const char **argv = calloc (32 + st->nfilters + st->nnbdkit_args +
+                              st->nplugin_args + st->nfilter_args,
+                              sizeof *argv);
+  char *threads = xasprintf ("%u", st->threads), *portstr = NULL;
+  char **filters = calloc (st->nfilters + 1, sizeof *filters);
+  size_t n = 0;
+  int r;
+
+  argv[n++] = "nbdkit";
+  argv[n++] = "-f";
+  argv[n++] = "--exit-with-parent";
+  argv[n++] = "-t";
+  argv[n++] = threads;
+  for (size_t i = 0; i < st->nfilters; i++)
+    argv[n++] = filters[i] = xasprintf ("--filter=%s", st->filters[i]);
+  for (size_t i = 0; i < st->nnbdkit_args; i++)
+    argv[n++] = st->nbdkit_args[i];
+  if (port) {
+    portstr = xasprintf ("%d", port);
+    argv[n++] = "-i";
+    argv[n++] = "127.0.0.1";
+    argv[n++] = "-p";
+    argv[n++] = portstr;
+  }
+  else {
+    free (l->socket);
+    l->socket = xasprintf ("%s/nbdkit-%s.sock", run->private_dir, l->t->name);
+    argv[n++] = "-U";
+    argv[n++] = l->socket;
+  }
+  argv[n++] = st->plugin;
+  for (size_t i = 0; i < st->nplugin_args; i++)
+    argv[n++] = st->plugin_args[i];
+  for (size_t i = 0; i < st->nfilter_args; i++)
+    argv[n++] = st->filter_args[i];
+  argv[n] = NULL;
+
+  r = layer_start_server (run, l, "nbdkit", argv, port ? NULL : l->socket,
+                          port);
+  for (size_t i = 0; i < st->nfilters; i++)
+    free (filters[i]);
+  free (filters);
+  free (threads);
+  free (portstr);
+  free (argv);
+  return r;
+}
+
+/* Stops every child of L in reverse order. */
+void
+layer_stop_children (struct layer *l)
+{
+  for (size_t i = l->nchild; i-- > 0;) {
+    proc_kill (l->child[i].pid, 5);
+    l->child[i].pid = 0;
+  }
+}

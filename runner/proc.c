@@ -1,0 +1,281 @@
+/* proc.c: child processes of the runner.  Everything is started from an
+ * argument array (never a shell), with PR_SET_PDEATHSIG so that a runner
+ * killed even by SIGKILL leaves no server or fio behind, and waited for
+ * with a bound.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+volatile sig_atomic_t stop_requested;
+
+static void
+on_signal (int sig)
+{
+  stop_requested = sig;
+}
+
+void
+proc_install_signals (void)
+{
+  struct sigaction sa;
+
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  sigaction (SIGHUP, &sa, NULL);
+  signal (SIGPIPE, SIG_IGN);
+}
+
+static void
+sleep_ms (int ms)
+{
+  struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+  nanosleep (&ts, NULL);
+}
+
+/* In the child: makes FD the file at PATH (or /dev/null). */
+static void
+redirect (int fd, const char *path, int flags)
+{
+  int f = open (path ? path : "/dev/null", flags, 0644);
+
+  if (f == -1) {
+    dprintf (2, "viperbench: open %s: %s\n", path, strerror (errno));
+    _exit (126);
+  }
+  if (f != fd) {
+    dup2 (f, fd);
+    close (f);
+  }
+}
+
+/* Starts ARGV; see internal.h. */
+pid_t
+proc_spawn (const char *const *argv, const struct spawn_opts *o)
+{
+  int in[2] = { -1, -1 };
+  pid_t parent = getpid (), pid;
+
+  if (o->stdin_data && pipe2 (in, O_CLOEXEC) == -1) {
+    vb_msg ("pipe: %s", strerror (errno));
+    return -1;
+  }
+  pid = fork ();
+  if (pid == -1) {
+    vb_msg ("fork: %s", strerror (errno));
+    return -1;
+  }
+  if (pid == 0) {
+    sigset_t none;
+
+    /* SIGTERM when the runner dies, whatever killed it. */
+    prctl (PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid () != parent)
+      _exit (1);
+    sigemptyset (&none);
+    sigprocmask (SIG_SETMASK, &none, NULL);
+    signal (SIGPIPE, SIG_DFL);
+    signal (SIGINT, SIG_DFL);
+    signal (SIGTERM, SIG_DFL);
+    signal (SIGHUP, SIG_DFL);
+    if (o->cwd && chdir (o->cwd) == -1) {
+      dprintf (2, "viperbench: chdir %s: %s\n", o->cwd, strerror (errno));
+      _exit (126);
+    }
+    if (o->stdin_data)
+      dup2 (in[0], 0);
+    else
+      redirect (0, NULL, O_RDONLY);
+    redirect (1, o->stdout_path, O_WRONLY | O_CREAT | O_TRUNC);
+    redirect (2, o->stderr_path, O_WRONLY | O_CREAT | O_TRUNC);
+    execvp (argv[0], (char *const *) argv);
+    dprintf (2, "viperbench: exec %s: %s\n", argv[0], strerror (errno));
+    _exit (127);
+  }
+  if (o->stdin_data) {
+    size_t len = strlen (o->stdin_data), off = 0;
+
+    close (in[0]);
+    while (off < len) {
+      ssize_t r = write (in[1], o->stdin_data + off, len - off);
+
+      if (r == -1) {
+        if (errno == EINTR)
+          continue;
+        break;                  /* the child died; its status says why */
+      }
+      off += (size_t) r;
+    }
+    close (in[1]);
+  }
+  return pid;
+}
+
+/* Waits for PID; 0 exited, 1 timeout, 2 stop requested. */
+int
+proc_wait (pid_t pid, double timeout, int *status)
+{
+  double end = timeout >= 0 ? mono_now () + timeout : 0;
+
+  for (;;) {
+    pid_t r = waitpid (pid, status, WNOHANG);
+
+    if (r == pid)
+      return 0;
+    if (r == -1 && errno != EINTR) {
+      *status = 0;
+      return 0;
+    }
+    if (stop_requested)
+      return 2;
+    if (timeout >= 0 && mono_now () > end)
+      return 1;
+    sleep_ms (20);
+  }
+}
+
+/* SIGTERM, a grace period, then SIGKILL; reaps. */
+void
+proc_kill (pid_t pid, double grace)
+{
+  int status;
+  double end = mono_now () + grace;
+
+  if (pid <= 0)
+    return;
+  if (waitpid (pid, &status, WNOHANG) == pid)
+    return;
+  kill (pid, SIGTERM);
+  while (mono_now () < end) {
+    if (waitpid (pid, &status, WNOHANG) != 0)
+      return;
+    sleep_ms (20);
+  }
+  kill (pid, SIGKILL);
+  waitpid (pid, &status, 0);
+}
+
+bool
+proc_alive (pid_t pid)
+{
+  int status;
+
+  return pid > 0 && waitpid (pid, &status, WNOHANG) == 0;
+}
+
+/* Runs ARGV to completion within TIMEOUT s; exit status or -1. */
+int
+proc_run (const char *const *argv, double timeout, const char *stderr_path)
+{
+  struct spawn_opts o = { .stderr_path = stderr_path };
+  pid_t pid = proc_spawn (argv, &o);
+  int status, r;
+
+  if (pid == -1)
+    return -1;
+  r = proc_wait (pid, timeout, &status);
+  if (r != 0) {
+    proc_kill (pid, 2);
+    return -1;
+  }
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static int
+try_connect (const struct sockaddr *sa, socklen_t len, int family)
+{
+  int fd = socket (family, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
+
+  if (fd == -1)
+    return -1;
+  r = connect (fd, sa, len);
+  close (fd);
+  return r;
+}
+
+/* Polls until the address accepts; 0 ready, -1 died/timeout/stop. */
+static int
+wait_connect (const struct sockaddr *sa, socklen_t len, int family,
+              pid_t pid, double timeout)
+{
+  double end = mono_now () + timeout;
+
+  while (mono_now () < end) {
+    if (try_connect (sa, len, family) == 0)
+      return 0;
+    if (!proc_alive (pid) || stop_requested)
+      return -1;
+    sleep_ms (20);
+  }
+  return -1;
+}
+
+int
+proc_wait_unix (const char *path, pid_t pid, double timeout)
+{
+  struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+  if (strlen (path) >= sizeof sun.sun_path)
+    return -1;
+  strcpy (sun.sun_path, path);
+  return wait_connect ((struct sockaddr *) &sun, sizeof sun, AF_UNIX, pid,
+                       timeout);
+}
+
+int
+proc_wait_tcp (int port, pid_t pid, double timeout)
+{
+  struct sockaddr_in sin = { .sin_family = AF_INET,
+                             .sin_port = htons ((uint16_t) port),
+                             .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+
+  return wait_connect ((struct sockaddr *) &sin, sizeof sin, AF_INET, pid,
+                       timeout);
+}
+
+/* Binds 127.0.0.1:PORT (0: any); returns the port or -1. */
+static int
+bind_port (int port)
+{
+  struct sockaddr_in sin = { .sin_family = AF_INET,
+                             .sin_port = htons ((uint16_t) port),
+                             .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  socklen_t len = sizeof sin;
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), r = -1;
+
+  if (fd == -1)
+    return -1;
+  if (bind (fd, (struct sockaddr *) &sin, sizeof sin) == 0 &&
+      getsockname (fd, (struct sockaddr *) &sin, &len) == 0)
+    r = ntohs (sin.sin_port);
+  close (fd);
+  return r;
+}
+
+int
+free_tcp_port (void)
+{
+  return bind_port (0);
+}
+
+bool
+tcp_port_free (int port)
+{
+  return bind_port (port) == port;
+}

@@ -1,0 +1,314 @@
+/* record.c: the numbered run record results/PREFIX-N/run.json.
+ *
+ * N is claimed with mkdir (atomic: two runs never share N).  run.json is
+ * always replaced whole (write to run.json.tmp, fsync, rename), so a
+ * reader sees the previous complete version or the next, never half of
+ * one.  While a run is going its status is "running" with the runner's
+ * pid; a reader that finds that pid gone treats the run as aborted.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Claims results/PREFIX-N; see internal.h. */
+int
+record_claim (struct run *run)
+{
+  size_t plen = strlen (run->prefix);
+  long max = 0;
+  DIR *d;
+  struct dirent *e;
+
+  if (mkdir_p (run->results_dir, 0755) == -1) {
+    vb_msg ("mkdir %s: %s", run->results_dir, strerror (errno));
+    return -1;
+  }
+  d = opendir (run->results_dir);
+  if (d == NULL) {
+    vb_msg ("opendir %s: %s", run->results_dir, strerror (errno));
+    return -1;
+  }
+  while ((e = readdir (d))) {
+    char *end;
+    long n;
+
+    if (strncmp (e->d_name, run->prefix, plen) != 0 ||
+        !isdigit ((unsigned char) e->d_name[plen]))
+      continue;
+    n = strtol (e->d_name + plen, &end, 10);
+    if (*end == '\0' && n > max)
+      max = n;
+  }
+  closedir (d);
+  for (long n = max + 1; n < max + 10000; n++) {
+    char *dir = xasprintf ("%s/%s%ld", run->results_dir, run->prefix, n);
+
+    if (mkdir (dir, 0755) == 0) {
+      run->id = xasprintf ("%s%ld", run->prefix, n);
+      run->dir = dir;
+      return 0;
+    }
+    free (dir);
+    if (errno != EEXIST) {
+      vb_msg ("mkdir %s/%s%ld: %s", run->results_dir, run->prefix, n,
+              strerror (errno));
+      return -1;
+    }
+  }
+  vb_msg ("%s: could not claim a new %sN", run->results_dir, run->prefix);
+  return -1;
+}
+
+static cJSON *
+host_info (void)
+{
+  cJSON *h = cJSON_CreateObject ();
+  struct utsname u;
+  char *cpu = read_file ("/proc/cpuinfo", NULL);
+  char *mem = read_file ("/proc/meminfo", NULL);
+
+  if (uname (&u) == 0) {
+    cJSON_AddStringToObject (h, "hostname", u.nodename);
+    cJSON_AddStringToObject (h, "kernel", u.release);
+    cJSON_AddStringToObject (h, "machine", u.machine);
+  }
+  if (cpu) {
+    char *m = strstr (cpu, "model name"), *colon, *nl;
+
+    if (m && (colon = strchr (m, ':')) && (nl = strchr (colon, '\n'))) {
+      *nl = '\0';
+      cJSON_AddStringToObject (h, "cpu_model", colon + 2);
+    }
+  }
+  cJSON_AddNumberToObject (h, "cores", (double) sysconf (_SC_NPROCESSORS_ONLN));
+  if (mem) {
+    char *m = strstr (mem, "MemTotal:");
+
+    if (m)
+      cJSON_AddNumberToObject (h, "memory_bytes",
+                               strtod (m + 9, NULL) * 1024);
+  }
+  free (cpu);
+  free (mem);
+  return h;
+}
+
+static void
+add_version (cJSON *v, const char *key, const char *const *argv)
+{
+  char *line = have_program (argv[0]) ? command_first_line (argv) : NULL;
+
+  if (line)
+    cJSON_AddStringToObject (v, key, line);
+  else
+    cJSON_AddNullToObject (v, key);
+  free (line);
+}
+
+static cJSON *
+versions (void)
+{
+  static const char *const fio[] = { "fio", "--version", NULL };
+  static const char *const nbdkit[] = { "nbdkit", "--version", NULL };
+  static const char *const qemu[] = { "qemu-nbd", "--version", NULL };
+  cJSON *v = cJSON_CreateObject ();
+  char *dir = self_dir ();
+
+  add_version (v, "fio", fio);
+  add_version (v, "nbdkit", nbdkit);
+  add_version (v, "qemu", qemu);
+  cJSON_AddStringToObject (v, "viperbench", VIPERBENCH_VERSION);
+  if (dir) {
+    /* build/viperbench: the checkout is one level up. */
+    char *src = xasprintf ("%s/..", dir);
+    const char *git[] = { "git", "-C", src, "rev-parse", "HEAD", NULL };
+
+    add_version (v, "git_rev", git);
+    free (src);
+  }
+  free (dir);
+  return v;
+}
+
+/* Builds the initial run.json (status running) and writes it. */
+int
+record_begin (struct run *run)
+{
+  cJSON *doc = cJSON_CreateObject (), *sc = cJSON_CreateObject ();
+
+  cJSON_AddStringToObject (doc, "schema", RUN_SCHEMA);
+  cJSON_AddStringToObject (doc, "id", run->id);
+  cJSON_AddStringToObject (doc, "description", run->description);
+  cJSON_AddStringToObject (doc, "status", "running");
+  cJSON_AddNullToObject (doc, "reason");
+  cJSON_AddNumberToObject (doc, "runner_pid", (double) getpid ());
+  cJSON_AddStringToObject (sc, "name", run->sc->name);
+  cJSON_AddStringToObject (sc, "file", run->sc->path);
+  cJSON_AddStringToObject (sc, "text", run->sc->text);
+  cJSON_AddNumberToObject (sc, "jobs", run->sc->jobs);
+  cJSON_AddNumberToObject (sc, "iodepth", run->sc->depth);
+  cJSON_AddItemToObject (doc, "scenario", sc);
+  {
+    cJSON *st = cJSON_CreateObject ();
+
+    cJSON_AddStringToObject (st, "name", run->st->name);
+    cJSON_AddStringToObject (st, "file", run->st->path);
+    cJSON_AddItemToObject (st, "definition", stack_redacted (run->st));
+    cJSON_AddItemToObject (doc, "stack", st);
+  }
+  cJSON_AddStringToObject (doc, "started", run->started);
+  cJSON_AddNullToObject (doc, "finished");
+  cJSON_AddItemToObject (doc, "host", host_info ());
+  cJSON_AddItemToObject (doc, "versions", versions ());
+  run->targets = cJSON_AddArrayToObject (doc, "targets");
+  run->doc = doc;
+  return record_write (run);
+}
+
+static cJSON *
+dir_json (const struct dir_stats *d, const struct dir_stats *host)
+{
+  cJSON *o = cJSON_CreateObject (), *lat = cJSON_CreateObject ();
+
+  cJSON_AddNumberToObject (o, "iops", d->iops);
+  cJSON_AddNumberToObject (o, "bw_bytes", d->bw_bytes);
+  cJSON_AddNumberToObject (o, "total_ios", (double) d->total_ios);
+  cJSON_AddNumberToObject (lat, "mean", d->lat_mean);
+  cJSON_AddNumberToObject (lat, "p50", d->lat_p50);
+  cJSON_AddNumberToObject (lat, "p99", d->lat_p99);
+  cJSON_AddNumberToObject (lat, "p99.9", d->lat_p999);
+  cJSON_AddItemToObject (o, "lat_ns", lat);
+  if (host && host->iops > 0 && d->total_ios > 0)
+    cJSON_AddNumberToObject (o, "ratio_to_host", d->iops / host->iops);
+  else
+    cJSON_AddNullToObject (o, "ratio_to_host");
+  return o;
+}
+
+/* Adds a finished layer's figures. */
+void
+record_add_target (struct run *run, struct layer *l,
+                   const struct fio_result *res)
+{
+  cJSON *t = cJSON_CreateObject (), *procs = cJSON_CreateArray ();
+
+  if (strcmp (l->t->name, "host") == 0) {
+    run->host = *res;
+    run->have_host = true;
+  }
+  cJSON_AddStringToObject (t, "name", l->t->name);
+  cJSON_AddStringToObject (t, "description", l->t->description);
+  cJSON_AddItemToObject (t, "read", dir_json (&res->read,
+                                              run->have_host ? &run->host.read : NULL));
+  cJSON_AddItemToObject (t, "write", dir_json (&res->write,
+                                               run->have_host ? &run->host.write : NULL));
+  cJSON_AddNumberToObject (t, "runtime_s", res->runtime_s);
+  for (size_t i = 0; i < l->nchild; i++) {
+    cJSON *c = cJSON_CreateObject ();
+
+    cJSON_AddStringToObject (c, "role", l->child[i].role);
+    cJSON_AddNumberToObject (c, "pid", l->child[i].pid);
+    cJSON_AddStringToObject (c, "command", l->child[i].argv_text);
+    cJSON_AddItemToArray (procs, c);
+  }
+  cJSON_AddItemToObject (t, "servers", procs);
+  cJSON_AddStringToObject (t, "fio_json", "fio.json");
+  cJSON_AddStringToObject (t, "job_file", "job.fio");
+  cJSON_AddItemToArray (run->targets, t);
+}
+
+int
+record_write (struct run *run)
+{
+  char *path = xasprintf ("%s/run.json", run->dir);
+  char *text = cJSON_Print (run->doc);
+  int r = write_file_atomic (path, text, strlen (text));
+
+  free (text);
+  free (path);
+  return r;
+}
+
+/* Sets status, reason and finished time, and writes. */
+int
+record_finish (struct run *run, const char *status, const char *reason)
+{
+  char now[32];
+
+  iso_now (now, sizeof now);
+  cJSON_ReplaceItemInObject (run->doc, "status", cJSON_CreateString (status));
+  cJSON_ReplaceItemInObject (run->doc, "reason", reason
+                             ? cJSON_CreateString (reason) : cJSON_CreateNull ());
+  cJSON_ReplaceItemInObject (run->doc, "finished", cJSON_CreateString (now));
+  return record_write (run);
+}
+
+static void
+fmt_iops (char *buf, size_t n, double v)
+{
+  if (v >= 1e6) snprintf (buf, n, "%.2fM", v / 1e6);
+  else if (v >= 1e3) snprintf (buf, n, "%.1fk", v / 1e3);
+  else snprintf (buf, n, "%.0f", v);
+}
+
+static void
+fmt_lat (char *buf, size_t n, double ns)
+{
+  if (ns <= 0) snprintf (buf, n, "-");
+  else if (ns >= 1e6) snprintf (buf, n, "%.2f ms", ns / 1e6);
+  else if (ns >= 1e3) snprintf (buf, n, "%.1f us", ns / 1e3);
+  else snprintf (buf, n, "%.0f ns", ns);
+}
+
+/* Prints the ladder table. */
+void
+record_print_table (struct run *run)
+{
+  const cJSON *t;
+
+  printf ("\n%s %s \"%s\"\n", run->id, run->sc->name, run->description);
+  printf ("%-9s %10s %10s %10s %10s %10s %10s  %s\n", "layer", "read IOPS",
+          "write IOPS", "read MiB/s", "read avg", "read p99", "write p99",
+          "vs host");
+  cJSON_ArrayForEach (t, run->targets) {
+    const cJSON *r = cJSON_GetObjectItem (t, "read");
+    const cJSON *w = cJSON_GetObjectItem (t, "write");
+    const cJSON *rl = cJSON_GetObjectItem (r, "lat_ns");
+    const cJSON *wl = cJSON_GetObjectItem (w, "lat_ns");
+    double riops = cJSON_GetObjectItem (r, "iops")->valuedouble;
+    double wiops = cJSON_GetObjectItem (w, "iops")->valuedouble;
+    char ri[16], wi[16], ra[16], rp[16], wp[16], vs[32];
+
+    fmt_iops (ri, sizeof ri, riops);
+    fmt_iops (wi, sizeof wi, wiops);
+    fmt_lat (ra, sizeof ra, cJSON_GetObjectItem (rl, "mean")->valuedouble);
+    fmt_lat (rp, sizeof rp, cJSON_GetObjectItem (rl, "p99")->valuedouble);
+    fmt_lat (wp, sizeof wp, cJSON_GetObjectItem (wl, "p99")->valuedouble);
+    if (run->have_host && run->host.read.iops + run->host.write.iops > 0) {
+      double ratio = (riops + wiops) /
+                     (run->host.read.iops + run->host.write.iops);
+
+      if (ratio >= 0.995 && ratio <= 1.005)
+        snprintf (vs, sizeof vs, "1.00x");
+      else if (ratio < 1)
+        snprintf (vs, sizeof vs, "%.1fx slower", 1 / ratio);
+      else
+        snprintf (vs, sizeof vs, "%.1fx faster", ratio);
+    }
+    else
+      snprintf (vs, sizeof vs, "-");
+    printf ("%-9s %10s %10s %10.1f %10s %10s %10s  %s\n",
+            cJSON_GetObjectItem (t, "name")->valuestring, ri, wi,
+            cJSON_GetObjectItem (r, "bw_bytes")->valuedouble / 1048576.0,
+            ra, rp, wp, vs);
+  }
+  printf ("record: %s/run.json\n", run->dir);
+}

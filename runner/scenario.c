@@ -1,0 +1,314 @@
+/* scenario.c: fio job files without engine or target (scenarios/NAME.fio).
+ *
+ * A scenario is read as fio reads an ini job file ([section], key=value,
+ * bare flags, # and ; comments), checked for options the runner owns
+ * (ioengine, filename, ...), given RUNTIME=/SIZE= overrides, and rendered
+ * per layer with the layer's engine options in a leading [global].
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Options a scenario must leave to the runner. */
+static const char *const owned[] = {
+  "directory", "filename", "filename_format", "ioengine", "opendir",
+  "output", "output-format", "uri", "write_hist_log", "write_lat_log",
+  "write_bw_log", "write_iops_log",
+};
+
+static char *
+trim (char *s)
+{
+  char *e;
+
+  while (isspace ((unsigned char) *s))
+    s++;
+  e = s + strlen (s);
+  while (e > s && isspace ((unsigned char) e[-1]))
+    *--e = '\0';
+  return s;
+}
+
+static struct section *
+add_section (struct scenario *sc, const char *name, int line)
+{
+  struct section *n = realloc (sc->sec, (sc->nsec + 1) * sizeof *n);
+
+  if (n == NULL)
+    abort ();
+  sc->sec = n;
+  n = &sc->sec[sc->nsec++];
+  memset (n, 0, sizeof *n);
+  n->name = xstrdup (name);
+  n->line = line;
+  return n;
+}
+
+static void
+set_kv (struct section *s, const char *key, const char *value, int line)
+{
+  for (size_t i = 0; i < s->n; i++)
+    if (strcmp (s->kv[i].key, key) == 0) {
+      free (s->kv[i].value);
+      s->kv[i].value = value ? xstrdup (value) : NULL;
+      return;
+    }
+  s->kv = realloc (s->kv, (s->n + 1) * sizeof *s->kv);
+  if (s->kv == NULL)
+    abort ();
+  s->kv[s->n].key = xstrdup (key);
+  s->kv[s->n].value = value ? xstrdup (value) : NULL;
+  s->kv[s->n].line = line;
+  s->n++;
+}
+
+static const struct kv *
+get_kv (const struct section *s, const char *key)
+{
+  for (size_t i = 0; i < s->n; i++)
+    if (strcmp (s->kv[i].key, key) == 0)
+      return &s->kv[i];
+  return NULL;
+}
+
+/* The value of KEY for job section J: its own, else the last [global]
+ * before it that sets it; NULL when unset, "" for a bare flag.
+ */
+static const char *
+effective (const struct scenario *sc, size_t j, const char *key)
+{
+  const struct kv *kv = get_kv (&sc->sec[j], key);
+
+  if (kv)
+    return kv->value ? kv->value : "";
+  for (size_t i = j; i-- > 0;)
+    if (strcmp (sc->sec[i].name, "global") == 0 &&
+        (kv = get_kv (&sc->sec[i], key)))
+      return kv->value ? kv->value : "";
+  return NULL;
+}
+
+/* fio's time values: "30", "30s", "2m", "500ms". */
+static double
+parse_seconds (const char *v)
+{
+  char *end;
+  double d;
+
+  if (v == NULL)
+    return 0;
+  d = strtod (v, &end);
+  if (strcmp (end, "ms") == 0) return d / 1000;
+  if (*end == 'm') return d * 60;
+  if (*end == 'h') return d * 3600;
+  return d;
+}
+
+static void
+derive (struct scenario *sc)
+{
+  sc->jobs = 0;
+  sc->depth = 0;
+  sc->runtime = sc->ramp = 0;
+  for (size_t j = 0; j < sc->nsec; j++) {
+    const char *v;
+
+    if (strcmp (sc->sec[j].name, "global") == 0)
+      continue;
+    v = effective (sc, j, "numjobs");
+    sc->jobs += v ? (unsigned) atoi (v) : 1;
+    if (sc->depth == 0) {
+      v = effective (sc, j, "iodepth");
+      sc->depth = v ? (unsigned) atoi (v) : 1;
+    }
+    if (effective (sc, j, "time_based")) {
+      double r = parse_seconds (effective (sc, j, "runtime"));
+
+      if (r > sc->runtime) sc->runtime = r;
+    }
+    v = effective (sc, j, "ramp_time");
+    if (v && parse_seconds (v) > sc->ramp)
+      sc->ramp = parse_seconds (v);
+  }
+}
+
+/* Loads scenarios/NAME.fio (or a path); see internal.h. */
+int
+scenario_load (const char *dir, const char *name, struct scenario *sc)
+{
+  int line = 0;
+  struct section *cur = NULL;
+  bool has_job = false;
+
+  memset (sc, 0, sizeof *sc);
+  if (*name == '\0' || strchr (name, '/'))
+    sc->path = xstrdup (name);
+  else
+    sc->path = xasprintf ("%s/%s.fio", dir, name);
+  {
+    const char *base = strrchr (sc->path, '/');
+    char *dot;
+
+    sc->name = xstrdup (base ? base + 1 : sc->path);
+    if ((dot = strrchr (sc->name, '.')) && strcmp (dot, ".fio") == 0)
+      *dot = '\0';
+  }
+  sc->text = read_file (sc->path, NULL);
+  if (sc->text == NULL) {
+    vb_msg ("unknown scenario '%s': %s: %s (see %s/*.fio)", name, sc->path,
+            strerror (errno), dir);
+    return -1;
+  }
+
+  /* Walk the text line by line, counting every line. */
+  line = 0;
+  for (char *s = sc->text; *s;) {
+    size_t len = strcspn (s, "\n");
+    char *raw = strndup (s, len), *l, *eq;
+
+    if (raw == NULL)
+      abort ();
+    line++;
+    s += len + (s[len] == '\n');
+    l = trim (raw);
+    if (*l == '\0' || *l == '#' || *l == ';') {
+      free (raw);
+      continue;
+    }
+    if (*l == '[') {
+      char *close = strchr (l, ']');
+
+      if (close == NULL || close[1] != '\0' || close == l + 1) {
+        vb_msg ("%s:%d: malformed section header '%s'", sc->path, line, l);
+        free (raw);
+        return -1;
+      }
+      *close = '\0';
+      cur = add_section (sc, trim (l + 1), line);
+      if (strcmp (cur->name, "global") != 0)
+        has_job = true;
+      free (raw);
+      continue;
+    }
+    if (cur == NULL) {
+      vb_msg ("%s:%d: option '%s' before any [section]", sc->path, line, l);
+      free (raw);
+      return -1;
+    }
+    eq = strchr (l, '=');
+    if (eq) {
+      *eq = '\0';
+      eq = trim (eq + 1);
+    }
+    l = trim (l);
+    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
+      if (strcmp (l, owned[i]) == 0) {
+        vb_msg ("%s:%d: '%s' is set by the runner for each layer; "
+                "scenarios are engine- and target-free", sc->path, line, l);
+        free (raw);
+        return -1;
+      }
+    set_kv (cur, l, eq, line);
+    free (raw);
+  }
+  if (!has_job) {
+    vb_msg ("%s: no job section (a [name] other than [global])", sc->path);
+    return -1;
+  }
+  derive (sc);
+  return 0;
+}
+
+/* Applies RUNTIME= and SIZE= overrides; see internal.h. */
+int
+scenario_override (struct scenario *sc, const char *runtime, const char *size)
+{
+  struct section *g;
+
+  if (runtime && *runtime) {
+    char *end;
+
+    if (strtod (runtime, &end) <= 0 || (*end && strcmp (end, "s") != 0)) {
+      vb_msg ("RUNTIME='%s': expected seconds, e.g. RUNTIME=10", runtime);
+      return -1;
+    }
+  }
+  if (size && *size && parse_size (size) <= 0) {
+    vb_msg ("SIZE='%s': expected a size, e.g. SIZE=64M", size);
+    return -1;
+  }
+  /* The first section must be a [global] to hold defaults. */
+  if (strcmp (sc->sec[0].name, "global") != 0) {
+    struct section tmp;
+
+    add_section (sc, "global", 0);
+    tmp = sc->sec[sc->nsec - 1];
+    memmove (sc->sec + 1, sc->sec, (sc->nsec - 1) * sizeof *sc->sec);
+    sc->sec[0] = tmp;
+  }
+  g = &sc->sec[0];
+  for (size_t i = 0; i < sc->nsec; i++) {
+    struct section *s = &sc->sec[i];
+
+    if (runtime && *runtime) {
+      if (s == g || get_kv (s, "runtime"))
+        set_kv (s, "runtime", runtime, 0);
+      if (s == g)
+        set_kv (s, "time_based", NULL, 0);
+    }
+    if (size && *size && (s == g || get_kv (s, "size")))
+      set_kv (s, "size", size, 0);
+  }
+  derive (sc);
+  return 0;
+}
+
+/* The job file for one layer; see internal.h. */
+char *
+scenario_render (const struct scenario *sc, const char *engine_lines)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+
+  if (f == NULL)
+    abort ();
+  fprintf (f, "; generated by viperbench from %s\n[global]\n%s",
+           sc->path, engine_lines);
+  for (size_t i = 0; i < sc->nsec; i++) {
+    fprintf (f, "\n[%s]\n", sc->sec[i].name);
+    for (size_t k = 0; k < sc->sec[i].n; k++) {
+      const struct kv *kv = &sc->sec[i].kv[k];
+
+      if (kv->value)
+        fprintf (f, "%s=%s\n", kv->key, kv->value);
+      else
+        fprintf (f, "%s\n", kv->key);
+    }
+  }
+  if (fclose (f) != 0)
+    abort ();
+  return buf;
+}
+
+void
+scenario_free (struct scenario *sc)
+{
+  for (size_t i = 0; i < sc->nsec; i++) {
+    for (size_t k = 0; k < sc->sec[i].n; k++) {
+      free (sc->sec[i].kv[k].key);
+      free (sc->sec[i].kv[k].value);
+    }
+    free (sc->sec[i].kv);
+    free (sc->sec[i].name);
+  }
+  free (sc->sec);
+  free (sc->name);
+  free (sc->path);
+  free (sc->text);
+  memset (sc, 0, sizeof *sc);
+}

@@ -1,0 +1,422 @@
+/* stack.c: stack definitions (scenarios/stacks/NAME.json): which nbdkit
+ * plugin with which arguments, the nbdkit options, the layers to run and
+ * where the host and plugin files live.  Errors name file:line and key.
+ *
+ *   { "name": "file", "description": "...",
+ *     "dir": "/var/tmp/viperbench", "size": "1G",
+ *     "plugin": "file", "plugin_args": { "file": "${dir}/plugin.img" },
+ *     "files": [ "${dir}/plugin.img" ],
+ *     "nbdkit": { "threads": 16, "filters": [], "filter_args": {},
+ *                 "options": [] },
+ *     "engine": { "conns": 1, "request_timeout_ms": 30000 },
+ *     "qemu": { "shared": 64 },
+ *     "tcp_port": 0, "ready_timeout_s": 10,
+ *     "layers": [ "host", "direct", "nbd-unix", "nbd-tcp", "qemu-nbd" ] }
+ *
+ * "${dir}" and "${size}" are replaced in every string value.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const top_keys[] = {
+  "description", "dir", "engine", "files", "layers", "name", "nbdkit",
+  "plugin", "plugin_args", "qemu", "ready_timeout_s", "size", "tcp_port",
+};
+static const char *const nbdkit_keys[] = {
+  "filter_args", "filters", "options", "threads",
+};
+static const char *const engine_keys[] = { "conns", "request_timeout_ms" };
+static const char *const qemu_keys[] = { "shared" };
+
+/* The 1-based line of the first "KEY" in TEXT, or 0. */
+static int
+line_of (const char *text, const char *key)
+{
+  char *pat = xasprintf ("\"%s\"", key);
+  const char *hit = strstr (text, pat);
+  int line = 1;
+
+  free (pat);
+  if (hit == NULL)
+    return 0;
+  for (const char *p = text; p < hit; p++)
+    line += *p == '\n';
+  return line;
+}
+
+#define BAD(st, text, key, ...)                                         \
+  do {                                                                  \
+    char why_[512];                                                     \
+    snprintf (why_, sizeof why_, __VA_ARGS__);                          \
+    vb_msg ("%s:%d: key '%s': %s", (st)->path, line_of (text, key),     \
+            key, why_);                                                 \
+  } while (0)
+
+/* Unknown keys of OBJ (allowed: KEYS) are errors. */
+static int
+check_keys (struct stack *st, const char *text, const cJSON *obj,
+            const char *const *keys, size_t n, const char *where)
+{
+  for (const cJSON *c = obj->child; c; c = c->next) {
+    size_t i;
+
+    for (i = 0; i < n; i++)
+      if (strcmp (c->string, keys[i]) == 0)
+        break;
+    if (i == n) {
+      BAD (st, text, c->string, "unknown key%s%s", where ? " in " : "",
+           where ? where : "");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Replaces ${dir} and ${size} in S; malloc'd. */
+static char *
+expand (const char *s, const char *dir, const char *size)
+{
+  char *out = xstrdup (s);
+  const char *vars[][2] = { { "${dir}", dir }, { "${size}", size } };
+
+  for (size_t v = 0; v < 2; v++) {
+    char *hit;
+
+    while (vars[v][1] && (hit = strstr (out, vars[v][0]))) {
+      char *n = xasprintf ("%.*s%s%s", (int) (hit - out), out, vars[v][1],
+                           hit + strlen (vars[v][0]));
+      free (out);
+      out = n;
+    }
+  }
+  return out;
+}
+
+/* A string member, expanded; DFLT when absent; -1 on a wrong type. */
+static int
+get_string (struct stack *st, const char *text, const cJSON *obj,
+            const char *key, const char *dflt, char **out)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive (obj, key);
+
+  if (v == NULL) {
+    *out = dflt ? expand (dflt, st->dir, NULL) : NULL;
+    return 0;
+  }
+  if (!cJSON_IsString (v)) {
+    BAD (st, text, key, "expected a string");
+    return -1;
+  }
+  *out = expand (v->valuestring, st->dir, cJSON_GetStringValue (
+                   cJSON_GetObjectItemCaseSensitive (st->json, "size")));
+  return 0;
+}
+
+static int
+get_uint (struct stack *st, const char *text, const cJSON *obj,
+          const char *key, unsigned min, unsigned max, unsigned *out)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive (obj, key);
+
+  if (v == NULL)
+    return 0;
+  if (!cJSON_IsNumber (v) || v->valuedouble != (double) (unsigned) v->valuedouble ||
+      v->valuedouble < min || v->valuedouble > max) {
+    BAD (st, text, key, "expected a whole number from %u to %u", min, max);
+    return -1;
+  }
+  *out = (unsigned) v->valuedouble;
+  return 0;
+}
+
+/* An array of strings, expanded. */
+static int
+get_strings (struct stack *st, const char *text, const cJSON *obj,
+             const char *key, char ***out, size_t *n)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive (obj, key), *e;
+
+  *out = NULL;
+  *n = 0;
+  if (v == NULL)
+    return 0;
+  if (!cJSON_IsArray (v)) {
+    BAD (st, text, key, "expected an array of strings");
+    return -1;
+  }
+  *out = calloc ((size_t) cJSON_GetArraySize (v) + 1, sizeof **out);
+  cJSON_ArrayForEach (e, v) {
+    if (!cJSON_IsString (e)) {
+      BAD (st, text, key, "expected an array of strings");
+      return -1;
+    }
+    (*out)[(*n)++] = expand (e->valuestring, st->dir, NULL);
+  }
+  return 0;
+}
+
+/* An object of scalar values as "key=value" strings, in order. */
+static int
+get_kvs (struct stack *st, const char *text, const cJSON *obj,
+         const char *key, char ***out, size_t *n, const char *size)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive (obj, key), *e;
+
+  if (v == NULL)
+    return 0;
+  if (!cJSON_IsObject (v)) {
+    BAD (st, text, key, "expected an object of \"key\": \"value\"");
+    return -1;
+  }
+  cJSON_ArrayForEach (e, v) {
+    char *val;
+
+    if (cJSON_IsString (e))
+      val = expand (e->valuestring, st->dir, size);
+    else if (cJSON_IsNumber (e))
+      val = xasprintf ("%.15g", e->valuedouble);
+    else if (cJSON_IsBool (e))
+      val = xstrdup (cJSON_IsTrue (e) ? "true" : "false");
+    else {
+      BAD (st, text, e->string, "expected a string, number or boolean");
+      return -1;
+    }
+    *out = realloc (*out, (*n + 2) * sizeof **out);
+    (*out)[(*n)++] = xasprintf ("%s=%s", e->string, val);
+    (*out)[*n] = NULL;
+    free (val);
+  }
+  return 0;
+}
+
+/* Loads and validates a stack definition; see internal.h. */
+int
+stack_load (const char *path, struct stack *st)
+{
+  char *text, *size_text = NULL;
+  const cJSON *sub;
+  unsigned u;
+
+  memset (st, 0, sizeof *st);
+  st->path = xstrdup (path);
+  st->threads = 16;
+  st->conns = 1;
+  st->request_timeout_ms = 30000;
+  st->qemu_shared = 64;
+  st->ready_timeout = 10;
+  text = read_file (path, NULL);
+  if (text == NULL) {
+    vb_msg ("stack %s: %s", path, strerror (errno));
+    return -1;
+  }
+  st->json = cJSON_ParseWithOpts (text, NULL, 1);
+  if (st->json == NULL) {
+    const char *at = cJSON_GetErrorPtr ();
+    int line = 1;
+
+    for (const char *p = text; at && p < at && *p; p++)
+      line += *p == '\n';
+    vb_msg ("%s:%d: malformed JSON near '%.20s'", path, line,
+            at ? at : "");
+    goto err;
+  }
+  if (!cJSON_IsObject (st->json)) {
+    vb_msg ("%s:1: a stack is a JSON object", path);
+    goto err;
+  }
+  if (check_keys (st, text, st->json, top_keys,
+                  sizeof top_keys / sizeof top_keys[0], NULL) == -1)
+    goto err;
+
+  if (get_string (st, text, st->json, "dir", "/var/tmp/viperbench",
+                  &st->dir) == -1 ||
+      get_string (st, text, st->json, "name", NULL, &st->name) == -1 ||
+      get_string (st, text, st->json, "description", "", &st->description) == -1 ||
+      get_string (st, text, st->json, "size", "1G", &size_text) == -1 ||
+      get_string (st, text, st->json, "plugin", NULL, &st->plugin) == -1)
+    goto err;
+  if (st->name == NULL) {
+    const char *b = strrchr (path, '/');
+
+    st->name = xstrdup (b ? b + 1 : path);
+    if (strrchr (st->name, '.'))
+      *strrchr (st->name, '.') = '\0';
+  }
+  if ((st->size = parse_size (size_text)) <= 0) {
+    BAD (st, text, "size", "'%s' is not a size (e.g. \"1G\")", size_text);
+    goto err;
+  }
+  if (st->plugin == NULL || *st->plugin == '\0') {
+    vb_msg ("%s: key 'plugin' is required (an nbdkit plugin name or path)",
+            path);
+    goto err;
+  }
+  if (get_kvs (st, text, st->json, "plugin_args", &st->plugin_args,
+               &st->nplugin_args, size_text) == -1 ||
+      get_strings (st, text, st->json, "files", &st->files, &st->nfiles) == -1 ||
+      get_strings (st, text, st->json, "layers", &st->layers, &st->nlayers) == -1)
+    goto err;
+
+  if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "nbdkit"))) {
+    if (!cJSON_IsObject (sub)) {
+      BAD (st, text, "nbdkit", "expected an object");
+      goto err;
+    }
+    if (check_keys (st, text, sub, nbdkit_keys,
+                    sizeof nbdkit_keys / sizeof nbdkit_keys[0], "nbdkit") == -1 ||
+        get_uint (st, text, sub, "threads", 1, 1024, &st->threads) == -1 ||
+        get_strings (st, text, sub, "filters", &st->filters, &st->nfilters) == -1 ||
+        get_strings (st, text, sub, "options", &st->nbdkit_args,
+                     &st->nnbdkit_args) == -1 ||
+        get_kvs (st, text, sub, "filter_args", &st->filter_args,
+                 &st->nfilter_args, size_text) == -1)
+      goto err;
+    for (size_t i = 0; i < st->nnbdkit_args; i++)
+      if (st->nbdkit_args[i][0] != '-') {
+        BAD (st, text, "options", "'%s' is not an option (--name or -x)",
+             st->nbdkit_args[i]);
+        goto err;
+      }
+  }
+  if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "engine"))) {
+    if (!cJSON_IsObject (sub) ||
+        check_keys (st, text, sub, engine_keys,
+                    sizeof engine_keys / sizeof engine_keys[0], "engine") == -1 ||
+        get_uint (st, text, sub, "conns", 1, 64, &st->conns) == -1 ||
+        get_uint (st, text, sub, "request_timeout_ms", 0, 3600000,
+                  &st->request_timeout_ms) == -1)
+      goto err;
+  }
+  if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "qemu"))) {
+    if (!cJSON_IsObject (sub) ||
+        check_keys (st, text, sub, qemu_keys,
+                    sizeof qemu_keys / sizeof qemu_keys[0], "qemu") == -1 ||
+        get_uint (st, text, sub, "shared", 1, 1024, &st->qemu_shared) == -1)
+      goto err;
+  }
+  u = 0;
+  if (get_uint (st, text, st->json, "tcp_port", 0, 65535, &u) == -1)
+    goto err;
+  st->tcp_port = (int) u;
+  u = 10;
+  if (get_uint (st, text, st->json, "ready_timeout_s", 1, 600, &u) == -1)
+    goto err;
+  st->ready_timeout = u;
+
+  if (st->nlayers == 0) {
+    static const char *const all[] = {
+      "host", "direct", "nbd-unix", "nbd-tcp", "qemu-nbd",
+    };
+
+    st->layers = calloc (6, sizeof (char *));
+    for (size_t i = 0; i < 5; i++)
+      st->layers[st->nlayers++] = xstrdup (all[i]);
+  }
+  for (size_t i = 0; i < st->nlayers; i++)
+    if (target_find (st->layers[i]) == NULL) {
+      char names[256];
+
+      target_list (names, sizeof names);
+      BAD (st, text, "layers", "unknown layer '%s' (known: %s)",
+           st->layers[i], names);
+      goto err;
+    }
+  free (size_text);
+  free (text);
+  return 0;
+
+ err:
+  free (size_text);
+  free (text);
+  return -1;
+}
+
+static void
+redact_json (cJSON *node)
+{
+  for (cJSON *c = node ? node->child : NULL; c; c = c->next) {
+    if (c->string && is_secret_key (c->string) &&
+        (cJSON_IsString (c) || cJSON_IsNumber (c))) {
+      cJSON *r = cJSON_CreateString ("<redacted>");
+
+      cJSON_ReplaceItemViaPointer (node, c, r);
+      c = r;
+    }
+    else if (cJSON_IsString (c) && strchr (c->valuestring, '='))
+      redact_kv (c->valuestring);
+    else
+      redact_json (c);
+  }
+}
+
+/* A copy of the stack's JSON with secret values replaced. */
+cJSON *
+stack_redacted (const struct stack *st)
+{
+  cJSON *copy = cJSON_Duplicate (st->json, 1);
+
+  redact_json (copy);
+  return copy;
+}
+
+/* %-escapes what would split a plugin: URI component. */
+static void
+put_escaped (FILE *f, const char *s)
+{
+  for (; *s; s++)
+    if (strchr ("%&=?#", *s))
+      fprintf (f, "%%%02X", (unsigned char) *s);
+    else
+      fputc (*s, f);
+}
+
+/* The plugin URI for viper: plugin:NAME?k=v&... (%-escaped). */
+char *
+stack_plugin_uri (const struct stack *st)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+
+  fputs ("plugin:", f);
+  put_escaped (f, st->plugin);
+  for (size_t i = 0; i < st->nplugin_args; i++) {
+    const char *eq = strchr (st->plugin_args[i], '=');
+
+    fputc (i ? '&' : '?', f);
+    fprintf (f, "%.*s=", (int) (eq - st->plugin_args[i]), st->plugin_args[i]);
+    put_escaped (f, eq + 1);
+  }
+  fclose (f);
+  return buf;
+}
+
+static void
+free_strings (char **v, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    free (v[i]);
+  free (v);
+}
+
+void
+stack_free (struct stack *st)
+{
+  cJSON_Delete (st->json);
+  free (st->path);
+  free (st->name);
+  free (st->description);
+  free (st->dir);
+  free (st->plugin);
+  free_strings (st->plugin_args, st->nplugin_args);
+  free_strings (st->files, st->nfiles);
+  free_strings (st->filters, st->nfilters);
+  free_strings (st->filter_args, st->nfilter_args);
+  free_strings (st->nbdkit_args, st->nnbdkit_args);
+  free_strings (st->layers, st->nlayers);
+  memset (st, 0, sizeof *st);
+}

@@ -1,0 +1,34 @@
+/* target_host.c: the baseline.  fio's own io_uring engine with O_DIRECT
+ * on a file in the stack's directory (laid out with data beforehand), as
+ * "Host NVMe" was measured in the reference investigation.
+ */
+#include <stdlib.h>
+
+#include "internal.h"
+
+static const char *const tools[] = { "fio", NULL };
+static const char *const packages[] = { "fio", NULL };
+
+static int
+host_start (struct run *run, struct layer *l)
+{
+  l->engine_lines = xasprintf ("ioengine=io_uring\nfilename=%s/host.img\n"
+                               "direct=1\n", run->st->dir);
+  return 0;
+}
+
+static void
+host_stop (struct run *run, struct layer *l)
+{
+  (void) run;
+  (void) l;
+}
+
+const struct target target_host = {
+  .name = "host",
+  .description = "fio io_uring, O_DIRECT, on a file of the host",
+  .tools = tools,
+  .packages = packages,
+  .start = host_start,
+  .stop = host_stop,
+};

@@ -1,0 +1,354 @@
+/* util.c: small helpers of the runner: messages, files, sizes, time,
+ * secrets.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static char last_msg[2048];
+
+/* Prints "viperbench: MSG" on stderr and keeps it for vb_last_msg. */
+void
+vb_msg (const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  vsnprintf (last_msg, sizeof last_msg, fmt, ap);
+  va_end (ap);
+  fprintf (stderr, "viperbench: %s\n", last_msg);
+}
+
+/* The last message vb_msg printed. */
+const char *
+vb_last_msg (void)
+{
+  return last_msg;
+}
+
+char *
+xasprintf (const char *fmt, ...)
+{
+  va_list ap;
+  char *s;
+
+  va_start (ap, fmt);
+  if (vasprintf (&s, fmt, ap) == -1) {
+    fprintf (stderr, "viperbench: out of memory\n");
+    abort ();
+  }
+  va_end (ap);
+  return s;
+}
+
+char *
+xstrdup (const char *s)
+{
+  char *r = strdup (s);
+
+  if (r == NULL) {
+    fprintf (stderr, "viperbench: out of memory\n");
+    abort ();
+  }
+  return r;
+}
+
+/* Reads a whole file; NULL with errno set. */
+char *
+read_file (const char *path, size_t *len)
+{
+  FILE *f = fopen (path, "re");
+  char *buf = NULL;
+  size_t n = 0, cap = 0;
+
+  if (f == NULL)
+    return NULL;
+  for (;;) {
+    size_t r;
+
+    if (cap - n < 4096) {
+      char *nb = realloc (buf, cap = cap ? cap * 2 : 8192);
+
+      if (nb == NULL) {
+        free (buf);
+        fclose (f);
+        errno = ENOMEM;
+        return NULL;
+      }
+      buf = nb;
+    }
+    r = fread (buf + n, 1, cap - n - 1, f);
+    n += r;
+    if (r == 0)
+      break;
+  }
+  if (ferror (f)) {
+    int e = errno;
+
+    free (buf);
+    fclose (f);
+    errno = e;
+    return NULL;
+  }
+  fclose (f);
+  buf[n] = '\0';
+  if (len)
+    *len = n;
+  return buf;
+}
+
+/* Writes DATA to PATH through PATH.tmp, fsync and rename. */
+int
+write_file_atomic (const char *path, const char *data, size_t len)
+{
+  char *tmp = xasprintf ("%s.tmp", path);
+  int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  size_t off = 0;
+
+  if (fd == -1) {
+    vb_msg ("open %s: %s", tmp, strerror (errno));
+    free (tmp);
+    return -1;
+  }
+  while (off < len) {
+    ssize_t r = write (fd, data + off, len - off);
+
+    if (r == -1) {
+      if (errno == EINTR)
+        continue;
+      vb_msg ("write %s: %s", tmp, strerror (errno));
+      goto err;
+    }
+    off += (size_t) r;
+  }
+  if (fsync (fd) == -1) {
+    vb_msg ("fsync %s: %s", tmp, strerror (errno));
+    goto err;
+  }
+  if (close (fd) == -1) {
+    fd = -1;
+    vb_msg ("close %s: %s", tmp, strerror (errno));
+    goto err;
+  }
+  fd = -1;
+  if (rename (tmp, path) == -1) {
+    vb_msg ("rename %s: %s", path, strerror (errno));
+    goto err;
+  }
+  free (tmp);
+  return 0;
+
+ err:
+  if (fd != -1)
+    close (fd);
+  unlink (tmp);
+  free (tmp);
+  return -1;
+}
+
+/* mkdir -p; 0 or -1 with errno. */
+int
+mkdir_p (const char *path, mode_t mode)
+{
+  char buf[PATH_MAX];
+
+  if (strlen (path) >= sizeof buf) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  strcpy (buf, path);
+  for (char *p = buf + 1; *p; p++)
+    if (*p == '/') {
+      *p = '\0';
+      if (mkdir (buf, mode) == -1 && errno != EEXIST)
+        return -1;
+      *p = '/';
+    }
+  if (mkdir (buf, mode) == -1 && errno != EEXIST)
+    return -1;
+  return 0;
+}
+
+/* Parses "128M", "1G", "4k", "4096" (binary units) into bytes. */
+int64_t
+parse_size (const char *s)
+{
+  char *end;
+  long long v;
+  int shift = 0;
+
+  if (s == NULL || !isdigit ((unsigned char) *s))
+    return -1;
+  errno = 0;
+  v = strtoll (s, &end, 10);
+  if (errno)
+    return -1;
+  switch (tolower ((unsigned char) *end)) {
+  case '\0': break;
+  case 'k': shift = 10; end++; break;
+  case 'm': shift = 20; end++; break;
+  case 'g': shift = 30; end++; break;
+  case 't': shift = 40; end++; break;
+  default: return -1;
+  }
+  if (shift && (strcasecmp (end, "ib") == 0 || strcasecmp (end, "b") == 0))
+    end += strlen (end);
+  if (*end != '\0' || v > (INT64_MAX >> shift))
+    return -1;
+  return (int64_t) v << shift;
+}
+
+void
+iso_now (char *buf, size_t n)
+{
+  time_t t = time (NULL);
+  struct tm tm;
+
+  gmtime_r (&t, &tm);
+  strftime (buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+double
+mono_now (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* True when KEY names a secret: key, secret, password, token, ... */
+bool
+is_secret_key (const char *key)
+{
+  static const char *const words[] = {
+    "key", "secret", "password", "passwd", "token", "credential",
+  };
+  char low[128];
+  size_t i;
+
+  for (i = 0; key[i] && i < sizeof low - 1; i++)
+    low[i] = (char) tolower ((unsigned char) key[i]);
+  low[i] = '\0';
+  for (i = 0; i < sizeof words / sizeof words[0]; i++)
+    if (strstr (low, words[i]))
+      return true;
+  return false;
+}
+
+/* In "k=v" (or "k=v&k2=v2", or a job-file line), replaces each secret
+ * value with "<redacted>" in place (the text only gets shorter or keeps
+ * its length up to the marker, so the caller's buffer must allow for
+ * it: values shorter than the marker are replaced by "***").
+ */
+void
+redact_kv (char *s)
+{
+  char *p = s;
+
+  while (*p) {
+    char *eq = strchr (p, '='), *end;
+    char key[128];
+    size_t klen;
+    char *kstart;
+
+    if (eq == NULL)
+      return;
+    /* The key runs back from '=' to a separator. */
+    kstart = eq;
+    while (kstart > p && !strchr ("&?\n ", kstart[-1]))
+      kstart--;
+    klen = (size_t) (eq - kstart);
+    if (klen >= sizeof key)
+      klen = sizeof key - 1;
+    memcpy (key, kstart, klen);
+    key[klen] = '\0';
+    end = eq + 1 + strcspn (eq + 1, "&\n ");
+    if (is_secret_key (key) && end > eq + 1) {
+      size_t vlen = (size_t) (end - eq - 1);
+      const char *mark = vlen >= 10 ? "<redacted>" : "***";
+      size_t mlen = strlen (mark) <= vlen ? strlen (mark) : vlen;
+
+      memcpy (eq + 1, mark, mlen);
+      memmove (eq + 1 + mlen, end, strlen (end) + 1);
+      end = eq + 1 + mlen;
+    }
+    p = end;
+  }
+}
+
+/* First line of ARGV's stdout, or NULL. */
+char *
+command_first_line (const char *const *argv)
+{
+  char path[] = "/tmp/viperbench-out-XXXXXX";
+  int fd = mkstemp (path);
+  struct spawn_opts o = { .stdout_path = path };
+  char *text, *nl;
+  pid_t pid;
+  int status;
+
+  if (fd == -1)
+    return NULL;
+  close (fd);
+  pid = proc_spawn (argv, &o);
+  if (pid == -1 || proc_wait (pid, 10, &status) != 0) {
+    if (pid > 0)
+      proc_kill (pid, 1);
+    unlink (path);
+    return NULL;
+  }
+  text = read_file (path, NULL);
+  unlink (path);
+  if (text == NULL)
+    return NULL;
+  if ((nl = strchr (text, '\n')))
+    *nl = '\0';
+  return text;
+}
+
+/* The executable's directory. */
+char *
+self_dir (void)
+{
+  char *p = realpath ("/proc/self/exe", NULL), *slash;
+
+  if (p && (slash = strrchr (p, '/')))
+    *slash = '\0';
+  return p;
+}
+
+/* Finds PROG on $PATH. */
+bool
+have_program (const char *prog)
+{
+  const char *path = getenv ("PATH");
+  char *copy, *save = NULL;
+  bool found = false;
+
+  if (strchr (prog, '/'))
+    return access (prog, X_OK) == 0;
+  if (path == NULL)
+    path = "/usr/bin:/bin";
+  copy = xstrdup (path);
+  for (char *d = strtok_r (copy, ":", &save); d && !found;
+       d = strtok_r (NULL, ":", &save)) {
+    char *full = xasprintf ("%s/%s", d, prog);
+
+    found = access (full, X_OK) == 0;
+    free (full);
+  }
+  free (copy);
+  return found;
+}
