@@ -1,6 +1,7 @@
 # viperbench: top-level build.
 #
-#   make                 build the engine (installs Debian packages first)
+#   make                 build everything (installs Debian packages first)
+#   make bench SCENARIO=randrw_70_30   the layer ladder, a results/VM-N record
 #   make check           run the test suite
 #   make bench-engine    the engine benchmark (fio's nbd engine vs viper)
 #   make demo            a short demo of the engine
@@ -138,8 +139,21 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CORE_OBJS)
 check: all
 	$(Q)VIPER_BUILD=$(BUILD) tests/run.sh
 
-# Until the layer runner lands, `make bench` is a short engine demo.
-bench demo: engine
+# make bench SCENARIO=randrw_70_30 [STACK=file.json] [DESC="..."]
+#            [RUNTIME=seconds] [SIZE=64M] [RESULTS=results] [RUN_PREFIX=VM-]
+# (RUN_PREFIX, not PREFIX: that one is make install's.)
+SCENARIO ?=
+STACK ?= scenarios/stacks/default.json
+DESC ?=
+RESULTS ?= results
+RUN_PREFIX ?= VM-
+bench: engine runner
+	$(Q)$(BUILD)/viperbench run --scenario "$(SCENARIO)" --stack "$(STACK)" \
+		--desc "$(DESC)" --runtime "$(RUNTIME)" --size "$(SIZE)" \
+		--results "$(RESULTS)" --prefix "$(RUN_PREFIX)"
+
+# A short engine demo: fio's nbd engine vs viper, one 5-second round.
+demo: engine
 	$(Q)RUNTIME=$${RUNTIME:-5} ROUNDS=1 ENGINE=$(BUILD)/viper runner/bench-engine.sh
 
 bench-engine: engine

@@ -93,6 +93,7 @@ struct vb_dev_opts {
   unsigned conns;               /* NBD connections; 0 means 1 */
   unsigned timeout_ms;          /* per request; 0 means none */
   unsigned max_inflight;        /* requests in flight at once (iodepth) */
+  unsigned workers;             /* plugin: threads calling it; 0 inline */
   bool readonly;
   bool writes;                  /* the caller will write */
   bool fua;                     /* the caller will ask for FUA */

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NBDKIT_API_VERSION 2
@@ -49,10 +50,26 @@ struct plugin_priv {
   struct instance *in;
   void *handle;
   pthread_mutex_t req_lock;     /* SERIALIZE_REQUESTS */
+
+  /* workers=N: N threads per connection call the plugin, as nbdkit's
+   * -t threads do, so requests overlap up to the queue depth.
+   */
+  unsigned nworkers;
+  pthread_t *workers;
+  pthread_mutex_t q_lock;
+  pthread_cond_t q_cond;        /* work queued, or quitting */
+  pthread_cond_t done_cond;     /* a request completed */
+  struct vb_req **queue;        /* ring of max_inflight */
+  struct vb_req **finished;     /* completed by workers, not yet handed on */
+  unsigned cap, q_head, q_len, nfinished;
+  bool quit;
   int fua_mode;                 /* NBDKIT_FUA_* */
   uint64_t size;
   char target[256];
 };
+
+static int workers_start (struct plugin_priv *pp, unsigned n, unsigned cap);
+static void workers_stop (struct plugin_priv *pp);
 
 static pthread_mutex_t instances_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct instance *instances;
@@ -440,6 +457,14 @@ plugin_open (struct vb_dev *dev, const struct vb_uri *uri,
               "or fua=1 needs", pp->target);
     goto err_closed_phase;
   }
+  if (opts->workers && !opts->probe &&
+      workers_start (pp, opts->workers,
+                     opts->max_inflight ? opts->max_inflight : 1) == -1) {
+    workers_stop (pp);
+    goto err_closed_phase;
+  }
+  /* A call in progress cannot be taken back: no request timeout here. */
+  dev->timeout_ns = 0;
   return 0;
 
  err:
@@ -506,37 +531,170 @@ call (struct plugin_priv *pp, struct vb_req *req)
   return host_end_request (r, p->errno_is_preserved ? errno : 0);
 }
 
+/* Runs REQ under the locks its thread model asks for. */
 static int
-plugin_submit (struct vb_dev *dev, struct vb_req *req)
+run_request (struct plugin_priv *pp, struct vb_req *req)
 {
-  struct plugin_priv *pp = dev->priv;
   struct instance *in = pp->in;
+  int err;
 
   switch (in->thread_model) {
   case NBDKIT_THREAD_MODEL_SERIALIZE_ALL_REQUESTS:
     pthread_mutex_lock (&in->all_lock);
-    req->error = call (pp, req);
+    err = call (pp, req);
     pthread_mutex_unlock (&in->all_lock);
     break;
   case NBDKIT_THREAD_MODEL_SERIALIZE_REQUESTS:
     pthread_mutex_lock (&pp->req_lock);
-    req->error = call (pp, req);
+    err = call (pp, req);
     pthread_mutex_unlock (&pp->req_lock);
     break;
   default:
-    req->error = call (pp, req);
+    err = call (pp, req);
   }
-  return 1;
+  return err;
 }
 
-/* Requests complete inside submit: there is never anything to wait for. */
+/* A worker: takes queued requests, runs them, hands them back. */
+static void *
+worker_main (void *arg)
+{
+  struct plugin_priv *pp = arg;
+
+  pthread_mutex_lock (&pp->q_lock);
+  for (;;) {
+    struct vb_req *req;
+
+    while (pp->q_len == 0 && !pp->quit)
+      pthread_cond_wait (&pp->q_cond, &pp->q_lock);
+    if (pp->q_len == 0)
+      break;                    /* quitting with nothing left */
+    req = pp->queue[pp->q_head];
+    pp->q_head = (pp->q_head + 1) % pp->cap;
+    pp->q_len--;
+    pthread_mutex_unlock (&pp->q_lock);
+
+    req->error = run_request (pp, req);
+
+    pthread_mutex_lock (&pp->q_lock);
+    pp->finished[pp->nfinished++] = req;
+    pthread_cond_signal (&pp->done_cond);
+  }
+  pthread_mutex_unlock (&pp->q_lock);
+  return NULL;
+}
+
+/* Starts N workers for up to CAP requests in flight; 0 or -1. */
+static int
+workers_start (struct plugin_priv *pp, unsigned n, unsigned cap)
+{
+  pthread_condattr_t ca;
+
+  pp->cap = cap;
+  pp->queue = calloc (cap, sizeof *pp->queue);
+  pp->finished = calloc (cap, sizeof *pp->finished);
+  pp->workers = calloc (n, sizeof *pp->workers);
+  if (pp->queue == NULL || pp->finished == NULL || pp->workers == NULL) {
+    vb_error ("%s: calloc: out of memory", pp->target);
+    return -1;
+  }
+  pthread_mutex_init (&pp->q_lock, NULL);
+  pthread_condattr_init (&ca);
+  pthread_condattr_setclock (&ca, CLOCK_MONOTONIC);
+  pthread_cond_init (&pp->q_cond, NULL);
+  pthread_cond_init (&pp->done_cond, &ca);
+  pthread_condattr_destroy (&ca);
+  for (; pp->nworkers < n; pp->nworkers++) {
+    int e = pthread_create (&pp->workers[pp->nworkers], NULL, worker_main, pp);
+
+    if (e) {
+      vb_error ("%s: pthread_create: %s", pp->target, strerror (e));
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Lets the workers finish what is queued, then joins them. */
+static void
+workers_stop (struct plugin_priv *pp)
+{
+  if (pp->workers == NULL)
+    return;
+  pthread_mutex_lock (&pp->q_lock);
+  pp->quit = true;
+  pthread_cond_broadcast (&pp->q_cond);
+  pthread_mutex_unlock (&pp->q_lock);
+  for (unsigned i = 0; i < pp->nworkers; i++)
+    pthread_join (pp->workers[i], NULL);
+  if (pp->nworkers) {
+    pthread_mutex_destroy (&pp->q_lock);
+    pthread_cond_destroy (&pp->q_cond);
+    pthread_cond_destroy (&pp->done_cond);
+  }
+  free (pp->workers);
+  free (pp->queue);
+  free (pp->finished);
+  pp->workers = NULL;
+}
+
+static int
+plugin_submit (struct vb_dev *dev, struct vb_req *req)
+{
+  struct plugin_priv *pp = dev->priv;
+
+  if (pp->nworkers == 0) {
+    req->error = run_request (pp, req);
+    return 1;
+  }
+  /* device.c keeps at most max_inflight = cap requests out. */
+  pthread_mutex_lock (&pp->q_lock);
+  pp->queue[(pp->q_head + pp->q_len) % pp->cap] = req;
+  pp->q_len++;
+  pthread_cond_signal (&pp->q_cond);
+  pthread_mutex_unlock (&pp->q_lock);
+  return 0;
+}
+
+/* Waits up to TIMEOUT_NS for workers' completions and hands them on. */
 static void
 plugin_poll (struct vb_dev *dev, int64_t timeout_ns)
 {
-  (void) dev;
-  (void) timeout_ns;
+  struct plugin_priv *pp = dev->priv;
+  struct vb_req *done[64];
+  unsigned n;
+
+  if (pp->nworkers == 0)
+    return;                     /* inline: nothing is ever pending */
+  pthread_mutex_lock (&pp->q_lock);
+  if (pp->nfinished == 0 && timeout_ns != 0) {
+    if (timeout_ns < 0)
+      pthread_cond_wait (&pp->done_cond, &pp->q_lock);
+    else {
+      struct timespec ts;
+      uint64_t at = vb_now_ns () + (uint64_t) timeout_ns;
+
+      ts.tv_sec = (time_t) (at / 1000000000u);
+      ts.tv_nsec = (long) (at % 1000000000u);
+      pthread_cond_timedwait (&pp->done_cond, &pp->q_lock, &ts);
+    }
+  }
+  for (;;) {
+    n = pp->nfinished < 64 ? pp->nfinished : 64;
+    memcpy (done, pp->finished + pp->nfinished - n, n * sizeof *done);
+    pp->nfinished -= n;
+    pthread_mutex_unlock (&pp->q_lock);
+    for (unsigned i = 0; i < n; i++)
+      vb_dev_complete (dev, done[i], done[i]->error);
+    if (n < 64)
+      return;
+    pthread_mutex_lock (&pp->q_lock);
+  }
 }
 
+/* Never called: device.c applies no timeout to plugin targets (a call in
+ * progress cannot be taken back).
+ */
 static void
 plugin_abandon (struct vb_dev *dev)
 {
@@ -550,6 +708,7 @@ plugin_close (struct vb_dev *dev)
 
   if (pp == NULL)
     return;
+  workers_stop (pp);
   if (pp->in->p.close)
     pp->in->p.close (pp->handle);
   if (pp->in->thread_model == NBDKIT_THREAD_MODEL_SERIALIZE_CONNECTIONS)

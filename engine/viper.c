@@ -24,6 +24,7 @@ struct viper_options {
   unsigned int conns;
   unsigned int timeout_ms;
   unsigned int fua;
+  unsigned int workers;
 };
 
 struct viper_data {
@@ -78,6 +79,19 @@ static struct fio_option options[] = {
     .category = FIO_OPT_C_ENGINE,
     .group = FIO_OPT_G_INVALID,
   },
+  {
+    .name = "workers",
+    .lname = "viper plugin worker threads",
+    .type = FIO_OPT_INT,
+    .off1 = offsetof (struct viper_options, workers),
+    .def = "0",
+    .minval = 0,
+    .maxval = 1024,
+    .help = "plugin: targets: threads per job calling the plugin, as "
+            "nbdkit's -t (0: call it inline from fio's thread)",
+    .category = FIO_OPT_C_ENGINE,
+    .group = FIO_OPT_G_INVALID,
+  },
   { .name = NULL },
 };
 
@@ -99,6 +113,7 @@ fill_opts (struct thread_data *td, struct vb_dev_opts *o, bool probe)
   o->writes = td_write (td) || td_trim (td);
   o->readonly = !o->writes;
   o->fua = vo->fua || td->o.sync_io;
+  o->workers = vo->workers;
   o->probe = probe;
 }
 

@@ -146,6 +146,7 @@ struct stack {
   size_t nlayers;
   unsigned conns;
   unsigned request_timeout_ms;
+  unsigned workers;             /* direct: plugin threads per job */
   unsigned qemu_shared;
   int tcp_port;                 /* 0: pick a free one */
   double ready_timeout;

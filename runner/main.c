@@ -209,6 +209,12 @@ main (int argc, char **argv)
             "one of %s/*.fio", scen_dir);
     return EXIT_BAD_INPUT;
   }
+  if (*run.prefix == '\0' || strchr (run.prefix, '/') ||
+      strspn (run.prefix, "0123456789") == strlen (run.prefix)) {
+    vb_msg ("--prefix '%s': a record name prefix like VM- (no '/')",
+            run.prefix);
+    return EXIT_BAD_INPUT;
+  }
   if (stack_path == NULL || *stack_path == '\0')
     stack_path = "scenarios/stacks/default.json";
   proc_install_signals ();

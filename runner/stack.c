@@ -8,7 +8,7 @@
  *     "files": [ "${dir}/plugin.img" ],
  *     "nbdkit": { "threads": 16, "filters": [], "filter_args": {},
  *                 "options": [] },
- *     "engine": { "conns": 1, "request_timeout_ms": 30000 },
+ *     "engine": { "conns": 1, "request_timeout_ms": 30000, "workers": 16 },
  *     "qemu": { "shared": 64 },
  *     "tcp_port": 0, "ready_timeout_s": 10,
  *     "layers": [ "host", "direct", "nbd-unix", "nbd-tcp", "qemu-nbd" ] }
@@ -29,7 +29,9 @@ static const char *const top_keys[] = {
 static const char *const nbdkit_keys[] = {
   "filter_args", "filters", "options", "threads",
 };
-static const char *const engine_keys[] = { "conns", "request_timeout_ms" };
+static const char *const engine_keys[] = {
+  "conns", "request_timeout_ms", "workers",
+};
 static const char *const qemu_keys[] = { "shared" };
 
 /* The 1-based line of the first "KEY" in TEXT, or 0. */
@@ -208,6 +210,7 @@ stack_load (const char *path, struct stack *st)
   st->request_timeout_ms = 30000;
   st->qemu_shared = 64;
   st->ready_timeout = 10;
+  st->workers = UINT32_MAX;     /* default: nbdkit's thread count */
   text = read_file (path, NULL);
   if (text == NULL) {
     vb_msg ("stack %s: %s", path, strerror (errno));
@@ -288,7 +291,8 @@ stack_load (const char *path, struct stack *st)
                     sizeof engine_keys / sizeof engine_keys[0], "engine") == -1 ||
         get_uint (st, text, sub, "conns", 1, 64, &st->conns) == -1 ||
         get_uint (st, text, sub, "request_timeout_ms", 0, 3600000,
-                  &st->request_timeout_ms) == -1)
+                  &st->request_timeout_ms) == -1 ||
+        get_uint (st, text, sub, "workers", 0, 1024, &st->workers) == -1)
       goto err;
   }
   if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "qemu"))) {
@@ -306,6 +310,8 @@ stack_load (const char *path, struct stack *st)
   if (get_uint (st, text, st->json, "ready_timeout_s", 1, 600, &u) == -1)
     goto err;
   st->ready_timeout = u;
+  if (st->workers == UINT32_MAX)
+    st->workers = st->threads;
 
   if (st->nlayers == 0) {
     static const char *const all[] = {

@@ -25,15 +25,17 @@ esac
 EOS
 chmod +x "$script"
 
-# overlaps MODEL: how many reads failed because another was running.
+# overlaps MODEL [FIO-ARGS]: how many reads failed because another was
+# running (4 jobs by default).
 overlaps() {
-    local out=$TMPDIR/$1.json
-    VIPER_TEST_MODEL=$1 VIPER_TEST_LOCK=$TMPDIR/lock \
+    local out=$TMPDIR/$1.json m=$1
+    shift
+    VIPER_TEST_MODEL=$m VIPER_TEST_LOCK=$TMPDIR/lock \
     run_fio --uri="plugin:sh?script=$script" --name=t --rw=randread \
-        --bs=4k --size=1M --numjobs=4 --number_ios=15 \
+        --bs=4k --size=1M --numjobs=4 --number_ios=15 "$@" \
         --continue_on_error=all --group_reporting \
-        --output-format=json --output="$out" 2>"$TMPDIR/$1.err" ||
-        fail "$1: fio failed: $(cat "$TMPDIR/$1.err")"
+        --output-format=json --output="$out" 2>"$TMPDIR/$m.err" ||
+        fail "$m: fio failed: $(cat "$TMPDIR/$m.err")"
     json_get "$out" '.jobs[0].total_err'
 }
 
@@ -49,5 +51,13 @@ for m in parallel serialize_requests; do
     [ "$n" -gt 0 ] || fail "$m: calls never overlapped (test has no power)"
     echo "$m: $n overlapping calls, as allowed"
 done
+# One job (one connection) with 4 workers: serialize_requests now
+# serializes, parallel still overlaps.
+n=$(overlaps serialize_requests --numjobs=1 --iodepth=8 --workers=4)
+[ "$n" -eq 0 ] || fail "serialize_requests, workers=4: $n overlapping calls"
+echo "serialize_requests, 1 job x 4 workers: no overlap"
+n=$(overlaps parallel --numjobs=1 --iodepth=8 --workers=4)
+[ "$n" -gt 0 ] || fail "parallel, workers=4: calls never overlapped"
+echo "parallel, 1 job x 4 workers: $n overlapping calls"
 grep -q "plugin sh: error: .*overlapping call" "$TMPDIR/parallel.err" ||
     fail "the plugin's nbdkit_error text did not reach the user"

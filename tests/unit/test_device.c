@@ -242,6 +242,24 @@ test_plugin_shared_instance (void **state)
   assert_non_null (strstr (vb_get_error (), "one configuration"));
 }
 
+/* workers=4: requests overlap on worker threads and still round-trip. */
+static void
+test_plugin_workers (void **state)
+{
+  struct vb_dev_opts o = opts (1, 16);
+  struct vb_dev *dev;
+
+  (void) state;
+  o.workers = 4;
+  dev = vb_dev_open ("plugin:memory?size=16M", &o);
+  if (dev == NULL)
+    fail_msg ("%s", vb_get_error ());
+  roundtrip (dev, 16, 200);
+  assert_int_equal (one (dev, VB_OP_FLUSH, NULL, 0, 0), 0);
+  assert_int_equal (vb_dev_inflight (dev), 0);
+  vb_dev_close (dev);
+}
+
 static void
 test_plugin_file (void **state)
 {
@@ -453,6 +471,7 @@ main (void)
     cmocka_unit_test (test_plugin_errors),
     cmocka_unit_test (test_plugin_memory),
     cmocka_unit_test (test_plugin_shared_instance),
+    cmocka_unit_test (test_plugin_workers),
     cmocka_unit_test (test_plugin_file),
     cmocka_unit_test (test_nbd_unix),
     cmocka_unit_test (test_nbd_multiconn),
