@@ -78,7 +78,9 @@ extern int proc_wait (pid_t pid, double timeout, int *status);
 extern void proc_kill (pid_t pid, double grace);
 /* True while PID runs (not reaped). */
 extern bool proc_alive (pid_t pid);
-/* Runs ARGV to completion within TIMEOUT s; exit status or -1. */
+/* Runs ARGV to completion within TIMEOUT s; its exit status, -2 when it
+ * ran out of time (killed), -1 otherwise.
+ */
 extern int proc_run (const char *const *argv, double timeout,
                      const char *stderr_path);
 /* Polls connect() to a Unix socket or 127.0.0.1:PORT until it accepts,

@@ -101,8 +101,11 @@ probe_plugin (const struct stack *st, const char *private_dir)
   argv[n++] = "--run";
   argv[n++] = "true";           /* a constant: no user text in a shell */
   argv[n] = NULL;
-  r = proc_run (argv, 60, log);
-  if (r != 0) {
+  r = proc_run (argv, st->ready_timeout, log);
+  if (r == -2)
+    vb_msg ("stack %s: plugin '%s' did not become ready within %.0f s "
+            "(ready_timeout_s)", st->path, st->plugin, st->ready_timeout);
+  else if (r != 0) {
     char *text = read_file (log, NULL), *line = NULL, *save = NULL;
 
     for (char *p = text ? strtok_r (text, "\n", &save) : NULL; p;

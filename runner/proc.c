@@ -84,7 +84,11 @@ proc_spawn (const char *const *argv, const struct spawn_opts *o)
   if (pid == 0) {
     sigset_t none;
 
-    /* SIGTERM when the runner dies, whatever killed it. */
+    /* Its own process group, so that stopping it reaches what it
+     * started (fio's jobs, a plugin's scripts); SIGTERM when the runner
+     * dies, whatever killed it.
+     */
+    setpgid (0, 0);
     prctl (PR_SET_PDEATHSIG, SIGTERM);
     if (getppid () != parent)
       _exit (1);
@@ -150,7 +154,9 @@ proc_wait (pid_t pid, double timeout, int *status)
   }
 }
 
-/* SIGTERM, a grace period, then SIGKILL; reaps. */
+/* SIGTERM to PID's process group, a grace period, then SIGKILL; reaps
+ * PID and sweeps what is left of its group.
+ */
 void
 proc_kill (pid_t pid, double grace)
 {
@@ -159,15 +165,19 @@ proc_kill (pid_t pid, double grace)
 
   if (pid <= 0)
     return;
-  if (waitpid (pid, &status, WNOHANG) == pid)
+  if (waitpid (pid, &status, WNOHANG) != 0) {
+    kill (-pid, SIGKILL);
     return;
-  kill (pid, SIGTERM);
+  }
+  kill (-pid, SIGTERM);
   while (mono_now () < end) {
-    if (waitpid (pid, &status, WNOHANG) != 0)
+    if (waitpid (pid, &status, WNOHANG) != 0) {
+      kill (-pid, SIGKILL);
       return;
+    }
     sleep_ms (20);
   }
-  kill (pid, SIGKILL);
+  kill (-pid, SIGKILL);
   waitpid (pid, &status, 0);
 }
 
@@ -192,7 +202,7 @@ proc_run (const char *const *argv, double timeout, const char *stderr_path)
   r = proc_wait (pid, timeout, &status);
   if (r != 0) {
     proc_kill (pid, 2);
-    return -1;
+    return r == 1 ? -2 : -1;
   }
   return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
 }

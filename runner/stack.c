@@ -66,6 +66,12 @@ check_keys (struct stack *st, const char *text, const cJSON *obj,
   for (const cJSON *c = obj->child; c; c = c->next) {
     size_t i;
 
+    for (const cJSON *d = c->next; d; d = d->next)
+      if (strcmp (c->string, d->string) == 0) {
+        BAD (st, text, c->string, "duplicate key%s%s", where ? " in " : "",
+             where ? where : "");
+        return -1;
+      }
     for (i = 0; i < n; i++)
       if (strcmp (c->string, keys[i]) == 0)
         break;

@@ -112,3 +112,44 @@ run_fio() {
 json_get() {
     sed -n '/^{/,/^}/p' "$1" | jq -r "$2"
 }
+
+# The in-tree runner.
+VIPERBENCH=${VIPERBENCH:-$top/${VIPER_BUILD:-build}/viperbench}
+
+# write_stack FILE LAYERS-JSON [EXTRA-JSON-MEMBERS]: a memory-plugin stack
+# with its data files under $TMPDIR/data (256M, quick to lay out).
+write_stack() {
+    cat >"$1" <<EOS
+{
+  "name": "test-memory",
+  "dir": "$TMPDIR/data",
+  "size": "256M",
+  "plugin": "memory",
+  "plugin_args": { "size": "\${size}" },
+  "nbdkit": { "threads": 4 },
+  "engine": { "request_timeout_ms": 10000 },
+  ${3:+$3,}
+  "layers": $2
+}
+EOS
+}
+
+# run_bench ARGS...: the runner from the repo root (scenarios/), bounded;
+# BENCH_PATH, when set, is the only PATH the runner sees.
+run_bench() {
+    (cd "$top" && timeout -k 5 "${BENCH_TIMEOUT:-300}" "${FIO_ENV[@]}" \
+        env ${BENCH_PATH:+PATH="$BENCH_PATH"} \
+        "$VIPERBENCH" run --results "$TMPDIR/results" "$@")
+}
+
+# no_orphans PATTERN: no process whose command line holds PATTERN, within
+# 5 s (children get SIGTERM from the kernel when the runner dies).
+no_orphans() {
+    local i
+    for i in $(seq 50); do
+        pgrep -f -- "$1" >/dev/null || return 0
+        sleep 0.1
+    done
+    pgrep -af -- "$1" >&2
+    fail "processes left behind matching $1"
+}
