@@ -206,8 +206,12 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
   char *err = xasprintf ("%s/fio.stderr", l->dir);
   char *stored = xasprintf ("%s/fio.json", l->dir);
   const char *argv[] = { "fio", "--output-format=json+", out, "-", NULL };
+  /* A sanitizer build of the engine needs its runtime in fio: the
+   * tests name it here rather than preloading it into every server.
+   */
   struct spawn_opts o = { .cwd = l->dir, .stdin_data = job,
-                          .stdout_path = NULL, .stderr_path = err };
+                          .stdout_path = NULL, .stderr_path = err,
+                          .preload = getenv ("VIPERBENCH_FIO_PRELOAD") };
   double bound = run->sc->runtime > 0
     ? run->sc->runtime + run->sc->ramp + 120 : 1800;
   int status = 0, w, r = -1;

@@ -63,6 +63,7 @@ struct spawn_opts {
   const char *stdin_data;       /* written to the child's stdin, or NULL */
   const char *stdout_path;      /* NULL: /dev/null */
   const char *stderr_path;      /* NULL: /dev/null */
+  const char *preload;          /* LD_PRELOAD for this child, or NULL */
 };
 
 /* Starts ARGV (never through a shell) with the parent-death signal set

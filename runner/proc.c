@@ -108,6 +108,8 @@ proc_spawn (const char *const *argv, const struct spawn_opts *o)
       redirect (0, NULL, O_RDONLY);
     redirect (1, o->stdout_path, O_WRONLY | O_CREAT | O_TRUNC);
     redirect (2, o->stderr_path, O_WRONLY | O_CREAT | O_TRUNC);
+    if (o->preload)
+      setenv ("LD_PRELOAD", o->preload, 1);
     execvp (argv[0], (char *const *) argv);
     dprintf (2, "viperbench: exec %s: %s\n", argv[0], strerror (errno));
     _exit (127);

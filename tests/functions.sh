@@ -14,13 +14,17 @@ export TMPDIR
 _cleanups=()
 _pids=()
 
-# An engine built with a sanitizer needs its runtime preloaded into fio.
+# An engine built with a sanitizer needs its runtime preloaded into fio
+# (FIO_ENV); the runner passes VIPERBENCH_FIO_PRELOAD on to fio alone.
 FIO_ENV=()
 if nm -D "$ENGINE" 2>/dev/null | grep -q ' U __asan_init'; then
     FIO_ENV=(env "LD_PRELOAD=$(${CC:-cc} -print-file-name=libasan.so)"
              "ASAN_OPTIONS=detect_leaks=0:${ASAN_OPTIONS:-}")
+    export VIPERBENCH_FIO_PRELOAD=$(${CC:-cc} -print-file-name=libasan.so)
+    export ASAN_OPTIONS=detect_leaks=0:${ASAN_OPTIONS:-}
 elif nm -D "$ENGINE" 2>/dev/null | grep -q ' U __ubsan_'; then
     FIO_ENV=(env "LD_PRELOAD=$(${CC:-cc} -print-file-name=libubsan.so)")
+    export VIPERBENCH_FIO_PRELOAD=$(${CC:-cc} -print-file-name=libubsan.so)
 fi
 
 cleanup_add() { _cleanups+=("$*"); }
@@ -137,7 +141,7 @@ EOS
 # run_bench ARGS...: the runner from the repo root (scenarios/), bounded;
 # BENCH_PATH, when set, is the only PATH the runner sees.
 run_bench() {
-    (cd "$top" && timeout -k 5 "${BENCH_TIMEOUT:-300}" "${FIO_ENV[@]}" \
+    (cd "$top" && timeout -k 5 "${BENCH_TIMEOUT:-300}" \
         env ${BENCH_PATH:+PATH="$BENCH_PATH"} \
         "$VIPERBENCH" run --results "$TMPDIR/results" "$@")
 }
