@@ -223,8 +223,12 @@ extern int nbdkit_start (struct run *run, struct layer *l, int port);
 extern int layer_start_server (struct run *run, struct layer *l,
                                const char *role, const char *const *argv,
                                const char *socket, int port);
-/* Stops every child of L in reverse order. */
-extern void layer_stop_children (struct layer *l);
+/* Target stops: every child of L, newest first; or nothing. */
+extern void layer_stop_children (struct run *run, struct layer *l);
+extern void layer_stop_nothing (struct run *run, struct layer *l);
+/* Sets L's fio lines for viper over NBD to URI (conns=, request_timeout=). */
+extern void layer_set_nbd_engine (struct run *run, struct layer *l,
+                                  const char *uri);
 
 /* fio.c */
 

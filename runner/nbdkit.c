@@ -140,12 +140,35 @@ nbdkit_start (struct run *run, struct layer *l, int port)
   return r;
 }
 
-/* Stops every child of L in reverse order. */
+/* A target's stop for layers with servers: every child of L, newest
+ * first.
+ */
 void
-layer_stop_children (struct layer *l)
+layer_stop_children (struct run *run, struct layer *l)
 {
+  (void) run;
   for (size_t i = l->nchild; i-- > 0;) {
     proc_kill (l->child[i].pid, 5);
     l->child[i].pid = 0;
   }
+}
+
+/* A target's stop for layers that start nothing. */
+void
+layer_stop_nothing (struct run *run, struct layer *l)
+{
+  (void) run;
+  (void) l;
+}
+
+/* Sets L's fio lines for viper over NBD to URI, with the stack's conns=
+ * and request_timeout=.
+ */
+void
+layer_set_nbd_engine (struct run *run, struct layer *l, const char *uri)
+{
+  l->engine_lines = xasprintf ("ioengine=external:%s\nuri=%s\n"
+                               "conns=%u\nrequest_timeout=%u\n",
+                               run->engine, uri, run->st->conns,
+                               run->st->request_timeout_ms);
 }

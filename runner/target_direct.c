@@ -26,13 +26,6 @@ direct_start (struct run *run, struct layer *l)
   return 0;
 }
 
-static void
-direct_stop (struct run *run, struct layer *l)
-{
-  (void) run;
-  (void) l;
-}
-
 const struct target target_direct = {
   .name = "direct",
   .description = "viper engine, the plugin in-process",
@@ -40,5 +33,5 @@ const struct target target_direct = {
   .packages = packages,
   .uses_plugin = true,
   .start = direct_start,
-  .stop = direct_stop,
+  .stop = layer_stop_nothing,
 };

@@ -17,18 +17,11 @@ host_start (struct run *run, struct layer *l)
   return 0;
 }
 
-static void
-host_stop (struct run *run, struct layer *l)
-{
-  (void) run;
-  (void) l;
-}
-
 const struct target target_host = {
   .name = "host",
   .description = "fio io_uring, O_DIRECT, on a file of the host",
   .tools = tools,
   .packages = packages,
   .start = host_start,
-  .stop = host_stop,
+  .stop = layer_stop_nothing,
 };

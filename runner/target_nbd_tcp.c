@@ -12,6 +12,7 @@ static int
 nbd_tcp_start (struct run *run, struct layer *l)
 {
   int port = run->st->tcp_port ? run->st->tcp_port : free_tcp_port ();
+  char *uri;
 
   if (port <= 0) {
     vb_msg ("nbd-tcp: no free TCP port on 127.0.0.1");
@@ -19,19 +20,10 @@ nbd_tcp_start (struct run *run, struct layer *l)
   }
   if (nbdkit_start (run, l, port) == -1)
     return -1;
-  l->engine_lines = xasprintf ("ioengine=external:%s\n"
-                               "uri=nbd://127.0.0.1:%d\n"
-                               "conns=%u\nrequest_timeout=%u\n",
-                               run->engine, port, run->st->conns,
-                               run->st->request_timeout_ms);
+  uri = xasprintf ("nbd://127.0.0.1:%d", port);
+  layer_set_nbd_engine (run, l, uri);
+  free (uri);
   return 0;
-}
-
-static void
-nbd_tcp_stop (struct run *run, struct layer *l)
-{
-  (void) run;
-  layer_stop_children (l);
 }
 
 const struct target target_nbd_tcp = {
@@ -41,5 +33,5 @@ const struct target target_nbd_tcp = {
   .packages = packages,
   .uses_plugin = true,
   .start = nbd_tcp_start,
-  .stop = nbd_tcp_stop,
+  .stop = layer_stop_children,
 };

@@ -11,21 +11,14 @@ static const char *const packages[] = { "fio", "nbdkit", NULL };
 static int
 nbd_unix_start (struct run *run, struct layer *l)
 {
+  char *uri;
+
   if (nbdkit_start (run, l, 0) == -1)
     return -1;
-  l->engine_lines = xasprintf ("ioengine=external:%s\n"
-                               "uri=nbd+unix:///?socket=%s\n"
-                               "conns=%u\nrequest_timeout=%u\n",
-                               run->engine, l->socket, run->st->conns,
-                               run->st->request_timeout_ms);
+  uri = xasprintf ("nbd+unix:///?socket=%s", l->socket);
+  layer_set_nbd_engine (run, l, uri);
+  free (uri);
   return 0;
-}
-
-static void
-nbd_unix_stop (struct run *run, struct layer *l)
-{
-  (void) run;
-  layer_stop_children (l);
 }
 
 const struct target target_nbd_unix = {
@@ -35,5 +28,5 @@ const struct target target_nbd_unix = {
   .packages = packages,
   .uses_plugin = true,
   .start = nbd_unix_start,
-  .stop = nbd_unix_stop,
+  .stop = layer_stop_children,
 };

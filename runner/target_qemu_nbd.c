@@ -29,23 +29,16 @@ qemu_nbd_start (struct run *run, struct layer *l)
 
     r = layer_start_server (run, l, "qemu-nbd", argv, front, 0);
   }
-  if (r == 0)
-    l->engine_lines = xasprintf ("ioengine=external:%s\n"
-                                 "uri=nbd+unix:///?socket=%s\n"
-                                 "conns=%u\nrequest_timeout=%u\n",
-                                 run->engine, front, run->st->conns,
-                                 run->st->request_timeout_ms);
+  if (r == 0) {
+    char *uri = xasprintf ("nbd+unix:///?socket=%s", front);
+
+    layer_set_nbd_engine (run, l, uri);
+    free (uri);
+  }
   free (front);
   free (opts);
   free (shared);
   return r;
-}
-
-static void
-qemu_nbd_stop (struct run *run, struct layer *l)
-{
-  (void) run;
-  layer_stop_children (l);
 }
 
 const struct target target_qemu_nbd = {
@@ -55,5 +48,5 @@ const struct target target_qemu_nbd = {
   .packages = packages,
   .uses_plugin = true,
   .start = qemu_nbd_start,
-  .stop = qemu_nbd_stop,
+  .stop = layer_stop_children,
 };
