@@ -220,6 +220,9 @@ record_add_target (struct run *run, struct layer *l,
     cJSON_AddItemToArray (procs, c);
   }
   cJSON_AddItemToObject (t, "servers", procs);
+  cJSON_AddStringToObject (t, "fio_command",
+                           "fio --output-format=json+ --output=fio.json - "
+                           "<job.fio");
   cJSON_AddStringToObject (t, "fio_json", "fio.json");
   cJSON_AddStringToObject (t, "job_file", "job.fio");
   cJSON_AddItemToArray (run->targets, t);
