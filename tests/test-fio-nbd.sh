@@ -38,6 +38,15 @@ start_nbdkit_tcp tcp memory 128M
 check_run tcp-1 "$NBD_URI" 1
 check_run tcp-4 "$NBD_URI" 4
 
+# Trim: fio's trims reach nbdkit as NBD trims and complete without
+# error, every one counted.
+run_fio --uri="$unix_uri" --name=t --rw=randtrim --bs=64k --size=8M \
+    --offset=96M --output-format=json --output="$TMPDIR/trim.json" ||
+    fail "trim: $(head "$TMPDIR/trim.json")"
+[ "$(json_get "$TMPDIR/trim.json" '.jobs[0].trim.total_ios')" -eq 128 ] ||
+    fail "trim: not 128 trims"
+echo "trim: ok"
+
 # Negative control: write a verifiable pattern, corrupt 4k of it with
 # qemu-io, and the verify-only pass must fail.
 run_fio --uri="$unix_uri" --name=w --rw=write --bs=64k --size=8M \
