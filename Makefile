@@ -64,7 +64,17 @@ CORE_SRCS := \
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 ENGINE_OBJS := $(CORE_OBJS) $(BUILD)/engine/viper.o
 
+COLLECTOR_SRCS := \
+	collectors/collectors.c \
+	collectors/common.c \
+	collectors/counters.c \
+	collectors/cpu.c \
+	collectors/disk.c \
+	collectors/perf.c \
+	collectors/procfs.c
+
 RUNNER_SRCS := \
+	$(COLLECTOR_SRCS) \
 	runner/fio.c \
 	runner/main.c \
 	runner/nbdkit.c \
@@ -147,10 +157,11 @@ STACK ?= scenarios/stacks/default.json
 DESC ?=
 RESULTS ?= results
 RUN_PREFIX ?= VM-
+COLLECT ?= all
 bench: engine runner
 	$(Q)$(BUILD)/viperbench run --scenario "$(SCENARIO)" --stack "$(STACK)" \
 		--desc "$(DESC)" --runtime "$(RUNTIME)" --size "$(SIZE)" \
-		--results "$(RESULTS)" --prefix "$(RUN_PREFIX)"
+		--results "$(RESULTS)" --prefix "$(RUN_PREFIX)" --collect "$(COLLECT)"
 
 # A short engine demo: fio's nbd engine vs viper, one 5-second round.
 demo: engine

@@ -4,12 +4,14 @@
  * written), fio's raw JSON to the run's private directory; the record
  * keeps a copy with the options' secrets redacted.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -197,10 +199,79 @@ fio_reason (const char *errpath, int status)
 }
 
 /* Runs fio on JOB in L->dir; see internal.h. */
+/* True once fio (PID) has started its JOBS jobs: as child processes, or
+ * as threads (thread=1) beside its main thread.
+ */
+static bool
+jobs_running (pid_t pid, unsigned jobs)
+{
+  pid_t members[256];
+  char path[64];
+  DIR *d;
+  struct dirent *e;
+  unsigned threads = 0;
+
+  if (procfs_group (pid, members, 256) > jobs)
+    return true;
+  snprintf (path, sizeof path, "/proc/%d/task", (int) pid);
+  if ((d = opendir (path)) == NULL)
+    return false;
+  while ((e = readdir (d)))
+    threads += e->d_name[0] != '.';
+  closedir (d);
+  return threads > jobs;
+}
+
+/* Starts the run's collectors on fio (PID) and L's servers once fio's
+ * jobs are running: after ramp_time, or a moment for fio to fork them.
+ * Returns 1 when fio ended before the window opened.
+ */
+static int
+collectors_begin (struct run *run, struct layer *l, pid_t pid,
+                  struct coll_ctx *ctx, void **state, double *t0)
+{
+  double settle = run->sc->ramp;
+  double until = mono_now () + settle;
+
+  memset (ctx, 0, sizeof *ctx);
+  ctx->dir = l->dir;
+  ctx->layer = l->t->name;
+  if (strcmp (l->t->name, "host") == 0)
+    ctx->host_file = run->host_file;
+  ctx->procs[ctx->nprocs++] = (struct coll_proc) { "fio", pid, true };
+  for (size_t i = 0; i < l->nchild && ctx->nprocs < COLL_MAX_PROCS; i++)
+    ctx->procs[ctx->nprocs++] = (struct coll_proc) { l->child[i].role,
+                                                     l->child[i].pid, false };
+  /* Ramp first, then until fio's jobs exist (child processes or
+   * threads; at most 5 s), then half a second for them to connect, so
+   * that the servers' connection threads exist when counting starts.
+   */
+  while (mono_now () < until || !jobs_running (pid, run->sc->jobs)) {
+    if (!proc_alive (pid) || stop_requested)
+      return 1;
+    if (mono_now () > until + 5)
+      break;
+    usleep (10000);
+  }
+  for (until = mono_now () + 0.5; mono_now () < until; usleep (10000))
+    if (!proc_alive (pid) || stop_requested)
+      return 1;
+  *t0 = mono_now ();
+  for (size_t i = 0; i < run->ncoll; i++)
+    state[i] = run->coll[i]->wants && !run->coll[i]->wants (ctx)
+      ? NULL : run->coll[i]->start (ctx);
+  return 0;
+}
+
 int
 fio_run_layer (struct run *run, struct layer *l, const char *job,
-               struct fio_result *res)
+               struct fio_result *res, cJSON **coll)
 {
+  void *state[8] = { 0 };
+  struct coll_ctx ctx;
+  struct coll_end cend;
+  double t0 = 0;
+  bool collecting = false;
   char *raw = xasprintf ("%s/%s.fio.json", run->private_dir, l->t->name);
   char *out = xasprintf ("--output=%s", raw);
   char *err = xasprintf ("%s/fio.stderr", l->dir);
@@ -217,10 +288,24 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
   int status = 0, w, r = -1;
   pid_t pid;
 
+  *coll = NULL;
+  memset (res, 0, sizeof *res);
+  memset (&cend, 0, sizeof cend);
   pid = proc_spawn (argv, &o);
   if (pid == -1)
     goto out;
-  w = proc_wait (pid, bound, &status);
+  if (run->ncoll)
+    collecting = collectors_begin (run, l, pid, &ctx, state, &t0) == 0;
+  /* Wait in 100 ms steps, letting the collectors sample. */
+  for (double end_at = mono_now () + bound;;) {
+    w = proc_wait_rusage (pid, 0.1, &status, &cend.fio_rusage);
+    if (w != 1 || mono_now () > end_at)
+      break;
+    for (size_t i = 0; collecting && i < run->ncoll; i++)
+      if (state[i] && run->coll[i]->tick)
+        run->coll[i]->tick (state[i], &ctx);
+  }
+  cend.window_s = mono_now () - t0;
   if (w != 0) {
     proc_kill (pid, 10);
     if (w == 1)
@@ -251,6 +336,22 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
   r = 0;
 
  out:
+  /* Collectors stop once fio has exited (before the servers do). */
+  cend.ios = res->read.total_ios + res->write.total_ios;
+  if (collecting) {
+    *coll = cJSON_CreateObject ();
+    for (size_t i = 0; i < run->ncoll; i++) {
+      cJSON *one;
+
+      if (state[i] == NULL)
+        continue;
+      one = cJSON_CreateObject ();
+      if (run->coll[i]->stop (state[i], &ctx, &cend, one) == 0)
+        cJSON_AddItemToObject (*coll, run->coll[i]->name, one);
+      else
+        cJSON_Delete (one);
+    }
+  }
   unlink (raw);
   free (raw);
   free (out);

@@ -12,6 +12,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "../collectors/internal.h"
+
 #define VIPERBENCH_VERSION "0.2.0"
 #define RUN_SCHEMA "viperbench.run/1"
 
@@ -75,6 +77,11 @@ extern pid_t proc_spawn (const char *const *argv, const struct spawn_opts *o);
  * requested.  Returns 0 with *STATUS set, 1 on timeout, 2 on stop.
  */
 extern int proc_wait (pid_t pid, double timeout, int *status);
+/* The same, also filling *RU with the child's rusage (its own and that
+ * of the children it reaped) when it has exited.
+ */
+extern int proc_wait_rusage (pid_t pid, double timeout, int *status,
+                             struct rusage *ru);
 /* SIGTERM, up to GRACE seconds, then SIGKILL; reaps. */
 extern void proc_kill (pid_t pid, double grace);
 /* True while PID runs (not reaped). */
@@ -171,7 +178,8 @@ extern void stack_free (struct stack *st);
 
 struct child {
   const char *role;             /* "nbdkit", "qemu-nbd" */
-  pid_t pid;
+  pid_t pid;                    /* kept after it stopped, for the record */
+  bool stopped;
   char *argv_text;              /* redacted, for the record */
   char *log;                    /* its stderr file */
 };
@@ -245,9 +253,12 @@ struct fio_result {
   double runtime_s;
 };
 
-/* Runs fio on the job text in L->dir; 0, or -1 with a message. */
+/* Runs fio on the job text in L->dir with the run's collectors over the
+ * measured window; their results go to *COLL (an object, or NULL when
+ * none ran).  0, or -1 with a message.
+ */
 extern int fio_run_layer (struct run *run, struct layer *l, const char *job,
-                          struct fio_result *res);
+                          struct fio_result *res, cJSON **coll);
 /* Parses fio's json+ output FILE (log lines before the JSON skipped). */
 extern int fio_parse (const char *path, struct fio_result *res);
 
@@ -263,11 +274,14 @@ struct run {
   struct scenario *sc;
   struct stack *st;
   char *engine;                 /* absolute path of build/viper */
+  char *host_file;              /* DIR/host.img */
   char started[32];
   cJSON *doc;                   /* run.json being built */
   cJSON *targets;
   struct fio_result host;
   bool have_host;
+  const struct collector *coll[8];      /* enabled collectors */
+  size_t ncoll;
 };
 
 /* Claims results/PREFIX-N with N one more than the highest present; 0 or -1. */
@@ -276,7 +290,7 @@ extern int record_claim (struct run *run);
 extern int record_begin (struct run *run);
 /* Adds a finished layer's figures. */
 extern void record_add_target (struct run *run, struct layer *l,
-                               const struct fio_result *res);
+                               const struct fio_result *res, cJSON *coll);
 /* Sets status (and reason, may be NULL), finished time, and writes. */
 extern int record_finish (struct run *run, const char *status,
                           const char *reason);

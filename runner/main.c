@@ -28,6 +28,7 @@ usage (FILE *f)
 "usage: viperbench run --scenario NAME [--stack FILE] [--desc TEXT]\n"
 "                      [--runtime SECONDS] [--size SIZE] [--results DIR]\n"
 "                      [--prefix VM-] [--scenarios DIR]\n"
+"                      [--collect cpu,counters,disk,perf|all|none]\n"
 "Runs the scenario on each layer of the stack (host, direct, nbd-unix,\n"
 "nbd-tcp, qemu-nbd) and keeps a numbered record in DIR/PREFIXN/.\n");
 }
@@ -162,11 +163,13 @@ main (int argc, char **argv)
     { "results", required_argument, NULL, 'o' },
     { "prefix", required_argument, NULL, 'p' },
     { "scenarios", required_argument, NULL, 'S' },
+    { "collect", required_argument, NULL, 'c' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   const char *scenario = NULL, *stack_path = NULL, *runtime = NULL;
-  const char *size = NULL, *scen_dir = "scenarios";
+  const char *size = NULL, *scen_dir = "scenarios", *collect = NULL;
+  cJSON *coll_disabled = cJSON_CreateArray ();
   struct scenario sc;
   struct stack st;
   struct run run = { .results_dir = "results", .prefix = "VM-",
@@ -199,6 +202,7 @@ main (int argc, char **argv)
     case 'o': run.results_dir = optarg; break;
     case 'p': run.prefix = optarg; break;
     case 'S': scen_dir = optarg; break;
+    case 'c': collect = optarg; break;
     case 'h': usage (stdout); return 0;
     default: usage (stderr); return EXIT_BAD_INPUT;
     }
@@ -230,6 +234,51 @@ main (int argc, char **argv)
     return EXIT_BAD_INPUT;
   run.sc = &sc;
   run.st = &st;
+
+  /* Collectors: COLLECT=a,b (default: every one that works here); one
+   * that cannot run here is disabled with a warning saying how to enable
+   * it, and the run goes on without it.
+   */
+  {
+    bool all = collect == NULL || *collect == '\0' || strcmp (collect, "all") == 0;
+    bool none = collect && strcmp (collect, "none") == 0;
+    char *list = xstrdup (all || none ? "" : collect), *save = NULL;
+
+    for (char *n = strtok_r (list, ",", &save); n; n = strtok_r (NULL, ",", &save))
+      if (collector_find (n) == NULL) {
+        vb_msg ("COLLECT: unknown collector '%s' (known: cpu, counters, "
+                "disk, perf; or all, none)", n);
+        free (list);
+        return EXIT_BAD_INPUT;
+      }
+    free (list);
+    for (size_t i = 0; i < ncollectors && !none; i++) {
+      const struct collector *cl = collectors[i];
+      const char *why;
+      char pat[64];
+
+      snprintf (pat, sizeof pat, ",%s,", cl->name);
+      if (!all) {
+        char *padded = xasprintf (",%s,", collect);
+        bool listed = strstr (padded, pat) != NULL;
+
+        free (padded);
+        if (!listed)
+          continue;
+      }
+      if ((why = cl->unavailable ())) {
+        cJSON *d = cJSON_CreateObject ();
+
+        fprintf (stderr, "viperbench: warning: collector %s disabled: %s\n",
+                 cl->name, why);
+        cJSON_AddStringToObject (d, "name", cl->name);
+        cJSON_AddStringToObject (d, "why", why);
+        cJSON_AddItemToArray (coll_disabled, d);
+        continue;
+      }
+      run.coll[run.ncoll++] = cl;
+    }
+  }
 
   /* 2. Tools, engine, port. */
   for (size_t i = 0; i < st.nlayers; i++) {
@@ -294,9 +343,20 @@ main (int argc, char **argv)
 
   /* 4. The record. */
   iso_now (run.started, sizeof run.started);
+  run.host_file = xasprintf ("%s/host.img", st.dir);
   if (record_claim (&run) == -1 || record_begin (&run) == -1) {
     rm_private (run.private_dir);
     return EXIT_RUN_FAILED;
+  }
+  {
+    cJSON *cj = cJSON_AddObjectToObject (run.doc, "collectors");
+    cJSON *en = cJSON_AddArrayToObject (cj, "enabled");
+
+    for (size_t i = 0; i < run.ncoll; i++)
+      cJSON_AddItemToArray (en, cJSON_CreateString (run.coll[i]->name));
+    cJSON_AddItemToObject (cj, "disabled", coll_disabled);
+    coll_disabled = NULL;
+    record_write (&run);
   }
   fprintf (stderr, "viperbench: %s: scenario %s on stack %s, %zu layers\n",
            run.id, sc.name, st.name, st.nlayers);
@@ -307,6 +367,7 @@ main (int argc, char **argv)
   for (size_t i = 0; i < st.nlayers; i++) {
     struct layer *l = &layers[i];
     struct fio_result res;
+    cJSON *coll = NULL;
     char *job, *shown, *jobpath;
     double per = sc.runtime > 0 ? sc.runtime + sc.ramp + 3
                  : i ? (mono_now () - t_start) / (double) i : 0;
@@ -342,15 +403,16 @@ main (int argc, char **argv)
     write_file_atomic (jobpath, shown, strlen (shown));
     free (jobpath);
     free (shown);
-    if (fio_run_layer (&run, l, job, &res) == -1) {
+    if (fio_run_layer (&run, l, job, &res, &coll) == -1) {
       free (job);
+      cJSON_Delete (coll);
       l->t->stop (&run, l);
       rc = stop_requested ? EXIT_INTERRUPTED : EXIT_RUN_FAILED;
       break;
     }
     free (job);
     l->t->stop (&run, l);
-    record_add_target (&run, l, &res);
+    record_add_target (&run, l, &res, coll);
     record_write (&run);
     if (stop_requested) {
       rc = EXIT_INTERRUPTED;
@@ -388,6 +450,8 @@ main (int argc, char **argv)
   free (run.id);
   free (run.dir);
   free (run.engine);
+  free (run.host_file);
+  cJSON_Delete (coll_disabled);
   stack_free (&st);
   scenario_free (&sc);
   return rc;

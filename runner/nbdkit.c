@@ -149,7 +149,7 @@ layer_stop_children (struct run *run, struct layer *l)
   (void) run;
   for (size_t i = l->nchild; i-- > 0;) {
     proc_kill (l->child[i].pid, 5);
-    l->child[i].pid = 0;
+    l->child[i].stopped = true;
   }
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -137,10 +138,18 @@ proc_spawn (const char *const *argv, const struct spawn_opts *o)
 int
 proc_wait (pid_t pid, double timeout, int *status)
 {
+  struct rusage ru;
+
+  return proc_wait_rusage (pid, timeout, status, &ru);
+}
+
+int
+proc_wait_rusage (pid_t pid, double timeout, int *status, struct rusage *ru)
+{
   double end = timeout >= 0 ? mono_now () + timeout : 0;
 
   for (;;) {
-    pid_t r = waitpid (pid, status, WNOHANG);
+    pid_t r = wait4 (pid, status, WNOHANG, ru);
 
     if (r == pid)
       return 0;

@@ -196,7 +196,7 @@ dir_json (const struct dir_stats *d, const struct dir_stats *host)
 /* Adds a finished layer's figures. */
 void
 record_add_target (struct run *run, struct layer *l,
-                   const struct fio_result *res)
+                   const struct fio_result *res, cJSON *coll)
 {
   cJSON *t = cJSON_CreateObject (), *procs = cJSON_CreateArray ();
 
@@ -224,6 +224,8 @@ record_add_target (struct run *run, struct layer *l,
                            "fio --output-format=json+ --output=fio.json - "
                            "<job.fio");
   cJSON_AddStringToObject (t, "fio_json", "fio.json");
+  if (coll)
+    cJSON_AddItemToObject (t, "collectors", coll);
   cJSON_AddStringToObject (t, "job_file", "job.fio");
   cJSON_AddItemToArray (run->targets, t);
 }

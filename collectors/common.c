@@ -1,0 +1,68 @@
+/* common.c: what several collectors share: running perf, and the list of
+ * pids a collector should watch (fio with its job processes).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "../runner/internal.h"
+
+/* "pid,pid,..." of P: fio and its job processes, or the server. */
+char *
+coll_pid_list (const struct coll_proc *p)
+{
+  pid_t members[256];
+  size_t n = 0;
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f;
+
+  if (p->is_fio)
+    n = procfs_group (p->pid, members, 256);
+  if (n == 0) {
+    members[0] = p->pid;
+    n = 1;
+  }
+  f = open_memstream (&buf, &len);
+  for (size_t i = 0; i < n; i++)
+    fprintf (f, "%s%d", i ? "," : "", (int) members[i]);
+  fclose (f);
+  return buf;
+}
+
+/* Why perf cannot be used here, or NULL. */
+const char *
+coll_perf_unavailable (void)
+{
+  static const char *const argv[] = {
+    "perf", "stat", "-e", "task-clock", "-x", ",", "true", NULL,
+  };
+
+  if (!have_program ("perf"))
+    return "perf is not installed (Debian package linux-perf: "
+           "apt-get install linux-perf)";
+  if (proc_run (argv, 20, NULL) != 0)
+    return "perf cannot open events here (run as root, or lower "
+           "/proc/sys/kernel/perf_event_paranoid to 1 or less)";
+  return NULL;
+}
+
+/* Stops a perf started by proc_spawn: SIGINT makes it write its output. */
+int
+coll_perf_stop (pid_t pid)
+{
+  int status;
+
+  if (pid <= 0)
+    return -1;
+  kill (pid, SIGINT);
+  if (proc_wait (pid, 60, &status) != 0) {
+    proc_kill (pid, 2);
+    return -1;
+  }
+  return 0;
+}

@@ -1,0 +1,146 @@
+/* cpu.c: the CPU bill.  User and system CPU seconds and context switches
+ * per process over the measured window, and per I/O ("nbdkit spends 41 us
+ * of CPU per I/O").
+ *
+ * Servers are read from /proc at the start and end of the window.  fio
+ * is read at the start over the main process and its job processes, and at the end from the rusage its exit
+ * reported, which includes the jobs it reaped: the difference is the
+ * window's.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct cpu_state {
+  struct proc_usage start[COLL_MAX_PROCS];
+  bool ok[COLL_MAX_PROCS];
+  struct ctx_track ctx[COLL_MAX_PROCS];   /* servers' threads */
+};
+
+static const char *
+cpu_unavailable (void)
+{
+  return access ("/proc/self/stat", R_OK) == 0 ? NULL
+    : "/proc is not mounted: mount it to bill CPU per process";
+}
+
+static void *
+cpu_start (const struct coll_ctx *ctx)
+{
+  struct cpu_state *s = calloc (1, sizeof *s);
+
+  if (s == NULL)
+    return NULL;
+  for (size_t i = 0; i < ctx->nprocs; i++) {
+    const struct coll_proc *p = &ctx->procs[i];
+
+    if (p->is_fio) {
+      pid_t members[256];
+      size_t n = procfs_group (p->pid, members, 256);
+
+      /* The leader with the jobs it has reaped, and each live job. */
+      s->ok[i] = procfs_usage (p->pid, true, &s->start[i]) == 0;
+      for (size_t k = 0; k < n; k++) {
+        struct proc_usage u;
+
+        if (members[k] != p->pid && procfs_usage (members[k], false, &u) == 0) {
+          s->start[i].user_s += u.user_s;
+          s->start[i].sys_s += u.sys_s;
+          s->start[i].ctx_vol += u.ctx_vol;
+          s->start[i].ctx_invol += u.ctx_invol;
+        }
+      }
+    }
+    else {
+      s->ok[i] = procfs_usage (p->pid, false, &s->start[i]) == 0;
+      procfs_ctx_sample (p->pid, &s->ctx[i], true);
+    }
+  }
+  return s;
+}
+
+/* Servers' threads come and go with connections: sample them often. */
+static void
+cpu_tick (void *state, const struct coll_ctx *ctx)
+{
+  struct cpu_state *s = state;
+
+  for (size_t i = 0; i < ctx->nprocs; i++)
+    if (!ctx->procs[i].is_fio && s->ok[i])
+      procfs_ctx_sample (ctx->procs[i].pid, &s->ctx[i], false);
+}
+
+static double
+tv (struct timeval t)
+{
+  return (double) t.tv_sec + t.tv_usec / 1e6;
+}
+
+static int
+cpu_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
+          cJSON *out)
+{
+  struct cpu_state *s = state;
+  cJSON *procs = cJSON_AddArrayToObject (out, "processes");
+
+  for (size_t i = 0; i < ctx->nprocs; i++) {
+    const struct coll_proc *p = &ctx->procs[i];
+    struct proc_usage e;
+    cJSON *o;
+    double cpu;
+    uint64_t ctx_total;
+
+    if (!s->ok[i])
+      continue;
+    if (p->is_fio) {
+      e.user_s = tv (end->fio_rusage.ru_utime);
+      e.sys_s = tv (end->fio_rusage.ru_stime);
+      e.ctx_vol = (uint64_t) end->fio_rusage.ru_nvcsw;
+      e.ctx_invol = (uint64_t) end->fio_rusage.ru_nivcsw;
+    }
+    else {
+      if (procfs_usage (p->pid, false, &e) == -1)
+        continue;               /* it died during the window */
+      procfs_ctx_sample (p->pid, &s->ctx[i], false);
+      procfs_ctx_total (&s->ctx[i], &e.ctx_vol, &e.ctx_invol);
+      s->start[i].ctx_vol = s->start[i].ctx_invol = 0;
+    }
+    o = cJSON_CreateObject ();
+    cJSON_AddStringToObject (o, "role", p->role);
+    cJSON_AddNumberToObject (o, "pid", p->pid);
+    cJSON_AddNumberToObject (o, "user_s", e.user_s - s->start[i].user_s);
+    cJSON_AddNumberToObject (o, "sys_s", e.sys_s - s->start[i].sys_s);
+    cpu = (e.user_s - s->start[i].user_s) + (e.sys_s - s->start[i].sys_s);
+    cJSON_AddNumberToObject (o, "cpu_s", cpu);
+    ctx_total = (e.ctx_vol - s->start[i].ctx_vol) +
+                (e.ctx_invol - s->start[i].ctx_invol);
+    cJSON_AddNumberToObject (o, "ctx_voluntary",
+                             (double) (e.ctx_vol - s->start[i].ctx_vol));
+    cJSON_AddNumberToObject (o, "ctx_involuntary",
+                             (double) (e.ctx_invol - s->start[i].ctx_invol));
+    if (end->ios) {
+      cJSON_AddNumberToObject (o, "cpu_us_per_io", cpu * 1e6 / (double) end->ios);
+      cJSON_AddNumberToObject (o, "ctx_per_io",
+                               (double) ctx_total / (double) end->ios);
+    }
+    if (end->window_s > 0)
+      cJSON_AddNumberToObject (o, "cpu_utilisation", cpu / end->window_s);
+    cJSON_AddItemToArray (procs, o);
+  }
+  cJSON_AddNumberToObject (out, "window_s", end->window_s);
+  cJSON_AddNumberToObject (out, "ios", (double) end->ios);
+  for (size_t i = 0; i < COLL_MAX_PROCS; i++)
+    free (s->ctx[i].t);
+  free (s);
+  return 0;
+}
+
+const struct collector collector_cpu = {
+  .name = "cpu",
+  .unavailable = cpu_unavailable,
+  .start = cpu_start,
+  .tick = cpu_tick,
+  .stop = cpu_stop,
+};

@@ -1,0 +1,109 @@
+/* internal.h: collectors, one file each behind struct collector.
+ *
+ * A collector measures the processes of one layer (fio itself and the
+ * layer's servers) over the measured window: it starts once fio's jobs
+ * run (after ramp_time) and stops when fio has exited, before the
+ * servers are torn down.  Adding one is a file and a line in
+ * collectors/collectors.c.
+ */
+#ifndef VIPERBENCH_COLLECTORS_H
+#define VIPERBENCH_COLLECTORS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+#define COLL_MAX_PROCS 8
+
+struct coll_proc {
+  const char *role;             /* "fio", "nbdkit", "qemu-nbd" */
+  pid_t pid;
+  bool is_fio;                  /* fio: with its job processes, rusage at exit */
+};
+
+struct coll_ctx {
+  const char *dir;              /* the layer's record directory */
+  const char *layer;
+  const char *host_file;        /* the host layer's file, or NULL */
+  struct coll_proc procs[COLL_MAX_PROCS];
+  size_t nprocs;
+};
+
+struct coll_end {
+  struct rusage fio_rusage;     /* fio and its reaped jobs, whole life */
+  double window_s;              /* measured window, seconds */
+  uint64_t ios;                 /* I/Os fio counted (read + write + trim) */
+};
+
+struct collector {
+  const char *name;
+  /* NULL when it can run here, else why not and how to enable it. */
+  const char *(*unavailable) (void);
+  /* Only for some layers (NULL: all). */
+  bool (*wants) (const struct coll_ctx *ctx);
+  /* Starts measuring; NULL on failure (message printed). */
+  void *(*start) (const struct coll_ctx *ctx);
+  /* Called about every 100 ms during the window (may be NULL). */
+  void (*tick) (void *state, const struct coll_ctx *ctx);
+  /* Stops, frees STATE and adds its results to OUT; 0 or -1. */
+  int (*stop) (void *state, const struct coll_ctx *ctx,
+               const struct coll_end *end, cJSON *out);
+};
+
+/* collectors.c */
+extern const struct collector *const collectors[];
+extern const size_t ncollectors;
+extern const struct collector *collector_find (const char *name);
+
+/* procfs.c: readings shared by collectors */
+struct proc_usage {
+  double user_s, sys_s;
+  uint64_t ctx_vol, ctx_invol;
+};
+
+/* Context switches per thread, kept across samples so that threads that
+ * exit during the window still count (/proc forgets them).
+ */
+struct tid_ctx {
+  pid_t tid;
+  uint64_t first_vol, first_invol, last_vol, last_invol;
+  bool in_window;               /* existed at the first sample */
+};
+
+struct ctx_track {
+  struct tid_ctx *t;
+  size_t n, cap;
+};
+/* Samples every thread of PID into T. */
+extern void procfs_ctx_sample (pid_t pid, struct ctx_track *t, bool first);
+/* Switches during the window: last - first per thread (0 for threads
+ * that appeared later: their count since birth).
+ */
+extern void procfs_ctx_total (const struct ctx_track *t, uint64_t *vol,
+                              uint64_t *invol);
+/* PID's usage summed over its threads; its reaped children's CPU too
+ * when WITH_CHILDREN.  -1 when it is gone.
+ */
+extern int procfs_usage (pid_t pid, bool with_children, struct proc_usage *u);
+/* PID and its child processes (fio and its jobs), PID first. */
+extern size_t procfs_group (pid_t pid, pid_t *out, size_t max);
+
+/* common.c */
+/* "pid,pid,..." for P: fio's whole process group, or the server. */
+extern char *coll_pid_list (const struct coll_proc *p);
+/* Why perf cannot be used here (with how to fix it), or NULL. */
+extern const char *coll_perf_unavailable (void);
+/* Stops a perf child with SIGINT (it then writes its output); 0 or -1. */
+extern int coll_perf_stop (pid_t pid);
+
+/* cpu.c, perf.c, counters.c, disk.c */
+extern const struct collector collector_cpu;
+extern const struct collector collector_perf;
+extern const struct collector collector_counters;
+extern const struct collector collector_disk;
+
+#endif /* VIPERBENCH_COLLECTORS_H */

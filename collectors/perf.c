@@ -1,0 +1,374 @@
+/* perf.c: a sampled profile of each process of the layer.
+ *
+ * perf record -a -e cpu-clock with DWARF call graphs (software clock:
+ * this kind of machine has no PMU) over the measured window, kept to fio,
+ * its job processes and the layer's servers; then perf script is folded into one line per distinct stack,
+ * "role;outermost;...;leaf count" (what flame graph tools read), and the
+ * top symbols per process with their self and inclusive shares go into
+ * the record.  Kernel frames carry a "_[k]" suffix, as flamegraph.pl's
+ * stackcollapse does; a frame without a symbol is named after its DSO.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "../runner/internal.h"
+
+/* DWARF unwinding: Debian's binaries have no frame pointers, so -g alone
+ * stops at libc; with DWARF the stacks reach nbdkit and the plugin.  299
+ * Hz and 4 KiB of stack per sample keep the overhead and perf.data small.
+ */
+#define PERF_FREQ "299"
+#define PERF_CALLGRAPH "dwarf,4096"
+#define TOP_N 15
+
+struct perf_state {
+  pid_t perf;
+  char *data;
+  pid_t fio_pids[256];          /* fio and its jobs */
+  size_t nfio;
+};
+
+/* System-wide (-a), kept to the layer's processes when folding: perf
+ * record -p follows only the threads that exist when it attaches, and
+ * nbdkit starts a connection's threads when fio's jobs connect.
+ */
+static void *
+perf_start (const struct coll_ctx *ctx)
+{
+  struct perf_state *s = calloc (1, sizeof *s);
+  char *log = xasprintf ("%s/perf.log", ctx->dir);
+  struct spawn_opts o = { .stdout_path = log, .stderr_path = log };
+
+  for (size_t i = 0; i < ctx->nprocs; i++)
+    if (ctx->procs[i].is_fio)
+      s->nfio = procfs_group (ctx->procs[i].pid, s->fio_pids, 256);
+  s->data = xasprintf ("%s/perf.data", ctx->dir);
+  {
+    const char *argv[] = {
+      "perf", "record", "-a", "-e", "cpu-clock", "-F", PERF_FREQ,
+      "--call-graph", PERF_CALLGRAPH, "-o", s->data, NULL,
+    };
+
+    s->perf = proc_spawn (argv, &o);
+  }
+  free (log);
+  return s;
+}
+
+/* A string -> counts table (open addressing, FNV-1a). */
+struct sym {
+  char *name;
+  uint64_t self, incl, seen;    /* seen: last sample that counted incl */
+};
+
+struct table {
+  struct sym *v;
+  size_t cap, n;
+};
+
+static uint64_t
+fnv (const char *s)
+{
+  uint64_t h = 1469598103934665603ull;
+
+  while (*s)
+    h = (h ^ (unsigned char) *s++) * 1099511628211ull;
+  return h;
+}
+
+static struct sym *
+table_get (struct table *t, const char *name)
+{
+  size_t i;
+
+  if (t->n * 2 >= t->cap) {
+    struct table nt = { .cap = t->cap ? t->cap * 2 : 256 };
+
+    nt.v = calloc (nt.cap, sizeof *nt.v);
+    for (size_t k = 0; k < t->cap; k++)
+      if (t->v[k].name) {
+        size_t j = fnv (t->v[k].name) & (nt.cap - 1);
+
+        while (nt.v[j].name)
+          j = (j + 1) & (nt.cap - 1);
+        nt.v[j] = t->v[k];
+      }
+    nt.n = t->n;
+    free (t->v);
+    *t = nt;
+  }
+  i = fnv (name) & (t->cap - 1);
+  while (t->v[i].name && strcmp (t->v[i].name, name) != 0)
+    i = (i + 1) & (t->cap - 1);
+  if (t->v[i].name == NULL) {
+    t->v[i].name = xstrdup (name);
+    t->n++;
+  }
+  return &t->v[i];
+}
+
+static void
+table_free (struct table *t)
+{
+  for (size_t k = 0; k < t->cap; k++)
+    free (t->v[k].name);
+  free (t->v);
+}
+
+/* Per role: its samples, symbols, and folded stacks. */
+struct role_prof {
+  const char *role;
+  uint64_t samples;
+  struct table syms;
+  struct table folded;
+};
+
+/* The frame's name: "sym", "sym_[k]", or "[dso]" when unresolved. */
+static void
+frame_name (char *line, char *out, size_t n)
+{
+  char *p = line, *sym, *dso = strrchr (line, '('), *end;
+  bool kernel;
+
+  while (isspace ((unsigned char) *p)) p++;
+  while (*p && !isspace ((unsigned char) *p)) p++;   /* the address */
+  while (isspace ((unsigned char) *p)) p++;
+  sym = p;
+  if (dso && dso > sym) {
+    end = dso;
+    while (end > sym && isspace ((unsigned char) end[-1])) end--;
+    *end = '\0';
+    dso++;
+    if ((end = strrchr (dso, ')')))
+      *end = '\0';
+  }
+  else
+    dso = (char *) "";
+  kernel = strstr (dso, "kernel.kallsyms") != NULL || dso[0] == '[';
+  /* Drop "+0x12" offsets perf may print. */
+  if ((end = strstr (sym, "+0x")))
+    *end = '\0';
+  if (*sym == '\0' || strcmp (sym, "[unknown]") == 0) {
+    const char *base = strrchr (dso, '/');
+
+    snprintf (out, n, "[%s]", base ? base + 1 : (*dso ? dso : "unknown"));
+  }
+  else
+    snprintf (out, n, "%s%s", sym, kernel ? "_[k]" : "");
+  for (char *c = out; *c; c++)
+    if (*c == ';' || *c == ' ')
+      *c = '_';                 /* ';' separates frames, ' ' the count */
+}
+
+/* Folds one sample's FRAMES (leaf first) into R. */
+static void
+fold (struct role_prof *r, char frames[][256], size_t n, uint64_t sample_no)
+{
+  size_t len = strlen (r->role) + 1;
+  char *stack, *w;
+
+  r->samples++;
+  for (size_t i = 0; i < n; i++)
+    len += strlen (frames[i]) + 1;
+  stack = malloc (len + 1);
+  w = stpcpy (stack, r->role);
+  for (size_t i = n; i-- > 0;) {
+    struct sym *s = table_get (&r->syms, frames[i]);
+
+    if (s->seen != sample_no) {       /* inclusive: once per sample */
+      s->incl++;
+      s->seen = sample_no;
+    }
+    if (i == 0)
+      s->self++;
+    *w++ = ';';
+    w = stpcpy (w, frames[i]);
+  }
+  table_get (&r->folded, stack)->self++;
+  free (stack);
+}
+
+static int
+cmp_self (const void *a, const void *b)
+{
+  const struct sym *x = a, *y = b;
+
+  return (y->self > x->self) - (y->self < x->self);
+}
+
+static int
+cmp_incl (const void *a, const void *b)
+{
+  const struct sym *x = a, *y = b;
+
+  return (y->incl > x->incl) - (y->incl < x->incl);
+}
+
+static cJSON *
+top_list (struct table *t, uint64_t samples, int (*cmp) (const void *, const void *))
+{
+  cJSON *a = cJSON_CreateArray ();
+  struct sym *v = malloc ((t->n + 1) * sizeof *v);
+  size_t n = 0;
+
+  for (size_t k = 0; k < t->cap; k++)
+    if (t->v[k].name)
+      v[n++] = t->v[k];
+  qsort (v, n, sizeof *v, cmp);
+  for (size_t i = 0; i < n && i < TOP_N; i++) {
+    cJSON *o = cJSON_CreateObject ();
+
+    cJSON_AddStringToObject (o, "symbol", v[i].name);
+    cJSON_AddNumberToObject (o, "self_pct", 100.0 * (double) v[i].self / (double) samples);
+    cJSON_AddNumberToObject (o, "inclusive_pct",
+                             100.0 * (double) v[i].incl / (double) samples);
+    cJSON_AddItemToArray (a, o);
+  }
+  free (v);
+  return a;
+}
+
+/* The role of a sample's PID, or NULL when it is not the layer's. */
+static struct role_prof *
+role_of (struct perf_state *s, const struct coll_ctx *ctx,
+         struct role_prof *roles, long pid)
+{
+  for (size_t i = 0; i < ctx->nprocs; i++)
+    if (!ctx->procs[i].is_fio && ctx->procs[i].pid == pid)
+      return &roles[i];
+  for (size_t k = 0; k < s->nfio; k++)
+    if (s->fio_pids[k] == pid)
+      for (size_t i = 0; i < ctx->nprocs; i++)
+        if (ctx->procs[i].is_fio)
+          return &roles[i];
+  return NULL;
+}
+
+/* Runs perf script and folds each sample of the layer's processes into
+ * its role; 0 or -1.
+ */
+static int
+fold_all (struct perf_state *s, const struct coll_ctx *ctx,
+          struct role_prof *roles, const char *tmp)
+{
+  const char *argv[] = {
+    "perf", "script", "-i", s->data, "-F", "comm,pid,tid,ip,sym,dso", NULL,
+  };
+  struct spawn_opts o = { .stdout_path = tmp };
+  char (*frames)[256] = malloc (128 * sizeof *frames);
+  char *text, *save = NULL;
+  size_t nframes = 0;
+  uint64_t sample_no = 0;
+  struct role_prof *cur = NULL;
+  int status;
+  pid_t pid = proc_spawn (argv, &o);
+
+  if (pid == -1 || proc_wait (pid, 300, &status) != 0) {
+    proc_kill (pid, 2);
+    free (frames);
+    return -1;
+  }
+  text = read_file (tmp, NULL);
+  unlink (tmp);
+  for (char *l = text ? strtok_r (text, "\n", &save) : NULL; ;
+       l = strtok_r (NULL, "\n", &save)) {
+    if (l == NULL || !isspace ((unsigned char) *l)) {
+      /* A header line (or the end) closes the previous sample. */
+      if (cur && nframes)
+        fold (cur, frames, nframes, ++sample_no);
+      nframes = 0;
+      cur = NULL;
+      if (l == NULL)
+        break;
+      {
+        /* "comm pid/tid": the comm may hold spaces, not "N/N". */
+        char *slash = strrchr (l, '/'), *p;
+
+        if (slash == NULL)
+          continue;
+        p = slash;
+        while (p > l && isdigit ((unsigned char) p[-1]))
+          p--;
+        cur = role_of (s, ctx, roles, strtol (p, NULL, 10));
+      }
+    }
+    else if (cur && nframes < 128)
+      frame_name (l, frames[nframes++], sizeof frames[0]);
+  }
+  free (text);
+  free (frames);
+  return 0;
+}
+
+static int
+perf_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
+           cJSON *out)
+{
+  struct perf_state *s = state;
+  char *tmp = xasprintf ("%s/perf.script.tmp", ctx->dir);
+  char *folded_path = xasprintf ("%s/perf.folded", ctx->dir);
+  struct role_prof roles[COLL_MAX_PROCS];
+  cJSON *procs;
+  FILE *ff;
+  int r = -1;
+
+  (void) end;
+  memset (roles, 0, sizeof roles);
+  for (size_t i = 0; i < ctx->nprocs; i++)
+    roles[i].role = ctx->procs[i].role;
+  if (coll_perf_stop (s->perf) == -1 || fold_all (s, ctx, roles, tmp) == -1) {
+    fprintf (stderr, "viperbench: warning: perf: no profile for %s\n",
+             ctx->layer);
+    goto out;
+  }
+  ff = fopen (folded_path, "we");
+  procs = cJSON_AddArrayToObject (out, "processes");
+  for (size_t i = 0; i < ctx->nprocs; i++) {
+    struct role_prof *rp = &roles[i];
+    cJSON *p;
+
+    if (rp->samples == 0)
+      continue;
+    for (size_t k = 0; ff && k < rp->folded.cap; k++)
+      if (rp->folded.v[k].name)
+        fprintf (ff, "%s %llu\n", rp->folded.v[k].name,
+                 (unsigned long long) rp->folded.v[k].self);
+    p = cJSON_CreateObject ();
+    cJSON_AddStringToObject (p, "role", rp->role);
+    cJSON_AddNumberToObject (p, "samples", (double) rp->samples);
+    cJSON_AddItemToObject (p, "top_self", top_list (&rp->syms, rp->samples, cmp_self));
+    cJSON_AddItemToObject (p, "top_inclusive",
+                           top_list (&rp->syms, rp->samples, cmp_incl));
+    cJSON_AddItemToArray (procs, p);
+  }
+  if (ff)
+    fclose (ff);
+  cJSON_AddStringToObject (out, "event", "cpu-clock");
+  cJSON_AddNumberToObject (out, "frequency_hz", atoi (PERF_FREQ));
+  cJSON_AddStringToObject (out, "call_graph", PERF_CALLGRAPH);
+  cJSON_AddStringToObject (out, "perf_data", "perf.data");
+  cJSON_AddStringToObject (out, "folded", "perf.folded");
+  r = 0;
+
+ out:
+  for (size_t i = 0; i < ctx->nprocs; i++) {
+    table_free (&roles[i].syms);
+    table_free (&roles[i].folded);
+  }
+  free (tmp);
+  free (folded_path);
+  free (s->data);
+  free (s);
+  return r;
+}
+
+const struct collector collector_perf = {
+  .name = "perf",
+  .unavailable = coll_perf_unavailable,
+  .start = perf_start,
+  .stop = perf_stop,
+};
