@@ -101,7 +101,7 @@ DEPS_STAMP := build/.deps-stamp
 
 .SECONDARY:
 
-.PHONY: all deps engine runner tests check demo bench bench-engine install clean
+.PHONY: all deps engine runner tests check demo bench bench-engine bench-collectors install clean
 
 all: engine runner tests
 
@@ -169,6 +169,9 @@ demo: engine
 
 bench-engine: engine
 	$(Q)ENGINE=$(BUILD)/viper runner/bench-engine.sh
+
+bench-collectors: engine runner
+	$(Q)VIPERBENCH=$(BUILD)/viperbench runner/bench-collectors.sh
 
 install: engine
 	install -d $(DESTDIR)$(PREFIX)/lib/fio

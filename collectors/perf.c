@@ -18,10 +18,10 @@
 #include "../runner/internal.h"
 
 /* DWARF unwinding: Debian's binaries have no frame pointers, so -g alone
- * stops at libc; with DWARF the stacks reach nbdkit and the plugin.  299
+ * stops at libc; with DWARF the stacks reach nbdkit and the plugin.  99
  * Hz and 4 KiB of stack per sample keep the overhead and perf.data small.
  */
-#define PERF_FREQ "299"
+#define PERF_FREQ "99"
 #define PERF_CALLGRAPH "dwarf,4096"
 #define TOP_N 15
 

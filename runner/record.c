@@ -315,5 +315,27 @@ record_print_table (struct run *run)
             cJSON_GetObjectItem (r, "bw_bytes")->valuedouble / 1048576.0,
             ra, rp, wp, vs);
   }
+  /* Where the CPU went, per layer and process. */
+  cJSON_ArrayForEach (t, run->targets) {
+    const cJSON *procs = cJSON_GetObjectItem (
+      cJSON_GetObjectItem (cJSON_GetObjectItem (t, "collectors"), "cpu"),
+      "processes"), *p;
+    bool first = true;
+
+    cJSON_ArrayForEach (p, procs) {
+      const cJSON *us = cJSON_GetObjectItem (p, "cpu_us_per_io");
+
+      if (!cJSON_IsNumber (us))
+        continue;
+      if (first)
+        printf ("%s %-9s", t == run->targets->child ? "CPU per I/O:" : "            ",
+                cJSON_GetObjectItem (t, "name")->valuestring);
+      printf ("%s%s %.1f us", first ? " " : ", ",
+              cJSON_GetObjectItem (p, "role")->valuestring, us->valuedouble);
+      first = false;
+    }
+    if (!first)
+      printf ("\n");
+  }
   printf ("record: %s/run.json\n", run->dir);
 }
