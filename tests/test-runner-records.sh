@@ -33,7 +33,7 @@ echo "concurrent numbering: $ids"
 # wait_layer FILE N: until the runner's progress shows layer N started.
 wait_layer() {
     local i
-    for i in $(seq 300); do
+    for i in $(seq 600); do
         grep -q "\[$2/" "$1" && return 0
         sleep 0.1
     done
@@ -42,7 +42,7 @@ wait_layer() {
 }
 
 write_stack "$TMPDIR/long.json" '["direct", "nbd-unix", "nbd-tcp"]'
-run_bench --scenario lat1 --stack "$TMPDIR/long.json" --runtime 30 \
+run_bench --scenario lat1 --stack "$TMPDIR/long.json" --runtime 6 \
     --desc interrupted >"$TMPDIR/int.txt" 2>&1 &
 pid=$!
 wait_layer "$TMPDIR/int.txt" 2
@@ -65,7 +65,7 @@ no_orphans "$TMPDIR/results"
 no_orphans "viperbench\."
 echo "SIGINT: aborted cleanly, exit 130"
 
-run_bench --scenario lat1 --stack "$TMPDIR/long.json" --runtime 30 \
+run_bench --scenario lat1 --stack "$TMPDIR/long.json" --runtime 6 \
     --desc killed >"$TMPDIR/kill.txt" 2>&1 &
 pid=$!
 wait_layer "$TMPDIR/kill.txt" 2
