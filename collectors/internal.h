@@ -29,6 +29,7 @@ struct coll_ctx {
   const char *dir;              /* the layer's record directory */
   const char *layer;
   const char *host_file;        /* the host layer's file, or NULL */
+  bool has_secrets;             /* the target's arguments hold secrets */
   struct coll_proc procs[COLL_MAX_PROCS];
   size_t nprocs;
 };

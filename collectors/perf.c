@@ -323,6 +323,8 @@ perf_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
   if (coll_perf_stop (s->perf) == -1 || fold_all (s, ctx, roles, tmp) == -1) {
     fprintf (stderr, "viperbench: warning: perf: no profile for %s\n",
              ctx->layer);
+    if (ctx->has_secrets)
+      unlink (s->data);
     goto out;
   }
   ff = fopen (folded_path, "we");
@@ -350,7 +352,18 @@ perf_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
   cJSON_AddStringToObject (out, "event", "cpu-clock");
   cJSON_AddNumberToObject (out, "frequency_hz", atoi (PERF_FREQ));
   cJSON_AddStringToObject (out, "call_graph", PERF_CALLGRAPH);
-  cJSON_AddStringToObject (out, "perf_data", "perf.data");
+  /* perf.data holds raw user stack memory (DWARF unwinding), which may
+   * hold the secrets a plugin was given: keep only what was derived.
+   */
+  if (ctx->has_secrets) {
+    unlink (s->data);
+    cJSON_AddNullToObject (out, "perf_data");
+    cJSON_AddStringToObject (out, "perf_data_dropped",
+                             "the stack's plugin arguments hold secrets and "
+                             "perf.data holds raw stack memory");
+  }
+  else
+    cJSON_AddStringToObject (out, "perf_data", "perf.data");
   cJSON_AddStringToObject (out, "folded", "perf.folded");
   r = 0;
 

@@ -238,6 +238,15 @@ collectors_begin (struct run *run, struct layer *l, pid_t pid,
   ctx->layer = l->t->name;
   if (strcmp (l->t->name, "host") == 0)
     ctx->host_file = run->host_file;
+  for (size_t i = 0; i < run->st->nplugin_args + run->st->nfilter_args; i++) {
+    const char *kv = i < run->st->nplugin_args ? run->st->plugin_args[i]
+      : run->st->filter_args[i - run->st->nplugin_args];
+    char key[128];
+
+    snprintf (key, sizeof key, "%.*s", (int) strcspn (kv, "="), kv);
+    if (is_secret_key (key))
+      ctx->has_secrets = true;
+  }
   ctx->procs[ctx->nprocs++] = (struct coll_proc) { "fio", pid, true };
   for (size_t i = 0; i < l->nchild && ctx->nprocs < COLL_MAX_PROCS; i++)
     ctx->procs[ctx->nprocs++] = (struct coll_proc) { l->child[i].role,
