@@ -46,9 +46,33 @@ read_stat (const char *path, long *ppid, double t[4])
   return 0;
 }
 
-/* Adds the context switches of every thread of PID. */
+/* The context switches of thread TID of PID; 0 or -1 when it is gone. */
+static int
+read_task_ctx (pid_t pid, const char *tid, unsigned long long *vol,
+               unsigned long long *invol)
+{
+  char sp[320], line[256];
+  unsigned long long v;
+  FILE *f;
+
+  snprintf (sp, sizeof sp, "/proc/%d/task/%s/status", (int) pid, tid);
+  if ((f = fopen (sp, "re")) == NULL)
+    return -1;
+  *vol = *invol = 0;
+  while (fgets (line, sizeof line, f)) {
+    if (sscanf (line, "voluntary_ctxt_switches: %llu", &v) == 1)
+      *vol = v;
+    else if (sscanf (line, "nonvoluntary_ctxt_switches: %llu", &v) == 1)
+      *invol = v;
+  }
+  fclose (f);
+  return 0;
+}
+
+/* Calls FN for each thread of PID with its context switches. */
 static void
-add_ctx (pid_t pid, struct proc_usage *u)
+for_each_task (pid_t pid, void (*fn) (void *, pid_t, unsigned long long,
+                                      unsigned long long), void *arg)
 {
   char path[64];
   DIR *d;
@@ -58,25 +82,30 @@ add_ctx (pid_t pid, struct proc_usage *u)
   if ((d = opendir (path)) == NULL)
     return;
   while ((e = readdir (d))) {
-    char sp[320], line[256];
-    FILE *f;
+    unsigned long long vol, invol;
 
-    if (!isdigit ((unsigned char) e->d_name[0]))
-      continue;
-    snprintf (sp, sizeof sp, "/proc/%d/task/%s/status", (int) pid, e->d_name);
-    if ((f = fopen (sp, "re")) == NULL)
-      continue;
-    while (fgets (line, sizeof line, f)) {
-      unsigned long long v;
-
-      if (sscanf (line, "voluntary_ctxt_switches: %llu", &v) == 1)
-        u->ctx_vol += v;
-      else if (sscanf (line, "nonvoluntary_ctxt_switches: %llu", &v) == 1)
-        u->ctx_invol += v;
-    }
-    fclose (f);
+    if (isdigit ((unsigned char) e->d_name[0]) &&
+        read_task_ctx (pid, e->d_name, &vol, &invol) == 0)
+      fn (arg, (pid_t) atoi (e->d_name), vol, invol);
   }
   closedir (d);
+}
+
+static void
+add_one (void *arg, pid_t tid, unsigned long long vol, unsigned long long invol)
+{
+  struct proc_usage *u = arg;
+
+  (void) tid;
+  u->ctx_vol += vol;
+  u->ctx_invol += invol;
+}
+
+/* Adds the context switches of every thread of PID. */
+static void
+add_ctx (pid_t pid, struct proc_usage *u)
+{
+  for_each_task (pid, add_one, u);
 }
 
 /* PID's usage over its threads (and reaped children); -1 when gone. */
@@ -123,57 +152,46 @@ procfs_group (pid_t pid, pid_t *out, size_t max)
   return n;
 }
 
+struct sample_arg {
+  struct ctx_track *t;
+  bool first;
+};
+
+static void
+track_one (void *arg, pid_t tid, unsigned long long vol,
+           unsigned long long invol)
+{
+  struct sample_arg *sa = arg;
+  struct ctx_track *t = sa->t;
+  size_t i;
+
+  for (i = 0; i < t->n && t->t[i].tid != tid; i++)
+    ;
+  if (i == t->n) {
+    if (t->n == t->cap) {
+      struct tid_ctx *n = realloc (t->t, (t->cap ? t->cap * 2 : 64) * sizeof *n);
+
+      if (n == NULL)
+        return;
+      t->t = n;
+      t->cap = t->cap ? t->cap * 2 : 64;
+    }
+    t->t[t->n++] = (struct tid_ctx) {
+      .tid = tid, .in_window = sa->first,
+      .first_vol = sa->first ? vol : 0, .first_invol = sa->first ? invol : 0,
+    };
+  }
+  t->t[i].last_vol = vol;
+  t->t[i].last_invol = invol;
+}
+
 /* Samples every thread of PID into T. */
 void
 procfs_ctx_sample (pid_t pid, struct ctx_track *t, bool first)
 {
-  char path[64];
-  DIR *d;
-  struct dirent *e;
+  struct sample_arg sa = { t, first };
 
-  snprintf (path, sizeof path, "/proc/%d/task", (int) pid);
-  if ((d = opendir (path)) == NULL)
-    return;
-  while ((e = readdir (d))) {
-    char sp[320], line[256];
-    unsigned long long vol = 0, invol = 0, v;
-    pid_t tid;
-    size_t i;
-    FILE *f;
-
-    if (!isdigit ((unsigned char) e->d_name[0]))
-      continue;
-    tid = (pid_t) atoi (e->d_name);
-    snprintf (sp, sizeof sp, "/proc/%d/task/%s/status", (int) pid, e->d_name);
-    if ((f = fopen (sp, "re")) == NULL)
-      continue;
-    while (fgets (line, sizeof line, f)) {
-      if (sscanf (line, "voluntary_ctxt_switches: %llu", &v) == 1)
-        vol = v;
-      else if (sscanf (line, "nonvoluntary_ctxt_switches: %llu", &v) == 1)
-        invol = v;
-    }
-    fclose (f);
-    for (i = 0; i < t->n && t->t[i].tid != tid; i++)
-      ;
-    if (i == t->n) {
-      if (t->n == t->cap) {
-        struct tid_ctx *n = realloc (t->t, (t->cap = t->cap ? t->cap * 2 : 64)
-                                     * sizeof *n);
-
-        if (n == NULL)
-          break;
-        t->t = n;
-      }
-      t->t[t->n++] = (struct tid_ctx) {
-        .tid = tid, .in_window = first,
-        .first_vol = first ? vol : 0, .first_invol = first ? invol : 0,
-      };
-    }
-    t->t[i].last_vol = vol;
-    t->t[i].last_invol = invol;
-  }
-  closedir (d);
+  for_each_task (pid, track_one, &sa);
 }
 
 /* Switches during the window. */
