@@ -51,18 +51,24 @@ coll_perf_unavailable (void)
   return NULL;
 }
 
-/* Stops a perf started by proc_spawn: SIGINT makes it write its output. */
+/* Stops a perf started by proc_spawn: SIGINT makes it write its output.
+ * *CPU_S (may be NULL) gets the CPU seconds perf itself used.
+ */
 int
-coll_perf_stop (pid_t pid)
+coll_perf_stop (pid_t pid, double *cpu_s)
 {
+  struct rusage ru;
   int status;
 
   if (pid <= 0)
     return -1;
   kill (pid, SIGINT);
-  if (proc_wait (pid, 60, &status) != 0) {
+  if (proc_wait_rusage (pid, 60, &status, &ru) != 0) {
     proc_kill (pid, 2);
     return -1;
   }
+  if (cpu_s)
+    *cpu_s = (double) ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+             (double) ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
   return 0;
 }

@@ -101,7 +101,7 @@ counters_stop (void *state, const struct coll_ctx *ctx,
 
     if (s->perf[i] <= 0)
       continue;
-    coll_perf_stop (s->perf[i]);
+    coll_perf_stop (s->perf[i], NULL);
     o = cJSON_CreateObject ();
     cJSON_AddStringToObject (o, "role", ctx->procs[i].role);
     parse (s->file[i], end->window_s, end->ios, o);

@@ -98,8 +98,10 @@ extern size_t procfs_group (pid_t pid, pid_t *out, size_t max);
 extern char *coll_pid_list (const struct coll_proc *p);
 /* Why perf cannot be used here (with how to fix it), or NULL. */
 extern const char *coll_perf_unavailable (void);
-/* Stops a perf child with SIGINT (it then writes its output); 0 or -1. */
-extern int coll_perf_stop (pid_t pid);
+/* Stops a perf child with SIGINT (it then writes its output); 0 or -1.
+ * *CPU_S (may be NULL) gets the CPU seconds perf itself used.
+ */
+extern int coll_perf_stop (pid_t pid, double *cpu_s);
 
 /* cpu.c, perf.c, counters.c, disk.c */
 extern const struct collector collector_cpu;

@@ -314,13 +314,15 @@ perf_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
   struct role_prof roles[COLL_MAX_PROCS];
   cJSON *procs;
   FILE *ff;
+  double perf_cpu = 0;
   int r = -1;
 
   (void) end;
   memset (roles, 0, sizeof roles);
   for (size_t i = 0; i < ctx->nprocs; i++)
     roles[i].role = ctx->procs[i].role;
-  if (coll_perf_stop (s->perf) == -1 || fold_all (s, ctx, roles, tmp) == -1) {
+  if (coll_perf_stop (s->perf, &perf_cpu) == -1 ||
+      fold_all (s, ctx, roles, tmp) == -1) {
     fprintf (stderr, "viperbench: warning: perf: no profile for %s\n",
              ctx->layer);
     if (ctx->has_secrets)
@@ -349,6 +351,8 @@ perf_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
   }
   if (ff)
     fclose (ff);
+  /* What perf record itself cost (its writing out included). */
+  cJSON_AddNumberToObject (out, "perf_cpu_s", perf_cpu);
   cJSON_AddStringToObject (out, "event", "cpu-clock");
   cJSON_AddNumberToObject (out, "frequency_hz", atoi (PERF_FREQ));
   cJSON_AddStringToObject (out, "call_graph", PERF_CALLGRAPH);
