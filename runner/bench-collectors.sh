@@ -14,6 +14,7 @@
 # server's threads every 100 ms).
 #
 #   make bench-collectors            (RUNTIME=10 ROUNDS=3 by default)
+#   SETTINGS="cpu cpu,perf" ROUNDS=15 RUNTIME=6 runner/bench-collectors.sh
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 VIPERBENCH=${VIPERBENCH:-$top/build/viperbench}
@@ -27,7 +28,8 @@ cat >"$work/stack.json" <<EOS
 { "name": "memory", "dir": "$work/data", "size": "1G", "plugin": "memory",
   "plugin_args": { "size": "\${size}" }, "layers": ["nbd-unix"] }
 EOS
-settings=(cpu cpu,perf all)
+# SETTINGS="cpu cpu,perf" narrows the comparison.
+read -r -a settings <<<"${SETTINGS:-cpu cpu,perf all}"
 echo "bench-collectors: nbd-unix on nbdkit memory, randrw_70_30, ${#settings[@]} settings x $ROUNDS rounds x ${RUNTIME}s"
 for r in $(seq "$ROUNDS"); do
     for c in "${settings[@]}"; do
