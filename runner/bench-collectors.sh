@@ -59,3 +59,9 @@ for c in "${settings[@]}"; do
         'BEGIN {printf "%-9s %10.0f %8.3fx %14.2f %8.3fx\n", c, m, m/b, u, u/cb}'
 done
 echo "(median of $ROUNDS rounds of ${RUNTIME}s; $(nproc) CPUs; $(date -u +%F))"
+echo
+echo "CPU us per I/O, mean and standard error of the mean over the rounds:"
+awk -F'\t' '{ n[$1]++; s[$1] += $3; q[$1] += $3 * $3 }
+    END { for (k in n) { m = s[k] / n[k]; v = q[k] / n[k] - m * m
+                         printf "  %-9s %.2f +- %.2f\n", k, m, sqrt(v > 0 ? v : 0) / sqrt(n[k]) } }' \
+    "$work/all.tsv" | sort
