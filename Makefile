@@ -73,8 +73,14 @@ COLLECTOR_SRCS := \
 	collectors/perf.c \
 	collectors/procfs.c
 
+REPORT_SRCS := \
+	reports/bins.c \
+	reports/cli.c \
+	reports/report.c
+
 RUNNER_SRCS := \
 	$(COLLECTOR_SRCS) \
+	$(REPORT_SRCS) \
 	runner/fio.c \
 	runner/main.c \
 	runner/nbdkit.c \
@@ -101,7 +107,7 @@ DEPS_STAMP := build/.deps-stamp
 
 .SECONDARY:
 
-.PHONY: all deps engine runner tests check demo bench bench-engine bench-collectors install clean
+.PHONY: all deps engine runner tests check demo report bench bench-engine bench-collectors install clean
 
 all: engine runner tests
 
@@ -162,6 +168,11 @@ bench: engine runner
 	$(Q)$(BUILD)/viperbench run --scenario "$(SCENARIO)" --stack "$(STACK)" \
 		--desc "$(DESC)" --runtime "$(RUNTIME)" --size "$(SIZE)" \
 		--results "$(RESULTS)" --prefix "$(RUN_PREFIX)" --collect "$(COLLECT)"
+
+# make report RUN=VM-7 [RESULTS=results]: rewrite a run's report.
+RUN ?=
+report: runner
+	$(Q)$(BUILD)/viperbench report --results "$(RESULTS)" "$(RUN)"
 
 # A short engine demo: fio's nbd engine vs viper, one 5-second round.
 demo: engine

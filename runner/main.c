@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "../reports/internal.h"
 
 static void
 usage (FILE *f)
@@ -179,6 +180,10 @@ main (int argc, char **argv)
   double t_start;
   int c, rc = 0;
 
+  if (argc >= 2 && strcmp (argv[1], "report") == 0)
+    return report_main (argc - 1, argv + 1);
+  if (argc >= 2 && strcmp (argv[1], "percentile") == 0)
+    return percentile_main (argc - 1, argv + 1);
   if (argc < 2 || strcmp (argv[1], "run") != 0) {
     if (argc >= 2 && (strcmp (argv[1], "--help") == 0 ||
                       strcmp (argv[1], "-h") == 0)) {
@@ -423,6 +428,8 @@ main (int argc, char **argv)
   if (rc == 0) {
     record_finish (&run, "complete", NULL);
     record_print_table (&run);
+    if (report_write (run.dir, run.doc) == 0)
+      printf ("report: %s/report.md\n", run.dir);
   }
   else if (rc == EXIT_INTERRUPTED) {
     char *why = xasprintf ("interrupted by signal %d", (int) stop_requested);

@@ -1,0 +1,43 @@
+/* internal.h: reports (viperbench report) and their helpers. */
+#ifndef VIPERBENCH_REPORTS_H
+#define VIPERBENCH_REPORTS_H
+
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "../runner/internal.h"
+
+/* bins.c: fio's latency histogram bins (json+ "bins": {"ns": count}). */
+struct bins {
+  double *ns;                   /* bucket values, ascending */
+  double *count;
+  size_t n;
+  double total;
+};
+
+/* Merges the lat_ns bins of every job and of DDIR ("read", "write", or
+ * NULL for both) of fio's json+ output PATH into *B; 0 or -1.
+ */
+extern int bins_load_fio_ddir (const char *path, const char *ddir,
+                               struct bins *b);
+/* Both directions. */
+extern int bins_load_fio (const char *path, struct bins *b);
+/* The P-th percentile (0 < P <= 100), as fio computes it: the value of
+ * the first bucket whose cumulative count reaches P% of all; NAN when
+ * empty.
+ */
+extern double bins_percentile (const struct bins *b, double p);
+/* Writes "percentile latency_ns" lines (a curve for gnuplot). */
+extern void bins_write_curve (const struct bins *b, FILE *f);
+extern void bins_free (struct bins *b);
+
+/* report.c */
+/* Writes DIR/report.md and DIR/charts/ from run.json DOC; 0 or -1. */
+extern int report_write (const char *dir, const cJSON *doc);
+
+/* cli.c */
+extern int report_main (int argc, char **argv);
+extern int percentile_main (int argc, char **argv);
+
+#endif /* VIPERBENCH_REPORTS_H */

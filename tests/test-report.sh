@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# test-report.sh: `viperbench report` on real runs.
+# - A run writes report.md (ladder, where the time goes, Little's law,
+#   profiles, charts) and SVG/PNG charts beside it.
+# - Percentiles from fio's bins, as the report computes them, agree with
+#   fio's own percentiles within the bucket resolution (fio keeps 64
+#   buckets per power of two: 1/64 relative), for every layer, read and
+#   write, p50/p99/p99.9.
+# - A record with a missing fio.json still reports (with a warning); a
+#   malformed run.json is refused with exit 2.
+# Run alone: tests/test-report.sh
+. "$(dirname "$0")/functions.sh"
+requires nbdkit gnuplot jq
+
+write_stack "$TMPDIR/s.json" '["host", "direct", "nbd-unix"]'
+run_bench --scenario randrw_70_30 --stack "$TMPDIR/s.json" --runtime 2 \
+    --size 32M --collect cpu >"$TMPDIR/out.txt" 2>&1 ||
+    { cat "$TMPDIR/out.txt"; fail "run failed"; }
+rec=$TMPDIR/results/VM-1
+md=$rec/report.md
+[ -s "$md" ] || fail "no report.md"
+for h in "## The ladder" "## Where the time goes" "## Serialization check" "## Charts"; do
+    grep -q "^$h" "$md" || fail "report lacks '$h'"
+done
+grep -q '^| nbd-unix | ' "$md" || fail "no nbd-unix row"
+grep -q '^- nbd-unix: .* direct$' "$md" || fail "no sentence comparing nbd-unix to direct"
+grep -q '^| nbd-unix | .*nbdkit [0-9.]* us' "$md" || fail "no nbdkit CPU per I/O"
+for c in iops latency slowdown cpu; do
+    [ -s "$rec/charts/$c.svg" ] || fail "no $c.svg"
+    [ "$(head -c 4 "$rec/charts/$c.png" | od -An -c | tr -d ' ')" = "211PNG" ] ||
+        fail "$c.png is not a PNG"
+done
+echo "report: ok"
+
+# Percentiles from bins against fio's own.
+for layer in host direct nbd-unix; do
+    f=$rec/$layer/fio.json
+    for d in read write; do
+        for p in 50 99 99.9; do
+            key=$(printf '%.6f' "$p")
+            fio_v=$(json_get "$f" ".jobs[0].$d.lat_ns.percentile[\"$key\"]")
+            ours=$("$VIPERBENCH" percentile "$f" "$d" "$p") ||
+                fail "percentile $layer $d $p"
+            awk -v a="$ours" -v b="$fio_v" 'BEGIN { d = a - b; if (d < 0) d = -d
+                exit !(b > 0 && d <= b / 64) }' ||
+                fail "$layer $d p$p: bins give $ours, fio says $fio_v"
+        done
+    done
+    echo "percentiles: $layer agrees with fio"
+done
+
+# A missing fio.json: the report is still written, with a warning.
+rm "$rec/direct/fio.json"
+"$VIPERBENCH" report --results "$TMPDIR/results" VM-1 >"$TMPDIR/r.txt" 2>&1 ||
+    { cat "$TMPDIR/r.txt"; fail "report failed without a fio.json"; }
+grep -q "warning: direct: no latency bins" "$TMPDIR/r.txt" || fail "no warning"
+
+# A malformed record.
+mkdir -p "$TMPDIR/results/VM-9"
+echo '{"id": "VM-9", "targets": ' >"$TMPDIR/results/VM-9/run.json"
+"$VIPERBENCH" report --results "$TMPDIR/results" VM-9 >"$TMPDIR/bad.txt" 2>&1
+[ $? -eq 2 ] || fail "malformed record: not exit 2"
+grep -q "VM-9/run.json is not a viperbench run record" "$TMPDIR/bad.txt" ||
+    fail "no message for a malformed record"
+echo "bad records: ok"
