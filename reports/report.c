@@ -49,24 +49,6 @@ words (char *buf, size_t n, double a, double b)
     snprintf (buf, n, "%.1fx faster", b / a);
 }
 
-static void
-fmt_ns (char *buf, size_t n, double ns)
-{
-  if (isnan (ns) || ns <= 0) snprintf (buf, n, "-");
-  else if (ns >= 1e6) snprintf (buf, n, "%.2f ms", ns / 1e6);
-  else if (ns >= 1e3) snprintf (buf, n, "%.1f us", ns / 1e3);
-  else snprintf (buf, n, "%.0f ns", ns);
-}
-
-static void
-fmt_iops (char *buf, size_t n, double v)
-{
-  if (isnan (v)) snprintf (buf, n, "-");
-  else if (v >= 1e6) snprintf (buf, n, "%.2fM", v / 1e6);
-  else if (v >= 1e3) snprintf (buf, n, "%.1fk", v / 1e3);
-  else snprintf (buf, n, "%.0f", v);
-}
-
 /* Writes the data and gnuplot script for the charts; runs gnuplot in
  * DIR (relative names only: no path from the record reaches a script).
  */

@@ -51,6 +51,11 @@ extern void redact_kv (char *s);
 extern char *command_first_line (const char *const *argv);
 /* The executable's directory (for build/viper beside build/viperbench). */
 extern char *self_dir (void);
+/* Table formats: "66.8k" IOPS; "1.31 ms" from nanoseconds; "-" for
+ * unknown values.
+ */
+extern void fmt_iops (char *buf, size_t n, double v);
+extern void fmt_ns (char *buf, size_t n, double ns);
 /* Finds PROG on $PATH; true when found. */
 extern bool have_program (const char *prog);
 

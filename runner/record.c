@@ -256,23 +256,6 @@ record_finish (struct run *run, const char *status, const char *reason)
   return record_write (run);
 }
 
-static void
-fmt_iops (char *buf, size_t n, double v)
-{
-  if (v >= 1e6) snprintf (buf, n, "%.2fM", v / 1e6);
-  else if (v >= 1e3) snprintf (buf, n, "%.1fk", v / 1e3);
-  else snprintf (buf, n, "%.0f", v);
-}
-
-static void
-fmt_lat (char *buf, size_t n, double ns)
-{
-  if (ns <= 0) snprintf (buf, n, "-");
-  else if (ns >= 1e6) snprintf (buf, n, "%.2f ms", ns / 1e6);
-  else if (ns >= 1e3) snprintf (buf, n, "%.1f us", ns / 1e3);
-  else snprintf (buf, n, "%.0f ns", ns);
-}
-
 /* Prints the ladder table. */
 void
 record_print_table (struct run *run)
@@ -294,9 +277,9 @@ record_print_table (struct run *run)
 
     fmt_iops (ri, sizeof ri, riops);
     fmt_iops (wi, sizeof wi, wiops);
-    fmt_lat (ra, sizeof ra, cJSON_GetObjectItem (rl, "mean")->valuedouble);
-    fmt_lat (rp, sizeof rp, cJSON_GetObjectItem (rl, "p99")->valuedouble);
-    fmt_lat (wp, sizeof wp, cJSON_GetObjectItem (wl, "p99")->valuedouble);
+    fmt_ns (ra, sizeof ra, cJSON_GetObjectItem (rl, "mean")->valuedouble);
+    fmt_ns (rp, sizeof rp, cJSON_GetObjectItem (rl, "p99")->valuedouble);
+    fmt_ns (wp, sizeof wp, cJSON_GetObjectItem (wl, "p99")->valuedouble);
     if (run->have_host && run->host.read.iops + run->host.write.iops > 0) {
       double ratio = (riops + wiops) /
                      (run->host.read.iops + run->host.write.iops);

@@ -2,6 +2,7 @@
  * secrets.
  */
 #include <ctype.h>
+#include <math.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -351,4 +352,24 @@ have_program (const char *prog)
   }
   free (copy);
   return found;
+}
+
+/* "66.8k", "1.12M": IOPS for tables; "-" when unknown. */
+void
+fmt_iops (char *buf, size_t n, double v)
+{
+  if (isnan (v)) snprintf (buf, n, "-");
+  else if (v >= 1e6) snprintf (buf, n, "%.2fM", v / 1e6);
+  else if (v >= 1e3) snprintf (buf, n, "%.1fk", v / 1e3);
+  else snprintf (buf, n, "%.0f", v);
+}
+
+/* "1.31 ms", "23.0 us", "739 ns"; "-" when unknown or not positive. */
+void
+fmt_ns (char *buf, size_t n, double ns)
+{
+  if (isnan (ns) || ns <= 0) snprintf (buf, n, "-");
+  else if (ns >= 1e6) snprintf (buf, n, "%.2f ms", ns / 1e6);
+  else if (ns >= 1e3) snprintf (buf, n, "%.1f us", ns / 1e3);
+  else snprintf (buf, n, "%.0f ns", ns);
 }
