@@ -76,6 +76,7 @@ COLLECTOR_SRCS := \
 REPORT_SRCS := \
 	reports/bins.c \
 	reports/cli.c \
+	reports/compare.c \
 	reports/report.c
 
 RUNNER_SRCS := \
@@ -107,7 +108,7 @@ DEPS_STAMP := build/.deps-stamp
 
 .SECONDARY:
 
-.PHONY: all deps engine runner tests check demo report bench bench-engine bench-collectors install clean
+.PHONY: all deps engine runner tests check demo report compare bench bench-engine bench-collectors install clean
 
 all: engine runner tests
 
@@ -173,6 +174,12 @@ bench: engine runner
 RUN ?=
 report: runner
 	$(Q)$(BUILD)/viperbench report --results "$(RESULTS)" "$(RUN)"
+
+# make compare A=VM-6 B=VM-7 [RESULTS=results]
+A ?=
+B ?=
+compare: runner
+	$(Q)$(BUILD)/viperbench compare --results "$(RESULTS)" "$(A)" "$(B)"
 
 # A short engine demo: fio's nbd engine vs viper, one 5-second round.
 demo: engine

@@ -40,4 +40,7 @@ extern int report_write (const char *dir, const cJSON *doc);
 extern int report_main (int argc, char **argv);
 extern int percentile_main (int argc, char **argv);
 
+/* compare.c */
+extern int compare_main (int argc, char **argv);
+
 #endif /* VIPERBENCH_REPORTS_H */

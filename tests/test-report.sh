@@ -6,6 +6,10 @@
 #   fio's own percentiles within the bucket resolution (fio keeps 64
 #   buckets per power of two: 1/64 relative), for every layer, read and
 #   write, p50/p99/p99.9.
+# - compare: two runs whose stacks differ in nbdkit's threads: the
+#   difference is named, every layer and metric has a row, one sample
+#   per side gives no verdict, the differential profile is there, and
+#   the comparison is written beside B.
 # - A record with a missing fio.json still reports (with a warning); a
 #   malformed run.json is refused with exit 2.
 # Run alone: tests/test-report.sh
@@ -14,7 +18,7 @@ requires nbdkit gnuplot jq
 
 write_stack "$TMPDIR/s.json" '["host", "direct", "nbd-unix"]'
 run_bench --scenario randrw_70_30 --stack "$TMPDIR/s.json" --runtime 2 \
-    --size 32M --collect cpu >"$TMPDIR/out.txt" 2>&1 ||
+    --size 32M --collect cpu,perf >"$TMPDIR/out.txt" 2>&1 ||
     { cat "$TMPDIR/out.txt"; fail "run failed"; }
 rec=$TMPDIR/results/VM-1
 md=$rec/report.md
@@ -48,6 +52,25 @@ for layer in host direct nbd-unix; do
     done
     echo "percentiles: $layer agrees with fio"
 done
+
+# compare: B's nbdkit has 2 threads instead of 4.
+sed 's/"threads": 4/"threads": 2/' "$TMPDIR/s.json" >"$TMPDIR/s2.json"
+run_bench --scenario randrw_70_30 --stack "$TMPDIR/s2.json" --runtime 2 \
+    --size 32M --collect cpu,perf --desc "two threads" >"$TMPDIR/out2.txt" 2>&1 ||
+    { cat "$TMPDIR/out2.txt"; fail "second run failed"; }
+"$VIPERBENCH" compare --results "$TMPDIR/results" VM-1 VM-2 >"$TMPDIR/cmp.md" 2>"$TMPDIR/cmp.err" ||
+    { cat "$TMPDIR/cmp.err"; fail "compare failed"; }
+grep -q '^- stack key `nbdkit` differs: `{"threads":4}` vs `{"threads":2}`' "$TMPDIR/cmp.md" ||
+    fail "compare does not name the stack difference"
+[ "$(grep -c '^| \(host\|direct\|nbd-unix\) | ' "$TMPDIR/cmp.md")" -eq 15 ] ||
+    fail "not 3 layers x 5 metrics"
+grep -q '| n=1 each: no verdict |$' "$TMPDIR/cmp.md" || fail "a verdict from one sample"
+grep -q '^\*\*nbd-unix / nbdkit\*\*' "$TMPDIR/cmp.md" || fail "no differential profile"
+cmp -s "$TMPDIR/cmp.md" "$TMPDIR/results/VM-2/compare-VM-1.md" ||
+    fail "compare-VM-1.md differs from what was printed"
+"$VIPERBENCH" compare --results "$TMPDIR/results" VM-1 VM-77 >/dev/null 2>"$TMPDIR/cmp.err"
+[ $? -eq 2 ] && grep -q "VM-77/run.json" "$TMPDIR/cmp.err" || fail "compare with a missing run"
+echo "compare: ok"
 
 # A missing fio.json: the report is still written, with a warning.
 rm "$rec/direct/fio.json"
