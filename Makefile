@@ -77,6 +77,7 @@ REPORT_SRCS := \
 	reports/bins.c \
 	reports/cli.c \
 	reports/compare.c \
+	reports/import.c \
 	reports/report.c
 
 RUNNER_SRCS := \

@@ -40,6 +40,9 @@ extern int report_write (const char *dir, const cJSON *doc);
 extern int report_main (int argc, char **argv);
 extern int percentile_main (int argc, char **argv);
 
+/* import.c */
+extern int import_main (int argc, char **argv);
+
 /* compare.c */
 extern int compare_main (int argc, char **argv);
 

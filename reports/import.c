@@ -1,0 +1,388 @@
+/* import.c: `viperbench import`: earlier results that exist only as fio
+ * output (JSON, or the normal text output as pasted into a document)
+ * become numbered records, so a team's old VM-1..VM-9 join the history.
+ *
+ *   viperbench import [--results DIR] [--prefix VM-] [--layer guest]
+ *                     [--desc TEXT | --desc-file FILE] FIO-OUTPUT
+ *
+ * Text is read line by line as fio 3.x prints it: the job header
+ * "(groupid=N, jobs=N)", "read: IOPS=..., BW=...(...MiB/...msec)", the
+ * "lat (unit): min=..., avg=..." line (total latency), "clat percentiles
+ * (unit):" blocks and "issued rwts: total=R,W,...".  Lines fio did not
+ * write (a stray shell line, mis-encoded quotes) are passed over.  With
+ * several job entries (group_reporting off) IOPS and bandwidth are
+ * summed, the mean weighted by I/Os; text percentiles cannot be merged,
+ * so they are kept only when there is one entry.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct dir_in {
+  double iops, bw, mean_ns, p50, p99, p999;
+  double ios;
+  bool seen;
+};
+
+struct job_in {
+  struct dir_in d[2];           /* read, write */
+  double runtime_ms;
+};
+
+/* "1143", "73.4k", "1.2M" */
+static double
+scaled (const char *s)
+{
+  char *end;
+  double v = strtod (s, &end);
+
+  if (*end == 'k' || *end == 'K') v *= 1e3;
+  else if (*end == 'M' || *end == 'm') v *= 1e6;
+  return v;
+}
+
+/* "4573KiB/s" into bytes per second. */
+static double
+bw_bytes (const char *s)
+{
+  char *end;
+  double v = strtod (s, &end);
+
+  if (strncmp (end, "KiB", 3) == 0) return v * 1024;
+  if (strncmp (end, "MiB", 3) == 0) return v * 1048576;
+  if (strncmp (end, "GiB", 3) == 0) return v * 1073741824.0;
+  if (strncmp (end, "kB", 2) == 0) return v * 1e3;
+  if (strncmp (end, "MB", 2) == 0) return v * 1e6;
+  if (strncmp (end, "GB", 2) == 0) return v * 1e9;
+  return v;
+}
+
+/* The unit in "(usec)" etc. as nanoseconds per unit; 0 if none. */
+static double
+unit_ns (const char *s)
+{
+  const char *p = strchr (s, '(');
+
+  if (p == NULL) return 0;
+  if (strncmp (p, "(nsec)", 6) == 0) return 1;
+  if (strncmp (p, "(usec)", 6) == 0) return 1e3;
+  if (strncmp (p, "(msec)", 6) == 0) return 1e6;
+  if (strncmp (p, "(sec)", 5) == 0) return 1e9;
+  return 0;
+}
+
+/* Parses fio's text output; returns the number of job entries. */
+static size_t
+parse_text (char *text, struct job_in **jobs_out, char **name_out,
+            char **version_out)
+{
+  struct job_in *jobs = NULL;
+  size_t n = 0;
+  int dir = -1;
+  double pct_unit = 0;
+  char *save = NULL;
+
+  for (char *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save)) {
+    char *p;
+
+    if (strncmp (l, "fio-", 4) == 0 && *version_out == NULL)
+      *version_out = xstrdup (l);
+    if ((p = strstr (l, ": (groupid=")) && strstr (l, "jobs=")) {
+      jobs = realloc (jobs, (n + 1) * sizeof *jobs);
+      memset (&jobs[n], 0, sizeof jobs[n]);
+      for (int d = 0; d < 2; d++)
+        jobs[n].d[d].p50 = jobs[n].d[d].p99 = jobs[n].d[d].p999 = NAN;
+      if (*name_out == NULL)
+        *name_out = strndup (l, (size_t) (p - l));
+      n++;
+      dir = -1;
+      continue;
+    }
+    if (n == 0)
+      continue;
+    for (p = l; *p == ' '; p++)
+      ;
+    if (strncmp (p, "read: IOPS=", 11) == 0 || strncmp (p, "write: IOPS=", 12) == 0) {
+      struct dir_in *d;
+      char *bw = strstr (p, "BW="), *rt = strchr (p, '/');
+
+      dir = p[0] == 'r' ? 0 : 1;
+      d = &jobs[n - 1].d[dir];
+      d->seen = true;
+      d->iops = scaled (strchr (p, '=') + 1);
+      if (bw)
+        d->bw = bw_bytes (bw + 3);
+      /* "(357MiB/80026msec)": the run time. */
+      if ((rt = strstr (p, ")(")) && (rt = strchr (rt, '/')))
+        jobs[n - 1].runtime_ms = strtod (rt + 1, NULL);
+      pct_unit = 0;
+      continue;
+    }
+    if (dir < 0)
+      continue;
+    if (strncmp (p, "lat (", 5) == 0 && strstr (p, "min=") && strstr (p, "avg=")) {
+      double u = unit_ns (p);
+
+      if (u > 0)
+        jobs[n - 1].d[dir].mean_ns = strtod (strstr (p, "avg=") + 4, NULL) * u;
+      continue;
+    }
+    if (strncmp (p, "clat percentiles (", 18) == 0 ||
+        strncmp (p, "lat percentiles (", 17) == 0) {
+      pct_unit = unit_ns (p);
+      continue;
+    }
+    if (*p == '|' && pct_unit > 0) {
+      /* "|  1.00th=[   55],  5.00th=[   63], ..." */
+      for (char *q = strstr (p, "th=["); q; q = strstr (q + 4, "th=[")) {
+        char *start = q;
+        double pc, v;
+
+        while (start > p && (isdigit ((unsigned char) start[-1]) || start[-1] == '.'))
+          start--;
+        pc = strtod (start, NULL);
+        v = strtod (q + 4, NULL) * pct_unit;
+        if (fabs (pc - 50) < 1e-9) jobs[n - 1].d[dir].p50 = v;
+        else if (fabs (pc - 99) < 1e-9) jobs[n - 1].d[dir].p99 = v;
+        else if (fabs (pc - 99.9) < 1e-9) jobs[n - 1].d[dir].p999 = v;
+      }
+      continue;
+    }
+    if (strncmp (p, "issued rwts: total=", 19) == 0) {
+      char *q = p + 19;
+
+      jobs[n - 1].d[0].ios = strtod (q, &q);
+      if (*q == ',')
+        jobs[n - 1].d[1].ios = strtod (q + 1, NULL);
+      dir = -1;
+    }
+  }
+  *jobs_out = jobs;
+  return n;
+}
+
+/* Parses fio's JSON output into the same shape (percentiles of total
+ * latency when fio kept them, else of clat).
+ */
+static size_t
+parse_json (const cJSON *doc, struct job_in **jobs_out, char **name_out,
+            char **version_out)
+{
+  const cJSON *jobs = cJSON_GetObjectItem (doc, "jobs"), *j;
+  struct job_in *out = calloc ((size_t) cJSON_GetArraySize (jobs) + 1, sizeof *out);
+  size_t n = 0;
+
+  if (cJSON_GetStringValue (cJSON_GetObjectItem (doc, "fio version")))
+    *version_out = xstrdup (cJSON_GetStringValue (cJSON_GetObjectItem (doc, "fio version")));
+  cJSON_ArrayForEach (j, jobs) {
+    static const char *const dirs[] = { "read", "write" };
+
+    if (*name_out == NULL && cJSON_GetStringValue (cJSON_GetObjectItem (j, "jobname")))
+      *name_out = xstrdup (cJSON_GetStringValue (cJSON_GetObjectItem (j, "jobname")));
+    for (int d = 0; d < 2; d++) {
+      const cJSON *o = cJSON_GetObjectItem (j, dirs[d]);
+      const cJSON *lat = cJSON_GetObjectItem (o, "lat_ns");
+      const cJSON *pct = cJSON_GetObjectItem (lat, "percentile");
+      struct dir_in *di = &out[n].d[d];
+
+      if (pct == NULL)
+        pct = cJSON_GetObjectItem (cJSON_GetObjectItem (o, "clat_ns"), "percentile");
+      di->iops = cJSON_GetNumberValue (cJSON_GetObjectItem (o, "iops"));
+      di->bw = cJSON_GetNumberValue (cJSON_GetObjectItem (o, "bw_bytes"));
+      di->ios = cJSON_GetNumberValue (cJSON_GetObjectItem (o, "total_ios"));
+      di->mean_ns = cJSON_GetNumberValue (cJSON_GetObjectItem (lat, "mean"));
+      di->p50 = cJSON_GetNumberValue (cJSON_GetObjectItem (pct, "50.000000"));
+      di->p99 = cJSON_GetNumberValue (cJSON_GetObjectItem (pct, "99.000000"));
+      di->p999 = cJSON_GetNumberValue (cJSON_GetObjectItem (pct, "99.900000"));
+      di->seen = true;
+    }
+    out[n].runtime_ms = cJSON_GetNumberValue (cJSON_GetObjectItem (j, "job_runtime"));
+    n++;
+  }
+  *jobs_out = out;
+  return n;
+}
+
+static cJSON *
+dir_json (const struct job_in *jobs, size_t n, int d)
+{
+  cJSON *o = cJSON_CreateObject (), *lat = cJSON_CreateObject ();
+  double iops = 0, bw = 0, ios = 0, wsum = 0;
+
+  for (size_t i = 0; i < n; i++) {
+    iops += jobs[i].d[d].iops;
+    bw += jobs[i].d[d].bw;
+    ios += jobs[i].d[d].ios;
+    wsum += jobs[i].d[d].mean_ns * jobs[i].d[d].ios;
+  }
+  cJSON_AddNumberToObject (o, "iops", iops);
+  cJSON_AddNumberToObject (o, "bw_bytes", bw);
+  cJSON_AddNumberToObject (o, "total_ios", ios);
+  if (ios > 0)
+    cJSON_AddNumberToObject (lat, "mean", n == 1 ? jobs[0].d[d].mean_ns : wsum / ios);
+  else
+    cJSON_AddNullToObject (lat, "mean");
+  /* Percentiles of several text entries cannot be merged. */
+  {
+    static const char *const keys[] = { "p50", "p99", "p99.9" };
+    const double v[] = { jobs[0].d[d].p50, jobs[0].d[d].p99, jobs[0].d[d].p999 };
+
+    for (int k = 0; k < 3; k++)
+      if (n == 1 && !isnan (v[k]) && ios > 0)
+        cJSON_AddNumberToObject (lat, keys[k], v[k]);
+      else
+        cJSON_AddNullToObject (lat, keys[k]);
+  }
+  cJSON_AddItemToObject (o, "lat_ns", lat);
+  cJSON_AddNullToObject (o, "ratio_to_host");
+  return o;
+}
+
+int
+import_main (int argc, char **argv)
+{
+  static const struct option longopts[] = {
+    { "results", required_argument, NULL, 'o' },
+    { "prefix", required_argument, NULL, 'p' },
+    { "layer", required_argument, NULL, 'l' },
+    { "desc", required_argument, NULL, 'd' },
+    { "desc-file", required_argument, NULL, 'D' },
+    { NULL, 0, NULL, 0 },
+  };
+  struct run run = { .results_dir = "results", .prefix = "VM-" };
+  const char *layer = "guest", *src;
+  char *desc = NULL, *text, *copy, *name = NULL, *version = NULL, *p;
+  struct job_in *jobs = NULL;
+  size_t n;
+  cJSON *doc, *fj = NULL, *targets, *t, *sc;
+  bool is_json = false;
+  char now[32];
+  int c;
+
+  optind = 1;
+  while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+    switch (c) {
+    case 'o': run.results_dir = optarg; break;
+    case 'p': run.prefix = optarg; break;
+    case 'l': layer = optarg; break;
+    case 'd': free (desc); desc = xstrdup (optarg); break;
+    case 'D':
+      free (desc);
+      if ((desc = read_file (optarg, NULL)) == NULL) {
+        vb_msg ("import: %s: %s", optarg, strerror (errno));
+        return EXIT_BAD_INPUT;
+      }
+      for (size_t k = strlen (desc); k > 0 && isspace ((unsigned char) desc[k - 1]); k--)
+        desc[k - 1] = '\0';
+      break;
+    default:
+      return EXIT_BAD_INPUT;
+    }
+  }
+  if (optind != argc - 1) {
+    fprintf (stderr, "usage: viperbench import [--results DIR] [--prefix VM-] "
+             "[--layer NAME] [--desc TEXT | --desc-file FILE] FIO-OUTPUT\n");
+    free (desc);
+    return EXIT_BAD_INPUT;
+  }
+  src = argv[optind];
+  if ((text = read_file (src, NULL)) == NULL) {
+    vb_msg ("import: %s: %s", src, strerror (errno));
+    free (desc);
+    return EXIT_BAD_INPUT;
+  }
+  /* JSON when a line starts with '{' (fio's log lines may precede it). */
+  for (p = text; p && *p != '{';)
+    if ((p = strchr (p, '\n')))
+      p++;
+  if (p && *p == '{' && (fj = cJSON_Parse (p)) && cJSON_GetObjectItem (fj, "jobs")) {
+    is_json = true;
+    n = parse_json (fj, &jobs, &name, &version);
+  }
+  else {
+    copy = xstrdup (text);
+    n = parse_text (copy, &jobs, &name, &version);
+    free (copy);
+  }
+  cJSON_Delete (fj);
+  if (n == 0 || !(jobs[0].d[0].seen || jobs[0].d[1].seen)) {
+    vb_msg ("import: %s: no fio results found (expected fio's JSON or its "
+            "normal output with \"read: IOPS=\" or \"write: IOPS=\" lines)", src);
+    free (text);
+    free (jobs);
+    free (desc);
+    free (name);
+    free (version);
+    return EXIT_BAD_INPUT;
+  }
+
+  if (record_claim (&run) == -1) {
+    free (text);
+    free (jobs);
+    return EXIT_RUN_FAILED;
+  }
+  iso_now (now, sizeof now);
+  doc = cJSON_CreateObject ();
+  cJSON_AddStringToObject (doc, "schema", RUN_SCHEMA);
+  cJSON_AddStringToObject (doc, "id", run.id);
+  cJSON_AddStringToObject (doc, "description", desc ? desc : "");
+  cJSON_AddStringToObject (doc, "status", "imported");
+  cJSON_AddNullToObject (doc, "reason");
+  {
+    const char *b = strrchr (src, '/');
+    cJSON *im = cJSON_AddObjectToObject (doc, "imported");
+
+    cJSON_AddStringToObject (im, "from", b ? b + 1 : src);
+    cJSON_AddStringToObject (im, "at", now);
+    cJSON_AddStringToObject (im, "format", is_json ? "json" : "text");
+    cJSON_AddNumberToObject (im, "job_entries", (double) n);
+    cJSON_AddStringToObject (im, "latency", "mean of total latency; "
+                             "percentiles of clat for text output");
+  }
+  sc = cJSON_AddObjectToObject (doc, "scenario");
+  cJSON_AddStringToObject (sc, "name", name ? name : "unknown");
+  cJSON_AddNullToObject (sc, "text");
+  cJSON_AddNullToObject (doc, "started");
+  cJSON_AddNullToObject (doc, "finished");
+  {
+    cJSON *v = cJSON_AddObjectToObject (doc, "versions");
+
+    if (version)
+      cJSON_AddStringToObject (v, "fio", version);
+    else
+      cJSON_AddNullToObject (v, "fio");
+  }
+  targets = cJSON_AddArrayToObject (doc, "targets");
+  t = cJSON_CreateObject ();
+  cJSON_AddStringToObject (t, "name", layer);
+  cJSON_AddItemToObject (t, "read", dir_json (jobs, n, 0));
+  cJSON_AddItemToObject (t, "write", dir_json (jobs, n, 1));
+  cJSON_AddNumberToObject (t, "runtime_s", jobs[0].runtime_ms / 1000);
+  cJSON_AddItemToArray (targets, t);
+  {
+    char *out = xasprintf ("%s/fio-output%s", run.dir, is_json ? ".json" : ".txt");
+    char *js = cJSON_Print (doc), *rj = xasprintf ("%s/run.json", run.dir);
+
+    write_file_atomic (out, text, strlen (text));
+    c = write_file_atomic (rj, js, strlen (js));
+    printf ("imported %s as %s\n", src, run.id);
+    free (out);
+    free (js);
+    free (rj);
+  }
+  cJSON_Delete (doc);
+  free (text);
+  free (jobs);
+  free (desc);
+  free (name);
+  free (version);
+  free (run.id);
+  free (run.dir);
+  return c == 0 ? 0 : EXIT_RUN_FAILED;
+}
