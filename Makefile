@@ -77,6 +77,7 @@ REPORT_SRCS := \
 	reports/bins.c \
 	reports/cli.c \
 	reports/compare.c \
+	reports/history.c \
 	reports/import.c \
 	reports/report.c
 
@@ -109,7 +110,7 @@ DEPS_STAMP := build/.deps-stamp
 
 .SECONDARY:
 
-.PHONY: all deps engine runner tests check demo report compare bench bench-engine bench-collectors install clean
+.PHONY: all deps engine runner tests check demo report compare history bench bench-engine bench-collectors bench-history install clean
 
 all: engine runner tests
 
@@ -182,12 +183,19 @@ B ?=
 compare: runner
 	$(Q)$(BUILD)/viperbench compare --results "$(RESULTS)" "$(A)" "$(B)"
 
+# make history SCENARIO=randrw_70_30 [RESULTS=results]
+history: runner
+	$(Q)$(BUILD)/viperbench history --results "$(RESULTS)" --prefix "$(RUN_PREFIX)" "$(SCENARIO)"
+
 # A short engine demo: fio's nbd engine vs viper, one 5-second round.
 demo: engine
 	$(Q)RUNTIME=$${RUNTIME:-5} ROUNDS=1 ENGINE=$(BUILD)/viper runner/bench-engine.sh
 
 bench-engine: engine
 	$(Q)ENGINE=$(BUILD)/viper runner/bench-engine.sh
+
+bench-history: runner
+	$(Q)VIPERBENCH=$(BUILD)/viperbench runner/bench-history.sh
 
 bench-collectors: engine runner
 	$(Q)VIPERBENCH=$(BUILD)/viperbench runner/bench-collectors.sh

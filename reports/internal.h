@@ -43,6 +43,9 @@ extern int percentile_main (int argc, char **argv);
 /* import.c */
 extern int import_main (int argc, char **argv);
 
+/* history.c */
+extern int history_main (int argc, char **argv);
+
 /* compare.c */
 extern int compare_main (int argc, char **argv);
 

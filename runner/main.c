@@ -182,6 +182,8 @@ main (int argc, char **argv)
 
   if (argc >= 2 && strcmp (argv[1], "report") == 0)
     return report_main (argc - 1, argv + 1);
+  if (argc >= 2 && strcmp (argv[1], "history") == 0)
+    return history_main (argc - 1, argv + 1);
   if (argc >= 2 && strcmp (argv[1], "import") == 0)
     return import_main (argc - 1, argv + 1);
   if (argc >= 2 && strcmp (argv[1], "compare") == 0)
