@@ -34,30 +34,17 @@ add_bins (const cJSON *bins, struct pair **v, size_t *n)
   }
 }
 
-int
-bins_load_fio_ddir (const char *path, const char *ddir, struct bins *b)
+/* Merges the lat_ns bins of DDIR (NULL: both) of every job in JOBS. */
+void
+bins_from_jobs (const cJSON *jobs, const char *ddir, struct bins *b)
 {
-  char *text = read_file (path, NULL), *p;
-  cJSON *doc, *job;
+  static const char *const dirs[] = { "read", "write" };
+  const cJSON *job;
   struct pair *v = NULL;
   size_t n = 0;
 
   memset (b, 0, sizeof *b);
-  if (text == NULL)
-    return -1;
-  /* fio's log lines may precede the JSON. */
-  for (p = text; *p && *p != '{';) {
-    p = strchr (p, '\n');
-    if (p == NULL) break;
-    p++;
-  }
-  doc = p && *p ? cJSON_Parse (p) : NULL;
-  free (text);
-  if (doc == NULL)
-    return -1;
-  cJSON_ArrayForEach (job, cJSON_GetObjectItem (doc, "jobs")) {
-    static const char *const dirs[] = { "read", "write" };
-
+  cJSON_ArrayForEach (job, jobs)
     for (int d = 0; d < 2; d++) {
       if (ddir && strcmp (ddir, dirs[d]) != 0)
         continue;
@@ -65,8 +52,6 @@ bins_load_fio_ddir (const char *path, const char *ddir, struct bins *b)
                   cJSON_GetObjectItem (job, dirs[d]), "lat_ns"), "bins"),
                 &v, &n);
     }
-  }
-  cJSON_Delete (doc);
   qsort (v, n, sizeof *v, cmp_pair);
   b->ns = malloc ((n ? n : 1) * sizeof *b->ns);
   b->count = malloc ((n ? n : 1) * sizeof *b->count);
@@ -80,6 +65,20 @@ bins_load_fio_ddir (const char *path, const char *ddir, struct bins *b)
     b->total += v[i].count;
   }
   free (v);
+}
+
+int
+bins_load_fio_ddir (const char *path, const char *ddir, struct bins *b)
+{
+  char *text = read_file (path, NULL);
+  cJSON *doc = text ? fio_json_parse (text) : NULL;
+
+  memset (b, 0, sizeof *b);
+  free (text);
+  if (doc == NULL)
+    return -1;
+  bins_from_jobs (cJSON_GetObjectItem (doc, "jobs"), ddir, b);
+  cJSON_Delete (doc);
   return 0;
 }
 

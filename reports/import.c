@@ -257,7 +257,7 @@ import_main (int argc, char **argv)
   };
   struct run run = { .results_dir = "results", .prefix = "VM-" };
   const char *layer = "guest", *src;
-  char *desc = NULL, *text, *copy, *name = NULL, *version = NULL, *p;
+  char *desc = NULL, *text, *copy, *name = NULL, *version = NULL;
   struct job_in *jobs = NULL;
   size_t n;
   cJSON *doc, *fj = NULL, *targets, *t, *sc;
@@ -298,10 +298,7 @@ import_main (int argc, char **argv)
     return EXIT_BAD_INPUT;
   }
   /* JSON when a line starts with '{' (fio's log lines may precede it). */
-  for (p = text; p && *p != '{';)
-    if ((p = strchr (p, '\n')))
-      p++;
-  if (p && *p == '{' && (fj = cJSON_Parse (p)) && cJSON_GetObjectItem (fj, "jobs")) {
+  if ((fj = fio_json_parse (text)) && cJSON_GetObjectItem (fj, "jobs")) {
     is_json = true;
     n = parse_json (fj, &jobs, &name, &version);
   }

@@ -16,6 +16,11 @@ struct bins {
   double total;
 };
 
+/* Merges the lat_ns bins of DDIR (NULL: both) of every job in fio's
+ * JSON "jobs" array JOBS into *B.
+ */
+extern void bins_from_jobs (const cJSON *jobs, const char *ddir,
+                            struct bins *b);
 /* Merges the lat_ns bins of every job and of DDIR ("read", "write", or
  * NULL for both) of fio's json+ output PATH into *B; 0 or -1.
  */

@@ -14,10 +14,11 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "../reports/internal.h"
 
 /* Parses the first JSON object in TEXT (fio writes log lines first). */
-static cJSON *
-parse_fio_json (const char *text)
+cJSON *
+fio_json_parse (const char *text)
 {
   const char *p = text;
 
@@ -37,41 +38,12 @@ num (const cJSON *o, const char *key)
   return cJSON_IsNumber (v) ? v->valuedouble : 0;
 }
 
-struct bin { double ns; double count; };
-
-static int
-cmp_bin (const void *a, const void *b)
-{
-  double x = ((const struct bin *) a)->ns, y = ((const struct bin *) b)->ns;
-
-  return x < y ? -1 : x > y;
-}
-
-/* The P-th percentile of merged histogram BINS (fio's bucket values). */
-static double
-bins_percentile (struct bin *bins, size_t n, double p)
-{
-  double total = 0, cum = 0;
-
-  for (size_t i = 0; i < n; i++)
-    total += bins[i].count;
-  if (total == 0)
-    return 0;
-  for (size_t i = 0; i < n; i++) {
-    cum += bins[i].count;
-    if (cum >= total * p / 100.0)
-      return bins[i].ns;
-  }
-  return bins[n - 1].ns;
-}
-
 /* Folds one direction of every job into OUT. */
 static void
 aggregate (const cJSON *jobs, const char *ddir, struct dir_stats *out)
 {
   const cJSON *job;
-  struct bin *bins = NULL;
-  size_t nbins = 0, njobs = 0;
+  size_t njobs = 0;
   double lat_sum = 0;
 
   memset (out, 0, sizeof *out);
@@ -79,7 +51,6 @@ aggregate (const cJSON *jobs, const char *ddir, struct dir_stats *out)
     const cJSON *d = cJSON_GetObjectItemCaseSensitive (job, ddir);
     const cJSON *lat = cJSON_GetObjectItemCaseSensitive (d, "lat_ns");
     const cJSON *pct = cJSON_GetObjectItemCaseSensitive (lat, "percentile");
-    const cJSON *b = cJSON_GetObjectItemCaseSensitive (lat, "bins"), *e;
     uint64_t ios = (uint64_t) num (d, "total_ios");
 
     njobs++;
@@ -91,23 +62,21 @@ aggregate (const cJSON *jobs, const char *ddir, struct dir_stats *out)
     out->lat_p50 = num (pct, "50.000000");
     out->lat_p99 = num (pct, "99.000000");
     out->lat_p999 = num (pct, "99.900000");
-    cJSON_ArrayForEach (e, b) {
-      bins = realloc (bins, (nbins + 1) * sizeof *bins);
-      bins[nbins].ns = strtod (e->string, NULL);
-      bins[nbins].count = e->valuedouble;
-      nbins++;
-    }
   }
   if (out->total_ios)
     out->lat_mean = lat_sum / (double) out->total_ios;
-  if (njobs > 1 && nbins > 0) {
+  if (njobs > 1) {
     /* Several jobs: percentiles of the merged bins. */
-    qsort (bins, nbins, sizeof *bins, cmp_bin);
-    out->lat_p50 = bins_percentile (bins, nbins, 50);
-    out->lat_p99 = bins_percentile (bins, nbins, 99);
-    out->lat_p999 = bins_percentile (bins, nbins, 99.9);
+    struct bins b;
+
+    bins_from_jobs (jobs, ddir, &b);
+    if (b.n > 0) {
+      out->lat_p50 = bins_percentile (&b, 50);
+      out->lat_p99 = bins_percentile (&b, 99);
+      out->lat_p999 = bins_percentile (&b, 99.9);
+    }
+    bins_free (&b);
   }
-  free (bins);
 }
 
 /* Parses fio's json+ output FILE; 0 or -1. */
@@ -122,7 +91,7 @@ fio_parse (const char *path, struct fio_result *res)
     vb_msg ("read %s: %s", path, strerror (errno));
     return -1;
   }
-  doc = parse_fio_json (text);
+  doc = fio_json_parse (text);
   free (text);
   jobs = cJSON_GetObjectItemCaseSensitive (doc, "jobs");
   if (!cJSON_IsArray (jobs) || cJSON_GetArraySize (jobs) == 0) {
@@ -152,7 +121,7 @@ store_redacted (const char *from, const char *to)
 
   if (text == NULL)
     return -1;
-  doc = parse_fio_json (text);
+  doc = fio_json_parse (text);
   free (text);
   if (doc == NULL)
     return -1;

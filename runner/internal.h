@@ -264,6 +264,10 @@ struct fio_result {
  */
 extern int fio_run_layer (struct run *run, struct layer *l, const char *job,
                           struct fio_result *res, cJSON **coll);
+/* Parses the JSON in fio's output TEXT, skipping the log lines fio may
+ * write before it; NULL when there is none.
+ */
+extern cJSON *fio_json_parse (const char *text);
 /* Parses fio's json+ output FILE (log lines before the JSON skipped). */
 extern int fio_parse (const char *path, struct fio_result *res);
 
