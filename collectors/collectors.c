@@ -1,6 +1,4 @@
 /* collectors.c: the table of collectors, in the order they start. */
-#include <string.h>
-
 #include "internal.h"
 
 const struct collector *const collectors[] = {
@@ -11,12 +9,3 @@ const struct collector *const collectors[] = {
 };
 
 const size_t ncollectors = sizeof collectors / sizeof collectors[0];
-
-const struct collector *
-collector_find (const char *name)
-{
-  for (size_t i = 0; i < ncollectors; i++)
-    if (strcmp (collectors[i]->name, name) == 0)
-      return collectors[i];
-  return NULL;
-}

@@ -34,21 +34,28 @@ coll_pid_list (const struct coll_proc *p)
   return buf;
 }
 
-/* Why perf cannot be used here, or NULL. */
+/* Why perf cannot be used here, or NULL.  Asked once per process: the
+ * counters and perf collectors both depend on it.
+ */
 const char *
 coll_perf_unavailable (void)
 {
   static const char *const argv[] = {
     "perf", "stat", "-e", "task-clock", "-x", ",", "true", NULL,
   };
+  static bool asked;
+  static const char *why;
 
+  if (asked)
+    return why;
+  asked = true;
   if (!have_program ("perf"))
-    return "perf is not installed (Debian package linux-perf: "
-           "apt-get install linux-perf)";
-  if (proc_run (argv, 20, NULL) != 0)
-    return "perf cannot open events here (run as root, or lower "
-           "/proc/sys/kernel/perf_event_paranoid to 1 or less)";
-  return NULL;
+    why = "perf is not installed (Debian package linux-perf: "
+          "apt-get install linux-perf)";
+  else if (proc_run (argv, 20, NULL) != 0)
+    why = "perf cannot open events here (run as root, or lower "
+          "/proc/sys/kernel/perf_event_paranoid to 1 or less)";
+  return why;
 }
 
 /* Stops a perf started by proc_spawn: SIGINT makes it write its output.

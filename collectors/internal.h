@@ -58,7 +58,6 @@ struct collector {
 /* collectors.c */
 extern const struct collector *const collectors[];
 extern const size_t ncollectors;
-extern const struct collector *collector_find (const char *name);
 
 /* procfs.c: readings shared by collectors */
 struct proc_usage {

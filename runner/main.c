@@ -253,30 +253,30 @@ main (int argc, char **argv)
   {
     bool all = collect == NULL || *collect == '\0' || strcmp (collect, "all") == 0;
     bool none = collect && strcmp (collect, "none") == 0;
+    bool wanted[16] = { false };
     char *list = xstrdup (all || none ? "" : collect), *save = NULL;
 
-    for (char *n = strtok_r (list, ",", &save); n; n = strtok_r (NULL, ",", &save))
-      if (collector_find (n) == NULL) {
+    for (char *n = strtok_r (list, ",", &save); n; n = strtok_r (NULL, ",", &save)) {
+      size_t i;
+
+      for (i = 0; i < ncollectors && strcmp (collectors[i]->name, n) != 0; i++)
+        ;
+      if (i == ncollectors) {
         vb_msg ("COLLECT: unknown collector '%s' (known: cpu, counters, "
                 "disk, perf; or all, none)", n);
         free (list);
         return EXIT_BAD_INPUT;
       }
+      wanted[i] = true;
+    }
     free (list);
+    /* In the table's order, whatever order COLLECT named them in. */
     for (size_t i = 0; i < ncollectors && !none; i++) {
       const struct collector *cl = collectors[i];
       const char *why;
-      char pat[64];
 
-      snprintf (pat, sizeof pat, ",%s,", cl->name);
-      if (!all) {
-        char *padded = xasprintf (",%s,", collect);
-        bool listed = strstr (padded, pat) != NULL;
-
-        free (padded);
-        if (!listed)
-          continue;
-      }
+      if (!all && !wanted[i])
+        continue;
       if ((why = cl->unavailable ())) {
         cJSON *d = cJSON_CreateObject ();
 
