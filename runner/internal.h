@@ -226,6 +226,18 @@ extern const struct target *target_find (const char *name);
 extern void target_list (char *buf, size_t n);
 
 /* nbdkit.c: starting nbdkit for the server-based targets */
+struct nbdkit_argv {
+  const char **argv;            /* NULL-terminated */
+  char **filters;               /* the --filter= strings it owns */
+};
+/* nbdkit's command line for the stack: "nbdkit", HEAD..., the filters,
+ * the stack's nbdkit options (WITH_OPTIONS), the plugin, its arguments
+ * and the filters' arguments, then TAIL...  Free with nbdkit_argv_free.
+ */
+extern void nbdkit_argv_build (struct nbdkit_argv *a, const struct stack *st,
+                               const char *const *head, bool with_options,
+                               const char *const *tail);
+extern void nbdkit_argv_free (struct nbdkit_argv *a);
 /* Starts nbdkit serving the stack's plugin on a Unix socket (PORT 0) or
  * 127.0.0.1:PORT; the child is added to L.  0 or -1.
  */

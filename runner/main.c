@@ -83,27 +83,15 @@ layout_file (const char *path, int64_t size)
 static int
 probe_plugin (const struct stack *st, const char *private_dir)
 {
-  const char **argv = calloc (16 + st->nplugin_args + st->nfilters +
-                              st->nfilter_args, sizeof *argv);
+  static const char *const head[] = { "-U", "-", NULL };
+  /* A constant: no user text reaches --run's shell. */
+  static const char *const tail[] = { "--run", "true", NULL };
   char *log = xasprintf ("%s/probe.log", private_dir);
-  char **filters = calloc (st->nfilters + 1, sizeof *filters);
-  size_t n = 0;
+  struct nbdkit_argv a;
   int r;
 
-  argv[n++] = "nbdkit";
-  argv[n++] = "-U";
-  argv[n++] = "-";
-  for (size_t i = 0; i < st->nfilters; i++)
-    argv[n++] = filters[i] = xasprintf ("--filter=%s", st->filters[i]);
-  argv[n++] = st->plugin;
-  for (size_t i = 0; i < st->nplugin_args; i++)
-    argv[n++] = st->plugin_args[i];
-  for (size_t i = 0; i < st->nfilter_args; i++)
-    argv[n++] = st->filter_args[i];
-  argv[n++] = "--run";
-  argv[n++] = "true";           /* a constant: no user text in a shell */
-  argv[n] = NULL;
-  r = proc_run (argv, st->ready_timeout, log);
+  nbdkit_argv_build (&a, st, head, false, tail);
+  r = proc_run (a.argv, st->ready_timeout, log);
   if (r == -2)
     vb_msg ("stack %s: plugin '%s' did not become ready within %.0f s "
             "(ready_timeout_s)", st->path, st->plugin, st->ready_timeout);
@@ -121,10 +109,7 @@ probe_plugin (const struct stack *st, const char *private_dir)
   }
   unlink (log);
   free (log);
-  for (size_t i = 0; i < st->nfilters; i++)
-    free (filters[i]);
-  free (filters);
-  free (argv);
+  nbdkit_argv_free (&a);
   return r == 0 ? 0 : -1;
 }
 

@@ -87,56 +87,76 @@ layer_start_server (struct run *run, struct layer *l, const char *role,
   return 0;
 }
 
+/* Builds nbdkit's command line for the stack; see internal.h. */
+void
+nbdkit_argv_build (struct nbdkit_argv *a, const struct stack *st,
+                   const char *const *head, bool with_options,
+                   const char *const *tail)
+{
+  size_t n = 0, max = 8 + st->nfilters + st->nnbdkit_args +
+                      st->nplugin_args + st->nfilter_args;
+
+  for (size_t i = 0; head[i]; i++) max++;
+  for (size_t i = 0; tail[i]; i++) max++;
+  a->argv = calloc (max, sizeof *a->argv);
+  a->filters = calloc (st->nfilters + 1, sizeof *a->filters);
+  if (a->argv == NULL || a->filters == NULL)
+    abort ();
+  a->argv[n++] = "nbdkit";
+  for (size_t i = 0; head[i]; i++)
+    a->argv[n++] = head[i];
+  for (size_t i = 0; i < st->nfilters; i++)
+    a->argv[n++] = a->filters[i] = xasprintf ("--filter=%s", st->filters[i]);
+  for (size_t i = 0; with_options && i < st->nnbdkit_args; i++)
+    a->argv[n++] = st->nbdkit_args[i];
+  a->argv[n++] = st->plugin;
+  for (size_t i = 0; i < st->nplugin_args; i++)
+    a->argv[n++] = st->plugin_args[i];
+  for (size_t i = 0; i < st->nfilter_args; i++)
+    a->argv[n++] = st->filter_args[i];
+  for (size_t i = 0; tail[i]; i++)
+    a->argv[n++] = tail[i];
+  a->argv[n] = NULL;
+}
+
+void
+nbdkit_argv_free (struct nbdkit_argv *a)
+{
+  for (size_t i = 0; a->filters && a->filters[i]; i++)
+    free (a->filters[i]);
+  free (a->filters);
+  free (a->argv);
+}
+
 /* Starts nbdkit with the stack's plugin; see internal.h. */
 int
 nbdkit_start (struct run *run, struct layer *l, int port)
 {
   const struct stack *st = run->st;
-  const char **argv = calloc (32 + st->nfilters + st->nnbdkit_args +
-                              st->nplugin_args + st->nfilter_args,
-                              sizeof *argv);
   char *threads = xasprintf ("%u", st->threads), *portstr = NULL;
-  char **filters = calloc (st->nfilters + 1, sizeof *filters);
-  size_t n = 0;
+  static const char *const none[] = { NULL };
+  struct nbdkit_argv a;
   int r;
 
-  argv[n++] = "nbdkit";
-  argv[n++] = "-f";
-  argv[n++] = "--exit-with-parent";
-  argv[n++] = "-t";
-  argv[n++] = threads;
-  for (size_t i = 0; i < st->nfilters; i++)
-    argv[n++] = filters[i] = xasprintf ("--filter=%s", st->filters[i]);
-  for (size_t i = 0; i < st->nnbdkit_args; i++)
-    argv[n++] = st->nbdkit_args[i];
-  if (port) {
-    portstr = xasprintf ("%d", port);
-    argv[n++] = "-i";
-    argv[n++] = "127.0.0.1";
-    argv[n++] = "-p";
-    argv[n++] = portstr;
-  }
-  else {
+  if (port == 0) {
     free (l->socket);
     l->socket = xasprintf ("%s/nbdkit-%s.sock", run->private_dir, l->t->name);
-    argv[n++] = "-U";
-    argv[n++] = l->socket;
   }
-  argv[n++] = st->plugin;
-  for (size_t i = 0; i < st->nplugin_args; i++)
-    argv[n++] = st->plugin_args[i];
-  for (size_t i = 0; i < st->nfilter_args; i++)
-    argv[n++] = st->filter_args[i];
-  argv[n] = NULL;
+  else
+    portstr = xasprintf ("%d", port);
+  {
+    const char *tcp[] = { "-f", "--exit-with-parent", "-t", threads,
+                          "-i", "127.0.0.1", "-p", portstr, NULL };
+    const char *unx[] = { "-f", "--exit-with-parent", "-t", threads,
+                          "-U", l->socket, NULL };
 
-  r = layer_start_server (run, l, "nbdkit", argv, port ? NULL : l->socket,
+    nbdkit_argv_build (&a, st, port ? tcp : unx, true, none);
+  }
+  r = layer_start_server (run, l, "nbdkit", a.argv, port ? NULL : l->socket,
                           port);
-  for (size_t i = 0; i < st->nfilters; i++)
-    free (filters[i]);
-  free (filters);
+  nbdkit_argv_free (&a);
   free (threads);
   free (portstr);
-  free (argv);
   return r;
 }
 
