@@ -53,18 +53,6 @@ target (const cJSON *doc, const char *name)
   return NULL;
 }
 
-static double
-metric (const cJSON *t, const char *ddir, const char *key)
-{
-  const cJSON *d = cJSON_GetObjectItem (t, ddir), *v;
-
-  if (strcmp (key, "iops") == 0)
-    v = cJSON_GetObjectItem (d, "iops");
-  else
-    v = cJSON_GetObjectItem (cJSON_GetObjectItem (d, "lat_ns"), key);
-  return cJSON_IsNumber (v) ? v->valuedouble : NAN;
-}
-
 /* Notes where A and B differ in what makes runs comparable. */
 static void
 comparability (FILE *f, const cJSON *a, const cJSON *b)
@@ -234,7 +222,8 @@ compare_main (int argc, char **argv)
       continue;
     }
     for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
-      double x = metric (ta, m[k].ddir, m[k].key), y = metric (tb, m[k].ddir, m[k].key);
+      double x = target_metric (ta, m[k].ddir, m[k].key);
+      double y = target_metric (tb, m[k].ddir, m[k].key);
       char sx[16], sy[16], ch[16];
       double pct = (y - x) / x * 100;
 

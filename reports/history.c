@@ -37,16 +37,6 @@ cmp_run (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-static double
-tnum (const cJSON *t, const char *d, const char *k)
-{
-  const cJSON *o = cJSON_GetObjectItem (cJSON_GetObjectItem (t, d), k);
-
-  if (o == NULL)
-    o = cJSON_GetObjectItem (cJSON_GetObjectItem (cJSON_GetObjectItem (t, d), "lat_ns"), k);
-  return cJSON_IsNumber (o) ? o->valuedouble : NAN;
-}
-
 /* A run's record is usable when it parses and is complete or imported;
  * a "running" record whose runner is gone was killed.
  */
@@ -190,10 +180,10 @@ history_main (int argc, char **argv)
       }
       if (me == NULL)
         continue;
-      iops = tnum (me, "read", "iops") + tnum (me, "write", "iops");
-      p99 = tnum (me, "read", "p99");
+      iops = target_metric (me, "read", "iops") + target_metric (me, "write", "iops");
+      p99 = target_metric (me, "read", "p99");
       if (host)
-        ratio = iops / (tnum (host, "read", "iops") + tnum (host, "write", "iops"));
+        ratio = iops / (target_metric (host, "read", "iops") + target_metric (host, "write", "iops"));
       fmt_iops (si, sizeof si, iops);
       fmt_ns (sp, sizeof sp, p99);
       if (isnan (ratio)) snprintf (sr, sizeof sr, "-");

@@ -38,6 +38,12 @@ extern void bins_write_curve (const struct bins *b, FILE *f);
 extern void bins_free (struct bins *b);
 
 /* report.c */
+/* A figure of one direction of a run.json target: DDIR.KEY (iops,
+ * bw_bytes, total_ios) or DDIR.lat_ns.KEY (mean, p50, p99, p99.9); NAN
+ * when absent.
+ */
+extern double target_metric (const cJSON *t, const char *ddir,
+                             const char *key);
 /* Writes DIR/report.md and DIR/charts/ from run.json DOC; 0 or -1. */
 extern int report_write (const char *dir, const cJSON *doc);
 

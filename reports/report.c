@@ -35,6 +35,18 @@ num (const cJSON *o, const char *path)
   return cJSON_IsNumber (o) ? o->valuedouble : NAN;
 }
 
+/* A target's DDIR.KEY or DDIR.lat_ns.KEY; see internal.h. */
+double
+target_metric (const cJSON *t, const char *ddir, const char *key)
+{
+  const cJSON *d = cJSON_GetObjectItem (t, ddir);
+  const cJSON *v = cJSON_GetObjectItem (d, key);
+
+  if (v == NULL)
+    v = cJSON_GetObjectItem (cJSON_GetObjectItem (d, "lat_ns"), key);
+  return cJSON_IsNumber (v) ? v->valuedouble : NAN;
+}
+
 /* "3.1x slower", "1.2x faster", "as fast" for B relative to A. */
 static void
 words (char *buf, size_t n, double a, double b)
@@ -201,21 +213,15 @@ report_write (const char *dir, const cJSON *doc)
     char *fj;
 
     l->name = cJSON_GetStringValue (cJSON_GetObjectItem (t, "name"));
-    l->riops = num (t, "read.iops");
-    l->wiops = num (t, "write.iops");
-    l->rbw = num (t, "read.bw_bytes");
-    l->rmean = num (t, "read.lat_ns.mean");
-    l->rp50 = num (t, "read.lat_ns.p50");
-    l->rp99 = num (t, "read.lat_ns.p99");
-    /* "p99.9" holds a dot: not a path for num (). */
-    {
-      const cJSON *v = cJSON_GetObjectItem (
-        cJSON_GetObjectItem (cJSON_GetObjectItem (t, "read"), "lat_ns"), "p99.9");
-
-      l->rp999 = cJSON_IsNumber (v) ? v->valuedouble : NAN;
-    }
-    l->wmean = num (t, "write.lat_ns.mean");
-    l->wp99 = num (t, "write.lat_ns.p99");
+    l->riops = target_metric (t, "read", "iops");
+    l->wiops = target_metric (t, "write", "iops");
+    l->rbw = target_metric (t, "read", "bw_bytes");
+    l->rmean = target_metric (t, "read", "mean");
+    l->rp50 = target_metric (t, "read", "p50");
+    l->rp99 = target_metric (t, "read", "p99");
+    l->rp999 = target_metric (t, "read", "p99.9");
+    l->wmean = target_metric (t, "write", "mean");
+    l->wp99 = target_metric (t, "write", "p99");
     l->cpu = cJSON_GetObjectItem (cJSON_GetObjectItem (t, "collectors"), "cpu");
     l->perf = cJSON_GetObjectItem (cJSON_GetObjectItem (t, "collectors"), "perf");
     if (strcmp (l->name, "host") == 0)
