@@ -42,10 +42,12 @@ cpu_start (const struct coll_ctx *ctx)
 
       /* The leader with the jobs it has reaped, and each live job. */
       s->ok[i] = procfs_usage (p->pid, true, &s->start[i]) == 0;
+      procfs_add_ctx (p->pid, &s->start[i]);
       for (size_t k = 0; k < n; k++) {
         struct proc_usage u;
 
         if (members[k] != p->pid && procfs_usage (members[k], false, &u) == 0) {
+          procfs_add_ctx (members[k], &u);
           s->start[i].user_s += u.user_s;
           s->start[i].sys_s += u.sys_s;
           s->start[i].ctx_vol += u.ctx_vol;
@@ -104,8 +106,8 @@ cpu_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
       if (procfs_usage (p->pid, false, &e) == -1)
         continue;               /* it died during the window */
       procfs_ctx_sample (p->pid, &s->ctx[i], false);
+      /* Already the window's: counted per thread from its start. */
       procfs_ctx_total (&s->ctx[i], &e.ctx_vol, &e.ctx_invol);
-      s->start[i].ctx_vol = s->start[i].ctx_invol = 0;
     }
     o = cJSON_CreateObject ();
     cJSON_AddStringToObject (o, "role", p->role);

@@ -85,10 +85,13 @@ extern void procfs_ctx_sample (pid_t pid, struct ctx_track *t, bool first);
  */
 extern void procfs_ctx_total (const struct ctx_track *t, uint64_t *vol,
                               uint64_t *invol);
-/* PID's usage summed over its threads; its reaped children's CPU too
- * when WITH_CHILDREN.  -1 when it is gone.
+/* PID's CPU time summed over its threads (context switches are left
+ * 0: procfs_add_ctx); its reaped children's too when WITH_CHILDREN.  -1
+ * when it is gone.
  */
 extern int procfs_usage (pid_t pid, bool with_children, struct proc_usage *u);
+/* Adds the context switches of every live thread of PID to U. */
+extern void procfs_add_ctx (pid_t pid, struct proc_usage *u);
 /* PID and its child processes (fio and its jobs), PID first. */
 extern size_t procfs_group (pid_t pid, pid_t *out, size_t max);
 

@@ -101,14 +101,14 @@ add_one (void *arg, pid_t tid, unsigned long long vol, unsigned long long invol)
   u->ctx_invol += invol;
 }
 
-/* Adds the context switches of every thread of PID. */
-static void
-add_ctx (pid_t pid, struct proc_usage *u)
+/* Adds the context switches of every live thread of PID to U. */
+void
+procfs_add_ctx (pid_t pid, struct proc_usage *u)
 {
   for_each_task (pid, add_one, u);
 }
 
-/* PID's usage over its threads (and reaped children); -1 when gone. */
+/* PID's CPU time over its threads (and reaped children); -1 when gone. */
 int
 procfs_usage (pid_t pid, bool with_children, struct proc_usage *u)
 {
@@ -121,7 +121,6 @@ procfs_usage (pid_t pid, bool with_children, struct proc_usage *u)
     return -1;
   u->user_s = t[0] + (with_children ? t[2] : 0);
   u->sys_s = t[1] + (with_children ? t[3] : 0);
-  add_ctx (pid, u);
   return 0;
 }
 
