@@ -79,7 +79,8 @@ REPORT_SRCS := \
 	reports/compare.c \
 	reports/history.c \
 	reports/import.c \
-	reports/report.c
+	reports/report.c \
+	reports/stats.c
 
 RUNNER_SRCS := \
 	$(COLLECTOR_SRCS) \
@@ -104,6 +105,7 @@ RUNNER_OBJS := $(RUNNER_SRCS:%.c=$(BUILD)/%.o)
 UNIT_TESTS := \
 	$(BUILD)/tests/unit/test_device \
 	$(BUILD)/tests/unit/test_host \
+	$(BUILD)/tests/unit/test_stats \
 	$(BUILD)/tests/unit/test_uri
 
 DEPS_STAMP := build/.deps-stamp
@@ -148,6 +150,11 @@ $(BUILD)/%.o: %.c $(DEPS_STAMP)
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 tests: $(UNIT_TESTS)
+
+# The statistics stand alone.
+$(BUILD)/tests/unit/test_stats: $(BUILD)/tests/unit/test_stats.o $(BUILD)/reports/stats.o
+	@echo "  LD      $@"
+	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcmocka -lm
 
 # Unit tests export the nbdkit_* functions (-rdynamic) for the plugins
 # they load in-process.

@@ -1,0 +1,148 @@
+/* test_stats.c: unit tests of the gate's statistics (reports/stats.c):
+ * exact rank-test p-values against published tables and against brute
+ * force enumeration with ties, Hodges-Lehmann estimates and intervals.
+ * Run alone: make build/tests/unit/test_stats && build/tests/unit/test_stats
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../reports/stats.h"
+
+#define assert_near(a, b, eps) assert_true (fabs ((a) - (b)) <= (eps))
+
+static void
+test_mann_whitney_tables (void **state)
+{
+  double x[] = { 1, 2, 3, 4, 5 }, y[] = { 11, 12, 13, 14, 15 };
+  double y2[] = { 1.5, 2.5, 6, 7, 8 };
+  struct shift r;
+
+  (void) state;
+  /* Complete separation, 3 vs 3: 1/C(6,3). */
+  assert_int_equal (stats_shift (x, 3, y, 3, 0.05, &r), 0);
+  assert_near (r.p_greater, 1.0 / 20, 1e-12);
+  assert_near (r.p_less, 1.0, 1e-12);
+  assert_true (r.exact);
+  /* 5 vs 5, U = 0: 1/252. */
+  stats_shift (x, 5, y, 5, 0.05, &r);
+  assert_near (r.p_greater, 1.0 / 252, 1e-12);
+  assert_near (r.est, 10, 1e-12);
+  /* The 90% interval of 5 vs 5 is d(5) .. d(21): P(U <= 4) = 12/252. */
+  assert_near (r.lo, 8, 1e-12);
+  assert_near (r.hi, 12, 1e-12);
+  /* x = 1..5, y2: ranks of y2 are 2, 4, 8, 9, 10: W = 33, U_y = 18,
+   * U_x = 7; P(U <= 7) = 39/252 for 5 vs 5 (Mann and Whitney's table).
+   */
+  stats_shift (x, 5, y2, 5, 0.05, &r);
+  assert_near (r.p_greater, 39.0 / 252, 1e-12);
+}
+
+/* Brute force: every way of drawing n of the pooled values as Y. */
+static double
+brute_p_greater (const double *x, size_t m, const double *y, size_t n)
+{
+  size_t N = m + n, ge = 0, total = 0;
+  double v[16], obs = 0;
+
+  memcpy (v, x, m * sizeof *v);
+  memcpy (v + m, y, n * sizeof *v);
+  for (size_t i = 0; i < m; i++)
+    for (size_t j = 0; j < n; j++)
+      obs += (y[j] > x[i]) + 0.5 * (y[j] == x[i]);
+  for (unsigned mask = 0; mask < (1u << N); mask++) {
+    double u = 0;
+
+    if ((size_t) __builtin_popcount (mask) != n)
+      continue;
+    for (size_t a = 0; a < N; a++)
+      for (size_t b = 0; b < N; b++)
+        if (!(mask >> a & 1) && (mask >> b & 1))
+          u += (v[b] > v[a]) + 0.5 * (v[b] == v[a]);
+    total++;
+    ge += u >= obs - 1e-9;
+  }
+  return (double) ge / (double) total;
+}
+
+static void
+test_mann_whitney_ties (void **state)
+{
+  (void) state;
+  srand (7);
+  for (int round = 0; round < 200; round++) {
+    size_t m = 2 + (size_t) (rand () % 5), n = 1 + (size_t) (rand () % 6);
+    double x[8], y[8];
+    struct shift r;
+
+    for (size_t i = 0; i < m; i++) x[i] = rand () % 4;
+    for (size_t j = 0; j < n; j++) y[j] = rand () % 4;
+    stats_shift (x, m, y, n, 0.05, &r);
+    assert_near (r.p_greater, brute_p_greater (x, m, y, n), 1e-9);
+  }
+}
+
+static void
+test_signed_rank (void **state)
+{
+  double base = 100, y[] = { 101, 102, 103, 104, 105 };
+  double y10[10];
+  struct shift r;
+
+  (void) state;
+  /* All five above: 1/2^5. */
+  stats_shift (&base, 1, y, 5, 0.05, &r);
+  assert_near (r.p_greater, 1.0 / 32, 1e-12);
+  assert_near (r.p_less, 1.0, 1e-12);
+  /* Walsh averages of 1..5: median 3. */
+  assert_near (r.est, 3, 1e-12);
+  /* n = 10: P(W <= 10) = 0.042, P(W <= 11) = 0.053 (Wilcoxon's table):
+   * the 90% interval is w(11) .. w(45) of the 55 Walsh averages.
+   */
+  for (int i = 0; i < 10; i++)
+    y10[i] = 100 + i - 4.5;
+  stats_shift (&base, 1, y10, 10, 0.05, &r);
+  assert_near (r.est, 0, 1e-12);
+  assert_true (r.lo < 0 && r.hi > 0);
+  assert_near (r.lo, -2.0, 1e-12);
+  assert_near (r.hi, 2.0, 1e-12);
+  /* Nothing to go on: no interval. */
+  stats_shift (&base, 1, y, 2, 0.05, &r);
+  assert_true (isinf (r.lo) && isinf (r.hi));
+}
+
+static void
+test_helpers (void **state)
+{
+  double x[] = { 1, 3 }, y[] = { 2, 4, 6 };
+
+  (void) state;
+  assert_near (stats_norm_quantile (0.975), 1.959964, 1e-5);
+  assert_near (stats_norm_quantile (0.05), -1.644854, 1e-5);
+  assert_near (stats_median (y, 3), 4, 0);
+  assert_near (stats_median (x, 2), 2, 0);
+  /* Deviations: 1,1 and 2,0,2 over 1 + 2 degrees of freedom. */
+  assert_near (stats_pooled_sd (x, 2, y, 3), sqrt (10.0 / 3), 1e-12);
+  assert_int_equal (stats_n_min (0.05, false), 4);
+  assert_int_equal (stats_n_min (0.05, true), 5);
+  /* sd equal to the effect: 2 * (1.645 + 0.842)^2 * pi/3 = 12.95. */
+  assert_int_equal (stats_n_needed (0.1, 0.1, 0.05, 0.8, false), 13);
+  assert_int_equal (stats_n_needed (0.01, 0.1, 0.05, 0.8, false), 4);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_mann_whitney_tables),
+    cmocka_unit_test (test_mann_whitney_ties),
+    cmocka_unit_test (test_signed_rank),
+    cmocka_unit_test (test_helpers),
+  };
+
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
