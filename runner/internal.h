@@ -36,6 +36,11 @@ extern int write_file_atomic (const char *path, const char *data, size_t len);
 extern int mkdir_p (const char *path, mode_t mode);
 /* Parses "128M", "1G", "4096" into bytes; -1 when malformed. */
 extern int64_t parse_size (const char *s);
+/* Parses a signed percentage "-10%" or "+20%" into -0.10 or 0.20; NAN
+ * when malformed, zero or out of range (the sign is required: it says
+ * which way is worse).
+ */
+extern double parse_percent (const char *s);
 /* Current time as ISO 8601 UTC ("2026-11-21T12:00:00Z") in BUF. */
 extern void iso_now (char *buf, size_t n);
 /* Monotonic seconds. */
@@ -164,6 +169,7 @@ struct stack {
   unsigned workers;             /* direct: plugin threads per job */
   unsigned qemu_shared;
   int tcp_port;                 /* 0: pick a free one */
+  double gate_iops, gate_p99;   /* gate thresholds ("gate" key), NAN: unset */
   double ready_timeout;
 };
 

@@ -30,8 +30,10 @@ usage (FILE *f)
 "                      [--runtime SECONDS] [--size SIZE] [--results DIR]\n"
 "                      [--prefix VM-] [--scenarios DIR]\n"
 "                      [--collect cpu,counters,disk,perf|all|none]\n"
+"                      [--layers host,direct,...] [--no-report]\n"
 "Runs the scenario on each layer of the stack (host, direct, nbd-unix,\n"
-"nbd-tcp, qemu-nbd) and keeps a numbered record in DIR/PREFIXN/.\n");
+"nbd-tcp, qemu-nbd) and keeps a numbered record in DIR/PREFIXN/.\n"
+"--layers runs only those of the stack's layers, in the stack's order.\n");
 }
 
 /* Lays out PATH with SIZE bytes of data (not a sparse file: reads must
@@ -113,6 +115,46 @@ probe_plugin (const struct stack *st, const char *private_dir)
   return r == 0 ? 0 : -1;
 }
 
+/* Keeps only the layers named in LIST (comma-separated), in the
+ * stack's order; 0, or -1 naming one the stack does not have.
+ */
+static int
+select_layers (struct stack *st, const char *list)
+{
+  char *copy = xstrdup (list), *save = NULL;
+  bool *keep = calloc (st->nlayers + 1, sizeof *keep);
+  size_t n = 0;
+  int r = 0;
+
+  for (char *p = strtok_r (copy, ",", &save); p; p = strtok_r (NULL, ",", &save)) {
+    size_t i;
+
+    for (i = 0; i < st->nlayers && strcmp (st->layers[i], p) != 0; i++)
+      ;
+    if (i == st->nlayers) {
+      vb_msg ("--layers: '%s' is not a layer of stack %s", p, st->path);
+      r = -1;
+      break;
+    }
+    keep[i] = true;
+  }
+  for (size_t i = 0; r == 0 && i < st->nlayers; i++) {
+    if (keep[i])
+      st->layers[n++] = st->layers[i];
+    else
+      free (st->layers[i]);
+  }
+  if (r == 0 && n == 0) {
+    vb_msg ("--layers: no layer named");
+    r = -1;
+  }
+  if (r == 0)
+    st->nlayers = n;
+  free (keep);
+  free (copy);
+  return r;
+}
+
 /* Lines every layer's job gets: total-latency percentiles, histograms. */
 static const char common_lines[] =
   "lat_percentiles=1\nwrite_hist_log=hist\nlog_hist_msec=1000\n";
@@ -150,11 +192,15 @@ main (int argc, char **argv)
     { "prefix", required_argument, NULL, 'p' },
     { "scenarios", required_argument, NULL, 'S' },
     { "collect", required_argument, NULL, 'c' },
+    { "layers", required_argument, NULL, 'L' },
+    { "no-report", no_argument, NULL, 'R' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   const char *scenario = NULL, *stack_path = NULL, *runtime = NULL;
   const char *size = NULL, *scen_dir = "scenarios", *collect = NULL;
+  const char *only_layers = NULL;
+  bool no_report = false;
   cJSON *coll_disabled = cJSON_CreateArray ();
   struct scenario sc;
   struct stack st;
@@ -199,6 +245,8 @@ main (int argc, char **argv)
     case 'p': run.prefix = optarg; break;
     case 'S': scen_dir = optarg; break;
     case 'c': collect = optarg; break;
+    case 'L': only_layers = optarg; break;
+    case 'R': no_report = true; break;
     case 'h': usage (stdout); return 0;
     default: usage (stderr); return EXIT_BAD_INPUT;
     }
@@ -230,6 +278,8 @@ main (int argc, char **argv)
     return EXIT_BAD_INPUT;
   run.sc = &sc;
   run.st = &st;
+  if (only_layers && select_layers (&st, only_layers) == -1)
+    return EXIT_BAD_INPUT;
 
   /* Collectors: COLLECT=a,b (default: every one that works here); one
    * that cannot run here is disabled with a warning saying how to enable
@@ -419,7 +469,7 @@ main (int argc, char **argv)
   if (rc == 0) {
     record_finish (&run, "complete", NULL);
     record_print_table (&run);
-    if (report_write (run.dir, run.doc) == 0)
+    if (!no_report && report_write (run.dir, run.doc) == 0)
       printf ("report: %s/report.md\n", run.dir);
   }
   else if (rc == EXIT_INTERRUPTED) {

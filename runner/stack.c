@@ -17,13 +17,14 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
 static const char *const top_keys[] = {
-  "description", "dir", "engine", "files", "layers", "name", "nbdkit",
+  "description", "dir", "engine", "files", "gate", "layers", "name", "nbdkit",
   "plugin", "plugin_args", "qemu", "ready_timeout_s", "size", "tcp_port",
 };
 static const char *const nbdkit_keys[] = {
@@ -33,6 +34,7 @@ static const char *const engine_keys[] = {
   "conns", "request_timeout_ms", "workers",
 };
 static const char *const qemu_keys[] = { "shared" };
+static const char *const gate_keys[] = { "iops", "p99" };
 
 /* The 1-based line of the first "KEY" in TEXT, or 0. */
 static int
@@ -217,6 +219,7 @@ stack_load (const char *path, struct stack *st)
   st->qemu_shared = 64;
   st->ready_timeout = 10;
   st->workers = UINT32_MAX;     /* default: nbdkit's thread count */
+  st->gate_iops = st->gate_p99 = NAN;
   text = read_file (path, NULL);
   if (text == NULL) {
     vb_msg ("stack %s: %s", path, strerror (errno));
@@ -307,6 +310,31 @@ stack_load (const char *path, struct stack *st)
                     sizeof qemu_keys / sizeof qemu_keys[0], "qemu") == -1 ||
         get_uint (st, text, sub, "shared", 1, 1024, &st->qemu_shared) == -1)
       goto err;
+  }
+  /* "gate": { "iops": "-10%", "p99": "+20%" }: the regression gate's
+   * thresholds, signed the way that is worse.
+   */
+  if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "gate"))) {
+    if (!cJSON_IsObject (sub)) {
+      BAD (st, text, "gate", "expected an object like {\"iops\": \"-10%%\", \"p99\": \"+20%%\"}");
+      goto err;
+    }
+    if (check_keys (st, text, sub, gate_keys,
+                    sizeof gate_keys / sizeof gate_keys[0], "gate") == -1)
+      goto err;
+    for (int k = 0; k < 2; k++) {
+      const cJSON *v = cJSON_GetObjectItemCaseSensitive (sub, gate_keys[k]);
+      double p = parse_percent (cJSON_GetStringValue (v));
+
+      if (v == NULL)
+        continue;
+      if (isnan (p) || (k == 0 ? p >= 0 : p <= 0)) {
+        BAD (st, text, gate_keys[k], "expected a %s percentage like \"%s\"",
+             k == 0 ? "negative" : "positive", k == 0 ? "-10%" : "+20%");
+        goto err;
+      }
+      if (k == 0) st->gate_iops = p; else st->gate_p99 = p;
+    }
   }
   u = 0;
   if (get_uint (st, text, st->json, "tcp_port", 0, 65535, &u) == -1)

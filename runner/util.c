@@ -2,8 +2,8 @@
  * secrets.
  */
 #include <ctype.h>
-#include <math.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -208,6 +208,22 @@ parse_size (const char *s)
   if (*end != '\0' || v > (INT64_MAX >> shift))
     return -1;
   return (int64_t) v << shift;
+}
+
+double
+parse_percent (const char *s)
+{
+  char *end;
+  double v;
+
+  if (s == NULL || (*s != '+' && *s != '-'))
+    return NAN;
+  errno = 0;
+  v = strtod (s, &end);
+  if (errno || end == s + 1 || strcmp (end, "%") != 0 || !isfinite (v) ||
+      v <= -100 || v >= 1000 || v == 0)
+    return NAN;
+  return v / 100;
 }
 
 void
