@@ -77,6 +77,7 @@ REPORT_SRCS := \
 	reports/bins.c \
 	reports/cli.c \
 	reports/compare.c \
+	reports/gate.c \
 	reports/history.c \
 	reports/import.c \
 	reports/report.c \
@@ -86,6 +87,7 @@ RUNNER_SRCS := \
 	$(COLLECTOR_SRCS) \
 	$(REPORT_SRCS) \
 	runner/fio.c \
+	runner/gate.c \
 	runner/main.c \
 	runner/nbdkit.c \
 	runner/proc.c \

@@ -109,14 +109,21 @@ comparability (FILE *f, const cJSON *a, const cJSON *b)
     fprintf (f, "- same host, kernel, scenario and stack definition\n");
 }
 
-/* Symbols whose self share changed most, per process of LAYER. */
-static void
-diff_profile (FILE *f, const char *layer, const cJSON *ta, const cJSON *tb)
+/* Symbols whose self share changed most, per process of LAYER (see
+ * internal.h).
+ */
+void
+profile_diff (FILE *f, const char *layer, const cJSON *ta, const cJSON *tb,
+              bool by_growth)
 {
   const cJSON *pa = cJSON_GetObjectItem (cJSON_GetObjectItem (cJSON_GetObjectItem (ta, "collectors"), "perf"), "processes");
   const cJSON *pb = cJSON_GetObjectItem (cJSON_GetObjectItem (cJSON_GetObjectItem (tb, "collectors"), "perf"), "processes");
   const cJSON *p;
 
+  if (pb == NULL) {
+    fprintf (f, "\n**%s**: no perf profile in B\n", layer);
+    return;
+  }
   cJSON_ArrayForEach (p, pb) {
     const char *role = cJSON_GetStringValue (cJSON_GetObjectItem (p, "role"));
     const cJSON *q = NULL, *s;
@@ -126,8 +133,6 @@ diff_profile (FILE *f, const char *layer, const cJSON *ta, const cJSON *tb)
     cJSON_ArrayForEach (q, pa)
       if (strcmp (cJSON_GetStringValue (cJSON_GetObjectItem (q, "role")), role) == 0)
         break;
-    if (q == NULL)
-      continue;
     /* The union of both top lists. */
     for (int side = 0; side < 2; side++)
       cJSON_ArrayForEach (s, cJSON_GetObjectItem (side ? q : p, "top_self")) {
@@ -150,15 +155,20 @@ diff_profile (FILE *f, const char *layer, const cJSON *ta, const cJSON *tb)
           rows[k].b = cJSON_GetObjectItem (e, "self_pct")->valuedouble;
       rows[k].d = rows[k].b - rows[k].a;
     }
-    /* Largest absolute change first. */
+    /* Largest change first: growth only, or either way. */
     for (size_t i = 1; i < n; i++)
-      for (size_t k = i; k > 0 && fabs (rows[k].d) > fabs (rows[k - 1].d); k--) {
+      for (size_t k = i; k > 0; k--) {
         typeof (rows[0]) tmp = rows[k];
+        bool before = by_growth ? rows[k].d > rows[k - 1].d
+                                : fabs (rows[k].d) > fabs (rows[k - 1].d);
+
+        if (!before)
+          break;
         rows[k] = rows[k - 1];
         rows[k - 1] = tmp;
       }
-    fprintf (f, "\n**%s / %s**\n\n| symbol | A self %% | B self %% | change |\n|---|--:|--:|--:|\n",
-             layer, role);
+    fprintf (f, "\n**%s / %s**%s\n\n| symbol | A self %% | B self %% | change |\n|---|--:|--:|--:|\n",
+             layer, role, q ? "" : " (no profile of this process in A)");
     for (size_t k = 0; k < n && k < 8; k++)
       fprintf (f, "| `%s` | %.1f | %.1f | %+.1f |\n", rows[k].sym, rows[k].a,
                rows[k].b, rows[k].d);
@@ -252,7 +262,7 @@ compare_main (int argc, char **argv)
     const cJSON *ta = target (a, name);
 
     if (ta)
-      diff_profile (f, name, ta, tb);
+      profile_diff (f, name, ta, tb, false);
   }
   fclose (f);
   fputs (buf, stdout);

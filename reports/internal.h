@@ -59,5 +59,11 @@ extern int history_main (int argc, char **argv);
 
 /* compare.c */
 extern int compare_main (int argc, char **argv);
+/* The symbols whose self share of CPU samples changed most, per process
+ * of LAYER, between run.json targets TA (may be NULL) and TB, as a
+ * Markdown table; BY_GROWTH orders by growth, else by size of change.
+ */
+extern void profile_diff (FILE *f, const char *layer, const cJSON *ta,
+                          const cJSON *tb, bool by_growth);
 
 #endif /* VIPERBENCH_REPORTS_H */

@@ -54,6 +54,28 @@ stats_pooled_sd (const double *x, size_t m, const double *y, size_t n)
   return df < 2 ? NAN : sqrt (ss / (double) df);
 }
 
+double
+stats_robust_sd (const double *x, size_t m, const double *y, size_t n)
+{
+  double *dev = malloc ((m + n + 1) * sizeof *dev), r;
+  size_t k = 0;
+
+  for (int side = 0; side < 2; side++) {
+    const double *v = side ? y : x;
+    size_t cnt = side ? n : m;
+    double med;
+
+    if (cnt < 2)
+      continue;
+    med = stats_median (v, cnt);
+    for (size_t i = 0; i < cnt; i++)
+      dev[k++] = fabs (v[i] - med);
+  }
+  r = k < 3 ? NAN : 1.4826 * stats_median (dev, k);
+  free (dev);
+  return r;
+}
+
 static double
 norm_cdf (double z)
 {

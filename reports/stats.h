@@ -46,6 +46,15 @@ extern double stats_median (const double *v, size_t n);
 extern double stats_pooled_sd (const double *x, size_t m, const double *y,
                                size_t n);
 
+/* A robust standard deviation: 1.4826 x the median of the absolute
+ * deviations of X and Y from their own medians (a side of fewer than 2
+ * values contributes none); NAN when fewer than 3 deviations.  For
+ * normal data it estimates the standard deviation; one disturbed run
+ * moves it little.
+ */
+extern double stats_robust_sd (const double *x, size_t m, const double *y,
+                               size_t n);
+
 /* The standard normal quantile (0 < P < 1). */
 extern double stats_norm_quantile (double p);
 

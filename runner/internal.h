@@ -325,4 +325,7 @@ extern int record_write (struct run *run);
 /* Prints the ladder table. */
 extern void record_print_table (struct run *run);
 
+/* gate.c: viperbench gate (the CI regression gate). */
+extern int gate_main (int argc, char **argv);
+
 #endif /* VIPERBENCH_RUNNER_H */

@@ -219,6 +219,8 @@ main (int argc, char **argv)
     return import_main (argc - 1, argv + 1);
   if (argc >= 2 && strcmp (argv[1], "compare") == 0)
     return compare_main (argc - 1, argv + 1);
+  if (argc >= 2 && strcmp (argv[1], "gate") == 0)
+    return gate_main (argc - 1, argv + 1);
   if (argc >= 2 && strcmp (argv[1], "percentile") == 0)
     return percentile_main (argc - 1, argv + 1);
   if (argc < 2 || strcmp (argv[1], "run") != 0) {

@@ -127,6 +127,14 @@ test_helpers (void **state)
   assert_near (stats_median (x, 2), 2, 0);
   /* Deviations: 1,1 and 2,0,2 over 1 + 2 degrees of freedom. */
   assert_near (stats_pooled_sd (x, 2, y, 3), sqrt (10.0 / 3), 1e-12);
+  /* Deviations from the medians: 1,1 and 2,0,2: median 1. */
+  assert_near (stats_robust_sd (x, 2, y, 3), 1.4826, 1e-12);
+  /* One wild value barely moves it. */
+  {
+    double z[] = { 1, 2, 3, 4, 1000 };
+
+    assert_near (stats_robust_sd (z, 5, NULL, 0), 1.4826, 1e-12);
+  }
   assert_int_equal (stats_n_min (0.05, false), 4);
   assert_int_equal (stats_n_min (0.05, true), 5);
   /* sd equal to the effect: 2 * (1.645 + 0.842)^2 * pi/3 = 12.95. */

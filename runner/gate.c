@@ -1,0 +1,868 @@
+/* gate.c: `viperbench gate`: the CI performance-regression gate.
+ *
+ *   viperbench gate --baseline-stack OLD.json --candidate-stack NEW.json
+ *                   --scenario NAME [--repeat N] [--runtime S] ...
+ *   viperbench gate --baseline results/VM-12 --candidate-stack NEW.json
+ *                   --scenario NAME ...
+ *
+ * Each repetition is one `viperbench run` (a child process, so a server
+ * that dies or hangs is the run's business and its record says so) into
+ * results/GATE-N/{baseline,candidate}/R-k.  With two stacks the sides
+ * alternate A B B A A B ... so that drift (a neighbour on the shared
+ * machine, a warming cache) falls on both alike.  With a stored baseline
+ * only the candidate runs here and every layer is taken as a ratio to the
+ * host layer of its own run.  reports/gate.c decides and writes
+ * summary.md, junit.xml and gate.json.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "../reports/gate.h"
+#include "../reports/internal.h"
+
+#define DEFAULT_REPEAT 6
+#define MAX_LAYERS 8
+
+static void
+usage (FILE *f)
+{
+  fprintf (f,
+"usage: viperbench gate (--baseline-stack FILE | --baseline RECORD...)\n"
+"                       --candidate-stack FILE --scenario NAME\n"
+"                       [--repeat N] [--runtime S] [--size SIZE]\n"
+"                       [--layers a,b] [--threshold iops=-10%%,p99=+20%%]\n"
+"                       [--alpha 0.05] [--no-profile] [--results DIR]\n"
+"                       [--scenarios DIR] [--junit FILE] [--summary FILE]\n"
+"Runs the scenario on both stacks, interleaved, N times each (default %d),\n"
+"and decides whether the candidate regressed.  --baseline takes a run\n"
+"record (or a directory of records, e.g. a gate's candidate/) measured\n"
+"before; then layers are compared as ratios to the host layer.\n"
+"Exit: 0 no regression, 1 regression, 2 usage or setup error, 3 too noisy.\n",
+           DEFAULT_REPEAT);
+}
+
+struct side {
+  const char *name;             /* "baseline", "candidate" */
+  const char *stack_path;       /* NULL: stored records */
+  struct stack st;
+  bool have_stack;
+  char *dir;                    /* GATE-N/<name> */
+  size_t runs;
+  /* Values per layer and metric, one per repetition. */
+  double *v[MAX_LAYERS][GM_COUNT];
+  size_t n;
+};
+
+struct gate_ctx {
+  struct gate g;
+  struct side side[2];
+  const char *scenario, *scen_dir, *runtime, *size;
+  char *self;                   /* build/viperbench */
+  char *layers_arg;             /* --layers for the runs */
+  const char *layer[MAX_LAYERS];        /* gated layers */
+  size_t nlayer;
+  double run_bound;             /* seconds one run may take */
+};
+
+/* Appends the figures of one record's targets to SIDE. */
+static void
+take_sample (struct gate_ctx *c, struct side *s, const cJSON *doc)
+{
+  const cJSON *ref = NULL, *t;
+
+  if (c->g.ratio_mode)
+    cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc, "targets"))
+      if (strcmp (cJSON_GetStringValue (cJSON_GetObjectItem (t, "name")),
+                  c->g.reference) == 0)
+        ref = t;
+  for (size_t i = 0; i < c->nlayer; i++) {
+    const cJSON *lt = NULL;
+
+    cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc, "targets"))
+      if (strcmp (cJSON_GetStringValue (cJSON_GetObjectItem (t, "name")),
+                  c->layer[i]) == 0)
+        lt = t;
+    for (int m = 0; m < GM_COUNT; m++) {
+      double v = lt ? gate_metric_value (lt, m) : NAN;
+
+      if (c->g.ratio_mode)
+        v = ref ? v / gate_metric_value (ref, m) : NAN;
+      s->v[i][m] = realloc (s->v[i][m], (s->n + 1) * sizeof (double));
+      s->v[i][m][s->n] = v;
+    }
+  }
+  s->n++;
+}
+
+static cJSON *
+load_record (const char *dir)
+{
+  char *path = xasprintf ("%s/run.json", dir);
+  char *text = read_file (path, NULL);
+  cJSON *doc = text ? cJSON_Parse (text) : NULL;
+
+  free (text);
+  free (path);
+  if (doc && !cJSON_IsArray (cJSON_GetObjectItem (doc, "targets"))) {
+    cJSON_Delete (doc);
+    doc = NULL;
+  }
+  return doc;
+}
+
+/* The last "viperbench: " line of a run's log, for the failure message. */
+static char *
+last_message (const char *log)
+{
+  char *text = read_file (log, NULL), *save = NULL, *last = NULL, *r;
+
+  for (char *p = text ? strtok_r (text, "\n", &save) : NULL; p;
+       p = strtok_r (NULL, "\n", &save))
+    if (strncmp (p, "viperbench: ", 12) == 0 && !strstr (p, "failed; see"))
+      last = p + 12;
+  r = xstrdup (last ? last : "no message");
+  free (text);
+  return r;
+}
+
+/* One `viperbench run` of SIDE; 0, -1 (failed: c->g.failure set) or -2
+ * (stop requested).
+ */
+static int
+run_once (struct gate_ctx *c, struct side *s, const char *collect,
+          const char *layers, const char *dir, bool sample)
+{
+  char *desc = xasprintf ("%s %s repetition %zu", c->g.id, s->name, s->runs + 1);
+  char *log = xasprintf ("%s/%s-%zu.log", dir, "run", s->runs + 1);
+  char *rec = xasprintf ("%s/R-%zu", dir, s->runs + 1);
+  const char *argv[32];
+  size_t k = 0;
+  struct spawn_opts o = { .stderr_path = log };
+  int status = 0, w, r = 0;
+  pid_t pid;
+  cJSON *doc;
+
+  argv[k++] = c->self;
+  argv[k++] = "run";
+  argv[k++] = "--scenario"; argv[k++] = c->scenario;
+  argv[k++] = "--scenarios"; argv[k++] = c->scen_dir;
+  argv[k++] = "--stack"; argv[k++] = s->stack_path;
+  argv[k++] = "--results"; argv[k++] = dir;
+  argv[k++] = "--prefix"; argv[k++] = "R-";
+  argv[k++] = "--layers"; argv[k++] = layers;
+  argv[k++] = "--collect"; argv[k++] = collect;
+  argv[k++] = "--desc"; argv[k++] = desc;
+  argv[k++] = "--no-report";
+  if (c->runtime) { argv[k++] = "--runtime"; argv[k++] = c->runtime; }
+  if (c->size) { argv[k++] = "--size"; argv[k++] = c->size; }
+  argv[k] = NULL;
+
+  if (mkdir_p (dir, 0755) == -1) {
+    c->g.failure = xasprintf ("mkdir %s: %s", dir, strerror (errno));
+    r = -1;
+    goto out;
+  }
+  pid = proc_spawn (argv, &o);
+  if (pid == -1) {
+    c->g.failure = xasprintf ("could not start %s", c->self);
+    r = -1;
+    goto out;
+  }
+  s->runs++;
+  w = proc_wait (pid, c->run_bound, &status);
+  if (w != 0) {
+    /* SIGTERM first: the run stops its servers and marks its record. */
+    proc_kill (pid, 15);
+    if (w == 2) {
+      r = -2;
+      goto out;
+    }
+    c->g.failure = xasprintf ("%s run %zu did not finish within %.0f s: "
+                              "stopped; see %s", s->name, s->runs,
+                              c->run_bound, log);
+    r = -1;
+    goto out;
+  }
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0) {
+    char *why = last_message (log);
+
+    if (WIFEXITED (status) && WEXITSTATUS (status) == EXIT_INTERRUPTED &&
+        stop_requested) {
+      free (why);
+      r = -2;
+      goto out;
+    }
+    c->g.failure = xasprintf ("%s run %zu (stack %s) failed: %s (log: %s)",
+                              s->name, s->runs, s->stack_path, why, log);
+    free (why);
+    r = -1;
+    goto out;
+  }
+  doc = load_record (rec);
+  if (doc == NULL ||
+      strcmp (cJSON_GetStringValue (cJSON_GetObjectItem (doc, "status")) ?: "",
+              "complete") != 0) {
+    c->g.failure = xasprintf ("%s run %zu: no complete record in %s",
+                              s->name, s->runs, rec);
+    cJSON_Delete (doc);
+    r = -1;
+    goto out;
+  }
+  if (sample) {
+    take_sample (c, s, doc);
+    /* A line of progress: each gated layer's IOPS (or ratio to host). */
+    fprintf (stderr, "viperbench: gate: %s %zu/%zu:", s->name, s->n,
+             c->g.repeat);
+    for (size_t i = 0; i < c->nlayer; i++) {
+      char iops[16];
+      double v = s->v[i][GM_IOPS][s->n - 1];
+
+      if (c->g.ratio_mode)
+        snprintf (iops, sizeof iops, "%.3fx host", v);
+      else
+        fmt_iops (iops, sizeof iops, v);
+      fprintf (stderr, " %s %s%s", c->layer[i], iops,
+               c->g.ratio_mode ? "" : " IOPS");
+    }
+    fputc ('\n', stderr);
+  }
+  cJSON_Delete (doc);
+ out:
+  free (desc);
+  free (log);
+  free (rec);
+  return r;
+}
+
+/* Loads stored baseline records from PATH (a record, or a directory of
+ * records) into SIDE; 0 or -1 (message printed).
+ */
+static int
+load_baseline (struct gate_ctx *c, struct side *s, const char *path)
+{
+  char *rj = xasprintf ("%s/run.json", path);
+  char **dirs = NULL;
+  size_t nd = 0, before = s->n;
+  struct stat sb;
+
+  if (stat (rj, &sb) == 0) {
+    dirs = malloc (sizeof *dirs);
+    dirs[nd++] = xstrdup (path);
+  }
+  else {
+    struct dirent **ents;
+    int ne = scandir (path, &ents, NULL, versionsort);
+
+    if (ne < 0) {
+      vb_msg ("--baseline %s: %s", path, strerror (errno));
+      free (rj);
+      return -1;
+    }
+    for (int i = 0; i < ne; i++) {
+      char *d = xasprintf ("%s/%s", path, ents[i]->d_name);
+      char *p = xasprintf ("%s/run.json", d);
+
+      if (ents[i]->d_name[0] != '.' && stat (p, &sb) == 0) {
+        dirs = realloc (dirs, (nd + 1) * sizeof *dirs);
+        dirs[nd++] = d;
+      }
+      else
+        free (d);
+      free (p);
+      free (ents[i]);
+    }
+    free (ents);
+  }
+  free (rj);
+  for (size_t i = 0; i < nd; i++) {
+    cJSON *doc = load_record (dirs[i]);
+    const char *st = doc ? cJSON_GetStringValue (cJSON_GetObjectItem (doc, "status")) : NULL;
+    const char *sc = doc ? cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "scenario"), "name")) : NULL;
+    bool has_ref = false;
+    const cJSON *t;
+
+    if (doc == NULL) {
+      fprintf (stderr, "viperbench: warning: --baseline: %s/run.json is not "
+               "a run record: skipped\n", dirs[i]);
+      continue;
+    }
+    if (st == NULL || strcmp (st, "complete") != 0) {
+      fprintf (stderr, "viperbench: warning: --baseline: %s is %s, not "
+               "complete: skipped\n", dirs[i], st ? st : "of no status");
+      cJSON_Delete (doc);
+      continue;
+    }
+    if (sc == NULL || strcmp (sc, c->scenario) != 0) {
+      vb_msg ("--baseline %s ran scenario '%s', not '%s'", dirs[i],
+              sc ? sc : "?", c->scenario);
+      cJSON_Delete (doc);
+      goto err;
+    }
+    cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc, "targets"))
+      has_ref |= strcmp (cJSON_GetStringValue (cJSON_GetObjectItem (t, "name")),
+                         c->g.reference) == 0;
+    if (!has_ref) {
+      vb_msg ("--baseline %s has no %s layer: a stored baseline is "
+              "compared by ratios to it", dirs[i], c->g.reference);
+      cJSON_Delete (doc);
+      goto err;
+    }
+    /* The layers: those of the first record the candidate also has. */
+    if (c->nlayer == 0)
+      cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc, "targets")) {
+        const char *name = cJSON_GetStringValue (cJSON_GetObjectItem (t, "name"));
+        const struct target *tt = target_find (name);
+
+        if (tt && strcmp (name, c->g.reference) != 0 && c->nlayer < MAX_LAYERS)
+          c->layer[c->nlayer++] = tt->name;
+      }
+    {
+      const char *host = cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "host"), "hostname"));
+      const char *kern = cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "host"), "kernel"));
+
+      gate_note (&c->g, "baseline %s: %s, measured %s on %s (kernel %s)",
+                 cJSON_GetStringValue (cJSON_GetObjectItem (doc, "id")) ?: "?",
+                 dirs[i],
+                 cJSON_GetStringValue (cJSON_GetObjectItem (doc, "started")) ?: "?",
+                 host ? host : "?", kern ? kern : "?");
+    }
+    take_sample (c, s, doc);
+    cJSON_Delete (doc);
+  }
+  for (size_t i = 0; i < nd; i++)
+    free (dirs[i]);
+  free (dirs);
+  if (s->n == before) {
+    vb_msg ("--baseline %s: no complete run record there", path);
+    return -1;
+  }
+  return 0;
+ err:
+  for (size_t i = 0; i < nd; i++)
+    free (dirs[i]);
+  free (dirs);
+  return -1;
+}
+
+/* Parses --threshold iops=-10%,p99=+20%; 0 or -1. */
+static int
+parse_thresholds (const char *arg, double *iops, double *p99)
+{
+  char *copy = xstrdup (arg), *save = NULL;
+  int r = 0;
+
+  for (char *p = strtok_r (copy, ",", &save); p; p = strtok_r (NULL, ",", &save)) {
+    char *eq = strchr (p, '=');
+    double v;
+
+    if (eq == NULL) {
+      vb_msg ("--threshold '%s': expected METRIC=PERCENT, e.g. iops=-10%%", p);
+      r = -1;
+      break;
+    }
+    *eq = '\0';
+    v = parse_percent (eq + 1);
+    if (strcmp (p, "iops") == 0 && !isnan (v) && v < 0)
+      *iops = v;
+    else if (strcmp (p, "p99") == 0 && !isnan (v) && v > 0)
+      *p99 = v;
+    else {
+      vb_msg ("--threshold %s=%s: expected iops=-N%% (a drop) or p99=+N%% "
+              "(a rise)", p, eq + 1);
+      r = -1;
+      break;
+    }
+  }
+  free (copy);
+  return r;
+}
+
+static bool
+stack_has (const struct stack *st, const char *layer)
+{
+  for (size_t i = 0; i < st->nlayers; i++)
+    if (strcmp (st->layers[i], layer) == 0)
+      return true;
+  return false;
+}
+
+/* Chooses the gated layers and the --layers of the runs; 0 or -1. */
+static int
+choose_layers (struct gate_ctx *c, const char *only)
+{
+  const struct stack *cand = &c->side[1].st;
+  char *list = NULL;
+
+  if (only) {
+    char *copy = xstrdup (only), *save = NULL;
+
+    c->nlayer = 0;
+    for (char *p = strtok_r (copy, ",", &save); p; p = strtok_r (NULL, ",", &save)) {
+      const struct target *t = target_find (p);
+
+      if (t == NULL || !stack_has (cand, p) ||
+          (c->side[0].have_stack && !stack_has (&c->side[0].st, p))) {
+        vb_msg ("--layers: '%s' is not a layer of %s", p,
+                t == NULL ? "any stack" : "both stacks");
+        free (copy);
+        return -1;
+      }
+      if (c->nlayer < MAX_LAYERS &&
+          !(c->g.ratio_mode && strcmp (p, c->g.reference) == 0))
+        c->layer[c->nlayer++] = t->name;
+    }
+    free (copy);
+  }
+  else if (!c->g.ratio_mode) {
+    /* Every layer both stacks have; host only when it is all there is
+     * (the host layer does not run the stack's plugin).
+     */
+    for (size_t i = 0; i < cand->nlayers && c->nlayer < MAX_LAYERS; i++)
+      if (stack_has (&c->side[0].st, cand->layers[i]) &&
+          strcmp (cand->layers[i], "host") != 0)
+        c->layer[c->nlayer++] = target_find (cand->layers[i])->name;
+    if (c->nlayer == 0 && stack_has (cand, "host") &&
+        stack_has (&c->side[0].st, "host"))
+      c->layer[c->nlayer++] = "host";
+  }
+  else {
+    /* Those of the stored baseline the candidate stack has. */
+    size_t n = 0;
+
+    for (size_t i = 0; i < c->nlayer; i++)
+      if (stack_has (cand, c->layer[i]))
+        c->layer[n++] = c->layer[i];
+      else
+        gate_note (&c->g, "layer %s is in the baseline but not in the "
+                   "candidate stack: not gated", c->layer[i]);
+    c->nlayer = n;
+    if (!stack_has (cand, c->g.reference)) {
+      vb_msg ("stack %s has no %s layer, which a stored baseline is "
+              "compared against", cand->path, c->g.reference);
+      return -1;
+    }
+  }
+  if (c->nlayer == 0) {
+    vb_msg ("no layer to gate: the stacks have none in common%s",
+            c->g.ratio_mode ? " with the baseline record" : "");
+    return -1;
+  }
+  /* The runs: the gated layers (and the reference), in the stack's order. */
+  for (size_t i = 0; i < cand->nlayers; i++) {
+    bool want = c->g.ratio_mode && strcmp (cand->layers[i], c->g.reference) == 0;
+
+    for (size_t k = 0; k < c->nlayer; k++)
+      want |= strcmp (cand->layers[i], c->layer[k]) == 0;
+    if (want) {
+      char *n = list ? xasprintf ("%s,%s", list, cand->layers[i])
+                     : xstrdup (cand->layers[i]);
+
+      free (list);
+      list = n;
+    }
+  }
+  c->layers_arg = list;
+  return 0;
+}
+
+/* Builds the series the gate decides on, from both sides' values. */
+static void
+build_series (struct gate_ctx *c)
+{
+  struct side *a = &c->side[0], *b = &c->side[1];
+
+  for (size_t i = 0; i < c->nlayer; i++)
+    for (int m = 0; m < GM_COUNT; m++) {
+      struct gate_series *se;
+      bool any = false;
+
+      for (size_t k = 0; k < a->n; k++)
+        any |= !isnan (a->v[i][m][k]);
+      for (size_t k = 0; k < b->n; k++)
+        any |= !isnan (b->v[i][m][k]);
+      if (!any)
+        continue;
+      c->g.series = realloc (c->g.series, (c->g.nseries + 1) * sizeof *c->g.series);
+      se = &c->g.series[c->g.nseries++];
+      memset (se, 0, sizeof *se);
+      se->layer = xstrdup (c->layer[i]);
+      se->metric = m;
+      se->na = a->n;
+      se->nb = b->n;
+      se->a = malloc ((a->n + 1) * sizeof (double));
+      se->b = malloc ((b->n + 1) * sizeof (double));
+      memcpy (se->a, a->v[i][m], a->n * sizeof (double));
+      memcpy (se->b, b->v[i][m], b->n * sizeof (double));
+    }
+}
+
+/* After a regression: one more run of each side with perf on the
+ * regressed layers, and the symbols whose share grew most.
+ */
+static void
+profile_regressions (struct gate_ctx *c)
+{
+  char *layers = NULL, *buf = NULL, *pdir[2] = { NULL, NULL };
+  size_t len = 0;
+  const char *why = coll_perf_unavailable ();
+  cJSON *doc[2] = { NULL, NULL };
+  FILE *f;
+
+  for (size_t i = 0; i < c->g.nseries; i++) {
+    const struct gate_series *se = &c->g.series[i];
+
+    if (se->verdict == GATE_REGRESSION &&
+        !(layers && strstr (layers, se->layer))) {
+      char *n = layers ? xasprintf ("%s,%s", layers, se->layer) : xstrdup (se->layer);
+
+      free (layers);
+      layers = n;
+    }
+  }
+  if (layers == NULL)
+    return;
+  if (why) {
+    gate_note (&c->g, "no profile of the regressed layers: %s", why);
+    free (layers);
+    return;
+  }
+  fprintf (stderr, "viperbench: gate: profiling %s on both sides (perf)\n", layers);
+  for (int k = 0; k < 2; k++) {
+    struct side *s = &c->side[k];
+    size_t runs = s->runs;
+
+    if (!s->have_stack)
+      continue;
+    pdir[k] = xasprintf ("%s/profile-%s", c->g.dir, s->name);
+    s->runs = 0;
+    if (run_once (c, s, "perf", layers, pdir[k], false) == 0) {
+      char *rec = xasprintf ("%s/R-1", pdir[k]);
+
+      doc[k] = load_record (rec);
+      free (rec);
+    }
+    else {
+      gate_note (&c->g, "the profile run of the %s failed: %s", s->name,
+                 c->g.failure ? c->g.failure : "interrupted");
+      free (c->g.failure);
+      c->g.failure = NULL;
+    }
+    s->runs = runs;
+  }
+  f = open_memstream (&buf, &len);
+  fprintf (f, "\n## Profile: symbols whose share of CPU grew most\n\n"
+              "One extra run of each side with perf on the regressed layers "
+              "(not counted in the statistics): %s and %s. Folded stacks for "
+              "a differential flame graph: `difffolded.pl "
+              "profile-baseline/R-1/LAYER/perf.folded "
+              "profile-candidate/R-1/LAYER/perf.folded`.\n",
+           pdir[0] ? pdir[0] : "(stored baseline: none)",
+           pdir[1] ? pdir[1] : "-");
+  for (size_t i = 0; doc[1] && i < c->nlayer; i++) {
+    const cJSON *ta = NULL, *tb = NULL, *t;
+
+    if (!strstr (layers, c->layer[i]))
+      continue;
+    for (int k = 0; k < 2; k++)
+      cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc[k], "targets"))
+        if (strcmp (cJSON_GetStringValue (cJSON_GetObjectItem (t, "name")), c->layer[i]) == 0)
+          *(k ? &tb : &ta) = t;
+    if (tb)
+      profile_diff (f, c->layer[i], ta, tb, true);
+  }
+  fclose (f);
+  c->g.profile_md = buf;
+  cJSON_Delete (doc[0]);
+  cJSON_Delete (doc[1]);
+  free (pdir[0]);
+  free (pdir[1]);
+  free (layers);
+}
+
+static void
+ctx_free (struct gate_ctx *c)
+{
+  for (int k = 0; k < 2; k++) {
+    for (size_t i = 0; i < MAX_LAYERS; i++)
+      for (int m = 0; m < GM_COUNT; m++)
+        free (c->side[k].v[i][m]);
+    if (c->side[k].have_stack)
+      stack_free (&c->side[k].st);
+    free (c->side[k].dir);
+  }
+  free (c->self);
+  free (c->layers_arg);
+  gate_free (&c->g);
+}
+
+int
+gate_main (int argc, char **argv)
+{
+  static const struct option longopts[] = {
+    { "baseline-stack", required_argument, NULL, 'a' },
+    { "baseline", required_argument, NULL, 'A' },
+    { "candidate-stack", required_argument, NULL, 'b' },
+    { "scenario", required_argument, NULL, 's' },
+    { "scenarios", required_argument, NULL, 'S' },
+    { "repeat", required_argument, NULL, 'n' },
+    { "runtime", required_argument, NULL, 'r' },
+    { "size", required_argument, NULL, 'z' },
+    { "layers", required_argument, NULL, 'L' },
+    { "threshold", required_argument, NULL, 't' },
+    { "alpha", required_argument, NULL, 'p' },
+    { "results", required_argument, NULL, 'o' },
+    { "no-profile", no_argument, NULL, 'P' },
+    { "junit", required_argument, NULL, 'j' },
+    { "summary", required_argument, NULL, 'm' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  struct gate_ctx c = { .scen_dir = "scenarios" };
+  const char **baselines = NULL, *only = NULL, *thr = NULL;
+  const char *results = "results", *junit = NULL, *summary = NULL;
+  size_t nbaselines = 0;
+  bool profile = true;
+  struct scenario sc;
+  struct run claim = { .prefix = "GATE-" };
+  double t0;
+  int opt, code;
+  char *md;
+
+  c.g.alpha = 0.05;
+  c.g.power = 0.8;
+  c.g.thr_iops = -0.10;
+  c.g.thr_p99 = 0.20;
+  c.g.repeat = DEFAULT_REPEAT;
+  c.g.reference = "host";
+  c.side[0].name = "baseline";
+  c.side[1].name = "candidate";
+  optind = 1;
+  while ((opt = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+    char *end;
+
+    switch (opt) {
+    case 'a': c.side[0].stack_path = optarg; break;
+    case 'A':
+      baselines = realloc (baselines, (nbaselines + 1) * sizeof *baselines);
+      baselines[nbaselines++] = optarg;
+      break;
+    case 'b': c.side[1].stack_path = optarg; break;
+    case 's': c.scenario = optarg; break;
+    case 'S': c.scen_dir = optarg; break;
+    case 'n':
+      if (*optarg == '\0')
+        break;
+      c.g.repeat = strtoul (optarg, &end, 10);
+      if (*end || c.g.repeat < 1 || c.g.repeat > 200) {
+        vb_msg ("--repeat '%s': a number of repetitions, 1 to 200", optarg);
+        goto bad;
+      }
+      break;
+    case 'r': c.runtime = *optarg ? optarg : NULL; break;
+    case 'z': c.size = *optarg ? optarg : NULL; break;
+    case 'L': only = *optarg ? optarg : NULL; break;
+    case 't': thr = *optarg ? optarg : NULL; break;
+    case 'p':
+      c.g.alpha = strtod (optarg, &end);
+      if (*end || !(c.g.alpha > 0 && c.g.alpha < 0.5)) {
+        vb_msg ("--alpha '%s': a significance level between 0 and 0.5", optarg);
+        goto bad;
+      }
+      break;
+    case 'o': results = optarg; break;
+    case 'P': profile = false; break;
+    case 'j': junit = optarg; break;
+    case 'm': summary = optarg; break;
+    case 'h': usage (stdout); free (baselines); return 0;
+    default: usage (stderr); goto bad;
+    }
+  }
+  if (optind < argc) {
+    vb_msg ("gate: unexpected argument '%s'", argv[optind]);
+    goto bad;
+  }
+  if (c.scenario == NULL || *c.scenario == '\0') {
+    vb_msg ("gate: no scenario: give --scenario NAME");
+    goto bad;
+  }
+  if (c.side[1].stack_path == NULL || *c.side[1].stack_path == '\0') {
+    vb_msg ("gate: no candidate: give --candidate-stack FILE");
+    goto bad;
+  }
+  if (c.side[0].stack_path && *c.side[0].stack_path == '\0')
+    c.side[0].stack_path = NULL;
+  if ((c.side[0].stack_path == NULL) == (nbaselines == 0)) {
+    vb_msg ("gate: give either --baseline-stack FILE (both measured here, "
+            "interleaved) or --baseline RECORD (stored), not %s",
+            nbaselines ? "both" : "neither");
+    goto bad;
+  }
+  c.g.ratio_mode = nbaselines > 0;
+
+  /* Input, checked before anything runs. */
+  if (scenario_load (c.scen_dir, c.scenario, &sc) == -1)
+    goto bad;
+  if (scenario_override (&sc, c.runtime, c.size) == -1) {
+    scenario_free (&sc);
+    goto bad;
+  }
+  c.run_bound = sc.runtime > 0 ? sc.runtime + sc.ramp + 150 : 1800;
+  scenario_free (&sc);
+  for (int k = 0; k < 2; k++)
+    if (c.side[k].stack_path) {
+      if (stack_load (c.side[k].stack_path, &c.side[k].st) == -1)
+        goto bad;
+      c.side[k].have_stack = true;
+    }
+  /* Thresholds: defaults, then the candidate stack's, then the command line. */
+  if (!isnan (c.side[1].st.gate_iops))
+    c.g.thr_iops = c.side[1].st.gate_iops;
+  if (!isnan (c.side[1].st.gate_p99))
+    c.g.thr_p99 = c.side[1].st.gate_p99;
+  if (thr && parse_thresholds (thr, &c.g.thr_iops, &c.g.thr_p99) == -1)
+    goto bad;
+  for (size_t i = 0; i < nbaselines; i++)
+    if (load_baseline (&c, &c.side[0], baselines[i]) == -1)
+      goto bad;
+  {
+    size_t need = c.g.ratio_mode && c.side[0].n == 1
+      ? stats_n_min (c.g.alpha, true)
+      : c.g.ratio_mode ? 2 : stats_n_min (c.g.alpha, false);
+
+    if (c.g.repeat < need) {
+      vb_msg ("--repeat %zu: with so few repetitions the exact test can "
+              "never reach p < %g; use at least %zu", c.g.repeat, c.g.alpha,
+              need);
+      goto bad;
+    }
+  }
+  if (choose_layers (&c, only) == -1)
+    goto bad;
+  {
+    char *dir = self_dir ();
+
+    c.self = xasprintf ("%s/viperbench", dir ? dir : ".");
+    free (dir);
+  }
+  c.run_bound *= 1 + (double) c.nlayer;
+  c.g.scenario = xstrdup (c.scenario);
+  if (c.g.ratio_mode) {
+    char *list = NULL;
+
+    for (size_t i = 0; i < nbaselines; i++) {
+      char *n = list ? xasprintf ("%s, %s", list, baselines[i]) : xstrdup (baselines[i]);
+
+      free (list);
+      list = n;
+    }
+    c.g.baseline = xasprintf ("stored record(s) %s (%zu sample%s)", list,
+                              c.side[0].n, c.side[0].n == 1 ? "" : "s");
+    free (list);
+    if (c.side[0].n == 1)
+      gate_note (&c.g, "the stored baseline is one sample: its own "
+                 "run-to-run noise is unknown and not counted (Wilcoxon "
+                 "signed-rank of the candidate against it); store several "
+                 "(a gate's candidate/ directory) for a two-sample test");
+  }
+  else
+    c.g.baseline = xasprintf ("stack %s (\"%s\")", c.side[0].st.path,
+                              c.side[0].st.name);
+  c.g.candidate = xasprintf ("stack %s (\"%s\")", c.side[1].st.path,
+                             c.side[1].st.name);
+  if (c.runtime)
+    gate_note (&c.g, "runtime %s s per layer per repetition", c.runtime);
+
+  /* The gate's directory. */
+  proc_install_signals ();
+  claim.results_dir = results;
+  if (record_claim (&claim) == -1) {
+    ctx_free (&c);
+    free (baselines);
+    return GATE_EXIT_SETUP;
+  }
+  c.g.id = claim.id;
+  c.g.dir = claim.dir;
+  for (int k = 0; k < 2; k++)
+    c.side[k].dir = xasprintf ("%s/%s", c.g.dir, c.side[k].name);
+  free (gate_write (&c.g, "running", 0));
+  fprintf (stderr, "viperbench: %s: scenario %s, layers %s, %zu repetitions "
+           "%s\n", c.g.id, c.scenario, c.layers_arg, c.g.repeat,
+           c.g.ratio_mode ? "of the candidate against the stored baseline"
+                          : "of each stack, interleaved");
+
+  /* The repetitions: A B, B A, A B, ... */
+  t0 = mono_now ();
+  code = GATE_EXIT_PASS;
+  for (size_t r = 0; r < c.g.repeat && code == GATE_EXIT_PASS; r++)
+    for (int k = 0; k < 2; k++) {
+      int which = c.g.ratio_mode ? 1 : (r % 2 ? 1 - k : k);
+      struct side *s = &c.side[which];
+      int w;
+
+      if (c.g.ratio_mode && k == 1)
+        break;
+      w = run_once (&c, s, "none", c.layers_arg, s->dir, true);
+      if (w == -2) {
+        code = EXIT_INTERRUPTED;
+        break;
+      }
+      if (w == -1) {
+        code = GATE_EXIT_SETUP;
+        break;
+      }
+    }
+  c.g.seconds = mono_now () - t0;
+  if (code == EXIT_INTERRUPTED) {
+    vb_msg ("%s: interrupted; the runs so far are in %s", c.g.id, c.g.dir);
+    free (gate_write (&c.g, "aborted", code));
+    ctx_free (&c);
+    free (baselines);
+    return EXIT_INTERRUPTED;
+  }
+  if (code == GATE_EXIT_SETUP) {
+    vb_msg ("%s: %s", c.g.id, c.g.failure);
+    free (gate_write (&c.g, "failed", code));
+    printf ("%s: ERROR: %s\n", c.g.id, c.g.failure);
+    ctx_free (&c);
+    free (baselines);
+    return GATE_EXIT_SETUP;
+  }
+  build_series (&c);
+  code = gate_decide (&c.g);
+  if (code == GATE_EXIT_REGRESSION && profile)
+    profile_regressions (&c);
+  c.g.seconds = mono_now () - t0;
+  md = gate_write (&c.g, "complete", code);
+  fputs (md, stdout);
+  if (summary)
+    write_file_atomic (summary, md, strlen (md));
+  if (junit) {
+    char *p = xasprintf ("%s/junit.xml", c.g.dir), *x = read_file (p, NULL);
+
+    if (x)
+      write_file_atomic (junit, x, strlen (x));
+    free (x);
+    free (p);
+  }
+  fprintf (stderr, "viperbench: %s: %s (exit %d): %s/summary.md, %s/junit.xml\n",
+           c.g.id, code == 0 ? "pass" : code == 1 ? "regression" : "too noisy",
+           code, c.g.dir, c.g.dir);
+  free (md);
+  ctx_free (&c);
+  free (baselines);
+  return code;
+
+ bad:
+  ctx_free (&c);
+  free (baselines);
+  return GATE_EXIT_SETUP;
+}
