@@ -114,7 +114,7 @@ DEPS_STAMP := build/.deps-stamp
 
 .SECONDARY:
 
-.PHONY: all deps engine runner tests check demo report compare history bench bench-engine bench-collectors bench-history install clean
+.PHONY: all deps engine runner tests check demo report compare history gate bench-gate bench bench-engine bench-collectors bench-history install clean
 
 all: engine runner tests
 
@@ -195,6 +195,25 @@ compare: runner
 # make history SCENARIO=randrw_70_30 [RESULTS=results]
 history: runner
 	$(Q)$(BUILD)/viperbench history --results "$(RESULTS)" --prefix "$(RUN_PREFIX)" "$(SCENARIO)"
+
+# make gate A=old.json B=new.json SCENARIO=randrw_70_30 [REPEAT=6]
+#           [RUNTIME=s] [LAYERS=direct,nbd-unix] [THRESHOLD=iops=-10%,p99=+20%]
+# or BASELINE=results/VM-12 instead of A= (a stored record: ratios to host).
+# Exit 0 pass, 1 regression, 2 usage/setup error, 3 too noisy.
+BASELINE ?=
+REPEAT ?=
+LAYERS ?=
+THRESHOLD ?=
+gate: engine runner
+	$(Q)$(BUILD)/viperbench gate $(if $(BASELINE),--baseline "$(BASELINE)",--baseline-stack "$(A)") \
+		--candidate-stack "$(B)" --scenario "$(SCENARIO)" --repeat "$(REPEAT)" \
+		--runtime "$(RUNTIME)" --size "$(SIZE)" --layers "$(LAYERS)" \
+		--threshold "$(THRESHOLD)" --results "$(RESULTS)"
+
+# The gate's calibration: false alarms over A/A trials, and the smallest
+# regression caught reliably (TRIALS=, RUNTIME=, REPEAT=).
+bench-gate: engine runner
+	$(Q)VIPERBENCH=$(BUILD)/viperbench runner/bench-gate.sh
 
 # A short engine demo: fio's nbd engine vs viper, one 5-second round.
 demo: engine

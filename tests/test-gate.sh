@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# test-gate.sh: the CI regression gate's self-test, with real nbdkit and
+# fio: bad input exits 2 before anything runs; A/A (a stack against a
+# copy of itself) passes; a real injected regression (nbdkit's delay
+# filter, which only the server layers load) is caught with exit 1 and
+# the right layer named, in the summary and in JUnit XML; a stored
+# baseline (ratios to host) catches it too; an interrupted gate exits
+# 130 with no process left behind.
+# Thresholds here are wider than the defaults (IOPS -25%, p99 +60%) so
+# that the A/A trial stays a pass on a busy shared CI machine; the
+# defaults are calibrated by runner/bench-gate.sh (figures in README).
+# Run alone: tests/test-gate.sh
+. "$(dirname "$0")/functions.sh"
+requires nbdkit jq
+
+A=$TMPDIR/a.json
+A2=$TMPDIR/a-copy.json
+B=$TMPDIR/b-delay.json
+write_stack "$A" '["host", "direct", "nbd-unix"]'
+write_stack "$A2" '["host", "direct", "nbd-unix"]'
+write_stack "$B" '["host", "direct", "nbd-unix"]' \
+    '"description": "memory behind a 1 ms read delay"'
+# The delay filter: nbd-unix regresses, direct (no server) must not.
+sed -i 's/"threads": 4 }/"threads": 4, "filters": ["delay"], "filter_args": { "delay-read": "1ms" } }/' "$B"
+grep -q delay-read "$B" || fail "could not write the delay stack"
+RES=$TMPDIR/results
+WIDE=(--threshold iops=-25%,p99=+60%)
+
+gate() {
+    (cd "$top" && timeout -k 5 "${GATE_TIMEOUT:-400}" \
+        "$VIPERBENCH" gate --results "$RES" --scenario randrw_70_30 \
+        --runtime 2 "$@")
+}
+
+# expect_bad MSG ARGS...: exit 2, MSG said, no new gate directory.
+expect_bad() {
+    local msg=$1 rc before; shift
+    before=$(ls "$RES" 2>/dev/null | wc -l)
+    gate "$@" >"$TMPDIR/out.txt" 2>&1
+    rc=$?
+    [ $rc -eq 2 ] || { cat "$TMPDIR/out.txt"; fail "exit $rc, not 2: $*"; }
+    grep -qF -- "$msg" "$TMPDIR/out.txt" ||
+        { cat "$TMPDIR/out.txt"; fail "no '$msg' for: $*"; }
+    if [ "$(ls "$RES" 2>/dev/null | wc -l)" -ne "$before" ]; then
+        fail "a gate directory was created for: $*"
+    fi
+    echo "ok: $(grep -F -- "$msg" "$TMPDIR/out.txt" | head -1)"
+}
+
+expect_bad "no candidate" --baseline-stack "$A"
+expect_bad "not both" --baseline-stack "$A" --baseline "$TMPDIR" --candidate-stack "$B"
+expect_bad "not neither" --candidate-stack "$B"
+expect_bad "nosuch.json" --baseline-stack "$TMPDIR/nosuch.json" --candidate-stack "$B"
+expect_bad "--threshold iops=+10%" --baseline-stack "$A" --candidate-stack "$B" --threshold iops=+10%
+expect_bad "--threshold 'p99'" --baseline-stack "$A" --candidate-stack "$B" --threshold p99
+expect_bad "use at least 4" --baseline-stack "$A" --candidate-stack "$B" --repeat 3
+expect_bad "--alpha '2'" --baseline-stack "$A" --candidate-stack "$B" --alpha 2
+expect_bad "'qemu-nbd' is not a layer of both stacks" --baseline-stack "$A" --candidate-stack "$B" --layers qemu-nbd
+expect_bad "unrecognized option" --baseline-stack "$A" --candidate-stack "$B" --bogus
+expect_bad "unknown scenario" --baseline-stack "$A" --candidate-stack "$B" --scenario nosuch
+printf '{ "name": "x", "plugin": "memory", "gate": { "iops": "10%%" } }\n' >"$TMPDIR/g.json"
+expect_bad "key 'iops': expected a negative percentage" --baseline-stack "$A" --candidate-stack "$TMPDIR/g.json"
+
+# A/A: the same stack against a copy of itself passes.
+gate --baseline-stack "$A" --candidate-stack "$A2" --layers nbd-unix \
+    "${WIDE[@]}" >"$TMPDIR/aa.md" 2>"$TMPDIR/aa.err"
+rc=$?
+[ $rc -eq 0 ] || { cat "$TMPDIR/aa.md" "$TMPDIR/aa.err"; fail "A/A: exit $rc, not 0"; }
+G=$RES/GATE-1
+[ "$(jq -r .status "$G/gate.json")" = complete ] || fail "A/A: gate.json not complete"
+[ "$(jq '.series | length' "$G/gate.json")" -eq 3 ] || fail "A/A: not 3 metrics"
+[ "$(jq '.series[0].baseline | length' "$G/gate.json")" -eq 6 ] || fail "A/A: not 6 repetitions"
+grep -q '^# GATE-1: PASS' "$G/summary.md" || fail "A/A: summary does not say PASS"
+grep -q 'failures="0"' "$G/junit.xml" || fail "A/A: junit has failures"
+# Interleaved: the runs alternate A B B A ... (records numbered per side).
+[ "$(ls -d "$G"/baseline/R-* | wc -l)" -eq 6 ] || fail "A/A: not 6 baseline records"
+echo "ok: A/A passed: $(grep -c '| pass |' "$G/summary.md") metrics pass"
+
+# A/B: the delay filter is caught, on nbd-unix and not on direct.
+gate --baseline-stack "$A" --candidate-stack "$B" --layers direct,nbd-unix \
+    --repeat 4 "${WIDE[@]}" >"$TMPDIR/ab.md" 2>"$TMPDIR/ab.err"
+rc=$?
+[ $rc -eq 1 ] || { cat "$TMPDIR/ab.md" "$TMPDIR/ab.err"; fail "A/B: exit $rc, not 1"; }
+G=$RES/GATE-2
+grep -q '^# GATE-2: REGRESSION' "$G/summary.md" || fail "A/B: summary does not say REGRESSION"
+grep -q '^- \*\*nbd-unix\*\*: IOPS (read+write) -[0-9.]*% (90% interval' "$G/summary.md" ||
+    { cat "$G/summary.md"; fail "A/B: nbd-unix IOPS not named as regressed"; }
+grep -q '^- \*\*direct\*\*' "$G/summary.md" && { sed -n '/Regressions/,/^## [^R]/p' "$G/summary.md" | grep -q direct; } &&
+    fail "A/B: direct (no server, no delay) named as regressed"
+[ "$(jq -r '.series[] | select(.layer == "direct") | .verdict' "$G/gate.json" | grep -c REGRESSION)" -eq 0 ] ||
+    fail "A/B: direct marked as a regression"
+if command -v python3 >/dev/null; then
+    python3 - "$G/junit.xml" <<'EOF' || fail "A/B: junit.xml"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+fails = [(c.get("classname"), c.get("name")) for c in root.iter("testcase")
+         if c.find("failure") is not None]
+assert ("gate.randrw_70_30.nbd-unix", "iops") in fails, fails
+assert not any(cls.endswith(".direct") for cls, _ in fails), fails
+print("ok: junit.xml parses; failures:", fails)
+EOF
+fi
+# The symbols that grew, or the reason there is no profile.
+if grep -q '^- no profile of the regressed layers: ' "$G/summary.md"; then
+    echo "ok: no profile, and the summary says why: $(grep -m1 'no profile of' "$G/summary.md")"
+else
+    grep -q '^## Profile: symbols whose share of CPU grew most' "$G/summary.md" ||
+        fail "A/B: neither a profile nor the reason for none"
+    grep -q '^\*\*nbd-unix / nbdkit\*\*' "$G/summary.md" || fail "A/B: no nbdkit profile"
+    echo "ok: profile of the regressed layer in the summary"
+fi
+echo "ok: A/B caught: $(grep -m1 '^- \*\*nbd-unix' "$G/summary.md")"
+
+# A stored baseline, compared by ratios to host.
+(cd "$top" && "$VIPERBENCH" run --scenario randrw_70_30 --stack "$A" --runtime 2 \
+    --results "$TMPDIR/stored" --layers host,nbd-unix --collect none --no-report) \
+    >/dev/null 2>&1 || fail "could not make the stored baseline"
+expect_bad "has no host layer" --baseline "$RES/GATE-2/baseline" --candidate-stack "$B"
+gate --baseline "$TMPDIR/stored/VM-1" --candidate-stack "$B" --layers nbd-unix \
+    --repeat 5 --no-profile "${WIDE[@]}" >"$TMPDIR/st.md" 2>"$TMPDIR/st.err"
+rc=$?
+[ $rc -eq 1 ] || { cat "$TMPDIR/st.md" "$TMPDIR/st.err"; fail "stored baseline: exit $rc, not 1"; }
+G=$RES/GATE-3
+grep -q 'mode: stored baseline; each layer as a ratio to the \*\*host\*\*' "$G/summary.md" ||
+    fail "stored baseline: the summary does not say it compares ratios"
+grep -q '^- \*\*nbd-unix\*\*: IOPS' "$G/summary.md" || fail "stored baseline: nbd-unix not named"
+[ "$(ls -d "$G"/baseline 2>/dev/null | wc -l)" -eq 0 ] || fail "stored baseline: ran the baseline"
+echo "ok: stored baseline: $(grep -m1 '^- \*\*nbd-unix' "$G/summary.md")"
+
+# Interrupted: exit 130, gate.json aborted, nothing left running.
+(cd "$top" && exec "$VIPERBENCH" gate --results "$RES" --scenario randrw_70_30 \
+    --runtime 2 --baseline-stack "$A" --candidate-stack "$A2" --layers nbd-unix \
+    >"$TMPDIR/int.md" 2>"$TMPDIR/int.err") &
+gpid=$!
+for _ in $(seq 100); do
+    [ -d "$RES/GATE-4/baseline/R-1" ] && break
+    sleep 0.1
+done
+sleep 1
+kill -TERM "$gpid" 2>/dev/null
+for _ in $(seq 150); do kill -0 "$gpid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$gpid" 2>/dev/null && { kill -9 "$gpid"; fail "gate ignored SIGTERM"; }
+wait "$gpid"
+rc=$?
+[ $rc -eq 130 ] || { cat "$TMPDIR/int.err"; fail "interrupted gate: exit $rc, not 130"; }
+[ "$(jq -r .status "$RES/GATE-4/gate.json")" = aborted ] || fail "interrupted gate: not marked aborted"
+no_orphans "$TMPDIR/a"
+echo "ok: interrupted gate exits 130, marked aborted, no orphans"
