@@ -80,6 +80,7 @@ REPORT_SRCS := \
 	reports/gate.c \
 	reports/history.c \
 	reports/import.c \
+	reports/records.c \
 	reports/report.c \
 	reports/stats.c
 

@@ -1,9 +1,12 @@
 /* compare.c: `viperbench compare VM-A VM-B`: what changed between two
  * runs, and whether it can be told from noise.
  *
- * Per layer and metric: A, B, change and a verdict.  A record holds one
- * measurement per layer, so with one sample on each side no statistical
- * test is possible and the verdict says so instead of guessing.  Then a
+ * Per layer and metric: A, B, change and a verdict.  A side is a record
+ * or several (repetitions: records joined by commas, or a directory of
+ * records such as a gate's candidate/).  With repetitions on both sides
+ * the verdict is a two-sided Mann-Whitney U test at 5%; with one sample
+ * on a side no statistical test is possible and the verdict says so
+ * instead of guessing.  Then a
  * differential profile (symbols whose share of CPU grew or shrank most,
  * per process) and the folded stacks of both sides for a differential
  * flame graph, and warnings when the runs are not comparable (host,
@@ -17,29 +20,40 @@
 #include <string.h>
 
 #include "internal.h"
+#include "stats.h"
 
-static cJSON *
-load_run (const char *results, const char *id, char **dir_out)
+/* Loads one side: SPEC is a record name (VM-7, under RESULTS), a path
+ * to a record or to a directory of records, or several of those joined
+ * by commas (VM-6,VM-8,VM-9): its repetitions.  0 or -1.
+ */
+static int
+load_side (const char *results, const char *spec, struct records *r)
 {
-  char *dir = strchr (id, '/') ? xstrdup (id) : xasprintf ("%s/%s", results, id);
-  char *path = xasprintf ("%s/run.json", dir);
-  char *text = read_file (path, NULL);
-  cJSON *doc = text ? cJSON_Parse (text) : NULL;
+  char *copy = xstrdup (spec), *save = NULL;
+  int ret = 0;
 
-  if (text == NULL)
-    vb_msg ("compare: %s: %s", path, strerror (errno));
-  else if (doc == NULL || !cJSON_IsArray (cJSON_GetObjectItem (doc, "targets"))) {
-    vb_msg ("compare: %s is not a viperbench run record", path);
-    cJSON_Delete (doc);
-    doc = NULL;
-  }
-  free (text);
-  free (path);
-  if (doc)
-    *dir_out = dir;
-  else
+  for (char *p = strtok_r (copy, ",", &save); p && ret == 0;
+       p = strtok_r (NULL, ",", &save)) {
+    char *dir = strchr (p, '/') ? xstrdup (p) : xasprintf ("%s/%s", results, p);
+
+    ret = records_add (r, dir, "compare");
     free (dir);
-  return doc;
+  }
+  free (copy);
+  if (ret == 0 && r->n == 0) {
+    vb_msg ("compare: '%s' names no record", spec);
+    ret = -1;
+  }
+  return ret;
+}
+
+/* The side's name for the title: its record id, or "N records". */
+static char *
+side_name (const struct records *r, const char *spec)
+{
+  if (r->n == 1)
+    return xstrdup (cJSON_GetStringValue (cJSON_GetObjectItem (r->doc[0], "id")) ?: spec);
+  return xasprintf ("%s (%zu records)", spec, r->n);
 }
 
 static const cJSON *
@@ -175,48 +189,121 @@ profile_diff (FILE *f, const char *layer, const cJSON *ta, const cJSON *tb,
   }
 }
 
+/* The verdict for one metric: a two-sided rank test at 5% when both
+ * sides hold repetitions, else a statement that there is none.
+ */
+static void
+verdict (char *buf, size_t n, const double *x, size_t m, const double *y,
+         size_t k, int higher_better, double *change)
+{
+  double lx[256], ly[256];
+  struct shift s;
+
+  *change = NAN;
+  if (m == 1 && k == 1) {
+    snprintf (buf, n, "n=1 each: no verdict");
+    return;
+  }
+  if (m < 2 || k < 2) {
+    snprintf (buf, n, "n=%zu/%zu: no verdict (repetitions on both sides needed)", m, k);
+    return;
+  }
+  for (size_t i = 0; i < m; i++) lx[i] = log (x[i]);
+  for (size_t i = 0; i < k; i++) ly[i] = log (y[i]);
+  stats_shift (lx, m, ly, k, 0.025, &s);
+  *change = expm1 (s.est);
+  if (m + k < 2 * stats_n_min (0.025, false) && fmin (s.p_less, s.p_greater) >= 0.025)
+    snprintf (buf, n, "within noise (n=%zu/%zu: too few to show a change at 5%%)", m, k);
+  else if (s.p_greater < 0.025)
+    snprintf (buf, n, "**%s** (p=%.3g; 95%% interval %+.1f%% .. %+.1f%%)",
+              higher_better ? "better" : "worse", fmin (1, 2 * s.p_greater),
+              expm1 (s.lo) * 100, expm1 (s.hi) * 100);
+  else if (s.p_less < 0.025)
+    snprintf (buf, n, "**%s** (p=%.3g; 95%% interval %+.1f%% .. %+.1f%%)",
+              higher_better ? "worse" : "better", fmin (1, 2 * s.p_less),
+              expm1 (s.lo) * 100, expm1 (s.hi) * 100);
+  else
+    snprintf (buf, n, "within noise (p=%.2g; 95%% interval %+.1f%% .. %+.1f%%)",
+              fmin (1, 2 * fmin (s.p_less, s.p_greater)), expm1 (s.lo) * 100,
+              expm1 (s.hi) * 100);
+}
+
+/* The values of metric (DDIR, KEY) of layer NAME over the records. */
+static size_t
+values (const struct records *r, const char *name, const char *ddir,
+        const char *key, double *out, size_t max)
+{
+  size_t n = 0;
+
+  for (size_t i = 0; i < r->n && n < max; i++) {
+    const cJSON *t = target (r->doc[i], name);
+    double v = t ? target_metric (t, ddir, key) : NAN;
+
+    if (v > 0 && isfinite (v))
+      out[n++] = v;
+  }
+  return n;
+}
+
 /* viperbench compare [--results DIR] A B */
 int
 compare_main (int argc, char **argv)
 {
   const char *results = "results";
-  char *da = NULL, *db = NULL, *buf = NULL, *out;
+  char *buf = NULL, *out, *na, *nb;
   size_t len = 0;
-  cJSON *a, *b;
-  const cJSON *tb;
+  struct records ra = { 0 }, rb = { 0 };
+  const cJSON *a, *b, *tb;
   FILE *f;
   int i = 1;
+  bool reps;
 
   if (argc >= 3 && strcmp (argv[1], "--results") == 0) {
     results = argv[2];
     i = 3;
   }
   if (argc - i != 2) {
-    fprintf (stderr, "usage: viperbench compare [--results DIR] VM-A VM-B\n");
+    fprintf (stderr, "usage: viperbench compare [--results DIR] A B\n"
+             "A and B: a record (VM-7), a directory of records (a gate's\n"
+             "candidate/), or records joined by commas (VM-6,VM-8,VM-9).\n");
     return EXIT_BAD_INPUT;
   }
-  if ((a = load_run (results, argv[i], &da)) == NULL)
-    return EXIT_BAD_INPUT;
-  if ((b = load_run (results, argv[i + 1], &db)) == NULL) {
-    cJSON_Delete (a);
-    free (da);
+  if (load_side (results, argv[i], &ra) == -1 ||
+      load_side (results, argv[i + 1], &rb) == -1) {
+    records_free (&ra);
+    records_free (&rb);
     return EXIT_BAD_INPUT;
   }
+  a = ra.doc[0];
+  b = rb.doc[rb.n - 1];
+  na = side_name (&ra, argv[i]);
+  nb = side_name (&rb, argv[i + 1]);
+  reps = ra.n > 1 || rb.n > 1;
   f = open_memstream (&buf, &len);
-  fprintf (f, "# %s vs %s\n\n", cJSON_GetStringValue (cJSON_GetObjectItem (a, "id")),
-           cJSON_GetStringValue (cJSON_GetObjectItem (b, "id")));
-  fprintf (f, "- A: %s \"%s\"\n- B: %s \"%s\"\n\n",
-           cJSON_GetStringValue (cJSON_GetObjectItem (a, "id")),
-           cJSON_GetStringValue (cJSON_GetObjectItem (a, "description")),
-           cJSON_GetStringValue (cJSON_GetObjectItem (b, "id")),
-           cJSON_GetStringValue (cJSON_GetObjectItem (b, "description")));
-  fprintf (f, "## Comparable?\n\n");
+  fprintf (f, "# %s vs %s\n\n", na, nb);
+  for (int side = 0; side < 2; side++) {
+    const struct records *r = side ? &rb : &ra;
+
+    for (size_t k = 0; k < r->n; k++)
+      fprintf (f, "- %s: %s \"%s\"\n", side ? "B" : "A",
+               cJSON_GetStringValue (cJSON_GetObjectItem (r->doc[k], "id")),
+               cJSON_GetStringValue (cJSON_GetObjectItem (r->doc[k], "description")));
+  }
+  fprintf (f, "\n## Comparable?\n\n");
   comparability (f, a, b);
-  fprintf (f, "\n## Per layer\n\n"
-              "Each record holds one measurement per layer: with one sample on "
-              "each side no statistical test can separate a change from run-to-run "
-              "noise, so the verdict says so rather than guess. Repeat runs, or use "
-              "the CI gate, for a verdict.\n\n");
+  if (reps)
+    fprintf (f, "\n## Per layer\n\n"
+                "Medians of each side's records. Where both sides hold "
+                "repetitions the verdict is a two-sided Mann-Whitney U test "
+                "(exact) at 5%%, with the Hodges-Lehmann change and its 95%% "
+                "interval; a record alone gives no verdict.\n\n");
+  else
+    fprintf (f, "\n## Per layer\n\n"
+                "Each record holds one measurement per layer: with one sample on "
+                "each side no statistical test can separate a change from run-to-run "
+                "noise, so the verdict says so rather than guess. Compare sets of "
+                "repeated runs (VM-6,VM-7,VM-8 or a gate's candidate/ directory), "
+                "or use the CI gate, for a verdict.\n\n");
   fprintf (f, "| layer | metric | A | B | change | verdict |\n|---|---|--:|--:|--:|---|\n");
   cJSON_ArrayForEach (tb, cJSON_GetObjectItem (b, "targets")) {
     static const struct { const char *ddir, *key, *label; int higher_better; } m[] = {
@@ -225,18 +312,25 @@ compare_main (int argc, char **argv)
       { "write", "p99", "write p99", 0 },
     };
     const char *name = cJSON_GetStringValue (cJSON_GetObjectItem (tb, "name"));
-    const cJSON *ta = target (a, name);
 
-    if (ta == NULL) {
+    if (target (a, name) == NULL) {
       fprintf (f, "| %s | - | - | (new in B) | - | - |\n", name);
       continue;
     }
     for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
-      double x = target_metric (ta, m[k].ddir, m[k].key);
-      double y = target_metric (tb, m[k].ddir, m[k].key);
-      char sx[16], sy[16], ch[16];
-      double pct = (y - x) / x * 100;
+      double xa[256], xb[256], x, y, change, pct;
+      size_t n1 = values (&ra, name, m[k].ddir, m[k].key, xa, 256);
+      size_t n2 = values (&rb, name, m[k].ddir, m[k].key, xb, 256);
+      char sx[16], sy[16], ch[16], v[160];
 
+      if (n1 == 0 || n2 == 0) {
+        fprintf (f, "| %s | %s | - | - | - | - |\n", name, m[k].label);
+        continue;
+      }
+      x = stats_median (xa, n1);
+      y = stats_median (xb, n2);
+      verdict (v, sizeof v, xa, n1, xb, n2, m[k].higher_better, &change);
+      pct = (isnan (change) ? (y - x) / x : change) * 100;
       if (!m[k].higher_better) {
         fmt_ns (sx, sizeof sx, x);
         fmt_ns (sy, sizeof sy, y);
@@ -245,18 +339,15 @@ compare_main (int argc, char **argv)
         fmt_iops (sx, sizeof sx, x);
         fmt_iops (sy, sizeof sy, y);
       }
-      if (isnan (pct) || isinf (pct))
-        snprintf (ch, sizeof ch, "-");
-      else
-        snprintf (ch, sizeof ch, "%+.1f%%", pct);
-      fprintf (f, "| %s | %s | %s | %s | %s | %s |\n", name, m[k].label, sx, sy, ch,
-               isnan (pct) ? "-" : "n=1 each: no verdict");
+      snprintf (ch, sizeof ch, "%+.1f%%", pct);
+      fprintf (f, "| %s | %s | %s | %s | %s | %s |\n", name, m[k].label, sx, sy, ch, v);
     }
   }
   fprintf (f, "\n## Differential profile\n\n"
               "Self share of CPU samples per symbol, A and B (top symbols of "
-              "either side). Folded stacks for a differential flame graph: "
-              "`difffolded.pl A/LAYER/perf.folded B/LAYER/perf.folded`.\n");
+              "either side%s). Folded stacks for a differential flame graph: "
+              "`difffolded.pl A/LAYER/perf.folded B/LAYER/perf.folded`.\n",
+           reps ? "; the first record of A and the last of B" : "");
   cJSON_ArrayForEach (tb, cJSON_GetObjectItem (b, "targets")) {
     const char *name = cJSON_GetStringValue (cJSON_GetObjectItem (tb, "name"));
     const cJSON *ta = target (a, name);
@@ -266,14 +357,15 @@ compare_main (int argc, char **argv)
   }
   fclose (f);
   fputs (buf, stdout);
-  out = xasprintf ("%s/compare-%s.md", db, cJSON_GetStringValue (cJSON_GetObjectItem (a, "id")));
+  out = xasprintf ("%s/compare-%s.md", rb.dir[rb.n - 1],
+                   cJSON_GetStringValue (cJSON_GetObjectItem (a, "id")));
   write_file_atomic (out, buf, len);
   fprintf (stderr, "viperbench: written to %s\n", out);
   free (out);
   free (buf);
-  free (da);
-  free (db);
-  cJSON_Delete (a);
-  cJSON_Delete (b);
+  free (na);
+  free (nb);
+  records_free (&ra);
+  records_free (&rb);
   return 0;
 }

@@ -37,6 +37,21 @@ extern double bins_percentile (const struct bins *b, double p);
 extern void bins_write_curve (const struct bins *b, FILE *f);
 extern void bins_free (struct bins *b);
 
+/* records.c: one side of a comparison. */
+struct records {
+  cJSON **doc;
+  char **dir;
+  size_t n;
+};
+/* DIR/run.json, parsed; NULL when missing or not a run record. */
+extern cJSON *record_load (const char *dir);
+/* Adds PATH to R: a record, or every complete record in the directory
+ * PATH (others skipped with a warning naming them).  0, or -1 with a
+ * message starting with WHO.
+ */
+extern int records_add (struct records *r, const char *path, const char *who);
+extern void records_free (struct records *r);
+
 /* report.c */
 /* A figure of one direction of a run.json target: DDIR.KEY (iops,
  * bw_bytes, total_ios) or DDIR.lat_ns.KEY (mean, p50, p99, p99.9); NAN

@@ -71,6 +71,7 @@ struct gate_ctx {
   const char *layer[MAX_LAYERS];        /* gated layers */
   size_t nlayer;
   double run_bound;             /* seconds one run may take */
+  char *baseline_profile;       /* a stored baseline record, or NULL */
 };
 
 /* Appends the figures of one record's targets to SIDE. */
@@ -101,22 +102,6 @@ take_sample (struct gate_ctx *c, struct side *s, const cJSON *doc)
     }
   }
   s->n++;
-}
-
-static cJSON *
-load_record (const char *dir)
-{
-  char *path = xasprintf ("%s/run.json", dir);
-  char *text = read_file (path, NULL);
-  cJSON *doc = text ? cJSON_Parse (text) : NULL;
-
-  free (text);
-  free (path);
-  if (doc && !cJSON_IsArray (cJSON_GetObjectItem (doc, "targets"))) {
-    cJSON_Delete (doc);
-    doc = NULL;
-  }
-  return doc;
 }
 
 /* The last "viperbench: " line of a run's log, for the failure message. */
@@ -207,7 +192,7 @@ run_once (struct gate_ctx *c, struct side *s, const char *collect,
     r = -1;
     goto out;
   }
-  doc = load_record (rec);
+  doc = record_load (rec);
   if (doc == NULL ||
       strcmp (cJSON_GetStringValue (cJSON_GetObjectItem (doc, "status")) ?: "",
               "complete") != 0) {
@@ -249,74 +234,41 @@ run_once (struct gate_ctx *c, struct side *s, const char *collect,
 static int
 load_baseline (struct gate_ctx *c, struct side *s, const char *path)
 {
-  char *rj = xasprintf ("%s/run.json", path);
-  char **dirs = NULL;
-  size_t nd = 0, before = s->n;
-  struct stat sb;
+  struct records r = { 0 };
+  int ret = 0;
 
-  if (stat (rj, &sb) == 0) {
-    dirs = malloc (sizeof *dirs);
-    dirs[nd++] = xstrdup (path);
-  }
-  else {
-    struct dirent **ents;
-    int ne = scandir (path, &ents, NULL, versionsort);
-
-    if (ne < 0) {
-      vb_msg ("--baseline %s: %s", path, strerror (errno));
-      free (rj);
-      return -1;
-    }
-    for (int i = 0; i < ne; i++) {
-      char *d = xasprintf ("%s/%s", path, ents[i]->d_name);
-      char *p = xasprintf ("%s/run.json", d);
-
-      if (ents[i]->d_name[0] != '.' && stat (p, &sb) == 0) {
-        dirs = realloc (dirs, (nd + 1) * sizeof *dirs);
-        dirs[nd++] = d;
-      }
-      else
-        free (d);
-      free (p);
-      free (ents[i]);
-    }
-    free (ents);
-  }
-  free (rj);
-  for (size_t i = 0; i < nd; i++) {
-    cJSON *doc = load_record (dirs[i]);
-    const char *st = doc ? cJSON_GetStringValue (cJSON_GetObjectItem (doc, "status")) : NULL;
-    const char *sc = doc ? cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "scenario"), "name")) : NULL;
+  if (records_add (&r, path, "--baseline") == -1)
+    return -1;
+  for (size_t i = 0; i < r.n && ret == 0; i++) {
+    cJSON *doc = r.doc[i];
+    const char *st = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "status"));
+    const char *sc = cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "scenario"), "name"));
+    const cJSON *host = cJSON_GetObjectItem (doc, "host"), *t;
     bool has_ref = false;
-    const cJSON *t;
 
-    if (doc == NULL) {
-      fprintf (stderr, "viperbench: warning: --baseline: %s/run.json is not "
-               "a run record: skipped\n", dirs[i]);
-      continue;
-    }
     if (st == NULL || strcmp (st, "complete") != 0) {
-      fprintf (stderr, "viperbench: warning: --baseline: %s is %s, not "
-               "complete: skipped\n", dirs[i], st ? st : "of no status");
-      cJSON_Delete (doc);
-      continue;
+      vb_msg ("--baseline %s is %s, not complete", r.dir[i], st ? st : "of no status");
+      ret = -1;
+      break;
     }
     if (sc == NULL || strcmp (sc, c->scenario) != 0) {
-      vb_msg ("--baseline %s ran scenario '%s', not '%s'", dirs[i],
+      vb_msg ("--baseline %s ran scenario '%s', not '%s'", r.dir[i],
               sc ? sc : "?", c->scenario);
-      cJSON_Delete (doc);
-      goto err;
+      ret = -1;
+      break;
     }
     cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc, "targets"))
       has_ref |= strcmp (cJSON_GetStringValue (cJSON_GetObjectItem (t, "name")),
                          c->g.reference) == 0;
     if (!has_ref) {
       vb_msg ("--baseline %s has no %s layer: a stored baseline is "
-              "compared by ratios to it", dirs[i], c->g.reference);
-      cJSON_Delete (doc);
-      goto err;
+              "compared by ratios to it", r.dir[i], c->g.reference);
+      ret = -1;
+      break;
     }
-    /* The layers: those of the first record the candidate also has. */
+    /* The layers: those of the first record (the candidate's are
+     * matched in choose_layers).
+     */
     if (c->nlayer == 0)
       cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc, "targets")) {
         const char *name = cJSON_GetStringValue (cJSON_GetObjectItem (t, "name"));
@@ -325,32 +277,19 @@ load_baseline (struct gate_ctx *c, struct side *s, const char *path)
         if (tt && strcmp (name, c->g.reference) != 0 && c->nlayer < MAX_LAYERS)
           c->layer[c->nlayer++] = tt->name;
       }
-    {
-      const char *host = cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "host"), "hostname"));
-      const char *kern = cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "host"), "kernel"));
-
-      gate_note (&c->g, "baseline %s: %s, measured %s on %s (kernel %s)",
-                 cJSON_GetStringValue (cJSON_GetObjectItem (doc, "id")) ?: "?",
-                 dirs[i],
-                 cJSON_GetStringValue (cJSON_GetObjectItem (doc, "started")) ?: "?",
-                 host ? host : "?", kern ? kern : "?");
-    }
+    gate_note (&c->g, "baseline %s: %s, measured %s on %s (kernel %s)",
+               cJSON_GetStringValue (cJSON_GetObjectItem (doc, "id")) ?: "?",
+               r.dir[i],
+               cJSON_GetStringValue (cJSON_GetObjectItem (doc, "started")) ?: "?",
+               cJSON_GetStringValue (cJSON_GetObjectItem (host, "hostname")) ?: "?",
+               cJSON_GetStringValue (cJSON_GetObjectItem (host, "kernel")) ?: "?");
     take_sample (c, s, doc);
-    cJSON_Delete (doc);
+    /* Its profile, if it has one, stands for the baseline's. */
+    if (c->baseline_profile == NULL)
+      c->baseline_profile = xstrdup (r.dir[i]);
   }
-  for (size_t i = 0; i < nd; i++)
-    free (dirs[i]);
-  free (dirs);
-  if (s->n == before) {
-    vb_msg ("--baseline %s: no complete run record there", path);
-    return -1;
-  }
-  return 0;
- err:
-  for (size_t i = 0; i < nd; i++)
-    free (dirs[i]);
-  free (dirs);
-  return -1;
+  records_free (&r);
+  return ret;
 }
 
 /* Parses --threshold iops=-10%,p99=+20%; 0 or -1. */
@@ -540,14 +479,20 @@ profile_regressions (struct gate_ctx *c)
     struct side *s = &c->side[k];
     size_t runs = s->runs;
 
-    if (!s->have_stack)
+    if (!s->have_stack) {
+      if (c->baseline_profile) {
+        doc[k] = record_load (c->baseline_profile);
+        pdir[k] = xasprintf ("%s (the stored baseline's own profile, if it "
+                             "has one)", c->baseline_profile);
+      }
       continue;
+    }
     pdir[k] = xasprintf ("%s/profile-%s", c->g.dir, s->name);
     s->runs = 0;
     if (run_once (c, s, "perf", layers, pdir[k], false) == 0) {
       char *rec = xasprintf ("%s/R-1", pdir[k]);
 
-      doc[k] = load_record (rec);
+      doc[k] = record_load (rec);
       free (rec);
     }
     else {
@@ -565,7 +510,7 @@ profile_regressions (struct gate_ctx *c)
               "a differential flame graph: `difffolded.pl "
               "profile-baseline/R-1/LAYER/perf.folded "
               "profile-candidate/R-1/LAYER/perf.folded`.\n",
-           pdir[0] ? pdir[0] : "(stored baseline: none)",
+           pdir[0] ? pdir[0] : "-",
            pdir[1] ? pdir[1] : "-");
   for (size_t i = 0; doc[1] && i < c->nlayer; i++) {
     const cJSON *ta = NULL, *tb = NULL, *t;
@@ -601,6 +546,7 @@ ctx_free (struct gate_ctx *c)
   }
   free (c->self);
   free (c->layers_arg);
+  free (c->baseline_profile);
   gate_free (&c->g);
 }
 

@@ -111,6 +111,14 @@ else
 fi
 echo "ok: A/B caught: $(grep -m1 '^- \*\*nbd-unix' "$G/summary.md")"
 
+# compare with repetitions on both sides: a statistical verdict.
+(cd "$top" && "$VIPERBENCH" compare "$G/baseline" "$G/candidate") >"$TMPDIR/cmp.md" 2>&1 ||
+    { cat "$TMPDIR/cmp.md"; fail "compare of the gate's sides failed"; }
+grep -q '^| nbd-unix | read IOPS | .* | \*\*worse\*\* (p=0.0286; 95% interval' "$TMPDIR/cmp.md" ||
+    { cat "$TMPDIR/cmp.md"; fail "compare: nbd-unix read IOPS not tested worse"; }
+grep -q 'n=1 each' "$TMPDIR/cmp.md" && fail "compare: repetitions not used"
+echo "ok: compare of 4 vs 4 records: $(grep -m1 '^| nbd-unix | read IOPS' "$TMPDIR/cmp.md")"
+
 # A stored baseline, compared by ratios to host.
 (cd "$top" && "$VIPERBENCH" run --scenario randrw_70_30 --stack "$A" --runtime 2 \
     --results "$TMPDIR/stored" --layers host,nbd-unix --collect none --no-report) \
