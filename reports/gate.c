@@ -218,9 +218,12 @@ xml_escaped (FILE *f, const char *s)
 }
 
 static const char *
-outcome (const struct gate *g, int code)
+outcome (const char *status, int code)
 {
-  (void) g;
+  if (strcmp (status, "running") == 0)
+    return "RUNNING";
+  if (strcmp (status, "aborted") == 0)
+    return "ABORTED";
   switch (code) {
   case GATE_EXIT_PASS: return "PASS";
   case GATE_EXIT_REGRESSION: return "REGRESSION";
@@ -239,9 +242,9 @@ summary_md (const struct gate *g, const char *status, int code)
   bool any = false;
 
   if (strcmp (status, "complete") == 0)
-    fprintf (f, "# %s: %s\n\n", g->id, outcome (g, code));
+    fprintf (f, "# %s: %s\n\n", g->id, outcome (status, code));
   else
-    fprintf (f, "# %s: %s (%s)\n\n", g->id, outcome (g, code), status);
+    fprintf (f, "# %s: %s (%s)\n\n", g->id, outcome (status, code), status);
   fprintf (f, "- scenario: %s\n- baseline: %s\n- candidate: %s\n",
            g->scenario, g->baseline, g->candidate);
   if (g->ratio_mode)
@@ -327,7 +330,7 @@ summary_md (const struct gate *g, const char *status, int code)
 }
 
 static char *
-junit_xml (const struct gate *g, int code)
+junit_xml (const struct gate *g, const char *status, int code)
 {
   char *buf = NULL;
   size_t len = 0;
@@ -348,7 +351,7 @@ junit_xml (const struct gate *g, int code)
   fprintf (f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"%.1f\">\n",
            g->nseries + (g->failure ? 1 : 0), fails, errors, g->seconds);
   fprintf (f, "    <properties>\n");
-  fprintf (f, "      <property name=\"outcome\" value=\"%s\"/>\n", outcome (g, code));
+  fprintf (f, "      <property name=\"outcome\" value=\"%s\"/>\n", outcome (status, code));
   fprintf (f, "      <property name=\"baseline\" value=\"");
   xml_escaped (f, g->baseline);
   fprintf (f, "\"/>\n      <property name=\"candidate\" value=\"");
@@ -416,7 +419,7 @@ gate_json (const struct gate *g, const char *status, int code)
   cJSON_AddStringToObject (d, "schema", "viperbench.gate/1");
   cJSON_AddStringToObject (d, "id", g->id);
   cJSON_AddStringToObject (d, "status", status);
-  cJSON_AddStringToObject (d, "outcome", outcome (g, code));
+  cJSON_AddStringToObject (d, "outcome", outcome (status, code));
   cJSON_AddNumberToObject (d, "exit_code", code);
   cJSON_AddStringToObject (d, "scenario", g->scenario);
   cJSON_AddStringToObject (d, "baseline", g->baseline);
@@ -461,7 +464,7 @@ char *
 gate_write (struct gate *g, const char *status, int code)
 {
   char *md = summary_md (g, status, code);
-  char *xml = junit_xml (g, code);
+  char *xml = junit_xml (g, status, code);
   char *js = gate_json (g, status, code);
   char *p;
 

@@ -533,6 +533,23 @@ profile_regressions (struct gate_ctx *c)
   free (layers);
 }
 
+/* --summary and --junit: copies where the CI system looks for them. */
+static void
+copy_outputs (const struct gate *g, const char *md, const char *summary,
+              const char *junit)
+{
+  if (summary)
+    write_file_atomic (summary, md, strlen (md));
+  if (junit) {
+    char *p = xasprintf ("%s/junit.xml", g->dir), *x = read_file (p, NULL);
+
+    if (x)
+      write_file_atomic (junit, x, strlen (x));
+    free (x);
+    free (p);
+  }
+}
+
 static void
 ctx_free (struct gate_ctx *c)
 {
@@ -776,7 +793,9 @@ gate_main (int argc, char **argv)
   }
   if (code == GATE_EXIT_SETUP) {
     vb_msg ("%s: %s", c.g.id, c.g.failure);
-    free (gate_write (&c.g, "failed", code));
+    md = gate_write (&c.g, "failed", code);
+    copy_outputs (&c.g, md, summary, junit);
+    free (md);
     printf ("%s: ERROR: %s\n", c.g.id, c.g.failure);
     ctx_free (&c);
     free (baselines);
@@ -789,16 +808,7 @@ gate_main (int argc, char **argv)
   c.g.seconds = mono_now () - t0;
   md = gate_write (&c.g, "complete", code);
   fputs (md, stdout);
-  if (summary)
-    write_file_atomic (summary, md, strlen (md));
-  if (junit) {
-    char *p = xasprintf ("%s/junit.xml", c.g.dir), *x = read_file (p, NULL);
-
-    if (x)
-      write_file_atomic (junit, x, strlen (x));
-    free (x);
-    free (p);
-  }
+  copy_outputs (&c.g, md, summary, junit);
   fprintf (stderr, "viperbench: %s: %s (exit %d): %s/summary.md, %s/junit.xml\n",
            c.g.id, code == 0 ? "pass" : code == 1 ? "regression" : "too noisy",
            code, c.g.dir, c.g.dir);
