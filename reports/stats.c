@@ -178,6 +178,24 @@ signed_sums (const long *score, size_t n, long *max_out)
   return dp;
 }
 
+/* Both one-sided exact p-values of the statistic OBS under the null
+ * distribution COUNTS[0..MAX].
+ */
+static void
+tails (const double *counts, long max, long obs, struct shift *r)
+{
+  double total = 0, le = 0, ge = 0;
+
+  for (long s = 0; s <= max; s++) {
+    total += counts[s];
+    if (s <= obs) le += counts[s];
+    if (s >= obs) ge += counts[s];
+  }
+  r->p_less = le / total;
+  r->p_greater = ge / total;
+  r->exact = true;
+}
+
 /* The largest C such that the null probability of a statistic (in units
  * of 2, counted in COUNTS[0..MAX] with offset BASE) below C is at most
  * ALPHA: the order statistic of the interval's lower end (0: none).
@@ -233,17 +251,10 @@ two_sample (const double *x, size_t m, const double *y, size_t n,
   for (size_t j = 0; j < n; j++)
     obs += score[m + j];
   if (N <= STATS_EXACT_MAX) {
-    double *cnt = subset_sums (score, N, n, &max), total = 0, le = 0, ge = 0;
+    double *cnt = subset_sums (score, N, n, &max);
     long *plain = malloc (N * sizeof *plain);
 
-    for (long s = 0; s <= max; s++) {
-      total += cnt[s];
-      if (s <= obs) le += cnt[s];
-      if (s >= obs) ge += cnt[s];
-    }
-    r->p_less = le / total;
-    r->p_greater = ge / total;
-    r->exact = true;
+    tails (cnt, max, obs, r);
     free (cnt);
     /* The interval uses the untied distribution (Bauer 1972). */
     for (size_t i = 0; i < N; i++)
@@ -307,16 +318,9 @@ one_sample (double x0, const double *y, size_t n, double alpha,
         k++;
       }
     if (nz <= STATS_EXACT_MAX) {
-      double *cnt = signed_sums (score, nz, &max), total = 0, le = 0, ge = 0;
+      double *cnt = signed_sums (score, nz, &max);
 
-      for (long s = 0; s <= max; s++) {
-        total += cnt[s];
-        if (s <= obs) le += cnt[s];
-        if (s >= obs) ge += cnt[s];
-      }
-      r->p_less = le / total;
-      r->p_greater = ge / total;
-      r->exact = true;
+      tails (cnt, max, obs, r);
       free (cnt);
     }
     else {

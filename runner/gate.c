@@ -42,10 +42,12 @@ usage (FILE *f)
 "                       [--layers a,b] [--threshold iops=-10%%,p99=+20%%]\n"
 "                       [--alpha 0.05] [--no-profile] [--results DIR]\n"
 "                       [--scenarios DIR] [--junit FILE] [--summary FILE]\n"
+"                       [--reference host]\n"
 "Runs the scenario on both stacks, interleaved, N times each (default %d),\n"
 "and decides whether the candidate regressed.  --baseline takes a run\n"
 "record (or a directory of records, e.g. a gate's candidate/) measured\n"
-"before; then layers are compared as ratios to the host layer.\n"
+"before; then layers are compared as ratios to the host layer of their\n"
+"own run (--reference: another layer both have, e.g. a transport-only one).\n"
 "Exit: 0 no regression, 1 regression, 2 usage or setup error, 3 too noisy.\n",
            DEFAULT_REPEAT);
 }
@@ -584,6 +586,7 @@ gate_main (int argc, char **argv)
     { "alpha", required_argument, NULL, 'p' },
     { "results", required_argument, NULL, 'o' },
     { "no-profile", no_argument, NULL, 'P' },
+    { "reference", required_argument, NULL, 'R' },
     { "junit", required_argument, NULL, 'j' },
     { "summary", required_argument, NULL, 'm' },
     { "help", no_argument, NULL, 'h' },
@@ -643,6 +646,16 @@ gate_main (int argc, char **argv)
       break;
     case 'o': results = optarg; break;
     case 'P': profile = false; break;
+    case 'R':
+      if (target_find (optarg) == NULL) {
+        char names[256];
+
+        target_list (names, sizeof names);
+        vb_msg ("--reference '%s': not a layer (known: %s)", optarg, names);
+        goto bad;
+      }
+      c.g.reference = target_find (optarg)->name;
+      break;
     case 'j': junit = optarg; break;
     case 'm': summary = optarg; break;
     case 'h': usage (stdout); free (baselines); return 0;
