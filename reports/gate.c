@@ -257,9 +257,16 @@ summary_md (const struct gate *g, const char *status, int code)
     fprintf (f, "- mode: both stacks on this machine, %zu repetitions each, "
                 "interleaved (A B B A A B ...) so that drift hits both alike\n",
              g->repeat);
-  fprintf (f, "- thresholds: IOPS %+.0f%%, p99 %+.0f%%; one-sided alpha %g, "
-              "%d%% intervals\n", g->thr_iops * 100, g->thr_p99 * 100,
-           g->alpha, ci);
+  if (g->looks == 2)
+    fprintf (f, "- thresholds: IOPS %+.0f%%, p99 %+.0f%%; one-sided alpha %g "
+                "over two looks (%g each: after %zu repetitions, and after "
+                "more if the first was too noisy%s), %d%% intervals\n",
+             g->thr_iops * 100, g->thr_p99 * 100, g->alpha_total, g->alpha,
+             g->repeat, g->extended_to ? "; it was" : "", ci);
+  else
+    fprintf (f, "- thresholds: IOPS %+.0f%%, p99 %+.0f%%; one-sided alpha %g, "
+                "%d%% intervals\n", g->thr_iops * 100, g->thr_p99 * 100,
+             g->alpha, ci);
   if (g->seconds > 0)
     fprintf (f, "- took %.0f s\n", g->seconds);
   if (g->failure)
@@ -322,9 +329,12 @@ summary_md (const struct gate *g, const char *status, int code)
               "threshold without significance, or when the interval still "
               "reaches the threshold and the measured noise gave these "
               "repetitions less than %.0f%% power to see a threshold-sized "
-              "change. Exit codes: 0 pass, 1 regression, 2 usage or setup "
+              "change. When the first look is too noisy and the repetitions "
+              "it needs are within --max-repeat, the gate goes on to them "
+              "and looks again; the two looks share alpha (%g each). "
+              "Exit codes: 0 pass, 1 regression, 2 usage or setup "
               "error, 3 too noisy. See runner/README.md.\n",
-           g->alpha, g->power * 100);
+           g->alpha, g->power * 100, g->alpha);
   fclose (f);
   return buf;
 }
@@ -427,8 +437,12 @@ gate_json (const struct gate *g, const char *status, int code)
   cJSON_AddStringToObject (d, "mode", g->ratio_mode ? "ratio" : "interleaved");
   if (g->ratio_mode)
     cJSON_AddStringToObject (d, "reference", g->reference);
-  cJSON_AddNumberToObject (d, "repeat", (double) g->repeat);
-  cJSON_AddNumberToObject (d, "alpha", g->alpha);
+  cJSON_AddNumberToObject (d, "repeat", (double) (g->extended_to ? g->extended_to : g->repeat));
+  cJSON_AddNumberToObject (d, "alpha", g->alpha_total > 0 ? g->alpha_total : g->alpha);
+  cJSON_AddNumberToObject (d, "alpha_per_look", g->alpha);
+  cJSON_AddNumberToObject (d, "looks", g->looks);
+  if (g->extended_to)
+    cJSON_AddNumberToObject (d, "extended_to", (double) g->extended_to);
   cJSON_AddNumberToObject (d, "power", g->power);
   cJSON_AddNumberToObject (d, "threshold_iops", g->thr_iops);
   cJSON_AddNumberToObject (d, "threshold_p99", g->thr_p99);
@@ -485,7 +499,7 @@ gate_write (struct gate *g, const char *status, int code)
 }
 
 void
-gate_free (struct gate *g)
+series_free (struct gate *g)
 {
   for (size_t i = 0; i < g->nseries; i++) {
     free (g->series[i].layer);
@@ -493,6 +507,14 @@ gate_free (struct gate *g)
     free (g->series[i].b);
   }
   free (g->series);
+  g->series = NULL;
+  g->nseries = 0;
+}
+
+void
+gate_free (struct gate *g)
+{
+  series_free (g);
   for (size_t i = 0; i < g->nnotes; i++)
     free (g->notes[i]);
   free (g->notes);

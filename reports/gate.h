@@ -48,7 +48,10 @@ struct gate {
   char *baseline, *candidate;   /* what each side is (stack path, record) */
   bool ratio_mode;              /* stored baseline: ratios to REFERENCE */
   const char *reference;        /* "host" */
-  double alpha, power;
+  double alpha, power;          /* alpha: per look */
+  double alpha_total;           /* over all looks */
+  int looks;                    /* 1, or 2 with an extension possible */
+  size_t extended_to;           /* repetitions after the extension, or 0 */
   double thr_iops, thr_p99;
   size_t repeat;
   double seconds;               /* the gate's wall time */
@@ -74,5 +77,7 @@ extern int gate_decide (struct gate *g);
  */
 extern char *gate_write (struct gate *g, const char *status, int exit_code);
 extern void gate_free (struct gate *g);
+/* Frees the series alone (a look before more repetitions). */
+extern void series_free (struct gate *g);
 
 #endif /* VIPERBENCH_GATE_H */

@@ -12,7 +12,8 @@
 #
 # Target: nbdkit's memory plugin behind the nbd-unix layer, randrw_70_30,
 # RUNTIME seconds per repetition, the gate's default repetitions unless
-# REPEAT is set.  Default thresholds (IOPS -10%, p99 +20%).
+# REPEAT (and MAX_REPEAT, the most a too-noisy first look may go on to)
+# are set.  Default thresholds (IOPS -10%, p99 +20%).
 #
 #   make bench-gate                      (TRIALS=10 TRIALS_AB=4 RUNTIME=3)
 #   TRIALS=20 LEVELS="0.9 0.8" runner/bench-gate.sh
@@ -42,27 +43,35 @@ gate() {    # gate CANDIDATE: prints "exit change-of-iops"
     local rc=0 g
     (cd "$top" && "$VIPERBENCH" gate --baseline-stack "$work/a.json" \
         --candidate-stack "$1" --scenario randrw_70_30 --runtime "$RUNTIME" \
-        ${REPEAT:+--repeat "$REPEAT"} --no-profile --results "$work/results") \
+        ${REPEAT:+--repeat "$REPEAT"} ${MAX_REPEAT:+--max-repeat "$MAX_REPEAT"} \
+        --no-profile --results "$work/results") \
         >"$work/out.txt" 2>"$work/err.txt" || rc=$?
     if [ "$rc" -eq 2 ] || [ "$rc" -ge 4 ]; then
         cat "$work/err.txt" >&2
         exit 1
     fi
-    g=$(ls -d "$work"/results/GATE-* | sort -t- -k2 -n | tail -1)
+    g=$(ls -d "$work"/results/GATE-* | sort -V | tail -1)
     echo "$rc $(jq -r '.series[] | select(.metric == "iops") | .change' "$g/gate.json")"
 }
 
-echo "bench-gate: nbd-unix on nbdkit memory, randrw_70_30, ${RUNTIME}s per repetition, ${REPEAT:-default} repetitions"
+echo "bench-gate: nbd-unix on nbdkit memory, randrw_70_30, ${RUNTIME}s per repetition, repeat ${REPEAT:-default}, max-repeat ${MAX_REPEAT:-default}"
 echo
-echo "A/A, $TRIALS trials:"
+[ "$TRIALS" -gt 0 ] && echo "A/A, $TRIALS trials:"
 : >"$work/aa.txt"
-for t in $(seq "$TRIALS"); do
+for t in $(seq 1 "$TRIALS"); do
     r=$(gate "$work/a2.json")
     echo "$r" >>"$work/aa.txt"
     echo "  trial $t: exit ${r%% *}, IOPS change $(echo "$r" | awk '{printf "%+.1f%%", $2 * 100}')"
 done
-awk '{n[$1]++} END {printf "A/A: %d pass, %d false regression, %d too noisy of %d\n",
+[ "$TRIALS" -gt 0 ] && awk '{n[$1]++} END {printf "A/A: %d pass, %d false regression, %d too noisy of %d\n",
     n[0], n[1], n[3], NR}' "$work/aa.txt"
+
+# TRIALS=0 skips the A/A trials: one plain run measures the bandwidth.
+if [ "$TRIALS" -eq 0 ]; then
+    (cd "$top" && "$VIPERBENCH" run --scenario randrw_70_30 --stack "$work/a.json" \
+        --runtime "$RUNTIME" --collect none --no-report --prefix R- --results "$work/results/GATE-0/baseline") \
+        >/dev/null 2>"$work/err.txt" || { cat "$work/err.txt" >&2; exit 1; }
+fi
 
 # The read bandwidth the A/A runs measured (bits/s), to size the caps:
 # the filter keeps a bucket for reads and one for writes, both at rate=,

@@ -42,9 +42,10 @@ usage (FILE *f)
 "                       [--layers a,b] [--threshold iops=-10%%,p99=+20%%]\n"
 "                       [--alpha 0.05] [--no-profile] [--results DIR]\n"
 "                       [--scenarios DIR] [--junit FILE] [--summary FILE]\n"
-"                       [--reference host]\n"
+"                       [--reference host] [--max-repeat M]\n"
 "Runs the scenario on both stacks, interleaved, N times each (default %d),\n"
-"and decides whether the candidate regressed.  --baseline takes a run\n"
+"and decides whether the candidate regressed; when too noisy after N, it\n"
+"goes on up to M (default 3N) if that is what it needs.  --baseline takes a run\n"
 "record (or a directory of records, e.g. a gate's candidate/) measured\n"
 "before; then layers are compared as ratios to the host layer of their\n"
 "own run (--reference: another layer both have, e.g. a transport-only one).\n"
@@ -74,6 +75,7 @@ struct gate_ctx {
   size_t nlayer;
   double run_bound;             /* seconds one run may take */
   char *baseline_profile;       /* a stored baseline record, or NULL */
+  size_t max_repeat;            /* 0: the default, 3 x repeat */
 };
 
 /* Appends the figures of one record's targets to SIDE. */
@@ -535,6 +537,25 @@ profile_regressions (struct gate_ctx *c)
   free (layers);
 }
 
+/* The look after the first repetitions: 0 when the gate has its answer
+ * (pass or regression), else the most repetitions per side a too-noisy
+ * metric needs.
+ */
+static size_t
+interim_need (struct gate_ctx *c)
+{
+  size_t need = 0;
+  int code;
+
+  build_series (c);
+  code = gate_decide (&c->g);
+  for (size_t i = 0; code == GATE_EXIT_NOISY && i < c->g.nseries; i++)
+    if (c->g.series[i].verdict == GATE_NOISY && c->g.series[i].needed > need)
+      need = c->g.series[i].needed;
+  series_free (&c->g);
+  return need;
+}
+
 /* --summary and --junit: copies where the CI system looks for them. */
 static void
 copy_outputs (const struct gate *g, const char *md, const char *summary,
@@ -587,6 +608,7 @@ gate_main (int argc, char **argv)
     { "results", required_argument, NULL, 'o' },
     { "no-profile", no_argument, NULL, 'P' },
     { "reference", required_argument, NULL, 'R' },
+    { "max-repeat", required_argument, NULL, 'M' },
     { "junit", required_argument, NULL, 'j' },
     { "summary", required_argument, NULL, 'm' },
     { "help", no_argument, NULL, 'h' },
@@ -646,6 +668,15 @@ gate_main (int argc, char **argv)
       break;
     case 'o': results = optarg; break;
     case 'P': profile = false; break;
+    case 'M':
+      if (*optarg == '\0')
+        break;
+      c.max_repeat = strtoul (optarg, &end, 10);
+      if (*end || c.max_repeat < 1 || c.max_repeat > 200) {
+        vb_msg ("--max-repeat '%s': a number of repetitions, 1 to 200", optarg);
+        goto bad;
+      }
+      break;
     case 'R':
       if (target_find (optarg) == NULL) {
         char names[256];
@@ -706,6 +737,20 @@ gate_main (int argc, char **argv)
     c.g.thr_p99 = c.side[1].st.gate_p99;
   if (thr && parse_thresholds (thr, &c.g.thr_iops, &c.g.thr_p99) == -1)
     goto bad;
+  if (c.max_repeat == 0)
+    c.max_repeat = 3 * c.g.repeat;
+  if (c.max_repeat < c.g.repeat) {
+    vb_msg ("--max-repeat %zu is less than --repeat %zu", c.max_repeat,
+            c.g.repeat);
+    goto bad;
+  }
+  /* Two looks (after --repeat, and after the extension) share alpha
+   * (Bonferroni), so that together they raise a false alarm with
+   * probability at most alpha.
+   */
+  c.g.alpha_total = c.g.alpha;
+  c.g.looks = c.max_repeat > c.g.repeat ? 2 : 1;
+  c.g.alpha = c.g.alpha_total / c.g.looks;
   for (size_t i = 0; i < nbaselines; i++)
     if (load_baseline (&c, &c.side[0], baselines[i]) == -1)
       goto bad;
@@ -775,10 +820,13 @@ gate_main (int argc, char **argv)
            c.g.ratio_mode ? "of the candidate against the stored baseline"
                           : "of each stack, interleaved");
 
-  /* The repetitions: A B, B A, A B, ... */
+  /* The repetitions: A B, B A, A B, ...  After the first REPEAT, a look:
+   * when some metric is too noisy and the repetitions it needs are at
+   * most --max-repeat, the gate goes on to that many and decides again.
+   */
   t0 = mono_now ();
   code = GATE_EXIT_PASS;
-  for (size_t r = 0; r < c.g.repeat && code == GATE_EXIT_PASS; r++)
+  for (size_t r = 0, total = c.g.repeat; r < total && code == GATE_EXIT_PASS; r++) {
     for (int k = 0; k < 2; k++) {
       int which = c.g.ratio_mode ? 1 : (r % 2 ? 1 - k : k);
       struct side *s = &c.side[which];
@@ -796,6 +844,25 @@ gate_main (int argc, char **argv)
         break;
       }
     }
+    if (code == GATE_EXIT_PASS && r + 1 == c.g.repeat && c.g.looks == 2) {
+      size_t need = interim_need (&c);
+
+      if (need > c.g.repeat && need <= c.max_repeat) {
+        total = need + (need % 2 && !c.g.ratio_mode);
+        if (total > c.max_repeat)
+          total = c.max_repeat;
+        fprintf (stderr, "viperbench: gate: too noisy after %zu repetitions; "
+                 "going on to %zu\n", c.g.repeat, total);
+        gate_note (&c.g, "too noisy to decide after %zu repetitions: went on "
+                   "to %zu (--max-repeat %zu)", c.g.repeat, total, c.max_repeat);
+        c.g.extended_to = total;
+      }
+      else if (need > c.max_repeat)
+        gate_note (&c.g, "too noisy after %zu repetitions, and the %zu "
+                   "needed are more than --max-repeat %zu: not extended",
+                   c.g.repeat, need, c.max_repeat);
+    }
+  }
   c.g.seconds = mono_now () - t0;
   if (code == EXIT_INTERRUPTED) {
     vb_msg ("%s: interrupted; the runs so far are in %s", c.g.id, c.g.dir);

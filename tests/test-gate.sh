@@ -4,8 +4,9 @@
 # copy of itself) passes; a real injected regression (nbdkit's delay
 # filter, which only the server layers load) is caught with exit 1 and
 # the right layer named, in the summary and in JUnit XML; a stored
-# baseline (ratios to host) catches it too; an interrupted gate exits
-# 130 with no process left behind.
+# baseline (ratios to host) catches it too; a candidate that cannot run
+# exits 2 saying why; an interrupted gate exits 130 with no process left
+# behind.
 # Thresholds here are wider than the defaults (IOPS -25%, p99 +60%) so
 # that the A/A trial stays a pass on a busy shared CI machine; the
 # defaults are calibrated by runner/bench-gate.sh (figures in README).
@@ -61,29 +62,51 @@ expect_bad "unknown scenario" --baseline-stack "$A" --candidate-stack "$B" --sce
 printf '{ "name": "x", "plugin": "memory", "gate": { "iops": "10%%" } }\n' >"$TMPDIR/g.json"
 expect_bad "key 'iops': expected a negative percentage" --baseline-stack "$A" --candidate-stack "$TMPDIR/g.json"
 
-# A/A: the same stack against a copy of itself passes.
-gate --baseline-stack "$A" --candidate-stack "$A2" --layers nbd-unix \
-    "${WIDE[@]}" >"$TMPDIR/aa.md" 2>"$TMPDIR/aa.err"
-rc=$?
-[ $rc -eq 0 ] || { cat "$TMPDIR/aa.md" "$TMPDIR/aa.err"; fail "A/A: exit $rc, not 0"; }
-G=$RES/GATE-1
-[ "$(jq -r .status "$G/gate.json")" = complete ] || fail "A/A: gate.json not complete"
-[ "$(jq '.series | length' "$G/gate.json")" -eq 3 ] || fail "A/A: not 3 metrics"
-[ "$(jq '.series[0].baseline | length' "$G/gate.json")" -eq 6 ] || fail "A/A: not 6 repetitions"
-grep -q '^# GATE-1: PASS' "$G/summary.md" || fail "A/A: summary does not say PASS"
-grep -q 'failures="0"' "$G/junit.xml" || fail "A/A: junit has failures"
-# Interleaved: the runs alternate A B B A ... (records numbered per side).
-[ "$(ls -d "$G"/baseline/R-* | wc -l)" -eq 6 ] || fail "A/A: not 6 baseline records"
-echo "ok: A/A passed: $(grep -c '| pass |' "$G/summary.md") metrics pass"
+# last_gate: the newest results/GATE-N.
+last_gate() { ls -d "$RES"/GATE-* | sort -V | tail -1; }
+
+# A/A: the same stack against a copy of itself never raises a false
+# alarm (exit 1), and passes.  On a machine whose neighbours make the
+# noise hide a threshold-sized change the gate must say "too noisy"
+# (exit 3) instead, with the noise and the repetitions it would need:
+# then the trial is repeated once, and a second exit 3 is accepted with
+# a warning (the gate did what it must), never a 1.
+for try in 1 2; do
+    gate --baseline-stack "$A" --candidate-stack "$A2" --layers nbd-unix \
+        "${WIDE[@]}" >"$TMPDIR/aa.md" 2>"$TMPDIR/aa.err"
+    rc=$?
+    G=$(last_gate)
+    [ $rc -eq 0 ] || [ $rc -eq 3 ] ||
+        { cat "$TMPDIR/aa.md" "$TMPDIR/aa.err"; fail "A/A: exit $rc (a false alarm or an error)"; }
+    [ "$(jq -r .status "$G/gate.json")" = complete ] || fail "A/A: gate.json not complete"
+    [ "$(jq '.series | length' "$G/gate.json")" -eq 3 ] || fail "A/A: not 3 metrics"
+    n=$(jq '.series[0].baseline | length' "$G/gate.json")
+    [ "$n" -ge 6 ] && [ "$n" -le 18 ] || fail "A/A: $n repetitions, not 6 to 18"
+    # Interleaved: each side has its own records, as many as the other.
+    [ "$(ls -d "$G"/baseline/R-* | wc -l)" -eq "$n" ] || fail "A/A: not $n baseline records"
+    [ "$(ls -d "$G"/candidate/R-* | wc -l)" -eq "$n" ] || fail "A/A: not $n candidate records"
+    grep -q 'failures="0"' "$G/junit.xml" || fail "A/A: junit has failures"
+    if [ $rc -eq 0 ]; then
+        grep -q "^# $(basename "$G"): PASS" "$G/summary.md" || fail "A/A: summary does not say PASS"
+        echo "ok: A/A passed: $(grep -c '| pass |' "$G/summary.md") metrics pass"
+        break
+    fi
+    grep -q "^# $(basename "$G"): TOO NOISY TO DECIDE" "$G/summary.md" ||
+        fail "A/A: exit 3 but the summary does not say too noisy"
+    grep -q 'repetitions per side needed' "$G/summary.md" ||
+        fail "A/A: too noisy without the repetitions needed"
+    echo "warning: A/A trial $try: too noisy to decide on this machine now: $(grep -m1 'noise' "$G/summary.md")"
+done
 
 # A/B: the delay filter is caught, on nbd-unix and not on direct.
 gate --baseline-stack "$A" --candidate-stack "$B" --layers direct,nbd-unix \
     --repeat 4 "${WIDE[@]}" >"$TMPDIR/ab.md" 2>"$TMPDIR/ab.err"
 rc=$?
 [ $rc -eq 1 ] || { cat "$TMPDIR/ab.md" "$TMPDIR/ab.err"; fail "A/B: exit $rc, not 1"; }
-G=$RES/GATE-2
-grep -q '^# GATE-2: REGRESSION' "$G/summary.md" || fail "A/B: summary does not say REGRESSION"
-grep -q '^- \*\*nbd-unix\*\*: IOPS (read+write) -[0-9.]*% (90% interval' "$G/summary.md" ||
+G=$(last_gate)
+AB=$G
+grep -q "^# $(basename "$G"): REGRESSION" "$G/summary.md" || fail "A/B: summary does not say REGRESSION"
+grep -q '^- \*\*nbd-unix\*\*: IOPS (read+write) -[0-9.]*% ([0-9]*% interval' "$G/summary.md" ||
     { cat "$G/summary.md"; fail "A/B: nbd-unix IOPS not named as regressed"; }
 grep -q '^- \*\*direct\*\*' "$G/summary.md" && { sed -n '/Regressions/,/^## [^R]/p' "$G/summary.md" | grep -q direct; } &&
     fail "A/B: direct (no server, no delay) named as regressed"
@@ -123,25 +146,40 @@ echo "ok: compare of 4 vs 4 records: $(grep -m1 '^| nbd-unix | read IOPS' "$TMPD
 (cd "$top" && "$VIPERBENCH" run --scenario randrw_70_30 --stack "$A" --runtime 2 \
     --results "$TMPDIR/stored" --layers host,nbd-unix --collect none --no-report) \
     >/dev/null 2>&1 || fail "could not make the stored baseline"
-expect_bad "has no host layer" --baseline "$RES/GATE-2/baseline" --candidate-stack "$B"
+expect_bad "has no host layer" --baseline "$AB/baseline" --candidate-stack "$B"
 gate --baseline "$TMPDIR/stored/VM-1" --candidate-stack "$B" --layers nbd-unix \
-    --repeat 5 --no-profile "${WIDE[@]}" >"$TMPDIR/st.md" 2>"$TMPDIR/st.err"
+    --repeat 6 --no-profile "${WIDE[@]}" >"$TMPDIR/st.md" 2>"$TMPDIR/st.err"
 rc=$?
 [ $rc -eq 1 ] || { cat "$TMPDIR/st.md" "$TMPDIR/st.err"; fail "stored baseline: exit $rc, not 1"; }
-G=$RES/GATE-3
+G=$(last_gate)
 grep -q 'mode: stored baseline; each layer as a ratio to the \*\*host\*\*' "$G/summary.md" ||
     fail "stored baseline: the summary does not say it compares ratios"
 grep -q '^- \*\*nbd-unix\*\*: IOPS' "$G/summary.md" || fail "stored baseline: nbd-unix not named"
 [ "$(ls -d "$G"/baseline 2>/dev/null | wc -l)" -eq 0 ] || fail "stored baseline: ran the baseline"
 echo "ok: stored baseline: $(grep -m1 '^- \*\*nbd-unix' "$G/summary.md")"
 
+# A candidate whose plugin does not load: exit 2, the summary and JUnit
+# say which run failed and why, gate.json is marked failed.
+sed 's/"plugin": "memory"/"plugin": "nosuchplugin"/' "$A2" >"$TMPDIR/broken.json"
+gate --baseline-stack "$A" --candidate-stack "$TMPDIR/broken.json" --layers nbd-unix \
+    --junit "$TMPDIR/broken-junit.xml" >"$TMPDIR/br.md" 2>"$TMPDIR/br.err"
+rc=$?
+[ $rc -eq 2 ] || { cat "$TMPDIR/br.md" "$TMPDIR/br.err"; fail "broken candidate: exit $rc, not 2"; }
+G=$(last_gate)
+[ "$(jq -r .status "$G/gate.json")" = failed ] || fail "broken candidate: gate.json not failed"
+grep -q "candidate run 1 (stack $TMPDIR/broken.json) failed: .*nosuchplugin" "$G/summary.md" ||
+    { cat "$G/summary.md"; fail "broken candidate: the summary does not say why"; }
+grep -q '<error type="setup"' "$TMPDIR/broken-junit.xml" || fail "broken candidate: no JUnit error"
+echo "ok: broken candidate: $(grep -m1 'Could not measure' "$G/summary.md")"
+
 # Interrupted: exit 130, gate.json aborted, nothing left running.
+next=$RES/GATE-$(( $(basename "$(last_gate)" | cut -d- -f2) + 1 ))
 (cd "$top" && exec "$VIPERBENCH" gate --results "$RES" --scenario randrw_70_30 \
     --runtime 2 --baseline-stack "$A" --candidate-stack "$A2" --layers nbd-unix \
     >"$TMPDIR/int.md" 2>"$TMPDIR/int.err") &
 gpid=$!
 for _ in $(seq 100); do
-    [ -d "$RES/GATE-4/baseline/R-1" ] && break
+    [ -d "$next/baseline/R-1" ] && break
     sleep 0.1
 done
 sleep 1
@@ -151,6 +189,6 @@ kill -0 "$gpid" 2>/dev/null && { kill -9 "$gpid"; fail "gate ignored SIGTERM"; }
 wait "$gpid"
 rc=$?
 [ $rc -eq 130 ] || { cat "$TMPDIR/int.err"; fail "interrupted gate: exit $rc, not 130"; }
-[ "$(jq -r .status "$RES/GATE-4/gate.json")" = aborted ] || fail "interrupted gate: not marked aborted"
+[ "$(jq -r .status "$next/gate.json")" = aborted ] || fail "interrupted gate: not marked aborted"
 no_orphans "$TMPDIR/a"
 echo "ok: interrupted gate exits 130, marked aborted, no orphans"
