@@ -197,17 +197,19 @@ compare: runner
 history: runner
 	$(Q)$(BUILD)/viperbench history --results "$(RESULTS)" --prefix "$(RUN_PREFIX)" "$(SCENARIO)"
 
-# make gate A=old.json B=new.json SCENARIO=randrw_70_30 [REPEAT=6]
+# make gate A=old.json B=new.json SCENARIO=randrw_70_30 [REPEAT=6] [MAX_REPEAT=18]
 #           [RUNTIME=s] [LAYERS=direct,nbd-unix] [THRESHOLD=iops=-10%,p99=+20%]
 # or BASELINE=results/VM-12 instead of A= (a stored record: ratios to host).
 # Exit 0 pass, 1 regression, 2 usage/setup error, 3 too noisy.
 BASELINE ?=
 REPEAT ?=
+MAX_REPEAT ?=
 LAYERS ?=
 THRESHOLD ?=
 gate: engine runner
 	$(Q)$(BUILD)/viperbench gate $(if $(BASELINE),--baseline "$(BASELINE)",--baseline-stack "$(A)") \
 		--candidate-stack "$(B)" --scenario "$(SCENARIO)" --repeat "$(REPEAT)" \
+		--max-repeat "$(MAX_REPEAT)" \
 		--runtime "$(RUNTIME)" --size "$(SIZE)" --layers "$(LAYERS)" \
 		--threshold "$(THRESHOLD)" --results "$(RESULTS)"
 
