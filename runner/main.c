@@ -33,7 +33,9 @@ usage (FILE *f)
 "                      [--layers host,direct,...] [--no-report]\n"
 "Runs the scenario on each layer of the stack (host, direct, nbd-unix,\n"
 "nbd-tcp, qemu-nbd) and keeps a numbered record in DIR/PREFIXN/.\n"
-"--layers runs only those of the stack's layers, in the stack's order.\n");
+"--layers runs only those of the stack's layers, in the stack's order.\n"
+"Other commands: viperbench report|compare|history|import|gate ... (gate\n"
+"--help; see README.md).\n");
 }
 
 /* Lays out PATH with SIZE bytes of data (not a sparse file: reads must
