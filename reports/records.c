@@ -57,6 +57,11 @@ records_add (struct records *r, const char *path, const char *who)
     push (r, doc, path);
     return 0;
   }
+  if (stat (path, &sb) == -1) {
+    vb_msg ("%s: %s: %s", who, rj, strerror (errno));
+    free (rj);
+    return -1;
+  }
   free (rj);
   ne = scandir (path, &ents, NULL, versionsort);
   if (ne < 0) {
