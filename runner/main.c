@@ -203,7 +203,7 @@ main (int argc, char **argv)
   const char *size = NULL, *scen_dir = "scenarios", *collect = NULL;
   const char *only_layers = NULL;
   bool no_report = false;
-  cJSON *coll_disabled = cJSON_CreateArray ();
+  cJSON *coll_disabled;
   struct scenario sc;
   struct stack st;
   struct run run = { .results_dir = "results", .prefix = "VM-",
@@ -238,6 +238,7 @@ main (int argc, char **argv)
   }
   argv++;
   argc--;
+  coll_disabled = cJSON_CreateArray ();
   while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
     switch (c) {
     case 's': scenario = optarg; break;
