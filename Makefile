@@ -200,7 +200,9 @@ history: runner
 # make gate A=old.json B=new.json SCENARIO=randrw_70_30 [REPEAT=6] [MAX_REPEAT=18]
 #           [RUNTIME=s] [LAYERS=direct,nbd-unix] [THRESHOLD=iops=-10%,p99=+20%]
 # or BASELINE=results/VM-12 instead of A= (a stored record: ratios to host).
-# Exit 0 pass, 1 regression, 2 usage/setup error, 3 too noisy.
+# viperbench gate exits 0 pass, 1 regression, 2 usage/setup error, 3 too
+# noisy; make reports any of 1-3 as its own exit 2 (call build/viperbench
+# gate directly in CI to act on the code).
 BASELINE ?=
 REPEAT ?=
 MAX_REPEAT ?=
