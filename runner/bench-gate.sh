@@ -81,6 +81,7 @@ bps=$(jq -s '[.[].targets[0] | .read.bw_bytes * 8] | sort | .[length/2|floor]' \
 echo
 echo "injected: rate filter at LEVEL x the read bandwidth, $(awk -v b="$bps" 'BEGIN {printf "%.2f Gbit/s", b/1e9}'), $TRIALS_AB trials each:"
 printf '%-6s %14s %8s %8s %8s\n' level "IOPS change" caught noisy passed
+: >"$work/levels.txt"
 for lv in $LEVELS; do
     rate=$(awk -v b="$bps" -v l="$lv" 'BEGIN {printf "%.0f", b * l}')
     # A short bucket, so that the cap holds over a few seconds' run.
