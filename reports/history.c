@@ -234,12 +234,14 @@ history_main (int argc, char **argv)
       fclose (g);
       {
         const char *av[] = { "gnuplot", "trend.gp", NULL };
-        struct spawn_opts o = { .cwd = cdir, .stderr_path = "gnuplot.log" };
+        char *log = xasprintf ("%s/gnuplot.log", cdir);
+        struct spawn_opts o = { .cwd = cdir, .stderr_path = log };
         pid_t pid = proc_spawn (av, &o);
         int status;
 
         if (pid <= 0 || proc_wait (pid, 60, &status) != 0 || status != 0)
-          vb_msg ("history: gnuplot failed (see %s/gnuplot.log)", cdir);
+          vb_msg ("history: gnuplot failed (see %s)", log);
+        free (log);
       }
     }
     free (gp);

@@ -177,13 +177,15 @@ charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
   free (p);
   {
     const char *argv[] = { "gnuplot", "charts.gp", NULL };
-    struct spawn_opts o = { .cwd = cdir, .stderr_path = "gnuplot.log" };
+    char *log = xasprintf ("%s/gnuplot.log", cdir);
+    struct spawn_opts o = { .cwd = cdir, .stderr_path = log };
     pid_t pid;
     int status;
 
     pid = proc_spawn (argv, &o);
     r = pid > 0 && proc_wait (pid, 60, &status) == 0 && WIFEXITED (status) &&
         WEXITSTATUS (status) == 0 ? 0 : -1;
+    free (log);
   }
   if (r == -1)
     vb_msg ("gnuplot failed on %s/charts.gp (see gnuplot.log there)", cdir);

@@ -70,6 +70,9 @@ extern bool have_program (const char *prog);
 extern volatile sig_atomic_t stop_requested;
 extern void proc_install_signals (void);
 
+/* Paths are the caller's (relative to its directory), opened before the
+ * child moves to CWD.
+ */
 struct spawn_opts {
   const char *cwd;
   const char *stdin_data;       /* written to the child's stdin, or NULL */

@@ -99,16 +99,19 @@ proc_spawn (const char *const *argv, const struct spawn_opts *o)
     signal (SIGINT, SIG_DFL);
     signal (SIGTERM, SIG_DFL);
     signal (SIGHUP, SIG_DFL);
-    if (o->cwd && chdir (o->cwd) == -1) {
-      dprintf (2, "viperbench: chdir %s: %s\n", o->cwd, strerror (errno));
-      _exit (126);
-    }
+    /* The files first: their paths are the caller's, relative to its
+     * directory, whatever CWD the child runs in.
+     */
     if (o->stdin_data)
       dup2 (in[0], 0);
     else
       redirect (0, NULL, O_RDONLY);
     redirect (1, o->stdout_path, O_WRONLY | O_CREAT | O_TRUNC);
     redirect (2, o->stderr_path, O_WRONLY | O_CREAT | O_TRUNC);
+    if (o->cwd && chdir (o->cwd) == -1) {
+      dprintf (2, "viperbench: chdir %s: %s\n", o->cwd, strerror (errno));
+      _exit (126);
+    }
     if (o->preload)
       setenv ("LD_PRELOAD", o->preload, 1);
     execvp (argv[0], (char *const *) argv);

@@ -111,3 +111,14 @@ if grep -rq "hunter2\|very-secret" "$TMPDIR/results"; then
 fi
 grep -q "redacted\|\*\*\*" "$TMPDIR"/results/VM-5/run.json || fail "no redaction marker"
 echo "secrets: redacted"
+
+# A relative results directory (make bench's default, results/): fio runs
+# in the layer's directory, and its files still land where they belong.
+(cd "$TMPDIR" && "$VIPERBENCH" run --scenario lat1 --scenarios "$top/scenarios" \
+    --stack "$TMPDIR/quick.json" --runtime 1 --size 1M --results rel \
+    --collect none) >"$TMPDIR/rel.txt" 2>&1 || { cat "$TMPDIR/rel.txt"; fail "relative --results"; }
+[ "$(jq -r .status "$TMPDIR/rel/VM-1/run.json")" = complete ] || fail "relative --results: not complete"
+[ -f "$TMPDIR/rel/VM-1/direct/fio.stderr" ] || fail "relative --results: no fio.stderr in the layer"
+[ -f "$TMPDIR/rel/VM-1/charts/gnuplot.log" ] || [ ! -d "$TMPDIR/rel/VM-1/charts" ] ||
+    fail "relative --results: gnuplot.log not beside the charts"
+echo "relative results directory: complete"
