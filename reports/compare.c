@@ -56,17 +56,6 @@ side_name (const struct records *r, const char *spec)
   return xasprintf ("%s (%zu records)", spec, r->n);
 }
 
-static const cJSON *
-target (const cJSON *doc, const char *name)
-{
-  const cJSON *t;
-
-  cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc, "targets"))
-    if (strcmp (cJSON_GetStringValue (cJSON_GetObjectItem (t, "name")), name) == 0)
-      return t;
-  return NULL;
-}
-
 /* Notes where A and B differ in what makes runs comparable. */
 static void
 comparability (FILE *f, const cJSON *a, const cJSON *b)
@@ -236,7 +225,7 @@ values (const struct records *r, const char *name, const char *ddir,
   size_t n = 0;
 
   for (size_t i = 0; i < r->n && n < max; i++) {
-    const cJSON *t = target (r->doc[i], name);
+    const cJSON *t = record_target (r->doc[i], name);
     double v = t ? target_metric (t, ddir, key) : NAN;
 
     if (v > 0 && isfinite (v))
@@ -313,7 +302,7 @@ compare_main (int argc, char **argv)
     };
     const char *name = cJSON_GetStringValue (cJSON_GetObjectItem (tb, "name"));
 
-    if (target (a, name) == NULL) {
+    if (record_target (a, name) == NULL) {
       fprintf (f, "| %s | - | - | (new in B) | - | - |\n", name);
       continue;
     }
@@ -350,7 +339,7 @@ compare_main (int argc, char **argv)
            reps ? "; the first record of A and the last of B" : "");
   cJSON_ArrayForEach (tb, cJSON_GetObjectItem (b, "targets")) {
     const char *name = cJSON_GetStringValue (cJSON_GetObjectItem (tb, "name"));
-    const cJSON *ta = target (a, name);
+    const cJSON *ta = record_target (a, name);
 
     if (ta)
       profile_diff (f, name, ta, tb, false);

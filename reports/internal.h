@@ -45,6 +45,8 @@ struct records {
 };
 /* DIR/run.json, parsed; NULL when missing or not a run record. */
 extern cJSON *record_load (const char *dir);
+/* The target (layer) NAME of run.json DOC, or NULL. */
+extern const cJSON *record_target (const cJSON *doc, const char *name);
 /* Adds PATH to R: a record, or every complete record in the directory
  * PATH (others skipped with a warning naming them).  0, or -1 with a
  * message starting with WHO.

@@ -27,6 +27,20 @@ record_load (const char *dir)
   return doc;
 }
 
+const cJSON *
+record_target (const cJSON *doc, const char *name)
+{
+  const cJSON *t;
+
+  cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc, "targets")) {
+    const char *n = cJSON_GetStringValue (cJSON_GetObjectItem (t, "name"));
+
+    if (n && strcmp (n, name) == 0)
+      return t;
+  }
+  return NULL;
+}
+
 static void
 push (struct records *r, cJSON *doc, const char *dir)
 {

@@ -82,20 +82,11 @@ struct gate_ctx {
 static void
 take_sample (struct gate_ctx *c, struct side *s, const cJSON *doc)
 {
-  const cJSON *ref = NULL, *t;
+  const cJSON *ref = c->g.ratio_mode ? record_target (doc, c->g.reference) : NULL;
 
-  if (c->g.ratio_mode)
-    cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc, "targets"))
-      if (strcmp (cJSON_GetStringValue (cJSON_GetObjectItem (t, "name")),
-                  c->g.reference) == 0)
-        ref = t;
   for (size_t i = 0; i < c->nlayer; i++) {
-    const cJSON *lt = NULL;
+    const cJSON *lt = record_target (doc, c->layer[i]);
 
-    cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc, "targets"))
-      if (strcmp (cJSON_GetStringValue (cJSON_GetObjectItem (t, "name")),
-                  c->layer[i]) == 0)
-        lt = t;
     for (int m = 0; m < GM_COUNT; m++) {
       double v = lt ? gate_metric_value (lt, m) : NAN;
 
@@ -248,7 +239,6 @@ load_baseline (struct gate_ctx *c, struct side *s, const char *path)
     const char *st = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "status"));
     const char *sc = cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "scenario"), "name"));
     const cJSON *host = cJSON_GetObjectItem (doc, "host"), *t;
-    bool has_ref = false;
 
     if (st == NULL || strcmp (st, "complete") != 0) {
       vb_msg ("--baseline %s is %s, not complete", r.dir[i], st ? st : "of no status");
@@ -261,10 +251,7 @@ load_baseline (struct gate_ctx *c, struct side *s, const char *path)
       ret = -1;
       break;
     }
-    cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc, "targets"))
-      has_ref |= strcmp (cJSON_GetStringValue (cJSON_GetObjectItem (t, "name")),
-                         c->g.reference) == 0;
-    if (!has_ref) {
+    if (record_target (doc, c->g.reference) == NULL) {
       vb_msg ("--baseline %s has no %s layer: a stored baseline is "
               "compared by ratios to it", r.dir[i], c->g.reference);
       ret = -1;
@@ -517,14 +504,11 @@ profile_regressions (struct gate_ctx *c)
            pdir[0] ? pdir[0] : "-",
            pdir[1] ? pdir[1] : "-");
   for (size_t i = 0; doc[1] && i < c->nlayer; i++) {
-    const cJSON *ta = NULL, *tb = NULL, *t;
+    const cJSON *ta = record_target (doc[0], c->layer[i]);
+    const cJSON *tb = record_target (doc[1], c->layer[i]);
 
     if (!strstr (layers, c->layer[i]))
       continue;
-    for (int k = 0; k < 2; k++)
-      cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc[k], "targets"))
-        if (strcmp (cJSON_GetStringValue (cJSON_GetObjectItem (t, "name")), c->layer[i]) == 0)
-          *(k ? &tb : &ta) = t;
     if (tb)
       profile_diff (f, c->layer[i], ta, tb, true);
   }
