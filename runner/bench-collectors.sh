@@ -17,6 +17,7 @@
 #   SETTINGS="cpu cpu,perf" ROUNDS=15 RUNTIME=6 runner/bench-collectors.sh
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/common/bench.sh"
 VIPERBENCH=${VIPERBENCH:-$top/build/viperbench}
 RUNTIME=${RUNTIME:-10}
 ROUNDS=${ROUNDS:-3}
@@ -47,7 +48,6 @@ for r in $(seq "$ROUNDS"); do
             "$(echo "$line" | awk -F'\t' '{printf "%.0f IOPS, %.2f us CPU per I/O", $2, $3}')"
     done
 done
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 base=$(awk -F'\t' '$1=="cpu"{print $2}' "$work/all.tsv" | median)
 cbase=$(awk -F'\t' '$1=="cpu"{print $3}' "$work/all.tsv" | median)
 echo

@@ -22,6 +22,7 @@
 # on a small machine otherwise dominates (see README, "Benchmarking").
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/common/bench.sh"
 ENGINE=${ENGINE:-$top/build/viper}
 RUNTIME=${RUNTIME:-10}
 ROUNDS=${ROUNDS:-3}
@@ -82,7 +83,6 @@ for r in $(seq "$ROUNDS"); do
 done
 
 # Medians per variant, and the ratio to fio's nbd engine.
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 base=$(awk -F'\t' '$1=="nbd"{print $3}' "$work/all.tsv" | median)
 echo
 printf '%-10s %12s %14s %14s\n' variant "IOPS (r+w)" "read p99 (us)" "vs fio nbd"

@@ -20,6 +20,7 @@
 #   TRIALS=10 LEVELS= runner/bench-gate.sh      (A/A only)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/common/bench.sh"
 VIPERBENCH=${VIPERBENCH:-$top/build/viperbench}
 RUNTIME=${RUNTIME:-3}
 TRIALS=${TRIALS:-10}
@@ -95,8 +96,7 @@ for lv in $LEVELS; do
     for t in $(seq "$TRIALS_AB"); do
         gate "$work/b.json" >>"$work/ab.txt"
     done
-    med=$(awk '{print $2}' "$work/ab.txt" | sort -g |
-          awk '{a[NR] = $1} END {print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}')
+    med=$(awk '{print $2}' "$work/ab.txt" | median)
     awk -v lv="$lv" -v m="$med" '{n[$1]++}
         END {printf "%-6s %13.1f%% %5d/%d %5d/%d %5d/%d\n", lv, m * 100,
                     n[1], NR, n[3], NR, n[0], NR}' "$work/ab.txt" | tee -a "$work/levels.txt"
