@@ -1,15 +1,19 @@
 #!/bin/sh
-# deps.sh: install what viperbench needs from Debian's archive, and unpack
-# fio's matching source (Debian's source package) for building the engine.
+# deps.sh: install what viperbench needs from Debian's archive, unpack
+# fio's matching source (Debian's source package) for building the
+# engine, and write the build's configuration from what is installed.
 #
-# Usage: common/deps.sh packages        install missing Debian packages
-#        common/deps.sh fio-source DIR  unpack fio's source into DIR/fio-VERSION
+# Usage: common/deps.sh packages          install missing Debian packages
+#        common/deps.sh fio-source DIR    unpack fio's source into DIR/fio-VERSION
+#        common/deps.sh config MK H       write the make and C configuration
 #
-# Only Debian's archive is used.  Installing needs root; when every package
-# is already present nothing is run.
+# Only the archives this machine's own apt entries name are used.
+# Installing needs root; when every package is already present nothing
+# is run.
 set -eu
 
-# One package per line, sorted.
+# Everything the build, the runner and the test suite call, one package
+# per line, sorted.
 PACKAGES="
 dpkg-dev
 fio
@@ -23,6 +27,7 @@ linux-perf
 nbdkit
 nbdkit-plugin-dev
 pkg-config
+procps
 qemu-utils
 "
 
@@ -44,30 +49,93 @@ apt_install() {
     apt-get install -y -qq "$@" >/dev/null
 }
 
-# Debian's source entries sit in their own file beside debian.sources.
+# Our deb-src entries sit in a file of their own.
 SRC_LIST=/etc/apt/sources.list.d/viperbench-src.sources
+LISTS="/etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources"
+
+# Prints one deb822 stanza of source entries (deb-src) for every binary
+# entry (deb) of this machine's apt lists, whatever file holds them: the
+# one-line format (sources.list, *.list) and deb822 (*.sources) alike.
+src_stanzas() {
+    for f in $LISTS; do
+        [ -f "$f" ] || continue
+        [ "$f" = "$SRC_LIST" ] && continue
+        case "$f" in
+        *.sources)
+            # Stanzas are separated by blank lines; keep those of Types deb.
+            awk -v RS= '
+                /(^|\n)Types:[^\n]*(^|[ \t])deb([ \t]|\n|$)/ {
+                    n = split($0, l, "\n"); out = ""
+                    for (i = 1; i <= n; i++) {
+                        if (l[i] ~ /^#/) continue
+                        if (l[i] ~ /^Types:/) l[i] = "Types: deb-src"
+                        if (l[i] ~ /^Enabled:[ \t]*no/) { out = ""; break }
+                        out = out l[i] "\n"
+                    }
+                    if (out != "") printf "%s\n", out
+                }' "$f"
+            ;;
+        *)
+            # deb [opts] URI SUITE COMPONENT...
+            awk '$1 == "deb" {
+                    i = 2; opts = ""
+                    if ($2 ~ /^\[/) {
+                        while (i <= NF && $i !~ /\]$/) { opts = opts " " $i; i++ }
+                        opts = opts " " $i; i++
+                    }
+                    uri = $i; suite = $(i + 1); comps = ""
+                    for (k = i + 2; k <= NF; k++) comps = comps " " $k
+                    printf "Types: deb-src\nURIs: %s\nSuites: %s\nComponents:%s\n", uri, suite, comps
+                    if (match(opts, /signed-by=[^] ]*/))
+                        printf "Signed-By: %s\n", substr(opts, RSTART + 10, RLENGTH - 10)
+                    printf "\n"
+                }' "$f"
+            ;;
+        esac
+    done
+}
+
+have_deb_src() {
+    for f in $LISTS; do
+        [ -f "$f" ] || continue
+        grep -qs '^deb-src[[:space:]]' "$f" && return 0
+        grep -qs '^Types:.*deb-src' "$f" && return 0
+    done
+    return 1
+}
 
 ensure_deb_src() {
-    if grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ ||
-       grep -qs '^deb-src' /etc/apt/sources.list; then
-        return 0
-    fi
+    have_deb_src && return 0
     if [ "$(id -u)" -ne 0 ]; then
-        echo "deps.sh: no deb-src entry; as root add one like $SRC_LIST" >&2
+        echo "deps.sh: no deb-src entry in $LISTS;" >&2
+        echo "deps.sh: as root, add one for each deb entry (a file like $SRC_LIST)" >&2
         exit 1
     fi
-    # Same URIs/Suites/Components as the binary entry.
-    uris=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-    [ -n "$uris" ] || uris=http://deb.debian.org/debian
-    cat > "$SRC_LIST.tmp" <<EOT
-Types: deb-src
-URIs: $uris
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOT
+    stanzas=$(src_stanzas)
+    if [ -z "$stanzas" ]; then
+        echo "deps.sh: no binary (deb) entry found in $LISTS: cannot tell which" >&2
+        echo "deps.sh: archive to fetch fio's source from; add a deb-src entry by hand" >&2
+        exit 1
+    fi
+    printf '%s\n' "$stanzas" > "$SRC_LIST.tmp"
     mv "$SRC_LIST.tmp" "$SRC_LIST"
     apt-get update -qq
+}
+
+# Replaces FILE with the text on stdin only when it differs, so that
+# what depends on FILE is rebuilt only when the configuration changed.
+replace_if_changed() {
+    cat > "$1.tmp"
+    if cmp -s "$1.tmp" "$1"; then rm -f "$1.tmp"; else mv "$1.tmp" "$1"; fi
+}
+
+fio_upstream_version() {
+    v=$(dpkg-query -W -f='${Version}' fio 2>/dev/null) || {
+        echo "deps.sh: fio is not installed (run make, which installs it)" >&2
+        exit 1
+    }
+    v=${v#*:}
+    echo "${v%-*}"
 }
 
 case "${1:-}" in
@@ -82,8 +150,8 @@ packages)
 fio-source)
     dir=${2:?usage: deps.sh fio-source DIR}
     ver=$(dpkg-query -W -f='${Version}' fio)
-    up=${ver%-*}
-    if [ -f "$dir/fio-$up/fio.h" ]; then exit 0; fi
+    up=$(fio_upstream_version)
+    if [ -f "$dir/fio-$up/config-host.h" ]; then exit 0; fi
     ensure_deb_src
     mkdir -p "$dir"
     tmp=$(mktemp -d "$dir/.fetch.XXXXXX")
@@ -91,17 +159,48 @@ fio-source)
     chmod 755 "$tmp"
     (cd "$tmp" && apt-get source -qq "fio=$ver" >/dev/null 2>&1) || {
         rm -rf "$tmp"
-        echo "deps.sh: apt-get source fio=$ver failed" >&2
+        echo "deps.sh: apt-get source fio=$ver failed (deb-src entries: $SRC_LIST)" >&2
         exit 1
     }
     rm -rf "$dir/fio-$up"
     mv "$tmp/fio-$up" "$dir/fio-$up"
     rm -rf "$tmp"
     # Debian configures with --disable-native --enable-libnbd (debian/rules).
-    (cd "$dir/fio-$up" && ./configure --disable-native --enable-libnbd >/dev/null)
+    (cd "$dir/fio-$up" && ./configure --disable-native --enable-libnbd >/dev/null) || {
+        rm -f "$dir/fio-$up/config-host.h"
+        echo "deps.sh: fio's ./configure failed in $dir/fio-$up" >&2
+        exit 1
+    }
+    ;;
+config)
+    mk=${2:?usage: deps.sh config MK H}
+    h=${3:?usage: deps.sh config MK H}
+    up=$(fio_upstream_version)
+    plugindir=$(pkg-config --variable=plugindir nbdkit 2>/dev/null) || {
+        echo "deps.sh: pkg-config knows no nbdkit (package nbdkit-plugin-dev)" >&2
+        exit 1
+    }
+    nbdkit_ver=$(pkg-config --modversion nbdkit)
+    case "$plugindir" in
+    *[\"\\]*|"") echo "deps.sh: unusable nbdkit plugindir '$plugindir'" >&2; exit 1 ;;
+    esac
+    mkdir -p "$(dirname "$mk")" "$(dirname "$h")"
+    replace_if_changed "$mk" <<EOT
+# Made by common/deps.sh config from what is installed: do not edit.
+FIO_VERSION := $up
+FIO_SRC := build/src/fio-$up
+NBDKIT_VERSION := $nbdkit_ver
+NBDKIT_PLUGINDIR := $plugindir
+EOT
+    replace_if_changed "$h" <<EOT
+/* Made by common/deps.sh config from what is installed: do not edit. */
+#define VB_FIO_VERSION "$up"
+#define VB_NBDKIT_VERSION "$nbdkit_ver"
+#define VB_PLUGINDIR "$plugindir"
+EOT
     ;;
 *)
-    echo "usage: deps.sh packages | fio-source DIR" >&2
+    echo "usage: deps.sh packages | fio-source DIR | config MK H" >&2
     exit 2
     ;;
 esac
