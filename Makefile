@@ -6,9 +6,25 @@
 #   make bench-engine    the engine benchmark (fio's nbd engine vs viper)
 #   make demo            a short demo of the engine
 #   make install         PREFIX=/usr/local DESTDIR=
+#   make clean           remove what the build made (distclean: also the
+#                        fetched fio source)
 #
 # WERROR=1 turns warnings into errors; SANITIZER=address|undefined builds
 # everything with that sanitizer.  V=1 shows the commands.
+#
+# The code is in layers, each its own archive, linked one way:
+#   common/      libcommon.a     messages, processes, fio's JSON and bins,
+#                                the record model, statistics
+#   collectors/  libcollectors.a on common/
+#   reports/     libreports.a    on common/
+#   runner/      viperbench      on all of them (commands, run, gate,
+#                                targets)
+# A call in the wrong direction fails to link ($(BUILD)/.layers).
+#
+# Configuration that depends on what is installed (fio's version and
+# source, nbdkit's plugin directory) is written to build/config.mk and
+# build/config.h by common/deps.sh after the packages are installed; make
+# then restarts with it.
 
 CC ?= cc
 CFLAGS ?= -O2 -g -Wall -Wextra
@@ -23,9 +39,6 @@ BUILD := build
 else
 BUILD := build/$(SANITIZER)
 endif
-FIO_VERSION := $(shell dpkg-query -W -f='$${Version}' fio 2>/dev/null | sed 's/-[^-]*$$//')
-FIO_SRC := build/src/fio-$(FIO_VERSION)
-PLUGINDIR := $(shell pkg-config --variable=plugindir nbdkit 2>/dev/null)
 
 ifeq ($(WERROR),1)
 override CFLAGS += -Werror
@@ -42,14 +55,20 @@ else
 $(error SANITIZER must be address or undefined, not '$(SANITIZER)')
 endif
 
-ifneq ($(PLUGINDIR),)
-override CFLAGS += -DVB_PLUGINDIR='"$(PLUGINDIR)"'
-endif
-
 ifeq ($(V),1)
 Q :=
 else
 Q := @
+endif
+
+DEPS_STAMP := build/.deps-stamp
+CONFIG_MK := build/config.mk
+CONFIG_H := build/config.h
+
+# Goals that need no configuration (and so install nothing).
+NOCONFIG_GOALS := clean distclean
+ifneq ($(filter-out $(NOCONFIG_GOALS),$(or $(MAKECMDGOALS),all)),)
+include $(CONFIG_MK)
 endif
 
 # The engine's transport code, free of fio types (unit tests link it).
@@ -61,8 +80,15 @@ CORE_SRCS := \
 	engine/plugin.c \
 	engine/uri.c
 
-CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
-ENGINE_OBJS := $(CORE_OBJS) $(BUILD)/engine/viper.o
+COMMON_SRCS := \
+	common/bins.c \
+	common/fiojson.c \
+	common/msg.c \
+	common/proc.c \
+	common/record.c \
+	common/redact.c \
+	common/stats.c \
+	common/util.c
 
 COLLECTOR_SRCS := \
 	collectors/collectors.c \
@@ -74,25 +100,21 @@ COLLECTOR_SRCS := \
 	collectors/procfs.c
 
 REPORT_SRCS := \
-	reports/bins.c \
 	reports/cli.c \
 	reports/compare.c \
 	reports/gate.c \
+	reports/gate_write.c \
 	reports/history.c \
 	reports/import.c \
-	reports/records.c \
-	reports/report.c \
-	reports/stats.c
+	reports/report.c
 
 RUNNER_SRCS := \
-	$(COLLECTOR_SRCS) \
-	$(REPORT_SRCS) \
 	runner/fio.c \
 	runner/gate.c \
 	runner/main.c \
 	runner/nbdkit.c \
-	runner/proc.c \
 	runner/record.c \
+	runner/run.c \
 	runner/scenario.c \
 	runner/stack.c \
 	runner/target_direct.c \
@@ -100,68 +122,128 @@ RUNNER_SRCS := \
 	runner/target_nbd_tcp.c \
 	runner/target_nbd_unix.c \
 	runner/target_qemu_nbd.c \
-	runner/targets.c \
-	runner/util.c
+	runner/targets.c
 
+CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
+ENGINE_OBJS := $(CORE_OBJS) $(BUILD)/engine/viper.o
 RUNNER_OBJS := $(RUNNER_SRCS:%.c=$(BUILD)/%.o)
 
+LIBCOMMON := $(BUILD)/libcommon.a
+LIBCOLLECTORS := $(BUILD)/libcollectors.a
+LIBREPORTS := $(BUILD)/libreports.a
+LAYERS_OK := $(BUILD)/.layers
+
 UNIT_TESTS := \
+	$(BUILD)/tests/unit/test_bins \
 	$(BUILD)/tests/unit/test_device \
+	$(BUILD)/tests/unit/test_gate \
 	$(BUILD)/tests/unit/test_host \
+	$(BUILD)/tests/unit/test_redact \
+	$(BUILD)/tests/unit/test_stack \
 	$(BUILD)/tests/unit/test_stats \
 	$(BUILD)/tests/unit/test_uri
 
-DEPS_STAMP := build/.deps-stamp
-
 .SECONDARY:
+.DELETE_ON_ERROR:
 
-.PHONY: all deps engine runner tests check demo report compare history gate bench-gate bench bench-engine bench-collectors bench-history install clean
+.PHONY: all deps engine runner tests check demo report compare history gate \
+	bench-gate bench bench-engine bench-collectors bench-history install \
+	clean distclean
 
 all: engine runner tests
 
-# Installs Debian packages and unpacks fio's source; re-run when the
-# list changes.
+# Installs Debian packages; re-run when the list changes.
 $(DEPS_STAMP): common/deps.sh
 	@mkdir -p build
 	$(Q)sh common/deps.sh packages
-	$(Q)sh common/deps.sh fio-source build/src
 	$(Q)touch $@
 
 deps: $(DEPS_STAMP)
 
+# Runs on every make (it is cheap), but replaces the files only when what
+# is installed changed, so only then is anything rebuilt: fio's source
+# for the installed fio, then the versions and paths.
+$(CONFIG_MK): $(DEPS_STAMP) FORCE
+	$(Q)sh common/deps.sh fio-source build/src
+	$(Q)sh common/deps.sh config $(CONFIG_MK) $(CONFIG_H)
+
+$(CONFIG_H): $(CONFIG_MK)
+
+FORCE:
+
 engine: $(BUILD)/viper
 
-runner: $(BUILD)/viperbench
+runner: $(BUILD)/viperbench $(LAYERS_OK)
 
-$(BUILD)/viperbench: $(RUNNER_OBJS)
+$(LIBCOMMON): $(COMMON_SRCS:%.c=$(BUILD)/%.o)
+$(LIBCOLLECTORS): $(COLLECTOR_SRCS:%.c=$(BUILD)/%.o)
+$(LIBREPORTS): $(REPORT_SRCS:%.c=$(BUILD)/%.o)
+
+$(BUILD)/lib%.a:
+	@echo "  AR      $@"
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+# Lower archives first in the dependency order: the linker resolves
+# only downwards.
+$(BUILD)/viperbench: $(RUNNER_OBJS) $(LIBREPORTS) $(LIBCOLLECTORS) $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcjson -lm
+
+# Each lower layer links whole against only what is below it: a call
+# upwards (or sideways between collectors/ and reports/) is an undefined
+# symbol here.
+$(LAYERS_OK): $(LIBCOMMON) $(LIBCOLLECTORS) $(LIBREPORTS)
+	@echo "  LAYERS  common <- collectors, reports"
+	$(Q)$(CC) -shared -o $@.so -Wl,--no-undefined -Wl,--whole-archive \
+		$(LIBCOMMON) -Wl,--no-whole-archive $(LDFLAGS) -lcjson -lm
+	$(Q)$(CC) -shared -o $@.so -Wl,--no-undefined -Wl,--whole-archive \
+		$(LIBCOLLECTORS) -Wl,--no-whole-archive $(LIBCOMMON) $(LDFLAGS) -lcjson -lm
+	$(Q)$(CC) -shared -o $@.so -Wl,--no-undefined -Wl,--whole-archive \
+		$(LIBREPORTS) -Wl,--no-whole-archive $(LIBCOMMON) $(LDFLAGS) -lcjson -lm
+	$(Q)rm -f $@.so
+	$(Q)touch $@
 
 $(BUILD)/viper: $(ENGINE_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) -shared -o $@ $^ $(LDFLAGS) -lnbd -ldl -lpthread
 
-$(BUILD)/engine/viper.o: engine/viper.c $(DEPS_STAMP)
+$(BUILD)/engine/viper.o: engine/viper.c $(CONFIG_MK)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) -Wno-shadow -Wno-unused-parameter -Wno-sign-compare \
 		-include $(FIO_SRC)/config-host.h -I$(FIO_SRC) -c -o $@ $<
 
-$(BUILD)/%.o: %.c $(DEPS_STAMP)
+$(BUILD)/%.o: %.c $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) -include $(CONFIG_H) -c -o $@ $<
 
 tests: $(UNIT_TESTS)
 
-# The statistics stand alone.
-$(BUILD)/tests/unit/test_stats: $(BUILD)/tests/unit/test_stats.o $(BUILD)/reports/stats.o
+# Unit tests of the layers above the engine link their layer's archive
+# and those below it.
+$(BUILD)/tests/unit/test_bins $(BUILD)/tests/unit/test_redact $(BUILD)/tests/unit/test_stats: \
+		$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBCOMMON)
 	@echo "  LD      $@"
-	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcmocka -lm
+	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcmocka -lcjson -lm
 
-# Unit tests export the nbdkit_* functions (-rdynamic) for the plugins
-# they load in-process.
-$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CORE_OBJS)
+$(BUILD)/tests/unit/test_gate: $(BUILD)/tests/unit/test_gate.o $(LIBREPORTS) $(LIBCOMMON)
+	@echo "  LD      $@"
+	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcmocka -lcjson -lm
+
+# The stack parser is the runner's: it links the runner's objects but
+# its main (and the archives under them).
+$(BUILD)/tests/unit/test_stack: $(BUILD)/tests/unit/test_stack.o \
+		$(filter-out $(BUILD)/runner/main.o,$(RUNNER_OBJS)) \
+		$(LIBREPORTS) $(LIBCOLLECTORS) $(LIBCOMMON)
+	@echo "  LD      $@"
+	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcmocka -lcjson -lm
+
+# The engine's tests export the nbdkit_* functions (-rdynamic) for the
+# plugins they load in-process.
+$(BUILD)/tests/unit/test_device $(BUILD)/tests/unit/test_host $(BUILD)/tests/unit/test_uri: \
+		$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CORE_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) -rdynamic -o $@ $^ $(LDFLAGS) -lcmocka -lnbd -ldl -lpthread
 
@@ -237,7 +319,15 @@ install: engine
 	install -d $(DESTDIR)$(PREFIX)/lib/fio
 	install -m 0755 $(BUILD)/viper $(DESTDIR)$(PREFIX)/lib/fio/viper
 
+# Everything the build made; the fetched fio source and the record of
+# installed packages stay (distclean removes them too).
 clean:
-	rm -rf build/engine build/tests build/viper build/address build/undefined
+	rm -rf build/address build/undefined build/common build/collectors \
+		build/reports build/runner build/engine build/tests build/test-logs \
+		build/lib*.a build/.layers build/viper build/viperbench \
+		$(CONFIG_MK) $(CONFIG_H)
+
+distclean: clean
+	rm -rf build
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "../runner/internal.h"
 
 /* "pid,pid,..." of P: fio and its job processes, or the server. */
 char *

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "../runner/internal.h"
 
 static const char events[] =
   "task-clock,context-switches,cpu-migrations,page-faults,"
@@ -24,7 +23,7 @@ struct counters_state {
 static void *
 counters_start (const struct coll_ctx *ctx)
 {
-  struct counters_state *s = calloc (1, sizeof *s);
+  struct counters_state *s = xcalloc (1, sizeof *s);
 
   for (size_t i = 0; i < ctx->nprocs; i++) {
     char *pids = coll_pid_list (&ctx->procs[i]);

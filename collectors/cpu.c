@@ -29,7 +29,7 @@ cpu_unavailable (void)
 static void *
 cpu_start (const struct coll_ctx *ctx)
 {
-  struct cpu_state *s = calloc (1, sizeof *s);
+  struct cpu_state *s = xcalloc (1, sizeof *s);
 
   if (s == NULL)
     return NULL;

@@ -62,22 +62,22 @@ disk_unavailable (void)
 static bool
 disk_wants (const struct coll_ctx *ctx)
 {
-  return ctx->host_file != NULL;
+  return ctx->file != NULL;
 }
 
 static void *
 disk_start (const struct coll_ctx *ctx)
 {
-  struct disk_state *s = calloc (1, sizeof *s);
+  struct disk_state *s = xcalloc (1, sizeof *s);
   struct stat sb;
 
-  if (s == NULL || stat (ctx->host_file, &sb) == -1)
+  if (s == NULL || stat (ctx->file, &sb) == -1)
     goto err;
   s->maj = major (sb.st_dev);
   s->min = minor (sb.st_dev);
   if (read_disk (s->maj, s->min, &s->start) == -1) {
     fprintf (stderr, "viperbench: warning: disk: device %u:%u of %s is not "
-             "in /proc/diskstats\n", s->maj, s->min, ctx->host_file);
+             "in /proc/diskstats\n", s->maj, s->min, ctx->file);
     goto err;
   }
   return s;

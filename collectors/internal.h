@@ -17,10 +17,12 @@
 
 #include <cjson/cJSON.h>
 
+#include "../common/internal.h"
+
 #define COLL_MAX_PROCS 8
 
 struct coll_proc {
-  const char *role;             /* "fio", "nbdkit", "qemu-nbd" */
+  const char *role;             /* the program: fio, nbdkit, qemu-nbd */
   pid_t pid;
   bool is_fio;                  /* fio: with its job processes, rusage at exit */
 };
@@ -28,7 +30,7 @@ struct coll_proc {
 struct coll_ctx {
   const char *dir;              /* the layer's record directory */
   const char *layer;
-  const char *host_file;        /* the host layer's file, or NULL */
+  const char *file;             /* the file the layer's I/O goes to, or NULL */
   bool has_secrets;             /* the target's arguments hold secrets */
   struct coll_proc procs[COLL_MAX_PROCS];
   size_t nprocs;

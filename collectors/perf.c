@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "../runner/internal.h"
 
 /* DWARF unwinding: Debian's binaries have no frame pointers, so -g alone
  * stops at libc; with DWARF the stacks reach nbdkit and the plugin.  99
@@ -39,7 +38,7 @@ struct perf_state {
 static void *
 perf_start (const struct coll_ctx *ctx)
 {
-  struct perf_state *s = calloc (1, sizeof *s);
+  struct perf_state *s = xcalloc (1, sizeof *s);
   char *log = xasprintf ("%s/perf.log", ctx->dir);
   struct spawn_opts o = { .stdout_path = log, .stderr_path = log };
 
@@ -88,7 +87,7 @@ table_get (struct table *t, const char *name)
   if (t->n * 2 >= t->cap) {
     struct table nt = { .cap = t->cap ? t->cap * 2 : 256 };
 
-    nt.v = calloc (nt.cap, sizeof *nt.v);
+    nt.v = xcalloc (nt.cap, sizeof *nt.v);
     for (size_t k = 0; k < t->cap; k++)
       if (t->v[k].name) {
         size_t j = fnv (t->v[k].name) & (nt.cap - 1);
@@ -174,7 +173,7 @@ fold (struct role_prof *r, char frames[][256], size_t n, uint64_t sample_no)
   r->samples++;
   for (size_t i = 0; i < n; i++)
     len += strlen (frames[i]) + 1;
-  stack = malloc (len + 1);
+  stack = xmalloc (len + 1);
   w = stpcpy (stack, r->role);
   for (size_t i = n; i-- > 0;) {
     struct sym *s = table_get (&r->syms, frames[i]);
@@ -212,7 +211,7 @@ static cJSON *
 top_list (struct table *t, uint64_t samples, int (*cmp) (const void *, const void *))
 {
   cJSON *a = cJSON_CreateArray ();
-  struct sym *v = malloc ((t->n + 1) * sizeof *v);
+  struct sym *v = xmalloc ((t->n + 1) * sizeof *v);
   size_t n = 0;
 
   for (size_t k = 0; k < t->cap; k++)
@@ -259,7 +258,7 @@ fold_all (struct perf_state *s, const struct coll_ctx *ctx,
     "perf", "script", "-i", s->data, "-F", "comm,pid,tid,ip,sym,dso", NULL,
   };
   struct spawn_opts o = { .stdout_path = tmp };
-  char (*frames)[256] = malloc (128 * sizeof *frames);
+  char (*frames)[256] = xmalloc (128 * sizeof *frames);
   char *text, *save = NULL;
   size_t nframes = 0;
   uint64_t sample_no = 0;

@@ -168,7 +168,7 @@ track_one (void *arg, pid_t tid, unsigned long long vol,
     ;
   if (i == t->n) {
     if (t->n == t->cap) {
-      struct tid_ctx *n = realloc (t->t, (t->cap ? t->cap * 2 : 64) * sizeof *n);
+      struct tid_ctx *n = xrealloc (t->t, (t->cap ? t->cap * 2 : 64) * sizeof *n);
 
       if (n == NULL)
         return;

@@ -23,10 +23,7 @@ add_bins (const cJSON *bins, struct pair **v, size_t *n)
   const cJSON *e;
 
   cJSON_ArrayForEach (e, bins) {
-    struct pair *nv = realloc (*v, (*n + 1) * sizeof *nv);
-
-    if (nv == NULL)
-      abort ();
+    struct pair *nv = xrealloc (*v, (*n + 1) * sizeof *nv);
     *v = nv;
     (*v)[*n].ns = strtod (e->string, NULL);
     (*v)[*n].count = e->valuedouble;
@@ -53,8 +50,8 @@ bins_from_jobs (const cJSON *jobs, const char *ddir, struct bins *b)
                 &v, &n);
     }
   qsort (v, n, sizeof *v, cmp_pair);
-  b->ns = malloc ((n ? n : 1) * sizeof *b->ns);
-  b->count = malloc ((n ? n : 1) * sizeof *b->count);
+  b->ns = xmalloc ((n ? n : 1) * sizeof *b->ns);
+  b->count = xmalloc ((n ? n : 1) * sizeof *b->count);
   for (size_t i = 0; i < n; i++) {
     if (b->n && b->ns[b->n - 1] == v[i].ns)
       b->count[b->n - 1] += v[i].count;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stats.h"
+#include "internal.h"
 
 static int
 cmp_double (const void *a, const void *b)
@@ -22,7 +22,7 @@ cmp_double (const void *a, const void *b)
 double
 stats_median (const double *v, size_t n)
 {
-  double *s = malloc (n * sizeof *s), m;
+  double *s = xmalloc (n * sizeof *s), m;
 
   memcpy (s, v, n * sizeof *s);
   qsort (s, n, sizeof *s, cmp_double);
@@ -57,7 +57,7 @@ stats_pooled_sd (const double *x, size_t m, const double *y, size_t n)
 double
 stats_robust_sd (const double *x, size_t m, const double *y, size_t n)
 {
-  double *dev = malloc ((m + n + 1) * sizeof *dev), r;
+  double *dev = xmalloc ((m + n + 1) * sizeof *dev), r;
   size_t k = 0;
 
   for (int side = 0; side < 2; side++) {
@@ -104,7 +104,7 @@ stats_norm_quantile (double p)
 static double
 midrank_scores (const double *v, size_t n, long *score)
 {
-  size_t *idx = malloc (n * sizeof *idx);
+  size_t *idx = xmalloc (n * sizeof *idx);
   double ties = 0;
 
   for (size_t i = 0; i < n; i++)
@@ -142,14 +142,14 @@ subset_sums (const long *score, size_t n, size_t k, long *max_out)
 
   for (size_t i = 0; i < n; i++)
     max += score[i];
-  dp = calloc ((k + 1) * (size_t) (max + 1), sizeof *dp);
+  dp = xcalloc ((k + 1) * (size_t) (max + 1), sizeof *dp);
 #define DP(j, s) dp[(size_t) (j) * (size_t) (max + 1) + (size_t) (s)]
   DP (0, 0) = 1;
   for (size_t i = 0; i < n; i++)
     for (size_t j = (i + 1 < k ? i + 1 : k); j >= 1; j--)
       for (long s = max; s >= score[i]; s--)
         DP (j, s) += DP (j - 1, s - score[i]);
-  res = malloc ((size_t) (max + 1) * sizeof *res);
+  res = xmalloc ((size_t) (max + 1) * sizeof *res);
   for (long s = 0; s <= max; s++)
     res[s] = DP (k, s);
 #undef DP
@@ -169,7 +169,7 @@ signed_sums (const long *score, size_t n, long *max_out)
 
   for (size_t i = 0; i < n; i++)
     max += score[i];
-  dp = calloc ((size_t) (max + 1), sizeof *dp);
+  dp = xcalloc ((size_t) (max + 1), sizeof *dp);
   dp[0] = 1;
   for (size_t i = 0; i < n; i++)
     for (long s = max; s >= score[i]; s--)
@@ -240,8 +240,8 @@ two_sample (const double *x, size_t m, const double *y, size_t n,
             double alpha, struct shift *r)
 {
   size_t N = m + n, nd = m * n;
-  double *v = malloc (N * sizeof *v), *d = malloc (nd * sizeof *d);
-  long *score = malloc (N * sizeof *score), obs = 0, max;
+  double *v = xmalloc (N * sizeof *v), *d = xmalloc (nd * sizeof *d);
+  long *score = xmalloc (N * sizeof *score), obs = 0, max;
   double ties;
   size_t c;
 
@@ -252,7 +252,7 @@ two_sample (const double *x, size_t m, const double *y, size_t n,
     obs += score[m + j];
   if (N <= STATS_EXACT_MAX) {
     double *cnt = subset_sums (score, N, n, &max);
-    long *plain = malloc (N * sizeof *plain);
+    long *plain = xmalloc (N * sizeof *plain);
 
     tails (cnt, max, obs, r);
     free (cnt);
@@ -292,10 +292,10 @@ static void
 one_sample (double x0, const double *y, size_t n, double alpha,
             struct shift *r)
 {
-  double *dev = malloc (n * sizeof *dev), *absd = malloc (n * sizeof *absd);
+  double *dev = xmalloc (n * sizeof *dev), *absd = xmalloc (n * sizeof *absd);
   size_t nw = n * (n + 1) / 2, nz = 0;
-  double *w = malloc (nw * sizeof *w);
-  long *score = malloc (n * sizeof *score), obs = 0, max;
+  double *w = xmalloc (nw * sizeof *w);
+  long *score = xmalloc (n * sizeof *score), obs = 0, max;
   size_t c;
 
   for (size_t j = 0; j < n; j++) {
@@ -335,7 +335,7 @@ one_sample (double x0, const double *y, size_t n, double alpha,
   }
   /* The interval: Walsh averages and the untied null distribution. */
   if (n <= STATS_EXACT_MAX) {
-    long *plain = malloc (n * sizeof *plain);
+    long *plain = xmalloc (n * sizeof *plain);
     double *cnt;
 
     for (size_t i = 0; i < n; i++)

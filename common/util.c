@@ -1,6 +1,4 @@
-/* util.c: small helpers of the runner: messages, files, sizes, time,
- * secrets.
- */
+/* util.c: small helpers: files, sizes, time, programs, table formats. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -16,54 +14,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-
-static char last_msg[2048];
-
-/* Prints "viperbench: MSG" on stderr and keeps it for vb_last_msg. */
-void
-vb_msg (const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start (ap, fmt);
-  vsnprintf (last_msg, sizeof last_msg, fmt, ap);
-  va_end (ap);
-  fprintf (stderr, "viperbench: %s\n", last_msg);
-}
-
-/* The last message vb_msg printed. */
-const char *
-vb_last_msg (void)
-{
-  return last_msg;
-}
-
-char *
-xasprintf (const char *fmt, ...)
-{
-  va_list ap;
-  char *s;
-
-  va_start (ap, fmt);
-  if (vasprintf (&s, fmt, ap) == -1) {
-    fprintf (stderr, "viperbench: out of memory\n");
-    abort ();
-  }
-  va_end (ap);
-  return s;
-}
-
-char *
-xstrdup (const char *s)
-{
-  char *r = strdup (s);
-
-  if (r == NULL) {
-    fprintf (stderr, "viperbench: out of memory\n");
-    abort ();
-  }
-  return r;
-}
 
 /* Reads a whole file; NULL with errno set. */
 char *
@@ -245,66 +195,6 @@ mono_now (void)
   return (double) ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* True when KEY names a secret: key, secret, password, token, ... */
-bool
-is_secret_key (const char *key)
-{
-  static const char *const words[] = {
-    "key", "secret", "password", "passwd", "token", "credential",
-  };
-  char low[128];
-  size_t i;
-
-  for (i = 0; key[i] && i < sizeof low - 1; i++)
-    low[i] = (char) tolower ((unsigned char) key[i]);
-  low[i] = '\0';
-  for (i = 0; i < sizeof words / sizeof words[0]; i++)
-    if (strstr (low, words[i]))
-      return true;
-  return false;
-}
-
-/* In "k=v" (or "k=v&k2=v2", or a job-file line), replaces each secret
- * value with "<redacted>" in place (the text only gets shorter or keeps
- * its length up to the marker, so the caller's buffer must allow for
- * it: values shorter than the marker are replaced by "***").
- */
-void
-redact_kv (char *s)
-{
-  char *p = s;
-
-  while (*p) {
-    char *eq = strchr (p, '='), *end;
-    char key[128];
-    size_t klen;
-    char *kstart;
-
-    if (eq == NULL)
-      return;
-    /* The key runs back from '=' to a separator. */
-    kstart = eq;
-    while (kstart > p && !strchr ("&?\n ", kstart[-1]))
-      kstart--;
-    klen = (size_t) (eq - kstart);
-    if (klen >= sizeof key)
-      klen = sizeof key - 1;
-    memcpy (key, kstart, klen);
-    key[klen] = '\0';
-    end = eq + 1 + strcspn (eq + 1, "&\n ");
-    if (is_secret_key (key) && end > eq + 1) {
-      size_t vlen = (size_t) (end - eq - 1);
-      const char *mark = vlen >= 10 ? "<redacted>" : "***";
-      size_t mlen = strlen (mark) <= vlen ? strlen (mark) : vlen;
-
-      memcpy (eq + 1, mark, mlen);
-      memmove (eq + 1 + mlen, end, strlen (end) + 1);
-      end = eq + 1 + mlen;
-    }
-    p = end;
-  }
-}
-
 /* First line of ARGV's stdout, or NULL. */
 char *
 command_first_line (const char *const *argv)
@@ -388,4 +278,14 @@ fmt_ns (char *buf, size_t n, double ns)
   else if (ns >= 1e6) snprintf (buf, n, "%.2f ms", ns / 1e6);
   else if (ns >= 1e3) snprintf (buf, n, "%.1f us", ns / 1e3);
   else snprintf (buf, n, "%.0f ns", ns);
+}
+
+/* Appends S to the comma-separated list *LIST. */
+void
+list_append (char **list, const char *s)
+{
+  char *n = *list ? xasprintf ("%s,%s", *list, s) : xstrdup (s);
+
+  free (*list);
+  *list = n;
 }

@@ -14,40 +14,34 @@ report_main (int argc, char **argv)
 {
   static const struct option longopts[] = {
     { "results", required_argument, NULL, 'o' },
+    { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  const char *results = "results";
-  char *dir, *path, *text;
+  static const char usage[] =
+    "usage: viperbench report [--results DIR] VM-N|PATH\n"
+    "Writes the record's report.md and charts/ again from its run.json.\n";
+  const char *results = "results", *why;
+  char *dir;
   cJSON *doc;
   int c, r;
 
   optind = 1;
   while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
-    if (c == 'o')
-      results = optarg;
-    else
-      return EXIT_BAD_INPUT;
+    switch (c) {
+    case 'o': results = optarg; break;
+    case 'h': fputs (usage, stdout); return 0;
+    default: fputs (usage, stderr); return EXIT_BAD_INPUT;
+    }
   }
   if (optind != argc - 1) {
-    fprintf (stderr, "usage: viperbench report [--results DIR] VM-N\n");
+    fputs (usage, stderr);
     return EXIT_BAD_INPUT;
   }
   dir = strchr (argv[optind], '/') ? xstrdup (argv[optind])
     : xasprintf ("%s/%s", results, argv[optind]);
-  path = xasprintf ("%s/run.json", dir);
-  text = read_file (path, NULL);
-  if (text == NULL) {
-    vb_msg ("report: %s: %s", path, strerror (errno));
-    free (path);
-    free (dir);
-    return EXIT_BAD_INPUT;
-  }
-  doc = cJSON_Parse (text);
-  free (text);
-  if (doc == NULL || !cJSON_IsArray (cJSON_GetObjectItem (doc, "targets"))) {
-    vb_msg ("report: %s is not a viperbench run record", path);
-    cJSON_Delete (doc);
-    free (path);
+  doc = record_load (dir, &why);
+  if (doc == NULL) {
+    vb_msg ("report: %s/run.json is not a viperbench run record (%s)", dir, why);
     free (dir);
     return EXIT_BAD_INPUT;
   }
@@ -55,7 +49,6 @@ report_main (int argc, char **argv)
   if (r == 0)
     printf ("report: %s/report.md\n", dir);
   cJSON_Delete (doc);
-  free (path);
   free (dir);
   return r == 0 ? 0 : EXIT_RUN_FAILED;
 }
@@ -66,11 +59,25 @@ report_main (int argc, char **argv)
 int
 percentile_main (int argc, char **argv)
 {
+  static const char usage[] =
+    "usage: viperbench percentile FIO-JSON read|write|both P\n"
+    "The P-th percentile (ns) of fio's merged latency bins (json+ output).\n";
   struct bins b;
-  double v;
+  double v, p;
+  char *end;
 
-  if (argc != 4) {
-    fprintf (stderr, "usage: viperbench percentile FIO-JSON read|write|both P\n");
+  if (argc == 2 && strcmp (argv[1], "--help") == 0) {
+    fputs (usage, stdout);
+    return 0;
+  }
+  if (argc != 4 || (strcmp (argv[2], "read") && strcmp (argv[2], "write") &&
+                    strcmp (argv[2], "both"))) {
+    fputs (usage, stderr);
+    return EXIT_BAD_INPUT;
+  }
+  p = strtod (argv[3], &end);
+  if (*end || !(p > 0 && p <= 100)) {
+    vb_msg ("percentile: '%s' is not a percentile (0 < P <= 100)", argv[3]);
     return EXIT_BAD_INPUT;
   }
   if (bins_load_fio_ddir (argv[1], strcmp (argv[2], "both") ? argv[2] : NULL,
@@ -78,7 +85,7 @@ percentile_main (int argc, char **argv)
     vb_msg ("percentile: %s: no fio JSON", argv[1]);
     return EXIT_BAD_INPUT;
   }
-  v = bins_percentile (&b, strtod (argv[3], NULL));
+  v = bins_percentile (&b, p);
   bins_free (&b);
   if (isnan (v)) {
     vb_msg ("percentile: %s: no latency bins (json+ output needed)", argv[1]);

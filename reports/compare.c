@@ -14,13 +14,13 @@
  * B/compare-A.md.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
-#include "stats.h"
 
 /* Loads one side: SPEC is a record name (VM-7, under RESULTS), a path
  * to a record or to a directory of records, or several of those joined
@@ -244,17 +244,29 @@ compare_main (int argc, char **argv)
   struct records ra = { 0 }, rb = { 0 };
   const cJSON *a, *b, *tb;
   FILE *f;
-  int i = 1;
+  int i, c;
   bool reps;
+  static const struct option longopts[] = {
+    { "results", required_argument, NULL, 'o' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  static const char usage[] =
+    "usage: viperbench compare [--results DIR] A B\n"
+    "A and B: a record (VM-7), a directory of records (a gate's\n"
+    "candidate/), or records joined by commas (VM-6,VM-8,VM-9).\n";
 
-  if (argc >= 3 && strcmp (argv[1], "--results") == 0) {
-    results = argv[2];
-    i = 3;
+  optind = 1;
+  while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+    switch (c) {
+    case 'o': results = optarg; break;
+    case 'h': fputs (usage, stdout); return 0;
+    default: fputs (usage, stderr); return EXIT_BAD_INPUT;
+    }
   }
+  i = optind;
   if (argc - i != 2) {
-    fprintf (stderr, "usage: viperbench compare [--results DIR] A B\n"
-             "A and B: a record (VM-7), a directory of records (a gate's\n"
-             "candidate/), or records joined by commas (VM-6,VM-8,VM-9).\n");
+    fputs (usage, stderr);
     return EXIT_BAD_INPUT;
   }
   if (load_side (results, argv[i], &ra) == -1 ||

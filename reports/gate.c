@@ -1,4 +1,8 @@
-/* gate.c: the regression gate's decision and its outputs (see gate.h).
+/* gate.c: the regression gate's pure core: settings and samples in, a
+ * verdict per layer and metric (and how many more repetitions a second
+ * look needs) out.  No I/O: the runner's gate.c gathers the samples,
+ * gate_write.c writes what was decided, tests/unit/test_gate.c drives
+ * this directly.
  *
  * Per layer and metric the gate has two sets of repetitions, A
  * (baseline) and B (candidate).  It works on logarithms, so a shift is a
@@ -28,8 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gate.h"
-#include "../runner/internal.h"
+
 #include "internal.h"
 
 static const struct {
@@ -45,6 +48,12 @@ const char *
 gate_metric_name (enum gate_metric m)
 {
   return metrics[m].name;
+}
+
+const char *
+gate_metric_label (enum gate_metric m)
+{
+  return metrics[m].label;
 }
 
 double
@@ -72,9 +81,9 @@ gate_note (struct gate *g, const char *fmt, ...)
 
   va_start (ap, fmt);
   if (vasprintf (&s, fmt, ap) == -1)
-    abort ();
+    s = xstrdup ("(out of memory)");
   va_end (ap);
-  g->notes = realloc (g->notes, (g->nnotes + 1) * sizeof *g->notes);
+  g->notes = xreallocarray (g->notes, g->nnotes + 1, sizeof *g->notes);
   g->notes[g->nnotes++] = s;
 }
 
@@ -82,8 +91,8 @@ static void
 decide_one (const struct gate *g, struct gate_series *se)
 {
   int worse = metrics[se->metric].worse;
-  double *la = malloc ((se->na + 1) * sizeof *la);
-  double *lb = malloc ((se->nb + 1) * sizeof *lb);
+  double *la = xmalloc ((se->na + 1) * sizeof *la);
+  double *lb = xmalloc ((se->nb + 1) * sizeof *lb);
   bool one = se->na == 1;
   double effect, west, wbound;
   size_t have;
@@ -164,6 +173,118 @@ decide_one (const struct gate *g, struct gate_series *se)
   free (lb);
 }
 
+void
+gate_init (struct gate *g)
+{
+  memset (g, 0, sizeof *g);
+  g->alpha = g->alpha_total = 0.05;
+  g->power = 0.8;
+  g->thr_iops = -0.10;
+  g->thr_p99 = 0.20;
+  g->repeat = GATE_DEFAULT_REPEAT;
+  g->looks = 1;
+}
+
+/* Thresholds: the defaults, then the candidate stack's, then the
+ * command line's (NAN: not given there).
+ */
+void
+gate_set_thresholds (struct gate *g, double stack_iops, double stack_p99,
+                     double cli_iops, double cli_p99)
+{
+  if (!isnan (stack_iops))
+    g->thr_iops = stack_iops;
+  if (!isnan (stack_p99))
+    g->thr_p99 = stack_p99;
+  if (!isnan (cli_iops))
+    g->thr_iops = cli_iops;
+  if (!isnan (cli_p99))
+    g->thr_p99 = cli_p99;
+}
+
+int
+gate_plan (struct gate *g, size_t baseline_n)
+{
+  size_t need;
+
+  if (g->max_repeat == 0)
+    g->max_repeat = 3 * g->repeat;
+  if (g->max_repeat < g->repeat) {
+    vb_msg ("--max-repeat %zu is less than --repeat %zu", g->max_repeat,
+            g->repeat);
+    return -1;
+  }
+  /* Two looks (after --repeat, and after the extension) share alpha
+   * (Bonferroni), so that together they raise a false alarm with
+   * probability at most alpha.
+   */
+  g->looks = g->max_repeat > g->repeat ? 2 : 1;
+  g->alpha = g->alpha_total / g->looks;
+  need = g->ratio_mode && baseline_n == 1 ? stats_n_min (g->alpha, true)
+    : g->ratio_mode ? 2 : stats_n_min (g->alpha, false);
+  if (g->repeat < need) {
+    vb_msg ("--repeat %zu: with so few repetitions the exact test can "
+            "never reach p < %g; use at least %zu", g->repeat, g->alpha,
+            need);
+    return -1;
+  }
+  return 0;
+}
+
+void
+gate_series_add (struct gate *g, const char *layer, enum gate_metric m,
+                 const double *a, size_t na, const double *b, size_t nb)
+{
+  struct gate_series *se;
+  bool any = false;
+
+  for (size_t k = 0; k < na; k++)
+    any |= !isnan (a[k]);
+  for (size_t k = 0; k < nb; k++)
+    any |= !isnan (b[k]);
+  if (!any)
+    return;
+  g->series = xreallocarray (g->series, g->nseries + 1, sizeof *g->series);
+  se = &g->series[g->nseries++];
+  memset (se, 0, sizeof *se);
+  se->layer = xstrdup (layer);
+  se->metric = m;
+  se->na = na;
+  se->nb = nb;
+  se->a = xmalloc ((na + 1) * sizeof (double));
+  se->b = xmalloc ((nb + 1) * sizeof (double));
+  memcpy (se->a, a, na * sizeof (double));
+  memcpy (se->b, b, nb * sizeof (double));
+}
+
+size_t
+gate_look (struct gate *g)
+{
+  size_t need = 0, total = 0;
+  int code = gate_decide (g);
+
+  for (size_t i = 0; code == GATE_EXIT_NOISY && i < g->nseries; i++)
+    if (g->series[i].verdict == GATE_NOISY && g->series[i].needed > need)
+      need = g->series[i].needed;
+  series_free (g);
+  if (g->looks < 2 || need <= g->repeat)
+    return 0;
+  if (need > g->max_repeat) {
+    gate_note (g, "too noisy after %zu repetitions, and the %zu needed are "
+               "more than --max-repeat %zu: not extended", g->repeat, need,
+               g->max_repeat);
+    return 0;
+  }
+  /* Two stacks alternate A B, B A: an even count keeps the order fair. */
+  total = need + (need % 2 && !g->ratio_mode);
+  if (total > g->max_repeat)
+    total = g->max_repeat;
+  gate_note (g, "too noisy to decide after %zu repetitions: went on to %zu "
+             "(--max-repeat %zu)", g->repeat, total, g->max_repeat);
+  g->extended_to = total;
+  return total;
+}
+
 int
 gate_decide (struct gate *g)
 {
@@ -177,331 +298,6 @@ gate_decide (struct gate *g)
   if (g->failure)
     return GATE_EXIT_SETUP;
   return reg ? GATE_EXIT_REGRESSION : noisy ? GATE_EXIT_NOISY : GATE_EXIT_PASS;
-}
-
-static const char *
-verdict_word (enum gate_verdict v)
-{
-  return v == GATE_REGRESSION ? "REGRESSION" : v == GATE_NOISY ? "too noisy" : "pass";
-}
-
-static void
-fmt_value (const struct gate *g, const struct gate_series *se, double v,
-           char *buf, size_t n)
-{
-  if (isnan (v))
-    snprintf (buf, n, "-");
-  else if (g->ratio_mode)
-    snprintf (buf, n, "%.3fx", v);
-  else if (se->metric == GM_IOPS)
-    fmt_iops (buf, n, v);
-  else
-    fmt_ns (buf, n, v);
-}
-
-static void
-fmt_pct (double v, char *buf, size_t n)
-{
-  if (isnan (v) || isinf (v))
-    snprintf (buf, n, "-");
-  else
-    snprintf (buf, n, "%+.1f%%", v * 100);
-}
-
-static void
-xml_escaped (FILE *f, const char *s)
-{
-  for (; s && *s; s++)
-    switch (*s) {
-    case '<': fputs ("&lt;", f); break;
-    case '>': fputs ("&gt;", f); break;
-    case '&': fputs ("&amp;", f); break;
-    case '"': fputs ("&quot;", f); break;
-    default:
-      if ((unsigned char) *s >= 0x20 || *s == '\n' || *s == '\t')
-        fputc (*s, f);
-    }
-}
-
-static const char *
-outcome (const char *status, int code)
-{
-  if (strcmp (status, "running") == 0)
-    return "RUNNING";
-  if (strcmp (status, "aborted") == 0)
-    return "ABORTED";
-  switch (code) {
-  case GATE_EXIT_PASS: return "PASS";
-  case GATE_EXIT_REGRESSION: return "REGRESSION";
-  case GATE_EXIT_NOISY: return "TOO NOISY TO DECIDE";
-  default: return "ERROR";
-  }
-}
-
-static char *
-summary_md (const struct gate *g, const char *status, int code)
-{
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream (&buf, &len);
-  int ci = (int) lround ((1 - 2 * g->alpha) * 100);
-  bool any = false;
-
-  if (strcmp (status, "complete") == 0)
-    fprintf (f, "# %s: %s\n\n", g->id, outcome (status, code));
-  else
-    fprintf (f, "# %s: %s (%s)\n\n", g->id, outcome (status, code), status);
-  fprintf (f, "- scenario: %s\n- baseline: %s\n- candidate: %s\n",
-           g->scenario, g->baseline, g->candidate);
-  if (g->ratio_mode)
-    fprintf (f, "- mode: stored baseline; each layer as a ratio to the "
-                "**%s** layer of the same run, so that records from another "
-                "machine or day compare (IOPS: layer/%s, higher is better; "
-                "p99: layer/%s, lower is better)\n",
-             g->reference, g->reference, g->reference);
-  else
-    fprintf (f, "- mode: both stacks on this machine, %zu repetitions each, "
-                "interleaved (A B B A A B ...) so that drift hits both alike\n",
-             g->repeat);
-  if (g->looks == 2)
-    fprintf (f, "- thresholds: IOPS %+.0f%%, p99 %+.0f%%; one-sided alpha %g "
-                "over two looks (%g each: after %zu repetitions, and after "
-                "more if the first was too noisy%s), %d%% intervals\n",
-             g->thr_iops * 100, g->thr_p99 * 100, g->alpha_total, g->alpha,
-             g->repeat, g->extended_to ? "; it was" : "", ci);
-  else
-    fprintf (f, "- thresholds: IOPS %+.0f%%, p99 %+.0f%%; one-sided alpha %g, "
-                "%d%% intervals\n", g->thr_iops * 100, g->thr_p99 * 100,
-             g->alpha, ci);
-  if (g->seconds > 0)
-    fprintf (f, "- took %.0f s\n", g->seconds);
-  if (g->failure)
-    fprintf (f, "\n**Could not measure**: %s\n", g->failure);
-
-  for (size_t i = 0; i < g->nseries; i++)
-    if (g->series[i].verdict == GATE_REGRESSION) {
-      if (!any)
-        fprintf (f, "\n## Regressions\n\n");
-      any = true;
-      fprintf (f, "- **%s**: %s\n", g->series[i].layer, g->series[i].why);
-    }
-  any = false;
-  for (size_t i = 0; i < g->nseries; i++)
-    if (g->series[i].verdict == GATE_NOISY) {
-      if (!any)
-        fprintf (f, "\n## Too noisy to decide\n\n");
-      any = true;
-      fprintf (f, "- **%s** %s: %s\n", g->series[i].layer,
-               metrics[g->series[i].metric].label, g->series[i].why);
-    }
-
-  if (g->nseries && strcmp (status, "complete") == 0) {
-    fprintf (f, "\n## Per layer and metric\n\n"
-                "Medians of the repetitions; change and interval are the "
-                "Hodges-Lehmann estimate of candidate/baseline - 1; noise is "
-                "a robust standard deviation of one run (1.4826 x the median absolute deviation of ln value from its side's median, so that one disturbed run does not hide the rest).\n\n"
-                "| layer | metric | baseline | candidate | n | change | %d%% interval | p | noise | reps needed | verdict |\n"
-                "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|\n", ci);
-    for (size_t i = 0; i < g->nseries; i++) {
-      const struct gate_series *se = &g->series[i];
-      char va[24], vb[24], ch[16], lo[16], hi[16], sd[16];
-
-      fmt_value (g, se, se->na ? stats_median (se->a, se->na) : NAN, va, sizeof va);
-      fmt_value (g, se, se->nb ? stats_median (se->b, se->nb) : NAN, vb, sizeof vb);
-      fmt_pct (se->change, ch, sizeof ch);
-      fmt_pct (se->lo, lo, sizeof lo);
-      fmt_pct (se->hi, hi, sizeof hi);
-      if (isnan (se->sd))
-        snprintf (sd, sizeof sd, "-");
-      else
-        snprintf (sd, sizeof sd, "%.1f%%", se->sd * 100);
-      fprintf (f, "| %s | %s | %s | %s | %zu/%zu | %s | %s .. %s | %.3g | %s | %zu | %s |\n",
-               se->layer, metrics[se->metric].label, va, vb, se->na, se->nb,
-               ch, lo, hi, se->p, sd, se->needed, verdict_word (se->verdict));
-    }
-  }
-  if (g->profile_md)
-    fputs (g->profile_md, f);
-  if (g->nnotes) {
-    fprintf (f, "\n## Notes\n\n");
-    for (size_t i = 0; i < g->nnotes; i++)
-      fprintf (f, "- %s\n", g->notes[i]);
-  }
-  fprintf (f, "\n## How the gate decides\n\n"
-              "A metric regressed when a one-sided Mann-Whitney U test (exact; "
-              "Wilcoxon signed-rank against a single stored baseline) gives "
-              "p < %g *and* the estimated change is at least the threshold. "
-              "It is too noisy to decide when the estimate is past the "
-              "threshold without significance, or when the interval still "
-              "reaches the threshold and the measured noise gave these "
-              "repetitions less than %.0f%% power to see a threshold-sized "
-              "change. When the first look is too noisy and the repetitions "
-              "it needs are within --max-repeat, the gate goes on to them "
-              "and looks again; the two looks share alpha (%g each). "
-              "Exit codes: 0 pass, 1 regression, 2 usage or setup "
-              "error, 3 too noisy. See runner/README.md.\n",
-           g->alpha, g->power * 100, g->alpha);
-  fclose (f);
-  return buf;
-}
-
-static char *
-junit_xml (const struct gate *g, const char *status, int code)
-{
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream (&buf, &len);
-  size_t fails = 0, errors = g->failure ? 1 : 0;
-
-  for (size_t i = 0; i < g->nseries; i++) {
-    fails += g->series[i].verdict == GATE_REGRESSION;
-    errors += g->series[i].verdict == GATE_NOISY;
-  }
-  fprintf (f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-  fprintf (f, "<testsuites name=\"viperbench gate\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.1f\">\n",
-           g->nseries + (g->failure ? 1 : 0), fails, errors, g->seconds);
-  fprintf (f, "  <testsuite name=\"gate.");
-  xml_escaped (f, g->scenario);
-  fprintf (f, "\" id=\"");
-  xml_escaped (f, g->id);
-  fprintf (f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"%.1f\">\n",
-           g->nseries + (g->failure ? 1 : 0), fails, errors, g->seconds);
-  fprintf (f, "    <properties>\n");
-  fprintf (f, "      <property name=\"outcome\" value=\"%s\"/>\n", outcome (status, code));
-  fprintf (f, "      <property name=\"baseline\" value=\"");
-  xml_escaped (f, g->baseline);
-  fprintf (f, "\"/>\n      <property name=\"candidate\" value=\"");
-  xml_escaped (f, g->candidate);
-  fprintf (f, "\"/>\n      <property name=\"mode\" value=\"%s\"/>\n",
-           g->ratio_mode ? "ratio to reference layer" : "interleaved");
-  fprintf (f, "    </properties>\n");
-  if (g->failure) {
-    fprintf (f, "    <testcase classname=\"gate.setup\" name=\"measure\">\n"
-                "      <error type=\"setup\" message=\"");
-    xml_escaped (f, g->failure);
-    fprintf (f, "\"/>\n    </testcase>\n");
-  }
-  for (size_t i = 0; i < g->nseries; i++) {
-    const struct gate_series *se = &g->series[i];
-
-    fprintf (f, "    <testcase classname=\"gate.");
-    xml_escaped (f, g->scenario);
-    fputc ('.', f);
-    xml_escaped (f, se->layer);
-    fprintf (f, "\" name=\"%s\">\n", metrics[se->metric].name);
-    if (se->verdict != GATE_PASS) {
-      fprintf (f, "      <%s type=\"%s\" message=\"",
-               se->verdict == GATE_REGRESSION ? "failure" : "error",
-               se->verdict == GATE_REGRESSION ? "regression" : "too-noisy");
-      xml_escaped (f, se->layer);
-      fputs (": ", f);
-      xml_escaped (f, se->why);
-      fprintf (f, "\"/>\n");
-    }
-    fprintf (f, "      <system-out>");
-    xml_escaped (f, se->why);
-    fprintf (f, "</system-out>\n    </testcase>\n");
-  }
-  fprintf (f, "  </testsuite>\n</testsuites>\n");
-  fclose (f);
-  return buf;
-}
-
-static cJSON *
-numbers (const double *v, size_t n)
-{
-  cJSON *a = cJSON_CreateArray ();
-
-  for (size_t i = 0; i < n; i++)
-    cJSON_AddItemToArray (a, cJSON_CreateNumber (v[i]));
-  return a;
-}
-
-static void
-add_num (cJSON *o, const char *k, double v)
-{
-  if (isfinite (v))
-    cJSON_AddNumberToObject (o, k, v);
-  else
-    cJSON_AddNullToObject (o, k);
-}
-
-static char *
-gate_json (const struct gate *g, const char *status, int code)
-{
-  cJSON *d = cJSON_CreateObject (), *arr;
-  char *s;
-
-  cJSON_AddStringToObject (d, "schema", "viperbench.gate/1");
-  cJSON_AddStringToObject (d, "id", g->id);
-  cJSON_AddStringToObject (d, "status", status);
-  cJSON_AddStringToObject (d, "outcome", outcome (status, code));
-  cJSON_AddNumberToObject (d, "exit_code", code);
-  cJSON_AddStringToObject (d, "scenario", g->scenario);
-  cJSON_AddStringToObject (d, "baseline", g->baseline);
-  cJSON_AddStringToObject (d, "candidate", g->candidate);
-  cJSON_AddStringToObject (d, "mode", g->ratio_mode ? "ratio" : "interleaved");
-  if (g->ratio_mode)
-    cJSON_AddStringToObject (d, "reference", g->reference);
-  cJSON_AddNumberToObject (d, "repeat", (double) (g->extended_to ? g->extended_to : g->repeat));
-  cJSON_AddNumberToObject (d, "alpha", g->alpha_total > 0 ? g->alpha_total : g->alpha);
-  cJSON_AddNumberToObject (d, "alpha_per_look", g->alpha);
-  cJSON_AddNumberToObject (d, "looks", g->looks);
-  if (g->extended_to)
-    cJSON_AddNumberToObject (d, "extended_to", (double) g->extended_to);
-  cJSON_AddNumberToObject (d, "power", g->power);
-  cJSON_AddNumberToObject (d, "threshold_iops", g->thr_iops);
-  cJSON_AddNumberToObject (d, "threshold_p99", g->thr_p99);
-  if (g->failure)
-    cJSON_AddStringToObject (d, "failure", g->failure);
-  arr = cJSON_AddArrayToObject (d, "series");
-  for (size_t i = 0; i < g->nseries; i++) {
-    const struct gate_series *se = &g->series[i];
-    cJSON *o = cJSON_CreateObject ();
-
-    cJSON_AddStringToObject (o, "layer", se->layer);
-    cJSON_AddStringToObject (o, "metric", metrics[se->metric].name);
-    cJSON_AddItemToObject (o, "baseline", numbers (se->a, se->na));
-    cJSON_AddItemToObject (o, "candidate", numbers (se->b, se->nb));
-    if (strcmp (status, "complete") == 0) {
-      cJSON_AddStringToObject (o, "verdict", verdict_word (se->verdict));
-      add_num (o, "change", se->change);
-      add_num (o, "interval_low", se->lo);
-      add_num (o, "interval_high", se->hi);
-      add_num (o, "p", se->p);
-      add_num (o, "noise_sd", se->sd);
-      cJSON_AddNumberToObject (o, "repetitions_needed", (double) se->needed);
-      cJSON_AddStringToObject (o, "why", se->why);
-    }
-    cJSON_AddItemToArray (arr, o);
-  }
-  s = cJSON_Print (d);
-  cJSON_Delete (d);
-  return s;
-}
-
-char *
-gate_write (struct gate *g, const char *status, int code)
-{
-  char *md = summary_md (g, status, code);
-  char *xml = junit_xml (g, status, code);
-  char *js = gate_json (g, status, code);
-  char *p;
-
-  p = xasprintf ("%s/gate.json", g->dir);
-  write_file_atomic (p, js, strlen (js));
-  free (p);
-  if (strcmp (status, "running") != 0) {
-    p = xasprintf ("%s/summary.md", g->dir);
-    write_file_atomic (p, md, strlen (md));
-    free (p);
-    p = xasprintf ("%s/junit.xml", g->dir);
-    write_file_atomic (p, xml, strlen (xml));
-    free (p);
-  }
-  free (xml);
-  free (js);
-  return md;
 }
 
 void

@@ -15,6 +15,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,37 +30,34 @@ struct hrun {
   cJSON *doc;
 };
 
-static int
-cmp_run (const void *a, const void *b)
-{
-  long x = ((const struct hrun *) a)->num, y = ((const struct hrun *) b)->num;
 
-  return (x > y) - (x < y);
-}
-
-/* A run's record is usable when it parses and is complete or imported;
- * a "running" record whose runner is gone was killed.
+/* A run's record is usable when it is complete or imported; a
+ * "running" record whose runner is gone was killed (record_status).
  */
 static bool
-usable (const char *id, cJSON *doc)
+usable (const char *id, const cJSON *doc)
 {
-  const char *st = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "status"));
+  const char *st = record_status (doc);
+  const char *written = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "status"));
 
-  if (st && (strcmp (st, "complete") == 0 || strcmp (st, "imported") == 0))
+  if (strcmp (st, "complete") == 0 || strcmp (st, "imported") == 0)
     return true;
-  if (st && strcmp (st, "running") == 0) {
-    const cJSON *pid = cJSON_GetObjectItem (doc, "runner_pid");
-
-    if (cJSON_IsNumber (pid) && kill ((pid_t) pid->valuedouble, 0) == 0)
-      fprintf (stderr, "viperbench: %s: still running, skipped\n", id);
-    else
-      fprintf (stderr, "viperbench: warning: %s: its runner is gone (killed): "
-               "treated as aborted, skipped\n", id);
-    return false;
-  }
-  fprintf (stderr, "viperbench: warning: %s: status %s, skipped\n", id,
-           st ? st : "(none)");
+  if (strcmp (st, "running") == 0)
+    fprintf (stderr, "viperbench: %s: still running, skipped\n", id);
+  else if (written && strcmp (written, "running") == 0)
+    vb_warn ("%s: its runner is gone (killed): treated as aborted, skipped", id);
+  else
+    vb_warn ("%s: status %s, skipped", id, st);
   return false;
+}
+
+static void
+usage (FILE *f)
+{
+  fprintf (f, "usage: viperbench history [--results DIR] [--prefix VM-] "
+              "[--noise PCT] SCENARIO\n"
+              "Every complete or imported record of SCENARIO in number order, "
+              "per layer,\nwith trend charts in DIR/history-SCENARIO/.\n");
 }
 
 int
@@ -68,86 +66,85 @@ history_main (int argc, char **argv)
   const char *results = "results", *prefix = "VM-", *scenario = NULL;
   double noise = 10;
   struct hrun *runs = NULL;
-  size_t nruns = 0, plen;
+  size_t nruns = 0;
   char **layers = NULL;
   size_t nlayers = 0;
-  DIR *d;
-  struct dirent *e;
   char *buf = NULL, *out, *cdir;
   size_t len = 0;
   FILE *f;
 
-  for (int i = 1; i < argc; i++) {
-    if (strcmp (argv[i], "--results") == 0 && i + 1 < argc) results = argv[++i];
-    else if (strcmp (argv[i], "--prefix") == 0 && i + 1 < argc) prefix = argv[++i];
-    else if (strcmp (argv[i], "--noise") == 0 && i + 1 < argc) noise = strtod (argv[++i], NULL);
-    else if (argv[i][0] != '-' && scenario == NULL) scenario = argv[i];
-    else {
-      fprintf (stderr, "usage: viperbench history [--results DIR] [--prefix VM-] "
-               "[--noise PCT] SCENARIO\n");
-      return EXIT_BAD_INPUT;
-    }
-  }
-  if (scenario == NULL || strchr (scenario, '/')) {
-    fprintf (stderr, "usage: viperbench history [--results DIR] [--prefix VM-] "
-             "[--noise PCT] SCENARIO\n");
-    return EXIT_BAD_INPUT;
-  }
-  if ((d = opendir (results)) == NULL) {
-    vb_msg ("history: %s: %s", results, strerror (errno));
-    return EXIT_BAD_INPUT;
-  }
-  plen = strlen (prefix);
-  while ((e = readdir (d))) {
-    char *end, *path, *text;
-    long num;
-    cJSON *doc;
+  static const struct option longopts[] = {
+    { "results", required_argument, NULL, 'o' },
+    { "prefix", required_argument, NULL, 'p' },
+    { "noise", required_argument, NULL, 'n' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  struct record_entry *ents;
+  ssize_t nents;
+  int c;
 
-    if (strncmp (e->d_name, prefix, plen) != 0 || !isdigit ((unsigned char) e->d_name[plen]))
-      continue;
-    num = strtol (e->d_name + plen, &end, 10);
-    if (*end)
-      continue;
-    path = xasprintf ("%s/%s/run.json", results, e->d_name);
-    text = read_file (path, NULL);
-    doc = text ? cJSON_Parse (text) : NULL;
-    free (text);
-    free (path);
-    if (doc == NULL || !cJSON_IsArray (cJSON_GetObjectItem (doc, "targets"))) {
-      fprintf (stderr, "viperbench: warning: %s: no readable run.json, skipped\n",
-               e->d_name);
-      cJSON_Delete (doc);
-      continue;
+  optind = 1;
+  while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+    char *end;
+
+    switch (c) {
+    case 'o': results = optarg; break;
+    case 'p': prefix = optarg; break;
+    case 'n':
+      noise = strtod (optarg, &end);
+      if (*end || !(noise >= 0 && noise < 1000)) {
+        vb_msg ("history: --noise '%s': a percentage, e.g. 10", optarg);
+        return EXIT_BAD_INPUT;
+      }
+      break;
+    case 'h': usage (stdout); return 0;
+    default: usage (stderr); return EXIT_BAD_INPUT;
     }
-    if (strcmp (cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "scenario"), "name"))
-                ? cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "scenario"), "name")) : "",
-                scenario) != 0 || !usable (e->d_name, doc)) {
-      cJSON_Delete (doc);
-      continue;
-    }
-    runs = realloc (runs, (nruns + 1) * sizeof *runs);
-    runs[nruns++] = (struct hrun) { num, xstrdup (e->d_name), doc };
   }
-  closedir (d);
+  if (optind == argc - 1)
+    scenario = argv[optind];
+  if (scenario == NULL || strchr (scenario, '/')) {
+    usage (stderr);
+    return EXIT_BAD_INPUT;
+  }
+  if ((nents = record_list (results, prefix, &ents)) == -1)
+    return EXIT_BAD_INPUT;
+  for (size_t i = 0; i < (size_t) nents; i++) {
+    const char *why, *name;
+    cJSON *doc = record_load (ents[i].dir, &why);
+
+    if (doc == NULL) {
+      vb_warn ("%s: no readable run.json, skipped (%s)", ents[i].id, why);
+      continue;
+    }
+    name = cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "scenario"), "name"));
+    if (name == NULL || strcmp (name, scenario) != 0 || !usable (ents[i].id, doc)) {
+      cJSON_Delete (doc);
+      continue;
+    }
+    runs = xreallocarray (runs, nruns + 1, sizeof *runs);
+    runs[nruns++] = (struct hrun) { ents[i].num, xstrdup (ents[i].id), doc };
+  }
+  record_list_free (ents, (size_t) nents);
   if (nruns == 0) {
     vb_msg ("history: no complete or imported record of scenario '%s' in %s",
             scenario, results);
     free (runs);
     return EXIT_BAD_INPUT;
   }
-  qsort (runs, nruns, sizeof *runs, cmp_run);
   /* Layers in order of first appearance. */
   for (size_t r = 0; r < nruns; r++) {
     const cJSON *t;
 
     cJSON_ArrayForEach (t, cJSON_GetObjectItem (runs[r].doc, "targets")) {
-      const char *name = cJSON_GetStringValue (cJSON_GetObjectItem (t, "name"));
+      const char *name = target_name (t);
       size_t k;
 
       for (k = 0; k < nlayers && strcmp (layers[k], name) != 0; k++)
         ;
       if (k == nlayers) {
-        layers = realloc (layers, (nlayers + 1) * sizeof *layers);
+        layers = xreallocarray (layers, nlayers + 1, sizeof *layers);
         layers[nlayers++] = xstrdup (name);
       }
     }
@@ -168,16 +165,11 @@ history_main (int argc, char **argv)
     fprintf (f, "\n## %s\n\n| run | description | IOPS (r+w) | read p99 | vs host | change |\n"
              "|---|---|--:|--:|--:|---|\n", layers[k]);
     for (size_t r = 0; r < nruns; r++) {
-      const cJSON *t, *host = NULL, *me = NULL;
+      const cJSON *host = record_baseline (runs[r].doc);
+      const cJSON *me = record_target (runs[r].doc, layers[k]);
       double iops, p99, ratio = NAN;
       char si[16], sp[16], sr[16], ch[48];
 
-      cJSON_ArrayForEach (t, cJSON_GetObjectItem (runs[r].doc, "targets")) {
-        const char *name = cJSON_GetStringValue (cJSON_GetObjectItem (t, "name"));
-
-        if (strcmp (name, "host") == 0) host = t;
-        if (strcmp (name, layers[k]) == 0) me = t;
-      }
       if (me == NULL)
         continue;
       iops = target_metric (me, "read", "iops") + target_metric (me, "write", "iops");

@@ -94,7 +94,7 @@ parse_text (char *text, struct job_in **jobs_out, char **name_out,
     if (strncmp (l, "fio-", 4) == 0 && *version_out == NULL)
       *version_out = xstrdup (l);
     if ((p = strstr (l, ": (groupid=")) && strstr (l, "jobs=")) {
-      jobs = realloc (jobs, (n + 1) * sizeof *jobs);
+      jobs = xrealloc (jobs, (n + 1) * sizeof *jobs);
       memset (&jobs[n], 0, sizeof jobs[n]);
       for (int d = 0; d < 2; d++)
         jobs[n].d[d].p50 = jobs[n].d[d].p99 = jobs[n].d[d].p999 = NAN;
@@ -175,7 +175,7 @@ parse_json (const cJSON *doc, struct job_in **jobs_out, char **name_out,
             char **version_out)
 {
   const cJSON *jobs = cJSON_GetObjectItem (doc, "jobs"), *j;
-  struct job_in *out = calloc ((size_t) cJSON_GetArraySize (jobs) + 1, sizeof *out);
+  struct job_in *out = xcalloc ((size_t) cJSON_GetArraySize (jobs) + 1, sizeof *out);
   size_t n = 0;
 
   if (cJSON_GetStringValue (cJSON_GetObjectItem (doc, "fio version")))
@@ -253,9 +253,15 @@ import_main (int argc, char **argv)
     { "layer", required_argument, NULL, 'l' },
     { "desc", required_argument, NULL, 'd' },
     { "desc-file", required_argument, NULL, 'D' },
+    { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  struct run run = { .results_dir = "results", .prefix = "VM-" };
+  static const char usage[] =
+    "usage: viperbench import [--results DIR] [--prefix VM-] [--layer NAME]\n"
+    "                         [--desc TEXT | --desc-file FILE] FIO-OUTPUT\n"
+    "Makes a numbered record (status imported) of fio's JSON or text output.\n";
+  const char *results = "results", *prefix = "VM-";
+  struct record run;
   const char *layer = "guest", *src;
   char *desc = NULL, *text, *copy, *name = NULL, *version = NULL;
   struct job_in *jobs = NULL;
@@ -268,8 +274,8 @@ import_main (int argc, char **argv)
   optind = 1;
   while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
     switch (c) {
-    case 'o': run.results_dir = optarg; break;
-    case 'p': run.prefix = optarg; break;
+    case 'o': results = optarg; break;
+    case 'p': prefix = optarg; break;
     case 'l': layer = optarg; break;
     case 'd': free (desc); desc = xstrdup (optarg); break;
     case 'D':
@@ -281,13 +287,18 @@ import_main (int argc, char **argv)
       for (size_t k = strlen (desc); k > 0 && isspace ((unsigned char) desc[k - 1]); k--)
         desc[k - 1] = '\0';
       break;
+    case 'h':
+      fputs (usage, stdout);
+      free (desc);
+      return 0;
     default:
+      fputs (usage, stderr);
+      free (desc);
       return EXIT_BAD_INPUT;
     }
   }
   if (optind != argc - 1) {
-    fprintf (stderr, "usage: viperbench import [--results DIR] [--prefix VM-] "
-             "[--layer NAME] [--desc TEXT | --desc-file FILE] FIO-OUTPUT\n");
+    fputs (usage, stderr);
     free (desc);
     return EXIT_BAD_INPUT;
   }
@@ -319,9 +330,12 @@ import_main (int argc, char **argv)
     return EXIT_BAD_INPUT;
   }
 
-  if (record_claim (&run) == -1) {
+  if (record_claim (results, prefix, &run) == -1) {
     free (text);
     free (jobs);
+    free (desc);
+    free (name);
+    free (version);
     return EXIT_RUN_FAILED;
   }
   iso_now (now, sizeof now);
@@ -364,22 +378,18 @@ import_main (int argc, char **argv)
   cJSON_AddItemToArray (targets, t);
   {
     char *out = xasprintf ("%s/fio-output%s", run.dir, is_json ? ".json" : ".txt");
-    char *js = cJSON_Print (doc), *rj = xasprintf ("%s/run.json", run.dir);
 
-    write_file_atomic (out, text, strlen (text));
-    c = write_file_atomic (rj, js, strlen (js));
-    printf ("imported %s as %s\n", src, run.id);
+    run.doc = doc;
+    c = write_file_atomic (out, text, strlen (text)) == 0 && record_write (&run) == 0 ? 0 : -1;
+    if (c == 0)
+      printf ("imported %s as %s\n", src, run.id);
     free (out);
-    free (js);
-    free (rj);
   }
-  cJSON_Delete (doc);
   free (text);
   free (jobs);
   free (desc);
   free (name);
   free (version);
-  free (run.id);
-  free (run.dir);
+  record_free (&run);
   return c == 0 ? 0 : EXIT_RUN_FAILED;
 }

@@ -1,4 +1,7 @@
-/* internal.h: reports (viperbench report) and their helpers. */
+/* internal.h: what is made from records: the run's report, compare,
+ * history, import, and the gate's decision and outputs.  Uses common/
+ * only.
+ */
 #ifndef VIPERBENCH_REPORTS_H
 #define VIPERBENCH_REPORTS_H
 
@@ -6,61 +9,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "../runner/internal.h"
-
-/* bins.c: fio's latency histogram bins (json+ "bins": {"ns": count}). */
-struct bins {
-  double *ns;                   /* bucket values, ascending */
-  double *count;
-  size_t n;
-  double total;
-};
-
-/* Merges the lat_ns bins of DDIR (NULL: both) of every job in fio's
- * JSON "jobs" array JOBS into *B.
- */
-extern void bins_from_jobs (const cJSON *jobs, const char *ddir,
-                            struct bins *b);
-/* Merges the lat_ns bins of every job and of DDIR ("read", "write", or
- * NULL for both) of fio's json+ output PATH into *B; 0 or -1.
- */
-extern int bins_load_fio_ddir (const char *path, const char *ddir,
-                               struct bins *b);
-/* Both directions. */
-extern int bins_load_fio (const char *path, struct bins *b);
-/* The P-th percentile (0 < P <= 100), as fio computes it: the value of
- * the first bucket whose cumulative count reaches P% of all; NAN when
- * empty.
- */
-extern double bins_percentile (const struct bins *b, double p);
-/* Writes "percentile latency_ns" lines (a curve for gnuplot). */
-extern void bins_write_curve (const struct bins *b, FILE *f);
-extern void bins_free (struct bins *b);
-
-/* records.c: one side of a comparison. */
-struct records {
-  cJSON **doc;
-  char **dir;
-  size_t n;
-};
-/* DIR/run.json, parsed; NULL when missing or not a run record. */
-extern cJSON *record_load (const char *dir);
-/* The target (layer) NAME of run.json DOC, or NULL. */
-extern const cJSON *record_target (const cJSON *doc, const char *name);
-/* Adds PATH to R: a record, or every complete record in the directory
- * PATH (others skipped with a warning naming them).  0, or -1 with a
- * message starting with WHO.
- */
-extern int records_add (struct records *r, const char *path, const char *who);
-extern void records_free (struct records *r);
+#include "../common/internal.h"
 
 /* report.c */
-/* A figure of one direction of a run.json target: DDIR.KEY (iops,
- * bw_bytes, total_ios) or DDIR.lat_ns.KEY (mean, p50, p99, p99.9); NAN
- * when absent.
- */
-extern double target_metric (const cJSON *t, const char *ddir,
-                             const char *key);
 /* Writes DIR/report.md and DIR/charts/ from run.json DOC; 0 or -1. */
 extern int report_write (const char *dir, const cJSON *doc);
 
@@ -82,5 +33,109 @@ extern int compare_main (int argc, char **argv);
  */
 extern void profile_diff (FILE *f, const char *layer, const cJSON *ta,
                           const cJSON *tb, bool by_growth);
+
+/* gate.c, gate_write.c: the regression gate's decision and what it
+ * writes (summary.md, junit.xml, gate.json), from samples the runner
+ * measured; no I/O in the decision, so unit tests drive it directly.
+ */
+
+/* Exit codes, as CI systems read them. */
+#define GATE_EXIT_PASS 0
+#define GATE_EXIT_REGRESSION 1
+#define GATE_EXIT_SETUP 2
+#define GATE_EXIT_NOISY 3
+
+#define GATE_DEFAULT_REPEAT 6
+
+enum gate_verdict { GATE_PASS, GATE_REGRESSION, GATE_NOISY };
+
+/* The gated metrics of a layer. */
+enum gate_metric { GM_IOPS, GM_READ_P99, GM_WRITE_P99, GM_COUNT };
+
+struct gate_series {
+  char *layer;
+  enum gate_metric metric;
+  double *a, *b;                /* values per repetition (ratios to the
+                                   reference layer in ratio mode) */
+  size_t na, nb;
+  /* Filled by gate_decide. */
+  double threshold;             /* signed fraction, e.g. -0.10 */
+  struct shift s;               /* of ln(b) - ln(a) */
+  double change, lo, hi;        /* b/a - 1 and its interval */
+  double p;                     /* one-sided, towards worse */
+  double sd;                    /* per-sample sd of ln(value) */
+  size_t needed;                /* repetitions per side for 80% power */
+  enum gate_verdict verdict;
+  char why[256];
+};
+
+struct gate {
+  char *id;                     /* GATE-N */
+  char *dir;                    /* results/GATE-N */
+  char *scenario;
+  char *baseline, *candidate;   /* what each side is (stack path, record) */
+  bool ratio_mode;              /* stored baseline: ratios to REFERENCE */
+  const char *reference;        /* the baseline layer, or --reference */
+  double alpha, power;          /* alpha: per look */
+  double alpha_total;           /* over all looks */
+  int looks;                    /* 1, or 2 with an extension possible */
+  size_t extended_to;           /* repetitions after the extension, or 0 */
+  double thr_iops, thr_p99;
+  size_t repeat;                /* repetitions per side at the first look */
+  size_t max_repeat;            /* at most, after a second (0: 3 x repeat) */
+  double seconds;               /* the gate's wall time */
+  struct gate_series *series;
+  size_t nseries;
+  char **notes;                 /* lines for the summary (warnings) */
+  size_t nnotes;
+  char *profile_md;             /* the differential profile, or NULL */
+  char *failure;                /* set when the gate could not measure */
+};
+
+/* The defaults: alpha 0.05, power 0.8, IOPS -10%, p99 +20%, 6
+ * repetitions.
+ */
+extern void gate_init (struct gate *g);
+/* The thresholds' precedence: defaults, then the candidate stack's, then
+ * the command line's (NAN where one says nothing).
+ */
+extern void gate_set_thresholds (struct gate *g, double stack_iops,
+                                 double stack_p99, double cli_iops,
+                                 double cli_p99);
+/* The looks: with max_repeat above repeat there is a second look, and
+ * the two share alpha_total (alpha per look = alpha_total / looks).
+ * BASELINE_N: stored baseline samples (ratio mode).  0, or -1 with a
+ * message when the settings can never decide.
+ */
+extern int gate_plan (struct gate *g, size_t baseline_n);
+/* Adds the samples of one layer and metric (copied; a series of nothing
+ * but NAN is left out).
+ */
+extern void gate_series_add (struct gate *g, const char *layer,
+                             enum gate_metric m, const double *a, size_t na,
+                             const double *b, size_t nb);
+/* The first look, after REPEAT repetitions, on the series added: 0 when
+ * the gate can decide now, else the repetitions per side to go on to
+ * (noted in the summary; extended_to set).  Frees the series: add them
+ * again before gate_decide.
+ */
+extern size_t gate_look (struct gate *g);
+extern const char *gate_metric_name (enum gate_metric m);
+extern const char *gate_metric_label (enum gate_metric m);
+/* The value of metric M of a run.json target; NAN when absent. */
+extern double gate_metric_value (const cJSON *target, enum gate_metric m);
+/* Adds a note (printf-style) to the summary. */
+extern void gate_note (struct gate *g, const char *fmt, ...)
+  __attribute__((format (printf, 2, 3)));
+/* Tests every series and sets its verdict; returns the exit code. */
+extern int gate_decide (struct gate *g);
+/* Writes DIR/summary.md, DIR/junit.xml and DIR/gate.json (whole files,
+ * atomically) and returns the summary text (free it).  STATUS is
+ * "running", "complete", "failed" or "aborted".
+ */
+extern char *gate_write (struct gate *g, const char *status, int exit_code);
+extern void gate_free (struct gate *g);
+/* Frees the series alone (a look before more repetitions). */
+extern void series_free (struct gate *g);
 
 #endif /* VIPERBENCH_REPORTS_H */

@@ -17,6 +17,7 @@
 
 /* One layer's numbers, from run.json (and fio.json for the bins). */
 struct layer_rep {
+  bool base;                    /* the record's baseline layer */
   const char *name;
   double riops, wiops, rbw, rmean, rp50, rp99, rp999, wmean, wp99;
   double ratio_host;            /* total IOPS / host's, or NAN */
@@ -36,16 +37,6 @@ num (const cJSON *o, const char *path)
 }
 
 /* A target's DDIR.KEY or DDIR.lat_ns.KEY; see internal.h. */
-double
-target_metric (const cJSON *t, const char *ddir, const char *key)
-{
-  const cJSON *d = cJSON_GetObjectItem (t, ddir);
-  const cJSON *v = cJSON_GetObjectItem (d, key);
-
-  if (v == NULL)
-    v = cJSON_GetObjectItem (cJSON_GetObjectItem (d, "lat_ns"), key);
-  return cJSON_IsNumber (v) ? v->valuedouble : NAN;
-}
 
 /* "3.1x slower", "1.2x faster", "as fast" for B relative to A. */
 static void
@@ -200,13 +191,14 @@ report_write (const char *dir, const cJSON *doc)
   const cJSON *targets = cJSON_GetObjectItem (doc, "targets"), *t;
   const cJSON *sc = cJSON_GetObjectItem (doc, "scenario");
   size_t n = (size_t) cJSON_GetArraySize (targets), i = 0;
-  struct layer_rep *L = calloc (n ? n : 1, sizeof *L);
+  struct layer_rep *L = xcalloc (n ? n : 1, sizeof *L);
   double host_total = NAN, requested;
   char *buf = NULL, *path;
   size_t len = 0;
   FILE *f = open_memstream (&buf, &len);
   const char *id = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "id"));
   const char *scen = cJSON_GetStringValue (cJSON_GetObjectItem (sc, "name"));
+  const cJSON *base = record_baseline (doc);
   int r;
 
   requested = num (sc, "jobs") * num (sc, "iodepth");
@@ -214,7 +206,8 @@ report_write (const char *dir, const cJSON *doc)
     struct layer_rep *l = &L[i++];
     char *fj;
 
-    l->name = cJSON_GetStringValue (cJSON_GetObjectItem (t, "name"));
+    l->name = target_name (t);
+    l->base = t == base;
     l->riops = target_metric (t, "read", "iops");
     l->wiops = target_metric (t, "write", "iops");
     l->rbw = target_metric (t, "read", "bw_bytes");
@@ -226,7 +219,7 @@ report_write (const char *dir, const cJSON *doc)
     l->wp99 = target_metric (t, "write", "p99");
     l->cpu = cJSON_GetObjectItem (cJSON_GetObjectItem (t, "collectors"), "cpu");
     l->perf = cJSON_GetObjectItem (cJSON_GetObjectItem (t, "collectors"), "perf");
-    if (strcmp (l->name, "host") == 0)
+    if (l->base)
       host_total = l->riops + l->wiops;
     fj = xasprintf ("%s/%s/fio.json", dir, l->name);
     if (bins_load_fio (fj, &l->lat) == -1)
@@ -275,7 +268,7 @@ report_write (const char *dir, const cJSON *doc)
     fmt_ns (e, sizeof e, L[i].rp99);
     fmt_ns (g, sizeof g, L[i].rp999);
     fmt_ns (h, sizeof h, L[i].wp99);
-    if (strcmp (L[i].name, "host") == 0)
+    if (L[i].base)
       snprintf (vh, sizeof vh, "baseline");
     else
       words (vh, sizeof vh, host_total, L[i].riops + L[i].wiops);

@@ -14,102 +14,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "../reports/internal.h"
-
-/* Parses the first JSON object in TEXT (fio writes log lines first). */
-cJSON *
-fio_json_parse (const char *text)
-{
-  const char *p = text;
-
-  while (p && *p && *p != '{') {
-    p = strchr (p, '\n');
-    if (p)
-      p++;
-  }
-  return p && *p ? cJSON_Parse (p) : NULL;
-}
-
-static double
-num (const cJSON *o, const char *key)
-{
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive (o, key);
-
-  return cJSON_IsNumber (v) ? v->valuedouble : 0;
-}
-
-/* Folds one direction of every job into OUT. */
-static void
-aggregate (const cJSON *jobs, const char *ddir, struct dir_stats *out)
-{
-  const cJSON *job;
-  size_t njobs = 0;
-  double lat_sum = 0;
-
-  memset (out, 0, sizeof *out);
-  cJSON_ArrayForEach (job, jobs) {
-    const cJSON *d = cJSON_GetObjectItemCaseSensitive (job, ddir);
-    const cJSON *lat = cJSON_GetObjectItemCaseSensitive (d, "lat_ns");
-    const cJSON *pct = cJSON_GetObjectItemCaseSensitive (lat, "percentile");
-    uint64_t ios = (uint64_t) num (d, "total_ios");
-
-    njobs++;
-    out->iops += num (d, "iops");
-    out->bw_bytes += num (d, "bw_bytes");
-    out->total_ios += ios;
-    lat_sum += num (lat, "mean") * (double) ios;
-    /* One job (or group_reporting): fio's own percentiles. */
-    out->lat_p50 = num (pct, "50.000000");
-    out->lat_p99 = num (pct, "99.000000");
-    out->lat_p999 = num (pct, "99.900000");
-  }
-  if (out->total_ios)
-    out->lat_mean = lat_sum / (double) out->total_ios;
-  if (njobs > 1) {
-    /* Several jobs: percentiles of the merged bins. */
-    struct bins b;
-
-    bins_from_jobs (jobs, ddir, &b);
-    if (b.n > 0) {
-      out->lat_p50 = bins_percentile (&b, 50);
-      out->lat_p99 = bins_percentile (&b, 99);
-      out->lat_p999 = bins_percentile (&b, 99.9);
-    }
-    bins_free (&b);
-  }
-}
-
-/* Parses fio's json+ output FILE; 0 or -1. */
-int
-fio_parse (const char *path, struct fio_result *res)
-{
-  char *text = read_file (path, NULL);
-  cJSON *doc, *jobs, *job;
-
-  memset (res, 0, sizeof *res);
-  if (text == NULL) {
-    vb_msg ("read %s: %s", path, strerror (errno));
-    return -1;
-  }
-  doc = fio_json_parse (text);
-  free (text);
-  jobs = cJSON_GetObjectItemCaseSensitive (doc, "jobs");
-  if (!cJSON_IsArray (jobs) || cJSON_GetArraySize (jobs) == 0) {
-    vb_msg ("%s: no fio JSON with jobs", path);
-    cJSON_Delete (doc);
-    return -1;
-  }
-  aggregate (jobs, "read", &res->read);
-  aggregate (jobs, "write", &res->write);
-  cJSON_ArrayForEach (job, jobs) {
-    if (!res->error)
-      res->error = (int) num (job, "error");
-    if (num (job, "job_runtime") / 1000 > res->runtime_s)
-      res->runtime_s = num (job, "job_runtime") / 1000;
-  }
-  cJSON_Delete (doc);
-  return 0;
-}
 
 /* Copies fio's raw output FROM to TO with option values redacted. */
 static int
@@ -205,8 +109,7 @@ collectors_begin (struct run *run, struct layer *l, pid_t pid,
   memset (ctx, 0, sizeof *ctx);
   ctx->dir = l->dir;
   ctx->layer = l->t->name;
-  if (strcmp (l->t->name, "host") == 0)
-    ctx->host_file = run->host_file;
+  ctx->file = l->file;
   for (size_t i = 0; i < run->st->nplugin_args + run->st->nfilter_args; i++) {
     const char *kv = i < run->st->nplugin_args ? run->st->plugin_args[i]
       : run->st->filter_args[i - run->st->nplugin_args];

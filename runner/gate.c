@@ -11,8 +11,10 @@
  * alternate A B B A A B ... so that drift (a neighbour on the shared
  * machine, a warming cache) falls on both alike.  With a stored baseline
  * only the candidate runs here and every layer is taken as a ratio to the
- * host layer of its own run.  reports/gate.c decides and writes
- * summary.md, junit.xml and gate.json.
+ * baseline layer (host) of its own run.  This file is the loop that
+ * gathers samples, in phases (setup, measure, conclude); the decision is
+ * reports/gate.c's pure core and reports/gate_write.c writes summary.md,
+ * junit.xml and gate.json.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,10 +28,7 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "../reports/gate.h"
-#include "../reports/internal.h"
 
-#define DEFAULT_REPEAT 6
 #define MAX_LAYERS 8
 
 static void
@@ -50,7 +49,7 @@ usage (FILE *f)
 "before; then layers are compared as ratios to the host layer of their\n"
 "own run (--reference: another layer both have, e.g. a transport-only one).\n"
 "Exit: 0 no regression, 1 regression, 2 usage or setup error, 3 too noisy.\n",
-           DEFAULT_REPEAT);
+           GATE_DEFAULT_REPEAT);
 }
 
 struct side {
@@ -75,7 +74,6 @@ struct gate_ctx {
   size_t nlayer;
   double run_bound;             /* seconds one run may take */
   char *baseline_profile;       /* a stored baseline record, or NULL */
-  size_t max_repeat;            /* 0: the default, 3 x repeat */
 };
 
 /* Appends the figures of one record's targets to SIDE. */
@@ -92,7 +90,7 @@ take_sample (struct gate_ctx *c, struct side *s, const cJSON *doc)
 
       if (c->g.ratio_mode)
         v = ref ? v / gate_metric_value (ref, m) : NAN;
-      s->v[i][m] = realloc (s->v[i][m], (s->n + 1) * sizeof (double));
+      s->v[i][m] = xrealloc (s->v[i][m], (s->n + 1) * sizeof (double));
       s->v[i][m][s->n] = v;
     }
   }
@@ -187,10 +185,8 @@ run_once (struct gate_ctx *c, struct side *s, const char *collect,
     r = -1;
     goto out;
   }
-  doc = record_load (rec);
-  if (doc == NULL ||
-      strcmp (cJSON_GetStringValue (cJSON_GetObjectItem (doc, "status")) ?: "",
-              "complete") != 0) {
+  doc = record_load (rec, NULL);
+  if (doc == NULL || strcmp (record_status (doc), "complete") != 0) {
     c->g.failure = xasprintf ("%s run %zu: no complete record in %s",
                               s->name, s->runs, rec);
     cJSON_Delete (doc);
@@ -236,12 +232,12 @@ load_baseline (struct gate_ctx *c, struct side *s, const char *path)
     return -1;
   for (size_t i = 0; i < r.n && ret == 0; i++) {
     cJSON *doc = r.doc[i];
-    const char *st = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "status"));
+    const char *st = record_status (doc);
     const char *sc = cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "scenario"), "name"));
     const cJSON *host = cJSON_GetObjectItem (doc, "host"), *t;
 
-    if (st == NULL || strcmp (st, "complete") != 0) {
-      vb_msg ("--baseline %s is %s, not complete", r.dir[i], st ? st : "of no status");
+    if (strcmp (st, "complete") != 0) {
+      vb_msg ("--baseline %s is %s, not complete", r.dir[i], st);
       ret = -1;
       break;
     }
@@ -262,7 +258,7 @@ load_baseline (struct gate_ctx *c, struct side *s, const char *path)
      */
     if (c->nlayer == 0)
       cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc, "targets")) {
-        const char *name = cJSON_GetStringValue (cJSON_GetObjectItem (t, "name"));
+        const char *name = target_name (t);
         const struct target *tt = target_find (name);
 
         if (tt && strcmp (name, c->g.reference) != 0 && c->nlayer < MAX_LAYERS)
@@ -353,16 +349,18 @@ choose_layers (struct gate_ctx *c, const char *only)
     free (copy);
   }
   else if (!c->g.ratio_mode) {
-    /* Every layer both stacks have; host only when it is all there is
-     * (the host layer does not run the stack's plugin).
+    /* Every layer both stacks have; the baseline layer only when it is
+     * all there is (it does not run the stack's plugin).
      */
+    const char *base = target_baseline ()->name;
+
     for (size_t i = 0; i < cand->nlayers && c->nlayer < MAX_LAYERS; i++)
       if (stack_has (&c->side[0].st, cand->layers[i]) &&
-          strcmp (cand->layers[i], "host") != 0)
+          strcmp (cand->layers[i], base) != 0)
         c->layer[c->nlayer++] = target_find (cand->layers[i])->name;
-    if (c->nlayer == 0 && stack_has (cand, "host") &&
-        stack_has (&c->side[0].st, "host"))
-      c->layer[c->nlayer++] = "host";
+    if (c->nlayer == 0 && stack_has (cand, base) &&
+        stack_has (&c->side[0].st, base))
+      c->layer[c->nlayer++] = base;
   }
   else {
     /* Those of the stored baseline the candidate stack has. */
@@ -404,35 +402,16 @@ choose_layers (struct gate_ctx *c, const char *only)
   return 0;
 }
 
-/* Builds the series the gate decides on, from both sides' values. */
+/* Hands both sides' values to the gate's core. */
 static void
 build_series (struct gate_ctx *c)
 {
   struct side *a = &c->side[0], *b = &c->side[1];
 
   for (size_t i = 0; i < c->nlayer; i++)
-    for (int m = 0; m < GM_COUNT; m++) {
-      struct gate_series *se;
-      bool any = false;
-
-      for (size_t k = 0; k < a->n; k++)
-        any |= !isnan (a->v[i][m][k]);
-      for (size_t k = 0; k < b->n; k++)
-        any |= !isnan (b->v[i][m][k]);
-      if (!any)
-        continue;
-      c->g.series = realloc (c->g.series, (c->g.nseries + 1) * sizeof *c->g.series);
-      se = &c->g.series[c->g.nseries++];
-      memset (se, 0, sizeof *se);
-      se->layer = xstrdup (c->layer[i]);
-      se->metric = m;
-      se->na = a->n;
-      se->nb = b->n;
-      se->a = malloc ((a->n + 1) * sizeof (double));
-      se->b = malloc ((b->n + 1) * sizeof (double));
-      memcpy (se->a, a->v[i][m], a->n * sizeof (double));
-      memcpy (se->b, b->v[i][m], b->n * sizeof (double));
-    }
+    for (int m = 0; m < GM_COUNT; m++)
+      gate_series_add (&c->g, c->layer[i], m, a->v[i][m], a->n, b->v[i][m],
+                       b->n);
 }
 
 /* After a regression: one more run of each side with perf on the
@@ -472,7 +451,7 @@ profile_regressions (struct gate_ctx *c)
 
     if (!s->have_stack) {
       if (c->baseline_profile) {
-        doc[k] = record_load (c->baseline_profile);
+        doc[k] = record_load (c->baseline_profile, NULL);
         pdir[k] = xasprintf ("%s (the stored baseline's own profile, if it "
                              "has one)", c->baseline_profile);
       }
@@ -483,7 +462,7 @@ profile_regressions (struct gate_ctx *c)
     if (run_once (c, s, "perf", layers, pdir[k], false) == 0) {
       char *rec = xasprintf ("%s/R-1", pdir[k]);
 
-      doc[k] = record_load (rec);
+      doc[k] = record_load (rec, NULL);
       free (rec);
     }
     else {
@@ -521,25 +500,6 @@ profile_regressions (struct gate_ctx *c)
   free (layers);
 }
 
-/* The look after the first repetitions: 0 when the gate has its answer
- * (pass or regression), else the most repetitions per side a too-noisy
- * metric needs.
- */
-static size_t
-interim_need (struct gate_ctx *c)
-{
-  size_t need = 0;
-  int code;
-
-  build_series (c);
-  code = gate_decide (&c->g);
-  for (size_t i = 0; code == GATE_EXIT_NOISY && i < c->g.nseries; i++)
-    if (c->g.series[i].verdict == GATE_NOISY && c->g.series[i].needed > need)
-      need = c->g.series[i].needed;
-  series_free (&c->g);
-  return need;
-}
-
 /* --summary and --junit: copies where the CI system looks for them. */
 static void
 copy_outputs (const struct gate *g, const char *md, const char *summary,
@@ -574,8 +534,19 @@ ctx_free (struct gate_ctx *c)
   gate_free (&c->g);
 }
 
-int
-gate_main (int argc, char **argv)
+/* Options of the gate, as parsed. */
+struct gate_opts {
+  const char **baselines;       /* --baseline RECORD... */
+  size_t nbaselines;
+  const char *only, *thr, *results, *junit, *summary;
+  bool profile;
+};
+
+/* Phase 1: options and input, checked before anything runs; 0, 1 when
+ * --help was answered, or -1 (message printed, exit 2).
+ */
+static int
+gate_setup (struct gate_ctx *c, struct gate_opts *o, int argc, char **argv)
 {
   static const struct option longopts[] = {
     { "baseline-stack", required_argument, NULL, 'a' },
@@ -598,67 +569,53 @@ gate_main (int argc, char **argv)
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  struct gate_ctx c = { .scen_dir = "scenarios" };
-  const char **baselines = NULL, *only = NULL, *thr = NULL;
-  const char *results = "results", *junit = NULL, *summary = NULL;
-  size_t nbaselines = 0;
-  bool profile = true;
+  double cli_iops = NAN, cli_p99 = NAN;
   struct scenario sc;
-  struct run claim = { .prefix = "GATE-" };
-  double t0;
-  int opt, code;
-  char *md;
+  int opt;
 
-  c.g.alpha = 0.05;
-  c.g.power = 0.8;
-  c.g.thr_iops = -0.10;
-  c.g.thr_p99 = 0.20;
-  c.g.repeat = DEFAULT_REPEAT;
-  c.g.reference = "host";
-  c.side[0].name = "baseline";
-  c.side[1].name = "candidate";
   optind = 1;
   while ((opt = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
     char *end;
 
     switch (opt) {
-    case 'a': c.side[0].stack_path = optarg; break;
+    case 'a': c->side[0].stack_path = optarg; break;
     case 'A':
-      baselines = realloc (baselines, (nbaselines + 1) * sizeof *baselines);
-      baselines[nbaselines++] = optarg;
+      o->baselines = xreallocarray (o->baselines, o->nbaselines + 1,
+                                    sizeof *o->baselines);
+      o->baselines[o->nbaselines++] = optarg;
       break;
-    case 'b': c.side[1].stack_path = optarg; break;
-    case 's': c.scenario = optarg; break;
-    case 'S': c.scen_dir = optarg; break;
+    case 'b': c->side[1].stack_path = optarg; break;
+    case 's': c->scenario = optarg; break;
+    case 'S': c->scen_dir = optarg; break;
     case 'n':
       if (*optarg == '\0')
         break;
-      c.g.repeat = strtoul (optarg, &end, 10);
-      if (*end || c.g.repeat < 1 || c.g.repeat > 200) {
+      c->g.repeat = strtoul (optarg, &end, 10);
+      if (*end || c->g.repeat < 1 || c->g.repeat > 200) {
         vb_msg ("--repeat '%s': a number of repetitions, 1 to 200", optarg);
-        goto bad;
+        return -1;
       }
       break;
-    case 'r': c.runtime = *optarg ? optarg : NULL; break;
-    case 'z': c.size = *optarg ? optarg : NULL; break;
-    case 'L': only = *optarg ? optarg : NULL; break;
-    case 't': thr = *optarg ? optarg : NULL; break;
+    case 'r': c->runtime = *optarg ? optarg : NULL; break;
+    case 'z': c->size = *optarg ? optarg : NULL; break;
+    case 'L': o->only = *optarg ? optarg : NULL; break;
+    case 't': o->thr = *optarg ? optarg : NULL; break;
     case 'p':
-      c.g.alpha = strtod (optarg, &end);
-      if (*end || !(c.g.alpha > 0 && c.g.alpha < 0.5)) {
+      c->g.alpha_total = strtod (optarg, &end);
+      if (*end || !(c->g.alpha_total > 0 && c->g.alpha_total < 0.5)) {
         vb_msg ("--alpha '%s': a significance level between 0 and 0.5", optarg);
-        goto bad;
+        return -1;
       }
       break;
-    case 'o': results = optarg; break;
-    case 'P': profile = false; break;
+    case 'o': o->results = optarg; break;
+    case 'P': o->profile = false; break;
     case 'M':
       if (*optarg == '\0')
         break;
-      c.max_repeat = strtoul (optarg, &end, 10);
-      if (*end || c.max_repeat < 1 || c.max_repeat > 200) {
+      c->g.max_repeat = strtoul (optarg, &end, 10);
+      if (*end || c->g.max_repeat < 1 || c->g.max_repeat > 200) {
         vb_msg ("--max-repeat '%s': a number of repetitions, 1 to 200", optarg);
-        goto bad;
+        return -1;
       }
       break;
     case 'R':
@@ -667,222 +624,212 @@ gate_main (int argc, char **argv)
 
         target_list (names, sizeof names);
         vb_msg ("--reference '%s': not a layer (known: %s)", optarg, names);
-        goto bad;
+        return -1;
       }
-      c.g.reference = target_find (optarg)->name;
+      c->g.reference = target_find (optarg)->name;
       break;
-    case 'j': junit = optarg; break;
-    case 'm': summary = optarg; break;
-    case 'h': usage (stdout); free (baselines); return 0;
-    default: usage (stderr); goto bad;
+    case 'j': o->junit = optarg; break;
+    case 'm': o->summary = optarg; break;
+    case 'h': usage (stdout); return 1;
+    default: usage (stderr); return -1;
     }
   }
   if (optind < argc) {
     vb_msg ("gate: unexpected argument '%s'", argv[optind]);
-    goto bad;
+    return -1;
   }
-  if (c.scenario == NULL || *c.scenario == '\0') {
+  if (c->scenario == NULL || *c->scenario == '\0') {
     vb_msg ("gate: no scenario: give --scenario NAME");
-    goto bad;
+    return -1;
   }
-  if (c.side[1].stack_path == NULL || *c.side[1].stack_path == '\0') {
+  if (c->side[1].stack_path == NULL || *c->side[1].stack_path == '\0') {
     vb_msg ("gate: no candidate: give --candidate-stack FILE");
-    goto bad;
+    return -1;
   }
-  if (c.side[0].stack_path && *c.side[0].stack_path == '\0')
-    c.side[0].stack_path = NULL;
-  if ((c.side[0].stack_path == NULL) == (nbaselines == 0)) {
+  if (c->side[0].stack_path && *c->side[0].stack_path == '\0')
+    c->side[0].stack_path = NULL;
+  if ((c->side[0].stack_path == NULL) == (o->nbaselines == 0)) {
     vb_msg ("gate: give either --baseline-stack FILE (both measured here, "
             "interleaved) or --baseline RECORD (stored), not %s",
-            nbaselines ? "both" : "neither");
-    goto bad;
+            o->nbaselines ? "both" : "neither");
+    return -1;
   }
-  c.g.ratio_mode = nbaselines > 0;
+  c->g.ratio_mode = o->nbaselines > 0;
 
-  /* Input, checked before anything runs. */
-  if (scenario_load (c.scen_dir, c.scenario, &sc) == -1)
-    goto bad;
-  if (scenario_override (&sc, c.runtime, c.size) == -1) {
+  if (scenario_load (c->scen_dir, c->scenario, &sc) == -1 ||
+      scenario_override (&sc, c->runtime, c->size) == -1) {
     scenario_free (&sc);
-    goto bad;
+    return -1;
   }
-  c.run_bound = sc.runtime > 0 ? sc.runtime + sc.ramp + 150 : 1800;
+  c->run_bound = sc.runtime > 0 ? sc.runtime + sc.ramp + 150 : 1800;
   scenario_free (&sc);
   for (int k = 0; k < 2; k++)
-    if (c.side[k].stack_path) {
-      if (stack_load (c.side[k].stack_path, &c.side[k].st) == -1)
-        goto bad;
-      c.side[k].have_stack = true;
+    if (c->side[k].stack_path) {
+      if (stack_load (c->side[k].stack_path, &c->side[k].st) == -1) {
+        stack_free (&c->side[k].st);
+        return -1;
+      }
+      c->side[k].have_stack = true;
     }
-  /* Thresholds: defaults, then the candidate stack's, then the command line. */
-  if (!isnan (c.side[1].st.gate_iops))
-    c.g.thr_iops = c.side[1].st.gate_iops;
-  if (!isnan (c.side[1].st.gate_p99))
-    c.g.thr_p99 = c.side[1].st.gate_p99;
-  if (thr && parse_thresholds (thr, &c.g.thr_iops, &c.g.thr_p99) == -1)
-    goto bad;
-  if (c.max_repeat == 0)
-    c.max_repeat = 3 * c.g.repeat;
-  if (c.max_repeat < c.g.repeat) {
-    vb_msg ("--max-repeat %zu is less than --repeat %zu", c.max_repeat,
-            c.g.repeat);
-    goto bad;
-  }
-  /* Two looks (after --repeat, and after the extension) share alpha
-   * (Bonferroni), so that together they raise a false alarm with
-   * probability at most alpha.
-   */
-  c.g.alpha_total = c.g.alpha;
-  c.g.looks = c.max_repeat > c.g.repeat ? 2 : 1;
-  c.g.alpha = c.g.alpha_total / c.g.looks;
-  for (size_t i = 0; i < nbaselines; i++)
-    if (load_baseline (&c, &c.side[0], baselines[i]) == -1)
-      goto bad;
-  {
-    size_t need = c.g.ratio_mode && c.side[0].n == 1
-      ? stats_n_min (c.g.alpha, true)
-      : c.g.ratio_mode ? 2 : stats_n_min (c.g.alpha, false);
-
-    if (c.g.repeat < need) {
-      vb_msg ("--repeat %zu: with so few repetitions the exact test can "
-              "never reach p < %g; use at least %zu", c.g.repeat, c.g.alpha,
-              need);
-      goto bad;
-    }
-  }
-  if (choose_layers (&c, only) == -1)
-    goto bad;
+  if (o->thr && parse_thresholds (o->thr, &cli_iops, &cli_p99) == -1)
+    return -1;
+  gate_set_thresholds (&c->g, c->side[1].st.gate_iops, c->side[1].st.gate_p99,
+                       cli_iops, cli_p99);
+  for (size_t i = 0; i < o->nbaselines; i++)
+    if (load_baseline (c, &c->side[0], o->baselines[i]) == -1)
+      return -1;
+  if (gate_plan (&c->g, c->side[0].n) == -1 || choose_layers (c, o->only) == -1)
+    return -1;
   {
     char *dir = self_dir ();
 
-    c.self = xasprintf ("%s/viperbench", dir ? dir : ".");
+    c->self = xasprintf ("%s/viperbench", dir ? dir : ".");
     free (dir);
   }
-  c.run_bound *= 1 + (double) c.nlayer;
-  c.g.scenario = xstrdup (c.scenario);
-  if (c.g.ratio_mode) {
+  c->run_bound *= 1 + (double) c->nlayer;
+  c->g.scenario = xstrdup (c->scenario);
+  if (c->g.ratio_mode) {
     char *list = NULL;
 
-    for (size_t i = 0; i < nbaselines; i++) {
-      char *n = list ? xasprintf ("%s, %s", list, baselines[i]) : xstrdup (baselines[i]);
+    for (size_t i = 0; i < o->nbaselines; i++) {
+      char *n = list ? xasprintf ("%s, %s", list, o->baselines[i])
+                     : xstrdup (o->baselines[i]);
 
       free (list);
       list = n;
     }
-    c.g.baseline = xasprintf ("stored record(s) %s (%zu sample%s)", list,
-                              c.side[0].n, c.side[0].n == 1 ? "" : "s");
+    c->g.baseline = xasprintf ("stored record(s) %s (%zu sample%s)", list,
+                               c->side[0].n, c->side[0].n == 1 ? "" : "s");
     free (list);
-    if (c.side[0].n == 1)
-      gate_note (&c.g, "the stored baseline is one sample: its own "
+    if (c->side[0].n == 1)
+      gate_note (&c->g, "the stored baseline is one sample: its own "
                  "run-to-run noise is unknown and not counted (Wilcoxon "
                  "signed-rank of the candidate against it); store several "
                  "(a gate's candidate/ directory) for a two-sample test");
   }
   else
-    c.g.baseline = xasprintf ("stack %s (\"%s\")", c.side[0].st.path,
-                              c.side[0].st.name);
-  c.g.candidate = xasprintf ("stack %s (\"%s\")", c.side[1].st.path,
-                             c.side[1].st.name);
-  if (c.runtime)
-    gate_note (&c.g, "runtime %s s per layer per repetition", c.runtime);
+    c->g.baseline = xasprintf ("stack %s (\"%s\")", c->side[0].st.path,
+                               c->side[0].st.name);
+  c->g.candidate = xasprintf ("stack %s (\"%s\")", c->side[1].st.path,
+                              c->side[1].st.name);
+  if (c->runtime)
+    gate_note (&c->g, "runtime %s s per layer per repetition", c->runtime);
+  return 0;
+}
 
-  /* The gate's directory. */
-  proc_install_signals ();
-  claim.results_dir = results;
-  if (record_claim (&claim) == -1) {
-    ctx_free (&c);
-    free (baselines);
-    return GATE_EXIT_SETUP;
-  }
-  c.g.id = claim.id;
-  c.g.dir = claim.dir;
+/* Phase 2: the gate's directory, then the repetitions: A B, B A, A B,
+ * ...  After the first REPEAT, a look: when some metric is too noisy and
+ * the repetitions it needs are at most --max-repeat, the gate goes on to
+ * that many.  Returns GATE_EXIT_PASS (measured), GATE_EXIT_SETUP (a run
+ * failed: c->g.failure says why) or EXIT_INTERRUPTED.
+ */
+static int
+gate_measure (struct gate_ctx *c, const char *results)
+{
+  struct record claim;
+  int code = GATE_EXIT_PASS;
+
+  if (record_claim (results, "GATE-", &claim) == -1)
+    return -1;
+  c->g.id = claim.id;
+  c->g.dir = claim.dir;
   for (int k = 0; k < 2; k++)
-    c.side[k].dir = xasprintf ("%s/%s", c.g.dir, c.side[k].name);
-  free (gate_write (&c.g, "running", 0));
+    c->side[k].dir = xasprintf ("%s/%s", c->g.dir, c->side[k].name);
+  free (gate_write (&c->g, "running", 0));
   fprintf (stderr, "viperbench: %s: scenario %s, layers %s, %zu repetitions "
-           "%s\n", c.g.id, c.scenario, c.layers_arg, c.g.repeat,
-           c.g.ratio_mode ? "of the candidate against the stored baseline"
-                          : "of each stack, interleaved");
-
-  /* The repetitions: A B, B A, A B, ...  After the first REPEAT, a look:
-   * when some metric is too noisy and the repetitions it needs are at
-   * most --max-repeat, the gate goes on to that many and decides again.
-   */
-  t0 = mono_now ();
-  code = GATE_EXIT_PASS;
-  for (size_t r = 0, total = c.g.repeat; r < total && code == GATE_EXIT_PASS; r++) {
-    for (int k = 0; k < 2; k++) {
-      int which = c.g.ratio_mode ? 1 : (r % 2 ? 1 - k : k);
-      struct side *s = &c.side[which];
+           "%s\n", c->g.id, c->scenario, c->layers_arg, c->g.repeat,
+           c->g.ratio_mode ? "of the candidate against the stored baseline"
+                           : "of each stack, interleaved");
+  for (size_t r = 0, total = c->g.repeat; r < total && code == GATE_EXIT_PASS; r++) {
+    for (int k = 0; k < 2 && code == GATE_EXIT_PASS; k++) {
+      int which = c->g.ratio_mode ? 1 : (r % 2 ? 1 - k : k);
+      struct side *s = &c->side[which];
       int w;
 
-      if (c.g.ratio_mode && k == 1)
+      if (c->g.ratio_mode && k == 1)
         break;
-      w = run_once (&c, s, "none", c.layers_arg, s->dir, true);
-      if (w == -2) {
+      w = run_once (c, s, "none", c->layers_arg, s->dir, true);
+      if (w == -2)
         code = EXIT_INTERRUPTED;
-        break;
-      }
-      if (w == -1) {
+      else if (w == -1)
         code = GATE_EXIT_SETUP;
-        break;
-      }
     }
-    if (code == GATE_EXIT_PASS && r + 1 == c.g.repeat && c.g.looks == 2) {
-      size_t need = interim_need (&c);
+    if (code == GATE_EXIT_PASS && r + 1 == c->g.repeat) {
+      size_t more;
 
-      if (need > c.g.repeat && need <= c.max_repeat) {
-        total = need + (need % 2 && !c.g.ratio_mode);
-        if (total > c.max_repeat)
-          total = c.max_repeat;
+      build_series (c);
+      if ((more = gate_look (&c->g)) > 0) {
         fprintf (stderr, "viperbench: gate: too noisy after %zu repetitions; "
-                 "going on to %zu\n", c.g.repeat, total);
-        gate_note (&c.g, "too noisy to decide after %zu repetitions: went on "
-                   "to %zu (--max-repeat %zu)", c.g.repeat, total, c.max_repeat);
-        c.g.extended_to = total;
+                 "going on to %zu\n", c->g.repeat, more);
+        total = more;
       }
-      else if (need > c.max_repeat)
-        gate_note (&c.g, "too noisy after %zu repetitions, and the %zu "
-                   "needed are more than --max-repeat %zu: not extended",
-                   c.g.repeat, need, c.max_repeat);
     }
   }
-  c.g.seconds = mono_now () - t0;
+  return code;
+}
+
+/* Phase 3: the verdict (or the failure), written and printed; the exit
+ * code.
+ */
+static int
+gate_conclude (struct gate_ctx *c, const struct gate_opts *o, int code,
+               double t0)
+{
+  char *md;
+
+  c->g.seconds = mono_now () - t0;
   if (code == EXIT_INTERRUPTED) {
-    vb_msg ("%s: interrupted; the runs so far are in %s", c.g.id, c.g.dir);
-    free (gate_write (&c.g, "aborted", code));
-    ctx_free (&c);
-    free (baselines);
+    vb_msg ("%s: interrupted; the runs so far are in %s", c->g.id, c->g.dir);
+    free (gate_write (&c->g, "aborted", code));
     return EXIT_INTERRUPTED;
   }
   if (code == GATE_EXIT_SETUP) {
-    vb_msg ("%s: %s", c.g.id, c.g.failure);
-    md = gate_write (&c.g, "failed", code);
-    copy_outputs (&c.g, md, summary, junit);
+    vb_msg ("%s: %s", c->g.id, c->g.failure);
+    md = gate_write (&c->g, "failed", code);
+    copy_outputs (&c->g, md, o->summary, o->junit);
     free (md);
-    printf ("%s: ERROR: %s\n", c.g.id, c.g.failure);
-    ctx_free (&c);
-    free (baselines);
+    printf ("%s: ERROR: %s\n", c->g.id, c->g.failure);
     return GATE_EXIT_SETUP;
   }
-  build_series (&c);
-  code = gate_decide (&c.g);
-  if (code == GATE_EXIT_REGRESSION && profile)
-    profile_regressions (&c);
-  c.g.seconds = mono_now () - t0;
-  md = gate_write (&c.g, "complete", code);
+  build_series (c);
+  code = gate_decide (&c->g);
+  if (code == GATE_EXIT_REGRESSION && o->profile)
+    profile_regressions (c);
+  c->g.seconds = mono_now () - t0;
+  md = gate_write (&c->g, "complete", code);
   fputs (md, stdout);
-  copy_outputs (&c.g, md, summary, junit);
+  copy_outputs (&c->g, md, o->summary, o->junit);
   fprintf (stderr, "viperbench: %s: %s (exit %d): %s/summary.md, %s/junit.xml\n",
-           c.g.id, code == 0 ? "pass" : code == 1 ? "regression" : "too noisy",
-           code, c.g.dir, c.g.dir);
+           c->g.id, code == 0 ? "pass" : code == 1 ? "regression" : "too noisy",
+           code, c->g.dir, c->g.dir);
   free (md);
-  ctx_free (&c);
-  free (baselines);
   return code;
+}
 
- bad:
+int
+gate_main (int argc, char **argv)
+{
+  struct gate_ctx c = { .scen_dir = "scenarios" };
+  struct gate_opts o = { .results = "results", .profile = true };
+  double t0;
+  int code;
+
+  gate_init (&c.g);
+  c.g.reference = target_baseline ()->name;
+  c.side[0].name = "baseline";
+  c.side[1].name = "candidate";
+  c.side[0].st.gate_iops = c.side[0].st.gate_p99 = NAN;
+  c.side[1].st.gate_iops = c.side[1].st.gate_p99 = NAN;
+  if ((code = gate_setup (&c, &o, argc, argv)) != 0) {
+    ctx_free (&c);
+    free (o.baselines);
+    return code == 1 ? 0 : GATE_EXIT_SETUP;
+  }
+  proc_install_signals ();
+  t0 = mono_now ();
+  code = gate_measure (&c, o.results);
+  code = code == -1 ? GATE_EXIT_SETUP : gate_conclude (&c, &o, code, t0);
   ctx_free (&c);
-  free (baselines);
-  return GATE_EXIT_SETUP;
+  free (o.baselines);
+  return code;
 }

@@ -98,10 +98,8 @@ nbdkit_argv_build (struct nbdkit_argv *a, const struct stack *st,
 
   for (size_t i = 0; head[i]; i++) max++;
   for (size_t i = 0; tail[i]; i++) max++;
-  a->argv = calloc (max, sizeof *a->argv);
-  a->filters = calloc (st->nfilters + 1, sizeof *a->filters);
-  if (a->argv == NULL || a->filters == NULL)
-    abort ();
+  a->argv = xcalloc (max, sizeof *a->argv);
+  a->filters = xcalloc (st->nfilters + 1, sizeof *a->filters);
   a->argv[n++] = "nbdkit";
   for (size_t i = 0; head[i]; i++)
     a->argv[n++] = head[i];

@@ -1,10 +1,6 @@
-/* record.c: the numbered run record results/PREFIX-N/run.json.
- *
- * N is claimed with mkdir (atomic: two runs never share N).  run.json is
- * always replaced whole (write to run.json.tmp, fsync, rename), so a
- * reader sees the previous complete version or the next, never half of
- * one.  While a run is going its status is "running" with the runner's
- * pid; a reader that finds that pid gone treats the run as aborted.
+/* record.c: what `viperbench run` puts in its record (run.json): the
+ * scenario, the stack, the host, the versions and each layer's figures.
+ * Claiming, writing and reading records is common/record.c's.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -17,55 +13,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-
-/* Claims results/PREFIX-N; see internal.h. */
-int
-record_claim (struct run *run)
-{
-  size_t plen = strlen (run->prefix);
-  long max = 0;
-  DIR *d;
-  struct dirent *e;
-
-  if (mkdir_p (run->results_dir, 0755) == -1) {
-    vb_msg ("mkdir %s: %s", run->results_dir, strerror (errno));
-    return -1;
-  }
-  d = opendir (run->results_dir);
-  if (d == NULL) {
-    vb_msg ("opendir %s: %s", run->results_dir, strerror (errno));
-    return -1;
-  }
-  while ((e = readdir (d))) {
-    char *end;
-    long n;
-
-    if (strncmp (e->d_name, run->prefix, plen) != 0 ||
-        !isdigit ((unsigned char) e->d_name[plen]))
-      continue;
-    n = strtol (e->d_name + plen, &end, 10);
-    if (*end == '\0' && n > max)
-      max = n;
-  }
-  closedir (d);
-  for (long n = max + 1; n < max + 10000; n++) {
-    char *dir = xasprintf ("%s/%s%ld", run->results_dir, run->prefix, n);
-
-    if (mkdir (dir, 0755) == 0) {
-      run->id = xasprintf ("%s%ld", run->prefix, n);
-      run->dir = dir;
-      return 0;
-    }
-    free (dir);
-    if (errno != EEXIST) {
-      vb_msg ("mkdir %s/%s%ld: %s", run->results_dir, run->prefix, n,
-              strerror (errno));
-      return -1;
-    }
-  }
-  vb_msg ("%s: could not claim a new %sN", run->results_dir, run->prefix);
-  return -1;
-}
 
 static cJSON *
 host_info (void)
@@ -118,7 +65,7 @@ versions (void)
 {
   static const char *const fio[] = { "fio", "--version", NULL };
   static const char *const nbdkit[] = { "nbdkit", "--version", NULL };
-  static const char *const qemu[] = { "qemu-nbd", "--version", NULL };
+  static const char *const qemu[] = { "qemu-img", "--version", NULL };
   cJSON *v = cJSON_CreateObject ();
   char *dir = self_dir ();
 
@@ -145,7 +92,7 @@ record_begin (struct run *run)
   cJSON *doc = cJSON_CreateObject (), *sc = cJSON_CreateObject ();
 
   cJSON_AddStringToObject (doc, "schema", RUN_SCHEMA);
-  cJSON_AddStringToObject (doc, "id", run->id);
+  cJSON_AddStringToObject (doc, "id", run->rec.id);
   cJSON_AddStringToObject (doc, "description", run->description);
   cJSON_AddStringToObject (doc, "status", "running");
   cJSON_AddNullToObject (doc, "reason");
@@ -169,8 +116,8 @@ record_begin (struct run *run)
   cJSON_AddItemToObject (doc, "host", host_info ());
   cJSON_AddItemToObject (doc, "versions", versions ());
   run->targets = cJSON_AddArrayToObject (doc, "targets");
-  run->doc = doc;
-  return record_write (run);
+  run->rec.doc = doc;
+  return record_write (&run->rec);
 }
 
 static cJSON *
@@ -200,16 +147,17 @@ record_add_target (struct run *run, struct layer *l,
 {
   cJSON *t = cJSON_CreateObject (), *procs = cJSON_CreateArray ();
 
-  if (strcmp (l->t->name, "host") == 0) {
-    run->host = *res;
-    run->have_host = true;
+  if (l->t->baseline) {
+    run->base = *res;
+    run->have_base = true;
   }
   cJSON_AddStringToObject (t, "name", l->t->name);
   cJSON_AddStringToObject (t, "description", l->t->description);
+  cJSON_AddBoolToObject (t, "baseline", l->t->baseline);
   cJSON_AddItemToObject (t, "read", dir_json (&res->read,
-                                              run->have_host ? &run->host.read : NULL));
+                                              run->have_base ? &run->base.read : NULL));
   cJSON_AddItemToObject (t, "write", dir_json (&res->write,
-                                               run->have_host ? &run->host.write : NULL));
+                                               run->have_base ? &run->base.write : NULL));
   cJSON_AddNumberToObject (t, "runtime_s", res->runtime_s);
   for (size_t i = 0; i < l->nchild; i++) {
     cJSON *c = cJSON_CreateObject ();
@@ -230,39 +178,13 @@ record_add_target (struct run *run, struct layer *l,
   cJSON_AddItemToArray (run->targets, t);
 }
 
-int
-record_write (struct run *run)
-{
-  char *path = xasprintf ("%s/run.json", run->dir);
-  char *text = cJSON_Print (run->doc);
-  int r = write_file_atomic (path, text, strlen (text));
-
-  free (text);
-  free (path);
-  return r;
-}
-
-/* Sets status, reason and finished time, and writes. */
-int
-record_finish (struct run *run, const char *status, const char *reason)
-{
-  char now[32];
-
-  iso_now (now, sizeof now);
-  cJSON_ReplaceItemInObject (run->doc, "status", cJSON_CreateString (status));
-  cJSON_ReplaceItemInObject (run->doc, "reason", reason
-                             ? cJSON_CreateString (reason) : cJSON_CreateNull ());
-  cJSON_ReplaceItemInObject (run->doc, "finished", cJSON_CreateString (now));
-  return record_write (run);
-}
-
 /* Prints the ladder table. */
 void
 record_print_table (struct run *run)
 {
   const cJSON *t;
 
-  printf ("\n%s %s \"%s\"\n", run->id, run->sc->name, run->description);
+  printf ("\n%s %s \"%s\"\n", run->rec.id, run->sc->name, run->description);
   printf ("%-9s %10s %10s %10s %10s %10s %10s  %s\n", "layer", "read IOPS",
           "write IOPS", "read MiB/s", "read avg", "read p99", "write p99",
           "vs host");
@@ -280,9 +202,9 @@ record_print_table (struct run *run)
     fmt_ns (ra, sizeof ra, cJSON_GetObjectItem (rl, "mean")->valuedouble);
     fmt_ns (rp, sizeof rp, cJSON_GetObjectItem (rl, "p99")->valuedouble);
     fmt_ns (wp, sizeof wp, cJSON_GetObjectItem (wl, "p99")->valuedouble);
-    if (run->have_host && run->host.read.iops + run->host.write.iops > 0) {
+    if (run->have_base && run->base.read.iops + run->base.write.iops > 0) {
       double ratio = (riops + wiops) /
-                     (run->host.read.iops + run->host.write.iops);
+                     (run->base.read.iops + run->base.write.iops);
 
       if (ratio >= 0.995 && ratio <= 1.005)
         snprintf (vs, sizeof vs, "1.00x");
@@ -320,5 +242,5 @@ record_print_table (struct run *run)
     if (!first)
       printf ("\n");
   }
-  printf ("record: %s/run.json\n", run->dir);
+  printf ("record: %s/run.json\n", run->rec.dir);
 }

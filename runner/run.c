@@ -1,4 +1,7 @@
-/* main.c: `viperbench run`: the layer ladder.
+/* run.c: `viperbench run`: the layer ladder, in three phases: prepare
+ * (input, collectors, tools, files, the plugin, the record), ladder (each
+ * layer: start its servers, run fio, record), finish (status, table,
+ * report).
  *
  *   viperbench run --scenario randrw_70_30 [--stack FILE] [--desc TEXT]
  *                  [--runtime S] [--size SIZE] [--results DIR]
@@ -20,22 +23,22 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "../reports/internal.h"
 
 static void
 usage (FILE *f)
 {
+  char names[256];
+
+  target_list (names, sizeof names);
   fprintf (f,
 "usage: viperbench run --scenario NAME [--stack FILE] [--desc TEXT]\n"
 "                      [--runtime SECONDS] [--size SIZE] [--results DIR]\n"
 "                      [--prefix VM-] [--scenarios DIR]\n"
 "                      [--collect cpu,counters,disk,perf|all|none]\n"
 "                      [--layers host,direct,...] [--no-report]\n"
-"Runs the scenario on each layer of the stack (host, direct, nbd-unix,\n"
-"nbd-tcp, qemu-nbd) and keeps a numbered record in DIR/PREFIXN/.\n"
-"--layers runs only those of the stack's layers, in the stack's order.\n"
-"Other commands: viperbench report|compare|history|import|gate ... (gate\n"
-"--help; see README.md).\n");
+"Runs the scenario on each layer of the stack and keeps a numbered record\n"
+"in DIR/PREFIXN/.  --layers runs only those of the stack's layers, in the\n"
+"stack's order.  Layers: %s.\n", names);
 }
 
 /* Lays out PATH with SIZE bytes of data (not a sparse file: reads must
@@ -56,7 +59,7 @@ layout_file (const char *path, int64_t size)
     vb_msg ("open %s: %s", path, strerror (errno));
     return -1;
   }
-  buf = malloc (1 << 20);
+  buf = xmalloc (1 << 20);
   fprintf (stderr, "viperbench: laying out %s (%lld MiB)\n", path,
            (long long) (size >> 20));
   for (int64_t off = 0; off < size && !stop_requested; off += 1 << 20) {
@@ -124,7 +127,7 @@ static int
 select_layers (struct stack *st, const char *list)
 {
   char *copy = xstrdup (list), *save = NULL;
-  bool *keep = calloc (st->nlayers + 1, sizeof *keep);
+  bool *keep = xcalloc (st->nlayers + 1, sizeof *keep);
   size_t n = 0;
   int r = 0;
 
@@ -181,8 +184,290 @@ rm_private (const char *dir)
   rmdir (dir);
 }
 
+/* Options of `run`, as parsed. */
+struct run_opts {
+  const char *scenario, *stack, *runtime, *size, *scen_dir, *collect;
+  const char *only_layers;
+};
+
+/* Picks the collectors: COLLECT=a,b (default: every one that works
+ * here); one that cannot run here is disabled with a warning saying how
+ * to enable it, and the run goes on without it.  0, or -1 on an unknown
+ * name.
+ */
+static int
+choose_collectors (struct run *run, const char *collect)
+{
+  bool all = collect == NULL || *collect == '\0' || strcmp (collect, "all") == 0;
+  bool none = collect && strcmp (collect, "none") == 0;
+  bool wanted[16] = { false };
+  char *list = xstrdup (all || none ? "" : collect), *save = NULL;
+
+  run->coll_disabled = cJSON_CreateArray ();
+  for (char *n = strtok_r (list, ",", &save); n; n = strtok_r (NULL, ",", &save)) {
+    size_t i;
+
+    for (i = 0; i < ncollectors && strcmp (collectors[i]->name, n) != 0; i++)
+      ;
+    if (i == ncollectors) {
+      char *known = NULL;
+
+      for (size_t k = 0; k < ncollectors; k++)
+        list_append (&known, collectors[k]->name);
+      vb_msg ("COLLECT: unknown collector '%s' (known: %s; or all, none)", n,
+              known);
+      free (known);
+      free (list);
+      return -1;
+    }
+    wanted[i] = true;
+  }
+  free (list);
+  /* In the table's order, whatever order COLLECT named them in. */
+  for (size_t i = 0; i < ncollectors && !none; i++) {
+    const struct collector *cl = collectors[i];
+    const char *why;
+
+    if (!all && !wanted[i])
+      continue;
+    if ((why = cl->unavailable ())) {
+      cJSON *d = cJSON_CreateObject ();
+
+      vb_warn ("collector %s disabled: %s", cl->name, why);
+      cJSON_AddStringToObject (d, "name", cl->name);
+      cJSON_AddStringToObject (d, "why", why);
+      cJSON_AddItemToArray (run->coll_disabled, d);
+      continue;
+    }
+    run->coll[run->ncoll++] = cl;
+  }
+  return 0;
+}
+
+/* Tools, the engine and each layer's own checks; 0 or -1. */
+static int
+check_layers (struct run *run)
+{
+  const struct stack *st = run->st;
+
+  for (size_t i = 0; i < st->nlayers; i++) {
+    const struct target *t = target_find (st->layers[i]);
+
+    for (size_t k = 0; t->tools[k]; k++)
+      if (!have_program (t->tools[k])) {
+        vb_msg ("layer %s needs '%s', which is not installed "
+                "(Debian package %s: apt-get install %s)", t->name,
+                t->tools[k], t->packages[k], t->packages[k]);
+        return -1;
+      }
+    if (t->uses_plugin && run->engine == NULL) {
+      char *dir = self_dir ();
+
+      run->engine = xasprintf ("%s/viper", dir ? dir : ".");
+      free (dir);
+      if (access (run->engine, R_OK) == -1) {
+        vb_msg ("no viper engine at %s: run make", run->engine);
+        return -1;
+      }
+    }
+    if (t->preflight && t->preflight (st) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+/* Phase 1: everything checked and laid out, then the record claimed.
+ * Returns 0, or the exit code (bad input: no record).
+ */
+static int
+run_prepare (struct run *run, const struct run_opts *o)
+{
+  struct scenario *sc = run->sc;
+  struct stack *st = run->st;
+  char tmpl[] = "/tmp/viperbench.XXXXXX";
+
+  if (scenario_load (o->scen_dir, o->scenario, sc) == -1 ||
+      scenario_override (sc, o->runtime, o->size) == -1)
+    return EXIT_BAD_INPUT;
+  if (stack_load (o->stack, st) == -1)
+    return EXIT_BAD_INPUT;
+  if (o->only_layers && select_layers (st, o->only_layers) == -1)
+    return EXIT_BAD_INPUT;
+  if (choose_collectors (run, o->collect) == -1 || check_layers (run) == -1)
+    return EXIT_BAD_INPUT;
+
+  /* Files, then the plugin. */
+  if (mkdir_p (st->dir, 0755) == -1) {
+    vb_msg ("stack %s: dir %s: %s", st->path, st->dir, strerror (errno));
+    return EXIT_BAD_INPUT;
+  }
+  for (size_t i = 0; i < st->nlayers; i++) {
+    const struct target *t = target_find (st->layers[i]);
+
+    if (t->own_file) {
+      char *p = xasprintf ("%s/%s", st->dir, t->own_file);
+      int r = layout_file (p, st->size);
+
+      free (p);
+      if (r == -1)
+        return stop_requested ? EXIT_INTERRUPTED : EXIT_BAD_INPUT;
+    }
+  }
+  for (size_t i = 0; i < st->nfiles; i++)
+    if (layout_file (st->files[i], st->size) == -1)
+      return stop_requested ? EXIT_INTERRUPTED : EXIT_BAD_INPUT;
+  if (mkdtemp (tmpl) == NULL) {
+    vb_msg ("mkdtemp: %s", strerror (errno));
+    return EXIT_RUN_FAILED;
+  }
+  run->private_dir = xstrdup (tmpl);
+  if (run->engine && have_program ("nbdkit") &&
+      probe_plugin (st, run->private_dir) == -1)
+    return stop_requested ? EXIT_INTERRUPTED : EXIT_BAD_INPUT;
+  if (stop_requested)
+    return EXIT_INTERRUPTED;
+
+  /* The record. */
+  iso_now (run->started, sizeof run->started);
+  if (record_claim (run->results_dir, run->prefix, &run->rec) == -1 ||
+      record_begin (run) == -1)
+    return EXIT_RUN_FAILED;
+  {
+    cJSON *cj = cJSON_AddObjectToObject (run->rec.doc, "collectors");
+    cJSON *en = cJSON_AddArrayToObject (cj, "enabled");
+
+    for (size_t i = 0; i < run->ncoll; i++)
+      cJSON_AddItemToArray (en, cJSON_CreateString (run->coll[i]->name));
+    cJSON_AddItemToObject (cj, "disabled", run->coll_disabled);
+    run->coll_disabled = NULL;
+    record_write (&run->rec);
+  }
+  fprintf (stderr, "viperbench: %s: scenario %s on stack %s, %zu layers\n",
+           run->rec.id, sc->name, st->name, st->nlayers);
+  return 0;
+}
+
+/* One layer: start it, run fio, record it; 0 or an exit code. */
+static int
+run_layer (struct run *run, struct layer *l)
+{
+  struct fio_result res;
+  cJSON *coll = NULL;
+  char *job, *shown, *jobpath, *lines;
+
+  if (mkdir (l->dir, 0755) == -1) {
+    vb_msg ("mkdir %s: %s", l->dir, strerror (errno));
+    return EXIT_RUN_FAILED;
+  }
+  if (l->t->start (run, l) == -1) {
+    l->t->stop (run, l);
+    return stop_requested ? EXIT_INTERRUPTED : EXIT_RUN_FAILED;
+  }
+  lines = xasprintf ("%s%s", l->engine_lines, common_lines);
+  job = scenario_render (run->sc, lines);
+  free (lines);
+  shown = xstrdup (job);
+  redact_kv (shown);
+  jobpath = xasprintf ("%s/job.fio", l->dir);
+  write_file_atomic (jobpath, shown, strlen (shown));
+  free (jobpath);
+  free (shown);
+  if (fio_run_layer (run, l, job, &res, &coll) == -1) {
+    free (job);
+    cJSON_Delete (coll);
+    l->t->stop (run, l);
+    return stop_requested ? EXIT_INTERRUPTED : EXIT_RUN_FAILED;
+  }
+  free (job);
+  l->t->stop (run, l);
+  record_add_target (run, l, &res, coll);
+  record_write (&run->rec);
+  return stop_requested ? EXIT_INTERRUPTED : 0;
+}
+
+/* Phase 2: each layer in turn; 0 or the exit code of the first that
+ * failed or was interrupted.
+ */
+static int
+run_ladder (struct run *run)
+{
+  const struct stack *st = run->st;
+  double t_start = mono_now ();
+  int rc = 0;
+
+  run->layers = xcalloc (st->nlayers, sizeof *run->layers);
+  for (size_t i = 0; i < st->nlayers && rc == 0; i++) {
+    struct layer *l = &run->layers[i];
+    double per = run->sc->runtime > 0 ? run->sc->runtime + run->sc->ramp + 3
+                 : i ? (mono_now () - t_start) / (double) i : 0;
+
+    l->t = target_find (st->layers[i]);
+    l->dir = xasprintf ("%s/%s", run->rec.dir, l->t->name);
+    if (l->t->own_file)
+      l->file = xasprintf ("%s/%s", st->dir, l->t->own_file);
+    if (per > 0)
+      fprintf (stderr, "viperbench: [%zu/%zu] %s: %s (about %.0f s left)\n",
+               i + 1, st->nlayers, l->t->name, l->t->description,
+               per * (double) (st->nlayers - i));
+    else
+      fprintf (stderr, "viperbench: [%zu/%zu] %s: %s\n", i + 1, st->nlayers,
+               l->t->name, l->t->description);
+    rc = run_layer (run, l);
+  }
+  return rc;
+}
+
+/* Phase 3: the record's status, the table and the report. */
+static void
+run_finish (struct run *run, int rc)
+{
+  if (rc == 0) {
+    record_finish (&run->rec, "complete", NULL);
+    record_print_table (run);
+    if (!run->no_report && report_write (run->rec.dir, run->rec.doc) == 0)
+      printf ("report: %s/report.md\n", run->rec.dir);
+  }
+  else if (rc == EXIT_INTERRUPTED) {
+    char *why = xasprintf ("interrupted by signal %d", (int) stop_requested);
+
+    record_finish (&run->rec, "aborted", why);
+    vb_msg ("%s: %s; record kept as aborted", run->rec.id, why);
+    free (why);
+  }
+  else {
+    record_finish (&run->rec, "failed", vb_last_msg ());
+    vb_msg ("%s: failed; see %s/run.json", run->rec.id, run->rec.dir);
+  }
+}
+
+static void
+run_free (struct run *run)
+{
+  if (run->private_dir)
+    rm_private (run->private_dir);
+  free (run->private_dir);
+  for (size_t i = 0; run->layers && i < run->st->nlayers; i++) {
+    struct layer *l = &run->layers[i];
+
+    free (l->dir);
+    free (l->file);
+    free (l->engine_lines);
+    free (l->socket);
+    for (size_t k = 0; k < l->nchild; k++) {
+      free (l->child[k].argv_text);
+      free (l->child[k].log);
+    }
+  }
+  free (run->layers);
+  record_free (&run->rec);
+  free (run->engine);
+  cJSON_Delete (run->coll_disabled);
+  stack_free (run->st);
+  scenario_free (run->sc);
+}
+
 int
-main (int argc, char **argv)
+run_main (int argc, char **argv)
 {
   static const struct option longopts[] = {
     { "scenario", required_argument, NULL, 's' },
@@ -199,59 +484,29 @@ main (int argc, char **argv)
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  const char *scenario = NULL, *stack_path = NULL, *runtime = NULL;
-  const char *size = NULL, *scen_dir = "scenarios", *collect = NULL;
-  const char *only_layers = NULL;
-  bool no_report = false;
-  cJSON *coll_disabled;
+  struct run_opts o = { .scen_dir = "scenarios" };
   struct scenario sc;
   struct stack st;
   struct run run = { .results_dir = "results", .prefix = "VM-",
-                     .description = "" };
-  struct layer *layers;
-  char tmpl[] = "/tmp/viperbench.XXXXXX";
-  double t_start;
-  int c, rc = 0;
+                     .description = "", .sc = &sc, .st = &st };
+  int c, rc;
 
-  if (argc >= 2 && strcmp (argv[1], "report") == 0)
-    return report_main (argc - 1, argv + 1);
-  if (argc >= 2 && strcmp (argv[1], "history") == 0)
-    return history_main (argc - 1, argv + 1);
-  if (argc >= 2 && strcmp (argv[1], "import") == 0)
-    return import_main (argc - 1, argv + 1);
-  if (argc >= 2 && strcmp (argv[1], "compare") == 0)
-    return compare_main (argc - 1, argv + 1);
-  if (argc >= 2 && strcmp (argv[1], "gate") == 0)
-    return gate_main (argc - 1, argv + 1);
-  if (argc >= 2 && strcmp (argv[1], "percentile") == 0)
-    return percentile_main (argc - 1, argv + 1);
-  if (argc < 2 || strcmp (argv[1], "run") != 0) {
-    if (argc >= 2 && (strcmp (argv[1], "--help") == 0 ||
-                      strcmp (argv[1], "-h") == 0)) {
-      usage (stdout);
-      return 0;
-    }
-    fprintf (stderr, "viperbench: unknown command '%s'\n",
-             argc >= 2 ? argv[1] : "");
-    usage (stderr);
-    return EXIT_BAD_INPUT;
-  }
-  argv++;
-  argc--;
-  coll_disabled = cJSON_CreateArray ();
+  memset (&sc, 0, sizeof sc);
+  memset (&st, 0, sizeof st);
+  optind = 1;
   while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
     switch (c) {
-    case 's': scenario = optarg; break;
-    case 'k': stack_path = optarg; break;
+    case 's': o.scenario = optarg; break;
+    case 'k': o.stack = optarg; break;
     case 'd': run.description = optarg; break;
-    case 'r': runtime = optarg; break;
-    case 'z': size = optarg; break;
+    case 'r': o.runtime = optarg; break;
+    case 'z': o.size = optarg; break;
     case 'o': run.results_dir = optarg; break;
     case 'p': run.prefix = optarg; break;
-    case 'S': scen_dir = optarg; break;
-    case 'c': collect = optarg; break;
-    case 'L': only_layers = optarg; break;
-    case 'R': no_report = true; break;
+    case 'S': o.scen_dir = optarg; break;
+    case 'c': o.collect = optarg; break;
+    case 'L': o.only_layers = optarg; break;
+    case 'R': run.no_report = true; break;
     case 'h': usage (stdout); return 0;
     default: usage (stderr); return EXIT_BAD_INPUT;
     }
@@ -260,9 +515,9 @@ main (int argc, char **argv)
     vb_msg ("unexpected argument '%s'", argv[optind]);
     return EXIT_BAD_INPUT;
   }
-  if (scenario == NULL || *scenario == '\0') {
+  if (o.scenario == NULL || *o.scenario == '\0') {
     vb_msg ("no scenario: give --scenario NAME (SCENARIO=NAME with make), "
-            "one of %s/*.fio", scen_dir);
+            "one of %s/*.fio", o.scen_dir);
     return EXIT_BAD_INPUT;
   }
   if (*run.prefix == '\0' || strchr (run.prefix, '/') ||
@@ -271,241 +526,15 @@ main (int argc, char **argv)
             run.prefix);
     return EXIT_BAD_INPUT;
   }
-  if (stack_path == NULL || *stack_path == '\0')
-    stack_path = "scenarios/stacks/default.json";
+  if (o.stack == NULL || *o.stack == '\0')
+    o.stack = "scenarios/stacks/default.json";
   proc_install_signals ();
 
-  /* 1. Input. */
-  if (scenario_load (scen_dir, scenario, &sc) == -1 ||
-      scenario_override (&sc, runtime, size) == -1)
-    return EXIT_BAD_INPUT;
-  if (stack_load (stack_path, &st) == -1)
-    return EXIT_BAD_INPUT;
-  run.sc = &sc;
-  run.st = &st;
-  if (only_layers && select_layers (&st, only_layers) == -1)
-    return EXIT_BAD_INPUT;
-
-  /* Collectors: COLLECT=a,b (default: every one that works here); one
-   * that cannot run here is disabled with a warning saying how to enable
-   * it, and the run goes on without it.
-   */
-  {
-    bool all = collect == NULL || *collect == '\0' || strcmp (collect, "all") == 0;
-    bool none = collect && strcmp (collect, "none") == 0;
-    bool wanted[16] = { false };
-    char *list = xstrdup (all || none ? "" : collect), *save = NULL;
-
-    for (char *n = strtok_r (list, ",", &save); n; n = strtok_r (NULL, ",", &save)) {
-      size_t i;
-
-      for (i = 0; i < ncollectors && strcmp (collectors[i]->name, n) != 0; i++)
-        ;
-      if (i == ncollectors) {
-        vb_msg ("COLLECT: unknown collector '%s' (known: cpu, counters, "
-                "disk, perf; or all, none)", n);
-        free (list);
-        return EXIT_BAD_INPUT;
-      }
-      wanted[i] = true;
-    }
-    free (list);
-    /* In the table's order, whatever order COLLECT named them in. */
-    for (size_t i = 0; i < ncollectors && !none; i++) {
-      const struct collector *cl = collectors[i];
-      const char *why;
-
-      if (!all && !wanted[i])
-        continue;
-      if ((why = cl->unavailable ())) {
-        cJSON *d = cJSON_CreateObject ();
-
-        fprintf (stderr, "viperbench: warning: collector %s disabled: %s\n",
-                 cl->name, why);
-        cJSON_AddStringToObject (d, "name", cl->name);
-        cJSON_AddStringToObject (d, "why", why);
-        cJSON_AddItemToArray (coll_disabled, d);
-        continue;
-      }
-      run.coll[run.ncoll++] = cl;
-    }
-  }
-
-  /* 2. Tools, engine, port. */
-  for (size_t i = 0; i < st.nlayers; i++) {
-    const struct target *t = target_find (st.layers[i]);
-
-    for (size_t k = 0; t->tools[k]; k++)
-      if (!have_program (t->tools[k])) {
-        vb_msg ("layer %s needs '%s', which is not installed "
-                "(Debian package %s: apt-get install %s)", t->name,
-                t->tools[k], t->packages[k], t->packages[k]);
-        return EXIT_BAD_INPUT;
-      }
-    if (t->uses_plugin && run.engine == NULL) {
-      char *dir = self_dir ();
-
-      run.engine = xasprintf ("%s/viper", dir ? dir : ".");
-      free (dir);
-      if (access (run.engine, R_OK) == -1) {
-        vb_msg ("no viper engine at %s: run make", run.engine);
-        return EXIT_BAD_INPUT;
-      }
-    }
-    if (strcmp (t->name, "nbd-tcp") == 0 && st.tcp_port &&
-        !tcp_port_free (st.tcp_port)) {
-      vb_msg ("stack %s: tcp_port %d on 127.0.0.1 is in use", st.path,
-              st.tcp_port);
-      return EXIT_BAD_INPUT;
-    }
-  }
-
-  /* 3. Files, then the plugin. */
-  if (mkdir_p (st.dir, 0755) == -1) {
-    vb_msg ("stack %s: dir %s: %s", st.path, st.dir, strerror (errno));
-    return EXIT_BAD_INPUT;
-  }
-  for (size_t i = 0; i < st.nlayers; i++)
-    if (strcmp (st.layers[i], "host") == 0) {
-      char *p = xasprintf ("%s/host.img", st.dir);
-
-      rc = layout_file (p, st.size);
-      free (p);
-      if (rc == -1)
-        return stop_requested ? EXIT_INTERRUPTED : EXIT_BAD_INPUT;
-    }
-  for (size_t i = 0; i < st.nfiles; i++)
-    if (layout_file (st.files[i], st.size) == -1)
-      return stop_requested ? EXIT_INTERRUPTED : EXIT_BAD_INPUT;
-  if (mkdtemp (tmpl) == NULL) {
-    vb_msg ("mkdtemp: %s", strerror (errno));
-    return EXIT_RUN_FAILED;
-  }
-  run.private_dir = tmpl;
-  if (run.engine && have_program ("nbdkit") &&
-      probe_plugin (&st, run.private_dir) == -1) {
-    rm_private (run.private_dir);
-    return EXIT_BAD_INPUT;
-  }
-  if (stop_requested) {
-    rm_private (run.private_dir);
-    return EXIT_INTERRUPTED;
-  }
-
-  /* 4. The record. */
-  iso_now (run.started, sizeof run.started);
-  run.host_file = xasprintf ("%s/host.img", st.dir);
-  if (record_claim (&run) == -1 || record_begin (&run) == -1) {
-    rm_private (run.private_dir);
-    return EXIT_RUN_FAILED;
-  }
-  {
-    cJSON *cj = cJSON_AddObjectToObject (run.doc, "collectors");
-    cJSON *en = cJSON_AddArrayToObject (cj, "enabled");
-
-    for (size_t i = 0; i < run.ncoll; i++)
-      cJSON_AddItemToArray (en, cJSON_CreateString (run.coll[i]->name));
-    cJSON_AddItemToObject (cj, "disabled", coll_disabled);
-    coll_disabled = NULL;
-    record_write (&run);
-  }
-  fprintf (stderr, "viperbench: %s: scenario %s on stack %s, %zu layers\n",
-           run.id, sc.name, st.name, st.nlayers);
-
-  /* 5. The ladder. */
-  layers = calloc (st.nlayers, sizeof *layers);
-  t_start = mono_now ();
-  for (size_t i = 0; i < st.nlayers; i++) {
-    struct layer *l = &layers[i];
-    struct fio_result res;
-    cJSON *coll = NULL;
-    char *job, *shown, *jobpath;
-    double per = sc.runtime > 0 ? sc.runtime + sc.ramp + 3
-                 : i ? (mono_now () - t_start) / (double) i : 0;
-
-    l->t = target_find (st.layers[i]);
-    l->dir = xasprintf ("%s/%s", run.dir, l->t->name);
-    if (per > 0)
-      fprintf (stderr, "viperbench: [%zu/%zu] %s: %s (about %.0f s left)\n",
-               i + 1, st.nlayers, l->t->name, l->t->description,
-               per * (double) (st.nlayers - i));
-    else
-      fprintf (stderr, "viperbench: [%zu/%zu] %s: %s\n", i + 1, st.nlayers,
-               l->t->name, l->t->description);
-    if (mkdir (l->dir, 0755) == -1) {
-      vb_msg ("mkdir %s: %s", l->dir, strerror (errno));
-      rc = EXIT_RUN_FAILED;
-      break;
-    }
-    if (l->t->start (&run, l) == -1) {
-      l->t->stop (&run, l);
-      rc = stop_requested ? EXIT_INTERRUPTED : EXIT_RUN_FAILED;
-      break;
-    }
-    {
-      char *lines = xasprintf ("%s%s", l->engine_lines, common_lines);
-
-      job = scenario_render (&sc, lines);
-      free (lines);
-    }
-    shown = xstrdup (job);
-    redact_kv (shown);
-    jobpath = xasprintf ("%s/job.fio", l->dir);
-    write_file_atomic (jobpath, shown, strlen (shown));
-    free (jobpath);
-    free (shown);
-    if (fio_run_layer (&run, l, job, &res, &coll) == -1) {
-      free (job);
-      cJSON_Delete (coll);
-      l->t->stop (&run, l);
-      rc = stop_requested ? EXIT_INTERRUPTED : EXIT_RUN_FAILED;
-      break;
-    }
-    free (job);
-    l->t->stop (&run, l);
-    record_add_target (&run, l, &res, coll);
-    record_write (&run);
-    if (stop_requested) {
-      rc = EXIT_INTERRUPTED;
-      break;
-    }
-  }
-
+  rc = run_prepare (&run, &o);
   if (rc == 0) {
-    record_finish (&run, "complete", NULL);
-    record_print_table (&run);
-    if (!no_report && report_write (run.dir, run.doc) == 0)
-      printf ("report: %s/report.md\n", run.dir);
+    rc = run_ladder (&run);
+    run_finish (&run, rc);
   }
-  else if (rc == EXIT_INTERRUPTED) {
-    char *why = xasprintf ("interrupted by signal %d", (int) stop_requested);
-
-    record_finish (&run, "aborted", why);
-    vb_msg ("%s: %s; record kept as aborted", run.id, why);
-    free (why);
-  }
-  else {
-    record_finish (&run, "failed", vb_last_msg ());
-    vb_msg ("%s: failed; see %s/run.json", run.id, run.dir);
-  }
-  rm_private (run.private_dir);
-  for (size_t i = 0; i < st.nlayers; i++) {
-    free (layers[i].dir);
-    free (layers[i].engine_lines);
-    free (layers[i].socket);
-    for (size_t k = 0; k < layers[i].nchild; k++) {
-      free (layers[i].child[k].argv_text);
-      free (layers[i].child[k].log);
-    }
-  }
-  free (layers);
-  cJSON_Delete (run.doc);
-  free (run.id);
-  free (run.dir);
-  free (run.engine);
-  free (run.host_file);
-  cJSON_Delete (coll_disabled);
-  stack_free (&st);
-  scenario_free (&sc);
+  run_free (&run);
   return rc;
 }

@@ -36,10 +36,7 @@ trim (char *s)
 static struct section *
 add_section (struct scenario *sc, const char *name, int line)
 {
-  struct section *n = realloc (sc->sec, (sc->nsec + 1) * sizeof *n);
-
-  if (n == NULL)
-    abort ();
+  struct section *n = xrealloc (sc->sec, (sc->nsec + 1) * sizeof *n);
   sc->sec = n;
   n = &sc->sec[sc->nsec++];
   memset (n, 0, sizeof *n);
@@ -57,9 +54,7 @@ set_kv (struct section *s, const char *key, const char *value, int line)
       s->kv[i].value = value ? xstrdup (value) : NULL;
       return;
     }
-  s->kv = realloc (s->kv, (s->n + 1) * sizeof *s->kv);
-  if (s->kv == NULL)
-    abort ();
+  s->kv = xrealloc (s->kv, (s->n + 1) * sizeof *s->kv);
   s->kv[s->n].key = xstrdup (key);
   s->kv[s->n].value = value ? xstrdup (value) : NULL;
   s->kv[s->n].line = line;

@@ -9,13 +9,15 @@
  *     "nbdkit": { "threads": 16, "filters": [], "filter_args": {},
  *                 "options": [] },
  *     "engine": { "conns": 1, "request_timeout_ms": 30000, "workers": 16 },
- *     "qemu": { "shared": 64 },
- *     "tcp_port": 0, "ready_timeout_s": 10,
- *     "layers": [ "host", "direct", "nbd-unix", "nbd-tcp", "qemu-nbd" ] }
+ *     "qemu": { "shared": 64 },                  (target qemu-nbd's)
+ *     "tcp_port": 0,                             (target nbd-tcp's)
+ *     "ready_timeout_s": 10,
+ *     "layers": [ ... ] }        (default: every target, in runner/targets.c's order)
  *
  * "${dir}" and "${size}" are replaced in every string value.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
@@ -23,9 +25,10 @@
 
 #include "internal.h"
 
+/* The core's keys; each target adds its own (struct target.stack_keys). */
 static const char *const top_keys[] = {
   "description", "dir", "engine", "files", "gate", "layers", "name", "nbdkit",
-  "plugin", "plugin_args", "qemu", "ready_timeout_s", "size", "tcp_port",
+  "plugin", "plugin_args", "ready_timeout_s", "size",
 };
 static const char *const nbdkit_keys[] = {
   "filter_args", "filters", "options", "threads",
@@ -33,7 +36,6 @@ static const char *const nbdkit_keys[] = {
 static const char *const engine_keys[] = {
   "conns", "request_timeout_ms", "workers",
 };
-static const char *const qemu_keys[] = { "shared" };
 static const char *const gate_keys[] = { "iops", "p99" };
 
 /* The 1-based line of the first "KEY" in TEXT, or 0. */
@@ -41,7 +43,7 @@ static int
 line_of (const char *text, const char *key)
 {
   char *pat = xasprintf ("\"%s\"", key);
-  const char *hit = strstr (text, pat);
+  const char *hit = text ? strstr (text, pat) : NULL;
   int line = 1;
 
   free (pat);
@@ -52,17 +54,39 @@ line_of (const char *text, const char *key)
   return line;
 }
 
-#define BAD(st, text, key, ...)                                         \
-  do {                                                                  \
-    char why_[512];                                                     \
-    snprintf (why_, sizeof why_, __VA_ARGS__);                          \
-    vb_msg ("%s:%d: key '%s': %s", (st)->path, line_of (text, key),     \
-            key, why_);                                                 \
-  } while (0)
+#define BAD(st, key, ...) stack_bad (st, key, __VA_ARGS__)
 
-/* Unknown keys of OBJ (allowed: KEYS) are errors. */
+/* Reports a bad KEY: file, line, key, then the reason. */
+void
+stack_bad (const struct stack *st, const char *key, const char *fmt, ...)
+{
+  char why[512];
+  va_list ap;
+
+  va_start (ap, fmt);
+  vsnprintf (why, sizeof why, fmt, ap);
+  va_end (ap);
+  vb_msg ("%s:%d: key '%s': %s", st->path, line_of (st->text, key), key, why);
+}
+
+/* True when a target declares KEY as its own top-level stack key. */
+static bool
+target_owns_key (const char *key)
+{
+  const struct target *t;
+
+  for (size_t i = 0; (t = target_at (i)); i++)
+    for (size_t k = 0; t->stack_keys && t->stack_keys[k]; k++)
+      if (strcmp (t->stack_keys[k], key) == 0)
+        return true;
+  return false;
+}
+
+/* Unknown keys of OBJ (allowed: KEYS, and at the top, WHERE == NULL,
+ * the targets' own) are errors.
+ */
 static int
-check_keys (struct stack *st, const char *text, const cJSON *obj,
+check_keys (struct stack *st, const cJSON *obj,
             const char *const *keys, size_t n, const char *where)
 {
   for (const cJSON *c = obj->child; c; c = c->next) {
@@ -70,15 +94,17 @@ check_keys (struct stack *st, const char *text, const cJSON *obj,
 
     for (const cJSON *d = c->next; d; d = d->next)
       if (strcmp (c->string, d->string) == 0) {
-        BAD (st, text, c->string, "duplicate key%s%s", where ? " in " : "",
+        BAD (st, c->string, "duplicate key%s%s", where ? " in " : "",
              where ? where : "");
         return -1;
       }
     for (i = 0; i < n; i++)
       if (strcmp (c->string, keys[i]) == 0)
         break;
+    if (i == n && where == NULL && target_owns_key (c->string))
+      continue;
     if (i == n) {
-      BAD (st, text, c->string, "unknown key%s%s", where ? " in " : "",
+      BAD (st, c->string, "unknown key%s%s", where ? " in " : "",
            where ? where : "");
       return -1;
     }
@@ -108,7 +134,7 @@ expand (const char *s, const char *dir, const char *size)
 
 /* A string member, expanded; DFLT when absent; -1 on a wrong type. */
 static int
-get_string (struct stack *st, const char *text, const cJSON *obj,
+get_string (struct stack *st, const cJSON *obj,
             const char *key, const char *dflt, char **out)
 {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive (obj, key);
@@ -118,7 +144,7 @@ get_string (struct stack *st, const char *text, const cJSON *obj,
     return 0;
   }
   if (!cJSON_IsString (v)) {
-    BAD (st, text, key, "expected a string");
+    BAD (st, key, "expected a string");
     return -1;
   }
   *out = expand (v->valuestring, st->dir, cJSON_GetStringValue (
@@ -126,9 +152,9 @@ get_string (struct stack *st, const char *text, const cJSON *obj,
   return 0;
 }
 
-static int
-get_uint (struct stack *st, const char *text, const cJSON *obj,
-          const char *key, unsigned min, unsigned max, unsigned *out)
+int
+stack_get_uint (const struct stack *st, const cJSON *obj, const char *key,
+                unsigned min, unsigned max, unsigned *out)
 {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive (obj, key);
 
@@ -136,7 +162,7 @@ get_uint (struct stack *st, const char *text, const cJSON *obj,
     return 0;
   if (!cJSON_IsNumber (v) || v->valuedouble != (double) (unsigned) v->valuedouble ||
       v->valuedouble < min || v->valuedouble > max) {
-    BAD (st, text, key, "expected a whole number from %u to %u", min, max);
+    BAD (st, key, "expected a whole number from %u to %u", min, max);
     return -1;
   }
   *out = (unsigned) v->valuedouble;
@@ -145,7 +171,7 @@ get_uint (struct stack *st, const char *text, const cJSON *obj,
 
 /* An array of strings, expanded. */
 static int
-get_strings (struct stack *st, const char *text, const cJSON *obj,
+get_strings (struct stack *st, const cJSON *obj,
              const char *key, char ***out, size_t *n)
 {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive (obj, key), *e;
@@ -155,13 +181,13 @@ get_strings (struct stack *st, const char *text, const cJSON *obj,
   if (v == NULL)
     return 0;
   if (!cJSON_IsArray (v)) {
-    BAD (st, text, key, "expected an array of strings");
+    BAD (st, key, "expected an array of strings");
     return -1;
   }
-  *out = calloc ((size_t) cJSON_GetArraySize (v) + 1, sizeof **out);
+  *out = xcalloc ((size_t) cJSON_GetArraySize (v) + 1, sizeof **out);
   cJSON_ArrayForEach (e, v) {
     if (!cJSON_IsString (e)) {
-      BAD (st, text, key, "expected an array of strings");
+      BAD (st, key, "expected an array of strings");
       return -1;
     }
     (*out)[(*n)++] = expand (e->valuestring, st->dir, NULL);
@@ -171,7 +197,7 @@ get_strings (struct stack *st, const char *text, const cJSON *obj,
 
 /* An object of scalar values as "key=value" strings, in order. */
 static int
-get_kvs (struct stack *st, const char *text, const cJSON *obj,
+get_kvs (struct stack *st, const cJSON *obj,
          const char *key, char ***out, size_t *n, const char *size)
 {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive (obj, key), *e;
@@ -179,7 +205,7 @@ get_kvs (struct stack *st, const char *text, const cJSON *obj,
   if (v == NULL)
     return 0;
   if (!cJSON_IsObject (v)) {
-    BAD (st, text, key, "expected an object of \"key\": \"value\"");
+    BAD (st, key, "expected an object of \"key\": \"value\"");
     return -1;
   }
   cJSON_ArrayForEach (e, v) {
@@ -192,10 +218,10 @@ get_kvs (struct stack *st, const char *text, const cJSON *obj,
     else if (cJSON_IsBool (e))
       val = xstrdup (cJSON_IsTrue (e) ? "true" : "false");
     else {
-      BAD (st, text, e->string, "expected a string, number or boolean");
+      BAD (st, e->string, "expected a string, number or boolean");
       return -1;
     }
-    *out = realloc (*out, (*n + 2) * sizeof **out);
+    *out = xreallocarray (*out, *n + 2, sizeof **out);
     (*out)[(*n)++] = xasprintf ("%s=%s", e->string, val);
     (*out)[*n] = NULL;
     free (val);
@@ -207,7 +233,7 @@ get_kvs (struct stack *st, const char *text, const cJSON *obj,
 int
 stack_load (const char *path, struct stack *st)
 {
-  char *text, *size_text = NULL;
+  char *text, *size_text = NULL;   /* text: st->text, kept for messages */
   const cJSON *sub;
   unsigned u;
 
@@ -216,11 +242,10 @@ stack_load (const char *path, struct stack *st)
   st->threads = 16;
   st->conns = 1;
   st->request_timeout_ms = 30000;
-  st->qemu_shared = 64;
   st->ready_timeout = 10;
   st->workers = UINT32_MAX;     /* default: nbdkit's thread count */
   st->gate_iops = st->gate_p99 = NAN;
-  text = read_file (path, NULL);
+  text = st->text = read_file (path, NULL);
   if (text == NULL) {
     vb_msg ("stack %s: %s", path, strerror (errno));
     return -1;
@@ -240,16 +265,16 @@ stack_load (const char *path, struct stack *st)
     vb_msg ("%s:1: a stack is a JSON object", path);
     goto err;
   }
-  if (check_keys (st, text, st->json, top_keys,
+  if (check_keys (st, st->json, top_keys,
                   sizeof top_keys / sizeof top_keys[0], NULL) == -1)
     goto err;
 
-  if (get_string (st, text, st->json, "dir", "/var/tmp/viperbench",
+  if (get_string (st, st->json, "dir", "/var/tmp/viperbench",
                   &st->dir) == -1 ||
-      get_string (st, text, st->json, "name", NULL, &st->name) == -1 ||
-      get_string (st, text, st->json, "description", "", &st->description) == -1 ||
-      get_string (st, text, st->json, "size", "1G", &size_text) == -1 ||
-      get_string (st, text, st->json, "plugin", NULL, &st->plugin) == -1)
+      get_string (st, st->json, "name", NULL, &st->name) == -1 ||
+      get_string (st, st->json, "description", "", &st->description) == -1 ||
+      get_string (st, st->json, "size", "1G", &size_text) == -1 ||
+      get_string (st, st->json, "plugin", NULL, &st->plugin) == -1)
     goto err;
   if (st->name == NULL) {
     const char *b = strrchr (path, '/');
@@ -259,7 +284,7 @@ stack_load (const char *path, struct stack *st)
       *strrchr (st->name, '.') = '\0';
   }
   if ((st->size = parse_size (size_text)) <= 0) {
-    BAD (st, text, "size", "'%s' is not a size (e.g. \"1G\")", size_text);
+    BAD (st, "size", "'%s' is not a size (e.g. \"1G\")", size_text);
     goto err;
   }
   if (st->plugin == NULL || *st->plugin == '\0') {
@@ -267,48 +292,44 @@ stack_load (const char *path, struct stack *st)
             path);
     goto err;
   }
-  if (get_kvs (st, text, st->json, "plugin_args", &st->plugin_args,
+  if (get_kvs (st, st->json, "plugin_args", &st->plugin_args,
                &st->nplugin_args, size_text) == -1 ||
-      get_strings (st, text, st->json, "files", &st->files, &st->nfiles) == -1 ||
-      get_strings (st, text, st->json, "layers", &st->layers, &st->nlayers) == -1)
+      get_strings (st, st->json, "files", &st->files, &st->nfiles) == -1 ||
+      get_strings (st, st->json, "layers", &st->layers, &st->nlayers) == -1)
     goto err;
 
   if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "nbdkit"))) {
     if (!cJSON_IsObject (sub)) {
-      BAD (st, text, "nbdkit", "expected an object");
+      BAD (st, "nbdkit", "expected an object");
       goto err;
     }
-    if (check_keys (st, text, sub, nbdkit_keys,
+    if (check_keys (st, sub, nbdkit_keys,
                     sizeof nbdkit_keys / sizeof nbdkit_keys[0], "nbdkit") == -1 ||
-        get_uint (st, text, sub, "threads", 1, 1024, &st->threads) == -1 ||
-        get_strings (st, text, sub, "filters", &st->filters, &st->nfilters) == -1 ||
-        get_strings (st, text, sub, "options", &st->nbdkit_args,
+        stack_get_uint (st, sub, "threads", 1, 1024, &st->threads) == -1 ||
+        get_strings (st, sub, "filters", &st->filters, &st->nfilters) == -1 ||
+        get_strings (st, sub, "options", &st->nbdkit_args,
                      &st->nnbdkit_args) == -1 ||
-        get_kvs (st, text, sub, "filter_args", &st->filter_args,
+        get_kvs (st, sub, "filter_args", &st->filter_args,
                  &st->nfilter_args, size_text) == -1)
       goto err;
     for (size_t i = 0; i < st->nnbdkit_args; i++)
       if (st->nbdkit_args[i][0] != '-') {
-        BAD (st, text, "options", "'%s' is not an option (--name or -x)",
+        BAD (st, "options", "'%s' is not an option (--name or -x)",
              st->nbdkit_args[i]);
         goto err;
       }
   }
   if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "engine"))) {
-    if (!cJSON_IsObject (sub) ||
-        check_keys (st, text, sub, engine_keys,
-                    sizeof engine_keys / sizeof engine_keys[0], "engine") == -1 ||
-        get_uint (st, text, sub, "conns", 1, 64, &st->conns) == -1 ||
-        get_uint (st, text, sub, "request_timeout_ms", 0, 3600000,
-                  &st->request_timeout_ms) == -1 ||
-        get_uint (st, text, sub, "workers", 0, 1024, &st->workers) == -1)
+    if (!cJSON_IsObject (sub)) {
+      BAD (st, "engine", "expected an object");
       goto err;
-  }
-  if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "qemu"))) {
-    if (!cJSON_IsObject (sub) ||
-        check_keys (st, text, sub, qemu_keys,
-                    sizeof qemu_keys / sizeof qemu_keys[0], "qemu") == -1 ||
-        get_uint (st, text, sub, "shared", 1, 1024, &st->qemu_shared) == -1)
+    }
+    if (check_keys (st, sub, engine_keys,
+                    sizeof engine_keys / sizeof engine_keys[0], "engine") == -1 ||
+        stack_get_uint (st, sub, "conns", 1, 64, &st->conns) == -1 ||
+        stack_get_uint (st, sub, "request_timeout_ms", 0, 3600000,
+                  &st->request_timeout_ms) == -1 ||
+        stack_get_uint (st, sub, "workers", 0, 1024, &st->workers) == -1)
       goto err;
   }
   /* "gate": { "iops": "-10%", "p99": "+20%" }: the regression gate's
@@ -316,10 +337,10 @@ stack_load (const char *path, struct stack *st)
    */
   if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "gate"))) {
     if (!cJSON_IsObject (sub)) {
-      BAD (st, text, "gate", "expected an object like {\"iops\": \"-10%%\", \"p99\": \"+20%%\"}");
+      BAD (st, "gate", "expected an object like {\"iops\": \"-10%%\", \"p99\": \"+20%%\"}");
       goto err;
     }
-    if (check_keys (st, text, sub, gate_keys,
+    if (check_keys (st, sub, gate_keys,
                     sizeof gate_keys / sizeof gate_keys[0], "gate") == -1)
       goto err;
     for (int k = 0; k < 2; k++) {
@@ -329,49 +350,51 @@ stack_load (const char *path, struct stack *st)
       if (v == NULL)
         continue;
       if (isnan (p) || (k == 0 ? p >= 0 : p <= 0)) {
-        BAD (st, text, gate_keys[k], "expected a %s percentage like \"%s\"",
+        BAD (st, gate_keys[k], "expected a %s percentage like \"%s\"",
              k == 0 ? "negative" : "positive", k == 0 ? "-10%" : "+20%");
         goto err;
       }
       if (k == 0) st->gate_iops = p; else st->gate_p99 = p;
     }
   }
-  u = 0;
-  if (get_uint (st, text, st->json, "tcp_port", 0, 65535, &u) == -1)
-    goto err;
-  st->tcp_port = (int) u;
   u = 10;
-  if (get_uint (st, text, st->json, "ready_timeout_s", 1, 600, &u) == -1)
+  if (stack_get_uint (st, st->json, "ready_timeout_s", 1, 600, &u) == -1)
     goto err;
   st->ready_timeout = u;
   if (st->workers == UINT32_MAX)
     st->workers = st->threads;
 
+  /* No "layers": the whole table, in its order. */
   if (st->nlayers == 0) {
-    static const char *const all[] = {
-      "host", "direct", "nbd-unix", "nbd-tcp", "qemu-nbd",
-    };
+    const struct target *t;
 
-    st->layers = calloc (6, sizeof (char *));
-    for (size_t i = 0; i < 5; i++)
-      st->layers[st->nlayers++] = xstrdup (all[i]);
+    for (size_t i = 0; (t = target_at (i)); i++) {
+      st->layers = xreallocarray (st->layers, st->nlayers + 1, sizeof *st->layers);
+      st->layers[st->nlayers++] = xstrdup (t->name);
+    }
   }
   for (size_t i = 0; i < st->nlayers; i++)
     if (target_find (st->layers[i]) == NULL) {
       char names[256];
 
       target_list (names, sizeof names);
-      BAD (st, text, "layers", "unknown layer '%s' (known: %s)",
+      BAD (st, "layers", "unknown layer '%s' (known: %s)",
            st->layers[i], names);
       goto err;
     }
+  /* Each target reads its own keys. */
+  {
+    const struct target *t;
+
+    for (size_t i = 0; (t = target_at (i)); i++)
+      if (t->configure && t->configure (st, &st->conf[i]) == -1)
+        goto err;
+  }
   free (size_text);
-  free (text);
   return 0;
 
  err:
   free (size_text);
-  free (text);
   return -1;
 }
 
@@ -391,6 +414,12 @@ redact_json (cJSON *node)
     else
       redact_json (c);
   }
+}
+
+void *
+stack_conf (const struct stack *st, const struct target *t)
+{
+  return st->conf[target_index (t)];
 }
 
 /* A copy of the stack's JSON with secret values replaced. */
@@ -458,5 +487,8 @@ stack_free (struct stack *st)
   free_strings (st->filter_args, st->nfilter_args);
   free_strings (st->nbdkit_args, st->nnbdkit_args);
   free_strings (st->layers, st->nlayers);
+  for (size_t i = 0; i < MAX_TARGETS; i++)
+    free (st->conf[i]);
+  free (st->text);
   memset (st, 0, sizeof *st);
 }

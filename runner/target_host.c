@@ -12,8 +12,9 @@ static const char *const packages[] = { "fio", NULL };
 static int
 host_start (struct run *run, struct layer *l)
 {
-  l->engine_lines = xasprintf ("ioengine=io_uring\nfilename=%s/host.img\n"
-                               "direct=1\n", run->st->dir);
+  (void) run;
+  l->engine_lines = xasprintf ("ioengine=io_uring\nfilename=%s\n"
+                               "direct=1\n", l->file);
   return 0;
 }
 
@@ -22,6 +23,8 @@ const struct target target_host = {
   .description = "fio io_uring, O_DIRECT, on a file of the host",
   .tools = tools,
   .packages = packages,
+  .baseline = true,
+  .own_file = "host.img",
   .start = host_start,
   .stop = layer_stop_nothing,
 };

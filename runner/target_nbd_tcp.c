@@ -8,10 +8,41 @@
 static const char *const tools[] = { "fio", "nbdkit", NULL };
 static const char *const packages[] = { "fio", "nbdkit", NULL };
 
+/* "tcp_port": the port on 127.0.0.1 (0, the default: a free one). */
+static const char *const keys[] = { "tcp_port", NULL };
+
+struct nbd_tcp_conf {
+  unsigned port;
+};
+
+static int
+nbd_tcp_configure (const struct stack *st, void **conf)
+{
+  struct nbd_tcp_conf *c = xcalloc (1, sizeof *c);
+
+  *conf = c;
+  return stack_get_uint (st, st->json, "tcp_port", 0, 65535, &c->port);
+}
+
+/* A fixed port must be free before a record is claimed. */
+static int
+nbd_tcp_preflight (const struct stack *st)
+{
+  const struct nbd_tcp_conf *c = stack_conf (st, &target_nbd_tcp);
+
+  if (c->port && !tcp_port_free ((int) c->port)) {
+    vb_msg ("stack %s: tcp_port %u on 127.0.0.1 is in use", st->path,
+            c->port);
+    return -1;
+  }
+  return 0;
+}
+
 static int
 nbd_tcp_start (struct run *run, struct layer *l)
 {
-  int port = run->st->tcp_port ? run->st->tcp_port : free_tcp_port ();
+  const struct nbd_tcp_conf *c = stack_conf (run->st, &target_nbd_tcp);
+  int port = c->port ? (int) c->port : free_tcp_port ();
   char *uri;
 
   if (port <= 0) {
@@ -32,6 +63,9 @@ const struct target target_nbd_tcp = {
   .tools = tools,
   .packages = packages,
   .uses_plugin = true,
+  .stack_keys = keys,
+  .configure = nbd_tcp_configure,
+  .preflight = nbd_tcp_preflight,
   .start = nbd_tcp_start,
   .stop = layer_stop_children,
 };

@@ -4,15 +4,47 @@
  * it on a second socket that viper drives.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
 static const char *const tools[] = { "fio", "nbdkit", "qemu-nbd", NULL };
 static const char *const packages[] = { "fio", "nbdkit", "qemu-utils", NULL };
 
+/* "qemu": { "shared": 64 }: qemu-nbd's --shared (clients at once). */
+static const char *const keys[] = { "qemu", NULL };
+static const char *const qemu_keys[] = { "shared" };
+
+struct qemu_nbd_conf {
+  unsigned shared;
+};
+
+static int
+qemu_nbd_configure (const struct stack *st, void **conf)
+{
+  struct qemu_nbd_conf *c = xcalloc (1, sizeof *c);
+  const cJSON *sub = cJSON_GetObjectItemCaseSensitive (st->json, "qemu"), *e;
+
+  *conf = c;
+  c->shared = 64;
+  if (sub == NULL)
+    return 0;
+  if (!cJSON_IsObject (sub)) {
+    stack_bad (st, "qemu", "expected an object like {\"shared\": 64}");
+    return -1;
+  }
+  cJSON_ArrayForEach (e, sub)
+    if (strcmp (e->string, qemu_keys[0]) != 0) {
+      stack_bad (st, e->string, "unknown key in qemu");
+      return -1;
+    }
+  return stack_get_uint (st, sub, "shared", 1, 1024, &c->shared);
+}
+
 static int
 qemu_nbd_start (struct run *run, struct layer *l)
 {
+  const struct qemu_nbd_conf *c = stack_conf (run->st, &target_qemu_nbd);
   char *front, *opts, *shared;
   int r;
 
@@ -20,7 +52,7 @@ qemu_nbd_start (struct run *run, struct layer *l)
     return -1;
   front = xasprintf ("%s/qemu-nbd.sock", run->private_dir);
   opts = xasprintf ("driver=nbd,server.type=unix,server.path=%s", l->socket);
-  shared = xasprintf ("--shared=%u", run->st->qemu_shared);
+  shared = xasprintf ("--shared=%u", c->shared);
   {
     const char *argv[] = {
       "qemu-nbd", "--persistent", shared, "-k", front, "--image-opts", opts,
@@ -47,6 +79,8 @@ const struct target target_qemu_nbd = {
   .tools = tools,
   .packages = packages,
   .uses_plugin = true,
+  .stack_keys = keys,
+  .configure = qemu_nbd_configure,
   .start = qemu_nbd_start,
   .stop = layer_stop_children,
 };

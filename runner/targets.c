@@ -6,6 +6,9 @@
 
 #include "internal.h"
 
+_Static_assert (MAX_TARGETS >= 5, "MAX_TARGETS holds the table");
+
+/* The default ladder is this order. */
 static const struct target *const targets[] = {
   &target_host,
   &target_direct,
@@ -19,6 +22,31 @@ target_find (const char *name)
 {
   for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++)
     if (strcmp (targets[i]->name, name) == 0)
+      return targets[i];
+  return NULL;
+}
+
+const struct target *
+target_at (size_t i)
+{
+  return i < sizeof targets / sizeof targets[0] ? targets[i] : NULL;
+}
+
+size_t
+target_index (const struct target *t)
+{
+  size_t i;
+
+  for (i = 0; targets[i] != t; i++)
+    ;
+  return i;
+}
+
+const struct target *
+target_baseline (void)
+{
+  for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++)
+    if (targets[i]->baseline)
       return targets[i];
   return NULL;
 }

@@ -1,4 +1,4 @@
-/* test_stats.c: unit tests of the gate's statistics (reports/stats.c):
+/* test_stats.c: unit tests of the gate's statistics (common/stats.c):
  * exact rank-test p-values against published tables and against brute
  * force enumeration with ties, Hodges-Lehmann estimates and intervals.
  * Run alone: make build/tests/unit/test_stats && build/tests/unit/test_stats
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../reports/stats.h"
+#include "../../common/internal.h"
 
 #define assert_near(a, b, eps) assert_true (fabs ((a) - (b)) <= (eps))
 

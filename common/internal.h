@@ -1,0 +1,335 @@
+/* internal.h: the bottom library of viperbench (libcommon.a), what every
+ * command shares: messages and small helpers, child processes, fio's JSON
+ * output and latency bins, the record model and the statistics.
+ *
+ * Nothing here includes a header of collectors/, reports/ or runner/
+ * (tests/test-layers.sh checks it, and the archives' link order makes a
+ * call upwards fail to link).  Out of memory is fatal everywhere: the x*
+ * allocators print one message and abort.
+ */
+#ifndef VIPERBENCH_COMMON_H
+#define VIPERBENCH_COMMON_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+#define VIPERBENCH_VERSION "0.3.0"
+
+/* Exit codes of every command. */
+#define EXIT_RUN_FAILED 1
+#define EXIT_BAD_INPUT 2
+#define EXIT_INTERRUPTED 130
+
+/* msg.c */
+
+/* Prints "viperbench: MSG" on stderr and keeps it for vb_last_msg. */
+extern void vb_msg (const char *fmt, ...) __attribute__((format (printf, 1, 2)));
+/* Prints "viperbench: warning: MSG" on stderr. */
+extern void vb_warn (const char *fmt, ...) __attribute__((format (printf, 1, 2)));
+/* The last message vb_msg printed ("" when none). */
+extern const char *vb_last_msg (void);
+/* Allocators that never return NULL: out of memory prints one message
+ * and aborts.
+ */
+extern void *xmalloc (size_t n);
+extern void *xcalloc (size_t n, size_t size);
+extern void *xrealloc (void *p, size_t n);
+/* xrealloc of an array of N items of SIZE, checking the product. */
+extern void *xreallocarray (void *p, size_t n, size_t size);
+extern char *xasprintf (const char *fmt, ...) __attribute__((format (printf, 1, 2)));
+extern char *xstrdup (const char *s);
+
+/* util.c */
+
+/* Reads a whole file; NULL with errno set. */
+extern char *read_file (const char *path, size_t *len);
+/* Writes DATA to PATH through PATH.tmp, fsync and rename; 0 or -1
+ * (message printed).
+ */
+extern int write_file_atomic (const char *path, const char *data, size_t len);
+/* mkdir -p; 0 or -1 with errno. */
+extern int mkdir_p (const char *path, mode_t mode);
+/* Parses "128M", "1G", "4096" into bytes; -1 when malformed. */
+extern int64_t parse_size (const char *s);
+/* Parses a signed percentage "-10%" or "+20%" into -0.10 or 0.20; NAN
+ * when malformed, zero or out of range (the sign is required: it says
+ * which way is worse).
+ */
+extern double parse_percent (const char *s);
+/* Current time as ISO 8601 UTC ("2026-11-21T12:00:00Z") in BUF. */
+extern void iso_now (char *buf, size_t n);
+/* Monotonic seconds. */
+extern double mono_now (void);
+/* First line of `ARGV...` stdout, or NULL. */
+extern char *command_first_line (const char *const *argv);
+/* The executable's directory (for build/viper beside build/viperbench). */
+extern char *self_dir (void);
+/* Finds PROG on $PATH; true when found. */
+extern bool have_program (const char *prog);
+/* Table formats: "66.8k" IOPS; "1.31 ms" from nanoseconds; "-" for
+ * unknown values.
+ */
+extern void fmt_iops (char *buf, size_t n, double v);
+extern void fmt_ns (char *buf, size_t n, double ns);
+/* Appends S to the comma-separated list *LIST (NULL: empty). */
+extern void list_append (char **list, const char *s);
+
+/* redact.c */
+
+/* True when KEY names a secret (key, secret, password, token...). */
+extern bool is_secret_key (const char *key);
+/* Replaces secret values in "k=v" text lines or argv items, in place. */
+extern void redact_kv (char *s);
+
+/* proc.c: child processes */
+
+/* Set by SIGINT/SIGTERM/SIGHUP: stop as soon as possible. */
+extern volatile sig_atomic_t stop_requested;
+extern void proc_install_signals (void);
+
+/* Paths are the caller's (relative to its directory), opened before the
+ * child moves to CWD.
+ */
+struct spawn_opts {
+  const char *cwd;
+  const char *stdin_data;       /* written to the child's stdin, or NULL */
+  const char *stdout_path;      /* NULL: /dev/null */
+  const char *stderr_path;      /* NULL: /dev/null */
+  const char *preload;          /* LD_PRELOAD for this child, or NULL */
+};
+
+/* Starts ARGV (never through a shell) with the parent-death signal set
+ * so that no child outlives the runner, even after SIGKILL.  Returns the
+ * pid, or -1 with a message printed.
+ */
+extern pid_t proc_spawn (const char *const *argv, const struct spawn_opts *o);
+/* Waits for PID up to TIMEOUT seconds (<0: forever) or until a stop is
+ * requested.  Returns 0 with *STATUS set, 1 on timeout, 2 on stop.
+ */
+extern int proc_wait (pid_t pid, double timeout, int *status);
+/* The same, also filling *RU with the child's rusage (its own and that
+ * of the children it reaped) when it has exited.
+ */
+extern int proc_wait_rusage (pid_t pid, double timeout, int *status,
+                             struct rusage *ru);
+/* SIGTERM, up to GRACE seconds, then SIGKILL; reaps. */
+extern void proc_kill (pid_t pid, double grace);
+/* True while PID runs (not reaped). */
+extern bool proc_alive (pid_t pid);
+/* Runs ARGV to completion within TIMEOUT s; its exit status, -2 when it
+ * ran out of time (killed), -1 otherwise.
+ */
+extern int proc_run (const char *const *argv, double timeout,
+                     const char *stderr_path);
+/* Polls connect() to a Unix socket or 127.0.0.1:PORT until it accepts,
+ * PID dies, TIMEOUT passes or a stop is requested; 0 when ready.
+ */
+extern int proc_wait_unix (const char *path, pid_t pid, double timeout);
+extern int proc_wait_tcp (int port, pid_t pid, double timeout);
+/* A free TCP port on 127.0.0.1, or -1. */
+extern int free_tcp_port (void);
+/* True when 127.0.0.1:PORT can be bound now. */
+extern bool tcp_port_free (int port);
+
+/* fiojson.c: fio's json+ output (the one reader of it) */
+
+struct dir_stats {
+  double iops;
+  double bw_bytes;
+  uint64_t total_ios;
+  double lat_mean, lat_p50, lat_p99, lat_p999;   /* ns, total latency */
+};
+
+struct fio_result {
+  struct dir_stats read, write;
+  int error;                    /* the first job error, 0 when none */
+  double runtime_s;
+};
+
+/* Parses the JSON in fio's output TEXT, skipping the log lines fio may
+ * write before it; NULL when there is none.
+ */
+extern cJSON *fio_json_parse (const char *text);
+/* The figures of fio's "jobs" array JOBS: IOPS and bandwidth summed, the
+ * mean weighted by I/Os, percentiles fio's own for one job and from the
+ * merged bins for several.
+ */
+extern void fio_result_from_jobs (const cJSON *jobs, struct fio_result *res);
+/* Parses fio's json+ output FILE (log lines before the JSON skipped);
+ * 0, or -1 with a message naming the file.
+ */
+extern int fio_parse (const char *path, struct fio_result *res);
+
+/* bins.c: fio's latency histogram bins (json+ "bins": {"ns": count}) */
+
+struct bins {
+  double *ns;                   /* bucket values, ascending */
+  double *count;
+  size_t n;
+  double total;
+};
+
+/* Merges the lat_ns bins of DDIR (NULL: both) of every job in fio's
+ * JSON "jobs" array JOBS into *B.
+ */
+extern void bins_from_jobs (const cJSON *jobs, const char *ddir,
+                            struct bins *b);
+/* Merges the lat_ns bins of every job and of DDIR ("read", "write", or
+ * NULL for both) of fio's json+ output PATH into *B; 0 or -1.
+ */
+extern int bins_load_fio_ddir (const char *path, const char *ddir,
+                               struct bins *b);
+/* Both directions. */
+extern int bins_load_fio (const char *path, struct bins *b);
+/* The P-th percentile (0 < P <= 100), as fio computes it: the value of
+ * the first bucket whose cumulative count reaches P% of all; NAN when
+ * empty.
+ */
+extern double bins_percentile (const struct bins *b, double p);
+/* Writes "percentile latency_ns" lines (a curve for gnuplot). */
+extern void bins_write_curve (const struct bins *b, FILE *f);
+extern void bins_free (struct bins *b);
+
+/* record.c: the numbered records DIR/PREFIX-N/run.json (one writer, one
+ * reader)
+ */
+
+#define RUN_SCHEMA "viperbench.run/1"
+
+struct record {
+  char *id;                     /* VM-7 */
+  char *dir;                    /* results/VM-7 */
+  cJSON *doc;                   /* run.json (or gate.json's owner's) */
+};
+
+/* Claims RESULTS/PREFIX-N, N one more than the highest present, with
+ * mkdir (two claims never share N); sets REC's id and dir.  0, or -1
+ * with a message.
+ */
+extern int record_claim (const char *results, const char *prefix,
+                         struct record *rec);
+/* Writes REC's doc to DIR/run.json whole (temporary name, fsync,
+ * rename); 0 or -1.
+ */
+extern int record_write (const struct record *rec);
+/* Sets status, reason (may be NULL) and the finished time; writes. */
+extern int record_finish (struct record *rec, const char *status,
+                          const char *reason);
+extern void record_free (struct record *rec);
+/* DIR/run.json, parsed and checked (an object with a targets array of
+ * objects, each with a name); NULL when missing or malformed, with the
+ * reason in WHY (may be NULL; a static string or the parse error).
+ */
+extern cJSON *record_load (const char *dir, const char **why);
+/* The status of DOC as a reader should take it: "running" only while
+ * its runner lives; a running record whose runner is gone is "aborted".
+ */
+extern const char *record_status (const cJSON *doc);
+/* The target (layer) NAME of run.json DOC, or NULL. */
+extern const cJSON *record_target (const cJSON *doc, const char *name);
+/* The target the others are compared against (marked "baseline" by the
+ * runner; in older records the one whose ratio_to_host is 1), or NULL.
+ */
+extern const cJSON *record_baseline (const cJSON *doc);
+/* A target's name ("?" when absent). */
+extern const char *target_name (const cJSON *t);
+/* A figure of one direction of a run.json target: DDIR.KEY (iops,
+ * bw_bytes, total_ios) or DDIR.lat_ns.KEY (mean, p50, p99, p99.9); NAN
+ * when absent.
+ */
+extern double target_metric (const cJSON *t, const char *ddir,
+                             const char *key);
+
+/* The records RESULTS/PREFIX-N in number order. */
+struct record_entry {
+  long num;
+  char *id;                     /* PREFIX-N */
+  char *dir;                    /* RESULTS/PREFIX-N */
+};
+/* Lists them into *OUT (free with record_list_free); the count, or -1
+ * with a message when RESULTS cannot be read.
+ */
+extern ssize_t record_list (const char *results, const char *prefix,
+                            struct record_entry **out);
+extern void record_list_free (struct record_entry *e, size_t n);
+
+/* One side of a comparison: records with their directories. */
+struct records {
+  cJSON **doc;
+  char **dir;
+  size_t n;
+};
+/* Adds PATH to R: a record, or every complete record in the directory
+ * PATH (others skipped with a warning naming them).  0, or -1 with a
+ * message starting with WHO.
+ */
+extern int records_add (struct records *r, const char *path, const char *who);
+extern void records_free (struct records *r);
+
+/* stats.c: the distribution-free statistics the gate and compare use.
+ *
+ * Two samples X (baseline, m values) and Y (candidate, n values), in
+ * whatever scale the caller chose (the gate passes logarithms, so that a
+ * shift is a ratio):
+ *
+ *   m >= 2: Mann-Whitney U (Wilcoxon rank-sum) test, exact null
+ *           distribution with ties (midranks) for m + n <= STATS_EXACT_MAX,
+ *           normal approximation with tie correction above; the shift
+ *           Y - X estimated by Hodges-Lehmann (the median of all m*n
+ *           differences) with its distribution-free confidence interval.
+ *   m == 1: X is one stored value: Wilcoxon signed-rank test of Y - X[0],
+ *           Hodges-Lehmann estimate from the Walsh averages and its
+ *           interval.  The baseline's own noise is not counted.
+ */
+
+#define STATS_EXACT_MAX 100
+
+struct shift {
+  double est;                   /* Hodges-Lehmann estimate of Y - X */
+  double lo, hi;                /* 1 - 2*alpha interval; -inf/+inf when
+                                   the samples are too small for one */
+  double p_less;                /* one-sided p: Y tends to be smaller */
+  double p_greater;             /* one-sided p: Y tends to be larger */
+  bool exact;                   /* p from the exact null distribution */
+};
+
+/* Fills *R; 0, or -1 when m == 0 or n == 0. */
+extern int stats_shift (const double *x, size_t m, const double *y, size_t n,
+                        double alpha, struct shift *r);
+/* The median of V (N > 0); V is left unchanged. */
+extern double stats_median (const double *v, size_t n);
+/* The pooled sample standard deviation of X and Y around their own
+ * means (only Y's when m < 2); NAN when there are fewer than 2 degrees
+ * of freedom.
+ */
+extern double stats_pooled_sd (const double *x, size_t m, const double *y,
+                               size_t n);
+/* A robust standard deviation: 1.4826 x the median of the absolute
+ * deviations of X and Y from their own medians (a side of fewer than 2
+ * values contributes none); NAN when fewer than 3 deviations.  For
+ * normal data it estimates the standard deviation; one disturbed run
+ * moves it little.
+ */
+extern double stats_robust_sd (const double *x, size_t m, const double *y,
+                               size_t n);
+/* The standard normal quantile (0 < P < 1). */
+extern double stats_norm_quantile (double p);
+/* Repetitions per side that give POWER to detect a shift of EFFECT (> 0)
+ * at one-sided level ALPHA when the per-sample standard deviation is SD:
+ * the normal-theory size times pi/3 (the rank tests' efficiency against
+ * the t test), and never fewer than the exact tests can reach p < ALPHA
+ * with.  ONE_SAMPLE: the baseline is a single fixed value.
+ */
+extern size_t stats_n_needed (double sd, double effect, double alpha,
+                              double power, bool one_sample);
+/* The smallest n per side at which the exact test can reach p < ALPHA. */
+extern size_t stats_n_min (double alpha, bool one_sample);
+
+#endif /* VIPERBENCH_COMMON_H */

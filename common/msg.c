@@ -1,0 +1,114 @@
+/* msg.c: messages, and allocation with one out-of-memory policy: print
+ * one message and abort (every command, every layer).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static char last_msg[2048];
+
+static void
+out_of_memory (void)
+{
+  fputs ("viperbench: out of memory\n", stderr);
+  abort ();
+}
+
+/* Prints "viperbench: MSG" on stderr and keeps it for vb_last_msg. */
+void
+vb_msg (const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  vsnprintf (last_msg, sizeof last_msg, fmt, ap);
+  va_end (ap);
+  fprintf (stderr, "viperbench: %s\n", last_msg);
+}
+
+/* Prints "viperbench: warning: MSG" on stderr. */
+void
+vb_warn (const char *fmt, ...)
+{
+  va_list ap;
+
+  fputs ("viperbench: warning: ", stderr);
+  va_start (ap, fmt);
+  vfprintf (stderr, fmt, ap);
+  va_end (ap);
+  fputc ('\n', stderr);
+}
+
+/* The last message vb_msg printed. */
+const char *
+vb_last_msg (void)
+{
+  return last_msg;
+}
+
+void *
+xmalloc (size_t n)
+{
+  void *p = malloc (n ? n : 1);
+
+  if (p == NULL)
+    out_of_memory ();
+  return p;
+}
+
+void *
+xcalloc (size_t n, size_t size)
+{
+  void *p = calloc (n ? n : 1, size ? size : 1);
+
+  if (p == NULL)
+    out_of_memory ();
+  return p;
+}
+
+void *
+xrealloc (void *p, size_t n)
+{
+  void *q = realloc (p, n ? n : 1);
+
+  if (q == NULL)
+    out_of_memory ();
+  return q;
+}
+
+void *
+xreallocarray (void *p, size_t n, size_t size)
+{
+  if (size && n > (size_t) -1 / size)
+    out_of_memory ();
+  return xrealloc (p, n * size);
+}
+
+char *
+xasprintf (const char *fmt, ...)
+{
+  va_list ap;
+  char *s;
+  int r;
+
+  va_start (ap, fmt);
+  r = vasprintf (&s, fmt, ap);
+  va_end (ap);
+  if (r == -1)
+    out_of_memory ();
+  return s;
+}
+
+char *
+xstrdup (const char *s)
+{
+  char *r = strdup (s);
+
+  if (r == NULL)
+    out_of_memory ();
+  return r;
+}

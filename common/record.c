@@ -1,0 +1,366 @@
+/* record.c: the numbered records RESULTS/PREFIX-N/ and their run.json,
+ * for every command: the one writer (claim a number, write atomically,
+ * finish) and the one reader (load and check, list, find a layer).
+ *
+ * N is claimed with mkdir (atomic: two runs never share N).  run.json is
+ * always replaced whole (write to run.json.tmp, fsync, rename), so a
+ * reader sees the previous complete version or the next, never half of
+ * one.  While a run is going its status is "running" with the runner's
+ * pid; a reader that finds that pid gone treats the run as aborted.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* The number N of NAME when it is PREFIX followed by digits only, else -1. */
+static long
+record_number (const char *name, const char *prefix)
+{
+  size_t plen = strlen (prefix);
+  char *end;
+  long n;
+
+  if (strncmp (name, prefix, plen) != 0 || !isdigit ((unsigned char) name[plen]))
+    return -1;
+  errno = 0;
+  n = strtol (name + plen, &end, 10);
+  return *end || errno ? -1 : n;
+}
+
+/* Claims RESULTS/PREFIX-N; see internal.h. */
+int
+record_claim (const char *results, const char *prefix, struct record *rec)
+{
+  long max = 0;
+  DIR *d;
+  struct dirent *e;
+
+  memset (rec, 0, sizeof *rec);
+  if (mkdir_p (results, 0755) == -1) {
+    vb_msg ("mkdir %s: %s", results, strerror (errno));
+    return -1;
+  }
+  d = opendir (results);
+  if (d == NULL) {
+    vb_msg ("opendir %s: %s", results, strerror (errno));
+    return -1;
+  }
+  while ((e = readdir (d))) {
+    long n = record_number (e->d_name, prefix);
+
+    if (n > max)
+      max = n;
+  }
+  closedir (d);
+  for (long n = max + 1; n < max + 10000; n++) {
+    char *dir = xasprintf ("%s/%s%ld", results, prefix, n);
+
+    if (mkdir (dir, 0755) == 0) {
+      rec->id = xasprintf ("%s%ld", prefix, n);
+      rec->dir = dir;
+      return 0;
+    }
+    free (dir);
+    if (errno != EEXIST) {
+      vb_msg ("mkdir %s/%s%ld: %s", results, prefix, n, strerror (errno));
+      return -1;
+    }
+  }
+  vb_msg ("%s: could not claim a new %sN", results, prefix);
+  return -1;
+}
+
+int
+record_write (const struct record *rec)
+{
+  char *path = xasprintf ("%s/run.json", rec->dir);
+  char *text = cJSON_Print (rec->doc);
+  int r;
+
+  if (text == NULL) {
+    vb_msg ("%s: cannot print the record", path);
+    free (path);
+    return -1;
+  }
+  r = write_file_atomic (path, text, strlen (text));
+  free (text);
+  free (path);
+  return r;
+}
+
+/* Sets status, reason and finished time, and writes. */
+int
+record_finish (struct record *rec, const char *status, const char *reason)
+{
+  char now[32];
+
+  iso_now (now, sizeof now);
+  cJSON_DeleteItemFromObjectCaseSensitive (rec->doc, "status");
+  cJSON_DeleteItemFromObjectCaseSensitive (rec->doc, "reason");
+  cJSON_DeleteItemFromObjectCaseSensitive (rec->doc, "finished");
+  cJSON_AddStringToObject (rec->doc, "status", status);
+  if (reason)
+    cJSON_AddStringToObject (rec->doc, "reason", reason);
+  else
+    cJSON_AddNullToObject (rec->doc, "reason");
+  cJSON_AddStringToObject (rec->doc, "finished", now);
+  return record_write (rec);
+}
+
+void
+record_free (struct record *rec)
+{
+  cJSON_Delete (rec->doc);
+  free (rec->id);
+  free (rec->dir);
+  memset (rec, 0, sizeof *rec);
+}
+
+/* Why DOC is not a usable run record, or NULL when it is. */
+static const char *
+record_check (const cJSON *doc)
+{
+  const cJSON *targets = cJSON_GetObjectItemCaseSensitive (doc, "targets"), *t;
+
+  if (!cJSON_IsObject (doc))
+    return "not a JSON object";
+  if (!cJSON_IsArray (targets))
+    return "no \"targets\" array";
+  cJSON_ArrayForEach (t, targets) {
+    if (!cJSON_IsObject (t))
+      return "a target is not an object";
+    if (!cJSON_IsString (cJSON_GetObjectItemCaseSensitive (t, "name")))
+      return "a target has no name";
+  }
+  return NULL;
+}
+
+cJSON *
+record_load (const char *dir, const char **why)
+{
+  char *path = xasprintf ("%s/run.json", dir);
+  char *text = read_file (path, NULL);
+  const char *bad = NULL;
+  cJSON *doc = NULL;
+
+  if (text == NULL)
+    bad = errno == ENOENT ? "no run.json" : "run.json cannot be read";
+  else if ((doc = cJSON_Parse (text)) == NULL)
+    bad = "run.json is not valid JSON";
+  else if ((bad = record_check (doc)) != NULL) {
+    cJSON_Delete (doc);
+    doc = NULL;
+  }
+  free (text);
+  free (path);
+  if (why)
+    *why = bad;
+  return doc;
+}
+
+const char *
+record_status (const cJSON *doc)
+{
+  const char *st = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (doc, "status"));
+  const cJSON *pid = cJSON_GetObjectItemCaseSensitive (doc, "runner_pid");
+
+  if (st == NULL)
+    return "(none)";
+  if (strcmp (st, "running") == 0 &&
+      !(cJSON_IsNumber (pid) && pid->valuedouble >= 1 &&
+        pid->valuedouble < 4194305 && kill ((pid_t) pid->valuedouble, 0) == 0))
+    return "aborted";
+  return st;
+}
+
+const char *
+target_name (const cJSON *t)
+{
+  const char *n = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (t, "name"));
+
+  return n ? n : "?";
+}
+
+const cJSON *
+record_target (const cJSON *doc, const char *name)
+{
+  const cJSON *t;
+
+  cJSON_ArrayForEach (t, cJSON_GetObjectItemCaseSensitive (doc, "targets"))
+    if (strcmp (target_name (t), name) == 0)
+      return t;
+  return NULL;
+}
+
+const cJSON *
+record_baseline (const cJSON *doc)
+{
+  const cJSON *t;
+
+  cJSON_ArrayForEach (t, cJSON_GetObjectItemCaseSensitive (doc, "targets"))
+    if (cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (t, "baseline")))
+      return t;
+  /* Records from before the key: the baseline's ratio to itself is 1. */
+  cJSON_ArrayForEach (t, cJSON_GetObjectItemCaseSensitive (doc, "targets"))
+    if (!cJSON_GetObjectItemCaseSensitive (t, "baseline") &&
+        (target_metric (t, "read", "ratio_to_host") == 1 ||
+         target_metric (t, "write", "ratio_to_host") == 1))
+      return t;
+  return NULL;
+}
+
+double
+target_metric (const cJSON *t, const char *ddir, const char *key)
+{
+  const cJSON *d = cJSON_GetObjectItemCaseSensitive (t, ddir);
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive (d, key);
+
+  if (v == NULL)
+    v = cJSON_GetObjectItemCaseSensitive (cJSON_GetObjectItemCaseSensitive (d, "lat_ns"), key);
+  return cJSON_IsNumber (v) ? v->valuedouble : NAN;
+}
+
+static int
+cmp_entry (const void *a, const void *b)
+{
+  long x = ((const struct record_entry *) a)->num;
+  long y = ((const struct record_entry *) b)->num;
+
+  return (x > y) - (x < y);
+}
+
+ssize_t
+record_list (const char *results, const char *prefix,
+             struct record_entry **out)
+{
+  struct record_entry *v = NULL;
+  size_t n = 0;
+  DIR *d = opendir (results);
+  struct dirent *e;
+
+  *out = NULL;
+  if (d == NULL) {
+    vb_msg ("%s: %s", results, strerror (errno));
+    return -1;
+  }
+  while ((e = readdir (d))) {
+    long num = record_number (e->d_name, prefix);
+
+    if (num < 0)
+      continue;
+    v = xreallocarray (v, n + 1, sizeof *v);
+    v[n].num = num;
+    v[n].id = xstrdup (e->d_name);
+    v[n].dir = xasprintf ("%s/%s", results, e->d_name);
+    n++;
+  }
+  closedir (d);
+  if (n)
+    qsort (v, n, sizeof *v, cmp_entry);
+  *out = v;
+  return (ssize_t) n;
+}
+
+void
+record_list_free (struct record_entry *e, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    free (e[i].id);
+    free (e[i].dir);
+  }
+  free (e);
+}
+
+static void
+push (struct records *r, cJSON *doc, const char *dir)
+{
+  r->doc = xreallocarray (r->doc, r->n + 1, sizeof *r->doc);
+  r->dir = xreallocarray (r->dir, r->n + 1, sizeof *r->dir);
+  r->doc[r->n] = doc;
+  r->dir[r->n] = xstrdup (dir);
+  r->n++;
+}
+
+int
+records_add (struct records *r, const char *path, const char *who)
+{
+  char *rj = xasprintf ("%s/run.json", path);
+  struct dirent **ents;
+  struct stat sb;
+  size_t before = r->n;
+  int ne;
+
+  if (stat (rj, &sb) == 0) {
+    const char *why;
+    cJSON *doc = record_load (path, &why);
+
+    free (rj);
+    if (doc == NULL) {
+      vb_msg ("%s: %s/run.json is not a viperbench run record (%s)", who,
+              path, why);
+      return -1;
+    }
+    push (r, doc, path);
+    return 0;
+  }
+  if (stat (path, &sb) == -1) {
+    vb_msg ("%s: %s: %s", who, rj, strerror (errno));
+    free (rj);
+    return -1;
+  }
+  free (rj);
+  ne = scandir (path, &ents, NULL, versionsort);
+  if (ne < 0) {
+    vb_msg ("%s: %s: %s", who, path, errno == ENOTDIR ?
+            "neither a record nor a directory of records" : strerror (errno));
+    return -1;
+  }
+  for (int i = 0; i < ne; i++) {
+    char *d = xasprintf ("%s/%s", path, ents[i]->d_name);
+    char *p = xasprintf ("%s/run.json", d);
+
+    if (ents[i]->d_name[0] != '.' && stat (p, &sb) == 0) {
+      const char *why;
+      cJSON *doc = record_load (d, &why);
+      const char *st = doc ? record_status (doc) : NULL;
+
+      if (st && strcmp (st, "complete") == 0)
+        push (r, doc, d);
+      else {
+        vb_warn ("%s: %s is %s: skipped", who, d,
+                 doc == NULL ? why : st);
+        cJSON_Delete (doc);
+      }
+    }
+    free (d);
+    free (p);
+    free (ents[i]);
+  }
+  free (ents);
+  if (r->n == before) {
+    vb_msg ("%s: %s holds no complete run record", who, path);
+    return -1;
+  }
+  return 0;
+}
+
+void
+records_free (struct records *r)
+{
+  for (size_t i = 0; i < r->n; i++) {
+    cJSON_Delete (r->doc[i]);
+    free (r->dir[i]);
+  }
+  free (r->doc);
+  free (r->dir);
+  memset (r, 0, sizeof *r);
+}

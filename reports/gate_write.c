@@ -1,0 +1,336 @@
+/* gate_write.c: what the gate writes: summary.md (printed too),
+ * junit.xml (a testcase per layer and metric) and gate.json (every
+ * sample), each whole and atomically.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *
+verdict_word (enum gate_verdict v)
+{
+  return v == GATE_REGRESSION ? "REGRESSION" : v == GATE_NOISY ? "too noisy" : "pass";
+}
+
+static void
+fmt_value (const struct gate *g, const struct gate_series *se, double v,
+           char *buf, size_t n)
+{
+  if (isnan (v))
+    snprintf (buf, n, "-");
+  else if (g->ratio_mode)
+    snprintf (buf, n, "%.3fx", v);
+  else if (se->metric == GM_IOPS)
+    fmt_iops (buf, n, v);
+  else
+    fmt_ns (buf, n, v);
+}
+
+static void
+fmt_pct (double v, char *buf, size_t n)
+{
+  if (isnan (v) || isinf (v))
+    snprintf (buf, n, "-");
+  else
+    snprintf (buf, n, "%+.1f%%", v * 100);
+}
+
+static void
+xml_escaped (FILE *f, const char *s)
+{
+  for (; s && *s; s++)
+    switch (*s) {
+    case '<': fputs ("&lt;", f); break;
+    case '>': fputs ("&gt;", f); break;
+    case '&': fputs ("&amp;", f); break;
+    case '"': fputs ("&quot;", f); break;
+    default:
+      if ((unsigned char) *s >= 0x20 || *s == '\n' || *s == '\t')
+        fputc (*s, f);
+    }
+}
+
+static const char *
+outcome (const char *status, int code)
+{
+  if (strcmp (status, "running") == 0)
+    return "RUNNING";
+  if (strcmp (status, "aborted") == 0)
+    return "ABORTED";
+  switch (code) {
+  case GATE_EXIT_PASS: return "PASS";
+  case GATE_EXIT_REGRESSION: return "REGRESSION";
+  case GATE_EXIT_NOISY: return "TOO NOISY TO DECIDE";
+  default: return "ERROR";
+  }
+}
+
+static char *
+summary_md (const struct gate *g, const char *status, int code)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+  int ci = (int) lround ((1 - 2 * g->alpha) * 100);
+  bool any = false;
+
+  if (strcmp (status, "complete") == 0)
+    fprintf (f, "# %s: %s\n\n", g->id, outcome (status, code));
+  else
+    fprintf (f, "# %s: %s (%s)\n\n", g->id, outcome (status, code), status);
+  fprintf (f, "- scenario: %s\n- baseline: %s\n- candidate: %s\n",
+           g->scenario, g->baseline, g->candidate);
+  if (g->ratio_mode)
+    fprintf (f, "- mode: stored baseline; each layer as a ratio to the "
+                "**%s** layer of the same run, so that records from another "
+                "machine or day compare (IOPS: layer/%s, higher is better; "
+                "p99: layer/%s, lower is better)\n",
+             g->reference, g->reference, g->reference);
+  else
+    fprintf (f, "- mode: both stacks on this machine, %zu repetitions each, "
+                "interleaved (A B B A A B ...) so that drift hits both alike\n",
+             g->repeat);
+  if (g->looks == 2)
+    fprintf (f, "- thresholds: IOPS %+.0f%%, p99 %+.0f%%; one-sided alpha %g "
+                "over two looks (%g each: after %zu repetitions, and after "
+                "more if the first was too noisy%s), %d%% intervals\n",
+             g->thr_iops * 100, g->thr_p99 * 100, g->alpha_total, g->alpha,
+             g->repeat, g->extended_to ? "; it was" : "", ci);
+  else
+    fprintf (f, "- thresholds: IOPS %+.0f%%, p99 %+.0f%%; one-sided alpha %g, "
+                "%d%% intervals\n", g->thr_iops * 100, g->thr_p99 * 100,
+             g->alpha, ci);
+  if (g->seconds > 0)
+    fprintf (f, "- took %.0f s\n", g->seconds);
+  if (g->failure)
+    fprintf (f, "\n**Could not measure**: %s\n", g->failure);
+
+  for (size_t i = 0; i < g->nseries; i++)
+    if (g->series[i].verdict == GATE_REGRESSION) {
+      if (!any)
+        fprintf (f, "\n## Regressions\n\n");
+      any = true;
+      fprintf (f, "- **%s**: %s\n", g->series[i].layer, g->series[i].why);
+    }
+  any = false;
+  for (size_t i = 0; i < g->nseries; i++)
+    if (g->series[i].verdict == GATE_NOISY) {
+      if (!any)
+        fprintf (f, "\n## Too noisy to decide\n\n");
+      any = true;
+      fprintf (f, "- **%s** %s: %s\n", g->series[i].layer,
+               gate_metric_label (g->series[i].metric), g->series[i].why);
+    }
+
+  if (g->nseries && strcmp (status, "complete") == 0) {
+    fprintf (f, "\n## Per layer and metric\n\n"
+                "Medians of the repetitions; change and interval are the "
+                "Hodges-Lehmann estimate of candidate/baseline - 1; noise is "
+                "a robust standard deviation of one run (1.4826 x the median absolute deviation of ln value from its side's median, so that one disturbed run does not hide the rest).\n\n"
+                "| layer | metric | baseline | candidate | n | change | %d%% interval | p | noise | reps needed | verdict |\n"
+                "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|\n", ci);
+    for (size_t i = 0; i < g->nseries; i++) {
+      const struct gate_series *se = &g->series[i];
+      char va[24], vb[24], ch[16], lo[16], hi[16], sd[16];
+
+      fmt_value (g, se, se->na ? stats_median (se->a, se->na) : NAN, va, sizeof va);
+      fmt_value (g, se, se->nb ? stats_median (se->b, se->nb) : NAN, vb, sizeof vb);
+      fmt_pct (se->change, ch, sizeof ch);
+      fmt_pct (se->lo, lo, sizeof lo);
+      fmt_pct (se->hi, hi, sizeof hi);
+      if (isnan (se->sd))
+        snprintf (sd, sizeof sd, "-");
+      else
+        snprintf (sd, sizeof sd, "%.1f%%", se->sd * 100);
+      fprintf (f, "| %s | %s | %s | %s | %zu/%zu | %s | %s .. %s | %.3g | %s | %zu | %s |\n",
+               se->layer, gate_metric_label (se->metric), va, vb, se->na, se->nb,
+               ch, lo, hi, se->p, sd, se->needed, verdict_word (se->verdict));
+    }
+  }
+  if (g->profile_md)
+    fputs (g->profile_md, f);
+  if (g->nnotes) {
+    fprintf (f, "\n## Notes\n\n");
+    for (size_t i = 0; i < g->nnotes; i++)
+      fprintf (f, "- %s\n", g->notes[i]);
+  }
+  fprintf (f, "\n## How the gate decides\n\n"
+              "A metric regressed when a one-sided Mann-Whitney U test (exact; "
+              "Wilcoxon signed-rank against a single stored baseline) gives "
+              "p < %g *and* the estimated change is at least the threshold. "
+              "It is too noisy to decide when the estimate is past the "
+              "threshold without significance, or when the interval still "
+              "reaches the threshold and the measured noise gave these "
+              "repetitions less than %.0f%% power to see a threshold-sized "
+              "change. When the first look is too noisy and the repetitions "
+              "it needs are within --max-repeat, the gate goes on to them "
+              "and looks again; the two looks share alpha (%g each). "
+              "Exit codes: 0 pass, 1 regression, 2 usage or setup "
+              "error, 3 too noisy. See runner/README.md.\n",
+           g->alpha, g->power * 100, g->alpha);
+  fclose (f);
+  return buf;
+}
+
+static char *
+junit_xml (const struct gate *g, const char *status, int code)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+  size_t fails = 0, errors = g->failure ? 1 : 0;
+
+  for (size_t i = 0; i < g->nseries; i++) {
+    fails += g->series[i].verdict == GATE_REGRESSION;
+    errors += g->series[i].verdict == GATE_NOISY;
+  }
+  fprintf (f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+  fprintf (f, "<testsuites name=\"viperbench gate\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.1f\">\n",
+           g->nseries + (g->failure ? 1 : 0), fails, errors, g->seconds);
+  fprintf (f, "  <testsuite name=\"gate.");
+  xml_escaped (f, g->scenario);
+  fprintf (f, "\" id=\"");
+  xml_escaped (f, g->id);
+  fprintf (f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"%.1f\">\n",
+           g->nseries + (g->failure ? 1 : 0), fails, errors, g->seconds);
+  fprintf (f, "    <properties>\n");
+  fprintf (f, "      <property name=\"outcome\" value=\"%s\"/>\n", outcome (status, code));
+  fprintf (f, "      <property name=\"baseline\" value=\"");
+  xml_escaped (f, g->baseline);
+  fprintf (f, "\"/>\n      <property name=\"candidate\" value=\"");
+  xml_escaped (f, g->candidate);
+  fprintf (f, "\"/>\n      <property name=\"mode\" value=\"%s\"/>\n",
+           g->ratio_mode ? "ratio to reference layer" : "interleaved");
+  fprintf (f, "    </properties>\n");
+  if (g->failure) {
+    fprintf (f, "    <testcase classname=\"gate.setup\" name=\"measure\">\n"
+                "      <error type=\"setup\" message=\"");
+    xml_escaped (f, g->failure);
+    fprintf (f, "\"/>\n    </testcase>\n");
+  }
+  for (size_t i = 0; i < g->nseries; i++) {
+    const struct gate_series *se = &g->series[i];
+
+    fprintf (f, "    <testcase classname=\"gate.");
+    xml_escaped (f, g->scenario);
+    fputc ('.', f);
+    xml_escaped (f, se->layer);
+    fprintf (f, "\" name=\"%s\">\n", gate_metric_name (se->metric));
+    if (se->verdict != GATE_PASS) {
+      fprintf (f, "      <%s type=\"%s\" message=\"",
+               se->verdict == GATE_REGRESSION ? "failure" : "error",
+               se->verdict == GATE_REGRESSION ? "regression" : "too-noisy");
+      xml_escaped (f, se->layer);
+      fputs (": ", f);
+      xml_escaped (f, se->why);
+      fprintf (f, "\"/>\n");
+    }
+    fprintf (f, "      <system-out>");
+    xml_escaped (f, se->why);
+    fprintf (f, "</system-out>\n    </testcase>\n");
+  }
+  fprintf (f, "  </testsuite>\n</testsuites>\n");
+  fclose (f);
+  return buf;
+}
+
+static cJSON *
+numbers (const double *v, size_t n)
+{
+  cJSON *a = cJSON_CreateArray ();
+
+  for (size_t i = 0; i < n; i++)
+    cJSON_AddItemToArray (a, cJSON_CreateNumber (v[i]));
+  return a;
+}
+
+static void
+add_num (cJSON *o, const char *k, double v)
+{
+  if (isfinite (v))
+    cJSON_AddNumberToObject (o, k, v);
+  else
+    cJSON_AddNullToObject (o, k);
+}
+
+static char *
+gate_json (const struct gate *g, const char *status, int code)
+{
+  cJSON *d = cJSON_CreateObject (), *arr;
+  char *s;
+
+  cJSON_AddStringToObject (d, "schema", "viperbench.gate/1");
+  cJSON_AddStringToObject (d, "id", g->id);
+  cJSON_AddStringToObject (d, "status", status);
+  cJSON_AddStringToObject (d, "outcome", outcome (status, code));
+  cJSON_AddNumberToObject (d, "exit_code", code);
+  cJSON_AddStringToObject (d, "scenario", g->scenario);
+  cJSON_AddStringToObject (d, "baseline", g->baseline);
+  cJSON_AddStringToObject (d, "candidate", g->candidate);
+  cJSON_AddStringToObject (d, "mode", g->ratio_mode ? "ratio" : "interleaved");
+  if (g->ratio_mode)
+    cJSON_AddStringToObject (d, "reference", g->reference);
+  cJSON_AddNumberToObject (d, "repeat", (double) (g->extended_to ? g->extended_to : g->repeat));
+  cJSON_AddNumberToObject (d, "alpha", g->alpha_total > 0 ? g->alpha_total : g->alpha);
+  cJSON_AddNumberToObject (d, "alpha_per_look", g->alpha);
+  cJSON_AddNumberToObject (d, "looks", g->looks);
+  if (g->extended_to)
+    cJSON_AddNumberToObject (d, "extended_to", (double) g->extended_to);
+  cJSON_AddNumberToObject (d, "power", g->power);
+  cJSON_AddNumberToObject (d, "threshold_iops", g->thr_iops);
+  cJSON_AddNumberToObject (d, "threshold_p99", g->thr_p99);
+  if (g->failure)
+    cJSON_AddStringToObject (d, "failure", g->failure);
+  arr = cJSON_AddArrayToObject (d, "series");
+  for (size_t i = 0; i < g->nseries; i++) {
+    const struct gate_series *se = &g->series[i];
+    cJSON *o = cJSON_CreateObject ();
+
+    cJSON_AddStringToObject (o, "layer", se->layer);
+    cJSON_AddStringToObject (o, "metric", gate_metric_name (se->metric));
+    cJSON_AddItemToObject (o, "baseline", numbers (se->a, se->na));
+    cJSON_AddItemToObject (o, "candidate", numbers (se->b, se->nb));
+    if (strcmp (status, "complete") == 0) {
+      cJSON_AddStringToObject (o, "verdict", verdict_word (se->verdict));
+      add_num (o, "change", se->change);
+      add_num (o, "interval_low", se->lo);
+      add_num (o, "interval_high", se->hi);
+      add_num (o, "p", se->p);
+      add_num (o, "noise_sd", se->sd);
+      cJSON_AddNumberToObject (o, "repetitions_needed", (double) se->needed);
+      cJSON_AddStringToObject (o, "why", se->why);
+    }
+    cJSON_AddItemToArray (arr, o);
+  }
+  s = cJSON_Print (d);
+  cJSON_Delete (d);
+  return s;
+}
+
+char *
+gate_write (struct gate *g, const char *status, int code)
+{
+  char *md = summary_md (g, status, code);
+  char *xml = junit_xml (g, status, code);
+  char *js = gate_json (g, status, code);
+  char *p;
+
+  p = xasprintf ("%s/gate.json", g->dir);
+  write_file_atomic (p, js, strlen (js));
+  free (p);
+  if (strcmp (status, "running") != 0) {
+    p = xasprintf ("%s/summary.md", g->dir);
+    write_file_atomic (p, md, strlen (md));
+    free (p);
+    p = xasprintf ("%s/junit.xml", g->dir);
+    write_file_atomic (p, xml, strlen (xml));
+    free (p);
+  }
+  free (xml);
+  free (js);
+  return md;
+}
+

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# test-layers.sh: the code's layers link one way and the target seam
+# holds.
+#   - no file under common/ includes a header of collectors/, reports/ or
+#     runner/; none under collectors/ or reports/ includes one of runner/
+#     or of each other;
+#   - each lower archive links whole against only the layers below it
+#     (a call upwards is an undefined symbol);
+#   - no layer name (the targets' .name) is spelled as a string outside
+#     runner/target_*.c and the table runner/targets.c.
+# Run alone: tests/run.sh tests/test-layers.sh
+. "$(dirname "$0")/functions.sh"
+cd "$top"
+B=${VIPER_BUILD:-build}
+
+# 1. Includes, by directory: what each may include besides its own.
+declare -A allowed=(
+    [common]=""
+    [collectors]="common"
+    [reports]="common"
+    [runner]="common collectors reports"
+)
+for d in common collectors reports runner; do
+    while IFS=: read -r file _ inc; do
+        target=$(sed -n 's|.*#include "\.\./\([a-z]*\)/.*|\1|p' <<<"$inc")
+        [ -n "$target" ] || continue
+        case " ${allowed[$d]} " in
+        *" $target "*) ;;
+        *) fail "$file includes a header of $target/, above or beside $d/" ;;
+        esac
+    done < <(grep -n '#include "\.\./' "$d"/*.c "$d"/*.h 2>/dev/null)
+done
+
+# 2. The archives link downwards only.
+for lib in libcommon libcollectors libreports; do
+    [ -f "$B/$lib.a" ] || fail "$B/$lib.a is not built (run make)"
+done
+link() {
+    ${CC:-cc} -shared -o "$TMPDIR/layer.so" -Wl,--no-undefined \
+        -Wl,--whole-archive "$1" -Wl,--no-whole-archive "${@:2}" \
+        $(nm "$B/libcommon.a" | grep -q __asan_init && echo -fsanitize=address) \
+        $(nm "$B/libcommon.a" | grep -q __ubsan_ && echo -fsanitize=undefined) \
+        -lcjson -lm 2>"$TMPDIR/link.err"
+}
+link "$B/libcommon.a" || { cat "$TMPDIR/link.err" >&2; fail "common/ calls above itself"; }
+link "$B/libcollectors.a" "$B/libcommon.a" ||
+    { cat "$TMPDIR/link.err" >&2; fail "collectors/ calls beyond common/"; }
+link "$B/libreports.a" "$B/libcommon.a" ||
+    { cat "$TMPDIR/link.err" >&2; fail "reports/ calls beyond common/"; }
+# ...and the check can fail: reports/ does not link without common/.
+if link "$B/libreports.a"; then
+    fail "the link check cannot fail: libreports.a linked alone"
+fi
+
+# 3. Layer names live in their target files and the table only.  The
+#    record's "host" object (the machine) is not a layer.
+names=$(sed -n 's/^ *\.name = "\([^"]*\)",/\1/p' runner/target_*.c)
+[ "$(wc -w <<<"$names")" -ge 5 ] || fail "found no target names in runner/target_*.c"
+for n in $names; do
+    hits=$(grep -n "\"$n\"" common/*.[ch] collectors/*.[ch] reports/*.[ch] \
+               runner/*.[ch] |
+           grep -v '^runner/target_[a-z_]*\.c:' | grep -v '^runner/targets\.c:' |
+           grep -v '^[^:]*:[0-9]*: *\*' |
+           grep -v "GetObjectItem[A-Za-z]* ([a-z]*, \"host\")\|ToObject ([a-z]*, \"host\"" || true)
+    [ -z "$hits" ] || { echo "$hits" >&2; fail "layer name \"$n\" spelled outside its target file"; }
+done
+
+# 4. Every command is listed by --help, and answers CMD --help.
+"$VIPERBENCH" --help >"$TMPDIR/help" || fail "viperbench --help failed"
+for c in run report compare history import gate percentile; do
+    grep -q "^  $c " "$TMPDIR/help" || fail "viperbench --help does not list $c"
+    "$VIPERBENCH" "$c" --help >"$TMPDIR/chelp" 2>&1 || fail "viperbench $c --help failed"
+    grep -q "usage: viperbench $c" "$TMPDIR/chelp" || fail "viperbench $c --help printed no usage"
+done
+"$VIPERBENCH" frobnicate >/dev/null 2>&1 && fail "an unknown command succeeded"
+echo "PASS"

@@ -1,0 +1,266 @@
+/* test_gate.c: unit tests of the gate's pure core (reports/gate.c):
+ * samples and settings in, verdicts and "go on to N repetitions" out.
+ * A/A passes, a clear regression fails, noise asks for more, a single
+ * stored baseline, the two looks' alpha split and the thresholds'
+ * precedence.
+ * Run alone: make build/tests/unit/test_gate && build/tests/unit/test_gate
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../reports/internal.h"
+
+/* Deterministic noise: N values around MEAN with relative spread SPREAD
+ * (a fixed pattern, so every run of the test sees the same samples).
+ */
+static void
+samples (double *v, size_t n, double mean, double spread, unsigned seed)
+{
+  static const double pattern[] = {
+    0.31, -0.52, 0.11, 0.87, -0.23, -0.94, 0.45, -0.08, 0.66, -0.71,
+    0.02, 0.39, -0.47, 0.93, -0.15, 0.58, -0.84, 0.27, -0.36, 0.74,
+  };
+
+  for (size_t i = 0; i < n; i++)
+    v[i] = mean * (1 + spread * pattern[(i + seed) % 20]);
+}
+
+static const struct gate_series *
+series (const struct gate *g, const char *layer, enum gate_metric m)
+{
+  for (size_t i = 0; i < g->nseries; i++)
+    if (strcmp (g->series[i].layer, layer) == 0 && g->series[i].metric == m)
+      return &g->series[i];
+  fail_msg ("no series %s/%s", layer, gate_metric_name (m));
+  return NULL;
+}
+
+static void
+test_defaults_and_plan (void **state)
+{
+  struct gate g;
+
+  (void) state;
+  gate_init (&g);
+  assert_int_equal (g.repeat, GATE_DEFAULT_REPEAT);
+  assert_true (g.thr_iops == -0.10 && g.thr_p99 == 0.20);
+  /* No --max-repeat: 3 x repeat, two looks sharing alpha. */
+  assert_int_equal (gate_plan (&g, 0), 0);
+  assert_int_equal (g.max_repeat, 3 * GATE_DEFAULT_REPEAT);
+  assert_int_equal (g.looks, 2);
+  assert_true (fabs (g.alpha - 0.025) < 1e-12);
+  gate_free (&g);
+
+  /* --max-repeat equal to --repeat: one look with all of alpha. */
+  gate_init (&g);
+  g.max_repeat = g.repeat;
+  assert_int_equal (gate_plan (&g, 0), 0);
+  assert_int_equal (g.looks, 1);
+  assert_true (fabs (g.alpha - 0.05) < 1e-12);
+  gate_free (&g);
+
+  /* Fewer than --repeat at most, or too few for the exact test. */
+  gate_init (&g);
+  g.repeat = 6;
+  g.max_repeat = 4;
+  assert_int_equal (gate_plan (&g, 0), -1);
+  gate_free (&g);
+  gate_init (&g);
+  g.repeat = 2;
+  assert_int_equal (gate_plan (&g, 0), -1);
+  gate_free (&g);
+}
+
+static void
+test_threshold_precedence (void **state)
+{
+  struct gate g;
+
+  (void) state;
+  gate_init (&g);
+  gate_set_thresholds (&g, NAN, NAN, NAN, NAN);
+  assert_true (g.thr_iops == -0.10 && g.thr_p99 == 0.20);
+  /* The stack's over the defaults... */
+  gate_set_thresholds (&g, -0.05, 0.30, NAN, NAN);
+  assert_true (g.thr_iops == -0.05 && g.thr_p99 == 0.30);
+  /* ...the command line's over the stack's, each metric on its own. */
+  gate_set_thresholds (&g, -0.05, 0.30, -0.15, NAN);
+  assert_true (g.thr_iops == -0.15 && g.thr_p99 == 0.30);
+  gate_free (&g);
+}
+
+static void
+test_aa_passes (void **state)
+{
+  double a[12], b[12], pa[12], pb[12];
+  struct gate g;
+
+  (void) state;
+  gate_init (&g);
+  g.repeat = 12;
+  assert_int_equal (gate_plan (&g, 0), 0);
+  samples (a, 12, 50000, 0.02, 0);
+  samples (b, 12, 50000, 0.02, 7);
+  samples (pa, 12, 2e6, 0.03, 3);
+  samples (pb, 12, 2e6, 0.03, 11);
+  gate_series_add (&g, "nbd-unix", GM_IOPS, a, 12, b, 12);
+  gate_series_add (&g, "nbd-unix", GM_READ_P99, pa, 12, pb, 12);
+  assert_int_equal (gate_decide (&g), GATE_EXIT_PASS);
+  assert_int_equal (series (&g, "nbd-unix", GM_IOPS)->verdict, GATE_PASS);
+  assert_int_equal (series (&g, "nbd-unix", GM_READ_P99)->verdict, GATE_PASS);
+  gate_free (&g);
+}
+
+static void
+test_regression_fails (void **state)
+{
+  double a[6], b[6], pa[6], pb[6];
+  struct gate g;
+  const struct gate_series *se;
+
+  (void) state;
+  gate_init (&g);
+  assert_int_equal (gate_plan (&g, 0), 0);
+  samples (a, 6, 50000, 0.02, 0);
+  samples (b, 6, 35000, 0.02, 5);       /* -30% */
+  samples (pa, 6, 2e6, 0.02, 1);
+  samples (pb, 6, 2e6, 0.02, 9);        /* unchanged */
+  gate_series_add (&g, "direct", GM_IOPS, a, 6, b, 6);
+  gate_series_add (&g, "direct", GM_WRITE_P99, pa, 6, pb, 6);
+  assert_int_equal (gate_decide (&g), GATE_EXIT_REGRESSION);
+  se = series (&g, "direct", GM_IOPS);
+  assert_int_equal (se->verdict, GATE_REGRESSION);
+  assert_true (se->change < -0.25 && se->change > -0.35);
+  assert_true (se->p < g.alpha);
+  assert_non_null (strstr (se->why, "past the -10% threshold"));
+  assert_int_equal (series (&g, "direct", GM_WRITE_P99)->verdict, GATE_PASS);
+  gate_free (&g);
+
+  /* A significant change smaller than the threshold passes. */
+  gate_init (&g);
+  assert_int_equal (gate_plan (&g, 0), 0);
+  samples (a, 6, 50000, 0.005, 0);
+  samples (b, 6, 48000, 0.005, 0);      /* -4% */
+  gate_series_add (&g, "direct", GM_IOPS, a, 6, b, 6);
+  assert_int_equal (gate_decide (&g), GATE_EXIT_PASS);
+  gate_free (&g);
+}
+
+static void
+test_noise_asks_for_more (void **state)
+{
+  double a[6], b[6];
+  struct gate g;
+  size_t more;
+
+  (void) state;
+  gate_init (&g);
+  assert_int_equal (gate_plan (&g, 0), 0);
+  samples (a, 6, 50000, 0.40, 0);
+  samples (b, 6, 44000, 0.40, 3);       /* -12% in 40% noise */
+  gate_series_add (&g, "nbd-tcp", GM_IOPS, a, 6, b, 6);
+  assert_int_equal (gate_decide (&g), GATE_EXIT_NOISY);
+  assert_int_equal (series (&g, "nbd-tcp", GM_IOPS)->verdict, GATE_NOISY);
+  assert_true (series (&g, "nbd-tcp", GM_IOPS)->needed > 6);
+  series_free (&g);
+
+  /* The first look: more repetitions than 3 x 6 are needed, so the gate
+   * does not extend and says so.
+   */
+  gate_series_add (&g, "nbd-tcp", GM_IOPS, a, 6, b, 6);
+  more = gate_look (&g);
+  assert_int_equal (more, 0);
+  assert_int_equal (g.nseries, 0);
+  assert_int_equal (g.nnotes, 1);
+  assert_non_null (strstr (g.notes[0], "not extended"));
+  gate_free (&g);
+
+  /* Moderate noise: the look goes on, to an even count within the
+   * maximum.
+   */
+  gate_init (&g);
+  g.max_repeat = 40;
+  assert_int_equal (gate_plan (&g, 0), 0);
+  samples (a, 6, 50000, 0.12, 0);
+  samples (b, 6, 46000, 0.12, 4);
+  gate_series_add (&g, "nbd-tcp", GM_IOPS, a, 6, b, 6);
+  more = gate_look (&g);
+  assert_true (more > 6 && more <= 40);
+  assert_int_equal (more % 2, 0);
+  assert_int_equal (g.extended_to, more);
+  gate_free (&g);
+
+  /* One look only: never extended. */
+  gate_init (&g);
+  g.max_repeat = 6;
+  assert_int_equal (gate_plan (&g, 0), 0);
+  gate_series_add (&g, "nbd-tcp", GM_IOPS, a, 6, b, 6);
+  assert_int_equal (gate_look (&g), 0);
+  gate_free (&g);
+}
+
+static void
+test_single_stored_baseline (void **state)
+{
+  double a[1] = { 0.60 }, b[6], c[6];
+  struct gate g;
+
+  (void) state;
+  /* Ratios to the reference layer; the baseline is one record. */
+  gate_init (&g);
+  g.ratio_mode = true;
+  assert_int_equal (gate_plan (&g, 1), 0);
+  samples (b, 6, 0.45, 0.02, 0);        /* -25% */
+  gate_series_add (&g, "nbd-unix", GM_IOPS, a, 1, b, 6);
+  assert_int_equal (gate_decide (&g), GATE_EXIT_REGRESSION);
+  gate_free (&g);
+
+  gate_init (&g);
+  g.ratio_mode = true;
+  assert_int_equal (gate_plan (&g, 1), 0);
+  samples (c, 6, 0.60, 0.02, 2);
+  gate_series_add (&g, "nbd-unix", GM_IOPS, a, 1, c, 6);
+  assert_int_equal (gate_decide (&g), GATE_EXIT_PASS);
+  gate_free (&g);
+}
+
+static void
+test_missing_values (void **state)
+{
+  double a[6], b[6] = { NAN, NAN, NAN, NAN, NAN, NAN };
+  double none[6] = { NAN, NAN, NAN, NAN, NAN, NAN };
+  struct gate g;
+
+  (void) state;
+  gate_init (&g);
+  assert_int_equal (gate_plan (&g, 0), 0);
+  samples (a, 6, 50000, 0.02, 0);
+  /* A series of nothing is left out; one with gaps cannot pass. */
+  gate_series_add (&g, "host", GM_WRITE_P99, none, 6, none, 6);
+  assert_int_equal (g.nseries, 0);
+  gate_series_add (&g, "host", GM_IOPS, a, 6, b, 6);
+  assert_int_equal (gate_decide (&g), GATE_EXIT_NOISY);
+  assert_non_null (strstr (g.series[0].why, "has no"));
+  gate_free (&g);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_defaults_and_plan),
+    cmocka_unit_test (test_threshold_precedence),
+    cmocka_unit_test (test_aa_passes),
+    cmocka_unit_test (test_regression_fails),
+    cmocka_unit_test (test_noise_asks_for_more),
+    cmocka_unit_test (test_single_stored_baseline),
+    cmocka_unit_test (test_missing_values),
+  };
+
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,219 @@
+/* test_stack.c: unit tests of the stack and scenario parsers
+ * (runner/stack.c, runner/scenario.c): what a good file gives, and that
+ * every error names the file, the line and the key.  A target's own keys
+ * (tcp_port, qemu) are read by its target file.
+ * Run alone: make build/tests/unit/test_stack && build/tests/unit/test_stack
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../../runner/internal.h"
+
+static char dir[] = "/tmp/test_stack.XXXXXX";
+
+/* Writes TEXT to DIR/NAME; returns the path (static buffer). */
+static const char *
+put (const char *name, const char *text)
+{
+  static char path[512];
+  FILE *f;
+
+  snprintf (path, sizeof path, "%s/%s", dir, name);
+  f = fopen (path, "w");
+  assert_non_null (f);
+  fputs (text, f);
+  fclose (f);
+  return path;
+}
+
+/* Loading TEXT fails with a message holding each of the WANT strings. */
+static void
+stack_fails (const char *text, const char *want1, const char *want2)
+{
+  struct stack st;
+  const char *path = put ("bad.json", text);
+
+  assert_int_equal (stack_load (path, &st), -1);
+  if (strstr (vb_last_msg (), want1) == NULL ||
+      (want2 && strstr (vb_last_msg (), want2) == NULL))
+    fail_msg ("message '%s' lacks '%s' or '%s'", vb_last_msg (), want1,
+              want2 ? want2 : "");
+  stack_free (&st);
+}
+
+static void
+test_stack_good (void **state)
+{
+  struct stack st;
+  const char *path = put ("good.json",
+    "{\n"
+    "  \"name\": \"t\",\n"
+    "  \"dir\": \"/tmp/x\",\n"
+    "  \"size\": \"64M\",\n"
+    "  \"plugin\": \"file\",\n"
+    "  \"plugin_args\": { \"file\": \"${dir}/p.img\", \"cache\": true },\n"
+    "  \"nbdkit\": { \"threads\": 8, \"filters\": [\"stats\"] },\n"
+    "  \"engine\": { \"conns\": 4 },\n"
+    "  \"tcp_port\": 10999,\n"
+    "  \"qemu\": { \"shared\": 8 },\n"
+    "  \"gate\": { \"iops\": \"-5%\" }\n"
+    "}\n");
+  const struct target *t;
+  size_t i;
+
+  (void) state;
+  assert_int_equal (stack_load (path, &st), 0);
+  assert_string_equal (st.name, "t");
+  assert_true (st.size == 64 << 20);
+  assert_int_equal (st.nplugin_args, 2);
+  assert_string_equal (st.plugin_args[0], "file=/tmp/x/p.img");
+  assert_string_equal (st.plugin_args[1], "cache=true");
+  assert_int_equal (st.threads, 8);
+  assert_int_equal (st.workers, 8);     /* default: nbdkit's threads */
+  assert_int_equal (st.conns, 4);
+  assert_true (fabs (st.gate_iops + 0.05) < 1e-12 && isnan (st.gate_p99));
+  /* No "layers": the target table, in its order. */
+  for (i = 0; (t = target_at (i)); i++)
+    assert_string_equal (st.layers[i], t->name);
+  assert_int_equal (st.nlayers, i);
+  /* The targets' own keys went to their own settings. */
+  assert_non_null (stack_conf (&st, target_find ("nbd-tcp")));
+  assert_int_equal (*(unsigned *) stack_conf (&st, target_find ("nbd-tcp")), 10999);
+  assert_int_equal (*(unsigned *) stack_conf (&st, target_find ("qemu-nbd")), 8);
+  stack_free (&st);
+}
+
+static void
+test_stack_errors (void **state)
+{
+  (void) state;
+  stack_fails ("{\n  \"plugin\": \"memory\",\n  \"sise\": \"1G\"\n}\n",
+               "bad.json:3: key 'sise'", "unknown key");
+  stack_fails ("{\n  \"plugin\": \"memory\",\n\n  \"size\": 12\n}\n",
+               "bad.json:4: key 'size'", "expected a string");
+  stack_fails ("{\n  \"plugin\": \"memory\",\n  \"size\": \"12Q\"\n}\n",
+               ":3: key 'size'", "not a size");
+  stack_fails ("{\n  \"plugin\": \"memory\",\n  \"tcp_port\": 70000\n}\n",
+               ":3: key 'tcp_port'", "0 to 65535");
+  stack_fails ("{\n  \"plugin\": \"memory\",\n  \"qemu\": { \"shard\": 2 }\n}\n",
+               ":3: key 'shard'", "unknown key in qemu");
+  stack_fails ("{\n  \"plugin\": \"memory\",\n  \"qemu\": 5\n}\n",
+               ":3: key 'qemu'", "expected an object");
+  stack_fails ("{\n  \"plugin\": \"memory\",\n  \"layers\": [\"host\", \"floppy\"]\n}\n",
+               ":3: key 'layers'", "unknown layer 'floppy'");
+  stack_fails ("{\n  \"plugin\": \"memory\",\n  \"engine\": 3\n}\n",
+               ":3: key 'engine'", "expected an object");
+  stack_fails ("{\n  \"plugin\": \"memory\",\n  \"nbdkit\": { \"threads\": 0 }\n}\n",
+               ":3: key 'threads'", "1 to 1024");
+  stack_fails ("{\n  \"plugin\": \"memory\",\n  \"gate\": { \"iops\": \"+5%\" }\n}\n",
+               "key 'iops'", "negative");
+  stack_fails ("{\n  \"plugin\": \"memory\",\n  \"nbdkit\": { \"options\": [\"x\"] }\n}\n",
+               "key 'options'", "not an option");
+  stack_fails ("{\n  \"size\": \"1G\"\n}\n", "key 'plugin' is required", NULL);
+  stack_fails ("{\n  \"plugin\": \"memory\",\n  \"size\": \"1G\"\n  \"x\": 1\n}\n",
+               "bad.json:4: malformed JSON", NULL);
+  stack_fails ("[1, 2]\n", "bad.json:1: a stack is a JSON object", NULL);
+  stack_fails ("{\n  \"plugin\": \"memory\",\n  \"plugin\": \"file\"\n}\n",
+               "duplicate key", NULL);
+}
+
+/* Loading scenario TEXT fails with a message holding WANT. */
+static void
+scenario_fails (const char *text, const char *want)
+{
+  struct scenario sc;
+
+  put ("bad.fio", text);
+  assert_int_equal (scenario_load (dir, "bad", &sc), -1);
+  if (strstr (vb_last_msg (), want) == NULL)
+    fail_msg ("message '%s' lacks '%s'", vb_last_msg (), want);
+  scenario_free (&sc);
+}
+
+static void
+test_scenario_good (void **state)
+{
+  struct scenario sc;
+  char *job;
+
+  (void) state;
+  put ("ok.fio", "; what it shows\n[global]\nrw=randrw\nbs=4k\niodepth=16\n"
+                 "ramp_time=2\n\n[a]\nnumjobs=2\n[b]\nsize=8M\n");
+  assert_int_equal (scenario_load (dir, "ok", &sc), 0);
+  assert_string_equal (sc.name, "ok");
+  assert_int_equal (sc.jobs, 3);
+  assert_int_equal (sc.depth, 16);
+  assert_true (sc.runtime == 0 && sc.ramp == 2);
+  assert_int_equal (scenario_override (&sc, "7", "32M"), 0);
+  assert_true (sc.runtime == 7);
+  job = scenario_render (&sc, "ioengine=null\n");
+  /* The engine lines lead [global]; the overrides reach every job that
+   * set its own size.
+   */
+  assert_non_null (strstr (job, "[global]\nioengine=null\n"));
+  assert_non_null (strstr (job, "time_based"));
+  assert_null (strstr (job, "size=8M"));
+  free (job);
+  assert_int_equal (scenario_override (&sc, "abc", NULL), -1);
+  assert_non_null (strstr (vb_last_msg (), "RUNTIME='abc'"));
+  assert_int_equal (scenario_override (&sc, NULL, "12Q"), -1);
+  assert_non_null (strstr (vb_last_msg (), "SIZE='12Q'"));
+  scenario_free (&sc);
+}
+
+static void
+test_scenario_errors (void **state)
+{
+  struct scenario sc;
+
+  (void) state;
+  scenario_fails ("[global]\nbs=4k\n\n[job\nrw=read\n", "bad.fio:4: malformed section");
+  scenario_fails ("bs=4k\n[job]\n", "bad.fio:1: option 'bs=4k' before any [section]");
+  scenario_fails ("[job]\nrw=read\nioengine=libaio\n", "bad.fio:3: 'ioengine' is set by the runner");
+  scenario_fails ("[job]\nfilename=/dev/sda\n", "bad.fio:2: 'filename'");
+  scenario_fails ("[global]\nbs=4k\n", "bad.fio: no job section");
+  assert_int_equal (scenario_load (dir, "missing", &sc), -1);
+  assert_non_null (strstr (vb_last_msg (), "unknown scenario 'missing'"));
+  scenario_free (&sc);
+}
+
+static int
+setup (void **state)
+{
+  (void) state;
+  return mkdtemp (dir) ? 0 : -1;
+}
+
+static int
+teardown (void **state)
+{
+  const char *names[] = { "good.json", "bad.json", "ok.fio", "bad.fio" };
+  char path[512];
+
+  (void) state;
+  for (size_t i = 0; i < 4; i++) {
+    snprintf (path, sizeof path, "%s/%s", dir, names[i]);
+    unlink (path);
+  }
+  return rmdir (dir);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_stack_good),
+    cmocka_unit_test (test_stack_errors),
+    cmocka_unit_test (test_scenario_good),
+    cmocka_unit_test (test_scenario_errors),
+  };
+
+  return cmocka_run_group_tests (tests, setup, teardown);
+}
