@@ -6,12 +6,23 @@
 # SIGKILL fails the test).  Exit 77 means skipped.
 set -u
 
+# Each test runs in a session of its own, so that what it leaves behind
+# can be told from what other tests (or other users) run beside it: its
+# orphan checks look at its own session only.
+if [ "$(ps -o sid= -p $$ | tr -d ' ')" != "$$" ] && [ -z "${_VB_SETSID:-}" ]; then
+    export _VB_SETSID=1
+    exec setsid -w "$BASH" "$0" "$@"
+fi
+SESSION=$$
+
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ENGINE=${ENGINE:-$top/${VIPER_BUILD:-build}/viper}
 FIO=${FIO:-/usr/bin/fio}
 TMPDIR=$(mktemp -d /tmp/viper-test.XXXXXX)
 export TMPDIR
-_cleanups=()
+_cleanup_argv=()       # every cleanup's words, one after another
+_cleanup_start=()      # where each cleanup starts in _cleanup_argv
+_cleanup_len=()
 _pids=()
 
 # An engine built with a sanitizer needs its runtime preloaded into fio
@@ -27,12 +38,18 @@ elif nm -D "$ENGINE" 2>/dev/null | grep -q ' U __ubsan_'; then
     export VIPERBENCH_FIO_PRELOAD=$(${CC:-cc} -print-file-name=libubsan.so)
 fi
 
-cleanup_add() { _cleanups+=("$*"); }
+# cleanup_add CMD ARGS...: run CMD ARGS (an argument array, never
+# eval'd) when the test exits, newest first.
+cleanup_add() {
+    _cleanup_start+=(${#_cleanup_argv[@]})
+    _cleanup_len+=($#)
+    _cleanup_argv+=("$@")
+}
 
 _cleanup() {
     local rc=$? i pid
-    for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
-        eval "${_cleanups[$i]}" || true
+    for ((i = ${#_cleanup_start[@]} - 1; i >= 0; i--)); do
+        "${_cleanup_argv[@]:${_cleanup_start[i]}:${_cleanup_len[i]}}" 2>/dev/null || true
     done
     for pid in "${_pids[@]}"; do
         if kill -0 "$pid" 2>/dev/null; then
@@ -146,14 +163,20 @@ run_bench() {
         "$VIPERBENCH" run --results "$TMPDIR/results" "$@")
 }
 
-# no_orphans PATTERN: no process whose command line holds PATTERN, within
-# 5 s (children get SIGTERM from the kernel when the runner dies).
+# own_pgrep ARGS...: pgrep over this test's session only.
+own_pgrep() {
+    pgrep -s "$SESSION" "$@"
+}
+
+# no_orphans PATTERN: no process of this test's session whose command
+# line holds PATTERN, within 5 s (children get SIGTERM from the kernel
+# when the runner dies).
 no_orphans() {
     local i
     for i in $(seq 50); do
-        pgrep -f -- "$1" >/dev/null || return 0
+        own_pgrep -f -- "$1" >/dev/null || return 0
         sleep 0.1
     done
-    pgrep -af -- "$1" >&2
+    own_pgrep -af -- "$1" >&2
     fail "processes left behind matching $1"
 }

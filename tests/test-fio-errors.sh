@@ -40,7 +40,7 @@ expect_fail "read-only but the job writes" --uri="$NBD_URI"
 
 # Nothing of ours is left running.
 sleep 0.2
-if pgrep -f "external:$ENGINE" >/dev/null; then
-    pgrep -af "external:$ENGINE" >&2
+if own_pgrep -f "external:$ENGINE" >/dev/null; then
+    own_pgrep -af "external:$ENGINE" >&2
     fail "fio processes left behind"
 fi

@@ -37,11 +37,11 @@ grep -q "connection . lost\|Transport endpoint\|not connected" "$LAST_OUT" ||
 
 start_nbdkit b memory 64M
 stopped=$NBD_PID
-cleanup_add "kill -CONT $stopped 2>/dev/null"
+cleanup_add kill -CONT "$stopped"
 run_and_break STOP --request_timeout=1000
 grep -q "no answer in 1000 ms" "$LAST_OUT" || fail "no timeout message"
 grep -q "Connection timed out" "$LAST_OUT" || fail "no ETIMEDOUT"
 kill -CONT "$stopped"
 
 sleep 0.2
-! pgrep -f "external:$ENGINE" >/dev/null || fail "fio left behind"
+! own_pgrep -f "external:$ENGINE" >/dev/null || fail "fio left behind"

@@ -49,7 +49,7 @@ wait_layer "$TMPDIR/int.txt" 2
 sleep 1
 t0=$(date +%s)
 # The runner is the child of the subshell and timeout: signal it itself.
-rpid=$(pgrep -f -- "--desc interrupted" | while read -r p; do
+rpid=$(own_pgrep -f -- "--desc interrupted" | while read -r p; do
     [ "$(cat /proc/$p/comm 2>/dev/null)" = viperbench ] && echo "$p"; done)
 [ -n "$rpid" ] || fail "runner process not found"
 kill -INT "$rpid"
@@ -70,7 +70,7 @@ run_bench --scenario lat1 --stack "$TMPDIR/long.json" --runtime 6 \
 pid=$!
 wait_layer "$TMPDIR/kill.txt" 2
 sleep 1
-rpid=$(pgrep -f -- "--desc killed" | while read -r p; do
+rpid=$(own_pgrep -f -- "--desc killed" | while read -r p; do
     [ "$(cat /proc/$p/comm 2>/dev/null)" = viperbench ] && echo "$p"; done)
 kill -KILL "$rpid"
 wait $pid
