@@ -15,19 +15,24 @@ set -eu
 # Everything the build, the runner and the test suite call, one package
 # per line, sorted.
 PACKAGES="
+binutils
 dpkg-dev
 fio
+gcc
 gnuplot-nox
 jq
+libc6-dev
 libcjson-dev
 libcmocka-dev
 libnbd-bin
 libnbd-dev
 linux-perf
+make
 nbdkit
 nbdkit-plugin-dev
 pkg-config
 procps
+python3
 qemu-utils
 "
 
@@ -111,7 +116,8 @@ ensure_deb_src() {
         echo "deps.sh: as root, add one for each deb entry (a file like $SRC_LIST)" >&2
         exit 1
     fi
-    stanzas=$(src_stanzas)
+    # The same entry in two files (mmdebstrap's and the image's) once.
+    stanzas=$(src_stanzas | awk -v RS= '!seen[$0]++ { print; print "" }')
     if [ -z "$stanzas" ]; then
         echo "deps.sh: no binary (deb) entry found in $LISTS: cannot tell which" >&2
         echo "deps.sh: archive to fetch fio's source from; add a deb-src entry by hand" >&2

@@ -71,11 +71,20 @@ trap 'exit 130' INT TERM
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
 
-# requires CMD...: skip unless each command exists.
+# requires CMD...: skip unless each command exists, naming the Debian
+# package that has it (common/deps.sh installs them all).
 requires() {
-    local c
+    local c pkg
     for c in "$@"; do
-        command -v "$c" >/dev/null 2>&1 || skip "$c is not installed"
+        command -v "$c" >/dev/null 2>&1 && continue
+        case $c in
+        qemu-io|qemu-nbd|qemu-img) pkg=qemu-utils ;;
+        gnuplot) pkg=gnuplot-nox ;;
+        perf) pkg=linux-perf ;;
+        nbdinfo|nbdsh) pkg=libnbd-bin ;;
+        *) pkg=$c ;;
+        esac
+        skip "$c is not installed (Debian package $pkg: apt-get install $pkg)"
     done
 }
 

@@ -12,7 +12,7 @@
 # defaults are calibrated by runner/bench-gate.sh (figures in README).
 # Run alone: tests/test-gate.sh
 . "$(dirname "$0")/functions.sh"
-requires nbdkit jq
+requires nbdkit jq python3
 
 A=$TMPDIR/a.json
 A2=$TMPDIR/a-copy.json
@@ -112,8 +112,7 @@ grep -q '^- \*\*direct\*\*' "$G/summary.md" && { sed -n '/Regressions/,/^## [^R]
     fail "A/B: direct (no server, no delay) named as regressed"
 [ "$(jq -r '.series[] | select(.layer == "direct") | .verdict' "$G/gate.json" | grep -c REGRESSION)" -eq 0 ] ||
     fail "A/B: direct marked as a regression"
-if command -v python3 >/dev/null; then
-    python3 - "$G/junit.xml" <<'EOF' || fail "A/B: junit.xml"
+python3 - "$G/junit.xml" <<'EOF' || fail "A/B: junit.xml"
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 fails = [(c.get("classname"), c.get("name")) for c in root.iter("testcase")
@@ -122,7 +121,6 @@ assert ("gate.randrw_70_30.nbd-unix", "iops") in fails, fails
 assert not any(cls.endswith(".direct") for cls, _ in fails), fails
 print("ok: junit.xml parses; failures:", fails)
 EOF
-fi
 # The symbols that grew, or the reason there is no profile.
 if grep -q '^- no profile of the regressed layers: ' "$G/summary.md"; then
     echo "ok: no profile, and the summary says why: $(grep -m1 'no profile of' "$G/summary.md")"
