@@ -97,6 +97,16 @@ record_write (const struct record *rec)
   return r;
 }
 
+/* Sets KEY of DOC to V, in its place when it is there already. */
+static void
+set_item (cJSON *doc, const char *key, cJSON *v)
+{
+  if (cJSON_GetObjectItemCaseSensitive (doc, key))
+    cJSON_ReplaceItemInObjectCaseSensitive (doc, key, v);
+  else
+    cJSON_AddItemToObject (doc, key, v);
+}
+
 /* Sets status, reason and finished time, and writes. */
 int
 record_finish (struct record *rec, const char *status, const char *reason)
@@ -104,15 +114,10 @@ record_finish (struct record *rec, const char *status, const char *reason)
   char now[32];
 
   iso_now (now, sizeof now);
-  cJSON_DeleteItemFromObjectCaseSensitive (rec->doc, "status");
-  cJSON_DeleteItemFromObjectCaseSensitive (rec->doc, "reason");
-  cJSON_DeleteItemFromObjectCaseSensitive (rec->doc, "finished");
-  cJSON_AddStringToObject (rec->doc, "status", status);
-  if (reason)
-    cJSON_AddStringToObject (rec->doc, "reason", reason);
-  else
-    cJSON_AddNullToObject (rec->doc, "reason");
-  cJSON_AddStringToObject (rec->doc, "finished", now);
+  set_item (rec->doc, "status", cJSON_CreateString (status));
+  set_item (rec->doc, "reason", reason ? cJSON_CreateString (reason)
+                                       : cJSON_CreateNull ());
+  set_item (rec->doc, "finished", cJSON_CreateString (now));
   return record_write (rec);
 }
 
