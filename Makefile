@@ -117,6 +117,7 @@ RUNNER_SRCS := \
 	runner/run.c \
 	runner/scenario.c \
 	runner/stack.c \
+	runner/stack_value.c \
 	runner/target_direct.c \
 	runner/target_host.c \
 	runner/target_nbd_tcp.c \

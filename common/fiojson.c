@@ -112,3 +112,23 @@ fio_parse (const char *path, struct fio_result *res)
   return 0;
 }
 
+int
+bins_load_fio_ddir (const char *path, const char *ddir, struct bins *b)
+{
+  char *text = read_file (path, NULL);
+  cJSON *doc = text ? fio_json_parse (text) : NULL;
+
+  memset (b, 0, sizeof *b);
+  free (text);
+  if (doc == NULL)
+    return -1;
+  bins_from_jobs (cJSON_GetObjectItem (doc, "jobs"), ddir, b);
+  cJSON_Delete (doc);
+  return 0;
+}
+
+int
+bins_load_fio (const char *path, struct bins *b)
+{
+  return bins_load_fio_ddir (path, NULL, b);
+}

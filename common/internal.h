@@ -67,8 +67,6 @@ extern double parse_percent (const char *s);
 extern void iso_now (char *buf, size_t n);
 /* Monotonic seconds. */
 extern double mono_now (void);
-/* First line of `ARGV...` stdout, or NULL. */
-extern char *command_first_line (const char *const *argv);
 /* The executable's directory (for build/viper beside build/viperbench). */
 extern char *self_dir (void);
 /* Finds PROG on $PATH; true when found. */
@@ -137,8 +135,12 @@ extern int proc_wait_tcp (int port, pid_t pid, double timeout);
 extern int free_tcp_port (void);
 /* True when 127.0.0.1:PORT can be bound now. */
 extern bool tcp_port_free (int port);
+/* First line of `ARGV...` stdout (within 10 s), or NULL. */
+extern char *command_first_line (const char *const *argv);
 
 /* fiojson.c: fio's json+ output (the one reader of it) */
+
+struct bins;
 
 struct dir_stats {
   double iops;
@@ -166,6 +168,13 @@ extern void fio_result_from_jobs (const cJSON *jobs, struct fio_result *res);
  * 0, or -1 with a message naming the file.
  */
 extern int fio_parse (const char *path, struct fio_result *res);
+/* Merges the lat_ns bins of every job and of DDIR ("read", "write", or
+ * NULL for both) of fio's json+ output PATH into *B; 0 or -1.
+ */
+extern int bins_load_fio_ddir (const char *path, const char *ddir,
+                               struct bins *b);
+/* Both directions. */
+extern int bins_load_fio (const char *path, struct bins *b);
 
 /* bins.c: fio's latency histogram bins (json+ "bins": {"ns": count}) */
 
@@ -181,13 +190,6 @@ struct bins {
  */
 extern void bins_from_jobs (const cJSON *jobs, const char *ddir,
                             struct bins *b);
-/* Merges the lat_ns bins of every job and of DDIR ("read", "write", or
- * NULL for both) of fio's json+ output PATH into *B; 0 or -1.
- */
-extern int bins_load_fio_ddir (const char *path, const char *ddir,
-                               struct bins *b);
-/* Both directions. */
-extern int bins_load_fio (const char *path, struct bins *b);
 /* The P-th percentile (0 < P <= 100), as fio computes it: the value of
  * the first bucket whose cumulative count reaches P% of all; NAN when
  * empty.

@@ -303,3 +303,33 @@ tcp_port_free (int port)
 {
   return bind_port (port) == port;
 }
+
+/* First line of ARGV's stdout, or NULL. */
+char *
+command_first_line (const char *const *argv)
+{
+  char path[] = "/tmp/viperbench-out-XXXXXX";
+  int fd = mkstemp (path);
+  struct spawn_opts o = { .stdout_path = path };
+  char *text, *nl;
+  pid_t pid;
+  int status;
+
+  if (fd == -1)
+    return NULL;
+  close (fd);
+  pid = proc_spawn (argv, &o);
+  if (pid == -1 || proc_wait (pid, 10, &status) != 0) {
+    if (pid > 0)
+      proc_kill (pid, 1);
+    unlink (path);
+    return NULL;
+  }
+  text = read_file (path, NULL);
+  unlink (path);
+  if (text == NULL)
+    return NULL;
+  if ((nl = strchr (text, '\n')))
+    *nl = '\0';
+  return text;
+}

@@ -82,13 +82,22 @@ struct stack {
   double gate_iops, gate_p99;   /* gate thresholds ("gate" key), NAN: unset */
   double ready_timeout;
   char *text;                   /* the file as written (error lines) */
-  void *conf[MAX_TARGETS];      /* each target's own keys, by its index */
+  struct {                      /* each target's own keys (configure) */
+    const struct target *t;
+    void *conf;
+  } conf[MAX_TARGETS];
 };
 
 /* Loads and validates a stack definition; 0, or -1 with a message that
  * names the file, line and key.
  */
 extern int stack_load (const char *path, struct stack *st);
+/* A copy of the stack's JSON with secret values replaced. */
+extern cJSON *stack_redacted (const struct stack *st);
+extern void stack_free (struct stack *st);
+
+/* stack_value.c */
+
 /* A target's own settings, read by its configure at load (NULL: none). */
 extern void *stack_conf (const struct stack *st, const struct target *t);
 /* For a target's configure: the unsigned KEY of OBJECT (left as is when
@@ -104,11 +113,6 @@ extern int stack_get_uint (const struct stack *st, const cJSON *obj,
 extern void stack_bad (const struct stack *st, const char *key,
                        const char *fmt, ...)
   __attribute__((format (printf, 3, 4)));
-/* A copy of the stack's JSON with secret values replaced. */
-extern cJSON *stack_redacted (const struct stack *st);
-/* The plugin URI for viper: plugin:NAME?k=v&... (%-escaped). */
-extern char *stack_plugin_uri (const struct stack *st);
-extern void stack_free (struct stack *st);
 
 /* targets: one file each */
 

@@ -38,36 +38,7 @@ static const char *const engine_keys[] = {
 };
 static const char *const gate_keys[] = { "iops", "p99" };
 
-/* The 1-based line of the first "KEY" in TEXT, or 0. */
-static int
-line_of (const char *text, const char *key)
-{
-  char *pat = xasprintf ("\"%s\"", key);
-  const char *hit = text ? strstr (text, pat) : NULL;
-  int line = 1;
-
-  free (pat);
-  if (hit == NULL)
-    return 0;
-  for (const char *p = text; p < hit; p++)
-    line += *p == '\n';
-  return line;
-}
-
 #define BAD(st, key, ...) stack_bad (st, key, __VA_ARGS__)
-
-/* Reports a bad KEY: file, line, key, then the reason. */
-void
-stack_bad (const struct stack *st, const char *key, const char *fmt, ...)
-{
-  char why[512];
-  va_list ap;
-
-  va_start (ap, fmt);
-  vsnprintf (why, sizeof why, fmt, ap);
-  va_end (ap);
-  vb_msg ("%s:%d: key '%s': %s", st->path, line_of (st->text, key), key, why);
-}
 
 /* True when a target declares KEY as its own top-level stack key. */
 static bool
@@ -149,23 +120,6 @@ get_string (struct stack *st, const cJSON *obj,
   }
   *out = expand (v->valuestring, st->dir, cJSON_GetStringValue (
                    cJSON_GetObjectItemCaseSensitive (st->json, "size")));
-  return 0;
-}
-
-int
-stack_get_uint (const struct stack *st, const cJSON *obj, const char *key,
-                unsigned min, unsigned max, unsigned *out)
-{
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive (obj, key);
-
-  if (v == NULL)
-    return 0;
-  if (!cJSON_IsNumber (v) || v->valuedouble != (double) (unsigned) v->valuedouble ||
-      v->valuedouble < min || v->valuedouble > max) {
-    BAD (st, key, "expected a whole number from %u to %u", min, max);
-    return -1;
-  }
-  *out = (unsigned) v->valuedouble;
   return 0;
 }
 
@@ -387,8 +341,11 @@ stack_load (const char *path, struct stack *st)
     const struct target *t;
 
     for (size_t i = 0; (t = target_at (i)); i++)
-      if (t->configure && t->configure (st, &st->conf[i]) == -1)
+    {
+      st->conf[i].t = t;
+      if (t->configure && t->configure (st, &st->conf[i].conf) == -1)
         goto err;
+    }
   }
   free (size_text);
   return 0;
@@ -416,12 +373,6 @@ redact_json (cJSON *node)
   }
 }
 
-void *
-stack_conf (const struct stack *st, const struct target *t)
-{
-  return st->conf[target_index (t)];
-}
-
 /* A copy of the stack's JSON with secret values replaced. */
 cJSON *
 stack_redacted (const struct stack *st)
@@ -430,38 +381,6 @@ stack_redacted (const struct stack *st)
 
   redact_json (copy);
   return copy;
-}
-
-/* %-escapes what would split a plugin: URI component. */
-static void
-put_escaped (FILE *f, const char *s)
-{
-  for (; *s; s++)
-    if (strchr ("%&=?#", *s))
-      fprintf (f, "%%%02X", (unsigned char) *s);
-    else
-      fputc (*s, f);
-}
-
-/* The plugin URI for viper: plugin:NAME?k=v&... (%-escaped). */
-char *
-stack_plugin_uri (const struct stack *st)
-{
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream (&buf, &len);
-
-  fputs ("plugin:", f);
-  put_escaped (f, st->plugin);
-  for (size_t i = 0; i < st->nplugin_args; i++) {
-    const char *eq = strchr (st->plugin_args[i], '=');
-
-    fputc (i ? '&' : '?', f);
-    fprintf (f, "%.*s=", (int) (eq - st->plugin_args[i]), st->plugin_args[i]);
-    put_escaped (f, eq + 1);
-  }
-  fclose (f);
-  return buf;
 }
 
 static void
@@ -488,7 +407,7 @@ stack_free (struct stack *st)
   free_strings (st->nbdkit_args, st->nnbdkit_args);
   free_strings (st->layers, st->nlayers);
   for (size_t i = 0; i < MAX_TARGETS; i++)
-    free (st->conf[i]);
+    free (st->conf[i].conf);
   free (st->text);
   memset (st, 0, sizeof *st);
 }

@@ -9,7 +9,43 @@
  */
 #include <stdlib.h>
 
+#include <stdio.h>
+#include <string.h>
+
 #include "internal.h"
+
+/* %-escapes what would split a plugin: URI component. */
+static void
+put_escaped (FILE *f, const char *s)
+{
+  for (; *s; s++)
+    if (strchr ("%&=?#", *s))
+      fprintf (f, "%%%02X", (unsigned char) *s);
+    else
+      fputc (*s, f);
+}
+
+/* The plugin URI for viper: plugin:NAME?k=v&... (%-escaped). */
+static char *
+plugin_uri (const struct stack *st)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+
+  fputs ("plugin:", f);
+  put_escaped (f, st->plugin);
+  for (size_t i = 0; i < st->nplugin_args; i++) {
+    const char *eq = strchr (st->plugin_args[i], '=');
+
+    fputc (i ? '&' : '?', f);
+    fprintf (f, "%.*s=", (int) (eq - st->plugin_args[i]), st->plugin_args[i]);
+    put_escaped (f, eq + 1);
+  }
+  fclose (f);
+  return buf;
+}
+
 
 static const char *const tools[] = { "fio", NULL };
 static const char *const packages[] = { "fio", NULL };
@@ -17,7 +53,7 @@ static const char *const packages[] = { "fio", NULL };
 static int
 direct_start (struct run *run, struct layer *l)
 {
-  char *uri = stack_plugin_uri (run->st);
+  char *uri = plugin_uri (run->st);
   unsigned workers = run->sc->depth > 1 ? run->st->workers : 0;
 
   l->engine_lines = xasprintf ("ioengine=external:%s\nuri=%s\nworkers=%u\n",

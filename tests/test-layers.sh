@@ -6,6 +6,8 @@
 #     or of each other;
 #   - each lower archive links whole against only the layers below it
 #     (a call upwards is an undefined symbol);
+#   - no cycle between files: "a.o uses a symbol b.o defines" is a
+#     partial order (tsort finds no loop);
 #   - no layer name (the targets' .name) is spelled as a string outside
 #     runner/target_*.c and the table runner/targets.c.
 # Run alone: tests/run.sh tests/test-layers.sh
@@ -51,6 +53,28 @@ link "$B/libreports.a" "$B/libcommon.a" ||
 if link "$B/libreports.a"; then
     fail "the link check cannot fail: libreports.a linked alone"
 fi
+
+# 2b. No cycle between files.
+declare -A defined_in=()
+objs=("$B"/common/*.o "$B"/collectors/*.o "$B"/reports/*.o "$B"/runner/*.o)
+[ ${#objs[@]} -gt 30 ] || fail "found only ${#objs[@]} objects under $B"
+for o in "${objs[@]}"; do
+    for s in $(nm --defined-only -g "$o" | awk '{print $3}'); do
+        defined_in[$s]=$o
+    done
+done
+for o in "${objs[@]}"; do
+    for s in $(nm -u "$o" | awk '{print $2}'); do
+        d=${defined_in[$s]:-}
+        [ -n "$d" ] && [ "$d" != "$o" ] && echo "${o#$B/} ${d#$B/}"
+    done
+done | sort -u >"$TMPDIR/edges"
+[ -s "$TMPDIR/edges" ] || fail "no dependencies between files found"
+tsort "$TMPDIR/edges" >/dev/null 2>"$TMPDIR/tsort.err" ||
+    { cat "$TMPDIR/tsort.err" >&2; fail "a cycle between files"; }
+# ...and the check can fail.
+{ cat "$TMPDIR/edges"; echo "common/msg.o runner/run.o"; echo "runner/run.o common/msg.o"; } |
+    tsort >/dev/null 2>&1 && fail "the cycle check cannot fail"
 
 # 3. Layer names live in their target files and the table only.  The
 #    record's "host" object (the machine) is not a layer.
