@@ -104,6 +104,7 @@ REPORT_SRCS := \
 	reports/compare.c \
 	reports/gate.c \
 	reports/gate_write.c \
+	reports/gnuplot.c \
 	reports/history.c \
 	reports/import.c \
 	reports/report.c

@@ -76,6 +76,11 @@ extern bool have_program (const char *prog);
  */
 extern void fmt_iops (char *buf, size_t n, double v);
 extern void fmt_ns (char *buf, size_t n, double ns);
+/* True for a plain name: [A-Za-z0-9][A-Za-z0-9._-]*, at most 64
+ * characters (layers, scenarios, record prefixes): safe as a file name
+ * and wherever text goes.
+ */
+extern bool plain_name (const char *s);
 /* Appends S to the comma-separated list *LIST (NULL: empty). */
 extern void list_append (char **list, const char *s);
 

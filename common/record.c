@@ -145,6 +145,8 @@ record_check (const cJSON *doc)
       return "a target is not an object";
     if (!cJSON_IsString (cJSON_GetObjectItemCaseSensitive (t, "name")))
       return "a target has no name";
+    if (!plain_name (cJSON_GetObjectItemCaseSensitive (t, "name")->valuestring))
+      return "a target's name is not a plain name";
   }
   return NULL;
 }

@@ -259,3 +259,22 @@ list_append (char **list, const char *s)
   free (*list);
   *list = n;
 }
+
+/* A plain name: a letter or digit, then letters, digits, '.', '_' or
+ * '-', at most 64 in all.  Safe as a file name and in any text.
+ */
+bool
+plain_name (const char *s)
+{
+  size_t n = 0;
+
+  if (s == NULL || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+                     (*s >= '0' && *s <= '9')))
+    return false;
+  for (; s[n]; n++)
+    if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+          (s[n] >= '0' && s[n] <= '9') || s[n] == '.' || s[n] == '_' ||
+          s[n] == '-'))
+      return false;
+  return n <= 64;
+}

@@ -104,8 +104,13 @@ history_main (int argc, char **argv)
   }
   if (optind == argc - 1)
     scenario = argv[optind];
-  if (scenario == NULL || strchr (scenario, '/')) {
+  if (scenario == NULL) {
     usage (stderr);
+    return EXIT_BAD_INPUT;
+  }
+  if (!plain_name (scenario) || !plain_name (prefix)) {
+    vb_msg ("history: %s '%s' is not a plain name", plain_name (scenario)
+            ? "--prefix" : "scenario", plain_name (scenario) ? prefix : scenario);
     return EXIT_BAD_INPUT;
   }
   if ((nents = record_list (results, prefix, &ents)) == -1)
@@ -158,7 +163,7 @@ history_main (int argc, char **argv)
            "marked; below that, two runs of the same stack differ by as much on "
            "a shared machine. Ratios are to the same run's host layer.\n", noise);
   for (size_t k = 0; k < nlayers; k++) {
-    char *dat = xasprintf ("%s/%s.dat", cdir, layers[k]);
+    char *dat = xasprintf ("%s/%s.dat", cdir, layers[k]);   /* plain names */
     FILE *df = fopen (dat, "we");
     double prev = NAN;
 
@@ -191,9 +196,11 @@ history_main (int argc, char **argv)
                cJSON_GetStringValue (cJSON_GetObjectItem (runs[r].doc, "description"))
                ? cJSON_GetStringValue (cJSON_GetObjectItem (runs[r].doc, "description")) : "",
                si, sp, sr, ch);
-      if (df)
-        fprintf (df, "%ld %.0f %.0f \"%s\"\n", runs[r].num, iops,
-                 isnan (p99) ? -1 : p99, runs[r].id);
+      if (df) {
+        fprintf (df, "%ld %.0f %.0f ", runs[r].num, iops, isnan (p99) ? -1 : p99);
+        gp_string (df, runs[r].id, '"');
+        fputc ('\n', df);
+      }
       prev = iops;
     }
     if (df)
@@ -214,27 +221,22 @@ history_main (int argc, char **argv)
                   "set ylabel 'IOPS (read+write)'\nset y2label 'read p99 (ms)'\n"
                   "set ytics nomirror\nset y2tics\nset yrange [0:*]\n"
                   "set format y '%%.1s%%c'\n%s", nruns <= 20 ? "set xtics 1\n" : "");
-      for (size_t k = 0; k < nlayers; k++)
-        fprintf (g, "do for [t in 'svg png'] {\n"
+      fprintf (g, "scenario = ");
+      gp_string (g, scenario, '\'');
+      fputc ('\n', g);
+      for (size_t k = 0; k < nlayers; k++) {
+        fprintf (g, "layer = ");
+        gp_string (g, layers[k], '\'');
+        fprintf (g, "\ndo for [t in 'svg png'] {\n"
                     "  if (t eq 'svg') { set terminal svg size 900,400 dynamic noenhanced }\n"
                     "  else { set terminal pngcairo size 900,400 noenhanced }\n"
-                    "  set output '%s.'.t\n  set title '%s: %s per run'\n"
-                    "  plot '%s.dat' using 1:2 with linespoints lw 2 title 'IOPS', "
+                    "  set output layer.'.'.t\n  set title scenario.': '.layer.' per run'\n"
+                    "  plot layer.'.dat' using 1:2 with linespoints lw 2 title 'IOPS', "
                     "'' using 1:($3 < 0 ? NaN : $3/1e6) axes x1y2 with linespoints "
-                    "dt 2 title 'read p99'\n}\n",
-                 layers[k], scenario, layers[k], layers[k]);
-      fclose (g);
-      {
-        const char *av[] = { "gnuplot", "trend.gp", NULL };
-        char *log = xasprintf ("%s/gnuplot.log", cdir);
-        struct spawn_opts o = { .cwd = cdir, .stderr_path = log };
-        pid_t pid = proc_spawn (av, &o);
-        int status;
-
-        if (pid <= 0 || proc_wait (pid, 60, &status) != 0 || status != 0)
-          vb_msg ("history: gnuplot failed (see %s)", log);
-        free (log);
+                    "dt 2 title 'read p99'\n}\n");
       }
+      fclose (g);
+      gp_run (cdir, "trend.gp");
     }
     free (gp);
   }

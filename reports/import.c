@@ -302,6 +302,14 @@ import_main (int argc, char **argv)
     free (desc);
     return EXIT_BAD_INPUT;
   }
+  if (!plain_name (layer) || !plain_name (prefix)) {
+    vb_msg ("import: %s '%s' is not a plain name (letters, digits, '.', "
+            "'_', '-'; starting with a letter or digit)",
+            plain_name (layer) ? "--prefix" : "--layer",
+            plain_name (layer) ? prefix : layer);
+    free (desc);
+    return EXIT_BAD_INPUT;
+  }
   src = argv[optind];
   if ((text = read_file (src, NULL)) == NULL) {
     vb_msg ("import: %s: %s", src, strerror (errno));

@@ -11,6 +11,15 @@
 
 #include "../common/internal.h"
 
+/* gnuplot.c */
+/* Writes S as a gnuplot string literal between QUOTE characters ('\''
+ * in scripts, '"' in data files), every character outside a small safe
+ * set replaced by '?': no text can leave the literal.
+ */
+extern void gp_string (FILE *f, const char *s, char quote);
+/* Runs `gnuplot SCRIPT` in DIR (bounded); 0, or -1 with a message. */
+extern int gp_run (const char *dir, const char *script);
+
 /* report.c */
 /* Writes DIR/report.md and DIR/charts/ from run.json DOC; 0 or -1. */
 extern int report_write (const char *dir, const cJSON *doc);

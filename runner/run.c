@@ -520,7 +520,7 @@ run_main (int argc, char **argv)
             "one of %s/*.fio", o.scen_dir);
     return EXIT_BAD_INPUT;
   }
-  if (*run.prefix == '\0' || strchr (run.prefix, '/') ||
+  if (!plain_name (run.prefix) ||
       strspn (run.prefix, "0123456789") == strlen (run.prefix)) {
     vb_msg ("--prefix '%s': a record name prefix like VM- (no '/')",
             run.prefix);

@@ -152,6 +152,12 @@ scenario_load (const char *dir, const char *name, struct scenario *sc)
     if ((dot = strrchr (sc->name, '.')) && strcmp (dot, ".fio") == 0)
       *dot = '\0';
   }
+  if (!plain_name (sc->name)) {
+    vb_msg ("scenario %s: the name '%s' is not a plain name (letters, "
+            "digits, '.', '_', '-'; it names files and charts)", sc->path,
+            sc->name);
+    return -1;
+  }
   sc->text = read_file (sc->path, NULL);
   if (sc->text == NULL) {
     vb_msg ("unknown scenario '%s': %s: %s (see %s/*.fio)", name, sc->path,

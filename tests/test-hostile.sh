@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# test-hostile.sh: hostile input is refused or made harmless, one case per
+# class (README, "What viperbench promises"):
+#   - text from records, scenarios and the command line never becomes
+#     gnuplot code, and names that become file names are plain names;
+# Run alone: tests/run.sh tests/test-hostile.sh
+. "$(dirname "$0")/functions.sh"
+requires jq gnuplot
+cd "$TMPDIR"
+R=$TMPDIR/results
+mkdir -p "$R"
+
+# --- gnuplot: a hostile scenario name in a record reaches the report's
+# charts only as an inert string.
+evil="x'; system 'touch PWNED'; \`touch PWNED2\`; @x #"
+mkdir -p "$R/VM-1"
+jq -n --arg s "$evil" '{schema: "viperbench.run/1", id: "VM-1", description: $s,
+  status: "complete", scenario: {name: $s, jobs: 1, iodepth: 1},
+  targets: [{name: "host", baseline: true,
+    read: {iops: 100, bw_bytes: 409600, total_ios: 1000, ratio_to_host: 1,
+           lat_ns: {mean: 1000, p50: 900, p99: 5000, "p99.9": 9000}},
+    write: {iops: 50, bw_bytes: 204800, total_ios: 500, ratio_to_host: 1,
+            lat_ns: {mean: 2000, p50: 1900, p99: 6000, "p99.9": 9900}}}]}' \
+    >"$R/VM-1/run.json"
+mkdir -p "$R/VM-1/host"
+echo '{"jobs": [{"read": {"lat_ns": {"bins": {"1000": 90, "5000": 10}}},
+  "write": {"lat_ns": {"bins": {"2000": 5}}}}]}' >"$R/VM-1/host/fio.json"
+"$VIPERBENCH" report --results "$R" VM-1 >out.txt 2>&1 || { cat out.txt; fail "report failed"; }
+[ -s "$R/VM-1/charts/iops.svg" ] || fail "no chart drawn"
+grep -q "IOPS per layer (x?" "$R/VM-1/charts/iops.svg" || fail "the title is not the escaped name"
+[ -z "$(find "$TMPDIR" -name 'PWNED*')" ] || fail "gnuplot ran a command from a scenario name"
+echo "ok: a hostile scenario name is an inert chart title"
+
+# A layer name that is not a plain name makes the record malformed for
+# every reader: report, history, compare.
+jq --arg s "../../x'; system 'touch PWNED' #" '.targets[0].name = $s' \
+    "$R/VM-1/run.json" >"$TMPDIR/bad.json"
+mkdir -p "$R/VM-2" && cp "$TMPDIR/bad.json" "$R/VM-2/run.json"
+"$VIPERBENCH" report --results "$R" VM-2 >out.txt 2>&1
+[ $? -eq 2 ] || { cat out.txt; fail "report of a hostile layer name: not exit 2"; }
+grep -q "not a plain name" out.txt || fail "no reason given for VM-2"
+jq '.scenario.name = "s1"' "$R/VM-1/run.json" >"$R/VM-1/run.json.new" &&
+    mv "$R/VM-1/run.json.new" "$R/VM-1/run.json"
+jq '.scenario.name = "s1"' "$TMPDIR/bad.json" >"$R/VM-2/run.json"
+"$VIPERBENCH" history --results "$R" s1 >out.txt 2>&1 || { cat out.txt; fail "history failed"; }
+grep -q "VM-2: no readable run.json, skipped (a target's name is not a plain name)" out.txt ||
+    { cat out.txt; fail "history did not skip VM-2 with its reason"; }
+[ -z "$(find / -xdev -name 'x.dat' -newer "$R/VM-1/run.json" 2>/dev/null | head -1)" ] ||
+    fail "history wrote outside the results directory"
+[ -z "$(find "$TMPDIR" -name 'PWNED*')" ] || fail "a command ran"
+echo "ok: a hostile layer name is a malformed record, skipped with the reason"
+
+# Names that become file names are refused where they enter.
+printf '{"jobs": [{"jobname": "j", "read": {"iops": 1, "bw_bytes": 1, "total_ios": 1, "lat_ns": {"mean": 1}}, "write": {}}]}\n' >fio.json
+"$VIPERBENCH" import --results "$R" --layer ../../escape fio.json >out.txt 2>&1
+[ $? -eq 2 ] || { cat out.txt; fail "import --layer ../../escape: not exit 2"; }
+grep -q "not a plain name" out.txt || fail "import: no reason"
+"$VIPERBENCH" import --results "$R" --prefix "a'b" fio.json >/dev/null 2>&1 &&
+    fail "import --prefix a'b accepted"
+"$VIPERBENCH" history --results "$R" "s1'; system 'touch PWNED'" >/dev/null 2>&1 &&
+    fail "history of a hostile scenario name accepted"
+mkdir -p scen
+printf '[j]\nrw=read\nsize=1M\n' >"scen/$evil.fio"
+(cd "$top" && "$VIPERBENCH" run --scenarios "$TMPDIR/scen" --scenario "$evil" \
+    --results "$R" --stack scenarios/stacks/memory.json) >out.txt 2>&1
+[ $? -eq 2 ] || { cat out.txt; fail "run of a hostile scenario file name: not exit 2"; }
+grep -q "is not a plain name" out.txt || { cat out.txt; fail "run: no reason"; }
+[ -z "$(find "$TMPDIR" -name 'PWNED*')" ] || fail "a command ran"
+[ ! -e "$R/VM-3" ] || fail "a record was claimed"
+echo "ok: hostile names refused where they enter"
+echo PASS
