@@ -118,6 +118,7 @@ RUNNER_SRCS := \
 	runner/run.c \
 	runner/scenario.c \
 	runner/stack.c \
+	runner/stack_dir.c \
 	runner/stack_value.c \
 	runner/target_direct.c \
 	runner/target_host.c \

@@ -15,6 +15,19 @@
 
 #include "internal.h"
 
+/* True when S can stand in a fio job file as it is; see internal.h. */
+bool
+fio_value_ok (const char *s, bool path)
+{
+  if (path && s[0] != '/')
+    return false;
+  for (; *s; s++)
+    if ((unsigned char) *s < 0x20 || *s == 0x7f || strchr (";#$\\", *s) ||
+        (path && *s == ':'))
+      return false;
+  return true;
+}
+
 /* Copies fio's raw output FROM to TO with option values redacted. */
 static int
 store_redacted (const char *from, const char *to)

@@ -96,6 +96,19 @@ extern int stack_load (const char *path, struct stack *st);
 extern cJSON *stack_redacted (const struct stack *st);
 extern void stack_free (struct stack *st);
 
+/* stack_dir.c */
+
+/* Makes the stack's dir if need be and opens it; the fd, or -1 with a
+ * message when it is a link, not this user's or writable by others.
+ */
+extern int stack_dir_open (const struct stack *st);
+/* Lays out NAME in the dir DFD with the stack's size of data: made
+ * anew (and noted as made by viperbench), rewritten when it was made so
+ * and has another size, or refused when it was not made so; 0 or -1.
+ */
+extern int stack_dir_layout (int dfd, const struct stack *st,
+                             const char *name);
+
 /* stack_value.c */
 
 /* A target's own settings, read by its configure at load (NULL: none). */
@@ -220,6 +233,13 @@ extern void layer_set_nbd_engine (struct run *run, struct layer *l,
                                   const char *uri);
 
 /* fio.c */
+
+/* True when S can stand as a value in a fio job file as it is: no
+ * control character (a new line), ';' or '#' (a comment), '$' (an
+ * environment variable) or '\\'; with PATH, an absolute path without
+ * ':' either (filename= takes a list of files split at ':').
+ */
+extern bool fio_value_ok (const char *s, bool path);
 
 /* Runs fio on the job text in L->dir with the run's collectors over the
  * measured window; their results go to *COLL (an object, or NULL when

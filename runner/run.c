@@ -41,49 +41,6 @@ usage (FILE *f)
 "stack's order.  Layers: %s.\n", names);
 }
 
-/* Lays out PATH with SIZE bytes of data (not a sparse file: reads must
- * reach the disk); left as is when it already has that size.
- */
-static int
-layout_file (const char *path, int64_t size)
-{
-  struct stat sb;
-  char *buf;
-  int fd;
-  uint64_t x = 0x9e3779b97f4a7c15ull;
-
-  if (stat (path, &sb) == 0 && sb.st_size == size && sb.st_blocks * 512 >= size)
-    return 0;
-  fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd == -1) {
-    vb_msg ("open %s: %s", path, strerror (errno));
-    return -1;
-  }
-  buf = xmalloc (1 << 20);
-  fprintf (stderr, "viperbench: laying out %s (%lld MiB)\n", path,
-           (long long) (size >> 20));
-  for (int64_t off = 0; off < size && !stop_requested; off += 1 << 20) {
-    size_t n = size - off < (1 << 20) ? (size_t) (size - off) : 1 << 20;
-
-    for (size_t i = 0; i + 8 <= n; i += 8) {
-      x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-      memcpy (buf + i, &x, 8);
-    }
-    if (write (fd, buf, n) != (ssize_t) n) {
-      vb_msg ("write %s: %s", path, strerror (errno));
-      free (buf);
-      close (fd);
-      return -1;
-    }
-  }
-  free (buf);
-  if (fsync (fd) == -1 || close (fd) == -1) {
-    vb_msg ("fsync %s: %s", path, strerror (errno));
-    return -1;
-  }
-  return stop_requested ? -1 : 0;
-}
-
 /* Checks that the plugin loads and accepts its arguments, in a captive
  * nbdkit (the same binary the server layers use); 0 or -1.
  */
@@ -269,6 +226,12 @@ check_layers (struct run *run)
         vb_msg ("no viper engine at %s: run make", run->engine);
         return -1;
       }
+      if (!fio_value_ok (run->engine, true)) {
+        vb_msg ("the engine's path %s cannot be given to fio as it is (it "
+                "holds one of ; # : $ \\ or a control character): build "
+                "viperbench in another directory", run->engine);
+        return -1;
+      }
     }
     if (t->preflight && t->preflight (st) == -1)
       return -1;
@@ -285,6 +248,7 @@ run_prepare (struct run *run, const struct run_opts *o)
   struct scenario *sc = run->sc;
   struct stack *st = run->st;
   char tmpl[] = "/tmp/viperbench.XXXXXX";
+  int dfd, r = 0;
 
   if (scenario_load (o->scen_dir, o->scenario, sc) == -1 ||
       scenario_override (sc, o->runtime, o->size) == -1)
@@ -297,25 +261,21 @@ run_prepare (struct run *run, const struct run_opts *o)
     return EXIT_BAD_INPUT;
 
   /* Files, then the plugin. */
-  if (mkdir_p (st->dir, 0755) == -1) {
-    vb_msg ("stack %s: dir %s: %s", st->path, st->dir, strerror (errno));
+  if ((dfd = stack_dir_open (st)) == -1)
     return EXIT_BAD_INPUT;
-  }
-  for (size_t i = 0; i < st->nlayers; i++) {
-    const struct target *t = target_find (st->layers[i]);
+  for (size_t i = 0; i < st->nlayers + st->nfiles && r == 0; i++) {
+    const char *name;
 
-    if (t->own_file) {
-      char *p = xasprintf ("%s/%s", st->dir, t->own_file);
-      int r = layout_file (p, st->size);
-
-      free (p);
-      if (r == -1)
-        return stop_requested ? EXIT_INTERRUPTED : EXIT_BAD_INPUT;
-    }
+    if (i < st->nlayers)
+      name = target_find (st->layers[i])->own_file;
+    else    /* "${dir}/NAME", checked by stack_load */
+      name = st->files[i - st->nlayers] + strlen (st->dir) + 1;
+    if (name)
+      r = stack_dir_layout (dfd, st, name);
   }
-  for (size_t i = 0; i < st->nfiles; i++)
-    if (layout_file (st->files[i], st->size) == -1)
-      return stop_requested ? EXIT_INTERRUPTED : EXIT_BAD_INPUT;
+  close (dfd);
+  if (r == -1)
+    return stop_requested ? EXIT_INTERRUPTED : EXIT_BAD_INPUT;
   if (mkdtemp (tmpl) == NULL) {
     vb_msg ("mkdtemp: %s", strerror (errno));
     return EXIT_RUN_FAILED;

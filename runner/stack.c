@@ -16,6 +16,7 @@
  *
  * "${dir}" and "${size}" are replaced in every string value.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +40,55 @@ static const char *const engine_keys[] = {
 static const char *const gate_keys[] = { "iops", "p99" };
 
 #define BAD(st, key, ...) stack_bad (st, key, __VA_ARGS__)
+
+/* A plugin or filter: a plain name, or an absolute path without control
+ * characters (never an option).
+ */
+static bool
+plugin_name_ok (const char *s)
+{
+  if (plain_name (s))
+    return true;
+  if (s[0] != '/')
+    return false;
+  for (; *s; s++)
+    if ((unsigned char) *s < 0x20 || *s == 0x7f)
+      return false;
+  return true;
+}
+
+/* The nbdkit options a stack may set: none that runs a command, opens a
+ * listening socket, changes user or files, or that the runner sets.
+ */
+static const char nbdkit_options_allowed[] =
+  "--no-sr, -r/--readonly, -v/--verbose, --swap, --mask-handshake=N, "
+  "-D/--debug=NAME.FLAG=N, -e/--exportname=NAME, --log=stderr|null";
+
+static bool
+nbdkit_option_ok (const char *o)
+{
+  static const char *const plain[] = {
+    "--no-sr", "-r", "--readonly", "-v", "--verbose", "--swap",
+    "--log=stderr", "--log=null",
+  };
+  const char *v = NULL;
+
+  for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+    if (strcmp (o, plain[i]) == 0)
+      return true;
+  if (strncmp (o, "--mask-handshake=", 17) == 0)
+    return o[17] && strspn (o + 17, "0123456789") == strlen (o + 17);
+  if (strncmp (o, "--debug=", 8) == 0) v = o + 8;
+  else if (strncmp (o, "-D", 2) == 0) v = o + 2;
+  else if (strncmp (o, "--exportname=", 13) == 0) v = o + 13;
+  else if (strncmp (o, "-e", 2) == 0) v = o + 2;
+  if (v == NULL || *v == '\0')
+    return false;
+  for (; *v; v++)
+    if (!(isalnum ((unsigned char) *v) || strchr ("._=-", *v)))
+      return false;
+  return true;
+}
 
 /* True when a target declares KEY as its own top-level stack key. */
 static bool
@@ -165,6 +215,12 @@ get_kvs (struct stack *st, const cJSON *obj,
   cJSON_ArrayForEach (e, v) {
     char *val;
 
+    /* nbdkit reads "--run=x" as an option, not a key. */
+    if (!plain_name (e->string)) {
+      BAD (st, e->string, "not a plain key name (letters, digits, '.', '_', "
+           "'-', starting with a letter or digit)");
+      return -1;
+    }
     if (cJSON_IsString (e))
       val = expand (e->valuestring, st->dir, size);
     else if (cJSON_IsNumber (e))
@@ -246,11 +302,33 @@ stack_load (const char *path, struct stack *st)
             path);
     goto err;
   }
+  if (!plugin_name_ok (st->plugin)) {
+    BAD (st, "plugin", "'%s' is not a plugin name or an absolute path",
+         st->plugin);
+    goto err;
+  }
+  if (!fio_value_ok (st->dir, true)) {
+    BAD (st, "dir", "'%s' must be an absolute path without control "
+         "characters or any of ; # : $ \\ (fio would cut the file name "
+         "there and run on another file)", st->dir);
+    goto err;
+  }
   if (get_kvs (st, st->json, "plugin_args", &st->plugin_args,
                &st->nplugin_args, size_text) == -1 ||
       get_strings (st, st->json, "files", &st->files, &st->nfiles) == -1 ||
       get_strings (st, st->json, "layers", &st->layers, &st->nlayers) == -1)
     goto err;
+  for (size_t i = 0; i < st->nfiles; i++) {
+    size_t dl = strlen (st->dir);
+    const char *f = st->files[i];
+
+    if (strncmp (f, st->dir, dl) != 0 || f[dl] != '/' || !plain_name (f + dl + 1)) {
+      BAD (st, "files", "'%s' is not a file directly in dir %s (\"${dir}/NAME\", "
+           "NAME a plain name): the run lays out and overwrites only files "
+           "of its own directory", f, st->dir);
+      goto err;
+    }
+  }
 
   if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "nbdkit"))) {
     if (!cJSON_IsObject (sub)) {
@@ -267,9 +345,15 @@ stack_load (const char *path, struct stack *st)
                  &st->nfilter_args, size_text) == -1)
       goto err;
     for (size_t i = 0; i < st->nnbdkit_args; i++)
-      if (st->nbdkit_args[i][0] != '-') {
-        BAD (st, "options", "'%s' is not an option (--name or -x)",
-             st->nbdkit_args[i]);
+      if (!nbdkit_option_ok (st->nbdkit_args[i])) {
+        BAD (st, "options", "'%s' is not an nbdkit option a stack may set "
+             "(allowed: %s)", st->nbdkit_args[i], nbdkit_options_allowed);
+        goto err;
+      }
+    for (size_t i = 0; i < st->nfilters; i++)
+      if (!plugin_name_ok (st->filters[i])) {
+        BAD (st, "filters", "'%s' is not a filter name or an absolute path",
+             st->filters[i]);
         goto err;
       }
   }

@@ -9,20 +9,23 @@
  */
 #include <stdlib.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
 
-/* %-escapes what would split a plugin: URI component. */
+/* %-escapes all but unreserved characters and '/': nothing can split
+ * the URI, end fio's line (newline) or start a comment there (';' '#').
+ */
 static void
 put_escaped (FILE *f, const char *s)
 {
   for (; *s; s++)
-    if (strchr ("%&=?#", *s))
-      fprintf (f, "%%%02X", (unsigned char) *s);
-    else
+    if (isalnum ((unsigned char) *s) || strchr ("-._~/", *s))
       fputc (*s, f);
+    else
+      fprintf (f, "%%%02X", (unsigned char) *s);
 }
 
 /* The plugin URI for viper: plugin:NAME?k=v&... (%-escaped). */

@@ -3,6 +3,10 @@
 # class (README, "What viperbench promises"):
 #   - text from records, scenarios and the command line never becomes
 #     gnuplot code, and names that become file names are plain names;
+#   - a stack's values never become nbdkit options (keys, options,
+#     filters, plugin) nor fio comments or lines (dir with ; # : $);
+#   - the stack's directory and its files: nothing planted is followed,
+#     nothing the run did not make is overwritten.
 # Run alone: tests/run.sh tests/test-hostile.sh
 . "$(dirname "$0")/functions.sh"
 requires jq gnuplot
@@ -68,4 +72,65 @@ grep -q "is not a plain name" out.txt || { cat out.txt; fail "run: no reason"; }
 [ -z "$(find "$TMPDIR" -name 'PWNED*')" ] || fail "a command ran"
 [ ! -e "$R/VM-3" ] || fail "a record was claimed"
 echo "ok: hostile names refused where they enter"
+
+# --- Stacks: every case is refused before a record is claimed, and the
+# precious file is untouched.
+requires nbdkit
+mkdir -p "$TMPDIR/x"
+head -c 1M /dev/urandom >"$TMPDIR/x/precious"
+sum=$(md5sum <"$TMPDIR/x/precious")
+n=0
+# refused JQ-FILTER WANT: the test stack changed by the jq filter is
+# refused (exit 2) naming WANT; nothing was claimed, run or changed.
+refused() {
+    n=$((n + 1))
+    write_stack "$TMPDIR/s$n.base" '["host", "direct"]'
+    jq "$1" "$TMPDIR/s$n.base" >"$TMPDIR/s$n.json" || fail "jq $1"
+    run_bench --scenario lat1 --stack "$TMPDIR/s$n.json" --runtime 1 \
+        --collect none >"$TMPDIR/s$n.out" 2>&1
+    local rc=$?
+    [ $rc -eq 2 ] || { cat "$TMPDIR/s$n.out"; fail "stack $n ($1): exit $rc, not 2"; }
+    grep -q -- "$2" "$TMPDIR/s$n.out" || { cat "$TMPDIR/s$n.out"; fail "stack $n ($1): no '$2'"; }
+    [ "$(md5sum <"$TMPDIR/x/precious")" = "$sum" ] || fail "stack $n: the precious file changed"
+    [ ! -e "$TMPDIR/results/VM-3" ] || fail "stack $n: a record was claimed"
+    [ -z "$(find "$TMPDIR" "$top" /tmp -maxdepth 3 -name 'PWNED*' 2>/dev/null | head -1)" ] ||
+        fail "stack $n: a command ran"
+}
+refused_dir() {
+    refused ".dir = \"$1\"" "$2"
+}
+refused_dir "$TMPDIR/x/precious;v2" "key 'dir'"
+refused_dir "$TMPDIR/x/precious#v2" "key 'dir'"
+refused_dir "$TMPDIR/x/a:$TMPDIR/x/precious" "key 'dir'"
+refused_dir "$TMPDIR/x/\${HOME}" "key 'dir'"
+refused_dir "$TMPDIR/x/a\nb" "key 'dir'"
+refused_dir "relative/dir" "key 'dir'"
+refused '.nbdkit.options = ["--run=touch PWNED"]' "key 'options'"
+refused '.nbdkit.options = ["--ipaddr=0.0.0.0"]' "key 'options'"
+refused '.nbdkit.options = ["-i", "0.0.0.0"]' "key 'options'"
+refused '.nbdkit.options = ["--exportname=a b"]' "key 'options'"
+refused '.nbdkit.filters = ["--run=touch PWNED"]' "key 'filters'"
+refused '.nbdkit.filter_args = { "--run": "touch PWNED" }' "key '--run'"
+refused '.plugin_args["--run"] = "touch PWNED"' "key '--run'"
+refused '.plugin = "--run=touch PWNED"' "key 'plugin'"
+refused ".files = [\"$TMPDIR/x/precious\"]" "key 'files'"
+refused '.files = ["${dir}/../x/precious"]' "key 'files'"
+echo "ok: stack values that would be options, comments or other files are refused"
+
+# The directory: a link, another user's, writable by others; a file in
+# it that the run did not make, or a link planted where host.img goes.
+ln -s "$TMPDIR/x" "$TMPDIR/link"
+refused_dir "$TMPDIR/link" "symbolic link"
+mkdir -m 0777 "$TMPDIR/open"
+refused_dir "$TMPDIR/open" "writable by others"
+mkdir "$TMPDIR/theirs" && chown nobody "$TMPDIR/theirs"
+refused_dir "$TMPDIR/theirs" "owned by another user"
+mkdir "$TMPDIR/planted"
+ln -s "$TMPDIR/x/precious" "$TMPDIR/planted/host.img"
+refused_dir "$TMPDIR/planted" "host.img exists and was not made by viperbench"
+mkdir "$TMPDIR/mine" && cp "$TMPDIR/x/precious" "$TMPDIR/mine/host.img"
+refused_dir "$TMPDIR/mine" "host.img exists and was not made by viperbench"
+cmp -s "$TMPDIR/mine/host.img" "$TMPDIR/x/precious" || fail "mine/host.img changed"
+echo "ok: the stack's directory: links, strangers' dirs and files not made here refused"
+
 echo PASS

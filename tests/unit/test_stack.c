@@ -115,13 +115,43 @@ test_stack_errors (void **state)
   stack_fails ("{\n  \"plugin\": \"memory\",\n  \"gate\": { \"iops\": \"+5%\" }\n}\n",
                "key 'iops'", "negative");
   stack_fails ("{\n  \"plugin\": \"memory\",\n  \"nbdkit\": { \"options\": [\"x\"] }\n}\n",
-               "key 'options'", "not an option");
+               "key 'options'", "is not an nbdkit option a stack may set");
   stack_fails ("{\n  \"size\": \"1G\"\n}\n", "key 'plugin' is required", NULL);
   stack_fails ("{\n  \"plugin\": \"memory\",\n  \"size\": \"1G\"\n  \"x\": 1\n}\n",
                "bad.json:4: malformed JSON", NULL);
   stack_fails ("[1, 2]\n", "bad.json:1: a stack is a JSON object", NULL);
   stack_fails ("{\n  \"plugin\": \"memory\",\n  \"plugin\": \"file\"\n}\n",
                "duplicate key", NULL);
+}
+
+/* A plugin argument's value reaches fio (the direct layer's uri=) only
+ * %-escaped: no new line, comment or second option.
+ */
+static void
+test_plugin_values_escaped (void **state)
+{
+  struct stack st;
+  struct scenario sc = { .depth = 1 };
+  struct run run = { .st = &st, .sc = &sc, .engine = (char *) "/x/viper" };
+  struct layer l = { .t = &target_direct };
+  const char *path = put ("nl.json",
+    "{ \"plugin\": \"memory\",\n"
+    "  \"plugin_args\": { \"size\": \"1G\\nexec_prerun=touch PWNED;# x&y=z%\" } }\n");
+  int lines = 0;
+
+  (void) state;
+  assert_int_equal (stack_load (path, &st), 0);
+  assert_int_equal (target_direct.start (&run, &l), 0);
+  for (const char *p = l.engine_lines; *p; p++)
+    lines += *p == '\n';
+  /* ioengine=, uri=, workers=: three lines, and no more. */
+  assert_int_equal (lines, 3);
+  assert_null (strchr (l.engine_lines, ';'));
+  assert_null (strchr (l.engine_lines, '#'));
+  assert_non_null (strstr (l.engine_lines,
+    "uri=plugin:memory?size=1G%0Aexec_prerun%3Dtouch%20PWNED%3B%23%20x%26y%3Dz%25\n"));
+  free (l.engine_lines);
+  stack_free (&st);
 }
 
 /* Loading scenario TEXT fails with a message holding WANT. */
@@ -194,11 +224,12 @@ setup (void **state)
 static int
 teardown (void **state)
 {
-  const char *names[] = { "good.json", "bad.json", "ok.fio", "bad.fio" };
+  const char *names[] = { "good.json", "bad.json", "ok.fio", "bad.fio",
+                          "nl.json" };
   char path[512];
 
   (void) state;
-  for (size_t i = 0; i < 4; i++) {
+  for (size_t i = 0; i < 5; i++) {
     snprintf (path, sizeof path, "%s/%s", dir, names[i]);
     unlink (path);
   }
@@ -211,6 +242,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_stack_good),
     cmocka_unit_test (test_stack_errors),
+    cmocka_unit_test (test_plugin_values_escaped),
     cmocka_unit_test (test_scenario_good),
     cmocka_unit_test (test_scenario_errors),
   };
