@@ -181,7 +181,13 @@ junit_xml (const struct gate *g, const char *status, int code)
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream (&buf, &len);
-  size_t fails = 0, errors = g->failure ? 1 : 0;
+  /* Until the gate has a verdict (and after a kill, when it never
+   * will) the file says so as an error: never an empty pass.
+   */
+  bool unfinished = strcmp (status, "running") == 0 ||
+                    strcmp (status, "aborted") == 0;
+  size_t extra = (g->failure ? 1 : 0) + unfinished;
+  size_t fails = 0, errors = extra;
 
   for (size_t i = 0; i < g->nseries; i++) {
     fails += g->series[i].verdict == GATE_REGRESSION;
@@ -189,13 +195,13 @@ junit_xml (const struct gate *g, const char *status, int code)
   }
   fprintf (f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
   fprintf (f, "<testsuites name=\"viperbench gate\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.1f\">\n",
-           g->nseries + (g->failure ? 1 : 0), fails, errors, g->seconds);
+           g->nseries + extra, fails, errors, g->seconds);
   fprintf (f, "  <testsuite name=\"gate.");
   xml_escaped (f, g->scenario);
   fprintf (f, "\" id=\"");
   xml_escaped (f, g->id);
   fprintf (f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"%.1f\">\n",
-           g->nseries + (g->failure ? 1 : 0), fails, errors, g->seconds);
+           g->nseries + extra, fails, errors, g->seconds);
   fprintf (f, "    <properties>\n");
   fprintf (f, "      <property name=\"outcome\" value=\"%s\"/>\n", outcome (status, code));
   fprintf (f, "      <property name=\"baseline\" value=\"");
@@ -205,6 +211,12 @@ junit_xml (const struct gate *g, const char *status, int code)
   fprintf (f, "\"/>\n      <property name=\"mode\" value=\"%s\"/>\n",
            g->ratio_mode ? "ratio to reference layer" : "interleaved");
   fprintf (f, "    </properties>\n");
+  if (unfinished)
+    fprintf (f, "    <testcase classname=\"gate.run\" name=\"finished\">\n"
+                "      <error type=\"%s\" message=\"the gate has no verdict: "
+                "it is %s\"/>\n    </testcase>\n", status,
+             strcmp (status, "running") == 0
+             ? "still running, or was killed" : "interrupted");
   if (g->failure) {
     fprintf (f, "    <testcase classname=\"gate.setup\" name=\"measure\">\n"
                 "      <error type=\"setup\" message=\"");
@@ -266,7 +278,13 @@ gate_json (const struct gate *g, const char *status, int code)
   cJSON_AddStringToObject (d, "id", g->id);
   cJSON_AddStringToObject (d, "status", status);
   cJSON_AddStringToObject (d, "outcome", outcome (status, code));
-  cJSON_AddNumberToObject (d, "exit_code", code);
+  /* No exit code before there is one: a gate killed while running
+   * leaves a file that no reader can take for a pass.
+   */
+  if (strcmp (status, "running") == 0)
+    cJSON_AddNullToObject (d, "exit_code");
+  else
+    cJSON_AddNumberToObject (d, "exit_code", code);
   cJSON_AddStringToObject (d, "scenario", g->scenario);
   cJSON_AddStringToObject (d, "baseline", g->baseline);
   cJSON_AddStringToObject (d, "candidate", g->candidate);

@@ -20,6 +20,18 @@ static const char *const owned[] = {
   "write_bw_log", "write_iops_log",
 };
 
+/* Options that run a command, read or write files of their own, or
+ * change the system: a scenario is one job file that says what I/O to
+ * do, nothing more.
+ */
+static const char *const refused[] = {
+  "aux_path", "cgroup", "cgroup_nodelete", "cgroup_weight", "exec_postrun",
+  "exec_prerun", "gid", "ioscheduler", "iolog", "merge_blktrace_file",
+  "per_job_logs", "profile", "read_iolog", "replay_redirect", "trigger",
+  "trigger-file", "trigger_file", "trigger-timeout", "trigger_cmd", "uid",
+  "write_iolog",
+};
+
 static char *
 trim (char *s)
 {
@@ -206,6 +218,30 @@ scenario_load (const char *dir, const char *name, struct scenario *sc)
       eq = trim (eq + 1);
     }
     l = trim (l);
+    /* An option name, not a directive ("include FILE") or junk. */
+    if (*l == '\0' || l[strcspn (l, " \t")] != '\0') {
+      vb_msg ("%s:%d: '%s' is not an option (NAME or NAME=VALUE); %s",
+              sc->path, line, l, strncmp (l, "include", 7) == 0
+              ? "include is refused: a scenario is one file"
+              : "directives are refused");
+      free (raw);
+      return -1;
+    }
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+      if (strcmp (l, refused[i]) == 0) {
+        vb_msg ("%s:%d: '%s' runs a command, uses files of its own or "
+                "changes the system: scenarios may not set it", sc->path,
+                line, l);
+        free (raw);
+        return -1;
+      }
+    if ((strcmp (l, "mem") == 0 || strcmp (l, "iomem") == 0) && eq &&
+        strncmp (eq, "mmap", 4) == 0) {
+      vb_msg ("%s:%d: '%s=%s': memory mapped from a file is refused (use "
+              "malloc, shm or shmhuge)", sc->path, line, l, eq);
+      free (raw);
+      return -1;
+    }
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
       if (strcmp (l, owned[i]) == 0) {
         vb_msg ("%s:%d: '%s' is set by the runner for each layer; "

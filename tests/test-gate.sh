@@ -188,5 +188,26 @@ wait "$gpid"
 rc=$?
 [ $rc -eq 130 ] || { cat "$TMPDIR/int.err"; fail "interrupted gate: exit $rc, not 130"; }
 [ "$(jq -r .status "$next/gate.json")" = aborted ] || fail "interrupted gate: not marked aborted"
+grep -q '<error type="aborted"' "$next/junit.xml" || fail "interrupted gate: junit.xml has no error"
 no_orphans "$TMPDIR/a"
 echo "ok: interrupted gate exits 130, marked aborted, no orphans"
+
+# Killed (SIGKILL) while running: what it leaves reads as no verdict,
+# never as a pass.
+next=$RES/GATE-$(( $(basename "$next" | cut -d- -f2) + 1 ))
+(cd "$top" && exec "$VIPERBENCH" gate --results "$RES" --scenario randrw_70_30 \
+    --runtime 2 --baseline-stack "$A" --candidate-stack "$A2" --layers nbd-unix \
+    >/dev/null 2>&1) &
+gpid=$!
+for _ in $(seq 100); do
+    [ -s "$next/gate.json" ] && break
+    sleep 0.1
+done
+kill -9 "$gpid"
+wait "$gpid" 2>/dev/null
+[ "$(jq -r .status "$next/gate.json")" = running ] || fail "killed gate: status not running"
+[ "$(jq -r .exit_code "$next/gate.json")" = null ] ||
+    fail "killed gate: gate.json has exit_code $(jq -r .exit_code "$next/gate.json")"
+[ ! -e "$next/junit.xml" ] || fail "killed gate: a junit.xml without a verdict"
+no_orphans "$TMPDIR/a"
+echo "ok: a gate killed while running leaves no exit code and no JUnit file"

@@ -209,6 +209,14 @@ test_scenario_errors (void **state)
   scenario_fails ("[job]\nrw=read\nioengine=libaio\n", "bad.fio:3: 'ioengine' is set by the runner");
   scenario_fails ("[job]\nfilename=/dev/sda\n", "bad.fio:2: 'filename'");
   scenario_fails ("[global]\nbs=4k\n", "bad.fio: no job section");
+  scenario_fails ("[job]\nrw=read\ninclude other.fio\n", "bad.fio:3: 'include other.fio' is not an option");
+  scenario_fails ("[job]\nexec_prerun=touch PWNED\n", "bad.fio:2: 'exec_prerun' runs a command");
+  scenario_fails ("[job]\nexec_postrun=touch PWNED\n", "'exec_postrun' runs a command");
+  scenario_fails ("[job]\nwrite_iolog=/etc/x\n", "'write_iolog'");
+  scenario_fails ("[job]\nread_iolog=/etc/x\n", "'read_iolog'");
+  scenario_fails ("[global]\nmem=mmapshared:/etc/passwd\n[job]\n", "bad.fio:2: 'mem=mmapshared:/etc/passwd'");
+  scenario_fails ("[job]\niomem=mmap:/x\n", "'iomem=mmap:/x'");
+  scenario_fails ("[job]\nuid=0\n", "'uid'");
   assert_int_equal (scenario_load (dir, "missing", &sc), -1);
   assert_non_null (strstr (vb_last_msg (), "unknown scenario 'missing'"));
   scenario_free (&sc);
