@@ -149,7 +149,7 @@ UNIT_TESTS := \
 .SECONDARY:
 .DELETE_ON_ERROR:
 
-.PHONY: all deps engine runner tests check demo report compare history gate \
+.PHONY: all deps engine runner tests fuzzers fuzz check demo report compare history gate \
 	bench-gate bench bench-engine bench-collectors bench-history install \
 	clean distclean
 
@@ -250,8 +250,47 @@ $(BUILD)/tests/unit/test_device $(BUILD)/tests/unit/test_host $(BUILD)/tests/uni
 	@echo "  LD      $@"
 	$(Q)$(CC) -rdynamic -o $@ $^ $(LDFLAGS) -lcmocka -lnbd -ldl -lpthread
 
-check: all
+check: all fuzzers
 	$(Q)VIPER_BUILD=$(BUILD) tests/run.sh
+
+# Fuzz targets (libFuzzer, clang), one per parser: every reader of a
+# record, fio's output (json+ and text), stacks and scenarios, the
+# engine's URI.  tests/test-fuzz.sh runs each for FUZZ_SECONDS (a few in
+# make check); make fuzz runs them longer.  Everything is compiled again
+# with clang's coverage and sanitizers into build/fuzz/.
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined -include $(CONFIG_H)
+FUZZ := build/fuzz
+FUZZERS := $(FUZZ)/fuzz_fio $(FUZZ)/fuzz_record $(FUZZ)/fuzz_stack $(FUZZ)/fuzz_uri
+FUZZ_LIB_SRCS := $(COMMON_SRCS) $(COLLECTOR_SRCS) $(REPORT_SRCS) \
+	$(filter-out runner/main.c,$(RUNNER_SRCS))
+FUZZ_URI_SRCS := engine/error.c engine/uri.c
+
+fuzzers: $(FUZZERS)
+
+$(FUZZ)/%.o: %.c $(CONFIG_H)
+	@mkdir -p $(dir $@)
+	@echo "  CLANG   $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ)/libvb.a: $(FUZZ_LIB_SRCS:%.c=$(FUZZ)/%.o)
+	@echo "  AR      $@"
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(FUZZ)/fuzz_uri: $(FUZZ)/tests/fuzz/fuzz_uri.o $(FUZZ_URI_SRCS:%.c=$(FUZZ)/%.o)
+	@echo "  LD      $@"
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^
+
+$(FUZZ)/fuzz_%: $(FUZZ)/tests/fuzz/fuzz_%.o $(FUZZ)/libvb.a
+	@echo "  LD      $@"
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lcjson -lm
+
+# make fuzz [FUZZ_SECONDS=300]: every fuzz target, longer.
+FUZZ_SECONDS ?= 300
+fuzz: fuzzers
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run.sh tests/test-fuzz.sh
 
 # make bench SCENARIO=randrw_70_30 [STACK=file.json] [DESC="..."]
 #            [RUNTIME=seconds] [SIZE=64M] [RESULTS=results] [RUN_PREFIX=VM-]
@@ -327,10 +366,10 @@ install: engine
 clean:
 	rm -rf build/address build/undefined build/common build/collectors \
 		build/reports build/runner build/engine build/tests build/test-logs \
-		build/lib*.a build/.layers build/viper build/viperbench \
+		build/fuzz build/lib*.a build/.layers build/viper build/viperbench \
 		$(CONFIG_MK) $(CONFIG_H)
 
 distclean: clean
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) $(FUZZ) -name '*.d' 2>/dev/null)

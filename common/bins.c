@@ -22,11 +22,17 @@ add_bins (const cJSON *bins, struct pair **v, size_t *n)
 {
   const cJSON *e;
 
+  if (!cJSON_IsObject (bins))
+    return;
   cJSON_ArrayForEach (e, bins) {
-    struct pair *nv = xrealloc (*v, (*n + 1) * sizeof *nv);
-    *v = nv;
-    (*v)[*n].ns = strtod (e->string, NULL);
-    (*v)[*n].count = e->valuedouble;
+    double ns = strtod (e->string, NULL), count = json_num (e);
+
+    /* {"<bucket ns>": count}; anything else is not fio's. */
+    if (!(ns >= 0 && count > 0 && isfinite (ns) && isfinite (count)))
+      continue;
+    *v = xreallocarray (*v, *n + 1, sizeof **v);
+    (*v)[*n].ns = ns;
+    (*v)[*n].count = count;
     (*n)++;
   }
 }
@@ -49,7 +55,8 @@ bins_from_jobs (const cJSON *jobs, const char *ddir, struct bins *b)
                   cJSON_GetObjectItem (job, dirs[d]), "lat_ns"), "bins"),
                 &v, &n);
     }
-  qsort (v, n, sizeof *v, cmp_pair);
+  if (n)
+    qsort (v, n, sizeof *v, cmp_pair);
   b->ns = xmalloc ((n ? n : 1) * sizeof *b->ns);
   b->count = xmalloc ((n ? n : 1) * sizeof *b->count);
   for (size_t i = 0; i < n; i++) {

@@ -16,12 +16,14 @@ set -eu
 # per line, sorted.
 PACKAGES="
 binutils
+clang
 dpkg-dev
 fio
 gcc
 gnuplot-nox
 jq
 libc6-dev
+libclang-rt-14-dev
 libcjson-dev
 libcmocka-dev
 libnbd-bin

@@ -235,6 +235,8 @@ extern void record_free (struct record *rec);
  * reason in WHY (may be NULL; a static string or the parse error).
  */
 extern cJSON *record_load (const char *dir, const char **why);
+/* The same for run.json's TEXT. */
+extern cJSON *record_parse (const char *text, const char **why);
 /* The status of DOC as a reader should take it: "running" only while
  * its runner lives; a running record whose runner is gone is "aborted".
  */
@@ -245,6 +247,12 @@ extern const cJSON *record_target (const cJSON *doc, const char *name);
  * runner; in older records the one whose ratio_to_host is 1), or NULL.
  */
 extern const cJSON *record_baseline (const cJSON *doc);
+/* For every reader of a record, whatever it holds: the string of ITEM
+ * (DFLT when ITEM is missing or not a string), the number of ITEM (NAN
+ * when missing or not a number).
+ */
+extern const char *json_str (const cJSON *item, const char *dflt);
+extern double json_num (const cJSON *item);
 /* A target's name ("?" when absent). */
 extern const char *target_name (const cJSON *t);
 /* A figure of one direction of a run.json target: DDIR.KEY (iops,

@@ -138,6 +138,8 @@ record_check (const cJSON *doc)
 
   if (!cJSON_IsObject (doc))
     return "not a JSON object";
+  if (!plain_name (json_str (cJSON_GetObjectItemCaseSensitive (doc, "id"), NULL)))
+    return "no \"id\", or not a plain name";
   if (!cJSON_IsArray (targets))
     return "no \"targets\" array";
   cJSON_ArrayForEach (t, targets) {
@@ -152,25 +154,35 @@ record_check (const cJSON *doc)
 }
 
 cJSON *
+record_parse (const char *text, const char **why)
+{
+  cJSON *doc = cJSON_Parse (text);
+  const char *bad = doc ? record_check (doc) : "run.json is not valid JSON";
+
+  if (bad) {
+    cJSON_Delete (doc);
+    doc = NULL;
+  }
+  if (why)
+    *why = bad;
+  return doc;
+}
+
+cJSON *
 record_load (const char *dir, const char **why)
 {
   char *path = xasprintf ("%s/run.json", dir);
   char *text = read_file (path, NULL);
-  const char *bad = NULL;
   cJSON *doc = NULL;
 
-  if (text == NULL)
-    bad = errno == ENOENT ? "no run.json" : "run.json cannot be read";
-  else if ((doc = cJSON_Parse (text)) == NULL)
-    bad = "run.json is not valid JSON";
-  else if ((bad = record_check (doc)) != NULL) {
-    cJSON_Delete (doc);
-    doc = NULL;
+  if (text == NULL) {
+    if (why)
+      *why = errno == ENOENT ? "no run.json" : "run.json cannot be read";
   }
+  else
+    doc = record_parse (text, why);
   free (text);
   free (path);
-  if (why)
-    *why = bad;
   return doc;
 }
 
@@ -187,6 +199,18 @@ record_status (const cJSON *doc)
         pid->valuedouble < 4194305 && kill ((pid_t) pid->valuedouble, 0) == 0))
     return "aborted";
   return st;
+}
+
+const char *
+json_str (const cJSON *item, const char *dflt)
+{
+  return cJSON_IsString (item) && item->valuestring ? item->valuestring : dflt;
+}
+
+double
+json_num (const cJSON *item)
+{
+  return cJSON_IsNumber (item) ? item->valuedouble : NAN;
 }
 
 const char *

@@ -89,6 +89,9 @@ comparability (FILE *f, const cJSON *a, const cJSON *b)
     const cJSON *x = cJSON_GetObjectItem (cJSON_GetObjectItem (a, "stack"), "definition");
     const cJSON *y = cJSON_GetObjectItem (cJSON_GetObjectItem (b, "stack"), "definition");
 
+    if (!cJSON_IsObject (x) || !cJSON_IsObject (y))
+      x = y = NULL;
+
     for (const cJSON *c = x ? x->child : NULL; c; c = c->next) {
       const cJSON *d = cJSON_GetObjectItem (y, c->string);
 
@@ -128,20 +131,22 @@ profile_diff (FILE *f, const char *layer, const cJSON *ta, const cJSON *tb,
     return;
   }
   cJSON_ArrayForEach (p, pb) {
-    const char *role = cJSON_GetStringValue (cJSON_GetObjectItem (p, "role"));
+    const char *role = json_str (cJSON_GetObjectItem (p, "role"), "?");
     const cJSON *q = NULL, *s;
     struct { const char *sym; double d, a, b; } rows[64];
     size_t n = 0;
 
     cJSON_ArrayForEach (q, pa)
-      if (strcmp (cJSON_GetStringValue (cJSON_GetObjectItem (q, "role")), role) == 0)
+      if (strcmp (json_str (cJSON_GetObjectItem (q, "role"), ""), role) == 0)
         break;
     /* The union of both top lists. */
     for (int side = 0; side < 2; side++)
       cJSON_ArrayForEach (s, cJSON_GetObjectItem (side ? q : p, "top_self")) {
-        const char *sym = cJSON_GetStringValue (cJSON_GetObjectItem (s, "symbol"));
+        const char *sym = json_str (cJSON_GetObjectItem (s, "symbol"), NULL);
         size_t k;
 
+        if (sym == NULL)
+          continue;
         for (k = 0; k < n && strcmp (rows[k].sym, sym) != 0; k++)
           ;
         if (k == n && n < 64)
@@ -151,11 +156,11 @@ profile_diff (FILE *f, const char *layer, const cJSON *ta, const cJSON *tb,
       const cJSON *e;
 
       cJSON_ArrayForEach (e, cJSON_GetObjectItem (q, "top_self"))
-        if (strcmp (cJSON_GetStringValue (cJSON_GetObjectItem (e, "symbol")), rows[k].sym) == 0)
-          rows[k].a = cJSON_GetObjectItem (e, "self_pct")->valuedouble;
+        if (strcmp (json_str (cJSON_GetObjectItem (e, "symbol"), ""), rows[k].sym) == 0)
+          rows[k].a = json_num (cJSON_GetObjectItem (e, "self_pct"));
       cJSON_ArrayForEach (e, cJSON_GetObjectItem (p, "top_self"))
-        if (strcmp (cJSON_GetStringValue (cJSON_GetObjectItem (e, "symbol")), rows[k].sym) == 0)
-          rows[k].b = cJSON_GetObjectItem (e, "self_pct")->valuedouble;
+        if (strcmp (json_str (cJSON_GetObjectItem (e, "symbol"), ""), rows[k].sym) == 0)
+          rows[k].b = json_num (cJSON_GetObjectItem (e, "self_pct"));
       rows[k].d = rows[k].b - rows[k].a;
     }
     /* Largest change first: growth only, or either way. */
@@ -234,6 +239,102 @@ values (const struct records *r, const char *name, const char *ddir,
   return n;
 }
 
+/* The comparison of side RA (named NA) with side RB (NB), as Markdown;
+ * free it.  Reads nothing but the records.
+ */
+char *
+compare_text (const struct records *ra, const struct records *rb,
+              const char *na, const char *nb)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  const cJSON *a, *b, *tb;
+  FILE *f;
+  bool reps;
+
+  a = ra->doc[0];
+  b = rb->doc[rb->n - 1];
+  reps = ra->n > 1 || rb->n > 1;
+  f = open_memstream (&buf, &len);
+  fprintf (f, "# %s vs %s\n\n", na, nb);
+  for (int side = 0; side < 2; side++) {
+    const struct records *r = side ? rb : ra;
+
+    for (size_t k = 0; k < r->n; k++)
+      fprintf (f, "- %s: %s \"%s\"\n", side ? "B" : "A",
+               json_str (cJSON_GetObjectItem (r->doc[k], "id"), "?"),
+               json_str (cJSON_GetObjectItem (r->doc[k], "description"), ""));
+  }
+  fprintf (f, "\n## Comparable?\n\n");
+  comparability (f, a, b);
+  if (reps)
+    fprintf (f, "\n## Per layer\n\n"
+                "Medians of each side's records. Where both sides hold "
+                "repetitions the verdict is a two-sided Mann-Whitney U test "
+                "(exact) at 5%%, with the Hodges-Lehmann change and its 95%% "
+                "interval; a record alone gives no verdict.\n\n");
+  else
+    fprintf (f, "\n## Per layer\n\n"
+                "Each record holds one measurement per layer: with one sample on "
+                "each side no statistical test can separate a change from run-to-run "
+                "noise, so the verdict says so rather than guess. Compare sets of "
+                "repeated runs (VM-6,VM-7,VM-8 or a gate's candidate/ directory), "
+                "or use the CI gate, for a verdict.\n\n");
+  fprintf (f, "| layer | metric | A | B | change | verdict |\n|---|---|--:|--:|--:|---|\n");
+  cJSON_ArrayForEach (tb, cJSON_GetObjectItem (b, "targets")) {
+    static const struct { const char *ddir, *key, *label; int higher_better; } m[] = {
+      { "read", "iops", "read IOPS", 1 }, { "write", "iops", "write IOPS", 1 },
+      { "read", "mean", "read mean", 0 }, { "read", "p99", "read p99", 0 },
+      { "write", "p99", "write p99", 0 },
+    };
+    const char *name = target_name (tb);
+
+    if (record_target (a, name) == NULL) {
+      fprintf (f, "| %s | - | - | (new in B) | - | - |\n", name);
+      continue;
+    }
+    for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
+      double xa[256], xb[256], x, y, change, pct;
+      size_t n1 = values (ra, name, m[k].ddir, m[k].key, xa, 256);
+      size_t n2 = values (rb, name, m[k].ddir, m[k].key, xb, 256);
+      char sx[16], sy[16], ch[16], v[160];
+
+      if (n1 == 0 || n2 == 0) {
+        fprintf (f, "| %s | %s | - | - | - | - |\n", name, m[k].label);
+        continue;
+      }
+      x = stats_median (xa, n1);
+      y = stats_median (xb, n2);
+      verdict (v, sizeof v, xa, n1, xb, n2, m[k].higher_better, &change);
+      pct = (isnan (change) ? (y - x) / x : change) * 100;
+      if (!m[k].higher_better) {
+        fmt_ns (sx, sizeof sx, x);
+        fmt_ns (sy, sizeof sy, y);
+      }
+      else {
+        fmt_iops (sx, sizeof sx, x);
+        fmt_iops (sy, sizeof sy, y);
+      }
+      snprintf (ch, sizeof ch, "%+.1f%%", pct);
+      fprintf (f, "| %s | %s | %s | %s | %s | %s |\n", name, m[k].label, sx, sy, ch, v);
+    }
+  }
+  fprintf (f, "\n## Differential profile\n\n"
+              "Self share of CPU samples per symbol, A and B (top symbols of "
+              "either side%s). Folded stacks for a differential flame graph: "
+              "`difffolded.pl A/LAYER/perf.folded B/LAYER/perf.folded`.\n",
+           reps ? "; the first record of A and the last of B" : "");
+  cJSON_ArrayForEach (tb, cJSON_GetObjectItem (b, "targets")) {
+    const char *name = target_name (tb);
+    const cJSON *ta = record_target (a, name);
+
+    if (ta)
+      profile_diff (f, name, ta, tb, false);
+  }
+  fclose (f);
+  return buf;
+}
+
 /* viperbench compare [--results DIR] A B */
 int
 compare_main (int argc, char **argv)
@@ -242,10 +343,7 @@ compare_main (int argc, char **argv)
   char *buf = NULL, *out, *na, *nb;
   size_t len = 0;
   struct records ra = { 0 }, rb = { 0 };
-  const cJSON *a, *b, *tb;
-  FILE *f;
   int i, c;
-  bool reps;
   static const struct option longopts[] = {
     { "results", required_argument, NULL, 'o' },
     { "help", no_argument, NULL, 'h' },
@@ -275,91 +373,14 @@ compare_main (int argc, char **argv)
     records_free (&rb);
     return EXIT_BAD_INPUT;
   }
-  a = ra.doc[0];
-  b = rb.doc[rb.n - 1];
   na = side_name (&ra, argv[i]);
   nb = side_name (&rb, argv[i + 1]);
-  reps = ra.n > 1 || rb.n > 1;
-  f = open_memstream (&buf, &len);
-  fprintf (f, "# %s vs %s\n\n", na, nb);
-  for (int side = 0; side < 2; side++) {
-    const struct records *r = side ? &rb : &ra;
-
-    for (size_t k = 0; k < r->n; k++)
-      fprintf (f, "- %s: %s \"%s\"\n", side ? "B" : "A",
-               cJSON_GetStringValue (cJSON_GetObjectItem (r->doc[k], "id")),
-               cJSON_GetStringValue (cJSON_GetObjectItem (r->doc[k], "description")));
-  }
-  fprintf (f, "\n## Comparable?\n\n");
-  comparability (f, a, b);
-  if (reps)
-    fprintf (f, "\n## Per layer\n\n"
-                "Medians of each side's records. Where both sides hold "
-                "repetitions the verdict is a two-sided Mann-Whitney U test "
-                "(exact) at 5%%, with the Hodges-Lehmann change and its 95%% "
-                "interval; a record alone gives no verdict.\n\n");
-  else
-    fprintf (f, "\n## Per layer\n\n"
-                "Each record holds one measurement per layer: with one sample on "
-                "each side no statistical test can separate a change from run-to-run "
-                "noise, so the verdict says so rather than guess. Compare sets of "
-                "repeated runs (VM-6,VM-7,VM-8 or a gate's candidate/ directory), "
-                "or use the CI gate, for a verdict.\n\n");
-  fprintf (f, "| layer | metric | A | B | change | verdict |\n|---|---|--:|--:|--:|---|\n");
-  cJSON_ArrayForEach (tb, cJSON_GetObjectItem (b, "targets")) {
-    static const struct { const char *ddir, *key, *label; int higher_better; } m[] = {
-      { "read", "iops", "read IOPS", 1 }, { "write", "iops", "write IOPS", 1 },
-      { "read", "mean", "read mean", 0 }, { "read", "p99", "read p99", 0 },
-      { "write", "p99", "write p99", 0 },
-    };
-    const char *name = cJSON_GetStringValue (cJSON_GetObjectItem (tb, "name"));
-
-    if (record_target (a, name) == NULL) {
-      fprintf (f, "| %s | - | - | (new in B) | - | - |\n", name);
-      continue;
-    }
-    for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
-      double xa[256], xb[256], x, y, change, pct;
-      size_t n1 = values (&ra, name, m[k].ddir, m[k].key, xa, 256);
-      size_t n2 = values (&rb, name, m[k].ddir, m[k].key, xb, 256);
-      char sx[16], sy[16], ch[16], v[160];
-
-      if (n1 == 0 || n2 == 0) {
-        fprintf (f, "| %s | %s | - | - | - | - |\n", name, m[k].label);
-        continue;
-      }
-      x = stats_median (xa, n1);
-      y = stats_median (xb, n2);
-      verdict (v, sizeof v, xa, n1, xb, n2, m[k].higher_better, &change);
-      pct = (isnan (change) ? (y - x) / x : change) * 100;
-      if (!m[k].higher_better) {
-        fmt_ns (sx, sizeof sx, x);
-        fmt_ns (sy, sizeof sy, y);
-      }
-      else {
-        fmt_iops (sx, sizeof sx, x);
-        fmt_iops (sy, sizeof sy, y);
-      }
-      snprintf (ch, sizeof ch, "%+.1f%%", pct);
-      fprintf (f, "| %s | %s | %s | %s | %s | %s |\n", name, m[k].label, sx, sy, ch, v);
-    }
-  }
-  fprintf (f, "\n## Differential profile\n\n"
-              "Self share of CPU samples per symbol, A and B (top symbols of "
-              "either side%s). Folded stacks for a differential flame graph: "
-              "`difffolded.pl A/LAYER/perf.folded B/LAYER/perf.folded`.\n",
-           reps ? "; the first record of A and the last of B" : "");
-  cJSON_ArrayForEach (tb, cJSON_GetObjectItem (b, "targets")) {
-    const char *name = cJSON_GetStringValue (cJSON_GetObjectItem (tb, "name"));
-    const cJSON *ta = record_target (a, name);
-
-    if (ta)
-      profile_diff (f, name, ta, tb, false);
-  }
-  fclose (f);
+  buf = compare_text (&ra, &rb, na, nb);
+  len = strlen (buf);
   fputs (buf, stdout);
+  /* Ids are plain names (record_load checks). */
   out = xasprintf ("%s/compare-%s.md", rb.dir[rb.n - 1],
-                   cJSON_GetStringValue (cJSON_GetObjectItem (a, "id")));
+                   json_str (cJSON_GetObjectItem (ra.doc[0], "id"), "A"));
   write_file_atomic (out, buf, len);
   fprintf (stderr, "viperbench: written to %s\n", out);
   free (out);

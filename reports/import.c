@@ -244,6 +244,43 @@ dir_json (const struct job_in *jobs, size_t n, int d)
   return o;
 }
 
+/* Parses fio's output TEXT (JSON, or its normal text output); see
+ * internal.h.
+ */
+cJSON *
+import_figures (const char *text, const char *layer, struct import_info *info)
+{
+  struct job_in *jobs = NULL;
+  cJSON *fj, *t;
+  size_t n;
+
+  memset (info, 0, sizeof *info);
+  /* JSON when a line starts with '{' (fio's log lines may precede it). */
+  if ((fj = fio_json_parse (text)) && cJSON_GetObjectItem (fj, "jobs")) {
+    info->is_json = true;
+    n = parse_json (fj, &jobs, &info->name, &info->version);
+  }
+  else {
+    char *copy = xstrdup (text);
+
+    n = parse_text (copy, &jobs, &info->name, &info->version);
+    free (copy);
+  }
+  cJSON_Delete (fj);
+  info->entries = n;
+  if (n == 0 || !(jobs[0].d[0].seen || jobs[0].d[1].seen)) {
+    free (jobs);
+    return NULL;
+  }
+  t = cJSON_CreateObject ();
+  cJSON_AddStringToObject (t, "name", layer);
+  cJSON_AddItemToObject (t, "read", dir_json (jobs, n, 0));
+  cJSON_AddItemToObject (t, "write", dir_json (jobs, n, 1));
+  cJSON_AddNumberToObject (t, "runtime_s", jobs[0].runtime_ms / 1000);
+  free (jobs);
+  return t;
+}
+
 int
 import_main (int argc, char **argv)
 {
@@ -263,11 +300,9 @@ import_main (int argc, char **argv)
   const char *results = "results", *prefix = "VM-";
   struct record run;
   const char *layer = "guest", *src;
-  char *desc = NULL, *text, *copy, *name = NULL, *version = NULL;
-  struct job_in *jobs = NULL;
-  size_t n;
-  cJSON *doc, *fj = NULL, *targets, *t, *sc;
-  bool is_json = false;
+  char *desc = NULL, *text;
+  struct import_info info;
+  cJSON *doc, *targets, *t, *sc;
   char now[32];
   int c;
 
@@ -316,34 +351,23 @@ import_main (int argc, char **argv)
     free (desc);
     return EXIT_BAD_INPUT;
   }
-  /* JSON when a line starts with '{' (fio's log lines may precede it). */
-  if ((fj = fio_json_parse (text)) && cJSON_GetObjectItem (fj, "jobs")) {
-    is_json = true;
-    n = parse_json (fj, &jobs, &name, &version);
-  }
-  else {
-    copy = xstrdup (text);
-    n = parse_text (copy, &jobs, &name, &version);
-    free (copy);
-  }
-  cJSON_Delete (fj);
-  if (n == 0 || !(jobs[0].d[0].seen || jobs[0].d[1].seen)) {
+  t = import_figures (text, layer, &info);
+  if (t == NULL) {
     vb_msg ("import: %s: no fio results found (expected fio's JSON or its "
             "normal output with \"read: IOPS=\" or \"write: IOPS=\" lines)", src);
     free (text);
-    free (jobs);
     free (desc);
-    free (name);
-    free (version);
+    free (info.name);
+    free (info.version);
     return EXIT_BAD_INPUT;
   }
 
   if (record_claim (results, prefix, &run) == -1) {
+    cJSON_Delete (t);
     free (text);
-    free (jobs);
     free (desc);
-    free (name);
-    free (version);
+    free (info.name);
+    free (info.version);
     return EXIT_RUN_FAILED;
   }
   iso_now (now, sizeof now);
@@ -359,33 +383,28 @@ import_main (int argc, char **argv)
 
     cJSON_AddStringToObject (im, "from", b ? b + 1 : src);
     cJSON_AddStringToObject (im, "at", now);
-    cJSON_AddStringToObject (im, "format", is_json ? "json" : "text");
-    cJSON_AddNumberToObject (im, "job_entries", (double) n);
+    cJSON_AddStringToObject (im, "format", info.is_json ? "json" : "text");
+    cJSON_AddNumberToObject (im, "job_entries", (double) info.entries);
     cJSON_AddStringToObject (im, "latency", "mean of total latency; "
                              "percentiles of clat for text output");
   }
   sc = cJSON_AddObjectToObject (doc, "scenario");
-  cJSON_AddStringToObject (sc, "name", name ? name : "unknown");
+  cJSON_AddStringToObject (sc, "name", info.name ? info.name : "unknown");
   cJSON_AddNullToObject (sc, "text");
   cJSON_AddNullToObject (doc, "started");
   cJSON_AddNullToObject (doc, "finished");
   {
     cJSON *v = cJSON_AddObjectToObject (doc, "versions");
 
-    if (version)
-      cJSON_AddStringToObject (v, "fio", version);
+    if (info.version)
+      cJSON_AddStringToObject (v, "fio", info.version);
     else
       cJSON_AddNullToObject (v, "fio");
   }
   targets = cJSON_AddArrayToObject (doc, "targets");
-  t = cJSON_CreateObject ();
-  cJSON_AddStringToObject (t, "name", layer);
-  cJSON_AddItemToObject (t, "read", dir_json (jobs, n, 0));
-  cJSON_AddItemToObject (t, "write", dir_json (jobs, n, 1));
-  cJSON_AddNumberToObject (t, "runtime_s", jobs[0].runtime_ms / 1000);
   cJSON_AddItemToArray (targets, t);
   {
-    char *out = xasprintf ("%s/fio-output%s", run.dir, is_json ? ".json" : ".txt");
+    char *out = xasprintf ("%s/fio-output%s", run.dir, info.is_json ? ".json" : ".txt");
 
     run.doc = doc;
     c = write_file_atomic (out, text, strlen (text)) == 0 && record_write (&run) == 0 ? 0 : -1;
@@ -394,10 +413,9 @@ import_main (int argc, char **argv)
     free (out);
   }
   free (text);
-  free (jobs);
   free (desc);
-  free (name);
-  free (version);
+  free (info.name);
+  free (info.version);
   record_free (&run);
   return c == 0 ? 0 : EXIT_RUN_FAILED;
 }

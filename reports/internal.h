@@ -21,6 +21,10 @@ extern void gp_string (FILE *f, const char *s, char quote);
 extern int gp_run (const char *dir, const char *script);
 
 /* report.c */
+/* The report's Markdown of run.json DOC (fio's bins read from DIR),
+ * no charts drawn; free it.
+ */
+extern char *report_text (const char *dir, const cJSON *doc);
 /* Writes DIR/report.md and DIR/charts/ from run.json DOC; 0 or -1. */
 extern int report_write (const char *dir, const cJSON *doc);
 
@@ -30,12 +34,29 @@ extern int percentile_main (int argc, char **argv);
 
 /* import.c */
 extern int import_main (int argc, char **argv);
+struct import_info {
+  bool is_json;                 /* fio's JSON, else its text output */
+  size_t entries;               /* job entries found */
+  char *name, *version;         /* the first job's name, fio's version */
+};
+/* Parses fio's output TEXT (JSON, or its normal text output with stray
+ * lines) into a run.json target named LAYER, filling *INFO (free its
+ * strings); NULL when it holds no results.
+ */
+extern cJSON *import_figures (const char *text, const char *layer,
+                              struct import_info *info);
 
 /* history.c */
 extern int history_main (int argc, char **argv);
 
 /* compare.c */
 extern int compare_main (int argc, char **argv);
+/* The comparison of side RA (named NA) with side RB (NB) as Markdown;
+ * free it.
+ */
+extern char *compare_text (const struct records *ra,
+                           const struct records *rb, const char *na,
+                           const char *nb);
 /* The symbols whose self share of CPU samples changed most, per process
  * of LAYER, between run.json targets TA (may be NULL) and TB, as a
  * Markdown table; BY_GROWTH orders by growth, else by size of change.

@@ -179,22 +179,24 @@ charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
   return r;
 }
 
-/* Writes DIR/report.md from DOC; 0 or -1. */
-int
-report_write (const char *dir, const cJSON *doc)
+/* The report's Markdown of DOC (fio's bins read from DIR's layers);
+ * with DRAW, the charts are drawn in DIR/charts too (*R: -1 when that
+ * failed).
+ */
+static char *
+report_make (const char *dir, const cJSON *doc, bool draw, int *r)
 {
   const cJSON *targets = cJSON_GetObjectItem (doc, "targets"), *t;
   const cJSON *sc = cJSON_GetObjectItem (doc, "scenario");
   size_t n = (size_t) cJSON_GetArraySize (targets), i = 0;
   struct layer_rep *L = xcalloc (n ? n : 1, sizeof *L);
   double host_total = NAN, requested;
-  char *buf = NULL, *path;
+  char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream (&buf, &len);
   const char *id = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "id"));
   const char *scen = cJSON_GetStringValue (cJSON_GetObjectItem (sc, "name"));
   const cJSON *base = record_baseline (doc);
-  int r;
 
   requested = num (sc, "jobs") * num (sc, "iodepth");
   cJSON_ArrayForEach (t, targets) {
@@ -370,14 +372,32 @@ report_write (const char *dir, const cJSON *doc)
   fprintf (f, "PNG versions beside them in charts/.\n");
   fclose (f);
 
-  r = charts (dir, L, n, scen ? scen : "?");
-  path = xasprintf ("%s/report.md", dir);
-  if (write_file_atomic (path, buf, len) == -1)
-    r = -1;
-  free (path);
-  free (buf);
+  *r = draw ? charts (dir, L, n, scen ? scen : "?") : 0;
   for (i = 0; i < n; i++)
     bins_free (&L[i].lat);
   free (L);
+  return buf;
+}
+
+char *
+report_text (const char *dir, const cJSON *doc)
+{
+  int r;
+
+  return report_make (dir, doc, false, &r);
+}
+
+/* Writes DIR/report.md from DOC; 0 or -1. */
+int
+report_write (const char *dir, const cJSON *doc)
+{
+  int r;
+  char *buf = report_make (dir, doc, true, &r);
+  char *path = xasprintf ("%s/report.md", dir);
+
+  if (write_file_atomic (path, buf, strlen (buf)) == -1)
+    r = -1;
+  free (path);
+  free (buf);
   return r;
 }

@@ -1,0 +1,61 @@
+/* fuzz_record.c: libFuzzer target for every reader of a record
+ * (run.json): the record model's checks and look-ups, the figures the
+ * report, compare, history and the gate read, and the report's Markdown.
+ * Whatever the input, nothing may crash, hang or leak.
+ * Built by `make fuzzers` (clang); run by tests/test-fuzz.sh and
+ * `make fuzz`.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../reports/internal.h"
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  static const char *const ddirs[] = { "read", "write", "trim" };
+  static const char *const keys[] = {
+    "iops", "bw_bytes", "total_ios", "mean", "p50", "p99", "p99.9",
+    "ratio_to_host",
+  };
+  char *text = xmalloc (size + 1);
+  const char *why;
+  cJSON *doc;
+  const cJSON *t;
+
+  memcpy (text, data, size);
+  text[size] = '\0';
+  doc = record_parse (text, &why);
+  free (text);
+  if (doc == NULL)
+    return 0;
+  (void) record_status (doc);
+  (void) record_baseline (doc);
+  cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc, "targets")) {
+    const cJSON *u;
+    FILE *f = fopen ("/dev/null", "w");
+
+    (void) record_target (doc, target_name (t));
+    for (size_t d = 0; d < 3; d++)
+      for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        (void) target_metric (t, ddirs[d], keys[k]);
+    for (int m = 0; m < GM_COUNT; m++)
+      (void) gate_metric_value (t, m);
+    /* compare's differential profile of every pair of layers. */
+    cJSON_ArrayForEach (u, cJSON_GetObjectItem (doc, "targets"))
+      if (f)
+        profile_diff (f, target_name (t), u, t, t == u);
+    if (f)
+      fclose (f);
+  }
+  free (report_text ("/nonexistent/viperbench-fuzz", doc));
+  {
+    struct records r = { .doc = &doc, .dir = (char *[]) { (char *) "x" }, .n = 1 };
+
+    free (compare_text (&r, &r, "A", "B"));
+  }
+  cJSON_Delete (doc);
+  return 0;
+}
