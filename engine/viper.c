@@ -51,9 +51,10 @@ static struct fio_option options[] = {
     .type = FIO_OPT_INT,
     .off1 = offsetof (struct viper_options, conns),
     .def = "1",
-    .minval = 1,
-    .maxval = 64,
-    .help = "NBD connections per job; requests go to the least busy one",
+    /* No minval/maxval: fio reports a value out of range there and runs
+     * the job anyway, with the default.  viper_setup refuses it.
+     */
+    .help = "NBD connections per job (1 to 64); requests go to the least busy one",
     .category = FIO_OPT_C_ENGINE,
     .group = FIO_OPT_G_INVALID,
   },
@@ -65,7 +66,7 @@ static struct fio_option options[] = {
     .off1 = offsetof (struct viper_options, timeout_ms),
     .def = "0",
     .help = "Fail the job's requests when one takes longer than this many "
-            "ms (0: wait forever); NBD only",
+            "ms (0: wait forever, at most 3600000); NBD only",
     .category = FIO_OPT_C_ENGINE,
     .group = FIO_OPT_G_INVALID,
   },
@@ -85,9 +86,7 @@ static struct fio_option options[] = {
     .type = FIO_OPT_INT,
     .off1 = offsetof (struct viper_options, workers),
     .def = "0",
-    .minval = 0,
-    .maxval = 1024,
-    .help = "plugin: targets: threads per job calling the plugin, as "
+    .help = "plugin: targets: threads per job (0 to 1024) calling the plugin, as "
             "nbdkit's -t (0: call it inline from fio's thread)",
     .category = FIO_OPT_C_ENGINE,
     .group = FIO_OPT_G_INVALID,
@@ -129,6 +128,20 @@ viper_setup (struct thread_data *td)
   if (vo->uri == NULL) {
     log_err ("fio: viper: uri= is required (nbd://..., nbd+unix:///"
              "?socket=..., or plugin:NAME?key=value)\n");
+    return 1;
+  }
+  /* fio stores a negative value wrapped: one test covers both ends. */
+  if (vo->conns < 1 || vo->conns > 64) {
+    log_err ("fio: viper: conns=%d: expected 1 to 64\n", (int) vo->conns);
+    return 1;
+  }
+  if (vo->timeout_ms > 3600000) {
+    log_err ("fio: viper: request_timeout=%d: expected 0 to 3600000 ms\n",
+             (int) vo->timeout_ms);
+    return 1;
+  }
+  if (vo->workers > 1024) {
+    log_err ("fio: viper: workers=%d: expected 0 to 1024\n", (int) vo->workers);
     return 1;
   }
   if (is_plugin_uri (vo->uri)) {

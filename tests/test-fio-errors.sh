@@ -3,7 +3,8 @@
 # line naming the cause, a non-zero exit, in bounded time, and no process
 # left behind: bad URI, unknown scheme, missing socket, refused TCP
 # connection, missing plugin, plugin config error, missing uri=, an
-# unknown engine option, a read-only export written to.
+# unknown engine option, engine options out of range (fio itself reports
+# those and runs the job anyway), a read-only export written to.
 # Run alone: tests/test-fio-errors.sh
 . "$(dirname "$0")/functions.sh"
 requires nbdkit
@@ -33,7 +34,11 @@ expect_fail "config 'size': could not parse size string (abc)" --uri='plugin:mem
 expect_fail "plugin memory: config 'bogus'" --uri='plugin:memory?bogus=1'
 expect_fail "uri= is required" --conns=2
 expect_fail "unrecognized option '--bogus=1'" --uri=plugin:memory?size=1M --bogus=1
-expect_fail "failed parsing conns=0" --uri=plugin:memory?size=1M --conns=0
+expect_fail "conns=0: expected 1 to 64" --uri=plugin:memory?size=1M --conns=0
+expect_fail "conns=-1: expected 1 to 64" --uri=plugin:memory?size=1M --conns=-1
+expect_fail "conns=65: expected 1 to 64" --uri=plugin:memory?size=1M --conns=65
+expect_fail "request_timeout=-1: expected 0 to 3600000" --uri=plugin:memory?size=1M --request_timeout=-1
+expect_fail "workers=-2: expected 0 to 1024" --uri=plugin:memory?size=1M --workers=-2
 
 start_nbdkit ro -r memory 1M
 expect_fail "read-only but the job writes" --uri="$NBD_URI"
