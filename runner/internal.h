@@ -45,6 +45,10 @@ extern int scenario_load (const char *dir, const char *name,
 /* Applies RUNTIME= and SIZE= overrides (NULL: none); 0 or -1. */
 extern int scenario_override (struct scenario *sc, const char *runtime,
                               const char *size);
+/* The largest size= among the jobs that is a plain size (not a
+ * percentage), or 0.
+ */
+extern int64_t scenario_max_size (const struct scenario *sc);
 /* The job file for one layer: ENGINE_LINES in a leading [global]. */
 extern char *scenario_render (const struct scenario *sc,
                               const char *engine_lines);
@@ -241,6 +245,12 @@ extern void layer_set_nbd_engine (struct run *run, struct layer *l,
  */
 extern bool fio_value_ok (const char *s, bool path);
 
+/* Asks fio itself whether it takes the job text JOB (fio --parse-only,
+ * nothing run); 0, or -1 with fio's reason in a message naming WHAT.
+ * Its log goes to PRIVATE_DIR.
+ */
+extern int fio_check_job (const char *job, const char *what,
+                          const char *private_dir);
 /* Runs fio on the job text in L->dir with the run's collectors over the
  * measured window; their results go to *COLL (an object, or NULL when
  * none ran).  0, or -1 with a message.

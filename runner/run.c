@@ -260,6 +260,31 @@ run_prepare (struct run *run, const struct run_opts *o)
   if (choose_collectors (run, o->collect) == -1 || check_layers (run) == -1)
     return EXIT_BAD_INPUT;
 
+  /* The scenario against the stack, and as fio reads it. */
+  if (scenario_max_size (sc) > st->size) {
+    vb_msg ("scenario %s: size %lld MiB is larger than stack %s's size "
+            "(%lld MiB): the host layer would grow its file and the layers "
+            "would measure different working sets", sc->path,
+            (long long) (scenario_max_size (sc) >> 20), st->path,
+            (long long) (st->size >> 20));
+    return EXIT_BAD_INPUT;
+  }
+  if (mkdtemp (tmpl) == NULL) {
+    vb_msg ("mkdtemp: %s", strerror (errno));
+    return EXIT_RUN_FAILED;
+  }
+  run->private_dir = xstrdup (tmpl);
+  {
+    char *job = scenario_render (sc, "ioengine=null\n");
+    char *what = xasprintf ("scenario %s", sc->path);
+
+    r = fio_check_job (job, what, run->private_dir);
+    free (job);
+    free (what);
+    if (r == -1)
+      return stop_requested ? EXIT_INTERRUPTED : EXIT_BAD_INPUT;
+  }
+
   /* Files, then the plugin. */
   if ((dfd = stack_dir_open (st)) == -1)
     return EXIT_BAD_INPUT;
@@ -276,11 +301,6 @@ run_prepare (struct run *run, const struct run_opts *o)
   close (dfd);
   if (r == -1)
     return stop_requested ? EXIT_INTERRUPTED : EXIT_BAD_INPUT;
-  if (mkdtemp (tmpl) == NULL) {
-    vb_msg ("mkdtemp: %s", strerror (errno));
-    return EXIT_RUN_FAILED;
-  }
-  run->private_dir = xstrdup (tmpl);
   if (run->engine && have_program ("nbdkit") &&
       probe_plugin (st, run->private_dir) == -1)
     return stop_requested ? EXIT_INTERRUPTED : EXIT_BAD_INPUT;

@@ -115,6 +115,53 @@ parse_seconds (const char *v)
   return d;
 }
 
+/* Bounds on what a scenario may ask for, so that a typing slip cannot
+ * make a run of a week or of a million jobs; 0, or -1 with a message.
+ */
+static int
+check_bounds (const struct scenario *sc)
+{
+  static const struct { const char *key; long max; } bounds[] = {
+    { "numjobs", 1024 }, { "iodepth", 65536 },
+  };
+  unsigned long total = 0;
+
+  for (size_t j = 0; j < sc->nsec; j++) {
+    const char *v;
+
+    if (strcmp (sc->sec[j].name, "global") == 0)
+      continue;
+    for (size_t b = 0; b < sizeof bounds / sizeof bounds[0]; b++) {
+      char *end;
+      long n;
+
+      if ((v = effective (sc, j, bounds[b].key)) == NULL)
+        continue;
+      errno = 0;
+      n = strtol (v, &end, 10);
+      if (errno || end == v || *end || n < 1 || n > bounds[b].max) {
+        vb_msg ("%s: [%s] %s=%s: expected a whole number from 1 to %ld",
+                sc->path, sc->sec[j].name, bounds[b].key, v, bounds[b].max);
+        return -1;
+      }
+      if (b == 0)
+        total += (unsigned long) n;
+    }
+    if ((v = effective (sc, j, "numjobs")) == NULL)
+      total++;
+  }
+  if (total > 4096) {
+    vb_msg ("%s: %lu jobs in all: at most 4096", sc->path, total);
+    return -1;
+  }
+  if (!(sc->runtime >= 0 && sc->runtime <= 604800) ||
+      !(sc->ramp >= 0 && sc->ramp <= 604800)) {
+    vb_msg ("%s: runtime or ramp_time beyond a week", sc->path);
+    return -1;
+  }
+  return 0;
+}
+
 static void
 derive (struct scenario *sc)
 {
@@ -257,7 +304,7 @@ scenario_load (const char *dir, const char *name, struct scenario *sc)
     return -1;
   }
   derive (sc);
-  return 0;
+  return check_bounds (sc);
 }
 
 /* Applies RUNTIME= and SIZE= overrides; see internal.h. */
@@ -269,8 +316,11 @@ scenario_override (struct scenario *sc, const char *runtime, const char *size)
   if (runtime && *runtime) {
     char *end;
 
-    if (strtod (runtime, &end) <= 0 || (*end && strcmp (end, "s") != 0)) {
-      vb_msg ("RUNTIME='%s': expected seconds, e.g. RUNTIME=10", runtime);
+    double v = strtod (runtime, &end);
+
+    /* NAN and infinity fail the range: !(v > 0) is true for NAN. */
+    if (!(v > 0 && v <= 604800) || (*end && strcmp (end, "s") != 0)) {
+      vb_msg ("RUNTIME='%s': expected seconds (at most a week), e.g. RUNTIME=10", runtime);
       return -1;
     }
   }
@@ -301,7 +351,23 @@ scenario_override (struct scenario *sc, const char *runtime, const char *size)
       set_kv (s, "size", size, 0);
   }
   derive (sc);
-  return 0;
+  return check_bounds (sc);
+}
+
+/* The largest size= of the jobs that is a plain size, or 0. */
+int64_t
+scenario_max_size (const struct scenario *sc)
+{
+  int64_t max = 0;
+
+  for (size_t j = 0; j < sc->nsec; j++) {
+    const char *v = effective (sc, j, "size");
+    int64_t n = v ? parse_size (v) : -1;
+
+    if (n > max)
+      max = n;
+  }
+  return max;
 }
 
 /* The job file for one layer; see internal.h. */

@@ -133,4 +133,33 @@ refused_dir "$TMPDIR/mine" "host.img exists and was not made by viperbench"
 cmp -s "$TMPDIR/mine/host.img" "$TMPDIR/x/precious" || fail "mine/host.img changed"
 echo "ok: the stack's directory: links, strangers' dirs and files not made here refused"
 
+# --- Scenarios: refused before a record is claimed, whatever the value.
+write_stack "$TMPDIR/ok.json" '["host", "direct"]'
+scen_refused() {
+    local name=$1 text=$2 want=$3; shift 3
+    printf '%s' "$text" >"$TMPDIR/scen/$name.fio"
+    (cd "$top" && "$VIPERBENCH" run --scenarios "$TMPDIR/scen" --scenario "$name" \
+        --results "$R" --stack "$TMPDIR/ok.json" --collect none "$@") >out.txt 2>&1
+    local rc=$?
+    [ $rc -eq 2 ] || { cat out.txt; fail "scenario $name: exit $rc, not 2"; }
+    grep -qF -- "$want" out.txt || { cat out.txt; fail "scenario $name: no '$want'"; }
+    [ ! -e "$R/VM-3" ] || fail "scenario $name: a record was claimed"
+    [ -z "$(find "$TMPDIR" "$top" -maxdepth 3 -name 'PWNED*' 2>/dev/null | head -1)" ] ||
+        fail "scenario $name: a command ran"
+}
+scen_refused inc $'[j]\nrw=read\ninclude /etc/passwd\n' "include is refused"
+scen_refused pre $'[j]\nrw=read\nexec_prerun=touch PWNED\n' "'exec_prerun' runs a command"
+scen_refused mmap $'[global]\nmem=mmapshared:/tmp/x\n[j]\nrw=read\n' "memory mapped from a file"
+scen_refused eng $'[j]\nrw=read\nioengine=null\n' "'ioengine' is set by the runner"
+scen_refused bs $'[j]\nrw=read\nbs=$(touch PWNED)\n' "fio refuses it: fio: failed parsing bs="
+scen_refused rw $'[j]\nrw=reed\n' "fio refuses it"
+scen_refused deep $'[j]\nrw=read\niodepth=100000000\n' "iodepth=100000000: expected a whole number from 1 to 65536"
+scen_refused many $'[j]\nrw=read\nnumjobs=-1\n' "numjobs=-1"
+scen_refused big $'[j]\nrw=read\nsize=300G\n' "larger than stack"
+for rt in nan inf 1e9 -3 0; do
+    scen_refused rt $'[j]\nrw=read\nsize=1M\n' "RUNTIME='$rt'" --runtime "$rt"
+done
+scen_refused sz $'[j]\nrw=read\nsize=1M\n' "larger than stack" --size 1T
+echo "ok: scenarios: directives, commands, engines, bad values and sizes refused before a record"
+
 echo PASS

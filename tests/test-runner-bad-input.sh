@@ -70,7 +70,7 @@ cat >"$TMPDIR/slow.json" <<EOS
   "layers": ["nbd-unix"] }
 EOS
 start=$(date +%s)
-expect_bad "did not become ready within 2 s" --scenario lat1 --stack "$TMPDIR/slow.json"
+expect_bad "did not become ready within 2 s" --scenario lat1 --size 8M --stack "$TMPDIR/slow.json"
 [ $(( $(date +%s) - start )) -lt 20 ] || fail "the bounded wait took too long"
 no_orphans "$TMPDIR/slow.sh"
 
