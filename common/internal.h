@@ -81,6 +81,11 @@ extern void fmt_ns (char *buf, size_t n, double ns);
  * and wherever text goes.
  */
 extern bool plain_name (const char *s);
+/* Replaces each byte of S that is not part of valid UTF-8 with '?', in
+ * place (JSON is UTF-8: a description in Latin-1 must not make run.json
+ * unreadable).
+ */
+extern void utf8_scrub (char *s);
 /* Appends S to the comma-separated list *LIST (NULL: empty). */
 extern void list_append (char **list, const char *s);
 
@@ -222,8 +227,10 @@ struct record {
  */
 extern int record_claim (const char *results, const char *prefix,
                          struct record *rec);
+/* Every string and key of ITEM made valid UTF-8 (utf8_scrub). */
+extern void json_scrub (cJSON *item);
 /* Writes REC's doc to DIR/run.json whole (temporary name, fsync,
- * rename); 0 or -1.
+ * rename), every string valid UTF-8; 0 or -1.
  */
 extern int record_write (const struct record *rec);
 /* Sets status, reason (may be NULL) and the finished time; writes. */

@@ -79,11 +79,26 @@ record_claim (const char *results, const char *prefix, struct record *rec)
   return -1;
 }
 
+void
+json_scrub (cJSON *item)
+{
+  for (; item; item = item->next) {
+    if (item->string)
+      utf8_scrub (item->string);
+    if (cJSON_IsString (item))
+      utf8_scrub (item->valuestring);
+    json_scrub (item->child);
+  }
+}
+
 int
 record_write (const struct record *rec)
 {
   char *path = xasprintf ("%s/run.json", rec->dir);
-  char *text = cJSON_Print (rec->doc);
+  char *text;
+
+  json_scrub (rec->doc);
+  text = cJSON_Print (rec->doc);
   int r;
 
   if (text == NULL) {

@@ -278,3 +278,41 @@ plain_name (const char *s)
       return false;
   return n <= 64;
 }
+
+/* Length of the valid UTF-8 sequence at S (1 to 4), or 0. */
+static size_t
+utf8_len (const unsigned char *s)
+{
+  size_t n;
+  unsigned min;
+  unsigned c = s[0];
+
+  if (c < 0x80) return 1;
+  if (c >= 0xc2 && c <= 0xdf) { n = 2; min = 0x80; c &= 0x1f; }
+  else if (c >= 0xe0 && c <= 0xef) { n = 3; min = 0x800; c &= 0x0f; }
+  else if (c >= 0xf0 && c <= 0xf4) { n = 4; min = 0x10000; c &= 0x07; }
+  else return 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((s[i] & 0xc0) != 0x80)
+      return 0;
+    c = (c << 6) | (s[i] & 0x3f);
+  }
+  if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+    return 0;
+  return n;
+}
+
+void
+utf8_scrub (char *s)
+{
+  unsigned char *p = (unsigned char *) s;
+
+  while (p && *p) {
+    size_t n = utf8_len (p);
+
+    if (n == 0)
+      *p++ = '?';
+    else
+      p += n;
+  }
+}

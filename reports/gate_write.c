@@ -323,6 +323,7 @@ gate_json (const struct gate *g, const char *status, int code)
     }
     cJSON_AddItemToArray (arr, o);
   }
+  json_scrub (d);
   s = cJSON_Print (d);
   cJSON_Delete (d);
   return s;

@@ -712,6 +712,9 @@ gate_setup (struct gate_ctx *c, struct gate_opts *o, int argc, char **argv)
                                c->side[0].st.name);
   c->g.candidate = xasprintf ("stack %s (\"%s\")", c->side[1].st.path,
                               c->side[1].st.name);
+  /* They go into gate.json and junit.xml, which are UTF-8. */
+  utf8_scrub (c->g.baseline);
+  utf8_scrub (c->g.candidate);
   if (c->runtime)
     gate_note (&c->g, "runtime %s s per layer per repetition", c->runtime);
   return 0;

@@ -447,6 +447,8 @@ redact_json (cJSON *node)
         (cJSON_IsString (c) || cJSON_IsNumber (c))) {
       cJSON *r = cJSON_CreateString ("<redacted>");
 
+      /* The key stays: the stored stack must say what was redacted. */
+      r->string = xstrdup (c->string);
       cJSON_ReplaceItemViaPointer (node, c, r);
       c = r;
     }

@@ -162,4 +162,21 @@ done
 scen_refused sz $'[j]\nrw=read\nsize=1M\n' "larger than stack" --size 1T
 echo "ok: scenarios: directives, commands, engines, bad values and sizes refused before a record"
 
+# --- The record: a description in Latin-1 still makes valid JSON (UTF-8),
+# and a secret keeps its key in the stored stack.
+# (The host layer alone: the plugin, which would refuse the key, is not
+# loaded.)
+write_stack "$TMPDIR/sec.json" '["host"]'
+jq '.plugin_args.api_token = "0123456789secret"' "$TMPDIR/sec.json" >"$TMPDIR/sec2.json"
+(cd "$top" && "$VIPERBENCH" run --scenario lat1 --runtime 1 --collect none \
+    --stack "$TMPDIR/sec2.json" --results "$TMPDIR/r2" --desc $'caf\xe9 \xc3(') >out.txt 2>&1 ||
+    { cat out.txt; fail "the run with a Latin-1 description failed"; }
+jq -e . "$TMPDIR/r2/VM-1/run.json" >/dev/null || fail "run.json is not valid JSON"
+[ "$(jq -r .description "$TMPDIR/r2/VM-1/run.json")" = "caf? ?(" ] ||
+    fail "description: $(jq -r .description "$TMPDIR/r2/VM-1/run.json")"
+[ "$(jq -r '.stack.definition.plugin_args.api_token' "$TMPDIR/r2/VM-1/run.json")" = "<redacted>" ] ||
+    fail "the secret's key was lost or its value kept: $(jq -c .stack.definition.plugin_args "$TMPDIR/r2/VM-1/run.json")"
+! grep -r 0123456789secret "$TMPDIR/r2" || fail "the secret reached the record"
+echo "ok: the record is UTF-8 whatever the description; a redacted secret keeps its key"
+
 echo PASS

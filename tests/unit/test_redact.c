@@ -1,6 +1,7 @@
 /* test_redact.c: unit tests of secret redaction (common/redact.c): which
  * keys name a secret, and their values replaced in "k=v" text, URI
- * queries and job-file lines, other text left as it was.
+ * queries and job-file lines, other text left as it was; and of making
+ * text valid UTF-8 for the records (common/util.c).
  * Run alone: make build/tests/unit/test_redact && build/tests/unit/test_redact
  */
 #include <stdarg.h>
@@ -65,12 +66,30 @@ test_redact_values (void **state)
   check ("password=&a=1", "password=&a=1");
 }
 
+static void
+test_utf8_scrub (void **state)
+{
+  char ok[] = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 plain";
+  char bad[] = "caf\xe9 \xc3 x \xed\xa0\x80 \xf5\x80\x80\x80 \xc0\xaf!";
+  char cut[] = "end\xe2\x82";
+
+  (void) state;
+  utf8_scrub (ok);
+  assert_string_equal (ok, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 plain");
+  /* Latin-1, a lone lead byte, a surrogate, beyond U+10FFFF, overlong. */
+  utf8_scrub (bad);
+  assert_string_equal (bad, "caf? ? x ??? ???? ?" "?!");
+  utf8_scrub (cut);
+  assert_string_equal (cut, "end??");
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_secret_keys),
     cmocka_unit_test (test_redact_values),
+    cmocka_unit_test (test_utf8_scrub),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);
