@@ -141,6 +141,41 @@ rm_private (const char *dir)
   rmdir (dir);
 }
 
+/* Removes the private directories of this user's runners that are gone
+ * (killed, SIGKILL included, before they could): they hold fio's raw
+ * output, secrets unredacted.  Each names its runner in runner.pid.
+ */
+static void
+sweep_private (void)
+{
+  DIR *d = opendir ("/tmp");
+  struct dirent *e;
+
+  while (d && (e = readdir (d))) {
+    char *dir, *pidf, *text;
+    struct stat sb;
+    long pid;
+
+    if (strncmp (e->d_name, "viperbench.", 11) != 0)
+      continue;
+    dir = xasprintf ("/tmp/%s", e->d_name);
+    pidf = xasprintf ("%s/runner.pid", dir);
+    if (lstat (dir, &sb) == 0 && S_ISDIR (sb.st_mode) &&
+        sb.st_uid == geteuid () && (text = read_file (pidf, NULL))) {
+      pid = strtol (text, NULL, 10);
+      if (pid > 0 && kill ((pid_t) pid, 0) == -1 && errno == ESRCH) {
+        vb_warn ("removing %s, left by runner %ld, which is gone", dir, pid);
+        rm_private (dir);
+      }
+      free (text);
+    }
+    free (pidf);
+    free (dir);
+  }
+  if (d)
+    closedir (d);
+}
+
 /* Options of `run`, as parsed. */
 struct run_opts {
   const char *scenario, *stack, *runtime, *size, *scen_dir, *collect;
@@ -269,11 +304,22 @@ run_prepare (struct run *run, const struct run_opts *o)
             (long long) (st->size >> 20));
     return EXIT_BAD_INPUT;
   }
+  sweep_private ();
   if (mkdtemp (tmpl) == NULL) {
     vb_msg ("mkdtemp: %s", strerror (errno));
     return EXIT_RUN_FAILED;
   }
   run->private_dir = xstrdup (tmpl);
+  {
+    char *pidf = xasprintf ("%s/runner.pid", run->private_dir);
+    char *pid = xasprintf ("%ld\n", (long) getpid ());
+
+    r = write_file_atomic (pidf, pid, strlen (pid));
+    free (pidf);
+    free (pid);
+    if (r == -1)
+      return EXIT_RUN_FAILED;
+  }
   {
     char *job = scenario_render (sc, "ioengine=null\n");
     char *what = xasprintf ("scenario %s", sc->path);

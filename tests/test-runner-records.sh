@@ -82,6 +82,10 @@ jq . "$rec" >/dev/null || fail "run.json does not parse after SIGKILL"
 no_orphans "viperbench\."
 no_orphans "$TMPDIR/results"
 ls "$TMPDIR"/results/VM-4/*.tmp 2>/dev/null && fail "half-written file left"
+# Its private directory (sockets, fio's raw output with secrets) could
+# not be removed by the runner; the next run removes it.
+leftover=$(dirname "$(grep -lx "$rpid" /tmp/viperbench.*/runner.pid 2>/dev/null | head -1)")
+[ -d "$leftover" ] && [ "$leftover" != . ] || fail "no private directory of the killed runner"
 echo "SIGKILL: record says running with a dead runner, nothing left behind"
 
 # Secrets: a plugin argument named like a password never reaches results/.
@@ -111,6 +115,10 @@ if grep -rq "hunter2\|very-secret" "$TMPDIR/results"; then
 fi
 grep -q "redacted\|\*\*\*" "$TMPDIR"/results/VM-5/run.json || fail "no redaction marker"
 echo "secrets: redacted"
+[ ! -e "$leftover" ] || fail "the killed runner's private directory is still there"
+grep -q "removing $leftover, left by runner $rpid" "$TMPDIR/sec.txt" ||
+    fail "the next run did not say it removed $leftover"
+echo "SIGKILL: the next run removed the killed runner's private directory"
 
 # A relative results directory (make bench's default, results/): fio runs
 # in the layer's directory, and its files still land where they belong.
