@@ -124,12 +124,13 @@ extern void *stack_conf (const struct stack *st, const struct target *t);
 extern int stack_get_uint (const struct stack *st, const cJSON *obj,
                            const char *key, unsigned lo, unsigned hi,
                            unsigned *out);
-/* For a target's configure: reports a bad KEY of the stack (file, line,
- * key, then the printf-style reason).
+/* For a target's configure: reports a bad KEY of the object OBJ of the
+ * stack (NULL: the top) with the file, the line of that key in that
+ * object, the key, then the printf-style reason.
  */
-extern void stack_bad (const struct stack *st, const char *key,
-                       const char *fmt, ...)
-  __attribute__((format (printf, 3, 4)));
+extern void stack_bad (const struct stack *st, const cJSON *obj,
+                       const char *key, const char *fmt, ...)
+  __attribute__((format (printf, 4, 5)));
 
 /* targets: one file each */
 

@@ -39,7 +39,7 @@ static const char *const engine_keys[] = {
 };
 static const char *const gate_keys[] = { "iops", "p99" };
 
-#define BAD(st, key, ...) stack_bad (st, key, __VA_ARGS__)
+#define BAD(st, obj, key, ...) stack_bad (st, obj, key, __VA_ARGS__)
 
 /* A plugin or filter: a plain name, or an absolute path without control
  * characters (never an option).
@@ -115,7 +115,7 @@ check_keys (struct stack *st, const cJSON *obj,
 
     for (const cJSON *d = c->next; d; d = d->next)
       if (strcmp (c->string, d->string) == 0) {
-        BAD (st, c->string, "duplicate key%s%s", where ? " in " : "",
+        BAD (st, obj, c->string, "duplicate key%s%s", where ? " in " : "",
              where ? where : "");
         return -1;
       }
@@ -125,7 +125,7 @@ check_keys (struct stack *st, const cJSON *obj,
     if (i == n && where == NULL && target_owns_key (c->string))
       continue;
     if (i == n) {
-      BAD (st, c->string, "unknown key%s%s", where ? " in " : "",
+      BAD (st, obj, c->string, "unknown key%s%s", where ? " in " : "",
            where ? where : "");
       return -1;
     }
@@ -165,7 +165,7 @@ get_string (struct stack *st, const cJSON *obj,
     return 0;
   }
   if (!cJSON_IsString (v)) {
-    BAD (st, key, "expected a string");
+    BAD (st, obj, key, "expected a string");
     return -1;
   }
   *out = expand (v->valuestring, st->dir, cJSON_GetStringValue (
@@ -185,13 +185,13 @@ get_strings (struct stack *st, const cJSON *obj,
   if (v == NULL)
     return 0;
   if (!cJSON_IsArray (v)) {
-    BAD (st, key, "expected an array of strings");
+    BAD (st, obj, key, "expected an array of strings");
     return -1;
   }
   *out = xcalloc ((size_t) cJSON_GetArraySize (v) + 1, sizeof **out);
   cJSON_ArrayForEach (e, v) {
     if (!cJSON_IsString (e)) {
-      BAD (st, key, "expected an array of strings");
+      BAD (st, obj, key, "expected an array of strings");
       return -1;
     }
     (*out)[(*n)++] = expand (e->valuestring, st->dir, NULL);
@@ -209,7 +209,7 @@ get_kvs (struct stack *st, const cJSON *obj,
   if (v == NULL)
     return 0;
   if (!cJSON_IsObject (v)) {
-    BAD (st, key, "expected an object of \"key\": \"value\"");
+    BAD (st, obj, key, "expected an object of \"key\": \"value\"");
     return -1;
   }
   cJSON_ArrayForEach (e, v) {
@@ -217,7 +217,7 @@ get_kvs (struct stack *st, const cJSON *obj,
 
     /* nbdkit reads "--run=x" as an option, not a key. */
     if (!plain_name (e->string)) {
-      BAD (st, e->string, "not a plain key name (letters, digits, '.', '_', "
+      BAD (st, v, e->string, "not a plain key name (letters, digits, '.', '_', "
            "'-', starting with a letter or digit)");
       return -1;
     }
@@ -228,7 +228,7 @@ get_kvs (struct stack *st, const cJSON *obj,
     else if (cJSON_IsBool (e))
       val = xstrdup (cJSON_IsTrue (e) ? "true" : "false");
     else {
-      BAD (st, e->string, "expected a string, number or boolean");
+      BAD (st, v, e->string, "expected a string, number or boolean");
       return -1;
     }
     *out = xreallocarray (*out, *n + 2, sizeof **out);
@@ -294,7 +294,7 @@ stack_load (const char *path, struct stack *st)
       *strrchr (st->name, '.') = '\0';
   }
   if ((st->size = parse_size (size_text)) <= 0) {
-    BAD (st, "size", "'%s' is not a size (e.g. \"1G\")", size_text);
+    BAD (st, NULL, "size", "'%s' is not a size (e.g. \"1G\")", size_text);
     goto err;
   }
   if (st->plugin == NULL || *st->plugin == '\0') {
@@ -303,12 +303,12 @@ stack_load (const char *path, struct stack *st)
     goto err;
   }
   if (!plugin_name_ok (st->plugin)) {
-    BAD (st, "plugin", "'%s' is not a plugin name or an absolute path",
+    BAD (st, NULL, "plugin", "'%s' is not a plugin name or an absolute path",
          st->plugin);
     goto err;
   }
   if (!fio_value_ok (st->dir, true)) {
-    BAD (st, "dir", "'%s' must be an absolute path without control "
+    BAD (st, NULL, "dir", "'%s' must be an absolute path without control "
          "characters or any of ; # : $ \\ (fio would cut the file name "
          "there and run on another file)", st->dir);
     goto err;
@@ -323,7 +323,7 @@ stack_load (const char *path, struct stack *st)
     const char *f = st->files[i];
 
     if (strncmp (f, st->dir, dl) != 0 || f[dl] != '/' || !plain_name (f + dl + 1)) {
-      BAD (st, "files", "'%s' is not a file directly in dir %s (\"${dir}/NAME\", "
+      BAD (st, NULL, "files", "'%s' is not a file directly in dir %s (\"${dir}/NAME\", "
            "NAME a plain name): the run lays out and overwrites only files "
            "of its own directory", f, st->dir);
       goto err;
@@ -332,7 +332,7 @@ stack_load (const char *path, struct stack *st)
 
   if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "nbdkit"))) {
     if (!cJSON_IsObject (sub)) {
-      BAD (st, "nbdkit", "expected an object");
+      BAD (st, NULL, "nbdkit", "expected an object");
       goto err;
     }
     if (check_keys (st, sub, nbdkit_keys,
@@ -346,20 +346,20 @@ stack_load (const char *path, struct stack *st)
       goto err;
     for (size_t i = 0; i < st->nnbdkit_args; i++)
       if (!nbdkit_option_ok (st->nbdkit_args[i])) {
-        BAD (st, "options", "'%s' is not an nbdkit option a stack may set "
+        BAD (st, sub, "options", "'%s' is not an nbdkit option a stack may set "
              "(allowed: %s)", st->nbdkit_args[i], nbdkit_options_allowed);
         goto err;
       }
     for (size_t i = 0; i < st->nfilters; i++)
       if (!plugin_name_ok (st->filters[i])) {
-        BAD (st, "filters", "'%s' is not a filter name or an absolute path",
+        BAD (st, sub, "filters", "'%s' is not a filter name or an absolute path",
              st->filters[i]);
         goto err;
       }
   }
   if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "engine"))) {
     if (!cJSON_IsObject (sub)) {
-      BAD (st, "engine", "expected an object");
+      BAD (st, NULL, "engine", "expected an object");
       goto err;
     }
     if (check_keys (st, sub, engine_keys,
@@ -375,7 +375,7 @@ stack_load (const char *path, struct stack *st)
    */
   if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "gate"))) {
     if (!cJSON_IsObject (sub)) {
-      BAD (st, "gate", "expected an object like {\"iops\": \"-10%%\", \"p99\": \"+20%%\"}");
+      BAD (st, NULL, "gate", "expected an object like {\"iops\": \"-10%%\", \"p99\": \"+20%%\"}");
       goto err;
     }
     if (check_keys (st, sub, gate_keys,
@@ -388,7 +388,7 @@ stack_load (const char *path, struct stack *st)
       if (v == NULL)
         continue;
       if (isnan (p) || (k == 0 ? p >= 0 : p <= 0)) {
-        BAD (st, gate_keys[k], "expected a %s percentage like \"%s\"",
+        BAD (st, sub, gate_keys[k], "expected a %s percentage like \"%s\"",
              k == 0 ? "negative" : "positive", k == 0 ? "-10%" : "+20%");
         goto err;
       }
@@ -416,7 +416,7 @@ stack_load (const char *path, struct stack *st)
       char names[256];
 
       target_list (names, sizeof names);
-      BAD (st, "layers", "unknown layer '%s' (known: %s)",
+      BAD (st, NULL, "layers", "unknown layer '%s' (known: %s)",
            st->layers[i], names);
       goto err;
     }

@@ -11,33 +11,111 @@
 
 #include "internal.h"
 
-/* The 1-based line of the first "KEY" in TEXT, or 0. */
+/* The keys from ROOT down to the object OBJ, into PATH (at most MAX);
+ * the depth, or -1 when OBJ is not under ROOT.
+ */
 static int
-line_of (const char *text, const char *key)
+path_of (const cJSON *root, const cJSON *obj, const char **path, int max)
 {
-  char *pat = xasprintf ("\"%s\"", key);
-  const char *hit = text ? strstr (text, pat) : NULL;
-  int line = 1;
-
-  free (pat);
-  if (hit == NULL)
+  if (root == obj)
     return 0;
-  for (const char *p = text; p < hit; p++)
-    line += *p == '\n';
-  return line;
+  if (max == 0)
+    return -1;
+  for (const cJSON *c = root ? root->child : NULL; c; c = c->next) {
+    int d = path_of (c, obj, path + 1, max - 1);
+
+    if (d >= 0) {
+      path[0] = c->string ? c->string : "";
+      return d + 1;
+    }
+  }
+  return -1;
 }
 
-/* Reports a bad KEY: file, line, key, then the reason. */
-void
-stack_bad (const struct stack *st, const char *key, const char *fmt, ...)
+/* The 1-based line of KEY as a key of the object at PATH (DEPTH keys
+ * from the top) in the JSON TEXT, or 0: a small scanner of strings and
+ * nesting, so that a key of the same name elsewhere (or a value that
+ * reads like it) is not taken for it.
+ */
+static int
+line_of (const char *text, const char *const *path, int depth, const char *key)
 {
+  const char *stack[32];        /* the key of each open object or array */
+  bool is_obj[32];
+  const char *last = NULL;      /* the last string, when a ':' may follow */
+  size_t last_len = 0;
+  int level = -1, line = 1, key_line = 1;
+
+  for (const char *p = text; p && *p; p++) {
+    switch (*p) {
+    case '\n': line++; break;
+    case '"': {
+      const char *q = p + 1;
+
+      while (*q && *q != '"') {
+        if (*q == '\\' && q[1]) q++;
+        else if (*q == '\n') line++;
+        q++;
+      }
+      last = p + 1;
+      last_len = (size_t) (q - p - 1);
+      key_line = line;
+      if (*q == '\0')
+        return 0;
+      p = q;
+      continue;
+    }
+    case ':':
+      if (level >= 0 && level < 32 && is_obj[level] && last) {
+        stack[level] = last;
+        if (level == depth && strlen (key) == last_len &&
+            strncmp (last, key, last_len) == 0) {
+          bool same = true;
+
+          for (int i = 0; i < depth && same; i++)
+            same = strlen (path[i]) == strcspn (stack[i], "\"") &&
+                   strncmp (stack[i], path[i], strlen (path[i])) == 0;
+          if (same)
+            return key_line;
+        }
+      }
+      break;
+    case '{': case '[':
+      if (++level < 32) {
+        is_obj[level] = *p == '{';
+        stack[level] = "";
+      }
+      break;
+    case '}': case ']':
+      level--;
+      break;
+    case ',':
+      break;
+    default:
+      continue;
+    }
+    last = NULL;
+  }
+  return 0;
+}
+
+/* Reports a bad KEY of OBJ (NULL: the top): file, line, key, then the
+ * reason.
+ */
+void
+stack_bad (const struct stack *st, const cJSON *obj, const char *key,
+           const char *fmt, ...)
+{
+  const char *path[32];
+  int depth = obj ? path_of (st->json, obj, path, 32) : 0;
   char why[512];
   va_list ap;
 
   va_start (ap, fmt);
   vsnprintf (why, sizeof why, fmt, ap);
   va_end (ap);
-  vb_msg ("%s:%d: key '%s': %s", st->path, line_of (st->text, key), key, why);
+  vb_msg ("%s:%d: key '%s': %s", st->path,
+          depth >= 0 ? line_of (st->text, path, depth, key) : 0, key, why);
 }
 
 int
@@ -51,7 +129,7 @@ stack_get_uint (const struct stack *st, const cJSON *obj, const char *key,
   /* The range first: converting what does not fit is undefined. */
   if (!cJSON_IsNumber (v) || !(v->valuedouble >= min && v->valuedouble <= max) ||
       v->valuedouble != floor (v->valuedouble)) {
-    stack_bad (st, key, "expected a whole number from %u to %u", min, max);
+    stack_bad (st, obj, key, "expected a whole number from %u to %u", min, max);
     return -1;
   }
   *out = (unsigned) v->valuedouble;

@@ -30,12 +30,12 @@ qemu_nbd_configure (const struct stack *st, void **conf)
   if (sub == NULL)
     return 0;
   if (!cJSON_IsObject (sub)) {
-    stack_bad (st, "qemu", "expected an object like {\"shared\": 64}");
+    stack_bad (st, NULL, "qemu", "expected an object like {\"shared\": 64}");
     return -1;
   }
   cJSON_ArrayForEach (e, sub)
     if (strcmp (e->string, qemu_keys[0]) != 0) {
-      stack_bad (st, e->string, "unknown key in qemu");
+      stack_bad (st, sub, e->string, "unknown key in qemu");
       return -1;
     }
   return stack_get_uint (st, sub, "shared", 1, 1024, &c->shared);

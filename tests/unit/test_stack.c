@@ -120,6 +120,18 @@ test_stack_errors (void **state)
   stack_fails ("{\n  \"plugin\": \"memory\",\n  \"size\": \"1G\"\n  \"x\": 1\n}\n",
                "bad.json:4: malformed JSON", NULL);
   stack_fails ("[1, 2]\n", "bad.json:1: a stack is a JSON object", NULL);
+  /* The line is the key's own, in its own object: not the first place
+   * the name appears (another object's key, or a value).
+   */
+  stack_fails ("{\n  \"plugin\": \"memory\",\n"
+               "  \"plugin_args\": { \"threads\": 3, \"size\": \"1G\" },\n"
+               "  \"description\": \"\\\"threads\\\": 0\",\n"
+               "  \"nbdkit\": {\n    \"threads\": 0 }\n}\n",
+               "bad.json:6: key 'threads'", "1 to 1024");
+  stack_fails ("{\n  \"plugin\": \"memory\",\n"
+               "  \"plugin_args\": { \"size\": \"1G\" },\n"
+               "  \"size\": 12\n}\n",
+               "bad.json:4: key 'size'", "expected a string");
   stack_fails ("{\n  \"plugin\": \"memory\",\n  \"plugin\": \"file\"\n}\n",
                "duplicate key", NULL);
 }
