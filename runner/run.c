@@ -59,7 +59,7 @@ probe_plugin (const struct stack *st, const char *private_dir)
   if (r == -2)
     vb_msg ("stack %s: plugin '%s' did not become ready within %.0f s "
             "(ready_timeout_s)", st->path, st->plugin, st->ready_timeout);
-  else if (r != 0) {
+  else if (r != 0 && !stop_requested) {
     char *text = read_file (log, NULL), *line = NULL, *save = NULL;
 
     for (char *p = text ? strtok_r (text, "\n", &save) : NULL; p;

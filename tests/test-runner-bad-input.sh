@@ -74,6 +74,24 @@ expect_bad "did not become ready within 2 s" --scenario lat1 --size 8M --stack "
 [ $(( $(date +%s) - start )) -lt 20 ] || fail "the bounded wait took too long"
 no_orphans "$TMPDIR/slow.sh"
 
+# Ctrl-C while the plugin is being probed: interrupted (130), not bad
+# input, no record, nothing left running.
+sed 's/"ready_timeout_s": 2/"ready_timeout_s": 60/' "$TMPDIR/slow.json" >"$TMPDIR/slow60.json"
+(cd "$top" && exec "$VIPERBENCH" run --results "$TMPDIR/results" --scenario lat1 \
+    --size 8M --stack "$TMPDIR/slow60.json" >"$TMPDIR/probe-int.txt" 2>&1) &
+rpid=$!
+for _ in $(seq 100); do
+    own_pgrep -f "$TMPDIR/slow.sh get_ready" >/dev/null && break
+    sleep 0.1
+done
+kill -INT "$rpid"
+wait "$rpid"
+rc=$?
+[ $rc -eq 130 ] || { cat "$TMPDIR/probe-int.txt"; fail "Ctrl-C during the probe: exit $rc, not 130"; }
+ls "$TMPDIR/results" 2>/dev/null | grep -q VM- && fail "Ctrl-C during the probe: a record was claimed"
+no_orphans "$TMPDIR/slow.sh"
+echo "ok: Ctrl-C during the plugin probe: exit 130, no record, nothing left"
+
 # A port in use.
 start_nbdkit_tcp busy memory 1M
 write_stack "$TMPDIR/port.json" '["nbd-tcp"]' "\"tcp_port\": $NBD_PORT"
