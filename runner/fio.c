@@ -36,8 +36,7 @@ fio_check_job (const char *job, const char *what, const char *private_dir)
 {
   const char *argv[] = { "fio", "--parse-only", "-", NULL };
   char *log = xasprintf ("%s/parse-only.log", private_dir);
-  struct spawn_opts o = { .stdin_data = job, .stderr_path = log,
-                          .stdout_path = log };
+  struct spawn_opts o = { .stdin_data = job, .stderr_path = log };
   pid_t pid = proc_spawn (argv, &o);
   int status = 0, w = pid > 0 ? proc_wait (pid, 30, &status) : -1, r = 0;
 
