@@ -86,8 +86,10 @@ extern bool plain_name (const char *s);
  * unreadable).
  */
 extern void utf8_scrub (char *s);
-/* Appends S to the comma-separated list *LIST (NULL: empty). */
-extern void list_append (char **list, const char *s);
+/* Appends S to the list *LIST (NULL: empty), after SEP unless it is
+ * the first.
+ */
+extern void list_append (char **list, const char *sep, const char *s);
 
 /* redact.c */
 

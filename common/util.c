@@ -250,11 +250,11 @@ fmt_ns (char *buf, size_t n, double ns)
   else snprintf (buf, n, "%.0f ns", ns);
 }
 
-/* Appends S to the comma-separated list *LIST. */
+/* Appends S to the list *LIST, after SEP unless it is the first. */
 void
-list_append (char **list, const char *s)
+list_append (char **list, const char *sep, const char *s)
 {
-  char *n = *list ? xasprintf ("%s,%s", *list, s) : xstrdup (s);
+  char *n = *list ? xasprintf ("%s%s%s", *list, sep, s) : xstrdup (s);
 
   free (*list);
   *list = n;

@@ -28,40 +28,6 @@ fio_value_ok (const char *s, bool path)
   return true;
 }
 
-/* Asks fio itself whether it takes the job text JOB (fio --parse-only,
- * nothing run); 0, or -1 with fio's reason in a message naming WHAT.
- */
-int
-fio_check_job (const char *job, const char *what, const char *private_dir)
-{
-  const char *argv[] = { "fio", "--parse-only", "-", NULL };
-  char *log = xasprintf ("%s/parse-only.log", private_dir);
-  struct spawn_opts o = { .stdin_data = job, .stderr_path = log };
-  pid_t pid = proc_spawn (argv, &o);
-  int status = 0, w = pid > 0 ? proc_wait (pid, 30, &status) : -1, r = 0;
-
-  if (w != 0) {
-    if (pid > 0)
-      proc_kill (pid, 1);
-    vb_msg ("%s: fio --parse-only did not answer", what);
-    r = -1;
-  }
-  else if (!WIFEXITED (status) || WEXITSTATUS (status) != 0) {
-    char *text = read_file (log, NULL), *line = NULL, *save = NULL;
-
-    for (char *p = text ? strtok_r (text, "\n", &save) : NULL; p && !line;
-         p = strtok_r (NULL, "\n", &save))
-      if (strncmp (p, "fio: ", 5) == 0)
-        line = p;
-    vb_msg ("%s: fio refuses it: %s", what, line ? line : "(no reason given)");
-    free (text);
-    r = -1;
-  }
-  unlink (log);
-  free (log);
-  return r;
-}
-
 /* Copies fio's raw output FROM to TO with option values redacted. */
 static int
 store_redacted (const char *from, const char *to)
@@ -116,6 +82,36 @@ fio_reason (const char *errpath, int status)
       ? xasprintf ("fio killed by signal %d", WTERMSIG (status))
       : xasprintf ("fio exited with status %d", WEXITSTATUS (status));
   return line;
+}
+
+/* Asks fio itself whether it takes the job text JOB (fio --parse-only,
+ * nothing run); 0, or -1 with fio's reason in a message naming WHAT.
+ */
+int
+fio_check_job (const char *job, const char *what, const char *private_dir)
+{
+  const char *argv[] = { "fio", "--parse-only", "-", NULL };
+  char *log = xasprintf ("%s/parse-only.log", private_dir);
+  struct spawn_opts o = { .stdin_data = job, .stderr_path = log };
+  pid_t pid = proc_spawn (argv, &o);
+  int status = 0, w = pid > 0 ? proc_wait (pid, 30, &status) : -1, r = 0;
+
+  if (w != 0) {
+    if (pid > 0)
+      proc_kill (pid, 1);
+    vb_msg ("%s: fio --parse-only did not answer", what);
+    r = -1;
+  }
+  else if (!WIFEXITED (status) || WEXITSTATUS (status) != 0) {
+    char *why = fio_reason (log, status);
+
+    vb_msg ("%s: fio refuses it: %s", what, why);
+    free (why);
+    r = -1;
+  }
+  unlink (log);
+  free (log);
+  return r;
 }
 
 /* Runs fio on JOB in L->dir; see internal.h. */

@@ -390,13 +390,8 @@ choose_layers (struct gate_ctx *c, const char *only)
 
     for (size_t k = 0; k < c->nlayer; k++)
       want |= strcmp (cand->layers[i], c->layer[k]) == 0;
-    if (want) {
-      char *n = list ? xasprintf ("%s,%s", list, cand->layers[i])
-                     : xstrdup (cand->layers[i]);
-
-      free (list);
-      list = n;
-    }
+    if (want)
+      list_append (&list, ",", cand->layers[i]);
   }
   c->layers_arg = list;
   return 0;
@@ -430,12 +425,8 @@ profile_regressions (struct gate_ctx *c)
     const struct gate_series *se = &c->g.series[i];
 
     if (se->verdict == GATE_REGRESSION &&
-        !(layers && strstr (layers, se->layer))) {
-      char *n = layers ? xasprintf ("%s,%s", layers, se->layer) : xstrdup (se->layer);
-
-      free (layers);
-      layers = n;
-    }
+        !(layers && strstr (layers, se->layer)))
+      list_append (&layers, ",", se->layer);
   }
   if (layers == NULL)
     return;
@@ -691,13 +682,8 @@ gate_setup (struct gate_ctx *c, struct gate_opts *o, int argc, char **argv)
   if (c->g.ratio_mode) {
     char *list = NULL;
 
-    for (size_t i = 0; i < o->nbaselines; i++) {
-      char *n = list ? xasprintf ("%s, %s", list, o->baselines[i])
-                     : xstrdup (o->baselines[i]);
-
-      free (list);
-      list = n;
-    }
+    for (size_t i = 0; i < o->nbaselines; i++)
+      list_append (&list, ", ", o->baselines[i]);
     c->g.baseline = xasprintf ("stored record(s) %s (%zu sample%s)", list,
                                c->side[0].n, c->side[0].n == 1 ? "" : "s");
     free (list);
@@ -821,8 +807,6 @@ gate_main (int argc, char **argv)
   c.g.reference = target_baseline ()->name;
   c.side[0].name = "baseline";
   c.side[1].name = "candidate";
-  c.side[0].st.gate_iops = c.side[0].st.gate_p99 = NAN;
-  c.side[1].st.gate_iops = c.side[1].st.gate_p99 = NAN;
   if ((code = gate_setup (&c, &o, argc, argv)) != 0) {
     ctx_free (&c);
     free (o.baselines);

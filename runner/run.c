@@ -205,7 +205,7 @@ choose_collectors (struct run *run, const char *collect)
       char *known = NULL;
 
       for (size_t k = 0; k < ncollectors; k++)
-        list_append (&known, collectors[k]->name);
+        list_append (&known, ", ", collectors[k]->name);
       vb_msg ("COLLECT: unknown collector '%s' (known: %s; or all, none)", n,
               known);
       free (known);
