@@ -84,6 +84,7 @@ COMMON_SRCS := \
 	common/bins.c \
 	common/fiojson.c \
 	common/msg.c \
+	common/probe.c \
 	common/proc.c \
 	common/record.c \
 	common/redact.c \
@@ -106,6 +107,7 @@ REPORT_SRCS := \
 	reports/gate_write.c \
 	reports/gnuplot.c \
 	reports/history.c \
+	reports/hops.c \
 	reports/import.c \
 	reports/report.c
 
@@ -149,11 +151,11 @@ UNIT_TESTS := \
 .SECONDARY:
 .DELETE_ON_ERROR:
 
-.PHONY: all deps engine runner tests fuzzers fuzz check demo report compare history gate \
+.PHONY: all deps engine filters runner tests fuzzers fuzz check demo report compare history gate \
 	bench-gate bench bench-engine bench-collectors bench-history install \
 	clean distclean
 
-all: engine runner tests
+all: engine filters runner tests
 
 # Installs Debian packages; re-run when the list changes.
 $(DEPS_STAMP): common/deps.sh
@@ -177,6 +179,24 @@ FORCE:
 engine: $(BUILD)/viper
 
 runner: $(BUILD)/viperbench $(LAYERS_OK)
+
+# nbdkit filters, loaded into Debian's nbdkit: never built with a
+# sanitizer (nbdkit does not load its runtime).  The probe twice, under
+# two names and key prefixes, so one nbdkit can load it at each end of
+# its filter chain.
+FILTER_CFLAGS := -O2 -g -Wall -Wextra -std=gnu11 -Wshadow -Wvla -fPIC -shared \
+	-fvisibility=hidden -D_GNU_SOURCE $(if $(filter 1,$(WERROR)),-Werror)
+filters: $(BUILD)/probe.so $(BUILD)/probe-inner.so
+
+$(BUILD)/probe.so: filters/probe/probe.c common/probe.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(FILTER_CFLAGS) -o $@ $<
+
+$(BUILD)/probe-inner.so: filters/probe/probe.c common/probe.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(FILTER_CFLAGS) -DPROBE_NAME='"probe-inner"' -o $@ $<
 
 $(LIBCOMMON): $(COMMON_SRCS:%.c=$(BUILD)/%.o)
 $(LIBCOLLECTORS): $(COLLECTOR_SRCS:%.c=$(BUILD)/%.o)
@@ -367,6 +387,7 @@ clean:
 	rm -rf build/address build/undefined build/common build/collectors \
 		build/reports build/runner build/engine build/tests build/test-logs \
 		build/fuzz build/lib*.a build/.layers build/viper build/viperbench \
+		build/probe.so build/probe-inner.so \
 		$(CONFIG_MK) $(CONFIG_H)
 
 distclean: clean

@@ -48,6 +48,7 @@ aggregate (const cJSON *jobs, const char *ddir, struct dir_stats *out)
     out->iops += num (d, "iops");
     out->bw_bytes += num (d, "bw_bytes");
     out->total_ios += ios;
+    out->io_bytes += num (d, "io_bytes");
     lat_sum += num (lat, "mean") * (double) ios;
     /* One job (or group_reporting): fio's own percentiles. */
     out->lat_p50 = num (pct, "50.000000");
@@ -75,16 +76,29 @@ void
 fio_result_from_jobs (const cJSON *jobs, struct fio_result *res)
 {
   const cJSON *job;
+  double total = 0;
 
   memset (res, 0, sizeof *res);
   aggregate (jobs, "read", &res->read);
   aggregate (jobs, "write", &res->write);
   cJSON_ArrayForEach (job, jobs) {
+    static const char *const levels[FIO_DEPTH_LEVELS] = {
+      "1", "2", "4", "8", "16", "32", ">=64",
+    };
+    const cJSON *dl = cJSON_GetObjectItemCaseSensitive (job, "iodepth_level");
+    double ios = num (cJSON_GetObjectItemCaseSensitive (job, "read"), "total_ios") +
+                 num (cJSON_GetObjectItemCaseSensitive (job, "write"), "total_ios");
+
+    for (size_t i = 0; i < FIO_DEPTH_LEVELS && dl && ios > 0; i++)
+      res->depth_level[i] += num (dl, levels[i]) / 100 * ios;
+    total += dl && ios > 0 ? ios : 0;
     if (!res->error)
       res->error = (int) num (job, "error");
     if (num (job, "job_runtime") / 1000 > res->runtime_s)
       res->runtime_s = num (job, "job_runtime") / 1000;
   }
+  for (size_t i = 0; i < FIO_DEPTH_LEVELS && total > 0; i++)
+    res->depth_level[i] /= total;
 }
 
 /* Parses fio's json+ output FILE; 0 or -1. */

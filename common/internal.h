@@ -158,13 +158,21 @@ struct dir_stats {
   double iops;
   double bw_bytes;
   uint64_t total_ios;
+  double io_bytes;
   double lat_mean, lat_p50, lat_p99, lat_p999;   /* ns, total latency */
 };
+
+/* fio's iodepth_level buckets: 1, 2, 4, 8, 16, 32, >=64. */
+#define FIO_DEPTH_LEVELS 7
 
 struct fio_result {
   struct dir_stats read, write;
   int error;                    /* the first job error, 0 when none */
   double runtime_s;
+  /* Share of submissions made with 1, 2-3, 4-7, ... requests in flight
+   * (fio's iodepth_level, weighted by each job's I/Os); all 0 if absent.
+   */
+  double depth_level[FIO_DEPTH_LEVELS];
 };
 
 /* Parses the JSON in fio's output TEXT, skipping the log lines fio may
@@ -187,6 +195,35 @@ extern int bins_load_fio_ddir (const char *path, const char *ddir,
                                struct bins *b);
 /* Both directions. */
 extern int bins_load_fio (const char *path, struct bins *b);
+
+/* probe.c: the probes' files (probe.h) and the record's boundary schema */
+
+#include "probe.h"
+
+struct probe_snap {
+  struct vbp_shm s;             /* a copy */
+  uint64_t at_ns;               /* when it was taken (CLOCK_MONOTONIC) */
+};
+
+/* Copies the probe file PATH into *SNAP; with RESET_MAX, starts a new
+ * window for its maximum in flight.  0, or -1 with a message naming it.
+ */
+extern int probe_snapshot (const char *path, struct probe_snap *snap,
+                           bool reset_max);
+/* The record's boundary NAME (reached VIA the named component from the
+ * boundary above, measured by SOURCE) over the window from snapshot A
+ * (NULL: since the probe was made) to B.
+ */
+extern cJSON *probe_boundary (const char *name, const char *via,
+                              const char *source, const struct probe_snap *a,
+                              const struct probe_snap *b);
+/* fio's own boundary from its figures: REQUESTED = jobs x iodepth. */
+extern cJSON *fio_boundary (const struct fio_result *r, double requested,
+                            const char *via);
+/* A number of a boundary by PATH ("in_flight.max", "ops.read.p99_ns",
+ * "ops.read.p99.9_ns"); NAN when absent.
+ */
+extern double boundary_num (const cJSON *bd, const char *path);
 
 /* bins.c: fio's latency histogram bins (json+ "bins": {"ns": count}) */
 

@@ -98,6 +98,7 @@ struct vb_dev_opts {
   bool writes;                  /* the caller will write */
   bool fua;                     /* the caller will ask for FUA */
   bool probe;                   /* only to read the size: no warnings */
+  const char *probe_file;       /* plugin: count the plugin boundary there */
 };
 
 struct vb_dev_info {

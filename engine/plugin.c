@@ -27,6 +27,7 @@
 #include <nbdkit-plugin.h>
 
 #include "internal.h"
+#include "../common/probe.h"
 
 #ifndef VB_PLUGINDIR
 #define VB_PLUGINDIR "/usr/lib/x86_64-linux-gnu/nbdkit/plugins"
@@ -44,6 +45,7 @@ struct instance {
   pthread_mutex_t conn_lock;    /* SERIALIZE_CONNECTIONS: guards conn_busy */
   pthread_cond_t conn_cond;
   bool conn_busy;
+  struct vbp_shm *probe;        /* probe_file=: the plugin boundary */
 };
 
 struct plugin_priv {
@@ -350,6 +352,7 @@ plugin_unload_all (void)
     if (in->p.unload)
       in->p.unload ();
     /* Not dlclose'd: see the top of this file. */
+    vbp_close (in->probe);
     free (in->path);
     free (in->config);
     free (in->failed);
@@ -411,6 +414,22 @@ plugin_open (struct vb_dev *dev, const struct vb_uri *uri,
   if (pp == NULL) {
     vb_error ("calloc: out of memory");
     return -1;
+  }
+  /* The first job's open makes the instance's probe. */
+  if (opts->probe_file && !opts->probe) {
+    pthread_mutex_lock (&instances_lock);
+    if (in->probe == NULL) {
+      struct vbp_shm *shm = vbp_create (opts->probe_file, "plugin");
+
+      if (shm == NULL)
+        vb_error ("probe_file=%s: %s", opts->probe_file, strerror (errno));
+      __atomic_store_n (&in->probe, shm, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock (&instances_lock);
+    if (in->probe == NULL) {
+      free (pp);
+      return -1;
+    }
   }
   pp->in = in;
   pthread_mutex_init (&pp->req_lock, NULL);
@@ -482,7 +501,7 @@ plugin_open (struct vb_dev *dev, const struct vb_uri *uri,
 
 /* Runs one request against the plugin; returns 0 or an errno value. */
 static int
-call (struct plugin_priv *pp, struct vb_req *req)
+call_plugin (struct plugin_priv *pp, struct vb_req *req)
 {
   struct nbdkit_plugin *p = &pp->in->p;
   uint32_t count = (uint32_t) req->len;
@@ -529,6 +548,26 @@ call (struct plugin_priv *pp, struct vb_req *req)
     return host_end_request (-1, EINVAL);
   }
   return host_end_request (r, p->errno_is_preserved ? errno : 0);
+}
+
+/* call_plugin, measured at the plugin boundary when there is a probe:
+ * inside the thread model's locks, so what it sees in flight is what the
+ * plugin really runs at once.
+ */
+static int
+call (struct plugin_priv *pp, struct vb_req *req)
+{
+  static const enum vbp_op ops[] = {
+    [VB_OP_READ] = VBP_READ, [VB_OP_WRITE] = VBP_WRITE,
+    [VB_OP_FLUSH] = VBP_FLUSH, [VB_OP_TRIM] = VBP_TRIM,
+  };
+  struct vbp_shm *probe = __atomic_load_n (&pp->in->probe, __ATOMIC_ACQUIRE);
+  uint64_t t0 = vbp_begin (probe);
+  int err = call_plugin (pp, req);
+
+  vbp_end (probe, ops[req->op], t0, req->op == VB_OP_FLUSH ? 0 : req->len,
+           err != 0);
+  return err;
 }
 
 /* Runs REQ under the locks its thread model asks for. */

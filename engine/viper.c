@@ -25,6 +25,7 @@ struct viper_options {
   unsigned int timeout_ms;
   unsigned int fua;
   unsigned int workers;
+  char *probe_file;
 };
 
 struct viper_data {
@@ -91,6 +92,16 @@ static struct fio_option options[] = {
     .category = FIO_OPT_C_ENGINE,
     .group = FIO_OPT_G_INVALID,
   },
+  {
+    .name = "probe_file",
+    .lname = "viper plugin probe file",
+    .type = FIO_OPT_STR_STORE,
+    .off1 = offsetof (struct viper_options, probe_file),
+    .help = "plugin: targets: count the requests at the plugin boundary "
+            "in this file (viperbench probe FILE reads it)",
+    .category = FIO_OPT_C_ENGINE,
+    .group = FIO_OPT_G_INVALID,
+  },
   { .name = NULL },
 };
 
@@ -114,6 +125,7 @@ fill_opts (struct thread_data *td, struct vb_dev_opts *o, bool probe)
   o->fua = vo->fua || td->o.sync_io;
   o->workers = vo->workers;
   o->probe = probe;
+  o->probe_file = vo->probe_file;
 }
 
 /* Runs in fio's main process before jobs start: reads the size. */

@@ -28,6 +28,27 @@ extern char *report_text (const char *dir, const cJSON *doc);
 /* Writes DIR/report.md and DIR/charts/ from run.json DOC; 0 or -1. */
 extern int report_write (const char *dir, const cJSON *doc);
 
+/* hops.c: decisions from a layer's boundaries (pure) */
+struct hop_verdict {
+  int n;                        /* boundaries */
+  /* The serialization point: the hop into boundary COLLAPSE (an index,
+   * -1: none) where concurrency fell below half of what arrived while
+   * the boundary below was kept at least half full on average.
+   */
+  int collapse;
+  double arriving, reaching;    /* requested or max above; max below */
+  double reaching_mean;         /* mean in flight below */
+  /* Where the waiting happens: the hop into boundary WAIT (-1: none)
+   * across which the mean in flight falls most.
+   */
+  int wait;
+  double wait_above, wait_below;
+};
+/* What arrives at a boundary: fio's requested, else a probe's max. */
+extern double hop_concurrency (const cJSON *bd);
+/* Judges the record's "boundaries" array BOUNDS (top to bottom). */
+extern void hops_judge (const cJSON *bounds, struct hop_verdict *v);
+
 /* cli.c */
 extern int report_main (int argc, char **argv);
 extern int percentile_main (int argc, char **argv);

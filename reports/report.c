@@ -23,6 +23,7 @@ struct layer_rep {
   double ratio_host;            /* total IOPS / host's, or NAN */
   struct bins lat;              /* merged read+write latency bins */
   const cJSON *cpu, *perf;
+  const cJSON *bounds;          /* measured boundaries, or NULL */
 };
 
 static double
@@ -179,6 +180,226 @@ charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
   return r;
 }
 
+/* A boundary's name, "?" when the record lacks it. */
+static const char *
+bd_name (const cJSON *bd)
+{
+  const char *s = cJSON_GetStringValue (cJSON_GetObjectItem (bd, "name"));
+
+  return s ? s : "?";
+}
+
+static const char *
+bd_via (const cJSON *bd)
+{
+  const char *s = cJSON_GetStringValue (cJSON_GetObjectItem (bd, "via"));
+
+  return s ? s : "?";
+}
+
+/* A count of requests in flight: whole numbers as such. */
+static void
+fmt_flight (char *buf, size_t n, double v)
+{
+  if (isnan (v))
+    snprintf (buf, n, "-");
+  else if (v >= 10 || v == floor (v))
+    snprintf (buf, n, "%.0f", v);
+  else
+    snprintf (buf, n, "%.2g", v);
+}
+
+/* "Where the time goes": each layer's boundaries, measured in one run. */
+static void
+where_time_goes (FILE *f, const struct layer_rep *L, size_t n)
+{
+  bool any = false;
+
+  fprintf (f, "\n## Where the time goes\n\n");
+  for (size_t i = 0; i < n; i++)
+    any |= L[i].bounds != NULL;
+  if (!any) {
+    fprintf (f, "(no boundaries measured: the record predates the probes, "
+                "or its stack set \"probes\": \"off\")\n");
+    return;
+  }
+  fprintf (f, "Measured at each boundary inside the stack, in the same run "
+              "and over fio's window. A boundary's service time is what a "
+              "request spends at and below it; **above** is the mean time "
+              "between the boundary above and this one (queueing and "
+              "transport), the difference of their means.\n\n");
+  fprintf (f, "| layer | boundary | read mean | read p99 | write mean | "
+              "write p99 | above (read) | above (write) | in flight mean | "
+              "max |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+  for (size_t i = 0; i < n; i++) {
+    const cJSON *bd, *prev = NULL;
+
+    cJSON_ArrayForEach (bd, L[i].bounds) {
+      char rm[16], rp[16], wm[16], wp[16], ar[20] = "-", aw[20] = "-";
+      char mean[16], max[16];
+
+      fmt_ns (rm, sizeof rm, boundary_num (bd, "ops.read.mean_ns"));
+      fmt_ns (rp, sizeof rp, boundary_num (bd, "ops.read.p99_ns"));
+      fmt_ns (wm, sizeof wm, boundary_num (bd, "ops.write.mean_ns"));
+      fmt_ns (wp, sizeof wp, boundary_num (bd, "ops.write.p99_ns"));
+      for (int d = 0; prev && d < 2; d++) {
+        const char *key = d ? "ops.write.mean_ns" : "ops.read.mean_ns";
+        double up = boundary_num (prev, key), here = boundary_num (bd, key);
+        char *out = d ? aw : ar;
+
+        if (!isnan (up) && !isnan (here)) {
+          out[0] = up >= here ? '+' : '-';
+          fmt_ns (out + 1, 19, fabs (up - here));
+        }
+      }
+      fmt_flight (mean, sizeof mean, boundary_num (bd, "in_flight.mean"));
+      fmt_flight (max, sizeof max, hop_concurrency (bd));
+      fprintf (f, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s%s |\n",
+               prev ? "" : L[i].name, bd_name (bd), rm, rp, wm, wp, ar, aw,
+               mean, max,
+               isnan (boundary_num (bd, "in_flight.requested")) ? ""
+               : " requested");
+      prev = bd;
+    }
+  }
+  fprintf (f, "\nEach boundary is reached from the one above through:\n\n");
+  for (size_t i = 0; i < n; i++) {
+    const cJSON *bd;
+
+    cJSON_ArrayForEach (bd, L[i].bounds)
+      if (bd != L[i].bounds->child)
+        fprintf (f, "- %s / %s: %s\n", L[i].name, bd_name (bd), bd_via (bd));
+  }
+}
+
+/* The concurrency ladder and the serialization point of each layer. */
+static void
+concurrency (FILE *f, const struct layer_rep *L, size_t n)
+{
+  fprintf (f, "\n## Concurrency\n\n");
+  fprintf (f, "At each boundary, the most requests in flight at once (fio: "
+              "what the scenario asks). A hop where that falls below half "
+              "of what arrives, into a boundary kept at least half that full "
+              "on average, is a serialization point. Requests wait across "
+              "the hop where the time-weighted mean in flight falls most.\n\n");
+  for (size_t i = 0; i < n; i++) {
+    struct hop_verdict v;
+    const cJSON *bd;
+    int k = 0;
+
+    if (L[i].bounds == NULL)
+      continue;
+    hops_judge (L[i].bounds, &v);
+    fprintf (f, "- **%s**: ", L[i].name);
+    cJSON_ArrayForEach (bd, L[i].bounds) {
+      char c[16];
+
+      fmt_flight (c, sizeof c, hop_concurrency (bd));
+      fprintf (f, "%s%s %s", k++ ? " -> " : "", bd_name (bd), c);
+    }
+    fprintf (f, ".\n");
+    if (v.n < 2) {
+      fprintf (f, "  No boundary inside this layer is measured.\n");
+      continue;
+    }
+    if (v.collapse >= 0) {
+      const cJSON *b = cJSON_GetArrayItem (L[i].bounds, v.collapse);
+      const cJSON *a = cJSON_GetArrayItem (L[i].bounds, v.collapse - 1);
+      char ar[16], re[16], mean[16];
+
+      fmt_flight (ar, sizeof ar, v.arriving);
+      fmt_flight (re, sizeof re, v.reaching);
+      fmt_flight (mean, sizeof mean, v.reaching_mean);
+      fprintf (f, "  **%s: %s %s, at most %s reach %s (%s on average): the "
+                  "serialization point is %s.**\n", L[i].name, ar,
+               isnan (boundary_num (a, "in_flight.requested")) ? "in flight"
+               : "requested", re, bd_name (b), mean, bd_via (b));
+    }
+    else
+      fprintf (f, "  No serialization point: no boundary that lets through "
+                  "under half of what arrives is kept busy.\n");
+    if (v.wait >= 0) {
+      const cJSON *b = cJSON_GetArrayItem (L[i].bounds, v.wait);
+      const cJSON *a = cJSON_GetArrayItem (L[i].bounds, v.wait - 1);
+      char ab[16], be[16];
+
+      fmt_flight (ab, sizeof ab, v.wait_above);
+      fmt_flight (be, sizeof be, v.wait_below);
+      fprintf (f, "  Requests wait between %s and %s, in %s: %s in flight "
+                  "on average at %s, %s at %s.\n", bd_name (a), bd_name (b),
+               bd_via (b), ab, bd_name (a), be, bd_name (b));
+    }
+  }
+}
+
+/* The stack's plugin, from the record's copy of its definition. */
+static const char *
+record_plugin (const cJSON *doc)
+{
+  return cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (
+    cJSON_GetObjectItem (doc, "stack"), "definition"), "plugin"));
+}
+
+/* Flags a layer measured faster than the layer it sits on (the one
+ * before it in the ladder), with the likely reason.
+ */
+static void
+plausibility (FILE *f, const struct layer_rep *L, size_t n, const cJSON *doc)
+{
+  const char *plugin = record_plugin (doc);
+  bool any = false;
+
+  for (size_t i = 1; i < n; i++) {
+    double below = L[i - 1].riops + L[i - 1].wiops, here = L[i].riops + L[i].wiops;
+    const char *why;
+
+    if (!(below > 0) || !(here > 1.1 * below))
+      continue;
+    if (!any)
+      fprintf (f, "\n## Plausibility\n\n");
+    any = true;
+    if (L[i - 1].base && plugin &&
+        (strcmp (plugin, "memory") == 0 || strcmp (plugin, "null") == 0 ||
+         strcmp (plugin, "data") == 0 || strcmp (plugin, "sparse-random") == 0 ||
+         strcmp (plugin, "zero") == 0))
+      why = "the plugin keeps its data in memory (or has none), while the "
+            "host layer reads and writes a file on the disk";
+    else if (L[i - 1].base && plugin && strcmp (plugin, "file") == 0)
+      why = "nbdkit's file plugin reads through the page cache (nbdkit 1.32 "
+            "has no O_DIRECT mode) while the host layer uses O_DIRECT "
+            "(direct=1): it measures memory, the host layer the disk";
+    else
+      why = "the layer may cache what the one below does not, or the two "
+            "runs (made one after the other on a shared machine) differ by "
+            "noise: hold them against each other with `viperbench gate`";
+    fprintf (f, "- **%s is %.1fx faster than %s, the layer it sits on**: not "
+                "a win to take at face value. Likely: %s.\n", L[i].name,
+             here / below, L[i - 1].name, why);
+  }
+}
+
+/* CPU per I/O, per layer and process. */
+static void
+cpu_table (FILE *f, const struct layer_rep *L, size_t n)
+{
+  fprintf (f, "\n## CPU per I/O\n\n| layer | by process |\n|---|---|\n");
+  for (size_t i = 0; i < n; i++) {
+    char cpu[256] = "";
+    const cJSON *pr;
+    size_t used = 0;
+
+    cJSON_ArrayForEach (pr, cJSON_GetObjectItem (L[i].cpu, "processes")) {
+      double us = num (pr, "cpu_us_per_io");
+      const char *role = cJSON_GetStringValue (cJSON_GetObjectItem (pr, "role"));
+
+      if (!isnan (us) && role && used < sizeof cpu)
+        used += (size_t) snprintf (cpu + used, sizeof cpu - used,
+                                   "%s%s %.1f us", used ? ", " : "", role, us);
+    }
+    fprintf (f, "| %s | %s |\n", L[i].name, *cpu ? cpu : "-");
+  }
+}
+
 /* The report's Markdown of DOC (fio's bins read from DIR's layers);
  * with DRAW, the charts are drawn in DIR/charts too (*R: -1 when that
  * failed).
@@ -190,7 +411,7 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
   const cJSON *sc = cJSON_GetObjectItem (doc, "scenario");
   size_t n = (size_t) cJSON_GetArraySize (targets), i = 0;
   struct layer_rep *L = xcalloc (n ? n : 1, sizeof *L);
-  double host_total = NAN, requested;
+  double host_total = NAN;
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream (&buf, &len);
@@ -198,7 +419,6 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
   const char *scen = cJSON_GetStringValue (cJSON_GetObjectItem (sc, "name"));
   const cJSON *base = record_baseline (doc);
 
-  requested = num (sc, "jobs") * num (sc, "iodepth");
   cJSON_ArrayForEach (t, targets) {
     struct layer_rep *l = &L[i++];
     char *fj;
@@ -216,6 +436,9 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
     l->wp99 = target_metric (t, "write", "p99");
     l->cpu = cJSON_GetObjectItem (cJSON_GetObjectItem (t, "collectors"), "cpu");
     l->perf = cJSON_GetObjectItem (cJSON_GetObjectItem (t, "collectors"), "perf");
+    l->bounds = cJSON_GetObjectItem (t, "boundaries");
+    if (!cJSON_IsArray (l->bounds) || cJSON_GetArraySize (l->bounds) == 0)
+      l->bounds = NULL;
     if (l->base)
       host_total = l->riops + l->wiops;
     fj = xasprintf ("%s/%s/fio.json", dir, l->name);
@@ -285,62 +508,10 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
              strcmp (w, "as fast") == 0 ? "as" : "than", L[i - 1].name);
   }
 
-  fprintf (f, "\n## Where the time goes\n\n");
-  fprintf (f, "| layer | added read latency per I/O | CPU per I/O by process |\n|---|--:|---|\n");
-  for (i = 0; i < n; i++) {
-    char add[32] = "-", cpu[256] = "";
-    const cJSON *pr;
-    size_t used = 0;
-
-    if (i && !isnan (L[i].rmean) && !isnan (L[i - 1].rmean)) {
-      double dlt = L[i].rmean - L[i - 1].rmean;
-
-      fmt_ns (add, sizeof add, fabs (dlt));
-      if (dlt < 0) {
-        memmove (add + 1, add, strlen (add) + 1);
-        add[0] = '-';
-      }
-      else {
-        memmove (add + 1, add, strlen (add) + 1);
-        add[0] = '+';
-      }
-    }
-    cJSON_ArrayForEach (pr, cJSON_GetObjectItem (L[i].cpu, "processes")) {
-      double us = num (pr, "cpu_us_per_io");
-
-      if (!isnan (us) && used < sizeof cpu)
-        used += (size_t) snprintf (cpu + used, sizeof cpu - used, "%s%s %.1f us",
-                                   used ? ", " : "",
-                                   cJSON_GetStringValue (cJSON_GetObjectItem (pr, "role")),
-                                   us);
-    }
-    fprintf (f, "| %s | %s | %s |\n", L[i].name, add, *cpu ? cpu : "-");
-  }
-
-  fprintf (f, "\n## Serialization check (Little's law)\n\n");
-  fprintf (f, "Achieved concurrency = IOPS x mean latency, against the %g requests "
-              "the scenario keeps in flight (jobs x iodepth).\n\n", requested);
-  fprintf (f, "| layer | achieved | requested | verdict |\n|---|--:|--:|---|\n");
-  for (i = 0; i < n; i++) {
-    double ach = (L[i].riops * L[i].rmean + L[i].wiops * L[i].wmean) / 1e9;
-    const char *v = "ok";
-    char note[160] = "";
-
-    if (isnan (ach) || isnan (requested))
-      v = "-";
-    else if (ach < 0.5 * requested) {
-      v = "**serialized**";
-      if (i)
-        snprintf (note, sizeof note, ": %.0f requested, %.1f achieved: a "
-                  "serialization point between %s and %s", requested, ach,
-                  L[i - 1].name, L[i].name);
-      else
-        snprintf (note, sizeof note, ": %.0f requested, %.1f achieved",
-                  requested, ach);
-    }
-    fprintf (f, "| %s | %.1f | %g | %s%s |\n", L[i].name, ach, requested, v, note);
-  }
-
+  where_time_goes (f, L, n);
+  concurrency (f, L, n);
+  plausibility (f, L, n, doc);
+  cpu_table (f, L, n);
   fprintf (f, "\n## Top profile symbols\n\n");
   for (i = 0; i < n; i++) {
     const cJSON *pr;

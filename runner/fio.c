@@ -187,6 +187,53 @@ collectors_begin (struct run *run, struct layer *l, pid_t pid,
   return 0;
 }
 
+/* Starts the probes' window: a snapshot of each probe file that exists
+ * (one the engine makes when fio opens its jobs has none: it counts
+ * from when it was made).
+ */
+static void
+probes_begin (struct layer *l)
+{
+  for (size_t i = 0; i < l->nprobe; i++) {
+    struct probe_point *p = &l->probe[i];
+
+    p->started = access (p->path, F_OK) == 0 &&
+                 probe_snapshot (p->path, &p->start, true) == 0;
+  }
+}
+
+/* L's boundaries, top to bottom, over fio's window: fio's own figures,
+ * then each probe's from its start to now.  ALIGNED: the window is
+ * fio's (no ramp_time to guess the end of).
+ */
+static cJSON *
+probes_end (struct run *run, struct layer *l, const struct fio_result *res,
+            bool aligned)
+{
+  cJSON *all = cJSON_CreateArray (), *b;
+  char *via = xasprintf ("the scenario's jobs (%u x iodepth %u)",
+                         run->sc->jobs, run->sc->depth);
+
+  b = fio_boundary (res, (double) run->sc->jobs * run->sc->depth, via);
+  cJSON_AddBoolToObject (b, "aligned_with_fio", true);
+  cJSON_AddItemToArray (all, b);
+  free (via);
+  for (size_t i = 0; i < l->nprobe; i++) {
+    struct probe_point *p = &l->probe[i];
+    struct probe_snap end;
+
+    if (probe_snapshot (p->path, &end, false) == -1) {
+      vb_warn ("%s: boundary %s not measured", l->t->name, p->name);
+      continue;
+    }
+    b = probe_boundary (p->name, p->via, p->source,
+                        p->started ? &p->start : NULL, &end);
+    cJSON_AddBoolToObject (b, "aligned_with_fio", aligned);
+    cJSON_AddItemToArray (all, b);
+  }
+  return all;
+}
+
 int
 fio_run_layer (struct run *run, struct layer *l, const char *job,
                struct fio_result *res, cJSON **coll)
@@ -194,8 +241,8 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
   void *state[8] = { 0 };
   struct coll_ctx ctx;
   struct coll_end cend;
-  double t0 = 0;
-  bool collecting = false;
+  double t0 = 0, spawned;
+  bool collecting = false, ramped = run->sc->ramp <= 0;
   char *raw = xasprintf ("%s/%s.fio.json", run->private_dir, l->t->name);
   char *out = xasprintf ("--output=%s", raw);
   char *err = xasprintf ("%s/fio.stderr", l->dir);
@@ -215,6 +262,8 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
   *coll = NULL;
   memset (res, 0, sizeof *res);
   memset (&cend, 0, sizeof cend);
+  probes_begin (l);
+  spawned = mono_now ();
   pid = proc_spawn (argv, &o);
   if (pid == -1)
     goto out;
@@ -225,6 +274,13 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
     w = proc_wait_rusage (pid, 0.1, &status, &cend.fio_rusage);
     if (w != 1 || mono_now () > end_at)
       break;
+    /* fio resets its figures after ramp_time: so do the probes (as near
+     * as the runner can tell when that was).
+     */
+    if (!ramped && mono_now () >= spawned + run->sc->ramp) {
+      probes_begin (l);
+      ramped = true;
+    }
     for (size_t i = 0; collecting && i < run->ncoll; i++)
       if (state[i] && run->coll[i]->tick)
         run->coll[i]->tick (state[i], &ctx);
@@ -257,6 +313,7 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
             strerror (res->error));
     goto out;
   }
+  l->boundaries = probes_end (run, l, res, run->sc->ramp <= 0);
   r = 0;
 
  out:

@@ -60,6 +60,14 @@ extern void scenario_free (struct scenario *sc);
 
 struct target;
 
+/* "probes": which boundaries inside the stack are measured. */
+enum probes_mode {
+  PROBES_OFF,                   /* fio's figures alone */
+  PROBES_OUTER,                 /* nbdkit nearest its client; the engine's
+                                   plugin host */
+  PROBES_ALL,                   /* and nbdkit nearest its plugin */
+};
+
 struct stack {
   char *path;
   cJSON *json;                  /* expanded; secrets intact */
@@ -85,6 +93,7 @@ struct stack {
   unsigned workers;             /* direct: plugin threads per job */
   double gate_iops, gate_p99;   /* gate thresholds ("gate" key), NAN: unset */
   double ready_timeout;
+  enum probes_mode probes;
   char *text;                   /* the file as written (error lines) */
   struct {                      /* each target's own keys (configure) */
     const struct target *t;
@@ -146,6 +155,19 @@ struct child {
 
 struct run;
 
+#define MAX_PROBES 4
+
+/* A boundary inside a layer measured by a probe (common/probe.h). */
+struct probe_point {
+  char *path;                   /* its file, in the run's private dir */
+  char *name;                   /* the boundary: "nbdkit", "plugin" */
+  char *via;                    /* what carries requests to it from the
+                                   boundary above */
+  const char *source;           /* what counts there */
+  struct probe_snap start;      /* at the window's start */
+  bool started;                 /* else: since the probe was made */
+};
+
 struct layer {
   const struct target *t;
   char *dir;                    /* results/VM-N/<name> */
@@ -154,7 +176,19 @@ struct layer {
   struct child child[MAX_CHILDREN];
   size_t nchild;
   char *socket;                 /* a private socket the target made */
+  struct probe_point probe[MAX_PROBES];  /* top to bottom */
+  size_t nprobe;
+  char *fio_via;                /* what fio's requests reach first */
+  cJSON *boundaries;            /* measured, for the record */
 };
+
+/* Adds a probe point NAME to L (its file in the run's private dir) with
+ * VIA (printf-style) and returns its file's path.
+ */
+extern const char *layer_add_probe (struct run *run, struct layer *l,
+                                    const char *name, const char *source,
+                                    const char *fmt, ...)
+  __attribute__((format (printf, 5, 6)));
 
 /* A layer of the ladder.  Everything about a layer lives in its file:
  * the core names none of them.
@@ -210,20 +244,37 @@ extern void target_list (char *buf, size_t n);
 /* nbdkit.c: starting nbdkit for the server-based targets */
 struct nbdkit_argv {
   const char **argv;            /* NULL-terminated */
-  char **filters;               /* the --filter= strings it owns */
+  char **owned;                 /* the strings it made */
+  size_t nowned;
 };
-/* nbdkit's command line for the stack: "nbdkit", HEAD..., the filters,
- * the stack's nbdkit options (WITH_OPTIONS), the plugin, its arguments
- * and the filters' arguments, then TAIL...  Free with nbdkit_argv_free.
+/* The probes' files for one nbdkit (NULL: that probe not loaded). */
+struct nbdkit_probes {
+  const char *outer, *inner;
+};
+/* nbdkit's command line for the stack: "nbdkit", HEAD..., the outer
+ * probe, the stack's filters, the inner probe, the stack's nbdkit
+ * options (WITH_OPTIONS), the plugin, its arguments, the filters' and
+ * the probes' arguments, then TAIL...  PROBES may be NULL.  Free with
+ * nbdkit_argv_free.
  */
 extern void nbdkit_argv_build (struct nbdkit_argv *a, const struct stack *st,
                                const char *const *head, bool with_options,
+                               const struct nbdkit_probes *probes,
                                const char *const *tail);
 extern void nbdkit_argv_free (struct nbdkit_argv *a);
-/* Starts nbdkit serving the stack's plugin on a Unix socket (PORT 0) or
- * 127.0.0.1:PORT; the child is added to L.  0 or -1.
+/* The thread model nbdkit runs the stack's plugin with (WITH_FILTERS:
+ * as the stack's filters leave it), from nbdkit --dump-plugin; a
+ * string to free, or NULL with a warning.
  */
-extern int nbdkit_start (struct run *run, struct layer *l, int port);
+extern char *nbdkit_thread_model (const struct stack *st, bool with_filters,
+                                  const char *private_dir);
+/* Starts nbdkit serving the stack's plugin on a Unix socket (PORT 0) or
+ * 127.0.0.1:PORT, with the run's probes; the child is added to L.
+ * CLIENT names what carries fio's requests to nbdkit (for the
+ * boundaries' "via").  0 or -1.
+ */
+extern int nbdkit_start (struct run *run, struct layer *l, int port,
+                         const char *client);
 /* Starts a server child of L and waits until it accepts on SOCKET or
  * 127.0.0.1:PORT; 0 or -1 with a message naming the layer and the cause.
  */
@@ -279,6 +330,8 @@ struct run {
   cJSON *coll_disabled;         /* collectors that cannot run here */
   struct layer *layers;
   bool no_report;
+  char *model_nbdkit;           /* nbdkit's thread model, with filters */
+  char *model_plugin;           /* the plugin's own */
 };
 
 /* Builds the initial run.json (status running) in RUN->rec and writes it. */

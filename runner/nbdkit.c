@@ -1,9 +1,12 @@
 /* nbdkit.c: starting nbdkit with the stack's plugin for the server-based
  * targets (nbd-unix, nbd-tcp, qemu-nbd), and stopping a layer's children.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -91,20 +94,30 @@ layer_start_server (struct run *run, struct layer *l, const char *role,
 void
 nbdkit_argv_build (struct nbdkit_argv *a, const struct stack *st,
                    const char *const *head, bool with_options,
+                   const struct nbdkit_probes *probes,
                    const char *const *tail)
 {
-  size_t n = 0, max = 8 + st->nfilters + st->nnbdkit_args +
+  size_t n = 0, max = 16 + st->nfilters + st->nnbdkit_args +
                       st->nplugin_args + st->nfilter_args;
+  char *dir = probes ? self_dir () : NULL;
 
+#define OWN(expr) (a->owned[a->nowned++] = (expr))
   for (size_t i = 0; head[i]; i++) max++;
   for (size_t i = 0; tail[i]; i++) max++;
   a->argv = xcalloc (max, sizeof *a->argv);
-  a->filters = xcalloc (st->nfilters + 1, sizeof *a->filters);
+  a->owned = xcalloc (max, sizeof *a->owned);
+  a->nowned = 0;
   a->argv[n++] = "nbdkit";
   for (size_t i = 0; head[i]; i++)
     a->argv[n++] = head[i];
+  /* The first --filter is the outermost: nearest the client. */
+  if (probes && probes->outer)
+    a->argv[n++] = OWN (xasprintf ("--filter=%s/probe.so", dir ? dir : "."));
   for (size_t i = 0; i < st->nfilters; i++)
-    a->argv[n++] = a->filters[i] = xasprintf ("--filter=%s", st->filters[i]);
+    a->argv[n++] = OWN (xasprintf ("--filter=%s", st->filters[i]));
+  if (probes && probes->inner)
+    a->argv[n++] = OWN (xasprintf ("--filter=%s/probe-inner.so",
+                                   dir ? dir : "."));
   for (size_t i = 0; with_options && i < st->nnbdkit_args; i++)
     a->argv[n++] = st->nbdkit_args[i];
   a->argv[n++] = st->plugin;
@@ -112,27 +125,116 @@ nbdkit_argv_build (struct nbdkit_argv *a, const struct stack *st,
     a->argv[n++] = st->plugin_args[i];
   for (size_t i = 0; i < st->nfilter_args; i++)
     a->argv[n++] = st->filter_args[i];
+  if (probes && probes->outer) {
+    a->argv[n++] = OWN (xasprintf ("probe-file=%s", probes->outer));
+    a->argv[n++] = "probe-name=nbdkit";
+  }
+  if (probes && probes->inner) {
+    a->argv[n++] = OWN (xasprintf ("probe-inner-file=%s", probes->inner));
+    a->argv[n++] = "probe-inner-name=plugin";
+  }
   for (size_t i = 0; tail[i]; i++)
     a->argv[n++] = tail[i];
   a->argv[n] = NULL;
+#undef OWN
+  free (dir);
 }
 
 void
 nbdkit_argv_free (struct nbdkit_argv *a)
 {
-  for (size_t i = 0; a->filters && a->filters[i]; i++)
-    free (a->filters[i]);
-  free (a->filters);
+  for (size_t i = 0; i < a->nowned; i++)
+    free (a->owned[i]);
+  free (a->owned);
   free (a->argv);
+}
+
+/* nbdkit's thread model for the stack; see internal.h. */
+char *
+nbdkit_thread_model (const struct stack *st, bool with_filters,
+                     const char *private_dir)
+{
+  static const char *const head[] = { NULL };
+  static const char *const tail[] = { "--dump-plugin", NULL };
+  char *log = xasprintf ("%s/dump-plugin.log", private_dir);
+  char *text = NULL, *model = NULL, *p;
+  struct stack bare = *st;
+  struct nbdkit_argv a;
+
+  if (!with_filters) {
+    bare.nfilters = 0;
+    bare.nfilter_args = 0;
+  }
+  nbdkit_argv_build (&a, &bare, head, false, NULL, tail);
+  {
+    struct spawn_opts o = { .stdout_path = log, .stderr_path = "/dev/null" };
+    pid_t pid = proc_spawn (a.argv, &o);
+    int status = 0, w = pid > 0 ? proc_wait (pid, st->ready_timeout, &status) : -1;
+
+    if (w == 1)
+      proc_kill (pid, 1);
+    if (w == 0 && WIFEXITED (status) && WEXITSTATUS (status) == 0)
+      text = read_file (log, NULL);
+  }
+  if (text) {
+    for (p = text; p && !model; p = strchr (p, '\n'), p = p ? p + 1 : NULL)
+      if (strncmp (p, "thread_model=", 13) == 0)
+        model = xasprintf ("%.*s", (int) strcspn (p + 13, "\n"), p + 13);
+  }
+  if (model == NULL && !stop_requested)
+    vb_warn ("stack %s: nbdkit --dump-plugin did not say the thread model",
+             st->path);
+  free (text);
+  unlink (log);
+  free (log);
+  nbdkit_argv_free (&a);
+  return model;
+}
+
+/* Adds a probe point to L; see internal.h. */
+const char *
+layer_add_probe (struct run *run, struct layer *l, const char *name,
+                 const char *source, const char *fmt, ...)
+{
+  struct probe_point *p = &l->probe[l->nprobe];
+  va_list ap;
+
+  if (l->nprobe == MAX_PROBES)
+    abort ();
+  l->nprobe++;
+  p->path = xasprintf ("%s/probe-%s-%s", run->private_dir, l->t->name, name);
+  p->name = xstrdup (name);
+  p->source = source;
+  va_start (ap, fmt);
+  if (vasprintf (&p->via, fmt, ap) == -1)
+    abort ();
+  va_end (ap);
+  return p->path;
+}
+
+/* The stack's filters, for the plugin boundary's "via". */
+static char *
+filters_text (const struct stack *st)
+{
+  char *list = NULL, *t;
+
+  for (size_t i = 0; i < st->nfilters; i++)
+    list_append (&list, ", ", st->filters[i]);
+  t = list ? xasprintf ("nbdkit's filters (%s)", list)
+           : xstrdup ("nbdkit's filter chain (no filters: the probes' own "
+                      "cost)");
+  free (list);
+  return t;
 }
 
 /* Starts nbdkit with the stack's plugin; see internal.h. */
 int
-nbdkit_start (struct run *run, struct layer *l, int port)
+nbdkit_start (struct run *run, struct layer *l, int port, const char *client)
 {
   const struct stack *st = run->st;
   char *threads = xasprintf ("%u", st->threads), *portstr = NULL;
   static const char *const none[] = { NULL };
+  struct nbdkit_probes pr = { NULL, NULL };
   struct nbdkit_argv a;
   int r;
 
@@ -142,13 +244,25 @@ nbdkit_start (struct run *run, struct layer *l, int port)
   }
   else
     portstr = xasprintf ("%d", port);
+  if (st->probes != PROBES_OFF)
+    pr.outer = layer_add_probe (run, l, "nbdkit", "probe filter (outermost)",
+                                "%s, then nbdkit's threads (-t %u, thread "
+                                "model %s)", client, st->threads,
+                                run->model_nbdkit ? run->model_nbdkit : "?");
+  if (st->probes == PROBES_ALL) {
+    char *ft = filters_text (st);
+
+    pr.inner = layer_add_probe (run, l, "plugin", "probe filter (innermost)",
+                                "%s", ft);
+    free (ft);
+  }
   {
     const char *tcp[] = { "-f", "--exit-with-parent", "-t", threads,
                           "-i", "127.0.0.1", "-p", portstr, NULL };
     const char *unx[] = { "-f", "--exit-with-parent", "-t", threads,
                           "-U", l->socket, NULL };
 
-    nbdkit_argv_build (&a, st, port ? tcp : unx, true, none);
+    nbdkit_argv_build (&a, st, port ? tcp : unx, true, &pr, none);
   }
   r = layer_start_server (run, l, "nbdkit", a.argv, port ? NULL : l->socket,
                           port);

@@ -109,6 +109,13 @@ record_begin (struct run *run)
     cJSON_AddStringToObject (st, "name", run->st->name);
     cJSON_AddStringToObject (st, "file", run->st->path);
     cJSON_AddItemToObject (st, "definition", stack_redacted (run->st));
+    if (run->model_nbdkit) {
+      cJSON *tm = cJSON_AddObjectToObject (st, "thread_model");
+
+      cJSON_AddStringToObject (tm, "nbdkit", run->model_nbdkit);
+      if (run->model_plugin)
+        cJSON_AddStringToObject (tm, "plugin", run->model_plugin);
+    }
     cJSON_AddItemToObject (doc, "stack", st);
   }
   cJSON_AddStringToObject (doc, "started", run->started);
@@ -168,6 +175,11 @@ record_add_target (struct run *run, struct layer *l,
     cJSON_AddItemToArray (procs, c);
   }
   cJSON_AddItemToObject (t, "servers", procs);
+  /* Top to bottom: fio, then each boundary a probe measured. */
+  if (l->boundaries) {
+    cJSON_AddItemToObject (t, "boundaries", l->boundaries);
+    l->boundaries = NULL;
+  }
   cJSON_AddStringToObject (t, "fio_command",
                            "fio --output-format=json+ --output=fio.json - "
                            "<job.fio");

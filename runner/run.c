@@ -54,7 +54,7 @@ probe_plugin (const struct stack *st, const char *private_dir)
   struct nbdkit_argv a;
   int r;
 
-  nbdkit_argv_build (&a, st, head, false, tail);
+  nbdkit_argv_build (&a, st, head, false, NULL, tail);
   r = proc_run (a.argv, st->ready_timeout, log);
   if (r == -2)
     vb_msg ("stack %s: plugin '%s' did not become ready within %.0f s "
@@ -271,6 +271,22 @@ check_layers (struct run *run)
     if (t->preflight && t->preflight (st) == -1)
       return -1;
   }
+  /* The probes' filters beside the engine (make builds them). */
+  if (run->engine && st->probes != PROBES_OFF)
+    for (int i = 0; i < 2; i++) {
+      char *dir = self_dir ();
+      char *so = xasprintf ("%s/%s", dir ? dir : ".",
+                            i ? "probe-inner.so" : "probe.so");
+
+      free (dir);
+      if (access (so, R_OK) == -1) {
+        vb_msg ("no probe filter at %s: run make (or set \"probes\": "
+                "\"off\" in the stack)", so);
+        free (so);
+        return -1;
+      }
+      free (so);
+    }
   return 0;
 }
 
@@ -347,9 +363,12 @@ run_prepare (struct run *run, const struct run_opts *o)
   close (dfd);
   if (r == -1)
     return stop_requested ? EXIT_INTERRUPTED : EXIT_BAD_INPUT;
-  if (run->engine && have_program ("nbdkit") &&
-      probe_plugin (st, run->private_dir) == -1)
-    return stop_requested ? EXIT_INTERRUPTED : EXIT_BAD_INPUT;
+  if (run->engine && have_program ("nbdkit")) {
+    if (probe_plugin (st, run->private_dir) == -1)
+      return stop_requested ? EXIT_INTERRUPTED : EXIT_BAD_INPUT;
+    run->model_nbdkit = nbdkit_thread_model (st, true, run->private_dir);
+    run->model_plugin = nbdkit_thread_model (st, false, run->private_dir);
+  }
   if (stop_requested)
     return EXIT_INTERRUPTED;
 
@@ -479,6 +498,14 @@ run_free (struct run *run)
     free (l->file);
     free (l->engine_lines);
     free (l->socket);
+    free (l->fio_via);
+    cJSON_Delete (l->boundaries);
+    for (size_t k = 0; k < l->nprobe; k++) {
+      unlink (l->probe[k].path);
+      free (l->probe[k].path);
+      free (l->probe[k].name);
+      free (l->probe[k].via);
+    }
     for (size_t k = 0; k < l->nchild; k++) {
       free (l->child[k].argv_text);
       free (l->child[k].log);
@@ -487,6 +514,8 @@ run_free (struct run *run)
   free (run->layers);
   record_free (&run->rec);
   free (run->engine);
+  free (run->model_nbdkit);
+  free (run->model_plugin);
   cJSON_Delete (run->coll_disabled);
   stack_free (run->st);
   scenario_free (run->sc);

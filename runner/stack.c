@@ -12,6 +12,7 @@
  *     "qemu": { "shared": 64 },                  (target qemu-nbd's)
  *     "tcp_port": 0,                             (target nbd-tcp's)
  *     "ready_timeout_s": 10,
+ *     "probes": "all",           (or "outer", "off": filters/probe/README.md)
  *     "layers": [ ... ] }        (default: every target, in runner/targets.c's order)
  *
  * "${dir}" and "${size}" are replaced in every string value.
@@ -29,7 +30,7 @@
 /* The core's keys; each target adds its own (struct target.stack_keys). */
 static const char *const top_keys[] = {
   "description", "dir", "engine", "files", "gate", "layers", "name", "nbdkit",
-  "plugin", "plugin_args", "ready_timeout_s", "size",
+  "plugin", "plugin_args", "probes", "ready_timeout_s", "size",
 };
 static const char *const nbdkit_keys[] = {
   "filter_args", "filters", "options", "threads",
@@ -398,6 +399,34 @@ stack_load (const char *path, struct stack *st)
   u = 10;
   if (stack_get_uint (st, st->json, "ready_timeout_s", 1, 600, &u) == -1)
     goto err;
+  st->probes = PROBES_ALL;
+  if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "probes"))) {
+    static const char *const modes[] = { "off", "outer", "all" };
+    const char *m = cJSON_GetStringValue (sub);
+    size_t k;
+
+    for (k = 0; m && k < 3 && strcmp (m, modes[k]) != 0; k++)
+      ;
+    if (m == NULL || k == 3) {
+      BAD (st, NULL, "probes", "expected \"all\", \"outer\" or \"off\"");
+      goto err;
+    }
+    st->probes = (enum probes_mode) k;
+  }
+  /* The probes' own keys go to the probe filters, whoever they name. */
+  for (size_t i = 0; i < st->nplugin_args + st->nfilter_args; i++) {
+    const char *kv = i < st->nplugin_args ? st->plugin_args[i]
+                     : st->filter_args[i - st->nplugin_args];
+
+    if (strncmp (kv, "probe-", 6) == 0) {
+      BAD (st, i < st->nplugin_args ? NULL
+           : cJSON_GetObjectItemCaseSensitive (st->json, "nbdkit"),
+           i < st->nplugin_args ? "plugin_args" : "filter_args",
+           "'%.*s': keys starting with probe- belong to viperbench's probes",
+           (int) strcspn (kv, "="), kv);
+      goto err;
+    }
+  }
   st->ready_timeout = u;
   if (st->workers == UINT32_MAX)
     st->workers = st->threads;

@@ -62,6 +62,17 @@ direct_start (struct run *run, struct layer *l)
   l->engine_lines = xasprintf ("ioengine=external:%s\nuri=%s\nworkers=%u\n",
                                run->engine, uri, workers);
   free (uri);
+  if (run->st->probes != PROBES_OFF) {
+    const char *file = layer_add_probe (run, l, "plugin", "engine plugin host",
+                                        "the engine's in-process plugin host "
+                                        "(workers=%u per job, thread model %s)",
+                                        workers, run->model_plugin
+                                        ? run->model_plugin : "?");
+    char *lines = xasprintf ("%sprobe_file=%s\n", l->engine_lines, file);
+
+    free (l->engine_lines);
+    l->engine_lines = lines;
+  }
   return 0;
 }
 

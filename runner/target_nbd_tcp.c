@@ -43,13 +43,18 @@ nbd_tcp_start (struct run *run, struct layer *l)
 {
   const struct nbd_tcp_conf *c = stack_conf (run->st, &target_nbd_tcp);
   int port = c->port ? (int) c->port : free_tcp_port ();
-  char *uri;
+  char *uri, *client;
+  int r;
 
   if (port <= 0) {
     vb_msg ("nbd-tcp: no free TCP port on 127.0.0.1");
     return -1;
   }
-  if (nbdkit_start (run, l, port) == -1)
+  client = xasprintf ("the viper engine's NBD client (conns=%u per job) "
+                      "and TCP on 127.0.0.1", run->st->conns);
+  r = nbdkit_start (run, l, port, client);
+  free (client);
+  if (r == -1)
     return -1;
   uri = xasprintf ("nbd://127.0.0.1:%d", port);
   layer_set_nbd_engine (run, l, uri);

@@ -11,9 +11,13 @@ static const char *const packages[] = { "fio", "nbdkit", NULL };
 static int
 nbd_unix_start (struct run *run, struct layer *l)
 {
-  char *uri;
+  char *uri, *client = xasprintf ("the viper engine's NBD client (conns=%u "
+                                   "per job) and the Unix socket",
+                                   run->st->conns);
+  int r = nbdkit_start (run, l, 0, client);
 
-  if (nbdkit_start (run, l, 0) == -1)
+  free (client);
+  if (r == -1)
     return -1;
   uri = xasprintf ("nbd+unix:///?socket=%s", l->socket);
   layer_set_nbd_engine (run, l, uri);

@@ -48,7 +48,12 @@ qemu_nbd_start (struct run *run, struct layer *l)
   char *front, *opts, *shared;
   int r;
 
-  if (nbdkit_start (run, l, 0) == -1)
+  /* QEMU's NBD server takes at most 16 requests per client at a time,
+   * its NBD client sends at most 16 per connection (MAX_NBD_REQUESTS).
+   */
+  if (nbdkit_start (run, l, 0, "qemu-nbd (QEMU's NBD server and its NBD "
+                    "client: at most 16 requests in flight per connection "
+                    "each)") == -1)
     return -1;
   front = xasprintf ("%s/qemu-nbd.sock", run->private_dir);
   opts = xasprintf ("driver=nbd,server.type=unix,server.path=%s", l->socket);

@@ -1,0 +1,254 @@
+/* probe.c: reading the probes' files (common/probe.h) and the one writer
+ * of the record's boundary schema, for probes and for fio alike:
+ *
+ *   { "name", "via", "source", "window_s",
+ *     "ops": { "read": { "count", "bytes", "busy_ns", "errors",
+ *                        "mean_ns", "p50_ns", "p99_ns", "p99.9_ns" }, ... },
+ *     "in_flight": { "mean", "max", "requested", "at_arrival": {"1": share,
+ *                    "2": share, "4": ...} } }
+ *
+ * "via" names what carries requests from the boundary above to this one,
+ * so that a collapse of concurrency between them has a name.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "probe.h"
+
+static const char *const op_names[VBP_NOPS] = {
+  "read", "write", "flush", "trim", "zero", "extents",
+};
+
+/* Snapshots the probe file PATH; see internal.h. */
+int
+probe_snapshot (const char *path, struct probe_snap *snap, bool reset_max)
+{
+  int fd = open (path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+  struct vbp_shm *s;
+  struct stat sb;
+
+  memset (snap, 0, sizeof *snap);
+  if (fd == -1) {
+    vb_msg ("probe %s: %s", path, strerror (errno));
+    return -1;
+  }
+  if (fstat (fd, &sb) == -1 || !S_ISREG (sb.st_mode) ||
+      sb.st_size != (off_t) sizeof *s) {
+    vb_msg ("probe %s: not a probe file (size %lld, expected %zu)", path,
+            (long long) sb.st_size, sizeof *s);
+    close (fd);
+    return -1;
+  }
+  s = mmap (NULL, sizeof *s, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close (fd);
+  if (s == MAP_FAILED) {
+    vb_msg ("probe %s: mmap: %s", path, strerror (errno));
+    return -1;
+  }
+  if (memcmp (s->magic, VBP_MAGIC, sizeof s->magic) != 0 ||
+      s->version != VBP_VERSION || s->size != sizeof *s) {
+    vb_msg ("probe %s: not a probe file of version %d", path, VBP_VERSION);
+    munmap (s, sizeof *s);
+    return -1;
+  }
+  snap->at_ns = vbp_now ();
+  /* Field by field, each load whole (the writers are other processes). */
+  for (size_t i = 0; i < sizeof *s / sizeof (uint64_t); i++)
+    ((uint64_t *) &snap->s)[i] =
+      __atomic_load_n (&((uint64_t *) s)[i], __ATOMIC_RELAXED);
+  snap->s.name[sizeof snap->s.name - 1] = '\0';
+  if (reset_max)
+    __atomic_store_n (&s->max_in_flight,
+                      __atomic_load_n (&s->in_flight, __ATOMIC_RELAXED),
+                      __ATOMIC_RELAXED);
+  munmap (s, sizeof *s);
+  return 0;
+}
+
+/* The service time at percentile P of B's histogram minus A's (A may be
+ * NULL), at its bucket's middle; NAN without requests.
+ */
+static double
+op_percentile (const struct vbp_op_counts *a, const struct vbp_op_counts *b,
+               double p)
+{
+  double total = 0, want, seen = 0;
+
+  for (unsigned i = 0; i < VBP_LAT_BUCKETS; i++)
+    total += (double) (b->lat[i] - (a ? a->lat[i] : 0));
+  if (total <= 0)
+    return NAN;
+  want = p / 100 * total;
+  for (unsigned i = 0; i < VBP_LAT_BUCKETS; i++) {
+    seen += (double) (b->lat[i] - (a ? a->lat[i] : 0));
+    if (seen >= want && seen > 0) {
+      double lo = (double) vbp_lat_low (i);
+      double hi = i + 1 < VBP_LAT_BUCKETS ? (double) vbp_lat_low (i + 1) : lo;
+
+      return (lo + hi) / 2;
+    }
+  }
+  return NAN;
+}
+
+static cJSON *
+op_json (double count, double bytes, double busy, double errors,
+         double p50, double p99, double p999)
+{
+  cJSON *o = cJSON_CreateObject ();
+
+  cJSON_AddNumberToObject (o, "count", count);
+  cJSON_AddNumberToObject (o, "bytes", bytes);
+  cJSON_AddNumberToObject (o, "busy_ns", busy);
+  cJSON_AddNumberToObject (o, "errors", errors);
+  if (count > 0) {
+    cJSON_AddNumberToObject (o, "mean_ns", busy / count);
+    cJSON_AddNumberToObject (o, "p50_ns", p50);
+    cJSON_AddNumberToObject (o, "p99_ns", p99);
+    cJSON_AddNumberToObject (o, "p99.9_ns", p999);
+  }
+  return o;
+}
+
+static cJSON *
+boundary_head (const char *name, const char *via, const char *source,
+               double window_s)
+{
+  cJSON *b = cJSON_CreateObject ();
+
+  cJSON_AddStringToObject (b, "name", name);
+  cJSON_AddStringToObject (b, "via", via);
+  cJSON_AddStringToObject (b, "source", source);
+  cJSON_AddNumberToObject (b, "window_s", window_s);
+  return b;
+}
+
+/* The boundary between snapshots A (NULL: since the probe was made) and
+ * B; see internal.h.
+ */
+cJSON *
+probe_boundary (const char *name, const char *via, const char *source,
+                const struct probe_snap *a, const struct probe_snap *b)
+{
+  const struct vbp_shm *sa = a ? &a->s : NULL, *sb = &b->s;
+  uint64_t from = a ? a->at_ns : sb->created_ns, to = b->at_ns;
+  double busy_all = 0, arrived = 0, window_s;
+  cJSON *bd, *ops = cJSON_CreateObject (), *inf = cJSON_CreateObject ();
+  cJSON *arr = cJSON_CreateObject ();
+
+  /* The window: from the first request seen (or A) to the last one
+   * completed (or B), so that idle time before fio starts and after it
+   * stops does not dilute the mean in flight.
+   */
+  if (sb->first_ns > from)
+    from = sb->first_ns;
+  if (sb->last_ns && sb->last_ns < to && sb->in_flight == 0)
+    to = sb->last_ns;
+  window_s = to > from ? (double) (to - from) / 1e9 : 0;
+  bd = boundary_head (name, via, source, window_s);
+  for (int i = 0; i < VBP_NOPS; i++) {
+    const struct vbp_op_counts *oa = sa ? &sa->op[i] : NULL, *ob = &sb->op[i];
+    double count = (double) (ob->count - (oa ? oa->count : 0));
+    double busy = (double) (ob->busy_ns - (oa ? oa->busy_ns : 0));
+
+    busy_all += busy;
+    if (count == 0 && i > VBP_WRITE)
+      continue;
+    cJSON_AddItemToObject (ops, op_names[i],
+      op_json (count, (double) (ob->bytes - (oa ? oa->bytes : 0)), busy,
+               (double) (ob->errors - (oa ? oa->errors : 0)),
+               op_percentile (oa, ob, 50), op_percentile (oa, ob, 99),
+               op_percentile (oa, ob, 99.9)));
+  }
+  cJSON_AddItemToObject (bd, "ops", ops);
+  if (window_s > 0)
+    cJSON_AddNumberToObject (inf, "mean", busy_all / 1e9 / window_s);
+  else
+    cJSON_AddNullToObject (inf, "mean");
+  cJSON_AddNumberToObject (inf, "max", (double) sb->max_in_flight);
+  cJSON_AddNullToObject (inf, "requested");
+  for (int i = 0; i < VBP_QD_BUCKETS; i++)
+    arrived += (double) (sb->arrive[i] - (sa ? sa->arrive[i] : 0));
+  for (int i = 0; i < VBP_QD_BUCKETS && arrived > 0; i++) {
+    double n = (double) (sb->arrive[i] - (sa ? sa->arrive[i] : 0));
+    char key[16];
+
+    if (n > 0) {
+      snprintf (key, sizeof key, "%u", 1u << i);
+      cJSON_AddNumberToObject (arr, key, n / arrived);
+    }
+  }
+  cJSON_AddItemToObject (inf, "at_arrival", arr);
+  cJSON_AddItemToObject (bd, "in_flight", inf);
+  return bd;
+}
+
+/* fio's own boundary; see internal.h. */
+cJSON *
+fio_boundary (const struct fio_result *r, double requested, const char *via)
+{
+  static const char *const levels[FIO_DEPTH_LEVELS] = {
+    "1", "2", "4", "8", "16", "32", "64",
+  };
+  const struct dir_stats *d[2] = { &r->read, &r->write };
+  cJSON *bd, *ops = cJSON_CreateObject (), *inf = cJSON_CreateObject ();
+  cJSON *arr = cJSON_CreateObject ();
+  double mean = 0, ios = 0, iops = 0;
+
+  /* fio's job_runtime adds up over jobs under group_reporting: the
+   * window is its I/Os over its IOPS, and Little's law holds per
+   * direction (IOPS x mean latency).
+   */
+  for (int i = 0; i < 2; i++) {
+    double busy = (double) d[i]->total_ios * d[i]->lat_mean;
+
+    ios += (double) d[i]->total_ios;
+    iops += d[i]->iops;
+    if (d[i]->total_ios)
+      mean += d[i]->iops * d[i]->lat_mean / 1e9;
+    cJSON_AddItemToObject (ops, op_names[i],
+      op_json ((double) d[i]->total_ios, d[i]->io_bytes, busy, 0,
+               d[i]->lat_p50, d[i]->lat_p99, d[i]->lat_p999));
+  }
+  bd = boundary_head ("fio", via, "fio json+", iops > 0 ? ios / iops : 0);
+  cJSON_AddItemToObject (bd, "ops", ops);
+  cJSON_AddNumberToObject (inf, "mean", mean);
+  /* fio does not report its maximum; what it was asked for is known. */
+  cJSON_AddNullToObject (inf, "max");
+  cJSON_AddNumberToObject (inf, "requested", requested);
+  for (int i = 0; i < FIO_DEPTH_LEVELS; i++)
+    if (r->depth_level[i] > 0)
+      cJSON_AddNumberToObject (arr, levels[i], r->depth_level[i]);
+  cJSON_AddItemToObject (inf, "at_arrival", arr);
+  cJSON_AddItemToObject (bd, "in_flight", inf);
+  return bd;
+}
+
+/* A number of boundary BD: "in_flight.max", "ops.read.p99_ns"...; see
+ * internal.h.
+ */
+double
+boundary_num (const cJSON *bd, const char *path)
+{
+  char buf[96], *save = NULL;
+
+  snprintf (buf, sizeof buf, "%s", path);
+  /* "p99.9_ns" holds a dot: the last segment is the rest. */
+  for (char *k = strtok_r (buf, ".", &save); k && bd;
+       k = strtok_r (NULL, ".", &save)) {
+    if (strcmp (k, "p99") == 0 && save && strncmp (save, "9_ns", 4) == 0) {
+      bd = cJSON_GetObjectItemCaseSensitive (bd, "p99.9_ns");
+      break;
+    }
+    bd = cJSON_GetObjectItemCaseSensitive (bd, k);
+  }
+  return cJSON_IsNumber (bd) ? bd->valuedouble : NAN;
+}
