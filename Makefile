@@ -109,7 +109,8 @@ REPORT_SRCS := \
 	reports/history.c \
 	reports/hops.c \
 	reports/import.c \
-	reports/report.c
+	reports/report.c \
+	reports/sweep.c
 
 RUNNER_SRCS := \
 	runner/fio.c \
@@ -122,6 +123,7 @@ RUNNER_SRCS := \
 	runner/stack.c \
 	runner/stack_dir.c \
 	runner/stack_value.c \
+	runner/sweep.c \
 	runner/target_direct.c \
 	runner/target_host.c \
 	runner/target_nbd_tcp.c \

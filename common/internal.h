@@ -287,6 +287,10 @@ extern cJSON *record_parse (const char *text, const char **why);
  * its runner lives; a running record whose runner is gone is "aborted".
  */
 extern const char *record_status (const cJSON *doc);
+/* True when DOC is a queue-depth sweep (kind "sweep": targets hold
+ * points[] per depth, not figures); readers of runs refuse or skip it.
+ */
+extern bool record_is_sweep (const cJSON *doc);
 /* The target (layer) NAME of run.json DOC, or NULL. */
 extern const cJSON *record_target (const cJSON *doc, const char *name);
 /* The target the others are compared against (marked "baseline" by the

@@ -236,6 +236,15 @@ target_name (const cJSON *t)
   return n ? n : "?";
 }
 
+/* True when DOC is a queue-depth sweep (kind "sweep"). */
+bool
+record_is_sweep (const cJSON *doc)
+{
+  const char *k = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "kind"));
+
+  return k && strcmp (k, "sweep") == 0;
+}
+
 const cJSON *
 record_target (const cJSON *doc, const char *name)
 {
@@ -355,6 +364,12 @@ records_add (struct records *r, const char *path, const char *who)
               path, why);
       return -1;
     }
+    if (record_is_sweep (doc)) {
+      vb_msg ("%s: %s is a queue-depth sweep, not a run record "
+              "(viperbench report shows it)", who, path);
+      cJSON_Delete (doc);
+      return -1;
+    }
     push (r, doc, path);
     return 0;
   }
@@ -379,11 +394,12 @@ records_add (struct records *r, const char *path, const char *who)
       cJSON *doc = record_load (d, &why);
       const char *st = doc ? record_status (doc) : NULL;
 
-      if (st && strcmp (st, "complete") == 0)
+      if (st && strcmp (st, "complete") == 0 && !record_is_sweep (doc))
         push (r, doc, d);
       else {
         vb_warn ("%s: %s is %s: skipped", who, d,
-                 doc == NULL ? why : st);
+                 doc == NULL ? why : st && strcmp (st, "complete") != 0 ? st
+                 : "a queue-depth sweep");
         cJSON_Delete (doc);
       }
     }

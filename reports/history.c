@@ -124,7 +124,8 @@ history_main (int argc, char **argv)
       continue;
     }
     name = cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "scenario"), "name"));
-    if (name == NULL || strcmp (name, scenario) != 0 || !usable (ents[i].id, doc)) {
+    if (name == NULL || strcmp (name, scenario) != 0 || record_is_sweep (doc) ||
+        !usable (ents[i].id, doc)) {
       cJSON_Delete (doc);
       continue;
     }

@@ -49,6 +49,23 @@ extern double hop_concurrency (const cJSON *bd);
 /* Judges the record's "boundaries" array BOUNDS (top to bottom). */
 extern void hops_judge (const cJSON *bounds, struct hop_verdict *v);
 
+/* sweep.c: a queue-depth sweep's report (record kind "sweep") */
+/* The index of the knee of a response curve of N points (IOPS and a
+ * latency per depth, ascending depths): the first point past which IOPS
+ * never gains 10%% more while the latency at the last depth exceeds its
+ * own there by over 10%%; -1 when none.
+ */
+extern int sweep_knee (const double *iops, const double *lat, size_t n);
+/* True when FLIGHT (a boundary's most in flight per depth) stops growing
+ * from point K: at the last depth within 10%% of its value at K, while
+ * ASKED (fio's) is at least twice that.
+ */
+extern bool sweep_plateau (const double *flight, const double *asked,
+                           size_t n, size_t k);
+extern char *sweep_text (const char *dir, const cJSON *doc);
+/* Writes DIR/report.md and DIR/charts/ of sweep DOC; 0 or -1. */
+extern int sweep_write (const char *dir, const cJSON *doc);
+
 /* cli.c */
 extern int report_main (int argc, char **argv);
 extern int percentile_main (int argc, char **argv);

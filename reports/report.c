@@ -555,6 +555,8 @@ report_text (const char *dir, const cJSON *doc)
 {
   int r;
 
+  if (record_is_sweep (doc))
+    return sweep_text (dir, doc);
   return report_make (dir, doc, false, &r);
 }
 
@@ -563,7 +565,11 @@ int
 report_write (const char *dir, const cJSON *doc)
 {
   int r;
-  char *buf = report_make (dir, doc, true, &r);
+  char *buf;
+
+  if (record_is_sweep (doc))
+    return sweep_write (dir, doc);
+  buf = report_make (dir, doc, true, &r);
   char *path = xasprintf ("%s/report.md", dir);
 
   if (write_file_atomic (path, buf, strlen (buf)) == -1)

@@ -45,6 +45,10 @@ extern int scenario_load (const char *dir, const char *name,
 /* Applies RUNTIME= and SIZE= overrides (NULL: none); 0 or -1. */
 extern int scenario_override (struct scenario *sc, const char *runtime,
                               const char *size);
+/* Sets every job's iodepth to DEPTH (a sweep's point); 0, or -1 with
+ * a message when the jobs would exceed the bounds.
+ */
+extern int scenario_set_depth (struct scenario *sc, unsigned depth);
 /* The largest size= among the jobs that is a plain size (not a
  * percentage), or 0.
  */
@@ -330,6 +334,9 @@ struct run {
   cJSON *coll_disabled;         /* collectors that cannot run here */
   struct layer *layers;
   bool no_report;
+  size_t nlayer_slots;          /* layers allocated */
+  unsigned *depths;             /* sweep: the queue depths, else NULL */
+  size_t ndepths;
   char *model_nbdkit;           /* nbdkit's thread model, with filters */
   char *model_plugin;           /* the plugin's own */
 };
@@ -342,8 +349,21 @@ extern void record_add_target (struct run *run, struct layer *l,
 /* Prints the ladder table. */
 extern void record_print_table (struct run *run);
 
-/* run.c: viperbench run */
+/* run.c: viperbench run (and sweep, with the same phases) */
 extern int run_main (int argc, char **argv);
+extern int sweep_main (int argc, char **argv);
+/* One layer: start it, run fio, record it, stop it; 0 or an exit code.
+ * L->t and L->dir are set (L->dir not yet made).
+ */
+extern int run_layer (struct run *run, struct layer *l);
+
+/* sweep.c: viperbench sweep's ladder: each layer at each depth */
+/* Parses "1,2,4,..." (ascending, 1 to 65536, at most 32); 0 or -1. */
+extern int sweep_parse_depths (const char *text, unsigned **depths,
+                               size_t *n);
+/* Each layer at each depth into the record; 0 or the exit code. */
+extern int sweep_ladder (struct run *run);
+extern void sweep_print_table (struct run *run);
 
 /* gate.c: viperbench gate (the CI regression gate): the loop that
  * gathers samples; the decision is reports/gate.c's.

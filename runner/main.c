@@ -16,6 +16,8 @@ struct command {
 static const struct command commands[] = {
   { "run", run_main,
     "run a scenario on each layer of a stack; keeps results/VM-N" },
+  { "sweep", sweep_main,
+    "run a scenario at each queue depth on each layer: response curves" },
   { "report", report_main,
     "write a record's report.md and charts again from its run.json" },
   { "compare", compare_main,

@@ -283,6 +283,11 @@ layer_stop_children (struct run *run, struct layer *l)
     proc_kill (l->child[i].pid, 5);
     l->child[i].stopped = true;
   }
+  /* A killed server may leave its socket behind: the next server of a
+   * sweep binds the same name.
+   */
+  if (l->socket)
+    unlink (l->socket);
 }
 
 /* A target's stop for layers that start nothing. */

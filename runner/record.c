@@ -92,6 +92,14 @@ record_begin (struct run *run)
   cJSON *doc = cJSON_CreateObject (), *sc = cJSON_CreateObject ();
 
   cJSON_AddStringToObject (doc, "schema", RUN_SCHEMA);
+  if (run->ndepths) {
+    cJSON *d = cJSON_CreateArray ();
+
+    cJSON_AddStringToObject (doc, "kind", "sweep");
+    for (size_t i = 0; i < run->ndepths; i++)
+      cJSON_AddItemToArray (d, cJSON_CreateNumber (run->depths[i]));
+    cJSON_AddItemToObject (doc, "depths", d);
+  }
   cJSON_AddStringToObject (doc, "id", run->rec.id);
   cJSON_AddStringToObject (doc, "description", run->description);
   cJSON_AddStringToObject (doc, "status", "running");

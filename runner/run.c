@@ -25,11 +25,22 @@
 #include "internal.h"
 
 static void
-usage (FILE *f)
+usage (FILE *f, bool sweep)
 {
   char names[256];
 
   target_list (names, sizeof names);
+  if (sweep)
+    fprintf (f,
+"usage: viperbench sweep --scenario NAME --depths 1,2,4,... [--stack FILE]\n"
+"                        [--desc TEXT] [--runtime SECONDS] [--size SIZE]\n"
+"                        [--results DIR] [--prefix SWEEP-] [--scenarios DIR]\n"
+"                        [--collect LIST] [--layers host,direct,...]\n"
+"Runs the scenario on each layer of the stack at each queue depth (every\n"
+"job's iodepth) and keeps one record, DIR/PREFIXN/, with each layer's\n"
+"response curve, its knee and the boundary whose concurrency stops\n"
+"growing there.  Layers: %s.\n", names);
+  else
   fprintf (f,
 "usage: viperbench run --scenario NAME [--stack FILE] [--desc TEXT]\n"
 "                      [--runtime SECONDS] [--size SIZE] [--results DIR]\n"
@@ -304,6 +315,10 @@ run_prepare (struct run *run, const struct run_opts *o)
   if (scenario_load (o->scen_dir, o->scenario, sc) == -1 ||
       scenario_override (sc, o->runtime, o->size) == -1)
     return EXIT_BAD_INPUT;
+  /* A sweep's deepest point must be a scenario fio may run. */
+  if (run->ndepths &&
+      scenario_set_depth (sc, run->depths[run->ndepths - 1]) == -1)
+    return EXIT_BAD_INPUT;
   if (stack_load (o->stack, st) == -1)
     return EXIT_BAD_INPUT;
   if (o->only_layers && select_layers (st, o->only_layers) == -1)
@@ -393,7 +408,7 @@ run_prepare (struct run *run, const struct run_opts *o)
 }
 
 /* One layer: start it, run fio, record it; 0 or an exit code. */
-static int
+int
 run_layer (struct run *run, struct layer *l)
 {
   struct fio_result res;
@@ -441,6 +456,7 @@ run_ladder (struct run *run)
   int rc = 0;
 
   run->layers = xcalloc (st->nlayers, sizeof *run->layers);
+  run->nlayer_slots = st->nlayers;
   for (size_t i = 0; i < st->nlayers && rc == 0; i++) {
     struct layer *l = &run->layers[i];
     double per = run->sc->runtime > 0 ? run->sc->runtime + run->sc->ramp + 3
@@ -468,7 +484,10 @@ run_finish (struct run *run, int rc)
 {
   if (rc == 0) {
     record_finish (&run->rec, "complete", NULL);
-    record_print_table (run);
+    if (run->ndepths)
+      sweep_print_table (run);
+    else
+      record_print_table (run);
     if (!run->no_report && report_write (run->rec.dir, run->rec.doc) == 0)
       printf ("report: %s/report.md\n", run->rec.dir);
   }
@@ -491,7 +510,7 @@ run_free (struct run *run)
   if (run->private_dir)
     rm_private (run->private_dir);
   free (run->private_dir);
-  for (size_t i = 0; run->layers && i < run->st->nlayers; i++) {
+  for (size_t i = 0; run->layers && i < run->nlayer_slots; i++) {
     struct layer *l = &run->layers[i];
 
     free (l->dir);
@@ -512,6 +531,7 @@ run_free (struct run *run)
     }
   }
   free (run->layers);
+  free (run->depths);
   record_free (&run->rec);
   free (run->engine);
   free (run->model_nbdkit);
@@ -521,8 +541,9 @@ run_free (struct run *run)
   scenario_free (run->sc);
 }
 
-int
-run_main (int argc, char **argv)
+/* `run`, or `sweep` (SWEEP): the same options, plus --depths. */
+static int
+run_command (int argc, char **argv, bool sweep)
 {
   static const struct option longopts[] = {
     { "scenario", required_argument, NULL, 's' },
@@ -536,14 +557,17 @@ run_main (int argc, char **argv)
     { "collect", required_argument, NULL, 'c' },
     { "layers", required_argument, NULL, 'L' },
     { "no-report", no_argument, NULL, 'R' },
+    { "depths", required_argument, NULL, 'D' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   struct run_opts o = { .scen_dir = "scenarios" };
   struct scenario sc;
   struct stack st;
-  struct run run = { .results_dir = "results", .prefix = "VM-",
+  struct run run = { .results_dir = "results",
+                     .prefix = sweep ? "SWEEP-" : "VM-",
                      .description = "", .sc = &sc, .st = &st };
+  const char *depths = NULL;
   int c, rc;
 
   memset (&sc, 0, sizeof sc);
@@ -562,8 +586,9 @@ run_main (int argc, char **argv)
     case 'c': o.collect = optarg; break;
     case 'L': o.only_layers = optarg; break;
     case 'R': run.no_report = true; break;
-    case 'h': usage (stdout); return 0;
-    default: usage (stderr); return EXIT_BAD_INPUT;
+    case 'D': depths = optarg; break;
+    case 'h': usage (stdout, sweep); return 0;
+    default: usage (stderr, sweep); return EXIT_BAD_INPUT;
     }
   }
   if (optind < argc) {
@@ -581,15 +606,33 @@ run_main (int argc, char **argv)
             run.prefix);
     return EXIT_BAD_INPUT;
   }
+  if (depths && !sweep) {
+    vb_msg ("--depths belongs to viperbench sweep");
+    return EXIT_BAD_INPUT;
+  }
+  if (sweep && sweep_parse_depths (depths, &run.depths, &run.ndepths) == -1)
+    return EXIT_BAD_INPUT;
   if (o.stack == NULL || *o.stack == '\0')
     o.stack = "scenarios/stacks/default.json";
   proc_install_signals ();
 
   rc = run_prepare (&run, &o);
   if (rc == 0) {
-    rc = run_ladder (&run);
+    rc = sweep ? sweep_ladder (&run) : run_ladder (&run);
     run_finish (&run, rc);
   }
   run_free (&run);
   return rc;
+}
+
+int
+run_main (int argc, char **argv)
+{
+  return run_command (argc, argv, false);
+}
+
+int
+sweep_main (int argc, char **argv)
+{
+  return run_command (argc, argv, true);
 }

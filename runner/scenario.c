@@ -308,6 +308,36 @@ scenario_load (const char *dir, const char *name, struct scenario *sc)
 }
 
 /* Applies RUNTIME= and SIZE= overrides; see internal.h. */
+/* The scenario's [global], made first if there is none. */
+static struct section *
+ensure_global (struct scenario *sc)
+{
+  if (strcmp (sc->sec[0].name, "global") != 0) {
+    struct section tmp;
+
+    add_section (sc, "global", 0);
+    tmp = sc->sec[sc->nsec - 1];
+    memmove (sc->sec + 1, sc->sec, (sc->nsec - 1) * sizeof *sc->sec);
+    sc->sec[0] = tmp;
+  }
+  return &sc->sec[0];
+}
+
+/* Sets every job's iodepth to DEPTH (a sweep's point); 0 or -1. */
+int
+scenario_set_depth (struct scenario *sc, unsigned depth)
+{
+  struct section *g = ensure_global (sc);
+  char v[16];
+
+  snprintf (v, sizeof v, "%u", depth);
+  for (size_t i = 0; i < sc->nsec; i++)
+    if (&sc->sec[i] == g || get_kv (&sc->sec[i], "iodepth"))
+      set_kv (&sc->sec[i], "iodepth", v, 0);
+  derive (sc);
+  return check_bounds (sc);
+}
+
 int
 scenario_override (struct scenario *sc, const char *runtime, const char *size)
 {
@@ -328,16 +358,7 @@ scenario_override (struct scenario *sc, const char *runtime, const char *size)
     vb_msg ("SIZE='%s': expected a size, e.g. SIZE=64M", size);
     return -1;
   }
-  /* The first section must be a [global] to hold defaults. */
-  if (strcmp (sc->sec[0].name, "global") != 0) {
-    struct section tmp;
-
-    add_section (sc, "global", 0);
-    tmp = sc->sec[sc->nsec - 1];
-    memmove (sc->sec + 1, sc->sec, (sc->nsec - 1) * sizeof *sc->sec);
-    sc->sec[0] = tmp;
-  }
-  g = &sc->sec[0];
+  g = ensure_global (sc);
   for (size_t i = 0; i < sc->nsec; i++) {
     struct section *s = &sc->sec[i];
 

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -56,6 +57,7 @@ qemu_nbd_start (struct run *run, struct layer *l)
                     "each)") == -1)
     return -1;
   front = xasprintf ("%s/qemu-nbd.sock", run->private_dir);
+  unlink (front);               /* a sweep's previous point may leave it */
   opts = xasprintf ("driver=nbd,server.type=unix,server.path=%s", l->socket);
   shared = xasprintf ("--shared=%u", c->shared);
   {

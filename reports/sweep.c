@@ -1,0 +1,323 @@
+/* sweep.c: the report of a queue-depth sweep (kind "sweep"): each
+ * layer's response curve (IOPS, read p50 and p99 against iodepth), the
+ * requests in flight at each boundary against iodepth, each layer's knee
+ * and the boundary whose concurrency stops growing there.  The knee and
+ * the plateau are pure functions (tests/unit/test_hops.c).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* The knee of a response curve; see internal.h. */
+int
+sweep_knee (const double *iops, const double *lat, size_t n)
+{
+  for (size_t k = 0; k + 1 < n; k++) {
+    double best = 0;
+
+    if (!(iops[k] > 0) || isnan (lat[k]))
+      continue;
+    for (size_t j = k + 1; j < n; j++)
+      if (iops[j] > best)
+        best = iops[j];
+    if (best < 1.10 * iops[k] && lat[n - 1] > 1.10 * lat[k])
+      return (int) k;
+  }
+  return -1;
+}
+
+/* Whether a boundary's concurrency stops growing from point K; see
+ * internal.h.
+ */
+bool
+sweep_plateau (const double *flight, const double *asked, size_t n, size_t k)
+{
+  if (k >= n || isnan (flight[k]) || isnan (flight[n - 1]) || !(flight[k] > 0))
+    return false;
+  return flight[n - 1] <= 1.10 * flight[k] && asked[n - 1] >= 2 * flight[n - 1];
+}
+
+/* A point's total IOPS and read p50. */
+static double
+pt_iops (const cJSON *pt)
+{
+  return target_metric (pt, "read", "iops") + target_metric (pt, "write", "iops");
+}
+
+/* The boundary NAME of point PT, or NULL. */
+static const cJSON *
+pt_boundary (const cJSON *pt, const char *name)
+{
+  const cJSON *bd;
+
+  cJSON_ArrayForEach (bd, cJSON_GetObjectItem (pt, "boundaries"))
+    if (strcmp (json_str (cJSON_GetObjectItem (bd, "name"), ""), name) == 0)
+      return bd;
+  return NULL;
+}
+
+/* The boundaries below fio of a layer's last point (their names). */
+static size_t
+layer_boundaries (const cJSON *pts, const char **names, size_t max)
+{
+  const cJSON *last = cJSON_GetArrayItem (pts, cJSON_GetArraySize (pts) - 1);
+  const cJSON *bd;
+  size_t n = 0;
+
+  cJSON_ArrayForEach (bd, cJSON_GetObjectItem (last, "boundaries")) {
+    const char *nm = json_str (cJSON_GetObjectItem (bd, "name"), NULL);
+
+    if (nm && strcmp (nm, "fio") != 0 && plain_name (nm) && n < max)
+      names[n++] = nm;
+  }
+  return n;
+}
+
+/* One layer's section of the Markdown, and its data files in CDIR
+ * (NULL: none) as layer index LI.
+ */
+static void
+sweep_layer (FILE *f, const cJSON *t, const char *cdir, size_t li)
+{
+  const cJSON *pts = cJSON_GetObjectItem (t, "points"), *pt;
+  size_t n = (size_t) cJSON_GetArraySize (pts), i = 0;
+  double *depth = xcalloc (n + 1, sizeof *depth), *iops = xcalloc (n + 1, sizeof *iops);
+  double *p50 = xcalloc (n + 1, sizeof *p50), *p99 = xcalloc (n + 1, sizeof *p99);
+  double *flight = xcalloc (n + 1, sizeof *flight);
+  const char *names[8];
+  size_t nb = layer_boundaries (pts, names, 8);
+  int knee;
+  FILE *d = NULL;
+
+  fprintf (f, "\n## %s\n\n| iodepth | IOPS | read p50 | read p99 |",
+           target_name (t));
+  for (size_t b = 0; b < nb; b++)
+    fprintf (f, " %s in flight (max) |", names[b]);
+  fprintf (f, "\n|--:|--:|--:|--:|");
+  for (size_t b = 0; b < nb; b++)
+    fprintf (f, "--:|");
+  fprintf (f, "\n");
+  if (cdir) {
+    char *p = xasprintf ("%s/curve-%zu.dat", cdir, li);
+
+    d = fopen (p, "we");
+    free (p);
+  }
+  cJSON_ArrayForEach (pt, pts) {
+    char io[16], a[16], b[16];
+
+    depth[i] = json_num (cJSON_GetObjectItem (pt, "iodepth"));
+    iops[i] = pt_iops (pt);
+    p50[i] = target_metric (pt, "read", "p50");
+    p99[i] = target_metric (pt, "read", "p99");
+    fmt_iops (io, sizeof io, iops[i]);
+    fmt_ns (a, sizeof a, p50[i]);
+    fmt_ns (b, sizeof b, p99[i]);
+    fprintf (f, "| %.0f | %s | %s | %s |", depth[i], io, a, b);
+    if (d)
+      fprintf (d, "%g %g %g %g", depth[i], iops[i], p50[i], p99[i]);
+    for (size_t k = 0; k < nb; k++) {
+      double v = boundary_num (pt_boundary (pt, names[k]), "in_flight.max");
+
+      if (isnan (v))
+        fprintf (f, " - |");
+      else
+        fprintf (f, " %.0f |", v);
+      if (d)
+        fprintf (d, " %g", v);
+    }
+    if (d)
+      fprintf (d, "\n");
+    fprintf (f, "\n");
+    i++;
+  }
+  if (d)
+    fclose (d);
+  knee = sweep_knee (iops, p50, n);
+  if (knee < 0)
+    fprintf (f, "\nNo knee within the depths swept: IOPS still grew by "
+                "10%% or more past each depth, or latency did not grow.\n");
+  else {
+    char io[16];
+
+    fmt_iops (io, sizeof io, iops[knee]);
+    fprintf (f, "\n**Knee at iodepth %.0f** (%s IOPS): deeper queues add "
+                "under 10%% IOPS while read p50 grows from %.0f us to "
+                "%.0f us.", depth[knee], io, p50[knee] / 1000,
+             p50[n - 1] / 1000);
+    /* The topmost boundary whose concurrency stops growing there. */
+    for (size_t k = 0; k < nb; k++) {
+      double *asked = xcalloc (n, sizeof *asked);
+      size_t j = 0;
+
+      cJSON_ArrayForEach (pt, pts) {
+        flight[j] = boundary_num (pt_boundary (pt, names[k]), "in_flight.max");
+        asked[j] = hop_concurrency (pt_boundary (pt, "fio"));
+        j++;
+      }
+      if (sweep_plateau (flight, asked, n, (size_t) knee)) {
+        fprintf (f, " The concurrency at **%s stops growing at %.0f** "
+                    "(%.0f at iodepth %.0f) while fio asks %.0f: %s.",
+                 names[k], flight[knee], flight[n - 1], depth[n - 1],
+                 asked[n - 1], json_str (cJSON_GetObjectItem (
+                   pt_boundary (cJSON_GetArrayItem (pts, (int) n - 1),
+                                names[k]), "via"), "?"));
+        free (asked);
+        break;
+      }
+      free (asked);
+    }
+    fprintf (f, "\n");
+  }
+  free (depth);
+  free (iops);
+  free (p50);
+  free (p99);
+  free (flight);
+}
+
+/* The charts' script in CDIR for the record's layers. */
+static int
+sweep_charts (const char *cdir, const cJSON *targets, const char *title)
+{
+  char *p = xasprintf ("%s/charts.gp", cdir);
+  FILE *f = fopen (p, "we");
+  const cJSON *t;
+  size_t li = 0;
+  int r;
+
+  if (f == NULL) {
+    vb_msg ("open %s: %s", p, strerror (errno));
+    free (p);
+    return -1;
+  }
+  free (p);
+  fprintf (f, "scenario = ");
+  gp_string (f, title, '\'');
+  fprintf (f, "\n# Generated by viperbench report (sweep).\n"
+"set encoding utf8\nset grid\nset key top left\nset logscale x 2\n"
+"set xlabel 'iodepth (per job)'\nset style data linespoints\n"
+"do for [t in 'svg png'] {\n"
+"  if (t eq 'svg') { set terminal svg size 900,500 dynamic noenhanced font 'sans,12' }\n"
+"  else { set terminal pngcairo size 900,500 noenhanced font 'sans,11' }\n"
+"  set output 'iops.'.t\n  set title 'IOPS against queue depth ('.scenario.')'\n"
+"  set ylabel 'IOPS'\n  set format y '%%.0s%%c'\n  set yrange [0:*]\n  plot ");
+  cJSON_ArrayForEach (t, targets) {
+    fprintf (f, "%s'curve-%zu.dat' using 1:2 lw 2 title ", li ? ", " : "", li);
+    gp_string (f, target_name (t), '\'');
+    li++;
+  }
+  fprintf (f, "\n  set output 'latency.'.t\n"
+"  set title 'Read latency against queue depth (p50 solid, p99 dashed)'\n"
+"  set ylabel 'latency'\n  set logscale y\n  set format y '%%.0s%%cs'\n"
+"  set yrange [*:*]\n  plot ");
+  li = 0;
+  cJSON_ArrayForEach (t, targets) {
+    fprintf (f, "%s'curve-%zu.dat' using 1:($3/1e9) lw 2 lc %zu title ",
+             li ? ", " : "", li, li + 1);
+    gp_string (f, target_name (t), '\'');
+    fprintf (f, ", 'curve-%zu.dat' using 1:($4/1e9) lw 1 dt 2 lc %zu notitle",
+             li, li + 1);
+    li++;
+  }
+  fprintf (f, "\n  unset logscale y\n  set output 'inflight.'.t\n"
+"  set title 'Most requests in flight at each boundary'\n"
+"  set ylabel 'in flight (max)'\n  set logscale y 2\n  set format y '%%g'\n"
+"  plot ");
+  li = 0;
+  {
+    bool first = true;
+
+    cJSON_ArrayForEach (t, targets) {
+      const char *names[8];
+      size_t nb = layer_boundaries (cJSON_GetObjectItem (t, "points"), names, 8);
+      char label[96];
+
+      for (size_t b = 0; b < nb; b++) {
+        snprintf (label, sizeof label, "%s: %s", target_name (t), names[b]);
+        fprintf (f, "%s'curve-%zu.dat' using 1:%zu lw 2 title ",
+                 first ? "" : ", ", li, 5 + b);
+        gp_string (f, label, '\'');
+        first = false;
+      }
+      li++;
+    }
+    if (first)
+      fprintf (f, "NaN notitle");
+  }
+  fprintf (f, "\n  unset logscale y\n}\n");
+  fclose (f);
+  r = gp_run (cdir, "charts.gp");
+  return r;
+}
+
+/* The sweep's Markdown (and with DRAW its charts in DIR/charts). */
+static char *
+sweep_make (const char *dir, const cJSON *doc, bool draw, int *r)
+{
+  const cJSON *targets = cJSON_GetObjectItem (doc, "targets"), *t;
+  const cJSON *sc = cJSON_GetObjectItem (doc, "scenario");
+  char *buf = NULL, *cdir = draw ? xasprintf ("%s/charts", dir) : NULL;
+  size_t len = 0, li = 0;
+  FILE *f = open_memstream (&buf, &len);
+  const char *reason = json_str (cJSON_GetObjectItem (doc, "reason"), NULL);
+
+  if (cdir)
+    mkdir_p (cdir, 0755);
+  fprintf (f, "# %s: %s, queue-depth sweep\n\n%s\n\n",
+           json_str (cJSON_GetObjectItem (doc, "id"), "?"),
+           json_str (cJSON_GetObjectItem (sc, "name"), "?"),
+           *json_str (cJSON_GetObjectItem (doc, "description"), "")
+           ? json_str (cJSON_GetObjectItem (doc, "description"), "")
+           : "(no description)");
+  fprintf (f, "- status: %s%s%s\n", record_status (doc), reason ? ": " : "",
+           reason ? reason : "");
+  fprintf (f, "- stack: %s; scenario %s at %g jobs\n",
+           json_str (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "stack"), "name"), "?"),
+           json_str (cJSON_GetObjectItem (sc, "name"), "?"),
+           json_num (cJSON_GetObjectItem (sc, "jobs")));
+  fprintf (f, "- started %s, finished %s\n\n",
+           json_str (cJSON_GetObjectItem (doc, "started"), "?"),
+           json_str (cJSON_GetObjectItem (doc, "finished"), "-"));
+  fprintf (f, "Each layer at each queue depth (every job's iodepth). The knee "
+              "is the depth past which IOPS gains under 10%% while read p50 "
+              "keeps growing; the boundary named there is the topmost whose "
+              "most requests in flight stop growing with the depth.\n");
+  cJSON_ArrayForEach (t, targets)
+    sweep_layer (f, t, cdir, li++);
+  fprintf (f, "\n## Charts\n\n![IOPS against iodepth](charts/iops.svg)\n\n"
+              "![Read latency against iodepth](charts/latency.svg)\n\n"
+              "![In flight at each boundary](charts/inflight.svg)\n\n"
+              "PNG versions beside them in charts/.\n");
+  fclose (f);
+  *r = cdir ? sweep_charts (cdir, targets,
+                            json_str (cJSON_GetObjectItem (sc, "name"), "?")) : 0;
+  free (cdir);
+  return buf;
+}
+
+char *
+sweep_text (const char *dir, const cJSON *doc)
+{
+  int r;
+
+  return sweep_make (dir, doc, false, &r);
+}
+
+int
+sweep_write (const char *dir, const cJSON *doc)
+{
+  int r;
+  char *buf = sweep_make (dir, doc, true, &r);
+  char *path = xasprintf ("%s/report.md", dir);
+
+  if (write_file_atomic (path, buf, strlen (buf)) == -1)
+    r = -1;
+  free (path);
+  free (buf);
+  return r;
+}

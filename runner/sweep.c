@@ -1,0 +1,156 @@
+/* sweep.c: `viperbench sweep`: the scenario on each layer at each queue
+ * depth, as one record (kind "sweep"):
+ *
+ *   targets[] = { name, description, baseline,
+ *                 points[] = { iodepth, read, write, boundaries, ... } }
+ *
+ * each point a run.json target of its own, in DIR/<layer>/qd<N>/.  The
+ * reference investigation's lat1/qdtest diagnostic, done by the tool:
+ * reports/sweep.c draws the response curves and finds each knee.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+
+#define MAX_DEPTHS 32
+
+/* Parses "1,2,4,..."; see internal.h. */
+int
+sweep_parse_depths (const char *text, unsigned **depths, size_t *n)
+{
+  unsigned *d = xcalloc (MAX_DEPTHS, sizeof *d);
+  const char *p = text;
+  size_t k = 0;
+
+  if (text == NULL || *text == '\0') {
+    vb_msg ("sweep: no depths: give --depths 1,2,4,8,16,32,64,128 "
+            "(DEPTHS= with make)");
+    goto bad;
+  }
+  while (*p) {
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    v = *p >= '0' && *p <= '9' ? strtoul (p, &end, 10) : 0;
+    if (v < 1 || v > 65536 || errno || (*end != ',' && *end != '\0')) {
+      vb_msg ("--depths '%s': expected queue depths from 1 to 65536, "
+              "comma-separated, e.g. 1,2,4,8", text);
+      goto bad;
+    }
+    if (k == MAX_DEPTHS) {
+      vb_msg ("--depths '%s': at most %d depths", text, MAX_DEPTHS);
+      goto bad;
+    }
+    if (k && v <= d[k - 1]) {
+      vb_msg ("--depths '%s': depths must grow (%lu after %u)", text, v,
+              d[k - 1]);
+      goto bad;
+    }
+    d[k++] = (unsigned) v;
+    p = *end ? end + 1 : end;
+    if (*end == ',' && *p == '\0') {
+      vb_msg ("--depths '%s': a trailing comma", text);
+      goto bad;
+    }
+  }
+  *depths = d;
+  *n = k;
+  return 0;
+ bad:
+  free (d);
+  return -1;
+}
+
+/* Each layer at each depth; see internal.h. */
+int
+sweep_ladder (struct run *run)
+{
+  const struct stack *st = run->st;
+  cJSON *all = run->targets;
+  int rc = 0;
+
+  run->nlayer_slots = st->nlayers * run->ndepths;
+  run->layers = xcalloc (run->nlayer_slots, sizeof *run->layers);
+  for (size_t i = 0; i < st->nlayers && rc == 0; i++) {
+    const struct target *t = target_find (st->layers[i]);
+    cJSON *tj = cJSON_CreateObject ();
+    char *ldir = xasprintf ("%s/%s", run->rec.dir, t->name);
+
+    cJSON_AddStringToObject (tj, "name", t->name);
+    cJSON_AddStringToObject (tj, "description", t->description);
+    cJSON_AddBoolToObject (tj, "baseline", t->baseline);
+    run->targets = cJSON_AddArrayToObject (tj, "points");
+    cJSON_AddItemToArray (all, tj);
+    if (mkdir (ldir, 0755) == -1) {
+      vb_msg ("mkdir %s: %s", ldir, strerror (errno));
+      rc = EXIT_RUN_FAILED;
+    }
+    for (size_t k = 0; k < run->ndepths && rc == 0; k++) {
+      struct layer *l = &run->layers[i * run->ndepths + k];
+
+      if (scenario_set_depth (run->sc, run->depths[k]) == -1) {
+        rc = EXIT_BAD_INPUT;
+        break;
+      }
+      l->t = t;
+      l->dir = xasprintf ("%s/qd%u", ldir, run->depths[k]);
+      if (t->own_file)
+        l->file = xasprintf ("%s/%s", st->dir, t->own_file);
+      fprintf (stderr, "viperbench: [%zu/%zu] %s at iodepth %u\n",
+               i * run->ndepths + k + 1, run->nlayer_slots, t->name,
+               run->depths[k]);
+      rc = run_layer (run, l);
+      if (rc == 0) {
+        cJSON *pt = cJSON_GetArrayItem (run->targets,
+                                        cJSON_GetArraySize (run->targets) - 1);
+        char *rel = xasprintf ("%s/qd%u", t->name, run->depths[k]);
+
+        cJSON_AddNumberToObject (pt, "iodepth", run->depths[k]);
+        cJSON_AddStringToObject (pt, "dir", rel);
+        free (rel);
+        record_write (&run->rec);
+      }
+    }
+    free (ldir);
+  }
+  run->targets = all;
+  return rc;
+}
+
+/* Prints each layer's curve: depth, IOPS, latency, in flight below. */
+void
+sweep_print_table (struct run *run)
+{
+  const cJSON *t;
+
+  printf ("\n%s %s \"%s\" (sweep)\n", run->rec.id, run->sc->name,
+          run->description);
+  printf ("%-9s %6s %10s %10s %10s  %s\n", "layer", "depth", "IOPS",
+          "read p50", "read p99", "max in flight per boundary");
+  cJSON_ArrayForEach (t, run->targets) {
+    const cJSON *pt;
+
+    cJSON_ArrayForEach (pt, cJSON_GetObjectItem (t, "points")) {
+      char io[16], p50[16], p99[16];
+      const cJSON *bd;
+
+      fmt_iops (io, sizeof io, target_metric (pt, "read", "iops") +
+                target_metric (pt, "write", "iops"));
+      fmt_ns (p50, sizeof p50, target_metric (pt, "read", "p50"));
+      fmt_ns (p99, sizeof p99, target_metric (pt, "read", "p99"));
+      printf ("%-9s %6.0f %10s %10s %10s ", target_name (t),
+              json_num (cJSON_GetObjectItem (pt, "iodepth")), io, p50, p99);
+      cJSON_ArrayForEach (bd, cJSON_GetObjectItem (pt, "boundaries"))
+        if (bd != cJSON_GetObjectItem (pt, "boundaries")->child)
+          printf (" %s %.0f", json_str (cJSON_GetObjectItem (bd, "name"), "?"),
+                  boundary_num (bd, "in_flight.max"));
+      printf ("\n");
+    }
+  }
+  printf ("record: %s/run.json\n", run->rec.dir);
+}
