@@ -144,6 +144,7 @@ UNIT_TESTS := \
 	$(BUILD)/tests/unit/test_bins \
 	$(BUILD)/tests/unit/test_device \
 	$(BUILD)/tests/unit/test_gate \
+	$(BUILD)/tests/unit/test_hops \
 	$(BUILD)/tests/unit/test_host \
 	$(BUILD)/tests/unit/test_redact \
 	$(BUILD)/tests/unit/test_stack \
@@ -153,7 +154,7 @@ UNIT_TESTS := \
 .SECONDARY:
 .DELETE_ON_ERROR:
 
-.PHONY: all deps engine filters runner tests fuzzers fuzz check demo report compare history gate \
+.PHONY: all deps engine filters runner tests fuzzers fuzz check demo report compare history gate sweep \
 	bench-gate bench bench-engine bench-collectors bench-history install \
 	clean distclean
 
@@ -253,7 +254,8 @@ $(BUILD)/tests/unit/test_bins $(BUILD)/tests/unit/test_redact $(BUILD)/tests/uni
 	@echo "  LD      $@"
 	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcmocka -lcjson -lm
 
-$(BUILD)/tests/unit/test_gate: $(BUILD)/tests/unit/test_gate.o $(LIBREPORTS) $(LIBCOMMON)
+$(BUILD)/tests/unit/test_gate $(BUILD)/tests/unit/test_hops: \
+		$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBREPORTS) $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcmocka -lcjson -lm
 
@@ -323,10 +325,20 @@ DESC ?=
 RESULTS ?= results
 RUN_PREFIX ?= VM-
 COLLECT ?= all
-bench: engine runner
+bench: engine filters runner
 	$(Q)$(BUILD)/viperbench run --scenario "$(SCENARIO)" --stack "$(STACK)" \
 		--desc "$(DESC)" --runtime "$(RUNTIME)" --size "$(SIZE)" \
 		--results "$(RESULTS)" --prefix "$(RUN_PREFIX)" --collect "$(COLLECT)"
+
+# make sweep SCENARIO=qdtest DEPTHS=1,2,4,8,16,32,64,128 [STACK=] [RUNTIME=]
+#            [SIZE=] [LAYERS=qemu-nbd,...]: each layer at each queue depth,
+# one results/SWEEP-N record with response curves and knees.
+DEPTHS ?= 1,2,4,8,16,32,64,128
+sweep: engine filters runner
+	$(Q)$(BUILD)/viperbench sweep --scenario "$(SCENARIO)" --stack "$(STACK)" \
+		--depths "$(DEPTHS)" --desc "$(DESC)" --runtime "$(RUNTIME)" \
+		--size "$(SIZE)" --results "$(RESULTS)" --collect "$(COLLECT)" \
+		$(if $(LAYERS),--layers "$(LAYERS)")
 
 # make report RUN=VM-7 [RESULTS=results]: rewrite a run's report.
 RUN ?=
@@ -354,7 +366,7 @@ REPEAT ?=
 MAX_REPEAT ?=
 LAYERS ?=
 THRESHOLD ?=
-gate: engine runner
+gate: engine filters runner
 	$(Q)$(BUILD)/viperbench gate $(if $(BASELINE),--baseline "$(BASELINE)",--baseline-stack "$(A)") \
 		--candidate-stack "$(B)" --scenario "$(SCENARIO)" --repeat "$(REPEAT)" \
 		--max-repeat "$(MAX_REPEAT)" \
@@ -363,7 +375,7 @@ gate: engine runner
 
 # The gate's calibration: false alarms over A/A trials, and the smallest
 # regression caught reliably (TRIALS=, RUNTIME=, REPEAT=).
-bench-gate: engine runner
+bench-gate: engine filters runner
 	$(Q)VIPERBENCH=$(BUILD)/viperbench runner/bench-gate.sh
 
 # A short engine demo: fio's nbd engine vs viper, one 5-second round.

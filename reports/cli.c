@@ -94,3 +94,79 @@ percentile_main (int argc, char **argv)
   printf ("%.0f\n", v);
   return 0;
 }
+
+/* viperbench probe FILE [--json]: what a probe file holds now (one that
+ * nbdkit --filter=probe.so, or the engine's probe_file=, is writing, or
+ * has written): per operation and in flight, since the probe was made.
+ */
+int
+probe_main (int argc, char **argv)
+{
+  static const char usage[] =
+    "usage: viperbench probe FILE [--json]\n"
+    "The figures of a probe file (nbdkit --filter=build/probe.so ... "
+    "probe-file=FILE,\nor the viper engine's probe_file=FILE) since the "
+    "probe was made; readable\nwhile the server runs and after it exits. "
+    "See filters/probe/README.md.\n";
+  const char *path = NULL;
+  bool json = false;
+  struct probe_snap s;
+  cJSON *bd;
+  const cJSON *op, *arr, *a;
+
+  for (int i = 1; i < argc; i++) {
+    if (strcmp (argv[i], "--help") == 0) {
+      fputs (usage, stdout);
+      return 0;
+    }
+    else if (strcmp (argv[i], "--json") == 0)
+      json = true;
+    else if (path == NULL && argv[i][0] != '-')
+      path = argv[i];
+    else {
+      fputs (usage, stderr);
+      return EXIT_BAD_INPUT;
+    }
+  }
+  if (path == NULL) {
+    fputs (usage, stderr);
+    return EXIT_BAD_INPUT;
+  }
+  if (probe_snapshot (path, &s, false) == -1)
+    return EXIT_BAD_INPUT;
+  bd = probe_boundary (s.s.name, "", "probe file", NULL, &s);
+  if (json) {
+    char *text = cJSON_Print (bd);
+
+    printf ("%s\n", text);
+    free (text);
+    cJSON_Delete (bd);
+    return 0;
+  }
+  printf ("probe %s of pid %lld (%s), %.3f s of requests\n", s.s.name,
+          (long long) s.s.pid, s.s.closed_ns ? "closed" : "open",
+          boundary_num (bd, "window_s"));
+  printf ("%-8s %10s %10s %10s %10s %10s %10s %7s\n", "op", "count", "MiB",
+          "mean", "p50", "p99", "p99.9", "errors");
+  cJSON_ArrayForEach (op, cJSON_GetObjectItem (bd, "ops")) {
+    char m[16], p50[16], p99[16], p999[16];
+
+    fmt_ns (m, sizeof m, boundary_num (op, "mean_ns"));
+    fmt_ns (p50, sizeof p50, boundary_num (op, "p50_ns"));
+    fmt_ns (p99, sizeof p99, boundary_num (op, "p99_ns"));
+    fmt_ns (p999, sizeof p999, boundary_num (op, "p99.9_ns"));
+    printf ("%-8s %10.0f %10.1f %10s %10s %10s %10s %7.0f\n", op->string,
+            boundary_num (op, "count"), boundary_num (op, "bytes") / 1048576,
+            m, p50, p99, p999, boundary_num (op, "errors"));
+  }
+  printf ("in flight: now %llu, at most %.0f, %.2f on average; at arrival:",
+          (unsigned long long) s.s.in_flight,
+          boundary_num (bd, "in_flight.max"),
+          boundary_num (bd, "in_flight.mean"));
+  arr = cJSON_GetObjectItem (cJSON_GetObjectItem (bd, "in_flight"), "at_arrival");
+  cJSON_ArrayForEach (a, arr)
+    printf (" %s+ %.1f%%", a->string, a->valuedouble * 100);
+  printf ("%s\n", arr && arr->child ? "" : " -");
+  cJSON_Delete (bd);
+  return 0;
+}

@@ -69,6 +69,7 @@ extern int sweep_write (const char *dir, const cJSON *doc);
 /* cli.c */
 extern int report_main (int argc, char **argv);
 extern int percentile_main (int argc, char **argv);
+extern int probe_main (int argc, char **argv);
 
 /* import.c */
 extern int import_main (int argc, char **argv);

@@ -28,6 +28,8 @@ static const struct command commands[] = {
     "make a numbered record of fio output kept from before viperbench" },
   { "gate", gate_main,
     "the CI regression gate: two stacks, or a stack and a stored record" },
+  { "probe", probe_main,
+    "what a probe file (nbdkit --filter=probe.so, probe_file=) holds" },
   { "percentile", percentile_main,
     "a percentile of fio's merged latency bins (json+ output)" },
 };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test-report.sh: `viperbench report` on real runs.
-# - A run writes report.md (ladder, where the time goes, Little's law,
-#   profiles, charts) and SVG/PNG charts beside it.
+# - A run writes report.md (ladder, where the time goes at each measured
+#   boundary, concurrency, CPU per I/O, profiles, charts) and SVG/PNG
+#   charts beside it.
 # - Percentiles from fio's bins, as the report computes them, agree with
 #   fio's own percentiles within the bucket resolution (fio keeps 64
 #   buckets per power of two: 1/64 relative), for every layer, read and
@@ -23,12 +24,13 @@ run_bench --scenario randrw_70_30 --stack "$TMPDIR/s.json" --runtime 2 \
 rec=$TMPDIR/results/VM-1
 md=$rec/report.md
 [ -s "$md" ] || fail "no report.md"
-for h in "## The ladder" "## Where the time goes" "## Serialization check" "## Charts"; do
+for h in "## The ladder" "## Where the time goes" "## Concurrency" "## CPU per I/O" "## Charts"; do
     grep -q "^$h" "$md" || fail "report lacks '$h'"
 done
 grep -q '^| nbd-unix | ' "$md" || fail "no nbd-unix row"
 grep -q '^- nbd-unix: .* direct$' "$md" || fail "no sentence comparing nbd-unix to direct"
 grep -q '^| nbd-unix | .*nbdkit [0-9.]* us' "$md" || fail "no nbdkit CPU per I/O"
+grep -q '^|  | nbdkit | [0-9.]* [mun]*s |' "$md" || fail "no measured nbdkit boundary row"
 for c in iops latency slowdown cpu; do
     [ -s "$rec/charts/$c.svg" ] || fail "no $c.svg"
     [ "$(head -c 4 "$rec/charts/$c.png" | od -An -c | tr -d ' ')" = "211PNG" ] ||
