@@ -155,7 +155,7 @@ UNIT_TESTS := \
 .DELETE_ON_ERROR:
 
 .PHONY: all deps engine filters runner tests fuzzers fuzz check demo report compare history gate sweep \
-	bench-gate bench bench-engine bench-collectors bench-history install \
+	bench-gate bench bench-engine bench-collectors bench-history bench-probes install \
 	clean distclean
 
 all: engine filters runner tests
@@ -388,6 +388,14 @@ bench-engine: engine
 bench-history: runner
 	$(Q)VIPERBENCH=$(BUILD)/viperbench runner/bench-history.sh
 
+# What the probes cost: nbd-unix and direct with and without them.
+bench-probes: engine filters $(BUILD)/probe-cost
+	$(Q)BUILD=$(CURDIR)/$(BUILD) runner/bench-probes.sh
+
+$(BUILD)/probe-cost: filters/probe/cost.c common/probe.h
+	@echo "  CC      $@"
+	$(Q)$(CC) -O2 -g -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -o $@ $< -lpthread
+
 bench-collectors: engine runner
 	$(Q)VIPERBENCH=$(BUILD)/viperbench runner/bench-collectors.sh
 
@@ -401,7 +409,7 @@ clean:
 	rm -rf build/address build/undefined build/common build/collectors \
 		build/reports build/runner build/engine build/tests build/test-logs \
 		build/fuzz build/lib*.a build/.layers build/viper build/viperbench \
-		build/probe.so build/probe-inner.so \
+		build/probe.so build/probe-inner.so build/probe-cost \
 		$(CONFIG_MK) $(CONFIG_H)
 
 distclean: clean

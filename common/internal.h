@@ -201,7 +201,9 @@ extern int bins_load_fio (const char *path, struct bins *b);
 #include "probe.h"
 
 struct probe_snap {
-  struct vbp_shm s;             /* a copy */
+  struct vbp_head h;            /* a copy */
+  uint64_t in_flight, max_in_flight;
+  struct vbp_shard sum;         /* the shards added up */
   uint64_t at_ns;               /* when it was taken (CLOCK_MONOTONIC) */
 };
 

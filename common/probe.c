@@ -53,18 +53,32 @@ probe_snapshot (const char *path, struct probe_snap *snap, bool reset_max)
     vb_msg ("probe %s: mmap: %s", path, strerror (errno));
     return -1;
   }
-  if (memcmp (s->magic, VBP_MAGIC, sizeof s->magic) != 0 ||
-      s->version != VBP_VERSION || s->size != sizeof *s) {
+  if (memcmp (s->h.magic, VBP_MAGIC, sizeof s->h.magic) != 0 ||
+      s->h.version != VBP_VERSION || s->h.size != sizeof *s) {
     vb_msg ("probe %s: not a probe file of version %d", path, VBP_VERSION);
     munmap (s, sizeof *s);
     return -1;
   }
   snap->at_ns = vbp_now ();
-  /* Field by field, each load whole (the writers are other processes). */
-  for (size_t i = 0; i < sizeof *s / sizeof (uint64_t); i++)
-    ((uint64_t *) &snap->s)[i] =
-      __atomic_load_n (&((uint64_t *) s)[i], __ATOMIC_RELAXED);
-  snap->s.name[sizeof snap->s.name - 1] = '\0';
+  /* Field by field, each load whole (the writers are other processes),
+   * the shards added up.
+   */
+#define LOAD(p) __atomic_load_n ((p), __ATOMIC_RELAXED)
+  memcpy (&snap->h, &s->h, sizeof snap->h);
+  snap->h.first_ns = LOAD (&s->h.first_ns);
+  snap->h.last_ns = LOAD (&s->h.last_ns);
+  snap->h.closed_ns = LOAD (&s->h.closed_ns);
+  snap->h.name[sizeof snap->h.name - 1] = '\0';
+  snap->in_flight = LOAD (&s->in_flight);
+  snap->max_in_flight = LOAD (&s->max_in_flight);
+  for (size_t k = 0; k < VBP_SHARDS; k++) {
+    const uint64_t *from = (const uint64_t *) &s->shard[k];
+    uint64_t *to = (uint64_t *) &snap->sum;
+
+    for (size_t i = 0; i < sizeof snap->sum / sizeof (uint64_t); i++)
+      to[i] += LOAD (&from[i]);
+  }
+#undef LOAD
   if (reset_max)
     __atomic_store_n (&s->max_in_flight,
                       __atomic_load_n (&s->in_flight, __ATOMIC_RELAXED),
@@ -138,8 +152,8 @@ cJSON *
 probe_boundary (const char *name, const char *via, const char *source,
                 const struct probe_snap *a, const struct probe_snap *b)
 {
-  const struct vbp_shm *sa = a ? &a->s : NULL, *sb = &b->s;
-  uint64_t from = a ? a->at_ns : sb->created_ns, to = b->at_ns;
+  const struct vbp_shard *sa = a ? &a->sum : NULL, *sb = &b->sum;
+  uint64_t from = a ? a->at_ns : b->h.created_ns, to = b->at_ns;
   double busy_all = 0, arrived = 0, window_s;
   cJSON *bd, *ops = cJSON_CreateObject (), *inf = cJSON_CreateObject ();
   cJSON *arr = cJSON_CreateObject ();
@@ -148,10 +162,11 @@ probe_boundary (const char *name, const char *via, const char *source,
    * completed (or B), so that idle time before fio starts and after it
    * stops does not dilute the mean in flight.
    */
-  if (sb->first_ns > from)
-    from = sb->first_ns;
-  if (sb->last_ns && sb->last_ns < to && sb->in_flight == 0)
-    to = sb->last_ns;
+  if (b->h.first_ns > from)
+    from = b->h.first_ns;
+  /* last_ns is kept to the millisecond. */
+  if (b->h.last_ns && b->h.last_ns + 1000000 < to && b->in_flight == 0)
+    to = b->h.last_ns + 1000000;
   window_s = to > from ? (double) (to - from) / 1e9 : 0;
   bd = boundary_head (name, via, source, window_s);
   for (int i = 0; i < VBP_NOPS; i++) {
@@ -173,7 +188,7 @@ probe_boundary (const char *name, const char *via, const char *source,
     cJSON_AddNumberToObject (inf, "mean", busy_all / 1e9 / window_s);
   else
     cJSON_AddNullToObject (inf, "mean");
-  cJSON_AddNumberToObject (inf, "max", (double) sb->max_in_flight);
+  cJSON_AddNumberToObject (inf, "max", (double) b->max_in_flight);
   cJSON_AddNullToObject (inf, "requested");
   for (int i = 0; i < VBP_QD_BUCKETS; i++)
     arrived += (double) (sb->arrive[i] - (sa ? sa->arrive[i] : 0));

@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -29,7 +30,7 @@
 #include <unistd.h>
 
 #define VBP_MAGIC "VBPROBE1"
-#define VBP_VERSION 2
+#define VBP_VERSION 4
 
 /* The operations, in the record's order.  Extents (NBD block status)
  * counts too: QEMU's NBD server asks it instead of reading holes.
@@ -50,15 +51,30 @@ enum vbp_op {
  */
 #define VBP_QD_BUCKETS 12
 
+/* Cache lines are laid out so that what every request writes is apart
+ * from what it only reads (first_ns, last_ns: written at most once a
+ * millisecond), and the counters are sharded by CPU: requests on
+ * different CPUs then add to different lines, and only the requests in
+ * flight (which must be one number to have a maximum) are shared.  A
+ * reader sums the shards.
+ */
+#define VBP_LINE 64
+#define VBP_SHARDS 8
+
 struct vbp_op_counts {
   uint64_t count;               /* completed */
   uint64_t bytes;
   uint64_t busy_ns;             /* sum of service times */
   uint64_t errors;
   uint64_t lat[VBP_LAT_BUCKETS];
-};
+} __attribute__((aligned (VBP_LINE)));
 
-struct vbp_shm {
+struct vbp_shard {
+  uint64_t arrive[VBP_QD_BUCKETS];
+  struct vbp_op_counts op[VBP_NOPS];
+} __attribute__((aligned (VBP_LINE)));
+
+struct vbp_head {
   char magic[8];                /* VBP_MAGIC, without its NUL */
   uint32_t version;
   uint32_t size;                /* sizeof (struct vbp_shm) */
@@ -67,12 +83,14 @@ struct vbp_shm {
   uint64_t created_ns;          /* CLOCK_MONOTONIC */
   uint64_t closed_ns;           /* set when the counting process ends */
   uint64_t first_ns;            /* the first request's arrival, 0: none */
-  uint64_t last_ns;             /* the latest completion */
-  uint64_t in_flight;
+  uint64_t last_ns;             /* the latest completion (to 1 ms) */
+};
+
+struct vbp_shm {
+  struct vbp_head h;
+  uint64_t in_flight __attribute__((aligned (VBP_LINE)));
   uint64_t max_in_flight;       /* since creation or the reader's reset */
-  uint64_t arrive[VBP_QD_BUCKETS];
-  uint64_t pad[4];
-  struct vbp_op_counts op[VBP_NOPS];
+  struct vbp_shard shard[VBP_SHARDS];
 };
 
 static inline uint64_t
@@ -118,6 +136,15 @@ vbp_qd_bucket (uint64_t n)
   return b < VBP_QD_BUCKETS ? b : VBP_QD_BUCKETS - 1;
 }
 
+/* This CPU's shard (glibc reads the CPU from rseq: no system call). */
+static inline unsigned
+vbp_shard (void)
+{
+  int cpu = sched_getcpu ();
+
+  return cpu < 0 ? 0 : (unsigned) cpu & (VBP_SHARDS - 1);
+}
+
 #define VBP_ADD(p, v) __atomic_add_fetch ((p), (v), __ATOMIC_RELAXED)
 
 /* A request arrives at the boundary: counts it in flight; returns its
@@ -137,9 +164,9 @@ vbp_begin (struct vbp_shm *s)
          !__atomic_compare_exchange_n (&s->max_in_flight, &m, n, true,
                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
     ;
-  VBP_ADD (&s->arrive[vbp_qd_bucket (n)], 1);
-  if (__atomic_load_n (&s->first_ns, __ATOMIC_RELAXED) == 0)
-    __atomic_compare_exchange_n (&s->first_ns, &zero, now, false,
+  VBP_ADD (&s->shard[vbp_shard ()].arrive[vbp_qd_bucket (n)], 1);
+  if (__atomic_load_n (&s->h.first_ns, __ATOMIC_RELAXED) == 0)
+    __atomic_compare_exchange_n (&s->h.first_ns, &zero, now, false,
                                  __ATOMIC_RELAXED, __ATOMIC_RELAXED);
   return now;
 }
@@ -156,7 +183,7 @@ vbp_end (struct vbp_shm *s, enum vbp_op op, uint64_t t0, uint64_t bytes,
     return;
   now = vbp_now ();
   d = now - t0;
-  o = &s->op[op];
+  o = &s->shard[vbp_shard ()].op[op];
   VBP_ADD (&o->count, 1);
   VBP_ADD (&o->bytes, bytes);
   VBP_ADD (&o->busy_ns, d);
@@ -164,7 +191,11 @@ vbp_end (struct vbp_shm *s, enum vbp_op op, uint64_t t0, uint64_t bytes,
   if (failed)
     VBP_ADD (&o->errors, 1);
   __atomic_sub_fetch (&s->in_flight, 1, __ATOMIC_RELAXED);
-  __atomic_store_n (&s->last_ns, now, __ATOMIC_RELAXED);
+  /* Read by every request, written once a millisecond at most: the
+   * line stays shared between CPUs.
+   */
+  if (now - __atomic_load_n (&s->h.last_ns, __ATOMIC_RELAXED) > 1000000)
+    __atomic_store_n (&s->h.last_ns, now, __ATOMIC_RELAXED);
 }
 
 /* Creates (or empties) the probe file PATH (0600, not through a link,
@@ -194,14 +225,14 @@ vbp_create (const char *path, const char *name)
     errno = e;
     return NULL;
   }
-  s->version = VBP_VERSION;
-  s->size = (uint32_t) sizeof *s;
-  strncpy (s->name, name, sizeof s->name - 1);
-  s->pid = (int64_t) getpid ();
-  s->created_ns = vbp_now ();
+  s->h.version = VBP_VERSION;
+  s->h.size = (uint32_t) sizeof *s;
+  strncpy (s->h.name, name, sizeof s->h.name - 1);
+  s->h.pid = (int64_t) getpid ();
+  s->h.created_ns = vbp_now ();
   /* The magic last: a reader takes the file once it is there. */
   __atomic_thread_fence (__ATOMIC_RELEASE);
-  memcpy (s->magic, VBP_MAGIC, sizeof s->magic);
+  memcpy (s->h.magic, VBP_MAGIC, sizeof s->h.magic);
   return s;
 }
 
@@ -211,7 +242,7 @@ vbp_close (struct vbp_shm *s)
 {
   if (s == NULL)
     return;
-  __atomic_store_n (&s->closed_ns, vbp_now (), __ATOMIC_RELAXED);
+  __atomic_store_n (&s->h.closed_ns, vbp_now (), __ATOMIC_RELAXED);
   msync (s, sizeof *s, MS_SYNC);
   munmap (s, sizeof *s);
 }

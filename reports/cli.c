@@ -134,7 +134,7 @@ probe_main (int argc, char **argv)
   }
   if (probe_snapshot (path, &s, false) == -1)
     return EXIT_BAD_INPUT;
-  bd = probe_boundary (s.s.name, "", "probe file", NULL, &s);
+  bd = probe_boundary (s.h.name, "", "probe file", NULL, &s);
   if (json) {
     char *text = cJSON_Print (bd);
 
@@ -143,8 +143,8 @@ probe_main (int argc, char **argv)
     cJSON_Delete (bd);
     return 0;
   }
-  printf ("probe %s of pid %lld (%s), %.3f s of requests\n", s.s.name,
-          (long long) s.s.pid, s.s.closed_ns ? "closed" : "open",
+  printf ("probe %s of pid %lld (%s), %.3f s of requests\n", s.h.name,
+          (long long) s.h.pid, s.h.closed_ns ? "closed" : "open",
           boundary_num (bd, "window_s"));
   printf ("%-8s %10s %10s %10s %10s %10s %10s %7s\n", "op", "count", "MiB",
           "mean", "p50", "p99", "p99.9", "errors");
@@ -160,7 +160,7 @@ probe_main (int argc, char **argv)
             m, p50, p99, p999, boundary_num (op, "errors"));
   }
   printf ("in flight: now %llu, at most %.0f, %.2f on average; at arrival:",
-          (unsigned long long) s.s.in_flight,
+          (unsigned long long) s.in_flight,
           boundary_num (bd, "in_flight.max"),
           boundary_num (bd, "in_flight.mean"));
   arr = cJSON_GetObjectItem (cJSON_GetObjectItem (bd, "in_flight"), "at_arrival");

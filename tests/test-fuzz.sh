@@ -31,6 +31,11 @@ write_stack "$TMPDIR/stack.json" '["direct"]'
 run_bench --scenario lat1 --stack "$TMPDIR/stack.json" --runtime 1 --collect cpu \
     >"$TMPDIR/run.out" 2>&1 || { cat "$TMPDIR/run.out"; fail "no record for the corpus"; }
 cp "$TMPDIR/results/VM-1/run.json" "$TMPDIR/corpus-record/run.json"
+(cd "$top" && timeout -k 5 120 "$VIPERBENCH" sweep --results "$TMPDIR/results" \
+    --scenario lat1 --stack "$TMPDIR/stack.json" --depths 1,2 --runtime 1 \
+    --collect none) >"$TMPDIR/sweep.out" 2>&1 ||
+    { cat "$TMPDIR/sweep.out"; fail "no sweep record for the corpus"; }
+cp "$TMPDIR/results/SWEEP-1/run.json" "$TMPDIR/corpus-record/sweep.json"
 cp "$TMPDIR/results/VM-1/run.json" "$TMPDIR/corpus-stack/run.json"
 for f in "$top"/tests/fuzz/seeds/uri/*; do cp "$f" "$TMPDIR/corpus-stack/"; done
 

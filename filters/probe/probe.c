@@ -63,8 +63,8 @@ probe_config (nbdkit_next_config *next, nbdkit_backend *nxdata,
       nbdkit_error ("%s: empty value", key);
       return -1;
     }
-    if (to == &boundary && strlen (value) >= sizeof shm->name) {
-      nbdkit_error ("%s: at most %zu characters", key, sizeof shm->name - 1);
+    if (to == &boundary && strlen (value) >= sizeof shm->h.name) {
+      nbdkit_error ("%s: at most %zu characters", key, sizeof shm->h.name - 1);
       return -1;
     }
     if ((*to = strdup (value)) == NULL) {
@@ -111,7 +111,7 @@ probe_after_fork (nbdkit_backend *nxdata)
 {
   (void) nxdata;
   if (shm)
-    shm->pid = (int64_t) getpid ();
+    shm->h.pid = (int64_t) getpid ();
   return 0;
 }
 
