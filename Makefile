@@ -115,6 +115,7 @@ REPORT_SRCS := \
 RUNNER_SRCS := \
 	runner/fio.c \
 	runner/gate.c \
+	runner/layer.c \
 	runner/main.c \
 	runner/nbdkit.c \
 	runner/record.c \

@@ -219,8 +219,9 @@ where_time_goes (FILE *f, const struct layer_rep *L, size_t n)
   for (size_t i = 0; i < n; i++)
     any |= L[i].bounds != NULL;
   if (!any) {
-    fprintf (f, "(no boundaries measured: the record predates the probes, "
-                "or its stack set \"probes\": \"off\")\n");
+    fprintf (f, "(no boundary inside a layer was measured in this record: "
+                "it was imported, predates the probes, or its stack set "
+                "\"probes\": \"off\")\n");
     return;
   }
   fprintf (f, "Measured at each boundary inside the stack, in the same run "

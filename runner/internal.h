@@ -352,6 +352,8 @@ extern void record_print_table (struct run *run);
 /* run.c: viperbench run (and sweep, with the same phases) */
 extern int run_main (int argc, char **argv);
 extern int sweep_main (int argc, char **argv);
+
+/* layer.c */
 /* One layer: start it, run fio, record it, stop it; 0 or an exit code.
  * L->t and L->dir are set (L->dir not yet made).
  */

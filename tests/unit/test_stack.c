@@ -144,7 +144,8 @@ test_plugin_values_escaped (void **state)
 {
   struct stack st;
   struct scenario sc = { .depth = 1 };
-  struct run run = { .st = &st, .sc = &sc, .engine = (char *) "/x/viper" };
+  struct run run = { .st = &st, .sc = &sc, .engine = (char *) "/x/viper",
+                     .private_dir = (char *) "/tmp/x" };
   struct layer l = { .t = &target_direct };
   const char *path = put ("nl.json",
     "{ \"plugin\": \"memory\",\n"
@@ -156,13 +157,18 @@ test_plugin_values_escaped (void **state)
   assert_int_equal (target_direct.start (&run, &l), 0);
   for (const char *p = l.engine_lines; *p; p++)
     lines += *p == '\n';
-  /* ioengine=, uri=, workers=: three lines, and no more. */
-  assert_int_equal (lines, 3);
+  /* ioengine=, uri=, workers=, probe_file=: four lines, and no more. */
+  assert_int_equal (lines, 4);
+  assert_non_null (strstr (l.engine_lines,
+                           "\nprobe_file=/tmp/x/probe-direct-plugin\n"));
   assert_null (strchr (l.engine_lines, ';'));
   assert_null (strchr (l.engine_lines, '#'));
   assert_non_null (strstr (l.engine_lines,
     "uri=plugin:memory?size=1G%0Aexec_prerun%3Dtouch%20PWNED%3B%23%20x%26y%3Dz%25\n"));
   free (l.engine_lines);
+  free (l.probe[0].path);
+  free (l.probe[0].name);
+  free (l.probe[0].via);
   stack_free (&st);
 }
 
