@@ -203,7 +203,7 @@ extern int bins_load_fio (const char *path, struct bins *b);
 struct probe_snap {
   struct vbp_head h;            /* a copy */
   uint64_t in_flight, max_in_flight;
-  struct vbp_shard sum;         /* the shards added up */
+  struct vbp_counts sum;        /* the shards added up */
   uint64_t at_ns;               /* when it was taken (CLOCK_MONOTONIC) */
 };
 

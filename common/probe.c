@@ -72,7 +72,7 @@ probe_snapshot (const char *path, struct probe_snap *snap, bool reset_max)
   snap->in_flight = LOAD (&s->in_flight);
   snap->max_in_flight = LOAD (&s->max_in_flight);
   for (size_t k = 0; k < VBP_SHARDS; k++) {
-    const uint64_t *from = (const uint64_t *) &s->shard[k];
+    const uint64_t *from = (const uint64_t *) &s->shard[k].c;
     uint64_t *to = (uint64_t *) &snap->sum;
 
     for (size_t i = 0; i < sizeof snap->sum / sizeof (uint64_t); i++)
@@ -152,7 +152,7 @@ cJSON *
 probe_boundary (const char *name, const char *via, const char *source,
                 const struct probe_snap *a, const struct probe_snap *b)
 {
-  const struct vbp_shard *sa = a ? &a->sum : NULL, *sb = &b->sum;
+  const struct vbp_counts *sa = a ? &a->sum : NULL, *sb = &b->sum;
   uint64_t from = a ? a->at_ns : b->h.created_ns, to = b->at_ns;
   double busy_all = 0, arrived = 0, window_s;
   cJSON *bd, *ops = cJSON_CreateObject (), *inf = cJSON_CreateObject ();

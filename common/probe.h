@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #define VBP_MAGIC "VBPROBE1"
-#define VBP_VERSION 4
+#define VBP_VERSION 5
 
 /* The operations, in the record's order.  Extents (NBD block status)
  * counts too: QEMU's NBD server asks it instead of reading holes.
@@ -67,11 +67,18 @@ struct vbp_op_counts {
   uint64_t busy_ns;             /* sum of service times */
   uint64_t errors;
   uint64_t lat[VBP_LAT_BUCKETS];
-} __attribute__((aligned (VBP_LINE)));
+};
 
-struct vbp_shard {
+/* What a shard counts, and what a reader sums them into (no alignment
+ * of its own, so that a copy can live anywhere).
+ */
+struct vbp_counts {
   uint64_t arrive[VBP_QD_BUCKETS];
   struct vbp_op_counts op[VBP_NOPS];
+};
+
+struct vbp_shard {
+  struct vbp_counts c;
 } __attribute__((aligned (VBP_LINE)));
 
 struct vbp_head {
@@ -164,7 +171,7 @@ vbp_begin (struct vbp_shm *s)
          !__atomic_compare_exchange_n (&s->max_in_flight, &m, n, true,
                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
     ;
-  VBP_ADD (&s->shard[vbp_shard ()].arrive[vbp_qd_bucket (n)], 1);
+  VBP_ADD (&s->shard[vbp_shard ()].c.arrive[vbp_qd_bucket (n)], 1);
   if (__atomic_load_n (&s->h.first_ns, __ATOMIC_RELAXED) == 0)
     __atomic_compare_exchange_n (&s->h.first_ns, &zero, now, false,
                                  __ATOMIC_RELAXED, __ATOMIC_RELAXED);
@@ -183,7 +190,7 @@ vbp_end (struct vbp_shm *s, enum vbp_op op, uint64_t t0, uint64_t bytes,
     return;
   now = vbp_now ();
   d = now - t0;
-  o = &s->shard[vbp_shard ()].op[op];
+  o = &s->shard[vbp_shard ()].c.op[op];
   VBP_ADD (&o->count, 1);
   VBP_ADD (&o->bytes, bytes);
   VBP_ADD (&o->busy_ns, d);
