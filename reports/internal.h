@@ -62,9 +62,11 @@ extern int sweep_knee (const double *iops, const double *lat, size_t n);
  */
 extern bool sweep_plateau (const double *flight, const double *asked,
                            size_t n, size_t k);
-extern char *sweep_text (const char *dir, const cJSON *doc);
-/* Writes DIR/report.md and DIR/charts/ of sweep DOC; 0 or -1. */
-extern int sweep_write (const char *dir, const cJSON *doc);
+/* The Markdown of sweep DOC (free it); with DRAW its charts are drawn
+ * in DIR/charts too (*R: -1 when that failed).  report.c writes it.
+ */
+extern char *sweep_make (const char *dir, const cJSON *doc, bool draw,
+                         int *r);
 
 /* cli.c */
 extern int report_main (int argc, char **argv);

@@ -180,22 +180,9 @@ charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
   return r;
 }
 
-/* A boundary's name, "?" when the record lacks it. */
-static const char *
-bd_name (const cJSON *bd)
-{
-  const char *s = cJSON_GetStringValue (cJSON_GetObjectItem (bd, "name"));
-
-  return s ? s : "?";
-}
-
-static const char *
-bd_via (const cJSON *bd)
-{
-  const char *s = cJSON_GetStringValue (cJSON_GetObjectItem (bd, "via"));
-
-  return s ? s : "?";
-}
+/* A boundary's name and via, "?" when the record lacks them. */
+#define bd_name(bd) json_str (cJSON_GetObjectItem ((bd), "name"), "?")
+#define bd_via(bd) json_str (cJSON_GetObjectItem ((bd), "via"), "?")
 
 /* A count of requests in flight: whole numbers as such. */
 static void
@@ -556,9 +543,8 @@ report_text (const char *dir, const cJSON *doc)
 {
   int r;
 
-  if (record_is_sweep (doc))
-    return sweep_text (dir, doc);
-  return report_make (dir, doc, false, &r);
+  return (record_is_sweep (doc) ? sweep_make : report_make) (dir, doc,
+                                                            false, &r);
 }
 
 /* Writes DIR/report.md from DOC; 0 or -1. */
@@ -566,11 +552,8 @@ int
 report_write (const char *dir, const cJSON *doc)
 {
   int r;
-  char *buf;
-
-  if (record_is_sweep (doc))
-    return sweep_write (dir, doc);
-  buf = report_make (dir, doc, true, &r);
+  char *buf = (record_is_sweep (doc) ? sweep_make : report_make) (dir, doc,
+                                                                 true, &r);
   char *path = xasprintf ("%s/report.md", dir);
 
   if (write_file_atomic (path, buf, strlen (buf)) == -1)

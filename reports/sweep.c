@@ -41,7 +41,7 @@ sweep_plateau (const double *flight, const double *asked, size_t n, size_t k)
   return flight[n - 1] <= 1.10 * flight[k] && asked[n - 1] >= 2 * flight[n - 1];
 }
 
-/* A point's total IOPS and read p50. */
+/* A point's total IOPS. */
 static double
 pt_iops (const cJSON *pt)
 {
@@ -255,8 +255,10 @@ sweep_charts (const char *cdir, const cJSON *targets, const char *title)
   return r;
 }
 
-/* The sweep's Markdown (and with DRAW its charts in DIR/charts). */
-static char *
+/* The sweep's Markdown (and with DRAW its charts in DIR/charts); see
+ * internal.h.
+ */
+char *
 sweep_make (const char *dir, const cJSON *doc, bool draw, int *r)
 {
   const cJSON *targets = cJSON_GetObjectItem (doc, "targets"), *t;
@@ -300,24 +302,3 @@ sweep_make (const char *dir, const cJSON *doc, bool draw, int *r)
   return buf;
 }
 
-char *
-sweep_text (const char *dir, const cJSON *doc)
-{
-  int r;
-
-  return sweep_make (dir, doc, false, &r);
-}
-
-int
-sweep_write (const char *dir, const cJSON *doc)
-{
-  int r;
-  char *buf = sweep_make (dir, doc, true, &r);
-  char *path = xasprintf ("%s/report.md", dir);
-
-  if (write_file_atomic (path, buf, strlen (buf)) == -1)
-    r = -1;
-  free (path);
-  free (buf);
-  return r;
-}
