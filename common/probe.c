@@ -145,6 +145,34 @@ boundary_head (const char *name, const char *via, const char *source,
   return b;
 }
 
+/* A boundary's "in_flight": MEAN, MAX, REQUESTED (NAN: null) and the
+ * shares of requests that found 1, 2-3, 4-7, ... in flight (SHARE[i]
+ * for 2^i, N of them), those above 0 keyed by their lower bound.
+ */
+static cJSON *
+in_flight_json (double mean, double max, double requested,
+                const double *share, int n)
+{
+  cJSON *inf = cJSON_CreateObject (), *arr = cJSON_CreateObject ();
+  const char *const keys[] = { "mean", "max", "requested" };
+  const double v[] = { mean, max, requested };
+
+  for (int i = 0; i < 3; i++)
+    if (isnan (v[i]))
+      cJSON_AddNullToObject (inf, keys[i]);
+    else
+      cJSON_AddNumberToObject (inf, keys[i], v[i]);
+  for (int i = 0; i < n; i++)
+    if (share[i] > 0) {
+      char key[16];
+
+      snprintf (key, sizeof key, "%u", 1u << i);
+      cJSON_AddNumberToObject (arr, key, share[i]);
+    }
+  cJSON_AddItemToObject (inf, "at_arrival", arr);
+  return inf;
+}
+
 /* The boundary between snapshots A (NULL: since the probe was made) and
  * B; see internal.h.
  */
@@ -154,9 +182,8 @@ probe_boundary (const char *name, const char *via, const char *source,
 {
   const struct vbp_counts *sa = a ? &a->sum : NULL, *sb = &b->sum;
   uint64_t from = a ? a->at_ns : b->h.created_ns, to = b->at_ns;
-  double busy_all = 0, arrived = 0, window_s;
-  cJSON *bd, *ops = cJSON_CreateObject (), *inf = cJSON_CreateObject ();
-  cJSON *arr = cJSON_CreateObject ();
+  double busy_all = 0, arrived = 0, window_s, share[VBP_QD_BUCKETS];
+  cJSON *bd, *ops = cJSON_CreateObject ();
 
   /* The window: from the first request seen (or A) to the last one
    * completed (or B), so that idle time before fio starts and after it
@@ -184,25 +211,13 @@ probe_boundary (const char *name, const char *via, const char *source,
                op_percentile (oa, ob, 99.9)));
   }
   cJSON_AddItemToObject (bd, "ops", ops);
-  if (window_s > 0)
-    cJSON_AddNumberToObject (inf, "mean", busy_all / 1e9 / window_s);
-  else
-    cJSON_AddNullToObject (inf, "mean");
-  cJSON_AddNumberToObject (inf, "max", (double) b->max_in_flight);
-  cJSON_AddNullToObject (inf, "requested");
   for (int i = 0; i < VBP_QD_BUCKETS; i++)
-    arrived += (double) (sb->arrive[i] - (sa ? sa->arrive[i] : 0));
-  for (int i = 0; i < VBP_QD_BUCKETS && arrived > 0; i++) {
-    double n = (double) (sb->arrive[i] - (sa ? sa->arrive[i] : 0));
-    char key[16];
-
-    if (n > 0) {
-      snprintf (key, sizeof key, "%u", 1u << i);
-      cJSON_AddNumberToObject (arr, key, n / arrived);
-    }
-  }
-  cJSON_AddItemToObject (inf, "at_arrival", arr);
-  cJSON_AddItemToObject (bd, "in_flight", inf);
+    arrived += share[i] = (double) (sb->arrive[i] - (sa ? sa->arrive[i] : 0));
+  for (int i = 0; i < VBP_QD_BUCKETS; i++)
+    share[i] = arrived > 0 ? share[i] / arrived : 0;
+  cJSON_AddItemToObject (bd, "in_flight",
+    in_flight_json (window_s > 0 ? busy_all / 1e9 / window_s : NAN,
+                    (double) b->max_in_flight, NAN, share, VBP_QD_BUCKETS));
   return bd;
 }
 
@@ -210,12 +225,8 @@ probe_boundary (const char *name, const char *via, const char *source,
 cJSON *
 fio_boundary (const struct fio_result *r, double requested, const char *via)
 {
-  static const char *const levels[FIO_DEPTH_LEVELS] = {
-    "1", "2", "4", "8", "16", "32", "64",
-  };
   const struct dir_stats *d[2] = { &r->read, &r->write };
-  cJSON *bd, *ops = cJSON_CreateObject (), *inf = cJSON_CreateObject ();
-  cJSON *arr = cJSON_CreateObject ();
+  cJSON *bd, *ops = cJSON_CreateObject ();
   double mean = 0, ios = 0, iops = 0;
 
   /* fio's job_runtime adds up over jobs under group_reporting: the
@@ -235,15 +246,11 @@ fio_boundary (const struct fio_result *r, double requested, const char *via)
   }
   bd = boundary_head ("fio", via, "fio json+", iops > 0 ? ios / iops : 0);
   cJSON_AddItemToObject (bd, "ops", ops);
-  cJSON_AddNumberToObject (inf, "mean", mean);
-  /* fio does not report its maximum; what it was asked for is known. */
-  cJSON_AddNullToObject (inf, "max");
-  cJSON_AddNumberToObject (inf, "requested", requested);
-  for (int i = 0; i < FIO_DEPTH_LEVELS; i++)
-    if (r->depth_level[i] > 0)
-      cJSON_AddNumberToObject (arr, levels[i], r->depth_level[i]);
-  cJSON_AddItemToObject (inf, "at_arrival", arr);
-  cJSON_AddItemToObject (bd, "in_flight", inf);
+  /* fio does not report its maximum; what it was asked for is known.
+   * Its iodepth_level buckets are the probes' (">=64" keyed "64").
+   */
+  cJSON_AddItemToObject (bd, "in_flight",
+    in_flight_json (mean, NAN, requested, r->depth_level, FIO_DEPTH_LEVELS));
   return bd;
 }
 
