@@ -51,7 +51,7 @@ coll_perf_unavailable (void)
   if (!have_program ("perf"))
     why = "perf is not installed (Debian package linux-perf: "
           "apt-get install linux-perf)";
-  else if (proc_run (argv, 20, NULL) != 0)
+  else if (proc_run (argv, 20, NULL, NULL) != 0)
     why = "perf cannot open events here (run as root, or lower "
           "/proc/sys/kernel/perf_event_paranoid to 1 or less)";
   return why;

@@ -133,11 +133,12 @@ extern int proc_wait_rusage (pid_t pid, double timeout, int *status,
 extern void proc_kill (pid_t pid, double grace);
 /* True while PID runs (not reaped). */
 extern bool proc_alive (pid_t pid);
-/* Runs ARGV to completion within TIMEOUT s; its exit status, -2 when it
- * ran out of time (killed), -1 otherwise.
+/* Runs ARGV to completion within TIMEOUT s, its output to STDOUT_PATH
+ * and STDERR_PATH (NULL: /dev/null); its exit status, -2 when it ran out
+ * of time (killed), -1 otherwise.
  */
 extern int proc_run (const char *const *argv, double timeout,
-                     const char *stderr_path);
+                     const char *stdout_path, const char *stderr_path);
 /* Polls connect() to a Unix socket or 127.0.0.1:PORT until it accepts,
  * PID dies, TIMEOUT passes or a stop is requested; 0 when ready.
  */

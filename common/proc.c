@@ -205,9 +205,11 @@ proc_alive (pid_t pid)
 
 /* Runs ARGV to completion within TIMEOUT s; exit status or -1. */
 int
-proc_run (const char *const *argv, double timeout, const char *stderr_path)
+proc_run (const char *const *argv, double timeout, const char *stdout_path,
+          const char *stderr_path)
 {
-  struct spawn_opts o = { .stderr_path = stderr_path };
+  struct spawn_opts o = { .stdout_path = stdout_path,
+                          .stderr_path = stderr_path };
   pid_t pid = proc_spawn (argv, &o);
   int status, r;
 

@@ -182,7 +182,6 @@ struct layer {
   char *socket;                 /* a private socket the target made */
   struct probe_point probe[MAX_PROBES];  /* top to bottom */
   size_t nprobe;
-  char *fio_via;                /* what fio's requests reach first */
   cJSON *boundaries;            /* measured, for the record */
 };
 
@@ -355,7 +354,7 @@ extern int sweep_main (int argc, char **argv);
 
 /* layer.c */
 /* One layer: start it, run fio, record it, stop it; 0 or an exit code.
- * L->t and L->dir are set (L->dir not yet made).
+ * L->t and L->dir are set (L->dir not yet made); L->file is set here.
  */
 extern int run_layer (struct run *run, struct layer *l);
 

@@ -22,6 +22,8 @@ run_layer (struct run *run, struct layer *l)
   cJSON *coll = NULL;
   char *job, *shown, *jobpath, *lines;
 
+  if (l->t->own_file)
+    l->file = xasprintf ("%s/%s", run->st->dir, l->t->own_file);
   if (mkdir (l->dir, 0755) == -1) {
     vb_msg ("mkdir %s: %s", l->dir, strerror (errno));
     return EXIT_RUN_FAILED;

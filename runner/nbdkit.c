@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -166,16 +165,8 @@ nbdkit_thread_model (const struct stack *st, bool with_filters,
     bare.nfilter_args = 0;
   }
   nbdkit_argv_build (&a, &bare, head, false, NULL, tail);
-  {
-    struct spawn_opts o = { .stdout_path = log, .stderr_path = "/dev/null" };
-    pid_t pid = proc_spawn (a.argv, &o);
-    int status = 0, w = pid > 0 ? proc_wait (pid, st->ready_timeout, &status) : -1;
-
-    if (w == 1)
-      proc_kill (pid, 1);
-    if (w == 0 && WIFEXITED (status) && WEXITSTATUS (status) == 0)
-      text = read_file (log, NULL);
-  }
+  if (proc_run (a.argv, st->ready_timeout, log, NULL) == 0)
+    text = read_file (log, NULL);
   if (text) {
     for (p = text; p && !model; p = strchr (p, '\n'), p = p ? p + 1 : NULL)
       if (strncmp (p, "thread_model=", 13) == 0)

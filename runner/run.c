@@ -66,7 +66,7 @@ probe_plugin (const struct stack *st, const char *private_dir)
   int r;
 
   nbdkit_argv_build (&a, st, head, false, NULL, tail);
-  r = proc_run (a.argv, st->ready_timeout, log);
+  r = proc_run (a.argv, st->ready_timeout, NULL, log);
   if (r == -2)
     vb_msg ("stack %s: plugin '%s' did not become ready within %.0f s "
             "(ready_timeout_s)", st->path, st->plugin, st->ready_timeout);
@@ -279,21 +279,24 @@ check_layers (struct run *run)
       return -1;
   }
   /* The probes' filters beside the engine (make builds them). */
-  if (run->engine && st->probes != PROBES_OFF)
-    for (int i = 0; i < 2; i++) {
-      char *dir = self_dir ();
-      char *so = xasprintf ("%s/%s", dir ? dir : ".",
-                            i ? "probe-inner.so" : "probe.so");
+  if (run->engine && st->probes != PROBES_OFF) {
+    static const char *const names[] = { "probe.so", "probe-inner.so" };
+    char *dir = self_dir ();
+    int r = 0;
 
-      free (dir);
+    for (size_t i = 0; i < 2 && r == 0; i++) {
+      char *so = xasprintf ("%s/%s", dir ? dir : ".", names[i]);
+
       if (access (so, R_OK) == -1) {
         vb_msg ("no probe filter at %s: run make (or set \"probes\": "
                 "\"off\" in the stack)", so);
-        free (so);
-        return -1;
+        r = -1;
       }
       free (so);
     }
+    free (dir);
+    return r;
+  }
   return 0;
 }
 
@@ -422,8 +425,6 @@ run_ladder (struct run *run)
 
     l->t = target_find (st->layers[i]);
     l->dir = xasprintf ("%s/%s", run->rec.dir, l->t->name);
-    if (l->t->own_file)
-      l->file = xasprintf ("%s/%s", st->dir, l->t->own_file);
     if (per > 0)
       fprintf (stderr, "viperbench: [%zu/%zu] %s: %s (about %.0f s left)\n",
                i + 1, st->nlayers, l->t->name, l->t->description,
@@ -475,10 +476,9 @@ run_free (struct run *run)
     free (l->file);
     free (l->engine_lines);
     free (l->socket);
-    free (l->fio_via);
     cJSON_Delete (l->boundaries);
+    /* Their files went with the private directory. */
     for (size_t k = 0; k < l->nprobe; k++) {
-      unlink (l->probe[k].path);
       free (l->probe[k].path);
       free (l->probe[k].name);
       free (l->probe[k].via);

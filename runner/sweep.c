@@ -99,8 +99,6 @@ sweep_ladder (struct run *run)
       }
       l->t = t;
       l->dir = xasprintf ("%s/qd%u", ldir, run->depths[k]);
-      if (t->own_file)
-        l->file = xasprintf ("%s/%s", st->dir, t->own_file);
       fprintf (stderr, "viperbench: [%zu/%zu] %s at iodepth %u\n",
                i * run->ndepths + k + 1, run->nlayer_slots, t->name,
                run->depths[k]);
