@@ -146,9 +146,11 @@ json_get() {
 # The in-tree runner.
 VIPERBENCH=${VIPERBENCH:-$top/${VIPER_BUILD:-build}/viperbench}
 
-# write_stack FILE LAYERS-JSON [EXTRA-JSON-MEMBERS]: a memory-plugin stack
-# with its data files under $TMPDIR/data (256M, quick to lay out).
+# write_stack FILE LAYERS-JSON [EXTRA-JSON-MEMBERS] [NBDKIT-JSON]: a
+# memory-plugin stack with its data files under $TMPDIR/data (256M, quick
+# to lay out); its "nbdkit" object is NBDKIT-JSON (default 4 threads).
 write_stack() {
+    local nbdkit=${4:-'{ "threads": 4 }'}
     cat >"$1" <<EOS
 {
   "name": "test-memory",
@@ -156,7 +158,7 @@ write_stack() {
   "size": "256M",
   "plugin": "memory",
   "plugin_args": { "size": "\${size}" },
-  "nbdkit": { "threads": 4 },
+  "nbdkit": $nbdkit,
   "engine": { "request_timeout_ms": 10000 },
   ${3:+$3,}
   "layers": $2

@@ -16,9 +16,8 @@
 . "$(dirname "$0")/functions.sh"
 requires nbdkit qemu-nbd jq
 
-write_stack "$TMPDIR/delay.json" '["direct", "nbd-unix", "qemu-nbd"]' \
-    '"nbdkit": { "threads": 64, "filters": ["delay"], "filter_args": { "rdelay": "1ms" } }'
-sed -i '/"nbdkit": { "threads": 4 },/d' "$TMPDIR/delay.json"
+write_stack "$TMPDIR/delay.json" '["direct", "nbd-unix", "qemu-nbd"]' '' \
+    '{ "threads": 64, "filters": ["delay"], "filter_args": { "rdelay": "1ms" } }'
 run_bench --scenario randrw_70_30 --stack "$TMPDIR/delay.json" --runtime 2 \
     --size 16M --collect none >"$TMPDIR/out.txt" 2>&1 ||
     { cat "$TMPDIR/out.txt"; fail "viperbench run failed"; }
@@ -71,9 +70,8 @@ done
 # A serializing filter: noparallel serialize=requests, one request per
 # connection; 4 jobs, 4 connections: at most 4 reach nbdkit, kept busy
 # by the delay, and the verdict says which thread model did it.
-write_stack "$TMPDIR/nopar.json" '["nbd-unix"]' \
-    '"nbdkit": { "threads": 16, "filters": ["noparallel", "delay"], "filter_args": { "serialize": "requests", "rdelay": "1ms" } }'
-sed -i '/"nbdkit": { "threads": 4 },/d' "$TMPDIR/nopar.json"
+write_stack "$TMPDIR/nopar.json" '["nbd-unix"]' '' \
+    '{ "threads": 16, "filters": ["noparallel", "delay"], "filter_args": { "serialize": "requests", "rdelay": "1ms" } }'
 run_bench --scenario randrw_70_30 --stack "$TMPDIR/nopar.json" --runtime 2 \
     --size 16M --collect none >"$TMPDIR/out2.txt" 2>&1 ||
     { cat "$TMPDIR/out2.txt"; fail "viperbench run (noparallel) failed"; }

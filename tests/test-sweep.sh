@@ -14,9 +14,8 @@ sweep() {
     (cd "$top" && timeout -k 5 300 "$VIPERBENCH" sweep \
         --results "$TMPDIR/results" "$@")
 }
-write_stack "$TMPDIR/s.json" '["nbd-unix", "qemu-nbd"]' \
-    '"nbdkit": { "threads": 64, "filters": ["delay"], "filter_args": { "rdelay": "1ms", "wdelay": "1ms" } }'
-sed -i '/"nbdkit": { "threads": 4 },/d' "$TMPDIR/s.json"
+write_stack "$TMPDIR/s.json" '["nbd-unix", "qemu-nbd"]' '' \
+    '{ "threads": 64, "filters": ["delay"], "filter_args": { "rdelay": "1ms", "wdelay": "1ms" } }'
 
 # Bad depths: exit 2, no record.
 for d in "" "0,4" "4,2" "4,,8" "1,x" "4," "99999999999"; do
