@@ -91,6 +91,41 @@ extern void utf8_scrub (char *s);
  */
 extern void list_append (char **list, const char *sep, const char *s);
 
+/* qmp.c: buffered reads with a deadline; QEMU's monitor protocol */
+
+struct rbuf {
+  int fd;                       /* owned: closed by rbuf_free */
+  char *data;
+  size_t len, cap;
+};
+/* The next line of B (without "\n" or "\r\n") within TIMEOUT s: a
+ * string to free, or NULL with errno 0 (end of file), ETIMEDOUT, EINTR
+ * (a stop requested) or another.
+ */
+extern char *rbuf_line (struct rbuf *b, double timeout);
+/* Moves the next N bytes of B to OUT (-1: drops them) within TIMEOUT s;
+ * 0, or -1 with errno as rbuf_line's.
+ */
+extern int rbuf_copy (struct rbuf *b, uint64_t n, int out, double timeout);
+extern void rbuf_free (struct rbuf *b);
+/* A connected Unix socket (close-on-exec), or -1 with errno. */
+extern int unix_connect (const char *path);
+
+struct qmp {
+  struct rbuf in;
+};
+/* Connects to the QMP socket PATH, reads the greeting and enters command
+ * mode within TIMEOUT s; 0, or -1 with *WHY (to free).
+ */
+extern int qmp_open (struct qmp *q, const char *path, double timeout,
+                     char **why);
+/* Runs CMD with ARGS (taken; NULL: none): its "return" (to delete), or
+ * NULL with *WHY (to free), QEMU's own description for an error.
+ */
+extern cJSON *qmp_call (struct qmp *q, const char *cmd, cJSON *args,
+                        double timeout, char **why);
+extern void qmp_close (struct qmp *q);
+
 /* redact.c */
 
 /* True when KEY names a secret (key, secret, password, token...). */
@@ -120,6 +155,12 @@ struct spawn_opts {
  * pid, or -1 with a message printed.
  */
 extern pid_t proc_spawn (const char *const *argv, const struct spawn_opts *o);
+/* The same for a function of the runner's own: FN (ARG) runs in a child
+ * set up alike (O->stdin_data, paths, group, parent-death signal), which
+ * exits with its value.  FN must leave with a return, never exit().
+ */
+extern pid_t proc_fork (int (*fn) (void *), void *arg,
+                        const struct spawn_opts *o);
 /* Waits for PID up to TIMEOUT seconds (<0: forever) or until a stop is
  * requested.  Returns 0 with *STATUS set, 1 on timeout, 2 on stop.
  */
@@ -220,6 +261,22 @@ extern int probe_snapshot (const char *path, struct probe_snap *snap,
 extern cJSON *probe_boundary (const char *name, const char *via,
                               const char *source, const struct probe_snap *a,
                               const struct probe_snap *b);
+/* A disk's boundary from two readings of it, START and END, each the
+ * guest's /proc/uptime line then the disk's /proc/diskstats line: counts,
+ * bytes, time per operation, mean in flight (the kernel's weighted queue
+ * time) and "utilisation" (its busy time, iostat's %util), over
+ * WINDOW_S (<= 0: the uptimes').  NULL when a reading is malformed.
+ */
+extern cJSON *diskstats_boundary (const char *name, const char *via,
+                                  const char *source, const char *start,
+                                  const char *end, double window_s);
+/* A boundary from two "stats" objects of QEMU's query-blockstats, A at
+ * the window's start and B at its end (whose latency histograms, set at
+ * the start, give the percentiles), over WINDOW_S.
+ */
+extern cJSON *qemu_block_boundary (const char *name, const char *via,
+                                   const char *source, const cJSON *a,
+                                   const cJSON *b, double window_s);
 /* fio's own boundary from its figures: REQUESTED = jobs x iodepth. */
 extern cJSON *fio_boundary (const struct fio_result *r, double requested,
                             const char *via);

@@ -124,10 +124,14 @@ op_json (double count, double bytes, double busy, double errors,
   cJSON_AddNumberToObject (o, "busy_ns", busy);
   cJSON_AddNumberToObject (o, "errors", errors);
   if (count > 0) {
+    const char *const keys[] = { "p50_ns", "p99_ns", "p99.9_ns" };
+    const double v[] = { p50, p99, p999 };
+
     cJSON_AddNumberToObject (o, "mean_ns", busy / count);
-    cJSON_AddNumberToObject (o, "p50_ns", p50);
-    cJSON_AddNumberToObject (o, "p99_ns", p99);
-    cJSON_AddNumberToObject (o, "p99.9_ns", p999);
+    /* A source without a histogram (diskstats) has no percentiles. */
+    for (int i = 0; i < 3; i++)
+      if (!isnan (v[i]))
+        cJSON_AddNumberToObject (o, keys[i], v[i]);
   }
   return o;
 }
@@ -251,6 +255,171 @@ fio_boundary (const struct fio_result *r, double requested, const char *via)
    */
   cJSON_AddItemToObject (bd, "in_flight",
     in_flight_json (mean, NAN, requested, r->depth_level, FIO_DEPTH_LEVELS));
+  return bd;
+}
+
+/* One disk's line of /proc/diskstats after the uptime line: the fields
+ * after its name into F (reads, merged, sectors, ms, writes, ..., see
+ * the kernel's Documentation/admin-guide/iostats.rst); 0 or -1.
+ */
+static int
+diskstats_fields (const char *text, double *uptime, double f[17])
+{
+  const char *p = text;
+  char name[33];
+  int n;
+
+  if (sscanf (p, "%lf", uptime) != 1 || (p = strchr (p, '\n')) == NULL)
+    return -1;
+  if (sscanf (p, " %*u %*u %32s%n", name, &n) != 1)
+    return -1;
+  p += n;
+  for (int i = 0; i < 17; i++) {
+    f[i] = 0;
+    if (sscanf (p, " %lf%n", &f[i], &n) == 1)
+      p += n;
+    else if (i < 11)
+      return -1;                /* older kernels stop at 11 fields */
+  }
+  return 0;
+}
+
+/* A disk's boundary from /proc/diskstats; see internal.h. */
+cJSON *
+diskstats_boundary (const char *name, const char *via, const char *source,
+                    const char *start, const char *end, double window_s)
+{
+  double a[17], b[17], ua, ub, share[1] = { 0 };
+  /* Per operation: completed, sectors and milliseconds fields. */
+  static const struct { const char *op; int count, sectors, ms; } ops[] = {
+    { "read", 0, 2, 3 }, { "write", 4, 6, 7 }, { "flush", 15, -1, 16 },
+    { "trim", 11, 13, 14 },
+  };
+  cJSON *bd, *o = cJSON_CreateObject (), *inf;
+  double busy = 0;
+
+  if (diskstats_fields (start, &ua, a) == -1 ||
+      diskstats_fields (end, &ub, b) == -1) {
+    cJSON_Delete (o);
+    return NULL;
+  }
+  /* The uptime lines bound the window when fio's is not known. */
+  if (!(window_s > 0))
+    window_s = ub - ua;
+  bd = boundary_head (name, via, source, window_s);
+  for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+    double count = b[ops[i].count] - a[ops[i].count];
+    double ms = b[ops[i].ms] - a[ops[i].ms];
+
+    if (count == 0 && i > 1)
+      continue;
+    busy += ms * 1e6;
+    cJSON_AddItemToObject (o, ops[i].op,
+      op_json (count, ops[i].sectors < 0 ? 0
+               : (b[ops[i].sectors] - a[ops[i].sectors]) * 512, ms * 1e6, 0,
+               NAN, NAN, NAN));
+  }
+  cJSON_AddItemToObject (bd, "ops", o);
+  /* The time-weighted queue (field 11, ms) over the window is the mean
+   * in flight; the kernel keeps no maximum.
+   */
+  inf = in_flight_json (window_s > 0 ? (b[10] - a[10]) / 1e3 / window_s : NAN,
+                        NAN, NAN, share, 0);
+  cJSON_AddItemToObject (bd, "in_flight", inf);
+  if (window_s > 0)
+    cJSON_AddNumberToObject (bd, "utilisation",
+                             (b[9] - a[9]) / 1e3 / (ub - ua > 0 ? ub - ua : window_s));
+  (void) busy;
+  return bd;
+}
+
+/* The percentile P of a QEMU latency histogram ({"boundaries": [ns...],
+ * "bins": [n...]}, one bin more than boundaries), at its bin's middle;
+ * NAN when empty.
+ */
+static double
+qemu_hist_percentile (const cJSON *h, double p)
+{
+  const cJSON *bnd = cJSON_GetObjectItemCaseSensitive (h, "boundaries");
+  const cJSON *bins = cJSON_GetObjectItemCaseSensitive (h, "bins"), *c;
+  int nb = cJSON_GetArraySize (bnd), i = 0;
+  double total = 0, seen = 0, want;
+
+  if (!cJSON_IsArray (bins) || cJSON_GetArraySize (bins) != nb + 1)
+    return NAN;
+  cJSON_ArrayForEach (c, bins)
+    total += cJSON_IsNumber (c) ? c->valuedouble : 0;
+  if (total <= 0)
+    return NAN;
+  want = p / 100 * total;
+  cJSON_ArrayForEach (c, bins) {
+    seen += cJSON_IsNumber (c) ? c->valuedouble : 0;
+    if (seen >= want && seen > 0) {
+      double lo = i ? cJSON_GetArrayItem (bnd, i - 1)->valuedouble : 0;
+      double hi = i < nb ? cJSON_GetArrayItem (bnd, i)->valuedouble : lo;
+
+      return (lo + hi) / 2;
+    }
+    i++;
+  }
+  return NAN;
+}
+
+static double
+stat_delta (const cJSON *a, const cJSON *b, const char *key)
+{
+  const cJSON *x = cJSON_GetObjectItemCaseSensitive (a, key);
+  const cJSON *y = cJSON_GetObjectItemCaseSensitive (b, key);
+
+  return (cJSON_IsNumber (y) ? y->valuedouble : 0) -
+         (cJSON_IsNumber (x) ? x->valuedouble : 0);
+}
+
+/* QEMU's block statistics as a boundary; see internal.h. */
+cJSON *
+qemu_block_boundary (const char *name, const char *via, const char *source,
+                     const cJSON *a, const cJSON *b, double window_s)
+{
+  static const struct { const char *op, *pre, *hist; } ops[] = {
+    { "read", "rd", "rd_latency_histogram" },
+    { "write", "wr", "wr_latency_histogram" },
+    { "flush", "flush", "flush_latency_histogram" },
+    { "trim", "unmap", NULL },
+  };
+  cJSON *bd = boundary_head (name, via, source, window_s);
+  cJSON *o = cJSON_CreateObject ();
+  double busy_all = 0, share[1] = { 0 };
+
+  for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+    char k[64];
+    double count, bytes = 0, busy, errors;
+    const cJSON *h = ops[i].hist
+      ? cJSON_GetObjectItemCaseSensitive (b, ops[i].hist) : NULL;
+
+    snprintf (k, sizeof k, "%s_operations", ops[i].pre);
+    count = stat_delta (a, b, k);
+    if (count == 0 && i > 1)
+      continue;
+    if (i != 2) {
+      snprintf (k, sizeof k, "%s_bytes", ops[i].pre);
+      bytes = stat_delta (a, b, k);
+    }
+    snprintf (k, sizeof k, "%s_total_time_ns", ops[i].pre);
+    busy = stat_delta (a, b, k);
+    snprintf (k, sizeof k, "failed_%s_operations", ops[i].pre);
+    errors = stat_delta (a, b, k);
+    busy_all += busy;
+    cJSON_AddItemToObject (o, ops[i].op,
+      op_json (count, bytes, busy, errors, qemu_hist_percentile (h, 50),
+               qemu_hist_percentile (h, 99), qemu_hist_percentile (h, 99.9)));
+  }
+  cJSON_AddItemToObject (bd, "ops", o);
+  /* The time requests spent below, summed, over the window: the mean in
+   * flight (QEMU keeps no maximum).
+   */
+  cJSON_AddItemToObject (bd, "in_flight",
+    in_flight_json (window_s > 0 ? busy_all / 1e9 / window_s : NAN, NAN, NAN,
+                    share, 0));
   return bd;
 }
 

@@ -66,9 +66,11 @@ redirect (int fd, const char *path, int flags)
   }
 }
 
-/* Starts ARGV; see internal.h. */
-pid_t
-proc_spawn (const char *const *argv, const struct spawn_opts *o)
+/* Forks a child set up as internal.h says of proc_spawn, which runs
+ * FN (ARG) and exits with its value; the pid, or -1 with a message.
+ */
+static pid_t
+spawn_child (const struct spawn_opts *o, int (*fn) (void *), void *arg)
 {
   int in[2] = { -1, -1 };
   pid_t parent = getpid (), pid;
@@ -77,6 +79,9 @@ proc_spawn (const char *const *argv, const struct spawn_opts *o)
     vb_msg ("pipe: %s", strerror (errno));
     return -1;
   }
+  /* Nothing buffered is written twice. */
+  fflush (stdout);
+  fflush (stderr);
   pid = fork ();
   if (pid == -1) {
     vb_msg ("fork: %s", strerror (errno));
@@ -114,9 +119,7 @@ proc_spawn (const char *const *argv, const struct spawn_opts *o)
     }
     if (o->preload)
       setenv ("LD_PRELOAD", o->preload, 1);
-    execvp (argv[0], (char *const *) argv);
-    dprintf (2, "viperbench: exec %s: %s\n", argv[0], strerror (errno));
-    _exit (127);
+    _exit (fn (arg));
   }
   if (o->stdin_data) {
     size_t len = strlen (o->stdin_data), off = 0;
@@ -135,6 +138,30 @@ proc_spawn (const char *const *argv, const struct spawn_opts *o)
     close (in[1]);
   }
   return pid;
+}
+
+static int
+exec_argv (void *arg)
+{
+  char *const *argv = arg;
+
+  execvp (argv[0], argv);
+  dprintf (2, "viperbench: exec %s: %s\n", argv[0], strerror (errno));
+  return 127;
+}
+
+/* Starts ARGV; see internal.h. */
+pid_t
+proc_spawn (const char *const *argv, const struct spawn_opts *o)
+{
+  return spawn_child (o, exec_argv, (void *) argv);
+}
+
+/* Runs FN in a child; see internal.h. */
+pid_t
+proc_fork (int (*fn) (void *), void *arg, const struct spawn_opts *o)
+{
+  return spawn_child (o, fn, arg);
 }
 
 /* Waits for PID; 0 exited, 1 timeout, 2 stop requested. */
