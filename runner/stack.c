@@ -522,7 +522,10 @@ stack_free (struct stack *st)
   free_strings (st->nbdkit_args, st->nnbdkit_args);
   free_strings (st->layers, st->nlayers);
   for (size_t i = 0; i < MAX_TARGETS; i++)
-    free (st->conf[i].conf);
+    if (st->conf[i].t && st->conf[i].t->free_conf)
+      st->conf[i].t->free_conf (st->conf[i].conf);
+    else
+      free (st->conf[i].conf);
   free (st->text);
   memset (st, 0, sizeof *st);
 }

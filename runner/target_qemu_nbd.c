@@ -12,41 +12,23 @@
 static const char *const tools[] = { "fio", "nbdkit", "qemu-nbd", NULL };
 static const char *const packages[] = { "fio", "nbdkit", "qemu-utils", NULL };
 
-/* "qemu": { "shared": 64 }: qemu-nbd's --shared (clients at once). */
+/* The stack's "qemu" section (qemu_opts.c): shared, cache, aio. */
 static const char *const keys[] = { "qemu", NULL };
-static const char *const qemu_keys[] = { "shared" };
-
-struct qemu_nbd_conf {
-  unsigned shared;
-};
 
 static int
 qemu_nbd_configure (const struct stack *st, void **conf)
 {
-  struct qemu_nbd_conf *c = xcalloc (1, sizeof *c);
-  const cJSON *sub = cJSON_GetObjectItemCaseSensitive (st->json, "qemu"), *e;
+  struct qemu_opts *q = xcalloc (1, sizeof *q);
 
-  *conf = c;
-  c->shared = 64;
-  if (sub == NULL)
-    return 0;
-  if (!cJSON_IsObject (sub)) {
-    stack_bad (st, NULL, "qemu", "expected an object like {\"shared\": 64}");
-    return -1;
-  }
-  cJSON_ArrayForEach (e, sub)
-    if (strcmp (e->string, qemu_keys[0]) != 0) {
-      stack_bad (st, sub, e->string, "unknown key in qemu");
-      return -1;
-    }
-  return stack_get_uint (st, sub, "shared", 1, 1024, &c->shared);
+  *conf = q;
+  return qemu_opts_read (st, q);
 }
 
 static int
 qemu_nbd_start (struct run *run, struct layer *l)
 {
-  const struct qemu_nbd_conf *c = stack_conf (run->st, &target_qemu_nbd);
-  char *front, *opts, *shared;
+  const struct qemu_opts *q = stack_conf (run->st, &target_qemu_nbd);
+  char *front, *opts, *shared, *cache = NULL, *aio = NULL;
   int r;
 
   /* QEMU's NBD server takes at most 16 requests per client at a time,
@@ -59,12 +41,21 @@ qemu_nbd_start (struct run *run, struct layer *l)
   front = xasprintf ("%s/qemu-nbd.sock", run->private_dir);
   unlink (front);               /* a sweep's previous point may leave it */
   opts = xasprintf ("driver=nbd,server.type=unix,server.path=%s", l->socket);
-  shared = xasprintf ("--shared=%u", c->shared);
+  shared = xasprintf ("--shared=%u", q->shared);
+  if (q->cache)
+    cache = xasprintf ("--cache=%s", q->cache);
+  if (q->aio)
+    aio = xasprintf ("--aio=%s", q->aio);
   {
-    const char *argv[] = {
-      "qemu-nbd", "--persistent", shared, "-k", front, "--image-opts", opts,
-      NULL,
-    };
+    const char *argv[12] = { "qemu-nbd", "--persistent", shared, "-k", front };
+    size_t n = 5;
+
+    if (cache)
+      argv[n++] = cache;
+    if (aio)
+      argv[n++] = aio;
+    argv[n++] = "--image-opts";
+    argv[n++] = opts;
 
     r = layer_start_server (run, l, "qemu-nbd", argv, front, 0);
   }
@@ -77,6 +68,8 @@ qemu_nbd_start (struct run *run, struct layer *l)
   free (front);
   free (opts);
   free (shared);
+  free (cache);
+  free (aio);
   return r;
 }
 
@@ -88,6 +81,7 @@ const struct target target_qemu_nbd = {
   .uses_plugin = true,
   .stack_keys = keys,
   .configure = qemu_nbd_configure,
+  .free_conf = qemu_opts_free,
   .start = qemu_nbd_start,
   .stop = layer_stop_children,
 };
