@@ -86,6 +86,7 @@ COMMON_SRCS := \
 	common/msg.c \
 	common/probe.c \
 	common/proc.c \
+	common/qmp.c \
 	common/record.c \
 	common/redact.c \
 	common/stats.c \
@@ -129,6 +130,8 @@ RUNNER_SRCS := \
 	runner/target_host.c \
 	runner/target_nbd_tcp.c \
 	runner/target_nbd_unix.c \
+	runner/qemu_opts.c \
+	runner/target_guest.c \
 	runner/target_qemu_nbd.c \
 	runner/targets.c
 
@@ -155,11 +158,11 @@ UNIT_TESTS := \
 .SECONDARY:
 .DELETE_ON_ERROR:
 
-.PHONY: all deps engine filters runner tests fuzzers fuzz check demo report compare history gate sweep \
+.PHONY: all deps engine filters runner guest tests fuzzers fuzz check demo report compare history gate sweep \
 	bench-gate bench bench-engine bench-collectors bench-history bench-probes install \
 	clean distclean
 
-all: engine filters runner tests
+all: engine filters runner guest tests
 
 # Installs Debian packages; re-run when the list changes.
 $(DEPS_STAMP): common/deps.sh
@@ -181,6 +184,26 @@ $(CONFIG_H): $(CONFIG_MK)
 FORCE:
 
 engine: $(BUILD)/viper
+
+# The guest layer's VM (runner/target_guest.c): Debian's cloud kernel,
+# unpacked from its package into build/src (once), and an initramfs of
+# busybox-static, Debian's fio with its libraries and guest/init.
+GUEST_KERNEL := build/src/guest-kernel
+guest: $(BUILD)/guest/vmlinuz $(BUILD)/guest/initramfs.cpio
+
+$(GUEST_KERNEL)/.unpacked: | $(DEPS_STAMP)
+	$(Q)sh common/deps.sh guest-kernel $(GUEST_KERNEL)
+
+$(BUILD)/guest/vmlinuz: $(GUEST_KERNEL)/.unpacked
+	@mkdir -p $(dir $@)
+	@echo "  GUEST   $@"
+	$(Q)cp $(GUEST_KERNEL)/root/boot/vmlinuz-* $@.tmp && mv $@.tmp $@
+
+$(BUILD)/guest/initramfs.cpio: guest/init guest/mkinitramfs.sh \
+		$(GUEST_KERNEL)/.unpacked $(CONFIG_MK)
+	@mkdir -p $(dir $@)
+	@echo "  GUEST   $@"
+	$(Q)sh guest/mkinitramfs.sh $(GUEST_KERNEL)/root guest/init $@
 
 runner: $(BUILD)/viperbench $(LAYERS_OK)
 

@@ -38,8 +38,15 @@ python3
 qemu-utils
 "
 
+# The same, installed without what they recommend: the guest layer's
+# (qemu-system-x86 would bring QEMU's whole GUI).
+PACKAGES_BARE="
+busybox-static
+qemu-system-x86
+"
+
 missing_packages() {
-    for p in $PACKAGES; do
+    for p in "$@"; do
         s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
         [ "$s" = installed ] || echo "$p"
     done
@@ -54,6 +61,12 @@ apt_install() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq "$@" >/dev/null
+}
+
+# The guest's kernel package: what linux-image-cloud-amd64 depends on.
+guest_kernel_package() {
+    apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+        awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }'
 }
 
 # Our deb-src entries sit in a file of their own.
@@ -148,12 +161,55 @@ fio_upstream_version() {
 
 case "${1:-}" in
 packages)
-    m=$(missing_packages)
+    # shellcheck disable=SC2086
+    m=$(missing_packages $PACKAGES)
     if [ -n "$m" ]; then
         echo "deps.sh: installing:" $m
         # shellcheck disable=SC2086
         apt_install $m
     fi
+    # shellcheck disable=SC2086
+    m=$(missing_packages $PACKAGES_BARE)
+    if [ -n "$m" ]; then
+        echo "deps.sh: installing (without recommends):" $m
+        # shellcheck disable=SC2086
+        apt_install --no-install-recommends $m
+    fi
+    ;;
+guest-kernel)
+    # Debian's cloud kernel for the guest layer, unpacked (not installed:
+    # nothing in /boot or /lib/modules changes) into DIR/root.
+    dir=${2:?usage: deps.sh guest-kernel DIR}
+    pkg=$(guest_kernel_package)
+    if [ -z "$pkg" ] && [ "$(id -u)" -eq 0 ]; then
+        apt-get update -qq
+        pkg=$(guest_kernel_package)
+    fi
+    if [ -z "$pkg" ]; then
+        echo "deps.sh: apt knows no linux-image-cloud-amd64 (the guest's kernel): run apt-get update as root" >&2
+        exit 1
+    fi
+    if [ -f "$dir/.unpacked" ] && [ "$(cat "$dir/.unpacked")" = "$pkg" ]; then
+        exit 0
+    fi
+    mkdir -p "$dir"
+    tmp=$(mktemp -d "$dir/.fetch.XXXXXX")
+    chmod 755 "$tmp"
+    (cd "$tmp" && apt-get download -qq "$pkg" >/dev/null 2>&1) || {
+        rm -rf "$tmp"
+        echo "deps.sh: apt-get download $pkg failed" >&2
+        exit 1
+    }
+    dpkg-deb -x "$tmp"/*.deb "$tmp/root"
+    ls "$tmp"/root/boot/vmlinuz-* >/dev/null 2>&1 || {
+        rm -rf "$tmp"
+        echo "deps.sh: $pkg holds no boot/vmlinuz-*" >&2
+        exit 1
+    }
+    rm -rf "$dir/root"
+    mv "$tmp/root" "$dir/root"
+    rm -rf "$tmp"
+    echo "$pkg" > "$dir/.unpacked"
     ;;
 fio-source)
     dir=${2:?usage: deps.sh fio-source DIR}

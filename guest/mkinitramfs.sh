@@ -1,0 +1,77 @@
+#!/bin/sh
+# mkinitramfs.sh: builds the guest's initramfs from what Debian's
+# packages installed: busybox (busybox-static), fio and every library it
+# links (as ldd finds them), the virtio modules of the kernel that
+# `common/deps.sh guest-kernel` unpacked, and guest/init.
+#
+# Usage: guest/mkinitramfs.sh KERNEL-DIR INIT OUT.cpio
+#   KERNEL-DIR  an unpacked linux-image package (lib/modules/VERSION/...)
+#
+# The archive is uncompressed (a TCG guest unpacks it faster than it
+# would decompress it) and written whole or not at all.
+set -eu
+
+kdir=${1:?usage: mkinitramfs.sh KERNEL-DIR INIT OUT.cpio}
+init=${2:?usage: mkinitramfs.sh KERNEL-DIR INIT OUT.cpio}
+out=${3:?usage: mkinitramfs.sh KERNEL-DIR INIT OUT.cpio}
+
+case $out in /*) ;; *) out=$PWD/$out ;; esac
+
+# The modules /init loads, each after those it depends on.
+MODULES="virtio_pci virtio_blk virtio_console"
+
+busybox=/bin/busybox
+fio=$(command -v fio) || { echo "mkinitramfs.sh: no fio (package fio)" >&2; exit 1; }
+[ -x "$busybox" ] && "$busybox" --list | grep -qx cpio || {
+    echo "mkinitramfs.sh: no static busybox with cpio at $busybox (package busybox-static)" >&2
+    exit 1
+}
+ldd "$busybox" >/dev/null 2>&1 && {
+    echo "mkinitramfs.sh: $busybox is dynamically linked: install busybox-static" >&2
+    exit 1
+}
+mods=$(ls -d "$kdir"/lib/modules/*/ 2>/dev/null | head -n 1)
+[ -n "$mods" ] || { echo "mkinitramfs.sh: no lib/modules in $kdir" >&2; exit 1; }
+
+stage=$(mktemp -d "${out}.stage.XXXXXX")
+trap 'rm -rf "$stage" "$out.tmp"' EXIT
+mkdir -p "$stage/bin" "$stage/usr/bin" "$stage/lib/modules" \
+         "$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp" "$stage/work"
+cp "$busybox" "$stage/bin/busybox"
+ln -s busybox "$stage/bin/sh"
+cp "$init" "$stage/init"
+chmod 755 "$stage/init"
+cp "$fio" "$stage/usr/bin/fio"
+
+# fio's libraries at the paths its loader looks in; the loader itself.
+ldd "$fio" | awk '/=> \// { print $3 } /^[ \t]*\/[^ ]*ld-linux/ { print $1 }' |
+while read -r lib; do
+    mkdir -p "$stage$(dirname "$lib")"
+    cp -L "$lib" "$stage$lib"
+done
+[ -e "$stage/lib64/ld-linux-x86-64.so.2" ] || {
+    echo "mkinitramfs.sh: ldd $fio named no loader" >&2
+    exit 1
+}
+
+# Modules: each one's depends= (from its .modinfo) before it, once.
+: > "$stage/modules.order"
+add_module() {
+    grep -qx "$1" "$stage/modules.order" && return 0
+    ko=$(find "$mods" -name "$1.ko" | head -n 1)
+    if [ -z "$ko" ]; then
+        # Built into the kernel: nothing to load.
+        grep -q "/$1.ko\$" "$mods/modules.builtin" 2>/dev/null && return 0
+        echo "mkinitramfs.sh: module $1 is not in $mods" >&2
+        exit 1
+    fi
+    deps=$(grep -a -o 'depends=[A-Za-z0-9_,-]*' "$ko" | head -n 1 | cut -d= -f2 | tr ',' ' ')
+    for d in $deps; do add_module "$d"; done
+    # (sh has no locals: find it again after the recursion.)
+    cp "$(find "$mods" -name "$1.ko" | head -n 1)" "$stage/lib/modules/$1.ko"
+    echo "$1" >> "$stage/modules.order"
+}
+for m in $MODULES; do add_module "$m"; done
+
+(cd "$stage" && find . | LC_ALL=C sort | "$busybox" cpio -o -H newc > "$out.tmp" 2>/dev/null)
+mv "$out.tmp" "$out"
