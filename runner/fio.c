@@ -71,7 +71,8 @@ fio_reason (const char *errpath, int status)
 
   for (char *p = text ? strtok_r (text, "\n", &save) : NULL; p;
        p = strtok_r (NULL, "\n", &save)) {
-    if (strstr (p, "viper:") || strstr (p, "fio: ")) {
+    if (strstr (p, "viper:") || strstr (p, "fio: ") ||
+        strncmp (p, "guest: ", 7) == 0) {
       line = xstrdup (p);
       break;
     }
@@ -162,7 +163,11 @@ collectors_begin (struct run *run, struct layer *l, pid_t pid,
     if (is_secret_key (key))
       ctx->has_secrets = true;
   }
-  ctx->procs[ctx->nprocs++] = (struct coll_proc) { "fio", pid, true };
+  /* A job run elsewhere (a guest) has no fio here: what runs it is
+   * among the layer's children.
+   */
+  if (!l->t->run_job)
+    ctx->procs[ctx->nprocs++] = (struct coll_proc) { "fio", pid, true };
   for (size_t i = 0; i < l->nchild && ctx->nprocs < COLL_MAX_PROCS; i++)
     ctx->procs[ctx->nprocs++] = (struct coll_proc) { l->child[i].role,
                                                      l->child[i].pid, false };
@@ -170,7 +175,8 @@ collectors_begin (struct run *run, struct layer *l, pid_t pid,
    * threads; at most 5 s), then half a second for them to connect, so
    * that the servers' connection threads exist when counting starts.
    */
-  while (mono_now () < until || !jobs_running (pid, run->sc->jobs)) {
+  while (mono_now () < until ||
+         (!l->t->run_job && !jobs_running (pid, run->sc->jobs))) {
     if (!proc_alive (pid) || stop_requested)
       return 1;
     if (mono_now () > until + 5)
@@ -197,6 +203,10 @@ probes_begin (struct layer *l)
   for (size_t i = 0; i < l->nprobe; i++) {
     struct probe_point *p = &l->probe[i];
 
+    if (p->begin) {
+      p->begin (p);
+      continue;
+    }
     p->started = access (p->path, F_OK) == 0 &&
                  probe_snapshot (p->path, &p->start, true) == 0;
   }
@@ -222,6 +232,14 @@ probes_end (struct run *run, struct layer *l, const struct fio_result *res,
     struct probe_point *p = &l->probe[i];
     struct probe_snap end;
 
+    if (p->end) {
+      b = p->end (p, boundary_num (all->child, "window_s"));
+      if (b == NULL)
+        continue;
+      cJSON_AddBoolToObject (b, "aligned_with_fio", aligned);
+      cJSON_AddItemToArray (all, b);
+      continue;
+    }
     if (probe_snapshot (p->path, &end, false) == -1) {
       vb_warn ("%s: boundary %s not measured", l->t->name, p->name);
       continue;
@@ -232,6 +250,21 @@ probes_end (struct run *run, struct layer *l, const struct fio_result *res,
     cJSON_AddItemToArray (all, b);
   }
   return all;
+}
+
+/* A target's run_job in a child (proc_fork). */
+struct job_arg {
+  struct run *run;
+  struct layer *l;
+  const char *job, *json;
+};
+
+static int
+job_child (void *arg)
+{
+  struct job_arg *a = arg;
+
+  return a->l->t->run_job (a->run, a->l, a->job, a->json);
 }
 
 int
@@ -248,6 +281,7 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
   char *err = xasprintf ("%s/fio.stderr", l->dir);
   char *stored = xasprintf ("%s/fio.json", l->dir);
   const char *argv[] = { "fio", "--output-format=json+", out, "-", NULL };
+  struct job_arg ja = { run, l, job, raw };
   /* A sanitizer build of the engine needs its runtime in fio: the
    * tests name it here rather than preloading it into every server.
    */
@@ -264,7 +298,12 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
   memset (&cend, 0, sizeof cend);
   probes_begin (l);
   spawned = mono_now ();
-  pid = proc_spawn (argv, &o);
+  if (l->t->run_job) {
+    o.stdin_data = NULL;
+    pid = proc_fork (job_child, &ja, &o);
+  }
+  else
+    pid = proc_spawn (argv, &o);
   if (pid == -1)
     goto out;
   if (run->ncoll)

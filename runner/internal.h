@@ -145,6 +145,29 @@ extern void stack_bad (const struct stack *st, const cJSON *obj,
                        const char *key, const char *fmt, ...)
   __attribute__((format (printf, 4, 5)));
 
+/* qemu_opts.c: the stack's "qemu" section, read alike by the targets
+ * that run QEMU.  Unset values (0, NULL) are QEMU's own defaults.
+ */
+struct qemu_opts {
+  unsigned shared;              /* qemu-nbd --shared */
+  const char *cache, *aio;      /* the NBD drive's cache= and aio= */
+  bool iothread;                /* virtio-blk in an iothread of its own */
+  unsigned num_queues, queue_size;      /* virtio-blk's */
+  unsigned vcpus, memory_mib;
+  const char *accel;            /* "auto", "kvm", "tcg" */
+  char *kernel, *initrd;        /* NULL: build/guest's */
+  /* The guest target's: how "auto" was decided, once per stack. */
+  const char *accel_used;
+  char *accel_why;
+};
+
+/* Reads the stack's "qemu" section into *Q; 0, or -1 with a message
+ * naming the file, line and key.
+ */
+extern int qemu_opts_read (const struct stack *st, struct qemu_opts *q);
+/* Frees a struct qemu_opts a target's configure made. */
+extern void qemu_opts_free (void *conf);
+
 /* targets: one file each */
 
 #define MAX_CHILDREN 4
@@ -159,9 +182,11 @@ struct child {
 
 struct run;
 
-#define MAX_PROBES 4
+#define MAX_PROBES 6
 
-/* A boundary inside a layer measured by a probe (common/probe.h). */
+/* A boundary inside a layer measured by a probe (common/probe.h), or by
+ * the target's own BEGIN and END.
+ */
 struct probe_point {
   char *path;                   /* its file, in the run's private dir */
   char *name;                   /* the boundary: "nbdkit", "plugin" */
@@ -170,6 +195,13 @@ struct probe_point {
   const char *source;           /* what counts there */
   struct probe_snap start;      /* at the window's start */
   bool started;                 /* else: since the probe was made */
+  /* A boundary measured otherwise (NULL: PATH's probe): BEGIN at the
+   * window's start (again after fio's ramp_time), END its boundary over
+   * WINDOW_S (fio's), or NULL with a warning printed.
+   */
+  void (*begin) (struct probe_point *p);
+  cJSON *(*end) (struct probe_point *p, double window_s);
+  void *ctx;                    /* theirs */
 };
 
 struct layer {
@@ -183,6 +215,9 @@ struct layer {
   struct probe_point probe[MAX_PROBES];  /* top to bottom */
   size_t nprobe;
   cJSON *boundaries;            /* measured, for the record */
+  cJSON *setup;                 /* the target's facts for the record (its
+                                   "setup"), or NULL */
+  void *priv;                   /* the target's own state while it runs */
 };
 
 /* Adds a probe point NAME to L (its file in the run's private dir) with
@@ -191,6 +226,15 @@ struct layer {
 extern const char *layer_add_probe (struct run *run, struct layer *l,
                                     const char *name, const char *source,
                                     const char *fmt, ...)
+  __attribute__((format (printf, 5, 6)));
+/* The same for a boundary the target measures itself: the point, whose
+ * begin, end and ctx the caller sets.
+ */
+extern struct probe_point *layer_add_boundary (struct run *run,
+                                               struct layer *l,
+                                               const char *name,
+                                               const char *source,
+                                               const char *fmt, ...)
   __attribute__((format (printf, 5, 6)));
 
 /* A layer of the ladder.  Everything about a layer lives in its file:
@@ -215,6 +259,8 @@ struct target {
    */
   const char *const *stack_keys;
   int (*configure) (const struct stack *st, void **conf);
+  /* Frees what CONFIGURE made (NULL: free). */
+  void (*free_conf) (void *conf);
   /* Checks before a record is claimed (a port in use, say); 0, or -1
    * with a message.  May be NULL.
    */
@@ -225,6 +271,15 @@ struct target {
   int (*start) (struct run *run, struct layer *l);
   /* Stops what start started (safe to call after a failed start). */
   void (*stop) (struct run *run, struct layer *l);
+  /* Runs the job elsewhere than a fio on this host (NULL: fio here), in
+   * a child of the runner (proc_fork) whose stderr is fio's: fio's json+
+   * to JSON, the files fio wrote to L->dir; returns fio's exit status
+   * (125: it could not run, the reason on stderr).
+   */
+  int (*run_job) (struct run *run, struct layer *l, const char *job,
+                  const char *json);
+  /* How the record says fio ran (NULL: fio on this host). */
+  const char *fio_command;
 };
 
 extern const struct target target_host;
@@ -232,6 +287,7 @@ extern const struct target target_direct;
 extern const struct target target_nbd_unix;
 extern const struct target target_nbd_tcp;
 extern const struct target target_qemu_nbd;
+extern const struct target target_guest;
 
 /* targets.c: the table, in the default ladder's order */
 extern const struct target *target_find (const char *name);
@@ -284,6 +340,8 @@ extern int nbdkit_start (struct run *run, struct layer *l, int port,
 extern int layer_start_server (struct run *run, struct layer *l,
                                const char *role, const char *const *argv,
                                const char *socket, int port);
+/* The last non-empty line of a log, for messages (to free). */
+extern char *log_tail (const char *path);
 /* Target stops: every child of L, newest first; or nothing. */
 extern void layer_stop_children (struct run *run, struct layer *l);
 extern void layer_stop_nothing (struct run *run, struct layer *l);

@@ -28,8 +28,8 @@ argv_text (const char *const *argv)
   return buf;
 }
 
-/* The last non-empty line of a log, for error messages. */
-static char *
+/* The last non-empty line of a log; see internal.h. */
+char *
 log_tail (const char *path)
 {
   char *text = read_file (path, NULL), *end, *start;
@@ -182,13 +182,11 @@ nbdkit_thread_model (const struct stack *st, bool with_filters,
   return model;
 }
 
-/* Adds a probe point to L; see internal.h. */
-const char *
-layer_add_probe (struct run *run, struct layer *l, const char *name,
-                 const char *source, const char *fmt, ...)
+static struct probe_point *
+add_point (struct run *run, struct layer *l, const char *name,
+           const char *source, const char *fmt, va_list ap)
 {
   struct probe_point *p = &l->probe[l->nprobe];
-  va_list ap;
 
   if (l->nprobe == MAX_PROBES)
     abort ();
@@ -196,11 +194,37 @@ layer_add_probe (struct run *run, struct layer *l, const char *name,
   p->path = xasprintf ("%s/probe-%s-%s", run->private_dir, l->t->name, name);
   p->name = xstrdup (name);
   p->source = source;
-  va_start (ap, fmt);
   if (vasprintf (&p->via, fmt, ap) == -1)
     abort ();
+  return p;
+}
+
+/* Adds a probe point to L; see internal.h. */
+const char *
+layer_add_probe (struct run *run, struct layer *l, const char *name,
+                 const char *source, const char *fmt, ...)
+{
+  struct probe_point *p;
+  va_list ap;
+
+  va_start (ap, fmt);
+  p = add_point (run, l, name, source, fmt, ap);
   va_end (ap);
   return p->path;
+}
+
+/* Adds a boundary the target measures itself; see internal.h. */
+struct probe_point *
+layer_add_boundary (struct run *run, struct layer *l, const char *name,
+                    const char *source, const char *fmt, ...)
+{
+  struct probe_point *p;
+  va_list ap;
+
+  va_start (ap, fmt);
+  p = add_point (run, l, name, source, fmt, ap);
+  va_end (ap);
+  return p;
 }
 
 /* The stack's filters, for the plugin boundary's "via". */

@@ -188,9 +188,14 @@ record_add_target (struct run *run, struct layer *l,
     cJSON_AddItemToObject (t, "boundaries", l->boundaries);
     l->boundaries = NULL;
   }
-  cJSON_AddStringToObject (t, "fio_command",
-                           "fio --output-format=json+ --output=fio.json - "
-                           "<job.fio");
+  cJSON_AddStringToObject (t, "fio_command", l->t->fio_command
+                           ? l->t->fio_command
+                           : "fio --output-format=json+ --output=fio.json - "
+                             "<job.fio");
+  if (l->setup) {
+    cJSON_AddItemToObject (t, "setup", l->setup);
+    l->setup = NULL;
+  }
   cJSON_AddStringToObject (t, "fio_json", "fio.json");
   if (coll)
     cJSON_AddItemToObject (t, "collectors", coll);

@@ -477,6 +477,7 @@ run_free (struct run *run)
     free (l->engine_lines);
     free (l->socket);
     cJSON_Delete (l->boundaries);
+    cJSON_Delete (l->setup);
     /* Their files went with the private directory. */
     for (size_t k = 0; k < l->nprobe; k++) {
       free (l->probe[k].path);

@@ -1,0 +1,714 @@
+/* target_guest.c: the top of the stack.  fio runs inside a VM on a
+ * virtio-blk disk that QEMU's NBD client attaches to nbdkit's private
+ * socket, as the reference investigation's guests did:
+ *
+ *   guest fio (libaio, direct=1) -> guest kernel -> virtio-blk -> QEMU's
+ *   block layer -> QEMU's NBD client -> Unix socket -> nbdkit -> plugin
+ *
+ * The guest (build/guest: Debian's kernel, busybox, fio; guest/init)
+ * boots before the measured window and says "ready" on its control port
+ * (virtio-serial), which then carries the job in and what fio wrote back
+ * (guest/init has the protocol).  QMP gives QEMU's block statistics for
+ * the disk; the guest's /proc/diskstats its kernel's view.  How the disk
+ * is attached is the stack's "qemu" section (qemu_opts.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static const char *const tools[] = {
+  "fio", "nbdkit", "qemu-system-x86_64", NULL,
+};
+static const char *const packages[] = {
+  "fio", "nbdkit", "qemu-system-x86", NULL,
+};
+static const char *const keys[] = { "qemu", NULL };
+
+/* The guest's disk: QEMU's ids for the drive and the device. */
+#define DRIVE "vbdisk"
+#define DEVICE "vbdisk0"
+/* How long a KVM guest gets to print its firmware's first line. */
+#define KVM_TRIAL_S 3.0
+
+struct guest {
+  struct rbuf ctl;              /* the control port */
+  struct qmp qmp;
+  bool qmp_ok;
+  char *dir;                    /* the layer's record directory */
+  char *console;                /* the guest's console log */
+  char *ctl_path, *qmp_path;
+  cJSON *stats0;                /* QEMU's block stats at the window's start */
+};
+
+static int
+guest_configure (const struct stack *st, void **conf)
+{
+  struct qemu_opts *q = xcalloc (1, sizeof *q);
+
+  *conf = q;
+  return qemu_opts_read (st, q);
+}
+
+/* The kernel and initramfs: the stack's, or those the build made beside
+ * this executable (build/guest/).
+ */
+static char *
+guest_file (const char *set, const char *name)
+{
+  char *dir, *p;
+
+  if (set)
+    return xstrdup (set);
+  dir = self_dir ();
+  p = xasprintf ("%s/guest/%s", dir ? dir : ".", name);
+  free (dir);
+  return p;
+}
+
+static int
+guest_preflight (const struct stack *st)
+{
+  const struct qemu_opts *q = stack_conf (st, &target_guest);
+  char *kernel = guest_file (q->kernel, "vmlinuz");
+  char *initrd = guest_file (q->initrd, "initramfs.cpio");
+  int r = 0;
+
+  if (access (kernel, R_OK) == -1) {
+    vb_msg ("%s: guest kernel %s: %s (%s)", st->path, kernel,
+            strerror (errno), q->kernel ? "the stack's qemu.kernel"
+            : "run make, which builds it");
+    r = -1;
+  }
+  else if (access (initrd, R_OK) == -1) {
+    vb_msg ("%s: guest initramfs %s: %s (%s)", st->path, initrd,
+            strerror (errno), q->initrd ? "the stack's qemu.initrd"
+            : "run make, which builds it");
+    r = -1;
+  }
+  free (kernel);
+  free (initrd);
+  return r;
+}
+
+/* PATH as a QEMU option value: commas doubled. */
+static char *
+opt_escape (const char *path)
+{
+  char *out = xmalloc (2 * strlen (path) + 1), *o = out;
+
+  for (const char *p = path; *p; p++) {
+    *o++ = *p;
+    if (*p == ',')
+      *o++ = ',';
+  }
+  *o = '\0';
+  return out;
+}
+
+/* Decides "auto" acceleration once per stack, by trying: KVM when a
+ * guest under it runs its firmware (SeaBIOS prints a line) within
+ * KVM_TRIAL_S, else TCG.  /dev/kvm may exist and still hang a guest (a
+ * nested one does).
+ */
+static void
+accel_decide (struct run *run, struct qemu_opts *q)
+{
+  char *log, *con, *chardev;
+  pid_t pid;
+  double t0;
+  bool printed = false;
+
+  if (q->accel_used)
+    return;
+  if (strcmp (q->accel, "auto") != 0) {
+    q->accel_used = q->accel;
+    q->accel_why = xasprintf ("the stack's qemu.accel is \"%s\"", q->accel);
+    return;
+  }
+  if (access ("/dev/kvm", R_OK | W_OK) == -1) {
+    q->accel_used = "tcg";
+    q->accel_why = xasprintf ("/dev/kvm: %s", strerror (errno));
+    return;
+  }
+  log = xasprintf ("%s/kvm-trial.log", run->private_dir);
+  con = opt_escape (log);
+  chardev = xasprintf ("file,id=con,path=%s", con);
+  {
+    const char *argv[] = {
+      "qemu-system-x86_64", "-accel", "kvm", "-m", "64", "-nodefaults",
+      "-display", "none", "-no-reboot", "-chardev", chardev,
+      "-serial", "chardev:con", NULL,
+    };
+    struct spawn_opts o = { 0 };
+
+    unlink (log);
+    pid = proc_spawn (argv, &o);
+  }
+  t0 = mono_now ();
+  while (pid > 0 && !printed && mono_now () < t0 + KVM_TRIAL_S &&
+         proc_alive (pid) && !stop_requested) {
+    struct stat sb;
+
+    printed = stat (log, &sb) == 0 && sb.st_size > 0;
+    if (!printed)
+      usleep (20000);
+  }
+  if (pid > 0)
+    proc_kill (pid, 1);
+  if (printed) {
+    q->accel_used = "kvm";
+    q->accel_why = xasprintf ("a trial guest under KVM ran its firmware in "
+                              "%.1f s", mono_now () - t0);
+  }
+  else {
+    q->accel_used = "tcg";
+    q->accel_why = xasprintf ("/dev/kvm is there but a trial guest under "
+                              "KVM printed nothing within %.0f s (nested "
+                              "virtualisation?)", KVM_TRIAL_S);
+  }
+  unlink (log);
+  free (log);
+  free (con);
+  free (chardev);
+}
+
+/* The "stats" of the guest's drive in a query-blockstats reply. */
+static cJSON *
+drive_stats (cJSON *reply)
+{
+  const cJSON *e;
+
+  cJSON_ArrayForEach (e, reply) {
+    const cJSON *dev = cJSON_GetObjectItemCaseSensitive (e, "device");
+
+    if (cJSON_IsString (dev) && strcmp (dev->valuestring, DRIVE) == 0)
+      return cJSON_GetObjectItemCaseSensitive (e, "stats");
+  }
+  return NULL;
+}
+
+/* The QOM path of the device on the guest's drive (in a
+ * query-blockstats reply), or the device's id.
+ */
+static const char *
+drive_qdev (cJSON *reply)
+{
+  const cJSON *e;
+
+  cJSON_ArrayForEach (e, reply) {
+    const cJSON *dev = cJSON_GetObjectItemCaseSensitive (e, "device");
+    const cJSON *qdev = cJSON_GetObjectItemCaseSensitive (e, "qdev");
+
+    if (cJSON_IsString (dev) && strcmp (dev->valuestring, DRIVE) == 0 &&
+        cJSON_IsString (qdev))
+      return qdev->valuestring;
+  }
+  return DEVICE;
+}
+
+/* The QEMU block layer's boundary: histograms reset and a first reading
+ * at the window's start, a second at its end.
+ */
+static void
+qemu_block_begin (struct probe_point *p)
+{
+  struct guest *g = p->ctx;
+  cJSON *args, *bounds, *reply;
+  char *why = NULL;
+
+  cJSON_Delete (g->stats0);
+  g->stats0 = NULL;
+  if (!g->qmp_ok)
+    return;
+  /* Four bins per power of two from 1 us to 67 s, for percentiles, on
+   * the device that holds the drive (its QOM path, as QEMU names it).
+   */
+  reply = qmp_call (&g->qmp, "query-blockstats", NULL, 5, &why);
+  args = cJSON_CreateObject ();
+  cJSON_AddStringToObject (args, "id", drive_qdev (reply));
+  cJSON_Delete (reply);
+  free (why);
+  why = NULL;
+  bounds = cJSON_CreateArray ();
+  for (int k = 0; k <= 104; k++)
+    cJSON_AddItemToArray (bounds,
+                          cJSON_CreateNumber (round (1000 * pow (2, k / 4.0))));
+  cJSON_AddItemToObject (args, "boundaries", bounds);
+  reply = qmp_call (&g->qmp, "block-latency-histogram-set", args, 5, &why);
+  if (reply == NULL) {
+    vb_warn ("guest: QMP: %s: no latency percentiles at %s", why, p->name);
+    free (why);
+    why = NULL;
+  }
+  cJSON_Delete (reply);
+  reply = qmp_call (&g->qmp, "query-blockstats", NULL, 5, &why);
+  if (reply && drive_stats (reply))
+    g->stats0 = cJSON_Duplicate (drive_stats (reply), true);
+  else
+    vb_warn ("guest: QMP: %s", why ? why : "no stats for the guest's drive");
+  free (why);
+  cJSON_Delete (reply);
+}
+
+static cJSON *
+qemu_block_end (struct probe_point *p, double window_s)
+{
+  struct guest *g = p->ctx;
+  char *why = NULL;
+  cJSON *reply, *b = NULL;
+
+  if (!g->qmp_ok || g->stats0 == NULL)
+    return NULL;
+  reply = qmp_call (&g->qmp, "query-blockstats", NULL, 5, &why);
+  if (reply && drive_stats (reply))
+    b = qemu_block_boundary (p->name, p->via, p->source, g->stats0,
+                             drive_stats (reply), window_s);
+  else
+    vb_warn ("guest: QMP: %s: boundary %s not measured",
+             why ? why : "no stats for the guest's drive", p->name);
+  free (why);
+  cJSON_Delete (reply);
+  return b;
+}
+
+/* The guest kernel's boundary: guest/init reads /proc/diskstats at the
+ * window's start (after ramp_time) and end, and sends them back.
+ */
+static void
+guest_disk_begin (struct probe_point *p)
+{
+  (void) p;
+}
+
+static cJSON *
+guest_disk_end (struct probe_point *p, double window_s)
+{
+  struct guest *g = p->ctx;
+  char *fa = xasprintf ("%s/guest-diskstats.start", g->dir);
+  char *fb = xasprintf ("%s/guest-diskstats.end", g->dir);
+  char *a = read_file (fa, NULL), *b = read_file (fb, NULL);
+  cJSON *bd = a && b ? diskstats_boundary (p->name, p->via, p->source, a, b,
+                                           window_s) : NULL;
+
+  if (bd == NULL)
+    vb_warn ("guest: no readable %s and %s: boundary %s not measured", fa,
+             fb, p->name);
+  free (fa);
+  free (fb);
+  free (a);
+  free (b);
+  return bd;
+}
+
+/* QEMU's command line for the guest (argv strings in OWN, to free). */
+static void
+qemu_argv (struct run *run, struct layer *l, const struct qemu_opts *q,
+           const char *kernel, const char *initrd, const char **argv,
+           char **own)
+{
+  struct guest *g = l->priv;
+  size_t n = 0, k = 0;
+  char *con = opt_escape (g->console), *ctl = opt_escape (g->ctl_path);
+  char *qmp = opt_escape (g->qmp_path), *nbd = opt_escape (l->socket);
+
+#define ARG(s) (argv[n++] = (s))
+#define OWN(s) (argv[n++] = own[k++] = (s))
+  ARG ("qemu-system-x86_64");
+  /* Thread names ("CPU 0/TCG", "IO io0") for perf and the CPU bill. */
+  ARG ("-name");
+  ARG ("viperbench-guest,debug-threads=on");
+  ARG ("-accel");
+  ARG (q->accel_used);
+  ARG ("-m");
+  OWN (xasprintf ("%u", q->memory_mib));
+  ARG ("-smp");
+  OWN (xasprintf ("%u", q->vcpus));
+  ARG ("-nodefaults");
+  ARG ("-display");
+  ARG ("none");
+  ARG ("-no-reboot");
+  ARG ("-kernel");
+  ARG (kernel);
+  ARG ("-initrd");
+  ARG (initrd);
+  ARG ("-append");
+  ARG ("console=ttyS0 panic=-1 quiet");
+  ARG ("-chardev");
+  OWN (xasprintf ("file,id=con,path=%s", con));
+  ARG ("-serial");
+  ARG ("chardev:con");
+  ARG ("-chardev");
+  OWN (xasprintf ("socket,id=qmp,path=%s,server=on,wait=off", qmp));
+  ARG ("-mon");
+  ARG ("chardev=qmp,mode=control");
+  ARG ("-chardev");
+  OWN (xasprintf ("socket,id=ctl,path=%s,server=on,wait=off", ctl));
+  ARG ("-device");
+  ARG ("virtio-serial-pci");
+  ARG ("-device");
+  ARG ("virtserialport,chardev=ctl,name=viperbench.ctl");
+  if (q->iothread) {
+    ARG ("-object");
+    ARG ("iothread,id=io0");
+  }
+  ARG ("-drive");
+  OWN (xasprintf ("if=none,id=" DRIVE ",driver=nbd,server.type=unix,"
+                  "server.path=%s%s%s%s%s", nbd,
+                  q->cache ? ",cache=" : "", q->cache ? q->cache : "",
+                  q->aio ? ",aio=" : "", q->aio ? q->aio : ""));
+  ARG ("-device");
+  {
+    char nq[32] = "", qs[32] = "";
+
+    if (q->num_queues)
+      snprintf (nq, sizeof nq, ",num-queues=%u", q->num_queues);
+    if (q->queue_size)
+      snprintf (qs, sizeof qs, ",queue-size=%u", q->queue_size);
+    OWN (xasprintf ("virtio-blk-pci,drive=" DRIVE ",id=" DEVICE "%s%s%s",
+                    q->iothread ? ",iothread=io0" : "", nq, qs));
+  }
+  argv[n] = NULL;
+  own[k] = NULL;
+#undef ARG
+#undef OWN
+  (void) run;
+  free (con);
+  free (ctl);
+  free (qmp);
+  free (nbd);
+}
+
+/* Says why QEMU stopped before the guest was ready: the last line of
+ * its log, else of the guest's console (a kernel's panic).
+ */
+static void
+qemu_gone (struct layer *l)
+{
+  struct guest *g = l->priv;
+  char *tail = log_tail (l->child[l->nchild - 1].log);
+
+  if (strcmp (tail, "(empty log)") == 0 || strcmp (tail, "(no log)") == 0) {
+    char *text = read_file (g->console, NULL), *at;
+
+    free (tail);
+    /* A panic says more than the lines after it. */
+    if (text && ((at = strstr (text, "Kernel panic")) ||
+                 (at = strstr (text, "viperbench-guest: ")))) {
+      tail = xasprintf ("%.*s", (int) strcspn (at, "\r\n"), at);
+    }
+    else
+      tail = log_tail (g->console);
+    free (text);
+    utf8_scrub (tail);
+    vb_msg ("guest: QEMU stopped before the guest was ready; its console "
+            "ends: %s (%s)", tail, g->console);
+  }
+  else
+    vb_msg ("guest: QEMU stopped before the guest was ready: %s (its "
+            "console: %s)", tail, g->console);
+  free (tail);
+}
+
+/* Waits for the guest's "ready" line; 0 with the line's words in
+ * L->setup, or -1 with a message naming the console log.
+ */
+static int
+wait_ready (struct run *run, struct layer *l, pid_t qemu, double t0)
+{
+  struct guest *g = l->priv;
+  double until = t0 + run->st->ready_timeout;
+
+  for (;;) {
+    char *line = rbuf_line (&g->ctl, 0.25);
+    char kver[128], disk[32];
+    unsigned cpus, queues;
+    unsigned long long sectors;
+
+    if (line) {
+      if (sscanf (line, "ready %127s %u %31s %llu %u", kver, &cpus, disk,
+                  &sectors, &queues) == 5) {
+        cJSON_AddNumberToObject (l->setup, "boot_s", mono_now () - t0);
+        cJSON_AddStringToObject (l->setup, "kernel_release", kver);
+        cJSON_AddNumberToObject (l->setup, "cpus_seen", cpus);
+        cJSON_AddStringToObject (l->setup, "disk", disk);
+        cJSON_AddNumberToObject (l->setup, "disk_bytes",
+                                 (double) sectors * 512);
+        cJSON_AddNumberToObject (l->setup, "queues_seen", queues);
+        free (line);
+        return 0;
+      }
+      if (strncmp (line, "fail ", 5) == 0) {
+        utf8_scrub (line);
+        vb_msg ("guest: %s (its console: %s)", line + 5, g->console);
+        free (line);
+        return -1;
+      }
+      free (line);              /* not ours: a later line may be */
+      continue;
+    }
+    if (stop_requested)
+      return -1;
+    if (errno == 0 || !proc_alive (qemu)) {
+      qemu_gone (l);
+      return -1;
+    }
+    if (mono_now () > until) {
+      vb_msg ("guest: not ready within %.0f s (the stack's ready_timeout_s; "
+              "%s): see its console, %s", run->st->ready_timeout,
+              strcmp (cJSON_GetObjectItemCaseSensitive (l->setup,
+                      "accel")->valuestring, "tcg") == 0
+              ? "an emulated CPU boots slowly" : "KVM", g->console);
+      return -1;
+    }
+  }
+}
+
+static int
+guest_start (struct run *run, struct layer *l)
+{
+  struct qemu_opts *q = stack_conf (run->st, &target_guest);
+  struct guest *g = xcalloc (1, sizeof *g);
+  struct probe_point *p;
+  const char *argv[64];
+  char *own[16], *kernel, *initrd, *why = NULL;
+  double t0;
+  int r = -1;
+
+  l->priv = g;
+  g->ctl.fd = -1;
+  g->qmp.in.fd = -1;
+  g->dir = xstrdup (l->dir);
+  g->console = xasprintf ("%s/guest-console.log", l->dir);
+  g->ctl_path = xasprintf ("%s/guest-ctl.sock", run->private_dir);
+  g->qmp_path = xasprintf ("%s/guest-qmp.sock", run->private_dir);
+  unlink (g->ctl_path);
+  unlink (g->qmp_path);
+  accel_decide (run, q);
+  kernel = guest_file (q->kernel, "vmlinuz");
+  initrd = guest_file (q->initrd, "initramfs.cpio");
+  l->setup = cJSON_CreateObject ();
+  cJSON_AddStringToObject (l->setup, "accel", q->accel_used);
+  cJSON_AddStringToObject (l->setup, "accel_reason", q->accel_why);
+  cJSON_AddStringToObject (l->setup, "kernel", kernel);
+  cJSON_AddStringToObject (l->setup, "initrd", initrd);
+  cJSON_AddNumberToObject (l->setup, "vcpus", q->vcpus);
+  cJSON_AddNumberToObject (l->setup, "memory_mib", q->memory_mib);
+  cJSON_AddBoolToObject (l->setup, "iothread", q->iothread);
+  cJSON_AddStringToObject (l->setup, "cache", q->cache ? q->cache
+                           : "QEMU's default (writeback)");
+  cJSON_AddStringToObject (l->setup, "aio", q->aio ? q->aio
+                           : "QEMU's default (threads)");
+  if (q->num_queues)
+    cJSON_AddNumberToObject (l->setup, "num-queues", q->num_queues);
+  else
+    cJSON_AddStringToObject (l->setup, "num-queues",
+                             "QEMU's default (one per vCPU)");
+  if (q->queue_size)
+    cJSON_AddNumberToObject (l->setup, "queue-size", q->queue_size);
+  else
+    cJSON_AddStringToObject (l->setup, "queue-size", "QEMU's default (256)");
+  cJSON_AddStringToObject (l->setup, "console", "guest-console.log");
+
+  /* Top to bottom: the guest's kernel, QEMU's block layer, then nbdkit's
+   * probes.
+   */
+  if (run->st->probes != PROBES_OFF) {
+    char nq[64];
+
+    p = layer_add_boundary (run, l, "guest-disk", "the guest's "
+                            "/proc/diskstats", "the guest kernel's block "
+                            "layer (libaio, direct=1; %u vCPUs)", q->vcpus);
+    p->begin = guest_disk_begin;
+    p->end = guest_disk_end;
+    p->ctx = g;
+    if (q->num_queues)
+      snprintf (nq, sizeof nq, "%u queue%s", q->num_queues,
+                q->num_queues > 1 ? "s" : "");
+    else
+      snprintf (nq, sizeof nq, "a queue per vCPU");
+    p = layer_add_boundary (run, l, "qemu-block", "QEMU's query-blockstats "
+                            "(QMP)", "virtio-blk (%s, %s)", nq,
+                            q->iothread ? "in an iothread"
+                            : "in QEMU's main loop");
+    p->begin = qemu_block_begin;
+    p->end = qemu_block_end;
+    p->ctx = g;
+  }
+  if (nbdkit_start (run, l, 0, "QEMU's NBD client (at most 16 requests in "
+                    "flight per connection)") == -1)
+    goto out;
+  qemu_argv (run, l, q, kernel, initrd, argv, own);
+  t0 = mono_now ();
+  r = layer_start_server (run, l, "qemu-system", argv, g->qmp_path, 0);
+  for (size_t i = 0; own[i]; i++)
+    free (own[i]);
+  if (r == -1)
+    goto out;
+  r = -1;
+  g->qmp_ok = qmp_open (&g->qmp, g->qmp_path, 10, &why) == 0;
+  g->ctl.fd = unix_connect (g->ctl_path);
+  if (g->ctl.fd == -1) {
+    int e = errno;
+    double until = mono_now () + 1;
+
+    /* A QEMU that refuses its kernel is on its way out: say why. */
+    while (proc_alive (l->child[l->nchild - 1].pid) && mono_now () < until)
+      usleep (20000);
+    if (proc_alive (l->child[l->nchild - 1].pid))
+      vb_msg ("guest: the control port %s: %s", g->ctl_path, strerror (e));
+    else
+      qemu_gone (l);
+    free (why);
+    goto out;
+  }
+  if (wait_ready (run, l, l->child[l->nchild - 1].pid, t0) == -1) {
+    free (why);
+    goto out;
+  }
+  if (!g->qmp_ok)
+    vb_warn ("guest: QMP: %s: QEMU's block layer not measured", why);
+  free (why);
+  l->engine_lines = xstrdup ("ioengine=libaio\ndirect=1\nfilename=/dev/vda\n");
+  r = 0;
+
+ out:
+  free (kernel);
+  free (initrd);
+  return r;
+}
+
+static void
+guest_stop (struct run *run, struct layer *l)
+{
+  struct guest *g = l->priv;
+
+  layer_stop_children (run, l);
+  if (g) {
+    qmp_close (&g->qmp);
+    rbuf_free (&g->ctl);
+    unlink (g->ctl_path);
+    unlink (g->qmp_path);
+    cJSON_Delete (g->stats0);
+    free (g->dir);
+    free (g->console);
+    free (g->ctl_path);
+    free (g->qmp_path);
+    free (g);
+  }
+  l->priv = NULL;
+}
+
+/* Where a file the guest sends back goes: fio's JSON to JSON, its stderr
+ * to ours, the rest (fio's logs, the diskstats readings) to the layer's
+ * directory under a name that is plain and new; -1 to drop it.
+ */
+static int
+file_dest (struct layer *l, const char *name, const char *json)
+{
+  char *path;
+  int fd;
+
+  if (strcmp (name, "fio.json") == 0)
+    return open (json, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (strcmp (name, "fio.stderr") == 0)
+    return dup (2);
+  if (!plain_name (name) || strcmp (name, "job.fio") == 0) {
+    fprintf (stderr, "guest: a file named '%.64s' refused\n", name);
+    return -1;
+  }
+  path = strncmp (name, "diskstats.", 10) == 0
+    ? xasprintf ("%s/guest-%s", l->dir, name)
+    : xasprintf ("%s/%s", l->dir, name);
+  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd == -1)
+    fprintf (stderr, "guest: %s: %s: not kept\n", path, strerror (errno));
+  free (path);
+  return fd;
+}
+
+/* In a child of the runner: the job to the guest, its files back. */
+static int
+guest_run_job (struct run *run, struct layer *l, const char *job,
+               const char *json)
+{
+  struct guest *g = l->priv;
+  size_t len = strlen (job);
+  char *head = xasprintf ("run %zu %g\n", len, run->sc->ramp);
+  /* The runner bounds the whole job and kills this child at its end. */
+  const double forever = 1e9;
+  int r = 125;
+
+  if (write (g->ctl.fd, head, strlen (head)) != (ssize_t) strlen (head) ||
+      write (g->ctl.fd, job, len) != (ssize_t) len) {
+    fprintf (stderr, "guest: the control port: %s\n", strerror (errno));
+    free (head);
+    return 125;
+  }
+  free (head);
+  for (;;) {
+    char *line = rbuf_line (&g->ctl, forever), name[256];
+    unsigned long long size;
+    int status, fd;
+
+    if (line == NULL) {
+      fprintf (stderr, "guest: the control port closed before fio finished "
+               "(its console: %s)\n", g->console);
+      break;
+    }
+    if (sscanf (line, "file %255s %llu", name, &size) == 2) {
+      if (size > (1ull << 30)) {
+        fprintf (stderr, "guest: %s of %llu bytes refused\n", name, size);
+        free (line);
+        break;
+      }
+      fd = file_dest (l, name, json);
+      if (rbuf_copy (&g->ctl, size, fd, forever) == -1) {
+        fprintf (stderr, "guest: %s cut short\n", name);
+        if (fd >= 0)
+          close (fd);
+        free (line);
+        break;
+      }
+      if (fd >= 0)
+        close (fd);
+    }
+    else if (sscanf (line, "done %d", &status) == 1) {
+      r = status;
+      free (line);
+      break;
+    }
+    else if (strncmp (line, "fail ", 5) == 0) {
+      utf8_scrub (line);
+      fprintf (stderr, "guest: %s (its console: %s)\n", line + 5, g->console);
+      free (line);
+      break;
+    }
+    free (line);
+  }
+  return r;
+}
+
+const struct target target_guest = {
+  .name = "guest",
+  .description = "fio in a VM (QEMU) on virtio-blk, QEMU's NBD client to "
+                 "nbdkit",
+  .tools = tools,
+  .packages = packages,
+  .uses_plugin = true,
+  .stack_keys = keys,
+  .configure = guest_configure,
+  .free_conf = qemu_opts_free,
+  .preflight = guest_preflight,
+  .start = guest_start,
+  .stop = guest_stop,
+  .run_job = guest_run_job,
+  .fio_command = "fio --output-format=json+ --output=fio.json job.fio "
+                 "(inside the guest, on /dev/vda)",
+};
