@@ -124,6 +124,7 @@ struct role_prof {
   uint64_t samples;
   struct table syms;
   struct table folded;
+  struct table threads;         /* samples per thread name (comm) */
 };
 
 /* The frame's name: "sym", "sym_[k]", or "[dso]" when unresolved. */
@@ -231,6 +232,33 @@ top_list (struct table *t, uint64_t samples, int (*cmp) (const void *, const voi
   return a;
 }
 
+/* A process's samples by thread name ("CPU 0/TCG", "IO io0"), most
+ * first: where the threads of one process can be told apart.
+ */
+static cJSON *
+thread_list (struct table *t, uint64_t samples)
+{
+  cJSON *a = cJSON_CreateArray ();
+  struct sym *v = xmalloc ((t->n + 1) * sizeof *v);
+  size_t n = 0;
+
+  for (size_t k = 0; k < t->cap; k++)
+    if (t->v[k].name)
+      v[n++] = t->v[k];
+  qsort (v, n, sizeof *v, cmp_self);
+  for (size_t i = 0; i < n && i < TOP_N; i++) {
+    cJSON *o = cJSON_CreateObject ();
+
+    cJSON_AddStringToObject (o, "thread", v[i].name);
+    cJSON_AddNumberToObject (o, "samples", (double) v[i].self);
+    cJSON_AddNumberToObject (o, "pct", 100.0 * (double) v[i].self /
+                             (double) samples);
+    cJSON_AddItemToArray (a, o);
+  }
+  free (v);
+  return a;
+}
+
 /* The role of a sample's PID, or NULL when it is not the layer's. */
 static struct role_prof *
 role_of (struct perf_state *s, const struct coll_ctx *ctx,
@@ -263,6 +291,7 @@ fold_all (struct perf_state *s, const struct coll_ctx *ctx,
   size_t nframes = 0;
   uint64_t sample_no = 0;
   struct role_prof *cur = NULL;
+  char comm[64] = "";
   int status;
   pid_t pid = proc_spawn (argv, &o);
 
@@ -277,8 +306,10 @@ fold_all (struct perf_state *s, const struct coll_ctx *ctx,
        l = strtok_r (NULL, "\n", &save)) {
     if (l == NULL || !isspace ((unsigned char) *l)) {
       /* A header line (or the end) closes the previous sample. */
-      if (cur && nframes)
+      if (cur && nframes) {
         fold (cur, frames, nframes, ++sample_no);
+        table_get (&cur->threads, comm)->self++;
+      }
       nframes = 0;
       cur = NULL;
       if (l == NULL)
@@ -293,6 +324,16 @@ fold_all (struct perf_state *s, const struct coll_ctx *ctx,
         while (p > l && isdigit ((unsigned char) p[-1]))
           p--;
         cur = role_of (s, ctx, roles, strtol (p, NULL, 10));
+        /* The thread's name: what comes before the pid, trimmed. */
+        {
+          char *b = l, *e = p;
+
+          while (*b == ' ' || *b == '\t')
+            b++;
+          while (e > b && isspace ((unsigned char) e[-1]))
+            e--;
+          snprintf (comm, sizeof comm, "%.*s", (int) (e - b), b);
+        }
       }
     }
     else if (cur && nframes < 128)
@@ -346,6 +387,8 @@ perf_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
     cJSON_AddItemToObject (p, "top_self", top_list (&rp->syms, rp->samples, cmp_self));
     cJSON_AddItemToObject (p, "top_inclusive",
                            top_list (&rp->syms, rp->samples, cmp_incl));
+    cJSON_AddItemToObject (p, "threads", thread_list (&rp->threads,
+                                                      rp->samples));
     cJSON_AddItemToArray (procs, p);
   }
   if (ff)
@@ -374,6 +417,7 @@ perf_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
   for (size_t i = 0; i < ctx->nprocs; i++) {
     table_free (&roles[i].syms);
     table_free (&roles[i].folded);
+    table_free (&roles[i].threads);
   }
   free (tmp);
   free (folded_path);

@@ -24,6 +24,7 @@ struct layer_rep {
   struct bins lat;              /* merged read+write latency bins */
   const cJSON *cpu, *perf;
   const cJSON *bounds;          /* measured boundaries, or NULL */
+  const cJSON *setup;           /* the target's own facts (a guest's) */
 };
 
 static double
@@ -35,6 +36,99 @@ num (const cJSON *o, const char *path)
   for (char *k = strtok_r (buf, ".", &save); k && o; k = strtok_r (NULL, ".", &save))
     o = cJSON_GetObjectItemCaseSensitive (o, k);
   return cJSON_IsNumber (o) ? o->valuedouble : NAN;
+}
+
+/* S into F as Markdown text: what would start markup, a table cell or
+ * HTML escaped, line breaks as spaces.
+ */
+static void
+md_text (FILE *f, const char *s)
+{
+  for (; s && *s; s++) {
+    if (*s == '\n' || *s == '\r' || *s == '\t')
+      fputc (' ', f);
+    else if (strchr ("\\`*_[]<>|#!~", *s))
+      fprintf (f, "\\%c", *s);
+    else
+      fputc (*s, f);
+  }
+}
+
+/* "value" of the setup's KEY: a number or a string, as written. */
+static void
+setup_value (FILE *f, const cJSON *setup, const char *key)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive (setup, key);
+
+  if (cJSON_IsNumber (v))
+    fprintf (f, "%g", v->valuedouble);
+  else if (cJSON_IsString (v))
+    md_text (f, v->valuestring);
+  else if (cJSON_IsBool (v))
+    fprintf (f, "%s", cJSON_IsTrue (v) ? "on" : "off");
+  else
+    fprintf (f, "?");
+}
+
+/* The guest layers: how their VM ran and what its acceleration means
+ * for their figures.
+ */
+static void
+guests (FILE *f, const struct layer_rep *L, size_t n)
+{
+  bool any = false;
+
+  for (size_t i = 0; i < n; i++) {
+    const cJSON *s = L[i].setup;
+    const char *accel = cJSON_GetStringValue (
+      cJSON_GetObjectItemCaseSensitive (s, "accel"));
+
+    if (accel == NULL)
+      continue;
+    if (!any)
+      fprintf (f, "\n## The guest\n\n");
+    any = true;
+    fprintf (f, "- **%s** ran under ", L[i].name);
+    if (strcmp (accel, "tcg") == 0)
+      fprintf (f, "**TCG**, QEMU's software emulation (");
+    else if (strcmp (accel, "kvm") == 0)
+      fprintf (f, "**KVM**, hardware virtualisation (");
+    else {
+      md_text (f, accel);
+      fprintf (f, " (");
+    }
+    setup_value (f, s, "accel_reason");
+    if (strcmp (accel, "tcg") == 0)
+      fprintf (f, ").  Its figures measure an emulated CPU running the "
+               "guest's fio and kernel: compare them with another guest "
+               "layer measured the same way (another stack's guest), not "
+               "with the layers on the host.\n");
+    else
+      fprintf (f, ").  The guest's CPU is the host's: its figures compare "
+               "with the host's layers.\n");
+    fprintf (f, "  - Disk: virtio-blk with num-queues ");
+    setup_value (f, s, "num-queues");
+    fprintf (f, " (the guest saw ");
+    setup_value (f, s, "queues_seen");
+    fprintf (f, "), queue-size ");
+    setup_value (f, s, "queue-size");
+    fprintf (f, ", iothread ");
+    setup_value (f, s, "iothread");
+    fprintf (f, "; cache ");
+    setup_value (f, s, "cache");
+    fprintf (f, ", aio ");
+    setup_value (f, s, "aio");
+    fprintf (f, ".\n  - VM: ");
+    setup_value (f, s, "vcpus");
+    fprintf (f, " vCPUs, ");
+    setup_value (f, s, "memory_mib");
+    fprintf (f, " MiB, kernel ");
+    setup_value (f, s, "kernel_release");
+    fprintf (f, "; booted in %.1f s, before the measured window.  Its "
+             "console: %s/", num (s, "boot_s"), L[i].name);
+    setup_value (f, s, "console");
+    fprintf (f, "; QEMU's command line: the record's servers.\n");
+  }
 }
 
 /* A target's DDIR.KEY or DDIR.lat_ns.KEY; see internal.h. */
@@ -424,6 +518,7 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
     l->wp99 = target_metric (t, "write", "p99");
     l->cpu = cJSON_GetObjectItem (cJSON_GetObjectItem (t, "collectors"), "cpu");
     l->perf = cJSON_GetObjectItem (cJSON_GetObjectItem (t, "collectors"), "perf");
+    l->setup = cJSON_GetObjectItem (t, "setup");
     l->bounds = cJSON_GetObjectItem (t, "boundaries");
     if (!cJSON_IsArray (l->bounds) || cJSON_GetArraySize (l->bounds) == 0)
       l->bounds = NULL;
@@ -496,6 +591,7 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
              strcmp (w, "as fast") == 0 ? "as" : "than", L[i - 1].name);
   }
 
+  guests (f, L, n);
   where_time_goes (f, L, n);
   concurrency (f, L, n);
   plausibility (f, L, n, doc);
@@ -516,6 +612,19 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
         fprintf (f, "%s`%s` %.1f%%", k > 1 ? ", " : "",
                  cJSON_GetStringValue (cJSON_GetObjectItem (s, "symbol")),
                  num (s, "self_pct"));
+      }
+      /* Its threads, where their names tell them apart (QEMU's vCPUs,
+       * iothread and main loop).
+       */
+      if (cJSON_GetArraySize (cJSON_GetObjectItem (pr, "threads")) > 1) {
+        k = 0;
+        fprintf (f, "  \nby thread: ");
+        cJSON_ArrayForEach (s, cJSON_GetObjectItem (pr, "threads")) {
+          if (k++ == 8) break;
+          fprintf (f, "%s", k > 1 ? ", " : "");
+          md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (s, "thread")));
+          fprintf (f, " %.1f%%", num (s, "pct"));
+        }
       }
       fprintf (f, "\n\n");
     }
