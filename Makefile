@@ -349,7 +349,7 @@ DESC ?=
 RESULTS ?= results
 RUN_PREFIX ?= VM-
 COLLECT ?= all
-bench: engine filters runner
+bench: engine filters runner guest
 	$(Q)$(BUILD)/viperbench run --scenario "$(SCENARIO)" --stack "$(STACK)" \
 		--desc "$(DESC)" --runtime "$(RUNTIME)" --size "$(SIZE)" \
 		--results "$(RESULTS)" --prefix "$(RUN_PREFIX)" --collect "$(COLLECT)"
@@ -358,7 +358,7 @@ bench: engine filters runner
 #            [SIZE=] [LAYERS=qemu-nbd,...]: each layer at each queue depth,
 # one results/SWEEP-N record with response curves and knees.
 DEPTHS ?= 1,2,4,8,16,32,64,128
-sweep: engine filters runner
+sweep: engine filters runner guest
 	$(Q)$(BUILD)/viperbench sweep --scenario "$(SCENARIO)" --stack "$(STACK)" \
 		--depths "$(DEPTHS)" --desc "$(DESC)" --runtime "$(RUNTIME)" \
 		--size "$(SIZE)" --results "$(RESULTS)" --collect "$(COLLECT)" \
@@ -390,7 +390,7 @@ REPEAT ?=
 MAX_REPEAT ?=
 LAYERS ?=
 THRESHOLD ?=
-gate: engine filters runner
+gate: engine filters runner guest
 	$(Q)$(BUILD)/viperbench gate $(if $(BASELINE),--baseline "$(BASELINE)",--baseline-stack "$(A)") \
 		--candidate-stack "$(B)" --scenario "$(SCENARIO)" --repeat "$(REPEAT)" \
 		--max-repeat "$(MAX_REPEAT)" \

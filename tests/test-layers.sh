@@ -77,7 +77,9 @@ tsort "$TMPDIR/edges" >/dev/null 2>"$TMPDIR/tsort.err" ||
     tsort >/dev/null 2>&1 && fail "the cycle check cannot fail"
 
 # 3. Layer names live in their target files and the table only.  The
-#    record's "host" object (the machine) is not a layer.
+#    record's "host" object (the machine) is not a layer; import's
+#    default --layer names where old fio output came from (a guest, as
+#    the guest layer measures), on purpose the same word.
 names=$(sed -n 's/^ *\.name = "\([^"]*\)",/\1/p' runner/target_*.c)
 [ "$(wc -w <<<"$names")" -ge 5 ] || fail "found no target names in runner/target_*.c"
 for n in $names; do
@@ -85,6 +87,7 @@ for n in $names; do
                runner/*.[ch] |
            grep -v '^runner/target_[a-z_]*\.c:' | grep -v '^runner/targets\.c:' |
            grep -v '^[^:]*:[0-9]*: *\*' |
+           grep -v '^reports/import\.c:[0-9]*: *const char \*layer = "guest"' |
            grep -v "GetObjectItem[A-Za-z]* ([a-z]*, \"host\")\|ToObject ([a-z]*, \"host\"" || true)
     [ -z "$hits" ] || { echo "$hits" >&2; fail "layer name \"$n\" spelled outside its target file"; }
 done
