@@ -299,7 +299,9 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
   probes_begin (l);
   spawned = mono_now ();
   if (l->t->run_job) {
+    /* It writes into L->dir by the runner's own paths. */
     o.stdin_data = NULL;
+    o.cwd = NULL;
     pid = proc_fork (job_child, &ja, &o);
   }
   else

@@ -183,7 +183,7 @@ t0=$(date +%s)
 run_bench --scenario lat1 --stack "$TMPDIR/junk.json" >"$TMPDIR/junk.txt" 2>&1
 rc=$?
 [ $rc -ne 0 ] || fail "a junk kernel ran"
-grep -q 'guest: QEMU stopped before the guest was ready' "$TMPDIR/junk.txt" ||
+grep -Eq 'guest: (qemu-system exited before it was ready|QEMU stopped before the guest was ready): qemu: ' "$TMPDIR/junk.txt" ||
     { cat "$TMPDIR/junk.txt"; fail "junk kernel: no reason"; }
 guest_stack "$TMPDIR/noinit.json" "{ \"accel\": \"tcg\", \"initrd\": \"$TMPDIR/junk\" }"
 run_bench --scenario lat1 --stack "$TMPDIR/noinit.json" >"$TMPDIR/noinit.txt" 2>&1
@@ -196,17 +196,23 @@ for r in "$TMPDIR"/results/VM-*/run.json; do jq . "$r" >/dev/null || fail "$r"; 
 nothing_left
 echo "unbootable guests: exit 2 / failed layer with the reason, no hang"
 
-# 6. The reference stacks, before and after, guest layer alone; compare.
+# 6. The reference stacks, before and after, guest layer alone, into a
+#    relative results directory (make bench's results/); compare.
 for s in before after; do
-    run_bench --scenario randrw_70_30 --stack "$top/scenarios/stacks/guest-$s.json" \
-        --layers guest --runtime 3 --size 16M --collect none --desc "$s" \
+    (cd "$TMPDIR" && timeout -k 5 300 "$VIPERBENCH" run --results rel \
+        --scenarios "$top/scenarios" --scenario randrw_70_30 \
+        --stack "$top/scenarios/stacks/guest-$s.json" --layers guest \
+        --runtime 3 --size 16M --collect none --desc "$s") \
         >"$TMPDIR/$s.txt" 2>&1 || { cat "$TMPDIR/$s.txt"; fail "guest-$s failed"; }
+    ! grep -q warning "$TMPDIR/$s.txt" || { cat "$TMPDIR/$s.txt"; fail "guest-$s warned"; }
 done
-b=$(ls -d "$TMPDIR"/results/VM-* | sort -t- -k2 -n | tail -2 | head -1)
-a=$(ls -d "$TMPDIR"/results/VM-* | sort -t- -k2 -n | tail -1)
+b=$TMPDIR/rel/VM-1
+a=$TMPDIR/rel/VM-2
 for r in "$b" "$a"; do
     jq -e '.targets[0].setup.accel | test("^(tcg|kvm)$")' "$r/run.json" >/dev/null ||
         fail "$r: acceleration not decided"
+    jq -e '.targets[0].boundaries[] | select(.name == "guest-disk")' "$r/run.json" >/dev/null ||
+        fail "$r: no guest-disk boundary with a relative results directory"
 done
 "$VIPERBENCH" compare "$b" "$a" >"$TMPDIR/cmp.md" 2>&1 || { cat "$TMPDIR/cmp.md"; fail "compare failed"; }
 grep -q '^| guest | read IOPS' "$TMPDIR/cmp.md" || fail "compare has no guest row"
