@@ -128,6 +128,22 @@ guests (FILE *f, const struct layer_rep *L, size_t n)
              "console: %s/", num (s, "boot_s"), L[i].name);
     setup_value (f, s, "console");
     fprintf (f, "; QEMU's command line: the record's servers.\n");
+    /* iostat's %util inside the guest, over fio's window. */
+    {
+      const cJSON *b;
+
+      cJSON_ArrayForEach (b, L[i].bounds) {
+        double u = num (b, "utilisation"), m = num (b, "in_flight.mean");
+
+        if (isnan (u))
+          continue;
+        fprintf (f, "  - Inside the guest its disk was busy %.0f%% of the "
+                 "window (/proc/diskstats, iostat's %%util)", 100 * u);
+        if (!isnan (m))
+          fprintf (f, ", %.3g requests in flight on average", m);
+        fprintf (f, ".\n");
+      }
+    }
   }
 }
 
