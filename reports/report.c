@@ -27,6 +27,9 @@ struct layer_rep {
   const cJSON *setup;           /* the target's own facts (a guest's) */
 };
 
+/* Processes the CPU chart stacks (columns of cpu.dat). */
+#define MAX_CPU_ROLES 8
+
 static double
 num (const cJSON *o, const char *path)
 {
@@ -170,6 +173,8 @@ static int
 charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
 {
   char *cdir = xasprintf ("%s/charts", dir), *p;
+  const char *roles[MAX_CPU_ROLES];
+  size_t nroles = 0;
   FILE *f;
   int r;
 
@@ -201,23 +206,43 @@ charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
     }
     free (p);
   }
+  /* CPU per I/O: a column per process role, in order of appearance
+   * (fio, nbdkit, qemu-nbd, qemu-system...).
+   */
+  {
+    const cJSON *pr;
+
+    for (size_t i = 0; i < n; i++)
+      cJSON_ArrayForEach (pr, cJSON_GetObjectItem (L[i].cpu, "processes")) {
+        const char *role = cJSON_GetStringValue (cJSON_GetObjectItem (pr, "role"));
+        size_t k;
+
+        if (role == NULL || isnan (num (pr, "cpu_us_per_io")))
+          continue;
+        for (k = 0; k < nroles && strcmp (roles[k], role) != 0; k++)
+          ;
+        if (k == nroles && nroles < MAX_CPU_ROLES)
+          roles[nroles++] = role;
+      }
+  }
   p = xasprintf ("%s/cpu.dat", cdir);
   f = fopen (p, "we");
   for (size_t i = 0; f && i < n; i++) {
     const cJSON *pr;
-    double fio = 0, srv = 0, qemu = 0;
+    double us[MAX_CPU_ROLES] = { 0 };
 
     cJSON_ArrayForEach (pr, cJSON_GetObjectItem (L[i].cpu, "processes")) {
       const char *role = cJSON_GetStringValue (cJSON_GetObjectItem (pr, "role"));
-      double us = num (pr, "cpu_us_per_io");
+      double v = num (pr, "cpu_us_per_io");
 
-      if (isnan (us) || role == NULL) continue;
-      if (strcmp (role, "fio") == 0) fio = us;
-      else if (strcmp (role, "nbdkit") == 0) srv = us;
-      else qemu = us;
+      for (size_t k = 0; role && !isnan (v) && k < nroles; k++)
+        if (strcmp (roles[k], role) == 0)
+          us[k] = v;
     }
     gp_string (f, L[i].name, '"');
-    fprintf (f, " %.2f %.2f %.2f\n", fio, srv, qemu);
+    for (size_t k = 0; k < nroles; k++)
+      fprintf (f, " %.2f", us[k]);
+    fprintf (f, "%s\n", nroles ? "" : " 0");
   }
   if (f) fclose (f);
   free (p);
@@ -260,8 +285,13 @@ charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
 "  set style histogram rowstacked\n"
 "  set boxwidth 0.6 relative\n"
 "  set key outside right top\n"
-"  plot 'cpu.dat' using 2:xtic(1) title 'fio', '' using 3 title 'nbdkit', "
-"'' using 4 title 'qemu-nbd'\n"
+"  plot 'cpu.dat' using 2:xtic(1) title ");
+  gp_string (f, nroles ? roles[0] : "-", '\'');
+  for (size_t k = 1; k < nroles; k++) {
+    fprintf (f, ", '' using %zu title ", k + 2);
+    gp_string (f, roles[k], '\'');
+  }
+  fprintf (f, "\n"
 "  set style histogram clustered gap 1\n"
 "  unset boxwidth\n"
 "  set key inside top right\n"
