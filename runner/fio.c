@@ -203,8 +203,9 @@ probes_begin (struct layer *l)
   for (size_t i = 0; i < l->nprobe; i++) {
     struct probe_point *p = &l->probe[i];
 
-    if (p->begin) {
-      p->begin (p);
+    if (p->end) {               /* measured by the target itself */
+      if (p->begin)
+        p->begin (p);
       continue;
     }
     p->started = access (p->path, F_OK) == 0 &&

@@ -195,9 +195,9 @@ struct probe_point {
   const char *source;           /* what counts there */
   struct probe_snap start;      /* at the window's start */
   bool started;                 /* else: since the probe was made */
-  /* A boundary measured otherwise (NULL: PATH's probe): BEGIN at the
-   * window's start (again after fio's ramp_time), END its boundary over
-   * WINDOW_S (fio's), or NULL with a warning printed.
+  /* A boundary measured otherwise (END NULL: PATH's probe): BEGIN (may
+   * be NULL) at the window's start (again after fio's ramp_time), END
+   * its boundary over WINDOW_S (fio's), or NULL with a warning printed.
    */
   void (*begin) (struct probe_point *p);
   cJSON *(*end) (struct probe_point *p, double window_s);
@@ -220,21 +220,14 @@ struct layer {
   void *priv;                   /* the target's own state while it runs */
 };
 
-/* Adds a probe point NAME to L (its file in the run's private dir) with
- * VIA (printf-style) and returns its file's path.
+/* Adds a probe point NAME to L with VIA (printf-style) and returns it:
+ * its PATH is its probe file in the run's private dir; a target that
+ * measures the boundary itself sets its begin, end and ctx instead.
  */
-extern const char *layer_add_probe (struct run *run, struct layer *l,
-                                    const char *name, const char *source,
-                                    const char *fmt, ...)
-  __attribute__((format (printf, 5, 6)));
-/* The same for a boundary the target measures itself: the point, whose
- * begin, end and ctx the caller sets.
- */
-extern struct probe_point *layer_add_boundary (struct run *run,
-                                               struct layer *l,
-                                               const char *name,
-                                               const char *source,
-                                               const char *fmt, ...)
+extern struct probe_point *layer_add_probe (struct run *run, struct layer *l,
+                                            const char *name,
+                                            const char *source,
+                                            const char *fmt, ...)
   __attribute__((format (printf, 5, 6)));
 
 /* A layer of the ladder.  Everything about a layer lives in its file:

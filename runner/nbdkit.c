@@ -182,11 +182,13 @@ nbdkit_thread_model (const struct stack *st, bool with_filters,
   return model;
 }
 
-static struct probe_point *
-add_point (struct run *run, struct layer *l, const char *name,
-           const char *source, const char *fmt, va_list ap)
+/* Adds a probe point to L; see internal.h. */
+struct probe_point *
+layer_add_probe (struct run *run, struct layer *l, const char *name,
+                 const char *source, const char *fmt, ...)
 {
   struct probe_point *p = &l->probe[l->nprobe];
+  va_list ap;
 
   if (l->nprobe == MAX_PROBES)
     abort ();
@@ -194,35 +196,9 @@ add_point (struct run *run, struct layer *l, const char *name,
   p->path = xasprintf ("%s/probe-%s-%s", run->private_dir, l->t->name, name);
   p->name = xstrdup (name);
   p->source = source;
+  va_start (ap, fmt);
   if (vasprintf (&p->via, fmt, ap) == -1)
     abort ();
-  return p;
-}
-
-/* Adds a probe point to L; see internal.h. */
-const char *
-layer_add_probe (struct run *run, struct layer *l, const char *name,
-                 const char *source, const char *fmt, ...)
-{
-  struct probe_point *p;
-  va_list ap;
-
-  va_start (ap, fmt);
-  p = add_point (run, l, name, source, fmt, ap);
-  va_end (ap);
-  return p->path;
-}
-
-/* Adds a boundary the target measures itself; see internal.h. */
-struct probe_point *
-layer_add_boundary (struct run *run, struct layer *l, const char *name,
-                    const char *source, const char *fmt, ...)
-{
-  struct probe_point *p;
-  va_list ap;
-
-  va_start (ap, fmt);
-  p = add_point (run, l, name, source, fmt, ap);
   va_end (ap);
   return p;
 }
@@ -263,12 +239,13 @@ nbdkit_start (struct run *run, struct layer *l, int port, const char *client)
     pr.outer = layer_add_probe (run, l, "nbdkit", "probe filter (outermost)",
                                 "%s, then nbdkit's threads (-t %u, thread "
                                 "model %s)", client, st->threads,
-                                run->model_nbdkit ? run->model_nbdkit : "?");
+                                run->model_nbdkit ? run->model_nbdkit
+                                : "?")->path;
   if (st->probes == PROBES_ALL) {
     char *ft = filters_text (st);
 
     pr.inner = layer_add_probe (run, l, "plugin", "probe filter (innermost)",
-                                "%s", ft);
+                                "%s", ft)->path;
     free (ft);
   }
   {

@@ -67,7 +67,7 @@ direct_start (struct run *run, struct layer *l)
                                         "the engine's in-process plugin host "
                                         "(workers=%u per job, thread model %s)",
                                         workers, run->model_plugin
-                                        ? run->model_plugin : "?");
+                                        ? run->model_plugin : "?")->path;
     char *lines = xasprintf ("%sprobe_file=%s\n", l->engine_lines, file);
 
     free (l->engine_lines);

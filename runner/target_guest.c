@@ -179,9 +179,11 @@ accel_decide (struct run *run, struct qemu_opts *q)
   free (chardev);
 }
 
-/* The "stats" of the guest's drive in a query-blockstats reply. */
-static cJSON *
-drive_stats (cJSON *reply)
+/* The guest's drive's entry in a query-blockstats reply, or NULL; its
+ * "stats", and in "qdev" the QOM path of the device that holds it.
+ */
+static const cJSON *
+drive_entry (const cJSON *reply)
 {
   const cJSON *e;
 
@@ -189,28 +191,9 @@ drive_stats (cJSON *reply)
     const cJSON *dev = cJSON_GetObjectItemCaseSensitive (e, "device");
 
     if (cJSON_IsString (dev) && strcmp (dev->valuestring, DRIVE) == 0)
-      return cJSON_GetObjectItemCaseSensitive (e, "stats");
+      return e;
   }
   return NULL;
-}
-
-/* The QOM path of the device on the guest's drive (in a
- * query-blockstats reply), or the device's id.
- */
-static const char *
-drive_qdev (cJSON *reply)
-{
-  const cJSON *e;
-
-  cJSON_ArrayForEach (e, reply) {
-    const cJSON *dev = cJSON_GetObjectItemCaseSensitive (e, "device");
-    const cJSON *qdev = cJSON_GetObjectItemCaseSensitive (e, "qdev");
-
-    if (cJSON_IsString (dev) && strcmp (dev->valuestring, DRIVE) == 0 &&
-        cJSON_IsString (qdev))
-      return qdev->valuestring;
-  }
-  return DEVICE;
 }
 
 /* The QEMU block layer's boundary: histograms reset and a first reading
@@ -221,38 +204,38 @@ qemu_block_begin (struct probe_point *p)
 {
   struct guest *g = p->ctx;
   cJSON *args, *bounds, *reply;
+  const cJSON *e, *stats, *qdev;
   char *why = NULL;
 
   cJSON_Delete (g->stats0);
   g->stats0 = NULL;
   if (!g->qmp_ok)
     return;
+  reply = qmp_call (&g->qmp, "query-blockstats", NULL, 5, &why);
+  e = drive_entry (reply);
+  stats = cJSON_GetObjectItemCaseSensitive (e, "stats");
+  qdev = cJSON_GetObjectItemCaseSensitive (e, "qdev");
+  if (stats)
+    g->stats0 = cJSON_Duplicate (stats, true);
+  else
+    vb_warn ("guest: QMP: %s", why ? why : "no stats for the guest's drive");
+  free (why);
+  why = NULL;
   /* Four bins per power of two from 1 us to 67 s, for percentiles, on
    * the device that holds the drive (its QOM path, as QEMU names it).
    */
-  reply = qmp_call (&g->qmp, "query-blockstats", NULL, 5, &why);
   args = cJSON_CreateObject ();
-  cJSON_AddStringToObject (args, "id", drive_qdev (reply));
+  cJSON_AddStringToObject (args, "id", cJSON_IsString (qdev)
+                           ? qdev->valuestring : DEVICE);
   cJSON_Delete (reply);
-  free (why);
-  why = NULL;
   bounds = cJSON_CreateArray ();
   for (int k = 0; k <= 104; k++)
     cJSON_AddItemToArray (bounds,
                           cJSON_CreateNumber (round (1000 * pow (2, k / 4.0))));
   cJSON_AddItemToObject (args, "boundaries", bounds);
   reply = qmp_call (&g->qmp, "block-latency-histogram-set", args, 5, &why);
-  if (reply == NULL) {
+  if (reply == NULL)
     vb_warn ("guest: QMP: %s: no latency percentiles at %s", why, p->name);
-    free (why);
-    why = NULL;
-  }
-  cJSON_Delete (reply);
-  reply = qmp_call (&g->qmp, "query-blockstats", NULL, 5, &why);
-  if (reply && drive_stats (reply))
-    g->stats0 = cJSON_Duplicate (drive_stats (reply), true);
-  else
-    vb_warn ("guest: QMP: %s", why ? why : "no stats for the guest's drive");
   free (why);
   cJSON_Delete (reply);
 }
@@ -263,13 +246,15 @@ qemu_block_end (struct probe_point *p, double window_s)
   struct guest *g = p->ctx;
   char *why = NULL;
   cJSON *reply, *b = NULL;
+  const cJSON *stats;
 
   if (!g->qmp_ok || g->stats0 == NULL)
     return NULL;
   reply = qmp_call (&g->qmp, "query-blockstats", NULL, 5, &why);
-  if (reply && drive_stats (reply))
-    b = qemu_block_boundary (p->name, p->via, p->source, g->stats0,
-                             drive_stats (reply), window_s);
+  stats = cJSON_GetObjectItemCaseSensitive (drive_entry (reply), "stats");
+  if (stats)
+    b = qemu_block_boundary (p->name, p->via, p->source, g->stats0, stats,
+                             window_s);
   else
     vb_warn ("guest: QMP: %s: boundary %s not measured",
              why ? why : "no stats for the guest's drive", p->name);
@@ -281,12 +266,6 @@ qemu_block_end (struct probe_point *p, double window_s)
 /* The guest kernel's boundary: guest/init reads /proc/diskstats at the
  * window's start (after ramp_time) and end, and sends them back.
  */
-static void
-guest_disk_begin (struct probe_point *p)
-{
-  (void) p;
-}
-
 static cJSON *
 guest_disk_end (struct probe_point *p, double window_s)
 {
@@ -309,7 +288,7 @@ guest_disk_end (struct probe_point *p, double window_s)
 
 /* QEMU's command line for the guest (argv strings in OWN, to free). */
 static void
-qemu_argv (struct run *run, struct layer *l, const struct qemu_opts *q,
+qemu_argv (struct layer *l, const struct qemu_opts *q,
            const char *kernel, const char *initrd, const char **argv,
            char **own)
 {
@@ -378,7 +357,6 @@ qemu_argv (struct run *run, struct layer *l, const struct qemu_opts *q,
   own[k] = NULL;
 #undef ARG
 #undef OWN
-  (void) run;
   free (con);
   free (ctl);
   free (qmp);
@@ -460,10 +438,11 @@ wait_ready (struct run *run, struct layer *l, pid_t qemu, double t0)
       return -1;
     }
     if (mono_now () > until) {
+      const struct qemu_opts *q = stack_conf (run->st, &target_guest);
+
       vb_msg ("guest: not ready within %.0f s (the stack's ready_timeout_s; "
               "%s): see its console, %s", run->st->ready_timeout,
-              strcmp (cJSON_GetObjectItemCaseSensitive (l->setup,
-                      "accel")->valuestring, "tcg") == 0
+              strcmp (q->accel_used, "tcg") == 0
               ? "an emulated CPU boots slowly" : "KVM", g->console);
       return -1;
     }
@@ -522,10 +501,9 @@ guest_start (struct run *run, struct layer *l)
   if (run->st->probes != PROBES_OFF) {
     char nq[64];
 
-    p = layer_add_boundary (run, l, "guest-disk", "the guest's "
+    p = layer_add_probe (run, l, "guest-disk", "the guest's "
                             "/proc/diskstats", "the guest kernel's block "
                             "layer (libaio, direct=1; %u vCPUs)", q->vcpus);
-    p->begin = guest_disk_begin;
     p->end = guest_disk_end;
     p->ctx = g;
     if (q->num_queues)
@@ -533,7 +511,7 @@ guest_start (struct run *run, struct layer *l)
                 q->num_queues > 1 ? "s" : "");
     else
       snprintf (nq, sizeof nq, "a queue per vCPU");
-    p = layer_add_boundary (run, l, "qemu-block", "QEMU's query-blockstats "
+    p = layer_add_probe (run, l, "qemu-block", "QEMU's query-blockstats "
                             "(QMP)", "virtio-blk (%s, %s)", nq,
                             q->iothread ? "in an iothread"
                             : "in QEMU's main loop");
@@ -544,7 +522,7 @@ guest_start (struct run *run, struct layer *l)
   if (nbdkit_start (run, l, 0, "QEMU's NBD client (at most 16 requests in "
                     "flight per connection)") == -1)
     goto out;
-  qemu_argv (run, l, q, kernel, initrd, argv, own);
+  qemu_argv (l, q, kernel, initrd, argv, own);
   t0 = mono_now ();
   r = layer_start_server (run, l, "qemu-system", argv, g->qmp_path, 0);
   for (size_t i = 0; own[i]; i++)
