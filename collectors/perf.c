@@ -208,17 +208,27 @@ cmp_incl (const void *a, const void *b)
   return (y->incl > x->incl) - (y->incl < x->incl);
 }
 
+/* T's entries sorted by CMP (an array to free; *N of them). */
+static struct sym *
+sorted (struct table *t, int (*cmp) (const void *, const void *), size_t *n)
+{
+  struct sym *v = xmalloc ((t->n + 1) * sizeof *v);
+
+  *n = 0;
+  for (size_t k = 0; k < t->cap; k++)
+    if (t->v[k].name)
+      v[(*n)++] = t->v[k];
+  qsort (v, *n, sizeof *v, cmp);
+  return v;
+}
+
 static cJSON *
 top_list (struct table *t, uint64_t samples, int (*cmp) (const void *, const void *))
 {
   cJSON *a = cJSON_CreateArray ();
-  struct sym *v = xmalloc ((t->n + 1) * sizeof *v);
-  size_t n = 0;
+  size_t n;
+  struct sym *v = sorted (t, cmp, &n);
 
-  for (size_t k = 0; k < t->cap; k++)
-    if (t->v[k].name)
-      v[n++] = t->v[k];
-  qsort (v, n, sizeof *v, cmp);
   for (size_t i = 0; i < n && i < TOP_N; i++) {
     cJSON *o = cJSON_CreateObject ();
 
@@ -239,13 +249,9 @@ static cJSON *
 thread_list (struct table *t, uint64_t samples)
 {
   cJSON *a = cJSON_CreateArray ();
-  struct sym *v = xmalloc ((t->n + 1) * sizeof *v);
-  size_t n = 0;
+  size_t n;
+  struct sym *v = sorted (t, cmp_self, &n);
 
-  for (size_t k = 0; k < t->cap; k++)
-    if (t->v[k].name)
-      v[n++] = t->v[k];
-  qsort (v, n, sizeof *v, cmp_self);
   for (size_t i = 0; i < n && i < TOP_N; i++) {
     cJSON *o = cJSON_CreateObject ();
 
