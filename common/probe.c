@@ -296,7 +296,6 @@ diskstats_boundary (const char *name, const char *via, const char *source,
     { "trim", 11, 13, 14 },
   };
   cJSON *bd, *o = cJSON_CreateObject (), *inf;
-  double busy = 0;
 
   if (diskstats_fields (start, &ua, a) == -1 ||
       diskstats_fields (end, &ub, b) == -1) {
@@ -313,7 +312,6 @@ diskstats_boundary (const char *name, const char *via, const char *source,
 
     if (count == 0 && i > 1)
       continue;
-    busy += ms * 1e6;
     cJSON_AddItemToObject (o, ops[i].op,
       op_json (count, ops[i].sectors < 0 ? 0
                : (b[ops[i].sectors] - a[ops[i].sectors]) * 512, ms * 1e6, 0,
@@ -329,7 +327,6 @@ diskstats_boundary (const char *name, const char *via, const char *source,
   if (window_s > 0)
     cJSON_AddNumberToObject (bd, "utilisation",
                              (b[9] - a[9]) / 1e3 / (ub - ua > 0 ? ub - ua : window_s));
-  (void) busy;
   return bd;
 }
 
