@@ -79,6 +79,18 @@ setup_value (FILE *f, const cJSON *setup, const char *key)
 static void
 guests (FILE *f, const struct layer_rep *L, size_t n)
 {
+  /* The setup's facts, each after its words. */
+  static const struct { const char *before, *key; } facts[] = {
+    { "  - Disk: virtio-blk with num-queues ", "num-queues" },
+    { " (the guest saw ", "queues_seen" },
+    { "), queue-size ", "queue-size" },
+    { ", iothread ", "iothread" },
+    { "; cache ", "cache" },
+    { ", aio ", "aio" },
+    { ".\n  - VM: ", "vcpus" },
+    { " vCPUs, ", "memory_mib" },
+    { " MiB, kernel ", "kernel_release" },
+  };
   bool any = false;
 
   for (size_t i = 0; i < n; i++) {
@@ -109,24 +121,10 @@ guests (FILE *f, const struct layer_rep *L, size_t n)
     else
       fprintf (f, ").  The guest's CPU is the host's: its figures compare "
                "with the host's layers.\n");
-    fprintf (f, "  - Disk: virtio-blk with num-queues ");
-    setup_value (f, s, "num-queues");
-    fprintf (f, " (the guest saw ");
-    setup_value (f, s, "queues_seen");
-    fprintf (f, "), queue-size ");
-    setup_value (f, s, "queue-size");
-    fprintf (f, ", iothread ");
-    setup_value (f, s, "iothread");
-    fprintf (f, "; cache ");
-    setup_value (f, s, "cache");
-    fprintf (f, ", aio ");
-    setup_value (f, s, "aio");
-    fprintf (f, ".\n  - VM: ");
-    setup_value (f, s, "vcpus");
-    fprintf (f, " vCPUs, ");
-    setup_value (f, s, "memory_mib");
-    fprintf (f, " MiB, kernel ");
-    setup_value (f, s, "kernel_release");
+    for (size_t k = 0; k < sizeof facts / sizeof facts[0]; k++) {
+      fprintf (f, "%s", facts[k].before);
+      setup_value (f, s, facts[k].key);
+    }
     fprintf (f, "; booted in %.1f s, before the measured window.  Its "
              "console: %s/", num (s, "boot_s"), L[i].name);
     setup_value (f, s, "console");
