@@ -63,6 +63,22 @@ apt_install() {
     apt-get install -y -qq "$@" >/dev/null
 }
 
+# apt_fetch DIR HINT ARGS...: runs apt-get ARGS in a new directory
+# $tmp under DIR, or exits saying it failed (then HINT).
+apt_fetch() {
+    mkdir -p "$1"
+    tmp=$(mktemp -d "$1/.fetch.XXXXXX")
+    # apt drops privileges to _apt for downloads; let it write here.
+    chmod 755 "$tmp"
+    _hint=$2
+    shift 2
+    (cd "$tmp" && apt-get "$@" >/dev/null 2>&1) || {
+        rm -rf "$tmp"
+        echo "deps.sh: apt-get $* failed$_hint" >&2
+        exit 1
+    }
+}
+
 # The guest's kernel package: what linux-image-cloud-amd64 depends on.
 guest_kernel_package() {
     apt-cache depends linux-image-cloud-amd64 2>/dev/null |
@@ -192,14 +208,7 @@ guest-kernel)
     if [ -f "$dir/.unpacked" ] && [ "$(cat "$dir/.unpacked")" = "$pkg" ]; then
         exit 0
     fi
-    mkdir -p "$dir"
-    tmp=$(mktemp -d "$dir/.fetch.XXXXXX")
-    chmod 755 "$tmp"
-    (cd "$tmp" && apt-get download -qq "$pkg" >/dev/null 2>&1) || {
-        rm -rf "$tmp"
-        echo "deps.sh: apt-get download $pkg failed" >&2
-        exit 1
-    }
+    apt_fetch "$dir" "" download -qq "$pkg"
     dpkg-deb -x "$tmp"/*.deb "$tmp/root"
     ls "$tmp"/root/boot/vmlinuz-* >/dev/null 2>&1 || {
         rm -rf "$tmp"
@@ -217,15 +226,7 @@ fio-source)
     up=$(fio_upstream_version)
     if [ -f "$dir/fio-$up/config-host.h" ]; then exit 0; fi
     ensure_deb_src
-    mkdir -p "$dir"
-    tmp=$(mktemp -d "$dir/.fetch.XXXXXX")
-    # apt drops privileges to _apt for downloads; let it write here.
-    chmod 755 "$tmp"
-    (cd "$tmp" && apt-get source -qq "fio=$ver" >/dev/null 2>&1) || {
-        rm -rf "$tmp"
-        echo "deps.sh: apt-get source fio=$ver failed (deb-src entries: $SRC_LIST)" >&2
-        exit 1
-    }
+    apt_fetch "$dir" " (deb-src entries: $SRC_LIST)" source -qq "fio=$ver"
     rm -rf "$dir/fio-$up"
     mv "$tmp/fio-$up" "$dir/fio-$up"
     rm -rf "$tmp"
