@@ -219,3 +219,22 @@ grep -q '^| guest | read IOPS' "$TMPDIR/cmp.md" || fail "compare has no guest ro
 grep -q 'stack key `qemu` differs' "$TMPDIR/cmp.md" || fail "compare does not name the qemu difference"
 nothing_left
 echo "guest-before and guest-after: ran and compared"
+
+# 7. Paths that would be QEMU options if passed as they are: a results
+#    directory and a kernel path with commas (QEMU reads ",," as one).
+hk="$TMPDIR/k,readonly=on"
+mkdir -p "$hk"
+cp "$guestdir/vmlinuz" "$hk/vmlinuz"
+guest_stack "$TMPDIR/h.json" "{ \"accel\": \"tcg\", \"kernel\": \"$hk/vmlinuz\" }"
+hres="$TMPDIR/res,id=con2"
+timeout -k 5 300 "$VIPERBENCH" run --results "$hres" --scenarios "$top/scenarios" \
+    --scenario randrw_70_30 --stack "$TMPDIR/h.json" --runtime 2 --size 16M \
+    --collect none >"$TMPDIR/hostile.txt" 2>&1 || { cat "$TMPDIR/hostile.txt"; fail "commas in paths broke the guest"; }
+[ "$(jq -r .status "$hres/VM-1/run.json")" = complete ] || fail "hostile paths: not complete"
+grep -q 'viperbench-guest: ready' "$hres/VM-1/guest/guest-console.log" ||
+    fail "the console log is not where the results directory says"
+jq -r '.targets[0].servers[] | select(.role == "qemu-system") | .command' "$hres/VM-1/run.json" |
+    grep -q 'path=[^ ]*res,,id=con2/VM-1/guest/guest-console.log' || fail "the console path's comma was not doubled"
+[ "$(jq -r '.targets[0].setup.kernel' "$hres/VM-1/run.json")" = "$hk/vmlinuz" ] || fail "kernel path"
+nothing_left
+echo "commas in the results directory and the kernel path: escaped for QEMU"
