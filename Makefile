@@ -119,9 +119,11 @@ RUNNER_SRCS := \
 	runner/layer.c \
 	runner/main.c \
 	runner/nbdkit.c \
+	runner/objstore.c \
 	runner/record.c \
 	runner/run.c \
 	runner/scenario.c \
+	runner/service.c \
 	runner/stack.c \
 	runner/stack_dir.c \
 	runner/stack_value.c \
@@ -158,11 +160,11 @@ UNIT_TESTS := \
 .SECONDARY:
 .DELETE_ON_ERROR:
 
-.PHONY: all deps engine filters runner guest tests fuzzers fuzz check demo report compare history gate sweep \
+.PHONY: all deps engine filters plugins runner guest tests fuzzers fuzz check demo report compare history gate sweep \
 	bench-gate bench bench-engine bench-collectors bench-history bench-probes install \
 	clean distclean
 
-all: engine filters runner guest tests
+all: engine filters plugins runner guest tests
 
 # Installs Debian packages; re-run when the list changes.
 $(DEPS_STAMP): common/deps.sh
@@ -215,6 +217,16 @@ FILTER_CFLAGS := -O2 -g -Wall -Wextra -std=gnu11 -Wshadow -Wvla -fPIC -shared \
 	-fvisibility=hidden -D_GNU_SOURCE $(if $(filter 1,$(WERROR)),-Werror)
 filters: $(BUILD)/probe.so $(BUILD)/probe-inner.so
 
+# The reference block store (plugins/blockstore), an nbdkit plugin on
+# libcurl: loaded by Debian's nbdkit and by viper in-process alike, so
+# built like the filters.
+plugins: $(BUILD)/blockstore.so
+
+$(BUILD)/blockstore.so: plugins/blockstore/blockstore.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(FILTER_CFLAGS) -Wno-unused-parameter -o $@ $< -lcurl -lpthread
+
 $(BUILD)/probe.so: filters/probe/probe.c common/probe.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
@@ -238,7 +250,7 @@ $(BUILD)/lib%.a:
 # only downwards.
 $(BUILD)/viperbench: $(RUNNER_OBJS) $(LIBREPORTS) $(LIBCOLLECTORS) $(LIBCOMMON)
 	@echo "  LD      $@"
-	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcjson -lm
+	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcjson -lcurl -lm
 
 # Each lower layer links whole against only what is below it: a call
 # upwards (or sideways between collectors/ and reports/) is an undefined
@@ -289,7 +301,7 @@ $(BUILD)/tests/unit/test_stack: $(BUILD)/tests/unit/test_stack.o \
 		$(filter-out $(BUILD)/runner/main.o,$(RUNNER_OBJS)) \
 		$(LIBREPORTS) $(LIBCOLLECTORS) $(LIBCOMMON)
 	@echo "  LD      $@"
-	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcmocka -lcjson -lm
+	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcmocka -lcjson -lcurl -lm
 
 # The engine's tests export the nbdkit_* functions (-rdynamic) for the
 # plugins they load in-process.
@@ -333,7 +345,7 @@ $(FUZZ)/fuzz_uri: $(FUZZ)/tests/fuzz/fuzz_uri.o $(FUZZ_URI_SRCS:%.c=$(FUZZ)/%.o)
 
 $(FUZZ)/fuzz_%: $(FUZZ)/tests/fuzz/fuzz_%.o $(FUZZ)/libvb.a
 	@echo "  LD      $@"
-	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lcjson -lm
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lcjson -lcurl -lm
 
 # make fuzz [FUZZ_SECONDS=300]: every fuzz target, longer.
 FUZZ_SECONDS ?= 300

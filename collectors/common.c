@@ -20,7 +20,7 @@ coll_pid_list (const struct coll_proc *p)
   size_t len = 0;
   FILE *f;
 
-  if (p->is_fio)
+  if (p->is_fio || p->tree)
     n = procfs_group (p->pid, members, 256);
   if (n == 0) {
     members[0] = p->pid;

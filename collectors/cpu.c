@@ -2,7 +2,8 @@
  * per process over the measured window, and per I/O ("nbdkit spends 41 us
  * of CPU per I/O").
  *
- * Servers are read from /proc at the start and end of the window.  fio
+ * Servers are read from /proc at the start and end of the window (a
+ * service with its worker processes, as nginx's, summed over them).  fio
  * is read at the start over the main process and its job processes, and at the end from the rusage its exit
  * reported, which includes the jobs it reaped: the difference is the
  * window's.
@@ -24,6 +25,34 @@ cpu_unavailable (void)
 {
   return access ("/proc/self/stat", R_OK) == 0 ? NULL
     : "/proc is not mounted: mount it to bill CPU per process";
+}
+
+/* A server's CPU time (with its child processes when P->tree) into *U,
+ * sampling its threads' context switches into T; 0, or -1 when it is
+ * gone.
+ */
+static int
+server_usage (const struct coll_proc *p, struct proc_usage *u,
+              struct ctx_track *t, bool first)
+{
+  pid_t members[64];
+  size_t n = p->tree ? procfs_group (p->pid, members, 64) : 0;
+
+  if (n == 0)
+    members[n++] = p->pid;
+  if (procfs_usage (p->pid, false, u) == -1)
+    return -1;
+  procfs_ctx_sample (p->pid, t, first);
+  for (size_t k = 1; k < n; k++) {
+    struct proc_usage w;
+
+    if (procfs_usage (members[k], false, &w) == 0) {
+      u->user_s += w.user_s;
+      u->sys_s += w.sys_s;
+    }
+    procfs_ctx_sample (members[k], t, first);
+  }
+  return 0;
 }
 
 static void *
@@ -55,10 +84,8 @@ cpu_start (const struct coll_ctx *ctx)
         }
       }
     }
-    else {
-      s->ok[i] = procfs_usage (p->pid, false, &s->start[i]) == 0;
-      procfs_ctx_sample (p->pid, &s->ctx[i], true);
-    }
+    else
+      s->ok[i] = server_usage (p, &s->start[i], &s->ctx[i], true) == 0;
   }
   return s;
 }
@@ -70,8 +97,11 @@ cpu_tick (void *state, const struct coll_ctx *ctx)
   struct cpu_state *s = state;
 
   for (size_t i = 0; i < ctx->nprocs; i++)
-    if (!ctx->procs[i].is_fio && s->ok[i])
-      procfs_ctx_sample (ctx->procs[i].pid, &s->ctx[i], false);
+    if (!ctx->procs[i].is_fio && s->ok[i]) {
+      struct proc_usage u;
+
+      server_usage (&ctx->procs[i], &u, &s->ctx[i], false);
+    }
 }
 
 static double
@@ -103,9 +133,8 @@ cpu_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
       e.ctx_invol = (uint64_t) end->fio_rusage.ru_nivcsw;
     }
     else {
-      if (procfs_usage (p->pid, false, &e) == -1)
+      if (server_usage (p, &e, &s->ctx[i], false) == -1)
         continue;               /* it died during the window */
-      procfs_ctx_sample (p->pid, &s->ctx[i], false);
       /* Already the window's: counted per thread from its start. */
       procfs_ctx_total (&s->ctx[i], &e.ctx_vol, &e.ctx_invol);
     }

@@ -25,6 +25,8 @@ struct coll_proc {
   const char *role;             /* the program: fio, nbdkit, qemu-nbd */
   pid_t pid;
   bool is_fio;                  /* fio: with its job processes, rusage at exit */
+  bool tree;                    /* a server with its child processes (a
+                                   service's workers), counted as one */
 };
 
 struct coll_ctx {

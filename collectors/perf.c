@@ -27,8 +27,11 @@
 struct perf_state {
   pid_t perf;
   char *data;
-  pid_t fio_pids[256];          /* fio and its jobs */
-  size_t nfio;
+  /* Per process of the layer: it and its children (fio's jobs, a
+   * service's workers) when it counts them.
+   */
+  pid_t group[COLL_MAX_PROCS][256];
+  size_t ngroup[COLL_MAX_PROCS];
 };
 
 /* System-wide (-a), kept to the layer's processes when folding: perf
@@ -43,8 +46,8 @@ perf_start (const struct coll_ctx *ctx)
   struct spawn_opts o = { .stdout_path = log, .stderr_path = log };
 
   for (size_t i = 0; i < ctx->nprocs; i++)
-    if (ctx->procs[i].is_fio)
-      s->nfio = procfs_group (ctx->procs[i].pid, s->fio_pids, 256);
+    if (ctx->procs[i].is_fio || ctx->procs[i].tree)
+      s->ngroup[i] = procfs_group (ctx->procs[i].pid, s->group[i], 256);
   s->data = xasprintf ("%s/perf.data", ctx->dir);
   {
     const char *argv[] = {
@@ -270,14 +273,13 @@ static struct role_prof *
 role_of (struct perf_state *s, const struct coll_ctx *ctx,
          struct role_prof *roles, long pid)
 {
-  for (size_t i = 0; i < ctx->nprocs; i++)
-    if (!ctx->procs[i].is_fio && ctx->procs[i].pid == pid)
+  for (size_t i = 0; i < ctx->nprocs; i++) {
+    if (ctx->procs[i].pid == pid)
       return &roles[i];
-  for (size_t k = 0; k < s->nfio; k++)
-    if (s->fio_pids[k] == pid)
-      for (size_t i = 0; i < ctx->nprocs; i++)
-        if (ctx->procs[i].is_fio)
-          return &roles[i];
+    for (size_t k = 0; k < s->ngroup[i]; k++)
+      if (s->group[i][k] == pid)
+        return &roles[i];
+  }
   return NULL;
 }
 

@@ -26,12 +26,15 @@ libc6-dev
 libclang-rt-14-dev
 libcjson-dev
 libcmocka-dev
+libcurl4-openssl-dev
 libnbd-bin
 libnbd-dev
 linux-perf
 make
 nbdkit
+nginx
 nbdkit-plugin-dev
+openssl
 pkg-config
 procps
 python3
@@ -59,8 +62,21 @@ apt_install() {
         exit 1
     fi
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq "$@" >/dev/null
+    # A package's service (nginx's) is not started by its install:
+    # viperbench runs its own, on private sockets, only during a run.
+    # Debian's way, as its chroot tools do: a policy-rc.d that says no,
+    # for the length of the install, unless the machine has one.
+    policy=/usr/sbin/policy-rc.d
+    made_policy=
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\n# viperbench: no service starts during its install\nexit 101\n' > "$policy"
+        chmod 755 "$policy"
+        made_policy=1
+    fi
+    rc=0
+    { apt-get update -qq && apt-get install -y -qq "$@" >/dev/null; } || rc=$?
+    [ -n "$made_policy" ] && rm -f "$policy"
+    [ "$rc" -eq 0 ] || exit "$rc"
 }
 
 # apt_fetch DIR HINT ARGS...: runs apt-get ARGS in a new directory

@@ -148,6 +148,7 @@ struct spawn_opts {
   const char *stdout_path;      /* NULL: /dev/null */
   const char *stderr_path;      /* NULL: /dev/null */
   const char *preload;          /* LD_PRELOAD for this child, or NULL */
+  char *const *env;             /* "NAME=value" added, NULL-terminated, or NULL */
 };
 
 /* Starts ARGV (never through a shell) with the parent-death signal set

@@ -119,6 +119,8 @@ spawn_child (const struct spawn_opts *o, int (*fn) (void *), void *arg)
     }
     if (o->preload)
       setenv ("LD_PRELOAD", o->preload, 1);
+    for (char *const *e = o->env; e && *e; e++)
+      putenv (*e);
     _exit (fn (arg));
   }
   if (o->stdin_data) {

@@ -167,10 +167,18 @@ collectors_begin (struct run *run, struct layer *l, pid_t pid,
    * among the layer's children.
    */
   if (!l->t->run_job)
-    ctx->procs[ctx->nprocs++] = (struct coll_proc) { "fio", pid, true };
+    ctx->procs[ctx->nprocs++] = (struct coll_proc) {
+      .role = "fio", .pid = pid, .is_fio = true };
   for (size_t i = 0; i < l->nchild && ctx->nprocs < COLL_MAX_PROCS; i++)
-    ctx->procs[ctx->nprocs++] = (struct coll_proc) { l->child[i].role,
-                                                     l->child[i].pid, false };
+    ctx->procs[ctx->nprocs++] = (struct coll_proc) {
+      .role = l->child[i].role, .pid = l->child[i].pid };
+  /* The services it needs, with their worker processes. */
+  for (size_t i = 0; i < run->st->nsvc && ctx->nprocs < COLL_MAX_PROCS; i++)
+    if (service_needed (&run->st->svc[i], l->t->name) &&
+        run->st->svc[i].running)
+      ctx->procs[ctx->nprocs++] = (struct coll_proc) {
+        .role = run->st->svc[i].role, .pid = run->st->svc[i].pid,
+        .tree = true };
   /* Ramp first, then until fio's jobs exist (child processes or
    * threads; at most 5 s), then half a second for them to connect, so
    * that the servers' connection threads exist when counting starts.
@@ -316,6 +324,11 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
     w = proc_wait_rusage (pid, 0.1, &status, &cend.fio_rusage);
     if (w != 1 || mono_now () > end_at)
       break;
+    /* A service it needs died: the layer fails, naming it. */
+    if (run->st->nsvc && services_dead (run->st, l->t->name)) {
+      w = 3;
+      break;
+    }
     /* fio resets its figures after ramp_time: so do the probes (as near
      * as the runner can tell when that was).
      */
@@ -340,6 +353,9 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
 
     vb_msg ("%s: %s", l->t->name, why);
     free (why);
+    /* fio's errors may come from a service that died: say so last. */
+    if (run->st->nsvc)
+      services_dead (run->st, l->t->name);
     if (access (raw, R_OK) == 0)
       store_redacted (raw, stored);
     goto out;

@@ -63,6 +63,9 @@ extern void scenario_free (struct scenario *sc);
 #define MAX_TARGETS 16
 
 struct target;
+struct service;
+
+#define MAX_SERVICES 8
 
 /* "probes": which boundaries inside the stack are measured. */
 enum probes_mode {
@@ -99,6 +102,8 @@ struct stack {
   double ready_timeout;
   enum probes_mode probes;
   char *text;                   /* the file as written (error lines) */
+  struct service *svc;          /* "services", in the stack's order */
+  size_t nsvc;
   struct {                      /* each target's own keys (configure) */
     const struct target *t;
     void *conf;
@@ -111,6 +116,10 @@ struct stack {
 extern int stack_load (const char *path, struct stack *st);
 /* A copy of the stack's JSON with secret values replaced. */
 extern cJSON *stack_redacted (const struct stack *st);
+/* S with ${dir}, ${size} and ${build} (the directory of viperbench's
+ * executable) replaced; malloc'd.
+ */
+extern char *stack_expand (const struct stack *st, const char *s);
 extern void stack_free (struct stack *st);
 
 /* stack_dir.c */
@@ -167,6 +176,104 @@ struct qemu_opts {
 extern int qemu_opts_read (const struct stack *st, struct qemu_opts *q);
 /* Frees a struct qemu_opts a target's configure made. */
 extern void qemu_opts_free (void *conf);
+
+/* service.c: processes the stack's plugin needs (an object store, a
+ * key-value store), declared under "services": started before the first
+ * layer that needs them, stopped after the last, billed and profiled
+ * with each layer that needs them, recorded (redacted) in run.json.
+ */
+enum svc_ready { READY_TCP, READY_UNIX, READY_HTTP };
+
+struct objstore;
+
+struct service {
+  char *role;                   /* [a-z][a-z0-9_-]*: ${ROLE.KEY} in values */
+  const cJSON *json;            /* its object in the stack (messages) */
+  char **argv;                  /* as given, then bound */
+  size_t nargv;
+  char **env;                   /* "NAME=value" */
+  size_t nenv;
+  char **dirs;                  /* plain names made in its directory */
+  size_t ndirs;
+  char **fname, **ftext;        /* files written in its directory */
+  size_t nfiles;
+  enum svc_ready ready;
+  char *ready_at;               /* a port, a socket's path, a URL */
+  char *ready_cacert;           /* for an https:// URL, or NULL */
+  double ready_timeout;
+  char **layers;                /* the layers that need it */
+  size_t nlayers;
+  unsigned port;                /* 0: a free one, chosen when bound */
+  struct objstore *obj;         /* the reference object store's options */
+  /* Bound when the run's private directory exists. */
+  char *dir;                    /* PRIVATE/svc-ROLE, 0700 */
+  char *url, *socket, *cacert;  /* the object store's, or NULL */
+  bool bound;
+  /* While it runs. */
+  pid_t pid;
+  bool running;
+  char *log;                    /* its stdout and stderr */
+  char *argv_text;              /* redacted, for the record */
+  double ready_s;               /* from exec to ready */
+  char *end;                    /* how it ended, when not stopped by us */
+};
+
+/* Reads the stack's "services" (called by stack_load); 0, or -1 with a
+ * message naming the file, line and key.
+ */
+extern int services_read (struct stack *st);
+/* Checks every ${ROLE.KEY} in S (found in KEY of the object OBJ) names
+ * a service and a key it has; 0, or -1 with a message.
+ */
+extern int services_check_refs (const struct stack *st, const cJSON *obj,
+                                 const char *key, const char *s);
+/* The stack's programs are installed; 0 or -1 with a message. */
+extern int services_preflight (const struct stack *st);
+/* Gives each service its directory in PRIVATE_DIR and its port, and
+ * replaces ${ROLE.KEY} in the services' values and the plugin's and
+ * filters' arguments; 0 or -1.
+ */
+extern int services_bind (struct stack *st, const char *private_dir);
+/* Before layer L: starts the services it needs that are not running
+ * (their logs in LOGDIR), stops those no later layer needs; 0, or -1
+ * with a message naming the service and its log.
+ */
+extern int services_enter (struct stack *st, const char *layer,
+                           const char *logdir);
+/* Stops every running service. */
+extern void services_stop_all (struct stack *st);
+/* True when a service LAYER needs has died (a message says which,
+ * how, and its log).
+ */
+extern bool services_dead (struct stack *st, const char *layer);
+/* True when LAYER needs the service S. */
+extern bool service_needed (const struct service *s, const char *layer);
+/* The record's "services". */
+extern cJSON *services_record (const struct stack *st, const char *recdir);
+extern void services_free (struct stack *st);
+/* viperbench services --stack FILE -- COMMAND... */
+extern int services_main (int argc, char **argv);
+
+/* objstore.c: the reference object store, nginx from Debian: PUT, GET
+ * and DELETE of objects in a directory over HTTP or HTTPS (a certificate
+ * the run makes), on 127.0.0.1 or a private Unix socket.
+ */
+/* Reads a service's "objstore" options OBJ into S (argv, ready, dirs);
+ * 0 or -1 with a message.
+ */
+extern int objstore_read (const struct stack *st, const cJSON *obj,
+                          struct service *s);
+/* Once S->dir and S->port are set: its URL, socket, CA certificate and
+ * nginx.conf.
+ */
+extern void objstore_bind (struct service *s);
+/* Before nginx starts: makes the TLS certificate; 0, or -1 with a
+ * message.
+ */
+extern int objstore_prepare (struct service *s);
+extern void objstore_free (struct service *s);
+/* The names ${ROLE.KEY} may use for an object store S. */
+extern bool objstore_has_var (const struct service *s, const char *key);
 
 /* targets: one file each */
 
@@ -391,6 +498,8 @@ struct run {
   char *model_plugin;           /* the plugin's own */
 };
 
+/* The record's "services" as they stand (replaced each time). */
+extern void record_services (struct run *run);
 /* Builds the initial run.json (status running) in RUN->rec and writes it. */
 extern int record_begin (struct run *run);
 /* Adds a finished layer's figures. */
@@ -408,6 +517,13 @@ extern int sweep_main (int argc, char **argv);
  * L->t and L->dir are set (L->dir not yet made); L->file is set here.
  */
 extern int run_layer (struct run *run, struct layer *l);
+
+/* run.c: the run's private directory (sockets, raw output, services'
+ * files): removed whole, without following links; and those of runners
+ * that are gone.
+ */
+extern void rm_private (const char *dir);
+extern void sweep_private (void);
 
 /* sweep.c: viperbench sweep's ladder: each layer at each depth */
 /* Parses "1,2,4,..." (ascending, 1 to 65536, at most 32); 0 or -1. */

@@ -28,6 +28,23 @@ run_layer (struct run *run, struct layer *l)
     vb_msg ("mkdir %s: %s", l->dir, strerror (errno));
     return EXIT_RUN_FAILED;
   }
+  /* The services it needs, up (their logs in the record), and those no
+   * layer needs any more, down.
+   */
+  if (run->st->nsvc) {
+    char *logs = xasprintf ("%s/services", run->rec.dir);
+    int r;
+
+    if ((r = mkdir (logs, 0755)) == -1 && errno != EEXIST)
+      vb_msg ("mkdir %s: %s", logs, strerror (errno));
+    else
+      r = services_enter (run->st, l->t->name, logs);
+    free (logs);
+    record_services (run);
+    record_write (&run->rec);
+    if (r == -1)
+      return stop_requested ? EXIT_INTERRUPTED : EXIT_RUN_FAILED;
+  }
   if (l->t->start (run, l) == -1) {
     l->t->stop (run, l);
     return stop_requested ? EXIT_INTERRUPTED : EXIT_RUN_FAILED;

@@ -155,6 +155,19 @@ dir_json (const struct dir_stats *d, const struct dir_stats *host)
   return o;
 }
 
+/* The record's "services": each with its command (redacted), pid, the
+ * layers that needed it and its log, relative to the record.
+ */
+void
+record_services (struct run *run)
+{
+  if (run->st->nsvc == 0 || run->rec.doc == NULL)
+    return;
+  cJSON_DeleteItemFromObjectCaseSensitive (run->rec.doc, "services");
+  cJSON_AddItemToObject (run->rec.doc, "services",
+                         services_record (run->st, run->rec.dir));
+}
+
 /* Adds a finished layer's figures. */
 void
 record_add_target (struct run *run, struct layer *l,

@@ -128,23 +128,48 @@ select_layers (struct stack *st, const char *list)
   return r;
 }
 
-/* Removes the private directory and what is left in it (sockets). */
+/* Removes what is in the directory DFD (closed), never following a link
+ * out of it: the services' directories hold trees of their own.
+ */
 static void
-rm_private (const char *dir)
+rm_tree (int dfd)
 {
-  DIR *d = dir ? opendir (dir) : NULL;
+  DIR *d = fdopendir (dfd);
   struct dirent *e;
 
-  if (d == NULL)
+  if (d == NULL) {
+    close (dfd);
     return;
-  while ((e = readdir (d)))
-    if (strcmp (e->d_name, ".") && strcmp (e->d_name, "..")) {
-      char *p = xasprintf ("%s/%s", dir, e->d_name);
+  }
+  while ((e = readdir (d))) {
+    int sub;
 
-      unlink (p);
-      free (p);
+    if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
+      continue;
+    if (unlinkat (dirfd (d), e->d_name, 0) == 0)
+      continue;
+    sub = openat (dirfd (d), e->d_name,
+                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sub >= 0) {
+      rm_tree (sub);
+      unlinkat (dirfd (d), e->d_name, AT_REMOVEDIR);
     }
+  }
   closedir (d);
+}
+
+/* Removes the private directory and what is left in it (sockets, the
+ * services' files).
+ */
+void
+rm_private (const char *dir)
+{
+  int fd = dir ? open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    : -1;
+
+  if (fd == -1)
+    return;
+  rm_tree (fd);
   rmdir (dir);
 }
 
@@ -152,7 +177,7 @@ rm_private (const char *dir)
  * (killed, SIGKILL included, before they could): they hold fio's raw
  * output, secrets unredacted.  Each names its runner in runner.pid.
  */
-static void
+void
 sweep_private (void)
 {
   DIR *d = opendir ("/tmp");
@@ -278,6 +303,8 @@ check_layers (struct run *run)
     if (t->preflight && t->preflight (st) == -1)
       return -1;
   }
+  if (services_preflight (st) == -1)
+    return -1;
   /* The probes' filters beside the engine (make builds them). */
   if (run->engine && st->probes != PROBES_OFF) {
     static const char *const names[] = { "probe.so", "probe-inner.so" };
@@ -350,6 +377,9 @@ run_prepare (struct run *run, const struct run_opts *o)
     if (r == -1)
       return EXIT_RUN_FAILED;
   }
+  /* The services' ports and paths, into the plugin's arguments. */
+  if (services_bind (st, run->private_dir) == -1)
+    return EXIT_BAD_INPUT;
   {
     char *job = scenario_render (sc, "ioengine=null\n");
     char *what = xasprintf ("scenario %s", sc->path);
@@ -441,6 +471,8 @@ run_ladder (struct run *run)
 static void
 run_finish (struct run *run, int rc)
 {
+  services_stop_all (run->st);
+  record_services (run);
   if (rc == 0) {
     record_finish (&run->rec, "complete", NULL);
     if (run->ndepths)
@@ -466,6 +498,7 @@ run_finish (struct run *run, int rc)
 static void
 run_free (struct run *run)
 {
+  services_stop_all (run->st);
   if (run->private_dir)
     rm_private (run->private_dir);
   free (run->private_dir);

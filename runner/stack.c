@@ -15,7 +15,10 @@
  *     "probes": "all",           (or "outer", "off": filters/probe/README.md)
  *     "layers": [ ... ] }        (default: every target, in runner/targets.c's order)
  *
- * "${dir}" and "${size}" are replaced in every string value.
+ * "${dir}", "${size}" and "${build}" (viperbench's own directory,
+ * build/) are replaced in every string value; "${ROLE.KEY}" (a service's
+ * directory, port, URL...) when the run binds its services
+ * (runner/service.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -30,7 +33,7 @@
 /* The core's keys; each target adds its own (struct target.stack_keys). */
 static const char *const top_keys[] = {
   "description", "dir", "engine", "files", "gate", "layers", "name", "nbdkit",
-  "plugin", "plugin_args", "probes", "ready_timeout_s", "size",
+  "plugin", "plugin_args", "probes", "ready_timeout_s", "services", "size",
 };
 static const char *const nbdkit_keys[] = {
   "filter_args", "filters", "options", "threads",
@@ -134,14 +137,21 @@ check_keys (struct stack *st, const cJSON *obj,
   return 0;
 }
 
-/* Replaces ${dir} and ${size} in S; malloc'd. */
+/* Replaces ${dir}, ${size} and ${build} in S; malloc'd. */
 static char *
 expand (const char *s, const char *dir, const char *size)
 {
+  static char *build;
   char *out = xstrdup (s);
-  const char *vars[][2] = { { "${dir}", dir }, { "${size}", size } };
+  const char *vars[][2] = { { "${dir}", dir }, { "${size}", size },
+                            { "${build}", NULL } };
 
-  for (size_t v = 0; v < 2; v++) {
+  if (strstr (s, "${build}")) {
+    if (build == NULL)
+      build = self_dir ();
+    vars[2][1] = build;
+  }
+  for (size_t v = 0; v < 3; v++) {
     char *hit;
 
     while (vars[v][1] && (hit = strstr (out, vars[v][0]))) {
@@ -152,6 +162,13 @@ expand (const char *s, const char *dir, const char *size)
     }
   }
   return out;
+}
+
+char *
+stack_expand (const struct stack *st, const char *s)
+{
+  return expand (s, st->dir, cJSON_GetStringValue (
+                   cJSON_GetObjectItemCaseSensitive (st->json, "size")));
 }
 
 /* A string member, expanded; DFLT when absent; -1 on a wrong type. */
@@ -449,6 +466,8 @@ stack_load (const char *path, struct stack *st)
            st->layers[i], names);
       goto err;
     }
+  if (services_read (st) == -1)
+    goto err;
   /* Each target reads its own keys. */
   {
     const struct target *t;
@@ -521,6 +540,7 @@ stack_free (struct stack *st)
   free_strings (st->filter_args, st->nfilter_args);
   free_strings (st->nbdkit_args, st->nnbdkit_args);
   free_strings (st->layers, st->nlayers);
+  services_free (st);
   for (size_t i = 0; i < MAX_TARGETS; i++)
     if (st->conf[i].t && st->conf[i].t->free_conf)
       st->conf[i].t->free_conf (st->conf[i].conf);

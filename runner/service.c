@@ -1,0 +1,955 @@
+/* service.c: a stack's services, the processes its plugin needs (an
+ * object store, a key-value store, a metadata server):
+ *
+ *   "services": [
+ *     { "role": "nginx", "objstore": { "tls": true } },     (objstore.c)
+ *     { "role": "kv",
+ *       "argv": [ "redis-server", "--port", "${kv.port}" ],
+ *       "env": { "NAME": "value" },
+ *       "dirs": [ "data" ],                  (made in ${kv.dir})
+ *       "files": { "kv.conf": "text" },      (written in ${kv.dir})
+ *       "ready": { "tcp": "${kv.port}" | "unix": "PATH" | "http": "URL",
+ *                  "cacert": "PATH", "timeout_s": 10 },
+ *       "port": 0,                           (0: a free one)
+ *       "layers": [ "direct", "nbd-unix" ] } ]  (default: the plugin's)
+ *
+ * "${ROLE.KEY}" in a service's values and in the plugin's and filters'
+ * arguments is the service's dir (PRIVATE/svc-ROLE), port, url, socket
+ * or cacert, known once the run's private directory exists.
+ *
+ * A service runs from its argv (never a shell) in its own process group
+ * with the runner's parent-death signal, is ready when it accepts a
+ * connection or answers a GET with 2xx, and is stopped with SIGTERM to
+ * its group, then SIGKILL.  One that fails to start or dies while a
+ * layer needs it fails that layer with its name and log.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "internal.h"
+
+static const char *const svc_keys[] = {
+  "argv", "dirs", "env", "files", "layers", "objstore", "port", "ready", "role",
+};
+static const char *const ready_keys[] = {
+  "cacert", "http", "tcp", "timeout_s", "unix",
+};
+
+/* Roles the layers' own processes have. */
+static const char *const taken_roles[] = {
+  "fio", "nbdkit", "qemu-nbd", "qemu-system",
+};
+
+static bool
+role_ok (const char *r)
+{
+  size_t n = strlen (r);
+
+  if (n == 0 || n > 32 || !islower ((unsigned char) r[0]))
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (!(islower ((unsigned char) r[i]) || isdigit ((unsigned char) r[i]) ||
+          r[i] == '-' || r[i] == '_'))
+      return false;
+  return true;
+}
+
+/* Unknown or duplicate keys of OBJ. */
+static int
+check_keys (const struct stack *st, const cJSON *obj, const char *const *keys,
+            size_t n, const char *where)
+{
+  for (const cJSON *c = obj->child; c; c = c->next) {
+    size_t i;
+
+    for (const cJSON *d = c->next; d; d = d->next)
+      if (strcmp (c->string, d->string) == 0) {
+        stack_bad (st, obj, c->string, "duplicate key in %s", where);
+        return -1;
+      }
+    for (i = 0; i < n && strcmp (c->string, keys[i]) != 0; i++)
+      ;
+    if (i == n) {
+      stack_bad (st, obj, c->string, "unknown key in %s", where);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static void
+push (char ***v, size_t *n, char *s)
+{
+  *v = xreallocarray (*v, *n + 2, sizeof **v);
+  (*v)[(*n)++] = s;
+  (*v)[*n] = NULL;
+}
+
+/* A service by role, or NULL. */
+static struct service *
+find (const struct stack *st, const char *role, size_t len)
+{
+  for (size_t i = 0; i < st->nsvc; i++)
+    if (strlen (st->svc[i].role) == len &&
+        strncmp (st->svc[i].role, role, len) == 0)
+      return &st->svc[i];
+  return NULL;
+}
+
+static bool
+has_var (const struct service *s, const char *key)
+{
+  if (strcmp (key, "dir") == 0 || strcmp (key, "port") == 0)
+    return true;
+  return s->obj && objstore_has_var (s, key);
+}
+
+/* The value of ${ROLE.KEY} for a bound service, or NULL. */
+static char *
+var_value (const struct service *s, const char *key)
+{
+  if (strcmp (key, "dir") == 0)
+    return xstrdup (s->dir);
+  if (strcmp (key, "port") == 0)
+    return xasprintf ("%u", s->port);
+  if (strcmp (key, "pid") == 0 && s->running)
+    return xasprintf ("%ld", (long) s->pid);
+  if (strcmp (key, "url") == 0 && s->url)
+    return xstrdup (s->url);
+  if (strcmp (key, "socket") == 0 && s->socket)
+    return xstrdup (s->socket);
+  if (strcmp (key, "cacert") == 0 && s->cacert)
+    return xstrdup (s->cacert);
+  return NULL;
+}
+
+/* Walks the ${ROLE.KEY} references of S: with OUT, replaces them by
+ * their values (bound services); else only checks them.  0, or -1 with
+ * *BAD the reference at fault (to free).
+ */
+static int
+subst (const struct stack *st, const char *s, char **out, char **bad)
+{
+  char *res = out ? xstrdup ("") : NULL;
+  const char *p = s;
+
+  *bad = NULL;
+  for (const char *hit; (hit = strstr (p, "${"));) {
+    const char *end = strchr (hit, '}'), *dot;
+    struct service *sv;
+    char *key, *val = NULL;
+
+    dot = end ? memchr (hit, '.', (size_t) (end - hit)) : NULL;
+    if (end == NULL || dot == NULL) {
+      /* Not a service's: ${dir} and the like were replaced at load. */
+      if (res) {
+        char *n = xasprintf ("%s%.*s", res, (int) (hit + 2 - p), p);
+        free (res);
+        res = n;
+      }
+      p = hit + 2;
+      continue;
+    }
+    key = xasprintf ("%.*s", (int) (end - dot - 1), dot + 1);
+    sv = find (st, hit + 2, (size_t) (dot - hit - 2));
+    if (sv == NULL || !(has_var (sv, key) || strcmp (key, "pid") == 0) ||
+        (out && (val = var_value (sv, key)) == NULL)) {
+      *bad = xasprintf ("%.*s", (int) (end + 1 - hit), hit);
+      free (key);
+      free (res);
+      return -1;
+    }
+    if (res) {
+      char *n = xasprintf ("%s%.*s%s", res, (int) (hit - p), p, val);
+      free (res);
+      res = n;
+    }
+    free (val);
+    free (key);
+    p = end + 1;
+  }
+  if (out) {
+    char *n = xasprintf ("%s%s", res, p);
+    free (res);
+    *out = n;
+  }
+  return 0;
+}
+
+int
+services_check_refs (const struct stack *st, const cJSON *obj,
+                     const char *key, const char *s)
+{
+  char *bad;
+
+  if (subst (st, s, NULL, &bad) == 0)
+    return 0;
+  {
+    const char *dot = strchr (bad, '.');
+    bool known = dot && find (st, bad + 2, (size_t) (dot - bad - 2));
+
+    if (strstr (bad, ".pid}") && known)
+      stack_bad (st, obj, key, "'%s': a service's pid is known only to "
+                 "viperbench services' command", bad);
+    else if (known)
+      stack_bad (st, obj, key, "'%s': that service has no such value "
+                 "(dir, port%s)", bad,
+                 find (st, bad + 2, (size_t) (dot - bad - 2))->obj
+                 ? ", url, cacert with tls, socket with listen unix" : "");
+    else
+      stack_bad (st, obj, key, "'%s' names no service of the stack", bad);
+  }
+  free (bad);
+  return -1;
+}
+
+/* An array of strings (expanded) into *OUT; -1 with a message. */
+static int
+read_strings (const struct stack *st, const cJSON *obj, const char *key,
+              char ***out, size_t *n, bool nonempty)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive (obj, key), *e;
+
+  if (v == NULL && !nonempty)
+    return 0;
+  if (!cJSON_IsArray (v) || (nonempty && cJSON_GetArraySize (v) == 0)) {
+    stack_bad (st, obj, key, "expected a%s array of strings",
+               nonempty ? " non-empty" : "n");
+    return -1;
+  }
+  cJSON_ArrayForEach (e, v) {
+    if (!cJSON_IsString (e)) {
+      stack_bad (st, obj, key, "expected an array of strings");
+      return -1;
+    }
+    push (out, n, stack_expand (st, e->valuestring));
+  }
+  return 0;
+}
+
+static int
+read_ready (struct stack *st, const cJSON *obj, struct service *s)
+{
+  const cJSON *r = cJSON_GetObjectItemCaseSensitive (obj, "ready"), *e;
+  const char *kinds[] = { "tcp", "unix", "http" };
+  unsigned t = 10;
+  int found = 0;
+
+  if (!cJSON_IsObject (r)) {
+    stack_bad (st, obj, "ready", "expected an object: {\"tcp\": \"${%s.port}\"}, "
+               "{\"unix\": PATH} or {\"http\": URL}, with \"timeout_s\"",
+               s->role);
+    return -1;
+  }
+  if (check_keys (st, r, ready_keys, sizeof ready_keys / sizeof ready_keys[0],
+                  "ready") == -1 ||
+      stack_get_uint (st, r, "timeout_s", 1, 600, &t) == -1)
+    return -1;
+  s->ready_timeout = t;
+  for (int k = 0; k < 3; k++)
+    if ((e = cJSON_GetObjectItemCaseSensitive (r, kinds[k]))) {
+      if (!cJSON_IsString (e) || !*e->valuestring) {
+        stack_bad (st, r, kinds[k], "expected a string");
+        return -1;
+      }
+      s->ready = (enum svc_ready) k;
+      s->ready_at = stack_expand (st, e->valuestring);
+      found++;
+    }
+  if (found != 1) {
+    stack_bad (st, obj, "ready", "give one of \"tcp\", \"unix\" or \"http\"");
+    return -1;
+  }
+  if (s->ready == READY_HTTP && strncmp (s->ready_at, "http://", 7) != 0 &&
+      strncmp (s->ready_at, "https://", 8) != 0) {
+    stack_bad (st, r, "http", "'%s': expected an http:// or https:// URL",
+               s->ready_at);
+    return -1;
+  }
+  if ((e = cJSON_GetObjectItemCaseSensitive (r, "cacert"))) {
+    if (!cJSON_IsString (e)) {
+      stack_bad (st, r, "cacert", "expected a path");
+      return -1;
+    }
+    s->ready_cacert = stack_expand (st, e->valuestring);
+  }
+  return 0;
+}
+
+/* One service object. */
+static int
+read_one (struct stack *st, const cJSON *obj, struct service *s)
+{
+  const cJSON *v, *e;
+
+  s->json = obj;
+  if (!cJSON_IsObject (obj)) {
+    stack_bad (st, NULL, "services", "each service is an object");
+    return -1;
+  }
+  if (check_keys (st, obj, svc_keys, sizeof svc_keys / sizeof svc_keys[0],
+                  "a service") == -1)
+    return -1;
+  v = cJSON_GetObjectItemCaseSensitive (obj, "role");
+  if (!cJSON_IsString (v) || !role_ok (v->valuestring)) {
+    stack_bad (st, obj, "role", "expected a name of lower-case letters, digits, "
+               "'-' and '_', starting with a letter (it names the process in "
+               "every table and ${ROLE.KEY})");
+    return -1;
+  }
+  s->role = xstrdup (v->valuestring);
+  for (size_t i = 0; i < sizeof taken_roles / sizeof taken_roles[0]; i++)
+    if (strcmp (s->role, taken_roles[i]) == 0) {
+      stack_bad (st, obj, "role", "'%s' is a layer's own process: choose "
+                 "another name", s->role);
+      return -1;
+    }
+  if (stack_get_uint (st, obj, "port", 0, 65535, &s->port) == -1)
+    return -1;
+  if ((v = cJSON_GetObjectItemCaseSensitive (obj, "objstore"))) {
+    static const char *const own[] = { "argv", "ready", "files", "dirs" };
+
+    for (size_t i = 0; i < 4; i++)
+      if (cJSON_GetObjectItemCaseSensitive (obj, own[i])) {
+        stack_bad (st, obj, own[i], "an objstore service makes its own %s",
+                   own[i]);
+        return -1;
+      }
+    if (!cJSON_IsObject (v)) {
+      stack_bad (st, obj, "objstore", "expected an object of options");
+      return -1;
+    }
+    if (objstore_read (st, v, s) == -1)
+      return -1;
+  }
+  else {
+    if (read_strings (st, obj, "argv", &s->argv, &s->nargv, true) == -1 ||
+        read_strings (st, obj, "dirs", &s->dirs, &s->ndirs, false) == -1 ||
+        read_ready (st, obj, s) == -1)
+      return -1;
+    for (size_t i = 0; i < s->ndirs; i++)
+      if (!plain_name (s->dirs[i])) {
+        stack_bad (st, obj, "dirs", "'%s' is not a plain name", s->dirs[i]);
+        return -1;
+      }
+    if ((v = cJSON_GetObjectItemCaseSensitive (obj, "files"))) {
+      if (!cJSON_IsObject (v)) {
+        stack_bad (st, obj, "files", "expected an object of \"NAME\": \"text\"");
+        return -1;
+      }
+      cJSON_ArrayForEach (e, v) {
+        if (!plain_name (e->string) || !cJSON_IsString (e)) {
+          stack_bad (st, v, e->string, "expected a plain file name with a "
+                     "string of text");
+          return -1;
+        }
+        size_t nf = s->nfiles;
+
+        push (&s->fname, &nf, xstrdup (e->string));
+        push (&s->ftext, &s->nfiles, stack_expand (st, e->valuestring));
+      }
+    }
+  }
+  if ((v = cJSON_GetObjectItemCaseSensitive (obj, "env"))) {
+    if (!cJSON_IsObject (v)) {
+      stack_bad (st, obj, "env", "expected an object of \"NAME\": \"value\"");
+      return -1;
+    }
+    cJSON_ArrayForEach (e, v) {
+      bool ok = cJSON_IsString (e) && e->string[0] &&
+        !isdigit ((unsigned char) e->string[0]);
+
+      for (const char *c = e->string; ok && *c; c++)
+        ok = isalnum ((unsigned char) *c) || *c == '_';
+      if (!ok) {
+        stack_bad (st, v, e->string, "expected NAME (letters, digits, '_') "
+                   "with a string value");
+        return -1;
+      }
+      {
+        char *val = stack_expand (st, e->valuestring);
+
+        push (&s->env, &s->nenv, xasprintf ("%s=%s", e->string, val));
+        free (val);
+      }
+    }
+  }
+  if (read_strings (st, obj, "layers", &s->layers, &s->nlayers, false) == -1)
+    return -1;
+  for (size_t i = 0; i < s->nlayers; i++)
+    if (target_find (s->layers[i]) == NULL) {
+      char names[256];
+
+      target_list (names, sizeof names);
+      stack_bad (st, obj, "layers", "unknown layer '%s' (known: %s)",
+                 s->layers[i], names);
+      return -1;
+    }
+  if (s->nlayers == 0)          /* the plugin's layers need its store */
+    for (size_t i = 0; i < st->nlayers; i++)
+      if (target_find (st->layers[i])->uses_plugin)
+        push (&s->layers, &s->nlayers, xstrdup (st->layers[i]));
+  return 0;
+}
+
+int
+services_read (struct stack *st)
+{
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive (st->json, "services"), *e;
+
+  if (a == NULL)
+    return 0;
+  if (!cJSON_IsArray (a)) {
+    stack_bad (st, NULL, "services", "expected an array of services");
+    return -1;
+  }
+  if (cJSON_GetArraySize (a) > MAX_SERVICES) {
+    stack_bad (st, NULL, "services", "at most %d services", MAX_SERVICES);
+    return -1;
+  }
+  st->svc = xcalloc (MAX_SERVICES, sizeof *st->svc);
+  cJSON_ArrayForEach (e, a) {
+    struct service *s = &st->svc[st->nsvc++];
+
+    if (read_one (st, e, s) == -1)
+      return -1;
+    for (size_t i = 0; i + 1 < st->nsvc; i++)
+      if (strcmp (st->svc[i].role, s->role) == 0) {
+        stack_bad (st, e, "role", "two services named '%s'", s->role);
+        return -1;
+      }
+  }
+  /* Every ${ROLE.KEY}, now that every role is known. */
+  for (size_t i = 0; i < st->nsvc; i++) {
+    struct service *s = &st->svc[i];
+    const cJSON *o = s->json;
+
+    for (size_t k = 0; k < s->nargv; k++)
+      if (services_check_refs (st, o, "argv", s->argv[k]) == -1)
+        return -1;
+    for (size_t k = 0; k < s->nenv; k++)
+      if (services_check_refs (st, o, "env", s->env[k]) == -1)
+        return -1;
+    for (size_t k = 0; k < s->nfiles; k++)
+      if (services_check_refs (st, o, "files", s->ftext[k]) == -1)
+        return -1;
+    if (s->ready_at && services_check_refs (st, o, "ready", s->ready_at) == -1)
+      return -1;
+    if (s->ready_cacert &&
+        services_check_refs (st, o, "ready", s->ready_cacert) == -1)
+      return -1;
+  }
+  for (size_t i = 0; i < st->nplugin_args; i++)
+    if (services_check_refs (st, NULL, "plugin_args", st->plugin_args[i]) == -1)
+      return -1;
+  for (size_t i = 0; i < st->nfilter_args; i++)
+    if (services_check_refs (st, cJSON_GetObjectItemCaseSensitive (st->json, "nbdkit"),
+                             "filter_args", st->filter_args[i]) == -1)
+      return -1;
+  return 0;
+}
+
+int
+services_preflight (const struct stack *st)
+{
+  for (size_t i = 0; i < st->nsvc; i++) {
+    const struct service *s = &st->svc[i];
+
+    if (!have_program (s->argv[0])) {
+      if (s->obj)
+        vb_msg ("service %s needs '%s', which is not installed (Debian "
+                "package nginx: apt-get install nginx)", s->role, s->argv[0]);
+      else
+        vb_msg ("service %s: '%s' is not installed (stack %s, its argv)",
+                s->role, s->argv[0], st->path);
+      return -1;
+    }
+    if (s->obj && !have_program ("openssl")) {
+      vb_msg ("service %s needs 'openssl' for its certificate (Debian "
+              "package openssl: apt-get install openssl)", s->role);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int lay_out (struct service *s);
+
+/* True when the text of S's values mentions ${ROLE.port}. */
+static bool
+uses_port (const struct stack *st, const struct service *s)
+{
+  char *ref = xasprintf ("${%s.port}", s->role);
+  bool r = false;
+
+  for (size_t i = 0; i < s->nargv && !r; i++)
+    r = strstr (s->argv[i], ref) != NULL;
+  for (size_t i = 0; i < s->nenv && !r; i++)
+    r = strstr (s->env[i], ref) != NULL;
+  for (size_t i = 0; i < s->nfiles && !r; i++)
+    r = strstr (s->ftext[i], ref) != NULL;
+  r = r || (s->ready_at && strstr (s->ready_at, ref));
+  for (size_t i = 0; i < st->nplugin_args && !r; i++)
+    r = strstr (st->plugin_args[i], ref) != NULL;
+  for (size_t i = 0; i < st->nfilter_args && !r; i++)
+    r = strstr (st->filter_args[i], ref) != NULL;
+  free (ref);
+  return r;
+}
+
+/* Replaces *P by its ${ROLE.KEY}s bound. */
+static int
+bind_one (const struct stack *st, char **p, const char *what)
+{
+  char *out, *bad;
+
+  if (*p == NULL)
+    return 0;
+  if (subst (st, *p, &out, &bad) == -1) {
+    vb_msg ("stack %s: %s: '%s' has no value", st->path, what, bad);
+    free (bad);
+    return -1;
+  }
+  free (*p);
+  *p = out;
+  return 0;
+}
+
+int
+services_bind (struct stack *st, const char *private_dir)
+{
+  int r = 0;
+
+  if (st->nsvc == 0)
+    return 0;
+  for (size_t i = 0; i < st->nsvc; i++) {
+    struct service *s = &st->svc[i];
+
+    s->dir = xasprintf ("%s/svc-%s", private_dir, s->role);
+    if (s->port == 0 && ((s->obj && !objstore_has_var (s, "socket")) ||
+                         uses_port (st, s) ||
+                         s->ready == READY_TCP)) {
+      int p = free_tcp_port ();
+
+      if (p < 0) {
+        vb_msg ("service %s: no free TCP port on 127.0.0.1", s->role);
+        return -1;
+      }
+      s->port = (unsigned) p;
+    }
+    if (s->obj)
+      objstore_bind (s);
+    s->bound = true;
+  }
+  for (size_t i = 0; i < st->nsvc && r == 0; i++) {
+    struct service *s = &st->svc[i];
+
+    for (size_t k = 0; k < s->nargv && r == 0; k++)
+      r = bind_one (st, &s->argv[k], "argv");
+    for (size_t k = 0; k < s->nenv && r == 0; k++)
+      r = bind_one (st, &s->env[k], "env");
+    for (size_t k = 0; k < s->nfiles && r == 0; k++)
+      r = bind_one (st, &s->ftext[k], "files");
+    if (r == 0)
+      r = bind_one (st, &s->ready_at, "ready");
+    if (r == 0)
+      r = bind_one (st, &s->ready_cacert, "ready");
+  }
+  for (size_t i = 0; i < st->nplugin_args && r == 0; i++)
+    r = bind_one (st, &st->plugin_args[i], "plugin_args");
+  for (size_t i = 0; i < st->nfilter_args && r == 0; i++)
+    r = bind_one (st, &st->filter_args[i], "filter_args");
+  /* Laid out now: the plugin, loaded once before the record is claimed,
+   * may name their files (a CA certificate).
+   */
+  for (size_t i = 0; i < st->nsvc && r == 0; i++)
+    r = lay_out (&st->svc[i]);
+  return r;
+}
+
+bool
+service_needed (const struct service *s, const char *layer)
+{
+  for (size_t i = 0; i < s->nlayers; i++)
+    if (strcmp (s->layers[i], layer) == 0)
+      return true;
+  return false;
+}
+
+/* An HTTP(S) GET of URL that answers 2xx within a second: true. */
+static bool
+http_ok (const struct service *s, char *err, size_t errn)
+{
+  CURL *h = curl_easy_init ();
+  char buf[CURL_ERROR_SIZE] = "";
+  long code = 0;
+  CURLcode r;
+
+  if (h == NULL)
+    return false;
+  curl_easy_setopt (h, CURLOPT_URL, s->ready_at);
+  curl_easy_setopt (h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt (h, CURLOPT_TIMEOUT_MS, 1000L);
+  curl_easy_setopt (h, CURLOPT_NOBODY, 0L);
+  curl_easy_setopt (h, CURLOPT_ERRORBUFFER, buf);
+  curl_easy_setopt (h, CURLOPT_PROTOCOLS_STR, "http,https");
+  if (s->ready_cacert)
+    curl_easy_setopt (h, CURLOPT_CAINFO, s->ready_cacert);
+  if (s->socket)
+    curl_easy_setopt (h, CURLOPT_UNIX_SOCKET_PATH, s->socket);
+  /* The body is not wanted. */
+  curl_easy_setopt (h, CURLOPT_WRITEFUNCTION, NULL);
+  {
+    FILE *null = fopen ("/dev/null", "w");
+
+    curl_easy_setopt (h, CURLOPT_WRITEDATA, null);
+    r = curl_easy_perform (h);
+    if (null)
+      fclose (null);
+  }
+  if (r == CURLE_OK)
+    curl_easy_getinfo (h, CURLINFO_RESPONSE_CODE, &code);
+  if (r != CURLE_OK)
+    snprintf (err, errn, "%s", buf[0] ? buf : curl_easy_strerror (r));
+  else if (code < 200 || code > 299)
+    snprintf (err, errn, "GET %s answered HTTP %ld", s->ready_at, code);
+  curl_easy_cleanup (h);
+  return r == CURLE_OK && code >= 200 && code <= 299;
+}
+
+/* Waits until S is ready; 0, or -1 with *WHY set (static text). */
+static int
+wait_ready (struct service *s, char *why, size_t n)
+{
+  double t0 = mono_now (), end = t0 + s->ready_timeout;
+
+  snprintf (why, n, "not ready within %.0f s (ready.timeout_s)",
+            s->ready_timeout);
+  if (s->ready == READY_TCP || s->ready == READY_UNIX) {
+    long port = s->ready == READY_TCP ? strtol (s->ready_at, NULL, 10) : 0;
+    int r;
+
+    if (s->ready == READY_TCP && (port <= 0 || port > 65535)) {
+      snprintf (why, n, "ready.tcp '%s' is not a port", s->ready_at);
+      return -1;
+    }
+    r = s->ready == READY_TCP ? proc_wait_tcp ((int) port, s->pid, s->ready_timeout)
+      : proc_wait_unix (s->ready_at, s->pid, s->ready_timeout);
+    if (r == 0)
+      return 0;
+  }
+  else {
+    char err[256] = "";
+
+    while (mono_now () < end && !stop_requested && proc_alive (s->pid)) {
+      if (http_ok (s, err, sizeof err))
+        return 0;
+      usleep (50000);
+    }
+    if (err[0] && proc_alive (s->pid))
+      snprintf (why, n, "not ready within %.0f s (ready.timeout_s): %s",
+                s->ready_timeout, err);
+  }
+  return -1;
+}
+
+/* "exited with status N" or "killed by signal N" for STATUS. */
+static char *
+how_ended (int status)
+{
+  if (WIFEXITED (status))
+    return xasprintf ("exited with status %d", WEXITSTATUS (status));
+  if (WIFSIGNALED (status))
+    return xasprintf ("was killed by signal %d", WTERMSIG (status));
+  return xstrdup ("ended");
+}
+
+/* Reaps S if it has ended: true then, with S->end set. */
+static bool
+ended (struct service *s)
+{
+  int status;
+  pid_t r;
+
+  if (!s->running)
+    return false;
+  r = waitpid (s->pid, &status, WNOHANG);
+  if (r == 0)
+    return false;
+  free (s->end);
+  s->end = r == s->pid ? how_ended (status) : xstrdup ("is gone");
+  s->running = false;
+  /* Anything it left in its group goes with it. */
+  kill (-s->pid, SIGKILL);
+  return true;
+}
+
+static void
+say_failed (const struct service *s, const char *what)
+{
+  char *tail = s->log ? log_tail (s->log) : NULL;
+
+  if (tail)
+    redact_kv (tail);
+  vb_msg ("service %s (%s): %s; its log %s%s%s", s->role, s->argv[0], what,
+          s->log ? s->log : "-", tail ? ": " : "", tail ? tail : "");
+  free (tail);
+}
+
+/* The files and directories S needs, made anew; 0 or -1. */
+static int
+lay_out (struct service *s)
+{
+  if (mkdir (s->dir, 0700) == -1 && errno != EEXIST) {
+    vb_msg ("service %s: mkdir %s: %s", s->role, s->dir, strerror (errno));
+    return -1;
+  }
+  for (size_t i = 0; i < s->ndirs; i++) {
+    char *d = xasprintf ("%s/%s", s->dir, s->dirs[i]);
+    int r = mkdir (d, 0700);
+
+    if (r == -1 && errno != EEXIST) {
+      vb_msg ("service %s: mkdir %s: %s", s->role, d, strerror (errno));
+      free (d);
+      return -1;
+    }
+    free (d);
+  }
+  for (size_t i = 0; i < s->nfiles; i++) {
+    char *f = xasprintf ("%s/%s", s->dir, s->fname[i]);
+    int r = write_file_atomic (f, s->ftext[i], strlen (s->ftext[i]));
+
+    free (f);
+    if (r == -1)
+      return -1;
+  }
+  return s->obj ? objstore_prepare (s) : 0;
+}
+
+static int
+start (struct service *s, const char *logdir)
+{
+  struct spawn_opts o = { .cwd = s->dir, .env = s->env };
+  char why[512];
+  double t0;
+
+  free (s->end);
+  s->end = NULL;
+  free (s->log);
+  s->log = xasprintf ("%s/%s.log", logdir, s->role);
+  o.stdout_path = o.stderr_path = s->log;
+  if (s->argv_text == NULL) {
+    for (size_t i = 0; i < s->nargv; i++) {
+      char *item = xstrdup (s->argv[i]);
+
+      redact_kv (item);
+      /* "--password VALUE": the value of an option named like a secret. */
+      if (i > 0 && s->argv[i - 1][0] == '-' &&
+          is_secret_key (s->argv[i - 1] + strspn (s->argv[i - 1], "-")) &&
+          strchr (s->argv[i - 1], '=') == NULL) {
+        free (item);
+        item = xstrdup ("<redacted>");
+      }
+      list_append (&s->argv_text, " ", item);
+      free (item);
+    }
+  }
+  t0 = mono_now ();
+  fprintf (stderr, "viperbench: service %s: starting %s\n", s->role,
+           s->argv[0]);
+  s->pid = proc_spawn ((const char *const *) s->argv, &o);
+  if (s->pid == -1)
+    return -1;
+  s->running = true;
+  if (wait_ready (s, why, sizeof why) == 0) {
+    s->ready_s = mono_now () - t0;
+    return 0;
+  }
+  if (stop_requested) {
+    proc_kill (s->pid, 5);
+    s->running = false;
+    return -1;
+  }
+  if (ended (s))
+    snprintf (why, sizeof why, "%s before it was ready", s->end);
+  else {
+    proc_kill (s->pid, 5);
+    s->running = false;
+  }
+  say_failed (s, why);
+  return -1;
+}
+
+static void
+stop (struct service *s)
+{
+  if (!s->running)
+    return;
+  if (ended (s))
+    return;
+  proc_kill (s->pid, 5);
+  s->running = false;
+}
+
+/* The index of LAYER in the stack's ladder, or nlayers. */
+static size_t
+layer_index (const struct stack *st, const char *layer)
+{
+  size_t i;
+
+  for (i = 0; i < st->nlayers && strcmp (st->layers[i], layer) != 0; i++)
+    ;
+  return i;
+}
+
+/* True when a layer after index I needs S. */
+static bool
+needed_later (const struct stack *st, const struct service *s, size_t i)
+{
+  for (size_t k = i + 1; k < st->nlayers; k++)
+    if (service_needed (s, st->layers[k]))
+      return true;
+  return false;
+}
+
+int
+services_enter (struct stack *st, const char *layer, const char *logdir)
+{
+  size_t idx = layer_index (st, layer);
+
+  for (size_t i = 0; i < st->nsvc; i++) {
+    struct service *s = &st->svc[i];
+
+    if (s->running && !service_needed (s, layer) && !needed_later (st, s, idx))
+      stop (s);
+  }
+  for (size_t i = 0; i < st->nsvc; i++) {
+    struct service *s = &st->svc[i];
+
+    if (!service_needed (s, layer))
+      continue;
+    if (s->running && ended (s)) {
+      say_failed (s, s->end);
+      return -1;
+    }
+    if (!s->running && start (s, logdir) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+void
+services_stop_all (struct stack *st)
+{
+  for (size_t i = 0; i < st->nsvc; i++)
+    stop (&st->svc[i]);
+}
+
+bool
+services_dead (struct stack *st, const char *layer)
+{
+  for (size_t i = 0; i < st->nsvc; i++) {
+    struct service *s = &st->svc[i];
+
+    if (service_needed (s, layer) && ended (s)) {
+      char *what = xasprintf ("%s during layer %s", s->end, layer);
+
+      say_failed (s, what);
+      free (what);
+      return true;
+    }
+  }
+  return false;
+}
+
+cJSON *
+services_record (const struct stack *st, const char *recdir)
+{
+  cJSON *a = cJSON_CreateArray ();
+  size_t rl = strlen (recdir);
+
+  for (size_t i = 0; i < st->nsvc; i++) {
+    const struct service *s = &st->svc[i];
+    cJSON *o = cJSON_CreateObject (), *l = cJSON_CreateArray (),
+      *env = cJSON_CreateArray ();
+
+    cJSON_AddStringToObject (o, "role", s->role);
+    cJSON_AddStringToObject (o, "kind", s->obj ? "objstore" : "command");
+    if (s->argv_text)
+      cJSON_AddStringToObject (o, "command", s->argv_text);
+    else
+      cJSON_AddNullToObject (o, "command");
+    /* Names only: a value may be a secret. */
+    for (size_t k = 0; k < s->nenv; k++) {
+      char *name = xasprintf ("%.*s", (int) strcspn (s->env[k], "="), s->env[k]);
+
+      cJSON_AddItemToArray (env, cJSON_CreateString (name));
+      free (name);
+    }
+    cJSON_AddItemToObject (o, "env", env);
+    if (s->pid > 0)
+      cJSON_AddNumberToObject (o, "pid", s->pid);
+    for (size_t k = 0; k < s->nlayers; k++)
+      cJSON_AddItemToArray (l, cJSON_CreateString (s->layers[k]));
+    cJSON_AddItemToObject (o, "layers", l);
+    if (s->log && strncmp (s->log, recdir, rl) == 0 && s->log[rl] == '/')
+      cJSON_AddStringToObject (o, "log", s->log + rl + 1);
+    if (s->ready_s > 0)
+      cJSON_AddNumberToObject (o, "ready_s", s->ready_s);
+    if (s->url)
+      cJSON_AddStringToObject (o, "url", s->url);
+    if (s->end)
+      cJSON_AddStringToObject (o, "ended", s->end);
+    cJSON_AddItemToArray (a, o);
+  }
+  return a;
+}
+
+static void
+free_strings (char **v, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    free (v[i]);
+  free (v);
+}
+
+void
+services_free (struct stack *st)
+{
+  for (size_t i = 0; st->svc && i < st->nsvc; i++) {
+    struct service *s = &st->svc[i];
+
+    stop (s);
+    free (s->role);
+    free_strings (s->argv, s->nargv);
+    free_strings (s->env, s->nenv);
+    free_strings (s->dirs, s->ndirs);
+    free_strings (s->fname, s->nfiles);
+    free_strings (s->ftext, s->nfiles);
+    free (s->ready_at);
+    free (s->ready_cacert);
+    free_strings (s->layers, s->nlayers);
+    if (s->obj)
+      objstore_free (s);
+    free (s->dir);
+    free (s->url);
+    free (s->socket);
+    free (s->cacert);
+    free (s->log);
+    free (s->argv_text);
+    free (s->end);
+  }
+  free (st->svc);
+  st->svc = NULL;
+  st->nsvc = 0;
+}
