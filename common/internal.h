@@ -149,6 +149,7 @@ struct spawn_opts {
   const char *stderr_path;      /* NULL: /dev/null */
   const char *preload;          /* LD_PRELOAD for this child, or NULL */
   char *const *env;             /* "NAME=value" added, NULL-terminated, or NULL */
+  bool keep_stdio;              /* stdout and stderr: the caller's own */
 };
 
 /* Starts ARGV (never through a shell) with the parent-death signal set

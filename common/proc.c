@@ -111,8 +111,10 @@ spawn_child (const struct spawn_opts *o, int (*fn) (void *), void *arg)
       dup2 (in[0], 0);
     else
       redirect (0, NULL, O_RDONLY);
-    redirect (1, o->stdout_path, O_WRONLY | O_CREAT | O_TRUNC);
-    redirect (2, o->stderr_path, O_WRONLY | O_CREAT | O_TRUNC);
+    if (!o->keep_stdio) {
+      redirect (1, o->stdout_path, O_WRONLY | O_CREAT | O_TRUNC);
+      redirect (2, o->stderr_path, O_WRONLY | O_CREAT | O_TRUNC);
+    }
     if (o->cwd && chdir (o->cwd) == -1) {
       dprintf (2, "viperbench: chdir %s: %s\n", o->cwd, strerror (errno));
       _exit (126);

@@ -26,6 +26,8 @@ static const struct command commands[] = {
     "every record of a scenario in order, with trend charts" },
   { "import", import_main,
     "make a numbered record of fio output kept from before viperbench" },
+  { "services", services_main,
+    "start a stack's services (an object store) around a command" },
   { "gate", gate_main,
     "the CI regression gate: two stacks, or a stack and a stored record" },
   { "probe", probe_main,

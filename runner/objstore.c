@@ -79,6 +79,16 @@ objstore_read (const struct stack *st, const cJSON *obj, struct service *s)
                       &o->keepalive_timeout_s) == -1 ||
       stack_get_uint (st, obj, "workers", 1, 64, &o->workers) == -1)
     return -1;
+  /* Cleartext HTTP/2 (h2c) is refused: nginx 1.22 serves it only with
+   * prior knowledge, and Debian's libcurl 7.88 fails the second upload
+   * on such a connection ("Error in the HTTP2 framing layer"), so a
+   * pooled client could not use it.
+   */
+  if (o->http2 && !o->tls) {
+    stack_bad (st, obj, "http2", "HTTP/2 needs \"tls\": true here (cleartext "
+               "HTTP/2 fails on a reused connection with Debian's libcurl)");
+    return -1;
+  }
   if ((v = cJSON_GetObjectItemCaseSensitive (obj, "listen"))) {
     const char *l = cJSON_GetStringValue (v);
 
@@ -174,6 +184,7 @@ objstore_bind (struct service *s)
     "    listen %s%s%s;\n"
     "%s%s%s%s%s"
     "    root %s/data;\n"
+    "    log_not_found off;\n"
     "    location = /viperbench-ready { return 200 \"ready\\n\"; }\n"
     "    location / {\n"
     "      dav_methods PUT DELETE;\n"

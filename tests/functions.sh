@@ -166,6 +166,41 @@ write_stack() {
 EOS
 }
 
+# write_objstore_stack FILE LAYERS-JSON [PLUGIN-ARGS-JSON] [OBJSTORE-JSON]
+# [EXTRA-JSON-MEMBERS]: the reference block store (build's blockstore.so)
+# on the nginx object store, 64M in 16K objects; PLUGIN-ARGS-JSON and
+# OBJSTORE-JSON are members added to (or overriding) its plugin_args and
+# objstore options.
+BLOCKSTORE=${BLOCKSTORE:-$top/${VIPER_BUILD:-build}/blockstore.so}
+write_objstore_stack() {
+    local tls=true
+    case "${4:-}" in *'"tls": false'*) tls=false ;; esac
+    cat >"$1" <<EOS
+{
+  "name": "test-objstore",
+  "dir": "$TMPDIR/data",
+  "size": "64M",
+  "plugin": "\${build}/blockstore.so",
+  "plugin_args": {
+    "url": "\${nginx.url}/vol",
+    $( [ "$tls" = true ] && echo '"cacert": "${nginx.cacert}",' )
+    "size": "\${size}",
+    "object-size": "16K",
+    "cache-size": "1M",
+    "timeout": 5
+    ${3:+, $3}
+  },
+  "services": [
+    { "role": "nginx", "objstore": { "tls": $tls ${4:+, $4} } }
+  ],
+  "nbdkit": { "threads": 4 },
+  "engine": { "request_timeout_ms": 20000 },
+  ${5:+$5,}
+  "layers": $2
+}
+EOS
+}
+
 # run_bench ARGS...: the runner from the repo root (scenarios/), bounded;
 # BENCH_PATH, when set, is the only PATH the runner sees.
 run_bench() {

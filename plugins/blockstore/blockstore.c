@@ -186,6 +186,21 @@ on_send (char *p, size_t size, size_t n, void *arg)
   return len;
 }
 
+/* curl rewinds the body when it sends the request again on a new
+ * connection (the server closed a reused one: keep-alive's end, an
+ * HTTP/2 GOAWAY).
+ */
+static int
+on_seek (void *arg, curl_off_t offset, int origin)
+{
+  struct body *b = arg;
+
+  if (origin != SEEK_SET || offset < 0 || (size_t) offset > b->cap)
+    return CURL_SEEKFUNC_CANTSEEK;
+  b->len = (size_t) offset;
+  return CURL_SEEKFUNC_OK;
+}
+
 static void
 object_url (char *out, size_t n, uint64_t idx)
 {
@@ -265,6 +280,8 @@ object_put (uint64_t idx, const char *buf)
   curl_easy_setopt (c->h, CURLOPT_UPLOAD, 1L);
   curl_easy_setopt (c->h, CURLOPT_READFUNCTION, on_send);
   curl_easy_setopt (c->h, CURLOPT_READDATA, &b);
+  curl_easy_setopt (c->h, CURLOPT_SEEKFUNCTION, on_seek);
+  curl_easy_setopt (c->h, CURLOPT_SEEKDATA, &b);
   curl_easy_setopt (c->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t) object_size);
   curl_easy_setopt (c->h, CURLOPT_WRITEFUNCTION, on_data);
   {
@@ -513,12 +530,18 @@ blockstore_config_complete (void)
                   "object-size %" PRIu32, disk_size, object_size);
     return -1;
   }
-  /* HTTP/2: negotiated by ALPN over TLS; over plain HTTP the server
-   * must speak it from the first byte (nginx's "listen ... http2").
+  /* HTTP/2 is negotiated by ALPN over TLS.  Cleartext HTTP/2 (prior
+   * knowledge) is refused: Debian's libcurl 7.88 fails the second upload
+   * on a reused h2c connection ("Error in the HTTP2 framing layer").
    */
-  if (http_version == CURL_HTTP_VERSION_2)
-    http_version = strncmp (url, "https://", 8) == 0
-      ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
+  if (http_version == CURL_HTTP_VERSION_2) {
+    if (strncmp (url, "https://", 8) != 0) {
+      nbdkit_error ("blockstore: http=2 needs an https:// url (cleartext "
+                    "HTTP/2 fails on reused connections with this libcurl)");
+      return -1;
+    }
+    http_version = CURL_HTTP_VERSION_2TLS;
+  }
   cache_max = (size_t) (cache_bytes / object_size);
   if (cache_max) {
     for (cache_nhash = 64; cache_nhash < cache_max * 2; cache_nhash *= 2)
