@@ -120,10 +120,12 @@ RUNNER_SRCS := \
 	runner/main.c \
 	runner/nbdkit.c \
 	runner/objstore.c \
+	runner/private.c \
 	runner/record.c \
 	runner/run.c \
 	runner/scenario.c \
 	runner/service.c \
+	runner/services_cmd.c \
 	runner/stack.c \
 	runner/stack_dir.c \
 	runner/stack_value.c \

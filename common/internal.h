@@ -130,6 +130,10 @@ extern void qmp_close (struct qmp *q);
 
 /* True when KEY names a secret (key, secret, password, token...). */
 extern bool is_secret_key (const char *key);
+/* True for an argument "--password" or "-token": an option named like a
+ * secret whose value is the next argument.
+ */
+extern bool is_secret_option (const char *opt);
 /* Replaces secret values in "k=v" text lines or argv items, in place. */
 extern void redact_kv (char *s);
 
@@ -174,7 +178,7 @@ extern int proc_wait_rusage (pid_t pid, double timeout, int *status,
                              struct rusage *ru);
 /* SIGTERM, up to GRACE seconds, then SIGKILL; reaps. */
 extern void proc_kill (pid_t pid, double grace);
-/* True while PID runs (not reaped). */
+/* True while PID runs (an ended child is left for its waiter). */
 extern bool proc_alive (pid_t pid);
 /* Runs ARGV to completion within TIMEOUT s, its output to STDOUT_PATH
  * and STDERR_PATH (NULL: /dev/null); its exit status, -2 when it ran out

@@ -226,12 +226,19 @@ proc_kill (pid_t pid, double grace)
   waitpid (pid, &status, 0);
 }
 
+/* Leaves an ended child unreaped (WNOWAIT): its status stays for
+ * whoever waits for it.
+ */
 bool
 proc_alive (pid_t pid)
 {
-  int status;
+  siginfo_t info;
 
-  return pid > 0 && waitpid (pid, &status, WNOHANG) == 0;
+  if (pid <= 0)
+    return false;
+  info.si_pid = 0;
+  return waitid (P_PID, (id_t) pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+    info.si_pid == 0;
 }
 
 /* Runs ARGV to completion within TIMEOUT s; exit status or -1. */

@@ -68,3 +68,13 @@ redact_kv (char *s)
   }
 }
 
+
+/* True when the argument OPT is an option named like a secret that
+ * takes the next argument as its value ("--password", "-token").
+ */
+bool
+is_secret_option (const char *opt)
+{
+  return opt[0] == '-' && strchr (opt, '=') == NULL &&
+    opt[strspn (opt, "-")] != '\0' && is_secret_key (opt + strspn (opt, "-"));
+}

@@ -148,6 +148,58 @@ guests (FILE *f, const struct layer_rep *L, size_t n)
   }
 }
 
+/* The record's services (run.json "services"): what ran beside the
+ * layers, for which of them, and where its log is.
+ */
+static void
+services (FILE *f, const cJSON *doc)
+{
+  const cJSON *sv = cJSON_GetObjectItemCaseSensitive (doc, "services"), *s;
+
+  if (cJSON_GetArraySize (sv) == 0)
+    return;
+  fprintf (f, "\n## Services\n\nStarted before the first layer that needs "
+           "them and stopped after the last; billed and profiled with those "
+           "layers (with their worker processes).\n\n"
+           "| role | kind | layers | ready in | log |\n|---|---|---|--:|---|\n");
+  cJSON_ArrayForEach (s, sv) {
+    const cJSON *l;
+    bool first = true;
+
+    fprintf (f, "| ");
+    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (s, "role")));
+    fprintf (f, " | ");
+    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (s, "kind")));
+    fprintf (f, " | ");
+    cJSON_ArrayForEach (l, cJSON_GetObjectItem (s, "layers")) {
+      fprintf (f, "%s", first ? "" : ", ");
+      md_text (f, cJSON_GetStringValue (l));
+      first = false;
+    }
+    if (isnan (num (s, "ready_s")))
+      fprintf (f, " | - | ");
+    else
+      fprintf (f, " | %.2f s | ", num (s, "ready_s"));
+    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (s, "log")));
+    fprintf (f, " |\n");
+  }
+  fprintf (f, "\n");
+  cJSON_ArrayForEach (s, sv) {
+    const char *ended = cJSON_GetStringValue (cJSON_GetObjectItem (s, "ended"));
+
+    fprintf (f, "- ");
+    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (s, "role")));
+    fprintf (f, ": ");
+    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (s, "command")));
+    if (ended) {
+      fprintf (f, " (**");
+      md_text (f, ended);
+      fprintf (f, "**)");
+    }
+    fprintf (f, "\n");
+  }
+}
+
 /* A target's DDIR.KEY or DDIR.lat_ns.KEY; see internal.h. */
 
 /* "3.1x slower", "1.2x faster", "as fast" for B relative to A. */
@@ -636,6 +688,7 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
   }
 
   guests (f, L, n);
+  services (f, doc);
   where_time_goes (f, L, n);
   concurrency (f, L, n);
   plausibility (f, L, n, doc);

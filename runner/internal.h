@@ -116,9 +116,11 @@ struct stack {
 extern int stack_load (const char *path, struct stack *st);
 /* A copy of the stack's JSON with secret values replaced. */
 extern cJSON *stack_redacted (const struct stack *st);
-/* S with ${dir}, ${size} and ${build} (the directory of viperbench's
- * executable) replaced; malloc'd.
+/* stack_value.c: S with ${dir}, ${size} and ${build} (the directory of
+ * viperbench's executable) replaced; malloc'd.  DIR or SIZE NULL: left.
  */
+extern char *stack_expand_vars (const char *s, const char *dir,
+                                const char *size);
 extern char *stack_expand (const struct stack *st, const char *s);
 extern void stack_free (struct stack *st);
 
@@ -246,12 +248,24 @@ extern void services_stop_all (struct stack *st);
  * how, and its log).
  */
 extern bool services_dead (struct stack *st, const char *layer);
+/* With OUT: S with each ${ROLE.KEY} replaced by its value (a bound
+ * service; pid while it runs), to free; without: only checked.  0, or
+ * -1 with *BAD the reference at fault (to free).
+ */
+extern int services_subst (const struct stack *st, const char *s, char **out,
+                           char **bad);
+/* Starts the bound service S (its log in LOGDIR) and waits until it is
+ * ready; 0, or -1 with a message naming it and its log.
+ */
+extern int service_start (struct service *s, const char *logdir);
+/* Reaps services that ended, saying so; true when any has ended. */
+extern bool services_reap (struct stack *st);
 /* True when LAYER needs the service S. */
 extern bool service_needed (const struct service *s, const char *layer);
 /* The record's "services". */
 extern cJSON *services_record (const struct stack *st, const char *recdir);
 extern void services_free (struct stack *st);
-/* viperbench services --stack FILE -- COMMAND... */
+/* services_cmd.c: viperbench services --stack FILE -- COMMAND... */
 extern int services_main (int argc, char **argv);
 
 /* objstore.c: the reference object store, nginx from Debian: PUT, GET
@@ -518,12 +532,13 @@ extern int sweep_main (int argc, char **argv);
  */
 extern int run_layer (struct run *run, struct layer *l);
 
-/* run.c: the run's private directory (sockets, raw output, services'
- * files): removed whole, without following links; and those of runners
- * that are gone.
+/* private.c: the run's private directory (sockets, raw output, the
+ * services' files), 0700 under /tmp, naming its runner: made (after
+ * removing those of runners that are gone), and removed whole without
+ * following links.
  */
+extern char *private_dir_make (void);
 extern void rm_private (const char *dir);
-extern void sweep_private (void);
 
 /* sweep.c: viperbench sweep's ladder: each layer at each depth */
 /* Parses "1,2,4,..." (ascending, 1 to 65536, at most 32); 0 or -1. */

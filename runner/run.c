@@ -128,86 +128,6 @@ select_layers (struct stack *st, const char *list)
   return r;
 }
 
-/* Removes what is in the directory DFD (closed), never following a link
- * out of it: the services' directories hold trees of their own.
- */
-static void
-rm_tree (int dfd)
-{
-  DIR *d = fdopendir (dfd);
-  struct dirent *e;
-
-  if (d == NULL) {
-    close (dfd);
-    return;
-  }
-  while ((e = readdir (d))) {
-    int sub;
-
-    if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
-      continue;
-    if (unlinkat (dirfd (d), e->d_name, 0) == 0)
-      continue;
-    sub = openat (dirfd (d), e->d_name,
-                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (sub >= 0) {
-      rm_tree (sub);
-      unlinkat (dirfd (d), e->d_name, AT_REMOVEDIR);
-    }
-  }
-  closedir (d);
-}
-
-/* Removes the private directory and what is left in it (sockets, the
- * services' files).
- */
-void
-rm_private (const char *dir)
-{
-  int fd = dir ? open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-    : -1;
-
-  if (fd == -1)
-    return;
-  rm_tree (fd);
-  rmdir (dir);
-}
-
-/* Removes the private directories of this user's runners that are gone
- * (killed, SIGKILL included, before they could): they hold fio's raw
- * output, secrets unredacted.  Each names its runner in runner.pid.
- */
-void
-sweep_private (void)
-{
-  DIR *d = opendir ("/tmp");
-  struct dirent *e;
-
-  while (d && (e = readdir (d))) {
-    char *dir, *pidf, *text;
-    struct stat sb;
-    long pid;
-
-    if (strncmp (e->d_name, "viperbench.", 11) != 0)
-      continue;
-    dir = xasprintf ("/tmp/%s", e->d_name);
-    pidf = xasprintf ("%s/runner.pid", dir);
-    if (lstat (dir, &sb) == 0 && S_ISDIR (sb.st_mode) &&
-        sb.st_uid == geteuid () && (text = read_file (pidf, NULL))) {
-      pid = strtol (text, NULL, 10);
-      if (pid > 0 && kill ((pid_t) pid, 0) == -1 && errno == ESRCH) {
-        vb_warn ("removing %s, left by runner %ld, which is gone", dir, pid);
-        rm_private (dir);
-      }
-      free (text);
-    }
-    free (pidf);
-    free (dir);
-  }
-  if (d)
-    closedir (d);
-}
-
 /* Options of `run`, as parsed. */
 struct run_opts {
   const char *scenario, *stack, *runtime, *size, *scen_dir, *collect;
@@ -335,7 +255,6 @@ run_prepare (struct run *run, const struct run_opts *o)
 {
   struct scenario *sc = run->sc;
   struct stack *st = run->st;
-  char tmpl[] = "/tmp/viperbench.XXXXXX";
   int dfd, r = 0;
 
   if (scenario_load (o->scen_dir, o->scenario, sc) == -1 ||
@@ -361,22 +280,8 @@ run_prepare (struct run *run, const struct run_opts *o)
             (long long) (st->size >> 20));
     return EXIT_BAD_INPUT;
   }
-  sweep_private ();
-  if (mkdtemp (tmpl) == NULL) {
-    vb_msg ("mkdtemp: %s", strerror (errno));
+  if ((run->private_dir = private_dir_make ()) == NULL)
     return EXIT_RUN_FAILED;
-  }
-  run->private_dir = xstrdup (tmpl);
-  {
-    char *pidf = xasprintf ("%s/runner.pid", run->private_dir);
-    char *pid = xasprintf ("%ld\n", (long) getpid ());
-
-    r = write_file_atomic (pidf, pid, strlen (pid));
-    free (pidf);
-    free (pid);
-    if (r == -1)
-      return EXIT_RUN_FAILED;
-  }
   /* The services' ports and paths, into the plugin's arguments. */
   if (services_bind (st, run->private_dir) == -1)
     return EXIT_BAD_INPUT;

@@ -45,10 +45,10 @@ static const char *const ready_keys[] = {
   "cacert", "http", "tcp", "timeout_s", "unix",
 };
 
-/* Roles the layers' own processes have. */
-static const char *const taken_roles[] = {
-  "fio", "nbdkit", "qemu-nbd", "qemu-system",
-};
+/* Roles the layers' own processes have (and every layer's name: a
+ * layer's server is named after it).
+ */
+static const char *const taken_roles[] = { "fio", "nbdkit", "qemu-system" };
 
 static bool
 role_ok (const char *r)
@@ -137,8 +137,8 @@ var_value (const struct service *s, const char *key)
  * their values (bound services); else only checks them.  0, or -1 with
  * *BAD the reference at fault (to free).
  */
-static int
-subst (const struct stack *st, const char *s, char **out, char **bad)
+int
+services_subst (const struct stack *st, const char *s, char **out, char **bad)
 {
   char *res = out ? xstrdup ("") : NULL;
   const char *p = s;
@@ -192,7 +192,7 @@ services_check_refs (const struct stack *st, const cJSON *obj,
 {
   char *bad;
 
-  if (subst (st, s, NULL, &bad) == 0)
+  if (services_subst (st, s, NULL, &bad) == 0)
     return 0;
   {
     const char *dot = strchr (bad, '.');
@@ -308,8 +308,9 @@ read_one (struct stack *st, const cJSON *obj, struct service *s)
     return -1;
   }
   s->role = xstrdup (v->valuestring);
-  for (size_t i = 0; i < sizeof taken_roles / sizeof taken_roles[0]; i++)
-    if (strcmp (s->role, taken_roles[i]) == 0) {
+  for (size_t i = 0; i <= sizeof taken_roles / sizeof taken_roles[0]; i++)
+    if (i == sizeof taken_roles / sizeof taken_roles[0]
+        ? target_find (s->role) != NULL : strcmp (s->role, taken_roles[i]) == 0) {
       stack_bad (st, obj, "role", "'%s' is a layer's own process: choose "
                  "another name", s->role);
       return -1;
@@ -407,9 +408,7 @@ services_read (struct stack *st)
 {
   const cJSON *a = cJSON_GetObjectItemCaseSensitive (st->json, "services"), *e;
 
-  if (a == NULL)
-    return 0;
-  if (!cJSON_IsArray (a)) {
+  if (a && !cJSON_IsArray (a)) {
     stack_bad (st, NULL, "services", "expected an array of services");
     return -1;
   }
@@ -418,6 +417,7 @@ services_read (struct stack *st)
     return -1;
   }
   st->svc = xcalloc (MAX_SERVICES, sizeof *st->svc);
+  /* (With no "services", the plugin's arguments are still checked.) */
   cJSON_ArrayForEach (e, a) {
     struct service *s = &st->svc[st->nsvc++];
 
@@ -515,7 +515,7 @@ bind_one (const struct stack *st, char **p, const char *what)
 
   if (*p == NULL)
     return 0;
-  if (subst (st, *p, &out, &bad) == -1) {
+  if (services_subst (st, *p, &out, &bad) == -1) {
     vb_msg ("stack %s: %s: '%s' has no value", st->path, what, bad);
     free (bad);
     return -1;
@@ -736,8 +736,8 @@ lay_out (struct service *s)
   return s->obj ? objstore_prepare (s) : 0;
 }
 
-static int
-start (struct service *s, const char *logdir)
+int
+service_start (struct service *s, const char *logdir)
 {
   struct spawn_opts o = { .cwd = s->dir, .env = s->env };
   char why[512];
@@ -754,9 +754,7 @@ start (struct service *s, const char *logdir)
 
       redact_kv (item);
       /* "--password VALUE": the value of an option named like a secret. */
-      if (i > 0 && s->argv[i - 1][0] == '-' &&
-          is_secret_key (s->argv[i - 1] + strspn (s->argv[i - 1], "-")) &&
-          strchr (s->argv[i - 1], '=') == NULL) {
+      if (i > 0 && is_secret_option (s->argv[i - 1])) {
         free (item);
         item = xstrdup ("<redacted>");
       }
@@ -842,7 +840,7 @@ services_enter (struct stack *st, const char *layer, const char *logdir)
       say_failed (s, s->end);
       return -1;
     }
-    if (!s->running && start (s, logdir) == -1)
+    if (!s->running && service_start (s, logdir) == -1)
       return -1;
   }
   return 0;
@@ -954,177 +952,15 @@ services_free (struct stack *st)
   st->nsvc = 0;
 }
 
-/* ---- viperbench services: a stack's services around a command ---- */
-
-static void
-services_usage (FILE *f)
+bool
+services_reap (struct stack *st)
 {
-  fprintf (f,
-"usage: viperbench services --stack FILE [--] COMMAND [ARG...]\n"
-"Starts every service of the stack as `viperbench run` would (in a private\n"
-"directory, ready when its check passes), runs COMMAND (no shell) with\n"
-"${ROLE.KEY} (dir, port, pid, url, socket, cacert) replaced in its\n"
-"arguments and an argument \"${plugin_args}\" replaced by the stack's\n"
-"plugin arguments, bound; then stops the services.  Exit status:\n"
-"COMMAND's, else 1 when a service failed or died; 2 bad input.\n"
-"  viperbench services --stack scenarios/stacks/objstore.json -- \\\n"
-"    nbdkit -U - build/blockstore.so '${plugin_args}' --run 'nbdinfo \"$uri\"'\n");
-}
+  bool any = false;
 
-/* COMMAND's arguments, bound; NULL with a message. */
-static char **
-command_argv (const struct stack *st, char **in, int n)
-{
-  char **out = NULL;
-  size_t k = 0;
-
-  for (int i = 0; i < n; i++) {
-    char *v, *bad;
-
-    if (strcmp (in[i], "${plugin_args}") == 0) {
-      for (size_t j = 0; j < st->nplugin_args; j++)
-        push (&out, &k, xstrdup (st->plugin_args[j]));
-      continue;
-    }
-    if (subst (st, in[i], &v, &bad) == -1) {
-      vb_msg ("command argument '%s': '%s' names no value of a service of "
-              "stack %s", in[i], bad, st->path);
-      free (bad);
-      free_strings (out, k);
-      return NULL;
-    }
-    push (&out, &k, v);
+  for (size_t i = 0; i < st->nsvc; i++) {
+    if (ended (&st->svc[i]))
+      say_failed (&st->svc[i], st->svc[i].end);
+    any |= st->svc[i].end != NULL;
   }
-  return out;
-}
-
-int
-services_main (int argc, char **argv)
-{
-  static const struct option longopts[] = {
-    { "stack", required_argument, NULL, 'k' },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
-  };
-  const char *path = NULL;
-  char tmpl[] = "/tmp/viperbench.XXXXXX", *priv = NULL, **cmd = NULL;
-  struct stack st;
-  int c, rc = EXIT_BAD_INPUT, status = 0;
-  pid_t pid;
-
-  memset (&st, 0, sizeof st);
-  optind = 1;
-  /* "+": COMMAND's own options are its own. */
-  while ((c = getopt_long (argc, argv, "+", longopts, NULL)) != -1) {
-    switch (c) {
-    case 'k': path = optarg; break;
-    case 'h': services_usage (stdout); return 0;
-    default: services_usage (stderr); return EXIT_BAD_INPUT;
-    }
-  }
-  if (path == NULL || optind >= argc) {
-    services_usage (stderr);
-    return EXIT_BAD_INPUT;
-  }
-  proc_install_signals ();
-  if (stack_load (path, &st) == -1)
-    goto out;
-  if (st.nsvc == 0) {
-    vb_msg ("stack %s declares no services", path);
-    goto out;
-  }
-  if (services_preflight (&st) == -1)
-    goto out;
-  sweep_private ();
-  if (mkdtemp (tmpl) == NULL) {
-    vb_msg ("mkdtemp: %s", strerror (errno));
-    rc = EXIT_RUN_FAILED;
-    goto out;
-  }
-  priv = xstrdup (tmpl);
-  {
-    char *pidf = xasprintf ("%s/runner.pid", priv);
-    char *text = xasprintf ("%ld\n", (long) getpid ());
-    int r = write_file_atomic (pidf, text, strlen (text));
-
-    free (pidf);
-    free (text);
-    if (r == -1) {
-      rc = EXIT_RUN_FAILED;
-      goto out;
-    }
-  }
-  for (int i = optind; i < argc; i++) {
-    char *bad;
-
-    if (subst (&st, argv[i], NULL, &bad) == -1) {
-      vb_msg ("command argument '%s': '%s' names no value of a service of "
-              "stack %s", argv[i], bad, st.path);
-      free (bad);
-      goto out;
-    }
-  }
-  if (services_bind (&st, priv) == -1)
-    goto out;
-  rc = EXIT_RUN_FAILED;
-  for (size_t i = 0; i < st.nsvc; i++) {
-    struct service *s = &st.svc[i];
-
-    if (start (s, priv) == -1) {
-      rc = stop_requested ? EXIT_INTERRUPTED : EXIT_RUN_FAILED;
-      goto out;
-    }
-    fprintf (stderr, "viperbench: service %s: ready in %.2f s at %s "
-             "(pid %ld)\n", s->role, s->ready_s,
-             s->url ? s->url : s->ready_at, (long) s->pid);
-  }
-  if ((cmd = command_argv (&st, argv + optind, argc - optind)) == NULL) {
-    rc = EXIT_BAD_INPUT;
-    goto out;
-  }
-  {
-    struct spawn_opts o = { .keep_stdio = true };
-
-    if ((pid = proc_spawn ((const char *const *) cmd, &o)) == -1)
-      goto out;
-  }
-  for (;;) {
-    int w = proc_wait (pid, 0.2, &status);
-
-    if (w == 0) {
-      rc = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-      break;
-    }
-    if (w == 2) {
-      proc_kill (pid, 5);
-      rc = EXIT_INTERRUPTED;
-      break;
-    }
-    for (size_t i = 0; i < st.nsvc; i++)
-      if (ended (&st.svc[i]))
-        say_failed (&st.svc[i], st.svc[i].end);
-  }
-  /* A service that died under the command fails it. */
-  for (size_t i = 0; i < st.nsvc; i++) {
-    if (ended (&st.svc[i]))
-      say_failed (&st.svc[i], st.svc[i].end);
-    if (st.svc[i].end && rc == 0)
-      rc = EXIT_RUN_FAILED;
-  }
-
- out:
-  if (cmd) {
-    size_t n = 0;
-
-    while (cmd[n])
-      n++;
-    free_strings (cmd, n);
-  }
-  if (st.svc)
-    services_stop_all (&st);
-  if (priv)
-    rm_private (priv);
-  free (priv);
-  stack_free (&st);
-  return rc;
+  return any;
 }

@@ -137,40 +137,6 @@ check_keys (struct stack *st, const cJSON *obj,
   return 0;
 }
 
-/* Replaces ${dir}, ${size} and ${build} in S; malloc'd. */
-static char *
-expand (const char *s, const char *dir, const char *size)
-{
-  static char *build;
-  char *out = xstrdup (s);
-  const char *vars[][2] = { { "${dir}", dir }, { "${size}", size },
-                            { "${build}", NULL } };
-
-  if (strstr (s, "${build}")) {
-    if (build == NULL)
-      build = self_dir ();
-    vars[2][1] = build;
-  }
-  for (size_t v = 0; v < 3; v++) {
-    char *hit;
-
-    while (vars[v][1] && (hit = strstr (out, vars[v][0]))) {
-      char *n = xasprintf ("%.*s%s%s", (int) (hit - out), out, vars[v][1],
-                           hit + strlen (vars[v][0]));
-      free (out);
-      out = n;
-    }
-  }
-  return out;
-}
-
-char *
-stack_expand (const struct stack *st, const char *s)
-{
-  return expand (s, st->dir, cJSON_GetStringValue (
-                   cJSON_GetObjectItemCaseSensitive (st->json, "size")));
-}
-
 /* A string member, expanded; DFLT when absent; -1 on a wrong type. */
 static int
 get_string (struct stack *st, const cJSON *obj,
@@ -179,14 +145,14 @@ get_string (struct stack *st, const cJSON *obj,
   const cJSON *v = cJSON_GetObjectItemCaseSensitive (obj, key);
 
   if (v == NULL) {
-    *out = dflt ? expand (dflt, st->dir, NULL) : NULL;
+    *out = dflt ? stack_expand_vars (dflt, st->dir, NULL) : NULL;
     return 0;
   }
   if (!cJSON_IsString (v)) {
     BAD (st, obj, key, "expected a string");
     return -1;
   }
-  *out = expand (v->valuestring, st->dir, cJSON_GetStringValue (
+  *out = stack_expand_vars (v->valuestring, st->dir, cJSON_GetStringValue (
                    cJSON_GetObjectItemCaseSensitive (st->json, "size")));
   return 0;
 }
@@ -212,7 +178,7 @@ get_strings (struct stack *st, const cJSON *obj,
       BAD (st, obj, key, "expected an array of strings");
       return -1;
     }
-    (*out)[(*n)++] = expand (e->valuestring, st->dir, NULL);
+    (*out)[(*n)++] = stack_expand_vars (e->valuestring, st->dir, NULL);
   }
   return 0;
 }
@@ -240,7 +206,7 @@ get_kvs (struct stack *st, const cJSON *obj,
       return -1;
     }
     if (cJSON_IsString (e))
-      val = expand (e->valuestring, st->dir, size);
+      val = stack_expand_vars (e->valuestring, st->dir, size);
     else if (cJSON_IsNumber (e))
       val = xasprintf ("%.15g", e->valuedouble);
     else if (cJSON_IsBool (e))
@@ -491,7 +457,16 @@ static void
 redact_json (cJSON *node)
 {
   for (cJSON *c = node ? node->child : NULL; c; c = c->next) {
-    if (c->string && is_secret_key (c->string) &&
+    /* An argv's "--password", "VALUE". */
+    if (cJSON_IsArray (node) && c->prev != c && c != node->child &&
+        cJSON_IsString (c->prev) && is_secret_option (c->prev->valuestring) &&
+        cJSON_IsString (c)) {
+      cJSON *r = cJSON_CreateString ("<redacted>");
+
+      cJSON_ReplaceItemViaPointer (node, c, r);
+      c = r;
+    }
+    else if (c->string && is_secret_key (c->string) &&
         (cJSON_IsString (c) || cJSON_IsNumber (c))) {
       cJSON *r = cJSON_CreateString ("<redacted>");
 

@@ -145,3 +145,37 @@ stack_conf (const struct stack *st, const struct target *t)
       return st->conf[i].conf;
   return NULL;
 }
+
+/* Replaces ${dir}, ${size} and ${build} in S; malloc'd. */
+char *
+stack_expand_vars (const char *s, const char *dir, const char *size)
+{
+  static char *build;
+  char *out = xstrdup (s);
+  const char *vars[][2] = { { "${dir}", dir }, { "${size}", size },
+                            { "${build}", NULL } };
+
+  if (strstr (s, "${build}")) {
+    if (build == NULL)
+      build = self_dir ();
+    vars[2][1] = build;
+  }
+  for (size_t v = 0; v < 3; v++) {
+    char *hit;
+
+    while (vars[v][1] && (hit = strstr (out, vars[v][0]))) {
+      char *n = xasprintf ("%.*s%s%s", (int) (hit - out), out, vars[v][1],
+                           hit + strlen (vars[v][0]));
+      free (out);
+      out = n;
+    }
+  }
+  return out;
+}
+
+char *
+stack_expand (const struct stack *st, const char *s)
+{
+  return stack_expand_vars (s, st->dir, cJSON_GetStringValue (
+                   cJSON_GetObjectItemCaseSensitive (st->json, "size")));
+}

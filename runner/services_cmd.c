@@ -1,0 +1,168 @@
+/* services_cmd.c: viperbench services --stack FILE -- COMMAND...: a
+ * stack's services (runner/service.c) around a command of the user's,
+ * as nbdkit's --run does for a server: how a plugin is tried by hand
+ * against its store, and how the plugin's tests get a real one.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static void
+free_argv (char **v)
+{
+  for (size_t i = 0; v && v[i]; i++)
+    free (v[i]);
+  free (v);
+}
+
+static void
+services_usage (FILE *f)
+{
+  fprintf (f,
+"usage: viperbench services --stack FILE [--] COMMAND [ARG...]\n"
+"Starts every service of the stack as `viperbench run` would (in a private\n"
+"directory, ready when its check passes), runs COMMAND (no shell) with\n"
+"${ROLE.KEY} (dir, port, pid, url, socket, cacert) replaced in its\n"
+"arguments and an argument \"${plugin_args}\" replaced by the stack's\n"
+"plugin arguments, bound; then stops the services.  Exit status:\n"
+"COMMAND's, else 1 when a service failed or died; 2 bad input.\n"
+"  viperbench services --stack scenarios/stacks/objstore.json -- \\\n"
+"    nbdkit -U - build/blockstore.so '${plugin_args}' --run 'nbdinfo \"$uri\"'\n");
+}
+
+/* COMMAND's arguments, bound; NULL with a message. */
+static char **
+command_argv (const struct stack *st, char **in, int n)
+{
+  char **out = xcalloc ((size_t) n + st->nplugin_args + 1, sizeof *out);
+  size_t k = 0;
+
+  for (int i = 0; i < n; i++) {
+    char *v, *bad;
+
+    if (strcmp (in[i], "${plugin_args}") == 0) {
+      for (size_t j = 0; j < st->nplugin_args; j++)
+        out[k++] = xstrdup (st->plugin_args[j]);
+      continue;
+    }
+    if (services_subst (st, in[i], &v, &bad) == -1) {
+      vb_msg ("command argument '%s': '%s' names no value of a service of "
+              "stack %s", in[i], bad, st->path);
+      free (bad);
+      free_argv (out);
+      return NULL;
+    }
+    out[k++] = v;
+  }
+  return out;
+}
+
+int
+services_main (int argc, char **argv)
+{
+  static const struct option longopts[] = {
+    { "stack", required_argument, NULL, 'k' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  const char *path = NULL;
+  char *priv = NULL, **cmd = NULL;
+  struct stack st;
+  int c, rc = EXIT_BAD_INPUT, status = 0;
+  pid_t pid;
+
+  memset (&st, 0, sizeof st);
+  optind = 1;
+  /* "+": COMMAND's own options are its own. */
+  while ((c = getopt_long (argc, argv, "+", longopts, NULL)) != -1) {
+    switch (c) {
+    case 'k': path = optarg; break;
+    case 'h': services_usage (stdout); return 0;
+    default: services_usage (stderr); return EXIT_BAD_INPUT;
+    }
+  }
+  if (path == NULL || optind >= argc) {
+    services_usage (stderr);
+    return EXIT_BAD_INPUT;
+  }
+  proc_install_signals ();
+  if (stack_load (path, &st) == -1)
+    goto out;
+  if (st.nsvc == 0) {
+    vb_msg ("stack %s declares no services", path);
+    goto out;
+  }
+  if (services_preflight (&st) == -1)
+    goto out;
+  if ((priv = private_dir_make ()) == NULL) {
+    rc = EXIT_RUN_FAILED;
+    goto out;
+  }
+  for (int i = optind; i < argc; i++) {
+    char *bad;
+
+    if (services_subst (&st, argv[i], NULL, &bad) == -1) {
+      vb_msg ("command argument '%s': '%s' names no value of a service of "
+              "stack %s", argv[i], bad, st.path);
+      free (bad);
+      goto out;
+    }
+  }
+  if (services_bind (&st, priv) == -1)
+    goto out;
+  rc = EXIT_RUN_FAILED;
+  for (size_t i = 0; i < st.nsvc; i++) {
+    struct service *s = &st.svc[i];
+
+    if (service_start (s, priv) == -1) {
+      rc = stop_requested ? EXIT_INTERRUPTED : EXIT_RUN_FAILED;
+      goto out;
+    }
+    fprintf (stderr, "viperbench: service %s: ready in %.2f s at %s "
+             "(pid %ld)\n", s->role, s->ready_s,
+             s->url ? s->url : s->ready_at, (long) s->pid);
+  }
+  if ((cmd = command_argv (&st, argv + optind, argc - optind)) == NULL) {
+    rc = EXIT_BAD_INPUT;
+    goto out;
+  }
+  {
+    struct spawn_opts o = { .keep_stdio = true };
+
+    if ((pid = proc_spawn ((const char *const *) cmd, &o)) == -1)
+      goto out;
+  }
+  for (;;) {
+    int w = proc_wait (pid, 0.2, &status);
+
+    if (w == 0) {
+      rc = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+      break;
+    }
+    if (w == 2) {
+      proc_kill (pid, 5);
+      rc = EXIT_INTERRUPTED;
+      break;
+    }
+    services_reap (&st);
+  }
+  /* A service that died under the command fails it. */
+  if (services_reap (&st) && rc == 0)
+    rc = EXIT_RUN_FAILED;
+
+ out:
+  free_argv (cmd);
+  if (st.svc)
+    services_stop_all (&st);
+  if (priv)
+    rm_private (priv);
+  free (priv);
+  stack_free (&st);
+  return rc;
+}
