@@ -363,7 +363,7 @@ DESC ?=
 RESULTS ?= results
 RUN_PREFIX ?= VM-
 COLLECT ?= all
-bench: engine filters runner guest
+bench: engine filters plugins runner guest
 	$(Q)$(BUILD)/viperbench run --scenario "$(SCENARIO)" --stack "$(STACK)" \
 		--desc "$(DESC)" --runtime "$(RUNTIME)" --size "$(SIZE)" \
 		--results "$(RESULTS)" --prefix "$(RUN_PREFIX)" --collect "$(COLLECT)"
@@ -372,7 +372,7 @@ bench: engine filters runner guest
 #            [SIZE=] [LAYERS=qemu-nbd,...]: each layer at each queue depth,
 # one results/SWEEP-N record with response curves and knees.
 DEPTHS ?= 1,2,4,8,16,32,64,128
-sweep: engine filters runner guest
+sweep: engine filters plugins runner guest
 	$(Q)$(BUILD)/viperbench sweep --scenario "$(SCENARIO)" --stack "$(STACK)" \
 		--depths "$(DEPTHS)" --desc "$(DESC)" --runtime "$(RUNTIME)" \
 		--size "$(SIZE)" --results "$(RESULTS)" --collect "$(COLLECT)" \
@@ -404,7 +404,7 @@ REPEAT ?=
 MAX_REPEAT ?=
 LAYERS ?=
 THRESHOLD ?=
-gate: engine filters runner guest
+gate: engine filters plugins runner guest
 	$(Q)$(BUILD)/viperbench gate $(if $(BASELINE),--baseline "$(BASELINE)",--baseline-stack "$(A)") \
 		--candidate-stack "$(B)" --scenario "$(SCENARIO)" --repeat "$(REPEAT)" \
 		--max-repeat "$(MAX_REPEAT)" \
@@ -413,7 +413,7 @@ gate: engine filters runner guest
 
 # The gate's calibration: false alarms over A/A trials, and the smallest
 # regression caught reliably (TRIALS=, RUNTIME=, REPEAT=).
-bench-gate: engine filters runner
+bench-gate: engine filters plugins runner
 	$(Q)VIPERBENCH=$(BUILD)/viperbench runner/bench-gate.sh
 
 # A short engine demo: fio's nbd engine vs viper, one 5-second round.

@@ -115,8 +115,67 @@ comparability (FILE *f, const cJSON *a, const cJSON *b)
     fprintf (f, "- same host, kernel, scenario and stack definition\n");
 }
 
-/* Symbols whose self share changed most, per process of LAYER (see
- * internal.h).
+/* One table of PROCESS P (B's) against Q (A's, or NULL): the symbols of
+ * LIST (top_self or top_inclusive) whose KEY share changed most.
+ */
+static void
+share_table (FILE *f, const cJSON *p, const cJSON *q, const char *list,
+             const char *key, bool by_growth, const char *what)
+{
+  struct { const char *sym; double d, a, b; } rows[64];
+  size_t n = 0;
+  const cJSON *s;
+
+  /* The union of both lists. */
+  for (int side = 0; side < 2; side++)
+    cJSON_ArrayForEach (s, cJSON_GetObjectItem (side ? q : p, list)) {
+      const char *sym = json_str (cJSON_GetObjectItem (s, "symbol"), NULL);
+      size_t k;
+
+      if (sym == NULL)
+        continue;
+      for (k = 0; k < n && strcmp (rows[k].sym, sym) != 0; k++)
+        ;
+      if (k == n && n < 64)
+        rows[n++] = (typeof (rows[0])) { sym, 0, 0, 0 };
+    }
+  for (size_t k = 0; k < n; k++) {
+    const cJSON *e;
+
+    cJSON_ArrayForEach (e, cJSON_GetObjectItem (q, list))
+      if (strcmp (json_str (cJSON_GetObjectItem (e, "symbol"), ""), rows[k].sym) == 0)
+        rows[k].a = json_num (cJSON_GetObjectItem (e, key));
+    cJSON_ArrayForEach (e, cJSON_GetObjectItem (p, list))
+      if (strcmp (json_str (cJSON_GetObjectItem (e, "symbol"), ""), rows[k].sym) == 0)
+        rows[k].b = json_num (cJSON_GetObjectItem (e, key));
+    rows[k].d = rows[k].b - rows[k].a;
+  }
+  /* Largest change first: growth only, or either way. */
+  for (size_t i = 1; i < n; i++)
+    for (size_t k = i; k > 0; k--) {
+      typeof (rows[0]) tmp = rows[k];
+      bool before = by_growth ? rows[k].d > rows[k - 1].d
+                              : fabs (rows[k].d) > fabs (rows[k - 1].d);
+
+      if (!before)
+        break;
+      rows[k] = rows[k - 1];
+      rows[k - 1] = tmp;
+    }
+  fprintf (f, "\n| symbol (%s) | A %% | B %% | change |\n|---|--:|--:|--:|\n",
+           what);
+  for (size_t k = 0; k < n && k < 8; k++) {
+    if (by_growth && rows[k].d <= 0)
+      break;
+    fprintf (f, "| `%s` | %.1f | %.1f | %+.1f |\n", rows[k].sym, rows[k].a,
+             rows[k].b, rows[k].d);
+  }
+}
+
+/* Symbols whose share changed most, per process of LAYER (see
+ * internal.h): by self share, and with BY_GROWTH (the gate's) also by
+ * inclusive share, which names the callers a regression runs through
+ * (SSL_CTX_new_ex above an unnamed [libcrypto.so.3]).
  */
 void
 profile_diff (FILE *f, const char *layer, const cJSON *ta, const cJSON *tb,
@@ -132,54 +191,17 @@ profile_diff (FILE *f, const char *layer, const cJSON *ta, const cJSON *tb,
   }
   cJSON_ArrayForEach (p, pb) {
     const char *role = json_str (cJSON_GetObjectItem (p, "role"), "?");
-    const cJSON *q = NULL, *s;
-    struct { const char *sym; double d, a, b; } rows[64];
-    size_t n = 0;
+    const cJSON *q = NULL;
 
     cJSON_ArrayForEach (q, pa)
       if (strcmp (json_str (cJSON_GetObjectItem (q, "role"), ""), role) == 0)
         break;
-    /* The union of both top lists. */
-    for (int side = 0; side < 2; side++)
-      cJSON_ArrayForEach (s, cJSON_GetObjectItem (side ? q : p, "top_self")) {
-        const char *sym = json_str (cJSON_GetObjectItem (s, "symbol"), NULL);
-        size_t k;
-
-        if (sym == NULL)
-          continue;
-        for (k = 0; k < n && strcmp (rows[k].sym, sym) != 0; k++)
-          ;
-        if (k == n && n < 64)
-          rows[n++] = (typeof (rows[0])) { sym, 0, 0, 0 };
-      }
-    for (size_t k = 0; k < n; k++) {
-      const cJSON *e;
-
-      cJSON_ArrayForEach (e, cJSON_GetObjectItem (q, "top_self"))
-        if (strcmp (json_str (cJSON_GetObjectItem (e, "symbol"), ""), rows[k].sym) == 0)
-          rows[k].a = json_num (cJSON_GetObjectItem (e, "self_pct"));
-      cJSON_ArrayForEach (e, cJSON_GetObjectItem (p, "top_self"))
-        if (strcmp (json_str (cJSON_GetObjectItem (e, "symbol"), ""), rows[k].sym) == 0)
-          rows[k].b = json_num (cJSON_GetObjectItem (e, "self_pct"));
-      rows[k].d = rows[k].b - rows[k].a;
-    }
-    /* Largest change first: growth only, or either way. */
-    for (size_t i = 1; i < n; i++)
-      for (size_t k = i; k > 0; k--) {
-        typeof (rows[0]) tmp = rows[k];
-        bool before = by_growth ? rows[k].d > rows[k - 1].d
-                                : fabs (rows[k].d) > fabs (rows[k - 1].d);
-
-        if (!before)
-          break;
-        rows[k] = rows[k - 1];
-        rows[k - 1] = tmp;
-      }
-    fprintf (f, "\n**%s / %s**%s\n\n| symbol | A self %% | B self %% | change |\n|---|--:|--:|--:|\n",
-             layer, role, q ? "" : " (no profile of this process in A)");
-    for (size_t k = 0; k < n && k < 8; k++)
-      fprintf (f, "| `%s` | %.1f | %.1f | %+.1f |\n", rows[k].sym, rows[k].a,
-               rows[k].b, rows[k].d);
+    fprintf (f, "\n**%s / %s**%s\n", layer, role,
+             q ? "" : " (no profile of this process in A)");
+    share_table (f, p, q, "top_self", "self_pct", by_growth, "self");
+    if (by_growth)
+      share_table (f, p, q, "top_inclusive", "inclusive_pct", true,
+                   "inclusive");
   }
 }
 

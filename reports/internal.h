@@ -100,7 +100,8 @@ extern char *compare_text (const struct records *ra,
                            const char *nb);
 /* The symbols whose self share of CPU samples changed most, per process
  * of LAYER, between run.json targets TA (may be NULL) and TB, as a
- * Markdown table; BY_GROWTH orders by growth, else by size of change.
+ * Markdown table; BY_GROWTH orders by growth (those that grew only) and
+ * adds the inclusive shares' table, else by size of change.
  */
 extern void profile_diff (FILE *f, const char *layer, const cJSON *ta,
                           const cJSON *tb, bool by_growth);

@@ -139,6 +139,90 @@ test_stack_errors (void **state)
 /* A plugin argument's value reaches fio (the direct layer's uri=) only
  * %-escaped: no new line, comment or second option.
  */
+/* Services: parsed, bound into the plugin's arguments, errors named. */
+static void
+test_services (void **state)
+{
+  struct stack st;
+  char priv[] = "/tmp/test_svc.XXXXXX";
+  const char *path = put ("svc.json",
+    "{\n"
+    "  \"dir\": \"/tmp/x\", \"plugin\": \"memory\",\n"
+    "  \"plugin_args\": { \"url\": \"${st.url}/v\", \"ca\": \"${st.cacert}\",\n"
+    "                   \"kv\": \"127.0.0.1:${kv.port}\" },\n"
+    "  \"layers\": [\"host\", \"direct\", \"nbd-unix\"],\n"
+    "  \"services\": [\n"
+    "    { \"role\": \"st\", \"objstore\": { \"listen\": \"unix\" } },\n"
+    "    { \"role\": \"kv\", \"argv\": [\"kvd\", \"--port=${kv.port}\",\n"
+    "      \"--token\", \"t0ps3cr3t\"], \"env\": { \"KV_SECRET\": \"x\" },\n"
+    "      \"ready\": { \"tcp\": \"${kv.port}\" }, \"layers\": [\"nbd-unix\"] }\n"
+    "  ]\n"
+    "}\n");
+  cJSON *red;
+  char *text;
+
+  (void) state;
+  assert_int_equal (stack_load (path, &st), 0);
+  assert_int_equal (st.nsvc, 2);
+  /* Default layers: those that run the plugin. */
+  assert_int_equal (st.svc[0].nlayers, 2);
+  assert_string_equal (st.svc[0].layers[0], "direct");
+  assert_false (service_needed (&st.svc[1], "direct"));
+  assert_true (service_needed (&st.svc[1], "nbd-unix"));
+  assert_non_null (mkdtemp (priv));
+  assert_int_equal (services_bind (&st, priv), 0);
+  assert_string_equal (st.plugin_args[0], "url=https://localhost/v");
+  assert_true (strncmp (st.plugin_args[1] + 3, priv, strlen (priv)) == 0);
+  assert_true (st.svc[1].port > 0);
+  {
+    char want[64];
+
+    snprintf (want, sizeof want, "kv=127.0.0.1:%u", st.svc[1].port);
+    assert_string_equal (st.plugin_args[2], want);
+    snprintf (want, sizeof want, "--port=%u", st.svc[1].port);
+    assert_string_equal (st.svc[1].argv[1], want);
+  }
+  /* The stored stack keeps neither the token after --token nor the env
+   * secret.
+   */
+  red = stack_redacted (&st);
+  text = cJSON_PrintUnformatted (red);
+  assert_null (strstr (text, "t0ps3cr3t"));
+  assert_non_null (strstr (text, "\"--token\",\"<redacted>\""));
+  free (text);
+  cJSON_Delete (red);
+  stack_free (&st);
+  {
+    char *cmd = xasprintf ("rm -rf %s", priv);
+
+    assert_int_equal (system (cmd), 0);
+    free (cmd);
+  }
+
+  stack_fails ("{\"plugin\": \"memory\", \"services\": [\n"
+               "  { \"role\": \"a\", \"argv\": [\"x\"],\n"
+               "    \"ready\": { \"tcp\": \"${b.port}\" } } ] }",
+               "bad.json:3: key 'ready'", "'${b.port}' names no service");
+  stack_fails ("{\"plugin\": \"memory\", \"plugin_args\": {\"u\": \"${a.url}\"},\n"
+               "  \"services\": [ { \"role\": \"a\", \"argv\": [\"x\"],\n"
+               "    \"ready\": { \"tcp\": \"1\" } } ] }",
+               "key 'plugin_args'", "that service has no such value");
+  stack_fails ("{\"plugin\": \"memory\", \"services\": [\n"
+               "  { \"role\": \"Bad.Role\", \"argv\": [\"x\"] } ] }",
+               "bad.json:2: key 'role'", "lower-case");
+  stack_fails ("{\"plugin\": \"memory\", \"services\": [\n"
+               "  { \"role\": \"a\", \"argv\": [\"x\"], \"ready\": {\"tcp\": \"1\"} },\n"
+               "  { \"role\": \"a\", \"argv\": [\"y\"], \"ready\": {\"tcp\": \"1\"} } ] }",
+               "key 'role'", "two services named 'a'");
+  stack_fails ("{\"plugin\": \"memory\", \"services\": [\n"
+               "  { \"role\": \"s\", \"objstore\": { \"workers\": 0 } } ] }",
+               "key 'workers'", NULL);
+  stack_fails ("{\"plugin\": \"memory\", \"services\": [\n"
+               "  { \"role\": \"s\", \"argv\": [\"x\"], \"layers\": [\"nope\"],\n"
+               "    \"ready\": {\"tcp\": \"1\"} } ] }",
+               "key 'layers'", "unknown layer 'nope'");
+}
+
 static void
 test_plugin_values_escaped (void **state)
 {
@@ -251,11 +335,11 @@ static int
 teardown (void **state)
 {
   const char *names[] = { "good.json", "bad.json", "ok.fio", "bad.fio",
-                          "nl.json" };
+                          "nl.json", "svc.json" };
   char path[512];
 
   (void) state;
-  for (size_t i = 0; i < 5; i++) {
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
     snprintf (path, sizeof path, "%s/%s", dir, names[i]);
     unlink (path);
   }
@@ -269,6 +353,7 @@ main (void)
     cmocka_unit_test (test_stack_good),
     cmocka_unit_test (test_stack_errors),
     cmocka_unit_test (test_plugin_values_escaped),
+    cmocka_unit_test (test_services),
     cmocka_unit_test (test_scenario_good),
     cmocka_unit_test (test_scenario_errors),
   };
