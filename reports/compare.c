@@ -139,16 +139,21 @@ share_table (FILE *f, const cJSON *p, const cJSON *q, const char *list,
       if (k == n && n < 64)
         rows[n++] = (typeof (rows[0])) { sym, 0, 0, 0 };
     }
+  /* A symbol absent from one side's list is below its top symbols:
+   * shown as "-", counted as 0 for the change.
+   */
   for (size_t k = 0; k < n; k++) {
     const cJSON *e;
 
+    rows[k].a = rows[k].b = NAN;
     cJSON_ArrayForEach (e, cJSON_GetObjectItem (q, list))
       if (strcmp (json_str (cJSON_GetObjectItem (e, "symbol"), ""), rows[k].sym) == 0)
         rows[k].a = json_num (cJSON_GetObjectItem (e, key));
     cJSON_ArrayForEach (e, cJSON_GetObjectItem (p, list))
       if (strcmp (json_str (cJSON_GetObjectItem (e, "symbol"), ""), rows[k].sym) == 0)
         rows[k].b = json_num (cJSON_GetObjectItem (e, key));
-    rows[k].d = rows[k].b - rows[k].a;
+    rows[k].d = (isnan (rows[k].b) ? 0 : rows[k].b) -
+                (isnan (rows[k].a) ? 0 : rows[k].a);
   }
   /* Largest change first: growth only, or either way. */
   for (size_t i = 1; i < n; i++)
@@ -165,10 +170,15 @@ share_table (FILE *f, const cJSON *p, const cJSON *q, const char *list,
   fprintf (f, "\n| symbol (%s) | A %% | B %% | change |\n|---|--:|--:|--:|\n",
            what);
   for (size_t k = 0; k < n && k < 8; k++) {
+    char a[16] = "-", b[16] = "-";
+
     if (by_growth && rows[k].d <= 0)
       break;
-    fprintf (f, "| `%s` | %.1f | %.1f | %+.1f |\n", rows[k].sym, rows[k].a,
-             rows[k].b, rows[k].d);
+    if (!isnan (rows[k].a))
+      snprintf (a, sizeof a, "%.1f", rows[k].a);
+    if (!isnan (rows[k].b))
+      snprintf (b, sizeof b, "%.1f", rows[k].b);
+    fprintf (f, "| `%s` | %s | %s | %+.1f |\n", rows[k].sym, a, b, rows[k].d);
   }
 }
 
@@ -261,6 +271,80 @@ values (const struct records *r, const char *name, const char *ddir,
   return n;
 }
 
+/* Each record's CPU microseconds per I/O of process ROLE in layer NAME
+ * (the cpu collector's), into OUT; how many.
+ */
+static size_t
+cpu_values (const struct records *r, const char *name, const char *role,
+            double *out, size_t max)
+{
+  size_t n = 0;
+
+  for (size_t i = 0; i < r->n && n < max; i++) {
+    const cJSON *t = record_target (r->doc[i], name), *p;
+
+    cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
+                          cJSON_GetObjectItem (t, "collectors"), "cpu"),
+                        "processes"))
+      if (strcmp (json_str (cJSON_GetObjectItem (p, "role"), ""), role) == 0) {
+        double v = json_num (cJSON_GetObjectItem (p, "cpu_us_per_io"));
+
+        if (isfinite (v) && v >= 0 && n < max)
+          out[n++] = v;
+      }
+  }
+  return n;
+}
+
+/* CPU per I/O of every process (fio, the servers, the services) of each
+ * layer, A beside B: where a change costs CPU, and whose.
+ */
+static void
+cpu_section (FILE *f, const struct records *ra, const struct records *rb)
+{
+  const cJSON *b = rb->doc[rb->n - 1], *tb;
+  bool any = false;
+
+  cJSON_ArrayForEach (tb, cJSON_GetObjectItem (b, "targets")) {
+    const char *name = target_name (tb);
+    const cJSON *p;
+
+    cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
+                          cJSON_GetObjectItem (tb, "collectors"), "cpu"),
+                        "processes")) {
+      const char *role = json_str (cJSON_GetObjectItem (p, "role"), NULL);
+      double xa[256], xb[256], x, y;
+      size_t n1, n2;
+
+      if (role == NULL)
+        continue;
+      n1 = cpu_values (ra, name, role, xa, 256);
+      n2 = cpu_values (rb, name, role, xb, 256);
+      if (n2 == 0)
+        continue;
+      if (!any)
+        fprintf (f, "\n## CPU per I/O\n\n"
+                    "CPU microseconds (user + system) per I/O of each process "
+                    "of the layer, with its worker processes (the cpu "
+                    "collector's; medians of each side's records).\n\n"
+                    "| layer | process | A us | B us | change |\n"
+                    "|---|---|--:|--:|--:|\n");
+      any = true;
+      y = stats_median (xb, n2);
+      if (n1 == 0) {
+        fprintf (f, "| %s | %s | - | %.1f | (new in B) |\n", name, role, y);
+        continue;
+      }
+      x = stats_median (xa, n1);
+      fprintf (f, "| %s | %s | %.1f | %.1f | ", name, role, x, y);
+      if (x > 0)
+        fprintf (f, "%+.1f%% |\n", (y - x) / x * 100);
+      else
+        fprintf (f, "- |\n");
+    }
+  }
+}
+
 /* The comparison of side RA (named NA) with side RB (NB), as Markdown;
  * free it.  Reads nothing but the records.
  */
@@ -341,9 +425,10 @@ compare_text (const struct records *ra, const struct records *rb,
       fprintf (f, "| %s | %s | %s | %s | %s | %s |\n", name, m[k].label, sx, sy, ch, v);
     }
   }
+  cpu_section (f, ra, rb);
   fprintf (f, "\n## Differential profile\n\n"
               "Self share of CPU samples per symbol, A and B (top symbols of "
-              "either side%s). Folded stacks for a differential flame graph: "
+              "either side%s; \"-\": not among that side's top). Folded stacks for a differential flame graph: "
               "`difffolded.pl A/LAYER/perf.folded B/LAYER/perf.folded`.\n",
            reps ? "; the first record of A and the last of B" : "");
   cJSON_ArrayForEach (tb, cJSON_GetObjectItem (b, "targets")) {
