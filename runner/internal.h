@@ -116,6 +116,15 @@ struct stack {
 extern int stack_load (const char *path, struct stack *st);
 /* A copy of the stack's JSON with secret values replaced. */
 extern cJSON *stack_redacted (const struct stack *st);
+/* stack_value.c: the keys of OBJ, which WHERE names in messages ("in
+ * engine"; NULL: the top), are KEYS or ALSO (KEY) (may be NULL), each
+ * once; 0, or -1 with a message naming file, line and key.
+ */
+extern int stack_check_keys (const struct stack *st, const cJSON *obj,
+                             const char *const *keys, size_t n,
+                             const char *where, bool (*also) (const char *key));
+/* Frees N strings of V, and V. */
+extern void strv_free (char **v, size_t n);
 /* stack_value.c: S with ${dir}, ${size} and ${build} (the directory of
  * viperbench's executable) replaced; malloc'd.  DIR or SIZE NULL: left.
  */

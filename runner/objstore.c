@@ -59,18 +59,9 @@ objstore_read (const struct stack *st, const cJSON *obj, struct service *s)
   o->keepalive_requests = 1000;         /* nginx's defaults */
   o->keepalive_timeout_s = 75;
   o->workers = 1;
-  for (const cJSON *c = obj->child; c; c = c->next) {
-    size_t i;
-
-    for (i = 0; i < sizeof keys / sizeof keys[0] && strcmp (c->string, keys[i]); i++)
-      ;
-    if (i == sizeof keys / sizeof keys[0]) {
-      stack_bad (st, obj, c->string, "unknown key in objstore (known: http2, "
-                 "keepalive_requests, keepalive_timeout_s, listen, tls, "
-                 "workers)");
-      return -1;
-    }
-  }
+  if (stack_check_keys (st, obj, keys, sizeof keys / sizeof keys[0],
+                        "objstore", NULL) == -1)
+    return -1;
   if (get_bool (st, obj, "tls", &o->tls) == -1 ||
       get_bool (st, obj, "http2", &o->http2) == -1 ||
       stack_get_uint (st, obj, "keepalive_requests", 1, 10000000,

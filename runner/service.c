@@ -64,29 +64,6 @@ role_ok (const char *r)
   return true;
 }
 
-/* Unknown or duplicate keys of OBJ. */
-static int
-check_keys (const struct stack *st, const cJSON *obj, const char *const *keys,
-            size_t n, const char *where)
-{
-  for (const cJSON *c = obj->child; c; c = c->next) {
-    size_t i;
-
-    for (const cJSON *d = c->next; d; d = d->next)
-      if (strcmp (c->string, d->string) == 0) {
-        stack_bad (st, obj, c->string, "duplicate key in %s", where);
-        return -1;
-      }
-    for (i = 0; i < n && strcmp (c->string, keys[i]) != 0; i++)
-      ;
-    if (i == n) {
-      stack_bad (st, obj, c->string, "unknown key in %s", where);
-      return -1;
-    }
-  }
-  return 0;
-}
-
 static void
 push (char ***v, size_t *n, char *s)
 {
@@ -251,8 +228,9 @@ read_ready (struct stack *st, const cJSON *obj, struct service *s)
                s->role);
     return -1;
   }
-  if (check_keys (st, r, ready_keys, sizeof ready_keys / sizeof ready_keys[0],
-                  "ready") == -1 ||
+  if (stack_check_keys (st, r, ready_keys,
+                        sizeof ready_keys / sizeof ready_keys[0], "ready",
+                        NULL) == -1 ||
       stack_get_uint (st, r, "timeout_s", 1, 600, &t) == -1)
     return -1;
   s->ready_timeout = t;
@@ -297,8 +275,9 @@ read_one (struct stack *st, const cJSON *obj, struct service *s)
     stack_bad (st, NULL, "services", "each service is an object");
     return -1;
   }
-  if (check_keys (st, obj, svc_keys, sizeof svc_keys / sizeof svc_keys[0],
-                  "a service") == -1)
+  if (stack_check_keys (st, obj, svc_keys,
+                        sizeof svc_keys / sizeof svc_keys[0], "a service",
+                        NULL) == -1)
     return -1;
   v = cJSON_GetObjectItemCaseSensitive (obj, "role");
   if (!cJSON_IsString (v) || !role_ok (v->valuestring)) {
@@ -387,15 +366,7 @@ read_one (struct stack *st, const cJSON *obj, struct service *s)
   }
   if (read_strings (st, obj, "layers", &s->layers, &s->nlayers, false) == -1)
     return -1;
-  for (size_t i = 0; i < s->nlayers; i++)
-    if (target_find (s->layers[i]) == NULL) {
-      char names[256];
-
-      target_list (names, sizeof names);
-      stack_bad (st, obj, "layers", "unknown layer '%s' (known: %s)",
-                 s->layers[i], names);
-      return -1;
-    }
+  /* (Their names are checked by stack_load, with the stack's own.) */
   if (s->nlayers == 0)          /* the plugin's layers need its store */
     for (size_t i = 0; i < st->nlayers; i++)
       if (target_find (st->layers[i])->uses_plugin)
@@ -913,14 +884,6 @@ services_record (const struct stack *st, const char *recdir)
   return a;
 }
 
-static void
-free_strings (char **v, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    free (v[i]);
-  free (v);
-}
-
 void
 services_free (struct stack *st)
 {
@@ -929,14 +892,14 @@ services_free (struct stack *st)
 
     stop (s);
     free (s->role);
-    free_strings (s->argv, s->nargv);
-    free_strings (s->env, s->nenv);
-    free_strings (s->dirs, s->ndirs);
-    free_strings (s->fname, s->nfiles);
-    free_strings (s->ftext, s->nfiles);
+    strv_free (s->argv, s->nargv);
+    strv_free (s->env, s->nenv);
+    strv_free (s->dirs, s->ndirs);
+    strv_free (s->fname, s->nfiles);
+    strv_free (s->ftext, s->nfiles);
     free (s->ready_at);
     free (s->ready_cacert);
-    free_strings (s->layers, s->nlayers);
+    strv_free (s->layers, s->nlayers);
     if (s->obj)
       objstore_free (s);
     free (s->dir);

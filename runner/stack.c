@@ -114,27 +114,8 @@ static int
 check_keys (struct stack *st, const cJSON *obj,
             const char *const *keys, size_t n, const char *where)
 {
-  for (const cJSON *c = obj->child; c; c = c->next) {
-    size_t i;
-
-    for (const cJSON *d = c->next; d; d = d->next)
-      if (strcmp (c->string, d->string) == 0) {
-        BAD (st, obj, c->string, "duplicate key%s%s", where ? " in " : "",
-             where ? where : "");
-        return -1;
-      }
-    for (i = 0; i < n; i++)
-      if (strcmp (c->string, keys[i]) == 0)
-        break;
-    if (i == n && where == NULL && target_owns_key (c->string))
-      continue;
-    if (i == n) {
-      BAD (st, obj, c->string, "unknown key%s%s", where ? " in " : "",
-           where ? where : "");
-      return -1;
-    }
-  }
-  return 0;
+  return stack_check_keys (st, obj, keys, n, where,
+                           where == NULL ? target_owns_key : NULL);
 }
 
 /* A string member, expanded; DFLT when absent; -1 on a wrong type. */
@@ -220,6 +201,25 @@ get_kvs (struct stack *st, const cJSON *obj,
     (*out)[*n] = NULL;
     free (val);
   }
+  return 0;
+}
+
+/* Each of the N NAMES (the "layers" of OBJ, NULL: the top) is a
+ * target's; 0, or -1 with a message.
+ */
+static int
+layers_known (const struct stack *st, const cJSON *obj, char *const *names,
+              size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (target_find (names[i]) == NULL) {
+      char known[256];
+
+      target_list (known, sizeof known);
+      stack_bad (st, obj, "layers", "unknown layer '%s' (known: %s)",
+                 names[i], known);
+      return -1;
+    }
   return 0;
 }
 
@@ -423,17 +423,13 @@ stack_load (const char *path, struct stack *st)
       st->layers[st->nlayers++] = xstrdup (t->name);
     }
   }
-  for (size_t i = 0; i < st->nlayers; i++)
-    if (target_find (st->layers[i]) == NULL) {
-      char names[256];
-
-      target_list (names, sizeof names);
-      BAD (st, NULL, "layers", "unknown layer '%s' (known: %s)",
-           st->layers[i], names);
-      goto err;
-    }
-  if (services_read (st) == -1)
+  if (layers_known (st, NULL, st->layers, st->nlayers) == -1 ||
+      services_read (st) == -1)
     goto err;
+  for (size_t i = 0; i < st->nsvc; i++)
+    if (layers_known (st, st->svc[i].json, st->svc[i].layers,
+                      st->svc[i].nlayers) == -1)
+      goto err;
   /* Each target reads its own keys. */
   {
     const struct target *t;
@@ -492,14 +488,6 @@ stack_redacted (const struct stack *st)
   return copy;
 }
 
-static void
-free_strings (char **v, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    free (v[i]);
-  free (v);
-}
-
 void
 stack_free (struct stack *st)
 {
@@ -509,12 +497,12 @@ stack_free (struct stack *st)
   free (st->description);
   free (st->dir);
   free (st->plugin);
-  free_strings (st->plugin_args, st->nplugin_args);
-  free_strings (st->files, st->nfiles);
-  free_strings (st->filters, st->nfilters);
-  free_strings (st->filter_args, st->nfilter_args);
-  free_strings (st->nbdkit_args, st->nnbdkit_args);
-  free_strings (st->layers, st->nlayers);
+  strv_free (st->plugin_args, st->nplugin_args);
+  strv_free (st->files, st->nfiles);
+  strv_free (st->filters, st->nfilters);
+  strv_free (st->filter_args, st->nfilter_args);
+  strv_free (st->nbdkit_args, st->nnbdkit_args);
+  strv_free (st->layers, st->nlayers);
   services_free (st);
   for (size_t i = 0; i < MAX_TARGETS; i++)
     if (st->conf[i].t && st->conf[i].t->free_conf)

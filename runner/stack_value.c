@@ -179,3 +179,37 @@ stack_expand (const struct stack *st, const char *s)
   return stack_expand_vars (s, st->dir, cJSON_GetStringValue (
                    cJSON_GetObjectItemCaseSensitive (st->json, "size")));
 }
+
+/* Unknown or duplicate keys of OBJ; see internal.h. */
+int
+stack_check_keys (const struct stack *st, const cJSON *obj,
+                  const char *const *keys, size_t n, const char *where,
+                  bool (*also) (const char *key))
+{
+  for (const cJSON *c = obj->child; c; c = c->next) {
+    size_t i;
+
+    for (const cJSON *d = c->next; d; d = d->next)
+      if (strcmp (c->string, d->string) == 0) {
+        stack_bad (st, obj, c->string, "duplicate key%s%s", where ? " in " : "",
+                   where ? where : "");
+        return -1;
+      }
+    for (i = 0; i < n && strcmp (c->string, keys[i]) != 0; i++)
+      ;
+    if (i == n && !(also && also (c->string))) {
+      stack_bad (st, obj, c->string, "unknown key%s%s", where ? " in " : "",
+                 where ? where : "");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+void
+strv_free (char **v, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    free (v[i]);
+  free (v);
+}
