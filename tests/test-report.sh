@@ -64,8 +64,12 @@ run_bench --scenario randrw_70_30 --stack "$TMPDIR/s2.json" --runtime 2 \
     { cat "$TMPDIR/cmp.err"; fail "compare failed"; }
 grep -q '^- stack key `nbdkit` differs: `{"threads":4}` vs `{"threads":2}`' "$TMPDIR/cmp.md" ||
     fail "compare does not name the stack difference"
-[ "$(grep -c '^| \(host\|direct\|nbd-unix\) | ' "$TMPDIR/cmp.md")" -eq 15 ] ||
+[ "$(grep -c '^| \(host\|direct\|nbd-unix\) | \(read\|write\) ' "$TMPDIR/cmp.md")" -eq 15 ] ||
     fail "not 3 layers x 5 metrics"
+# CPU per I/O of every process, A beside B.
+grep -q '^## CPU per I/O' "$TMPDIR/cmp.md" || fail "compare has no CPU per I/O table"
+grep -q '^| nbd-unix | nbdkit | [0-9.]* | [0-9.]* | [-+][0-9.]*% |$' "$TMPDIR/cmp.md" ||
+    { sed -n '/## CPU per I/O/,/## Diff/p' "$TMPDIR/cmp.md"; fail "no nbdkit row in compare's CPU table"; }
 grep -q '| n=1 each: no verdict |$' "$TMPDIR/cmp.md" || fail "a verdict from one sample"
 grep -q '^\*\*nbd-unix / nbdkit\*\*' "$TMPDIR/cmp.md" || fail "no differential profile"
 cmp -s "$TMPDIR/cmp.md" "$TMPDIR/results/VM-2/compare-VM-1.md" ||
