@@ -173,8 +173,12 @@ EOS
 # objstore options.
 BLOCKSTORE=${BLOCKSTORE:-$top/${VIPER_BUILD:-build}/blockstore.so}
 write_objstore_stack() {
-    local tls=true
+    local tls=true opts
     case "${4:-}" in *'"tls": false'*) tls=false ;; esac
+    # The objstore's options: tls on unless OBJSTORE-JSON says, each once.
+    opts='"tls": true'
+    [ "$tls" = false ] && opts=
+    [ -n "${4:-}" ] && opts=${opts:+$opts, }$4
     cat >"$1" <<EOS
 {
   "name": "test-objstore",
@@ -191,7 +195,7 @@ write_objstore_stack() {
     ${3:+, $3}
   },
   "services": [
-    { "role": "nginx", "objstore": { "tls": $tls ${4:+, $4} } }
+    { "role": "nginx", "objstore": { $opts } }
   ],
   "nbdkit": { "threads": 4 },
   "engine": { "request_timeout_ms": 20000 },
