@@ -42,7 +42,11 @@ aggregate (const cJSON *jobs, const char *ddir, struct dir_stats *out)
     const cJSON *d = cJSON_GetObjectItemCaseSensitive (job, ddir);
     const cJSON *lat = cJSON_GetObjectItemCaseSensitive (d, "lat_ns");
     const cJSON *pct = cJSON_GetObjectItemCaseSensitive (lat, "percentile");
-    uint64_t ios = (uint64_t) num (d, "total_ios");
+    double n = num (d, "total_ios");
+    /* A count: a hostile file's 4e95 or -1 is none (and no conversion
+     * out of range, which C leaves undefined).
+     */
+    uint64_t ios = n >= 0 && n < 9.2e18 ? (uint64_t) n : 0;
 
     njobs++;
     out->iops += num (d, "iops");
