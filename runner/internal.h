@@ -219,7 +219,6 @@ struct service {
   /* Bound when the run's private directory exists. */
   char *dir;                    /* PRIVATE/svc-ROLE, 0700 */
   char *url, *socket, *cacert;  /* the object store's, or NULL */
-  bool bound;
   /* While it runs. */
   pid_t pid;
   bool running;

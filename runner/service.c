@@ -163,6 +163,42 @@ services_subst (const struct stack *st, const char *s, char **out, char **bad)
   return 0;
 }
 
+/* Calls FN (ST, OBJ, KEY, V, ARG) on each value a ${ROLE.KEY} may stand
+ * in: every service's argv, env, files and ready check, and the plugin's
+ * and filters' arguments, with the object and key it came from (for
+ * messages); stops at the first call that returns non-zero and returns
+ * that, else 0.
+ */
+static int
+each_value (struct stack *st,
+            int (*fn) (struct stack *st, const cJSON *obj, const char *key,
+                       char **v, void *arg),
+            void *arg)
+{
+  const cJSON *nb = cJSON_GetObjectItemCaseSensitive (st->json, "nbdkit");
+  int r = 0;
+
+  for (size_t i = 0; i < st->nsvc && r == 0; i++) {
+    struct service *s = &st->svc[i];
+
+    for (size_t k = 0; k < s->nargv && r == 0; k++)
+      r = fn (st, s->json, "argv", &s->argv[k], arg);
+    for (size_t k = 0; k < s->nenv && r == 0; k++)
+      r = fn (st, s->json, "env", &s->env[k], arg);
+    for (size_t k = 0; k < s->nfiles && r == 0; k++)
+      r = fn (st, s->json, "files", &s->ftext[k], arg);
+    if (r == 0 && s->ready_at)
+      r = fn (st, s->json, "ready", &s->ready_at, arg);
+    if (r == 0 && s->ready_cacert)
+      r = fn (st, s->json, "ready", &s->ready_cacert, arg);
+  }
+  for (size_t i = 0; i < st->nplugin_args && r == 0; i++)
+    r = fn (st, NULL, "plugin_args", &st->plugin_args[i], arg);
+  for (size_t i = 0; i < st->nfilter_args && r == 0; i++)
+    r = fn (st, nb, "filter_args", &st->filter_args[i], arg);
+  return r;
+}
+
 int
 services_check_refs (const struct stack *st, const cJSON *obj,
                      const char *key, const char *s)
@@ -374,6 +410,14 @@ read_one (struct stack *st, const cJSON *obj, struct service *s)
   return 0;
 }
 
+static int
+check_one (struct stack *st, const cJSON *obj, const char *key, char **v,
+           void *arg)
+{
+  (void) arg;
+  return services_check_refs (st, obj, key, *v);
+}
+
 int
 services_read (struct stack *st)
 {
@@ -401,33 +445,7 @@ services_read (struct stack *st)
       }
   }
   /* Every ${ROLE.KEY}, now that every role is known. */
-  for (size_t i = 0; i < st->nsvc; i++) {
-    struct service *s = &st->svc[i];
-    const cJSON *o = s->json;
-
-    for (size_t k = 0; k < s->nargv; k++)
-      if (services_check_refs (st, o, "argv", s->argv[k]) == -1)
-        return -1;
-    for (size_t k = 0; k < s->nenv; k++)
-      if (services_check_refs (st, o, "env", s->env[k]) == -1)
-        return -1;
-    for (size_t k = 0; k < s->nfiles; k++)
-      if (services_check_refs (st, o, "files", s->ftext[k]) == -1)
-        return -1;
-    if (s->ready_at && services_check_refs (st, o, "ready", s->ready_at) == -1)
-      return -1;
-    if (s->ready_cacert &&
-        services_check_refs (st, o, "ready", s->ready_cacert) == -1)
-      return -1;
-  }
-  for (size_t i = 0; i < st->nplugin_args; i++)
-    if (services_check_refs (st, NULL, "plugin_args", st->plugin_args[i]) == -1)
-      return -1;
-  for (size_t i = 0; i < st->nfilter_args; i++)
-    if (services_check_refs (st, cJSON_GetObjectItemCaseSensitive (st->json, "nbdkit"),
-                             "filter_args", st->filter_args[i]) == -1)
-      return -1;
-  return 0;
+  return each_value (st, check_one, NULL);
 }
 
 int
@@ -455,51 +473,47 @@ services_preflight (const struct stack *st)
 }
 
 static int lay_out (struct service *s);
+static int
+mentions (struct stack *st, const cJSON *obj, const char *key, char **v,
+          void *ref)
+{
+  (void) st, (void) obj, (void) key;
+  return strstr (*v, ref) != NULL;
+}
 
-/* True when the text of S's values mentions ${ROLE.port}. */
+/* True when a value of the stack mentions ${ROLE.port} of S. */
 static bool
-uses_port (const struct stack *st, const struct service *s)
+uses_port (struct stack *st, const struct service *s)
 {
   char *ref = xasprintf ("${%s.port}", s->role);
-  bool r = false;
+  bool r = each_value (st, mentions, ref) != 0;
 
-  for (size_t i = 0; i < s->nargv && !r; i++)
-    r = strstr (s->argv[i], ref) != NULL;
-  for (size_t i = 0; i < s->nenv && !r; i++)
-    r = strstr (s->env[i], ref) != NULL;
-  for (size_t i = 0; i < s->nfiles && !r; i++)
-    r = strstr (s->ftext[i], ref) != NULL;
-  r = r || (s->ready_at && strstr (s->ready_at, ref));
-  for (size_t i = 0; i < st->nplugin_args && !r; i++)
-    r = strstr (st->plugin_args[i], ref) != NULL;
-  for (size_t i = 0; i < st->nfilter_args && !r; i++)
-    r = strstr (st->filter_args[i], ref) != NULL;
   free (ref);
   return r;
 }
 
-/* Replaces *P by its ${ROLE.KEY}s bound. */
+/* Replaces *V by its ${ROLE.KEY}s bound. */
 static int
-bind_one (const struct stack *st, char **p, const char *what)
+bind_one (struct stack *st, const cJSON *obj, const char *key, char **v,
+          void *arg)
 {
   char *out, *bad;
 
-  if (*p == NULL)
-    return 0;
-  if (services_subst (st, *p, &out, &bad) == -1) {
-    vb_msg ("stack %s: %s: '%s' has no value", st->path, what, bad);
+  (void) obj, (void) arg;
+  if (services_subst (st, *v, &out, &bad) == -1) {
+    vb_msg ("stack %s: %s: '%s' has no value", st->path, key, bad);
     free (bad);
     return -1;
   }
-  free (*p);
-  *p = out;
+  free (*v);
+  *v = out;
   return 0;
 }
 
 int
 services_bind (struct stack *st, const char *private_dir)
 {
-  int r = 0;
+  int r;
 
   if (st->nsvc == 0)
     return 0;
@@ -520,26 +534,8 @@ services_bind (struct stack *st, const char *private_dir)
     }
     if (s->obj)
       objstore_bind (s);
-    s->bound = true;
   }
-  for (size_t i = 0; i < st->nsvc && r == 0; i++) {
-    struct service *s = &st->svc[i];
-
-    for (size_t k = 0; k < s->nargv && r == 0; k++)
-      r = bind_one (st, &s->argv[k], "argv");
-    for (size_t k = 0; k < s->nenv && r == 0; k++)
-      r = bind_one (st, &s->env[k], "env");
-    for (size_t k = 0; k < s->nfiles && r == 0; k++)
-      r = bind_one (st, &s->ftext[k], "files");
-    if (r == 0)
-      r = bind_one (st, &s->ready_at, "ready");
-    if (r == 0)
-      r = bind_one (st, &s->ready_cacert, "ready");
-  }
-  for (size_t i = 0; i < st->nplugin_args && r == 0; i++)
-    r = bind_one (st, &st->plugin_args[i], "plugin_args");
-  for (size_t i = 0; i < st->nfilter_args && r == 0; i++)
-    r = bind_one (st, &st->filter_args[i], "filter_args");
+  r = each_value (st, bind_one, NULL);
   /* Laid out now: the plugin, loaded once before the record is claimed,
    * may name their files (a CA certificate).
    */
@@ -557,6 +553,14 @@ service_needed (const struct service *s, const char *layer)
   return false;
 }
 
+/* A body that is not wanted. */
+static size_t
+discard (char *p, size_t size, size_t n, void *arg)
+{
+  (void) p, (void) arg;
+  return size * n;
+}
+
 /* An HTTP(S) GET of URL that answers 2xx within a second: true. */
 static bool
 http_ok (const struct service *s, char *err, size_t errn)
@@ -571,23 +575,14 @@ http_ok (const struct service *s, char *err, size_t errn)
   curl_easy_setopt (h, CURLOPT_URL, s->ready_at);
   curl_easy_setopt (h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt (h, CURLOPT_TIMEOUT_MS, 1000L);
-  curl_easy_setopt (h, CURLOPT_NOBODY, 0L);
   curl_easy_setopt (h, CURLOPT_ERRORBUFFER, buf);
   curl_easy_setopt (h, CURLOPT_PROTOCOLS_STR, "http,https");
   if (s->ready_cacert)
     curl_easy_setopt (h, CURLOPT_CAINFO, s->ready_cacert);
   if (s->socket)
     curl_easy_setopt (h, CURLOPT_UNIX_SOCKET_PATH, s->socket);
-  /* The body is not wanted. */
-  curl_easy_setopt (h, CURLOPT_WRITEFUNCTION, NULL);
-  {
-    FILE *null = fopen ("/dev/null", "w");
-
-    curl_easy_setopt (h, CURLOPT_WRITEDATA, null);
-    r = curl_easy_perform (h);
-    if (null)
-      fclose (null);
-  }
+  curl_easy_setopt (h, CURLOPT_WRITEFUNCTION, discard);
+  r = curl_easy_perform (h);
   if (r == CURLE_OK)
     curl_easy_getinfo (h, CURLINFO_RESPONSE_CODE, &code);
   if (r != CURLE_OK)

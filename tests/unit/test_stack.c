@@ -155,7 +155,11 @@ test_services (void **state)
     "    { \"role\": \"st\", \"objstore\": { \"listen\": \"unix\" } },\n"
     "    { \"role\": \"kv\", \"argv\": [\"kvd\", \"--port=${kv.port}\",\n"
     "      \"--token\", \"t0ps3cr3t\"], \"env\": { \"KV_SECRET\": \"x\" },\n"
-    "      \"ready\": { \"tcp\": \"${kv.port}\" }, \"layers\": [\"nbd-unix\"] }\n"
+    "      \"ready\": { \"tcp\": \"${kv.port}\" }, \"layers\": [\"nbd-unix\"] },\n"
+    "    { \"role\": \"w\", \"argv\": [\"w\", \"--peer=${kv.dir}\"],\n"
+    "      \"ready\": { \"unix\": \"${w.dir}/s\" } },\n"
+    "    { \"role\": \"c\", \"argv\": [\"c\", \"--to=${w.port}\"],\n"
+    "      \"ready\": { \"unix\": \"${c.dir}/s\" } }\n"
     "  ]\n"
     "}\n");
   cJSON *red;
@@ -163,7 +167,7 @@ test_services (void **state)
 
   (void) state;
   assert_int_equal (stack_load (path, &st), 0);
-  assert_int_equal (st.nsvc, 2);
+  assert_int_equal (st.nsvc, 4);
   /* Default layers: those that run the plugin. */
   assert_int_equal (st.svc[0].nlayers, 2);
   assert_string_equal (st.svc[0].layers[0], "direct");
@@ -181,6 +185,13 @@ test_services (void **state)
     assert_string_equal (st.plugin_args[2], want);
     snprintf (want, sizeof want, "--port=%u", st.svc[1].port);
     assert_string_equal (st.svc[1].argv[1], want);
+    /* A port only another service names is chosen all the same; one
+     * nothing names is not.
+     */
+    assert_true (st.svc[2].port > 0);
+    snprintf (want, sizeof want, "--to=%u", st.svc[2].port);
+    assert_string_equal (st.svc[3].argv[1], want);
+    assert_int_equal (st.svc[3].port, 0);
   }
   /* The stored stack keeps neither the token after --token nor the env
    * secret.
