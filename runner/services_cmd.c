@@ -13,12 +13,13 @@
 
 #include "internal.h"
 
+/* Says that ARG's reference BAD (freed here) has no value. */
 static void
-free_argv (char **v)
+bad_arg (const struct stack *st, const char *arg, char *bad)
 {
-  for (size_t i = 0; v && v[i]; i++)
-    free (v[i]);
-  free (v);
+  vb_msg ("command argument '%s': '%s' names no value of a service of "
+          "stack %s", arg, bad, st->path);
+  free (bad);
 }
 
 static void
@@ -36,29 +37,27 @@ services_usage (FILE *f)
 "    nbdkit -U - build/blockstore.so '${plugin_args}' --run 'nbdinfo \"$uri\"'\n");
 }
 
-/* COMMAND's arguments, bound; NULL with a message. */
+/* COMMAND's arguments, bound, *K of them; NULL with a message. */
 static char **
-command_argv (const struct stack *st, char **in, int n)
+command_argv (const struct stack *st, char **in, int n, size_t *k)
 {
   char **out = xcalloc ((size_t) n + st->nplugin_args + 1, sizeof *out);
-  size_t k = 0;
 
   for (int i = 0; i < n; i++) {
     char *v, *bad;
 
     if (strcmp (in[i], "${plugin_args}") == 0) {
       for (size_t j = 0; j < st->nplugin_args; j++)
-        out[k++] = xstrdup (st->plugin_args[j]);
+        out[(*k)++] = xstrdup (st->plugin_args[j]);
       continue;
     }
     if (services_subst (st, in[i], &v, &bad) == -1) {
-      vb_msg ("command argument '%s': '%s' names no value of a service of "
-              "stack %s", in[i], bad, st->path);
-      free (bad);
-      free_argv (out);
+      bad_arg (st, in[i], bad);
+      strv_free (out, *k);
+      *k = 0;
       return NULL;
     }
-    out[k++] = v;
+    out[(*k)++] = v;
   }
   return out;
 }
@@ -73,6 +72,7 @@ services_main (int argc, char **argv)
   };
   const char *path = NULL;
   char *priv = NULL, **cmd = NULL;
+  size_t ncmd = 0;
   struct stack st;
   int c, rc = EXIT_BAD_INPUT, status = 0;
   pid_t pid;
@@ -108,9 +108,7 @@ services_main (int argc, char **argv)
     char *bad;
 
     if (services_subst (&st, argv[i], NULL, &bad) == -1) {
-      vb_msg ("command argument '%s': '%s' names no value of a service of "
-              "stack %s", argv[i], bad, st.path);
-      free (bad);
+      bad_arg (&st, argv[i], bad);
       goto out;
     }
   }
@@ -128,7 +126,7 @@ services_main (int argc, char **argv)
              "(pid %ld)\n", s->role, s->ready_s,
              s->url ? s->url : s->ready_at, (long) s->pid);
   }
-  if ((cmd = command_argv (&st, argv + optind, argc - optind)) == NULL) {
+  if ((cmd = command_argv (&st, argv + optind, argc - optind, &ncmd)) == NULL) {
     rc = EXIT_BAD_INPUT;
     goto out;
   }
@@ -157,7 +155,7 @@ services_main (int argc, char **argv)
     rc = EXIT_RUN_FAILED;
 
  out:
-  free_argv (cmd);
+  strv_free (cmd, ncmd);
   if (st.svc)
     services_stop_all (&st);
   if (priv)
