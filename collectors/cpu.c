@@ -14,10 +14,17 @@
 
 #include "internal.h"
 
+#define MAX_MEMBERS 64
+
 struct cpu_state {
   struct proc_usage start[COLL_MAX_PROCS];
   bool ok[COLL_MAX_PROCS];
   struct ctx_track ctx[COLL_MAX_PROCS];   /* servers' threads */
+  /* A server and, when it counts them (coll_proc.tree), its child
+   * processes as they were at the window's start.
+   */
+  pid_t member[COLL_MAX_PROCS][MAX_MEMBERS];
+  size_t nmember[COLL_MAX_PROCS];
 };
 
 static const char *
@@ -27,31 +34,31 @@ cpu_unavailable (void)
     : "/proc is not mounted: mount it to bill CPU per process";
 }
 
-/* A server's CPU time (with its child processes when P->tree) into *U,
- * sampling its threads' context switches into T; 0, or -1 when it is
- * gone.
+/* Samples the context switches of server I's threads. */
+static void
+server_ctx (struct cpu_state *s, size_t i, bool first)
+{
+  for (size_t k = 0; k < s->nmember[i]; k++)
+    procfs_ctx_sample (s->member[i][k], &s->ctx[i], first);
+}
+
+/* Server I's CPU time, summed over its members, into *U (and a sample
+ * of their context switches); 0, or -1 when it is gone.
  */
 static int
-server_usage (const struct coll_proc *p, struct proc_usage *u,
-              struct ctx_track *t, bool first)
+server_usage (struct cpu_state *s, size_t i, struct proc_usage *u, bool first)
 {
-  pid_t members[64];
-  size_t n = p->tree ? procfs_group (p->pid, members, 64) : 0;
-
-  if (n == 0)
-    members[n++] = p->pid;
-  if (procfs_usage (p->pid, false, u) == -1)
+  if (procfs_usage (s->member[i][0], false, u) == -1)
     return -1;
-  procfs_ctx_sample (p->pid, t, first);
-  for (size_t k = 1; k < n; k++) {
+  for (size_t k = 1; k < s->nmember[i]; k++) {
     struct proc_usage w;
 
-    if (procfs_usage (members[k], false, &w) == 0) {
+    if (procfs_usage (s->member[i][k], false, &w) == 0) {
       u->user_s += w.user_s;
       u->sys_s += w.sys_s;
     }
-    procfs_ctx_sample (members[k], t, first);
   }
+  server_ctx (s, i, first);
   return 0;
 }
 
@@ -84,8 +91,13 @@ cpu_start (const struct coll_ctx *ctx)
         }
       }
     }
-    else
-      s->ok[i] = server_usage (p, &s->start[i], &s->ctx[i], true) == 0;
+    else {
+      s->nmember[i] = p->tree ? procfs_group (p->pid, s->member[i], MAX_MEMBERS)
+        : 0;
+      if (s->nmember[i] == 0)
+        s->member[i][s->nmember[i]++] = p->pid;
+      s->ok[i] = server_usage (s, i, &s->start[i], true) == 0;
+    }
   }
   return s;
 }
@@ -97,11 +109,8 @@ cpu_tick (void *state, const struct coll_ctx *ctx)
   struct cpu_state *s = state;
 
   for (size_t i = 0; i < ctx->nprocs; i++)
-    if (!ctx->procs[i].is_fio && s->ok[i]) {
-      struct proc_usage u;
-
-      server_usage (&ctx->procs[i], &u, &s->ctx[i], false);
-    }
+    if (!ctx->procs[i].is_fio && s->ok[i])
+      server_ctx (s, i, false);
 }
 
 static double
@@ -133,7 +142,7 @@ cpu_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
       e.ctx_invol = (uint64_t) end->fio_rusage.ru_nivcsw;
     }
     else {
-      if (server_usage (p, &e, &s->ctx[i], false) == -1)
+      if (server_usage (s, i, &e, false) == -1)
         continue;               /* it died during the window */
       /* Already the window's: counted per thread from its start. */
       procfs_ctx_total (&s->ctx[i], &e.ctx_vol, &e.ctx_invol);
