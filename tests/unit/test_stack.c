@@ -225,6 +225,22 @@ test_services (void **state)
                "  { \"role\": \"a\", \"argv\": [\"x\"], \"ready\": {\"tcp\": \"1\"} },\n"
                "  { \"role\": \"a\", \"argv\": [\"y\"], \"ready\": {\"tcp\": \"1\"} } ] }",
                "key 'role'", "two services named 'a'");
+  /* Names that become paths: plain names only. */
+  stack_fails ("{\"plugin\": \"memory\", \"services\": [\n"
+               "  { \"role\": \"a\", \"argv\": [\"x\"], \"ready\": {\"tcp\": \"1\"},\n"
+               "    \"files\": { \"../../etc/cron.d/x\": \"* * * * * root sh\" } } ] }",
+               "key '../../etc/cron.d/x'", "plain file name");
+  stack_fails ("{\"plugin\": \"memory\", \"services\": [\n"
+               "  { \"role\": \"a\", \"argv\": [\"x\"], \"ready\": {\"tcp\": \"1\"},\n"
+               "    \"dirs\": [\"..\"] } ] }",
+               "key 'dirs'", "'..' is not a plain name");
+  stack_fails ("{\"plugin\": \"memory\", \"services\": [\n"
+               "  { \"role\": \"../a\", \"argv\": [\"x\"] } ] }",
+               "key 'role'", "lower-case");
+  stack_fails ("{\"plugin\": \"memory\", \"services\": [\n"
+               "  { \"role\": \"a\", \"argv\": [\"x\"], \"ready\": {\"tcp\": \"1\"},\n"
+               "    \"env\": { \"LD_PRELOAD=x;\": \"y\" } } ] }",
+               "key 'LD_PRELOAD=x;'", "expected NAME");
   stack_fails ("{\"plugin\": \"memory\", \"services\": [\n"
                "  { \"role\": \"s\", \"objstore\": { \"workers\": 0 } } ] }",
                "key 'workers'", NULL);
