@@ -151,25 +151,38 @@ char *
 stack_expand_vars (const char *s, const char *dir, const char *size)
 {
   static char *build;
-  char *out = xstrdup (s);
   const char *vars[][2] = { { "${dir}", dir }, { "${size}", size },
                             { "${build}", NULL } };
+  char *out = NULL;
+  size_t len = 0;
+  FILE *f;
 
   if (strstr (s, "${build}")) {
     if (build == NULL)
       build = self_dir ();
     vars[2][1] = build;
   }
-  for (size_t v = 0; v < 3; v++) {
-    char *hit;
-
-    while (vars[v][1] && (hit = strstr (out, vars[v][0]))) {
-      char *n = xasprintf ("%.*s%s%s", (int) (hit - out), out, vars[v][1],
-                           hit + strlen (vars[v][0]));
-      free (out);
-      out = n;
-    }
+  /* One pass, left to right: a value is put in as it is and never read
+   * again (a size of "1G${size}" must not expand for ever).
+   */
+  if ((f = open_memstream (&out, &len)) == NULL) {
+    vb_msg ("open_memstream: out of memory");
+    abort ();
   }
+  for (const char *p = s; *p;) {
+    size_t v;
+
+    for (v = 0; v < 3; v++)
+      if (vars[v][1] && strncmp (p, vars[v][0], strlen (vars[v][0])) == 0)
+        break;
+    if (v < 3) {
+      fputs (vars[v][1], f);
+      p += strlen (vars[v][0]);
+    }
+    else
+      fputc (*p++, f);
+  }
+  fclose (f);
   return out;
 }
 

@@ -20,6 +20,7 @@ for c in record fio stack uri; do mkdir -p "$TMPDIR/corpus-$c"; done
 cp "$top"/tests/fuzz/seeds/uri/* "$TMPDIR/corpus-uri/"
 # Inputs the fuzzers once found (each a regression test from then on).
 cp "$top"/tests/fuzz/seeds/fio/* "$TMPDIR/corpus-fio/"
+cp "$top"/tests/fuzz/seeds/stack/* "$TMPDIR/corpus-stack/"
 cp "$top"/scenarios/*.fio "$top"/scenarios/stacks/*.json "$TMPDIR/corpus-stack/"
 for f in "$top"/../shared/fixtures/fio-text/*.txt; do
     [ -f "$f" ] && cp "$f" "$TMPDIR/corpus-fio/"

@@ -250,6 +250,21 @@ test_services (void **state)
                "key 'layers'", "unknown layer 'nope'");
 }
 
+/* ${dir}, ${size}: one pass, values put in as they are. */
+static void
+test_expand_once (void **state)
+{
+  char *v;
+
+  (void) state;
+  v = stack_expand_vars ("a${size}b${dir}", "/x${size}", "1G${size}");
+  assert_string_equal (v, "a1G${size}b/x${size}");
+  free (v);
+  v = stack_expand_vars ("${size}${size", NULL, "2M");
+  assert_string_equal (v, "2M${size");
+  free (v);
+}
+
 static void
 test_plugin_values_escaped (void **state)
 {
@@ -381,6 +396,7 @@ main (void)
     cmocka_unit_test (test_stack_errors),
     cmocka_unit_test (test_plugin_values_escaped),
     cmocka_unit_test (test_services),
+    cmocka_unit_test (test_expand_once),
     cmocka_unit_test (test_scenario_good),
     cmocka_unit_test (test_scenario_errors),
   };
