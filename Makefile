@@ -106,12 +106,21 @@ REPORT_SRCS := \
 	reports/compare.c \
 	reports/gate.c \
 	reports/gate_write.c \
+	reports/flame.c \
 	reports/gnuplot.c \
 	reports/history.c \
 	reports/hops.c \
+	reports/html.c \
 	reports/import.c \
 	reports/report.c \
 	reports/sweep.c
+
+# What the HTML pages inline (reports/assets.S): d3 and d3-flame-graph
+# from npm, fetched once into build/web (shared by every build flavour),
+# and the pages' own script and style.
+WEB := build/web
+WEB_STAMP := $(WEB)/.installed
+WEB_ASSETS := $(WEB_STAMP) reports/web/viewer.js reports/web/viewer.css
 
 RUNNER_SRCS := \
 	runner/fio.c \
@@ -162,7 +171,7 @@ UNIT_TESTS := \
 .SECONDARY:
 .DELETE_ON_ERROR:
 
-.PHONY: all deps engine filters plugins runner guest tests fuzzers fuzz check demo report compare history gate sweep \
+.PHONY: all deps web engine filters plugins runner guest tests fuzzers fuzz check demo report compare history gate sweep \
 	bench-gate bench bench-engine bench-collectors bench-history bench-probes install \
 	clean distclean
 
@@ -241,7 +250,22 @@ $(BUILD)/probe-inner.so: filters/probe/probe.c common/probe.h
 
 $(LIBCOMMON): $(COMMON_SRCS:%.c=$(BUILD)/%.o)
 $(LIBCOLLECTORS): $(COLLECTOR_SRCS:%.c=$(BUILD)/%.o)
-$(LIBREPORTS): $(REPORT_SRCS:%.c=$(BUILD)/%.o)
+$(LIBREPORTS): $(REPORT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/reports/assets.o
+
+# npm ci: exactly the lock's versions, checked against its hashes.
+$(WEB_STAMP): reports/web/package.json reports/web/package-lock.json | $(DEPS_STAMP)
+	@mkdir -p $(WEB)
+	@echo "  NPM     $(WEB)"
+	$(Q)cp reports/web/package.json reports/web/package-lock.json $(WEB)/
+	$(Q)cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	$(Q)touch $@
+
+web: $(WEB_STAMP)
+
+$(BUILD)/reports/assets.o: reports/assets.S $(WEB_ASSETS)
+	@mkdir -p $(dir $@)
+	@echo "  AS      $@"
+	$(Q)$(CC) -Wa,-I,$(WEB)/node_modules -c -o $@ $<
 
 $(BUILD)/lib%.a:
 	@echo "  AR      $@"
@@ -336,7 +360,12 @@ $(FUZZ)/%.o: %.c $(CONFIG_H)
 	@echo "  CLANG   $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(FUZZ)/libvb.a: $(FUZZ_LIB_SRCS:%.c=$(FUZZ)/%.o)
+$(FUZZ)/reports/assets.o: reports/assets.S $(WEB_ASSETS)
+	@mkdir -p $(dir $@)
+	@echo "  CLANG   $@"
+	$(Q)$(FUZZ_CC) -Wa,-I,$(WEB)/node_modules -c -o $@ $<
+
+$(FUZZ)/libvb.a: $(FUZZ_LIB_SRCS:%.c=$(FUZZ)/%.o) $(FUZZ)/reports/assets.o
 	@echo "  AR      $@"
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^

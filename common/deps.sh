@@ -45,8 +45,17 @@ qemu-utils
 # (qemu-system-x86 would bring QEMU's whole GUI).
 PACKAGES_BARE="
 busybox-static
+chromium
+fonts-dejavu-core
 qemu-system-x86
 "
+
+# Node.js runs npm (the HTML pages' d3 and d3-flame-graph, fetched into
+# build/web) and the browser test.  Debian's npm only where no npm is
+# installed: a nodejs from elsewhere (NodeSource's) carries its own and
+# conflicts with Debian's.
+PACKAGES_NODE="nodejs"
+command -v npm >/dev/null 2>&1 || PACKAGES_NODE="$PACKAGES_NODE npm"
 
 missing_packages() {
     for p in "$@"; do
@@ -202,6 +211,13 @@ packages)
     fi
     # shellcheck disable=SC2086
     m=$(missing_packages $PACKAGES_BARE)
+    if [ -n "$m" ]; then
+        echo "deps.sh: installing (without recommends):" $m
+        # shellcheck disable=SC2086
+        apt_install --no-install-recommends $m
+    fi
+    # shellcheck disable=SC2086
+    m=$(missing_packages $PACKAGES_NODE)
     if [ -n "$m" ]; then
         echo "deps.sh: installing (without recommends):" $m
         # shellcheck disable=SC2086

@@ -20,6 +20,69 @@ extern void gp_string (FILE *f, const char *s, char quote);
 /* Runs `gnuplot SCRIPT` in DIR (bounded); 0, or -1 with a message. */
 extern int gp_run (const char *dir, const char *script);
 
+/* html.c: self-contained HTML pages (see the file's comment) */
+/* Called at the end of each "## " section of the Markdown, with its
+ * title, to add what only the page shows.
+ */
+typedef void (*html_section_fn) (FILE *f, const char *section, void *arg);
+/* S into F, HTML-escaped. */
+extern void html_escape (FILE *f, const char *s);
+/* The page's head (TITLE) and its opening. */
+extern void html_begin (FILE *f, const char *title);
+/* Markdown MD as HTML: images "![alt](path)" under DIR inlined. */
+extern void html_from_md (FILE *f, const char *md, const char *dir,
+                          html_section_fn hook, void *arg);
+/* DATA (the flame graphs' JSON, may be NULL) and the scripts; the end. */
+extern void html_end (FILE *f, const cJSON *data);
+/* The search box over every flame graph of the page, and WHAT they are. */
+extern void html_flame_bar (FILE *f, const char *what);
+/* A flame graph's place on the page (TITLE, META: its sample count and
+ * such) and its data, TREE (taken), added to GRAPHS; KIND "profile" or
+ * "diff", UNIT what a frame's width counts, FRAMES how many it has.
+ */
+extern void html_flame (FILE *f, cJSON *graphs, const char *title,
+                        const char *meta, cJSON *tree, const char *kind,
+                        const char *unit, size_t frames);
+/* The whole page to PATH, atomically; 0 or -1 (message printed). */
+extern int html_write (const char *path, const char *title, const char *md,
+                       const char *dir, html_section_fn hook, void *arg,
+                       const cJSON *data);
+
+/* flame.c: flame graphs' data from perf.folded */
+struct flame;
+struct flame_sym {
+  const char *name;             /* the flame's, while it lives */
+  double a, b;                  /* self, scaled, per side */
+};
+extern struct flame *flame_new (void);
+extern void flame_free (struct flame *fl);
+/* Adds the stacks of perf.folded PATH to SIDE (0: A, 1: B); -1 when it
+ * cannot be opened (errno set).
+ */
+extern int flame_add (struct flame *fl, int side, const char *path);
+/* The processes (roles) the stacks name, into OUT; how many. */
+extern size_t flame_roles (const struct flame *fl, const char **out,
+                           size_t max);
+/* SIDE's samples of ROLE. */
+extern double flame_samples (struct flame *fl, int side, const char *role);
+/* SIDE's tree of ROLE, each frame's self samples times SCALE; *FRAMES
+ * its frames; NULL when it has no samples.
+ */
+extern cJSON *flame_tree (struct flame *fl, int side, const char *role,
+                          double scale, size_t *frames);
+/* The differential tree of ROLE: every frame of either side, "v" B's
+ * self samples times SCALE_B, "d" that minus A's times SCALE_A; NULL
+ * unless both sides have samples.
+ */
+extern cJSON *flame_diff (struct flame *fl, const char *role, double scale_a,
+                          double scale_b, size_t *frames);
+/* ROLE's symbols with their self values per side (scaled), largest
+ * change first, into *OUT (free it); how many.
+ */
+extern size_t flame_changes (struct flame *fl, const char *role,
+                             double scale_a, double scale_b,
+                             struct flame_sym **out);
+
 /* report.c */
 /* The report's Markdown of run.json DOC (fio's bins read from DIR),
  * no charts drawn; free it.

@@ -744,6 +744,96 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
   return buf;
 }
 
+/* What report.html adds to a section of report.md. */
+struct page {
+  const char *dir;
+  const cJSON *doc;
+  cJSON *graphs;
+};
+
+/* After "Top profile symbols": a flame graph per process per layer,
+ * from DIR/LAYER/perf.folded, with the samples it holds.
+ */
+static void
+page_section (FILE *f, const char *section, void *arg)
+{
+  struct page *p = arg;
+  const cJSON *t;
+  bool any = false;
+
+  if (strcmp (section, "Top profile symbols") != 0)
+    return;
+  fputs ("<h2 id=\"flame-graphs\">Flame graphs</h2>\n", f);
+  cJSON_ArrayForEach (t, cJSON_GetObjectItem (p->doc, "targets")) {
+    const cJSON *perf = cJSON_GetObjectItem (cJSON_GetObjectItem (t, "collectors"), "perf");
+    const cJSON *pr;
+    double hz = num (perf, "frequency_hz");
+    char *path;
+    struct flame *fl;
+
+    if (perf == NULL || !plain_name (target_name (t)))
+      continue;
+    path = xasprintf ("%s/%s/perf.folded", p->dir, target_name (t));
+    fl = flame_new ();
+    if (flame_add (fl, 0, path) == -1) {
+      fprintf (f, "<p>%s: no flame graph (", target_name (t));
+      html_escape (f, path);
+      fprintf (f, ": %s)</p>\n", strerror (errno));
+    }
+    else
+      cJSON_ArrayForEach (pr, cJSON_GetObjectItem (perf, "processes")) {
+        const char *role = json_str (cJSON_GetObjectItem (pr, "role"), "?");
+        size_t frames;
+        cJSON *tree = flame_tree (fl, 0, role, 1, &frames);
+        char *title, *meta;
+
+        if (tree == NULL)
+          continue;
+        if (!any)
+          html_flame_bar (f, "Click a frame to zoom into it; a frame's "
+                          "width is its share of the process's samples.");
+        any = true;
+        title = xasprintf ("%s / %s", target_name (t), role);
+        meta = isfinite (hz)
+          ? xasprintf ("%.0f samples at %.0f Hz, %zu frames ",
+                       flame_samples (fl, 0, role), hz, frames)
+          : xasprintf ("%.0f samples, %zu frames ",
+                       flame_samples (fl, 0, role), frames);
+        html_flame (f, p->graphs, title, meta, tree, "profile", "samples",
+                    frames);
+        free (title);
+        free (meta);
+      }
+    flame_free (fl);
+    free (path);
+  }
+  if (!any)
+    fputs ("<p>(no flame graph: the perf collector did not run, or "
+           "recorded no samples)</p>\n", f);
+}
+
+/* DIR/report.html: report.md's text MD, its charts inlined, and the
+ * flame graphs.
+ */
+static int
+report_html (const char *dir, const cJSON *doc, const char *md)
+{
+  struct page p = { .dir = dir, .doc = doc, .graphs = cJSON_CreateArray () };
+  cJSON *data = cJSON_CreateObject ();
+  const char *id = json_str (cJSON_GetObjectItem (doc, "id"), "?");
+  char *path = xasprintf ("%s/report.html", dir);
+  char *title = xasprintf ("%s: viperbench report", id);
+  int r;
+
+  cJSON_AddItemToObject (data, "graphs", p.graphs);
+  r = html_write (path, title, md, dir, record_is_sweep (doc) ? NULL
+                  : page_section, &p, data);
+  cJSON_Delete (data);
+  free (title);
+  free (path);
+  return r;
+}
+
 char *
 report_text (const char *dir, const cJSON *doc)
 {
@@ -753,7 +843,7 @@ report_text (const char *dir, const cJSON *doc)
                                                             false, &r);
 }
 
-/* Writes DIR/report.md from DOC; 0 or -1. */
+/* Writes DIR/report.md and DIR/report.html from DOC; 0 or -1. */
 int
 report_write (const char *dir, const cJSON *doc)
 {
@@ -763,6 +853,8 @@ report_write (const char *dir, const cJSON *doc)
   char *path = xasprintf ("%s/report.md", dir);
 
   if (write_file_atomic (path, buf, strlen (buf)) == -1)
+    r = -1;
+  if (report_html (dir, doc, buf) == -1)
     r = -1;
   free (path);
   free (buf);
