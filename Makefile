@@ -83,6 +83,7 @@ CORE_SRCS := \
 COMMON_SRCS := \
 	common/bins.c \
 	common/fiojson.c \
+	common/fiolog.c \
 	common/msg.c \
 	common/probe.c \
 	common/proc.c \

@@ -34,6 +34,7 @@ struct coll_ctx {
   const char *layer;
   const char *file;             /* the file the layer's I/O goes to, or NULL */
   bool has_secrets;             /* the target's arguments hold secrets */
+  double expect_s;              /* the window's expected length, or 0 */
   struct coll_proc procs[COLL_MAX_PROCS];
   size_t nprocs;
 };
@@ -108,6 +109,11 @@ extern const char *coll_perf_unavailable (void);
  * *CPU_S (may be NULL) gets the CPU seconds perf itself used.
  */
 extern int coll_perf_stop (pid_t pid, double *cpu_s);
+
+/* perf.c: perf record's sampling rate (Hz) for a window of EXPECT_S
+ * seconds (0: unknown).
+ */
+extern int perf_rate (double expect_s);
 
 /* cpu.c, perf.c, counters.c, disk.c */
 extern const struct collector collector_cpu;

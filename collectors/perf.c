@@ -9,6 +9,7 @@
  * stackcollapse does; a frame without a symbol is named after its DSO.
  */
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,15 +18,25 @@
 #include "internal.h"
 
 /* DWARF unwinding: Debian's binaries have no frame pointers, so -g alone
- * stops at libc; with DWARF the stacks reach nbdkit and the plugin.  99
- * Hz and 4 KiB of stack per sample keep the overhead and perf.data small.
+ * stops at libc; with DWARF the stacks reach nbdkit and the plugin.  4
+ * KiB of stack per sample keeps the overhead and perf.data small.
+ *
+ * The rate follows the window: PERF_TARGET samples for a process busy
+ * on one CPU over the window, so a two-second layer's flame graph has
+ * as many samples as a twenty-second one's; between PERF_MIN_HZ and
+ * PERF_MAX_HZ (the most whose cost stayed within the collectors' 3%
+ * budget: runner/bench-collectors.sh, README), a hundred minus one so
+ * that sampling never runs in step with the workload's own timers.
  */
-#define PERF_FREQ "99"
+#define PERF_TARGET 2000
+#define PERF_MIN_HZ 99
+#define PERF_MAX_HZ 399
 #define PERF_CALLGRAPH "dwarf,4096"
 #define TOP_N 15
 
 struct perf_state {
   pid_t perf;
+  int hz;
   char *data;
   /* Per process of the layer: it and its children (fio's jobs, a
    * service's workers) when it counts them.
@@ -33,6 +44,15 @@ struct perf_state {
   pid_t group[COLL_MAX_PROCS][256];
   size_t ngroup[COLL_MAX_PROCS];
 };
+
+int
+perf_rate (double expect_s)
+{
+  double hz = expect_s > 0 ? PERF_TARGET / expect_s : PERF_MIN_HZ;
+  int r = (int) ceil ((hz + 1) / 100) * 100 - 1;
+
+  return r < PERF_MIN_HZ ? PERF_MIN_HZ : r > PERF_MAX_HZ ? PERF_MAX_HZ : r;
+}
 
 /* System-wide (-a), kept to the layer's processes when folding: perf
  * record -p follows only the threads that exist when it attaches, and
@@ -49,12 +69,15 @@ perf_start (const struct coll_ctx *ctx)
     if (ctx->procs[i].is_fio || ctx->procs[i].tree)
       s->ngroup[i] = procfs_group (ctx->procs[i].pid, s->group[i], 256);
   s->data = xasprintf ("%s/perf.data", ctx->dir);
+  s->hz = perf_rate (ctx->expect_s);
   {
+    char hz[16];
     const char *argv[] = {
-      "perf", "record", "-a", "-e", "cpu-clock", "-F", PERF_FREQ,
+      "perf", "record", "-a", "-e", "cpu-clock", "-F", hz,
       "--call-graph", PERF_CALLGRAPH, "-o", s->data, NULL,
     };
 
+    snprintf (hz, sizeof hz, "%d", s->hz);
     s->perf = proc_spawn (argv, &o);
   }
   free (log);
@@ -404,7 +427,7 @@ perf_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
   /* What perf record itself cost (its writing out included). */
   cJSON_AddNumberToObject (out, "perf_cpu_s", perf_cpu);
   cJSON_AddStringToObject (out, "event", "cpu-clock");
-  cJSON_AddNumberToObject (out, "frequency_hz", atoi (PERF_FREQ));
+  cJSON_AddNumberToObject (out, "frequency_hz", s->hz);
   cJSON_AddStringToObject (out, "call_graph", PERF_CALLGRAPH);
   /* perf.data holds raw user stack memory (DWARF unwinding), which may
    * hold the secrets a plugin was given: keep only what was derived.

@@ -463,4 +463,45 @@ extern size_t stats_n_needed (double sd, double effect, double alpha,
 /* The smallest n per side at which the exact test can reach p < ALPHA. */
 extern size_t stats_n_min (double alpha, bool one_sample);
 
+/* fiolog.c: a layer's run over time, from fio's histogram logs */
+struct timeline {
+  size_t n;                     /* intervals */
+  double interval_s;
+  double *iops;                 /* completions per second, per interval */
+  double *p99_ns;               /* completion latency p99 (NAN: none) */
+};
+/* Reads every DIR/hist_clat_hist.N.log (INTERVAL_S: fio's
+ * log_hist_msec) into *TL: 1, 0 when there are none, -1 on a read error
+ * (message printed).
+ */
+extern int fiolog_timeline (const char *dir, double interval_s,
+                            struct timeline *tl);
+extern void timeline_free (struct timeline *tl);
+
+/* stats.c: steadiness of a run over time (pure).
+ *
+ * Judged as fio's steady-state options judge (ss=iops:, iops_slope:),
+ * over the last half of the run (at least STEADY_MIN_POINTS intervals):
+ * unsteady when its least-squares line moves more than STEADY_TREND of
+ * its mean across that half (still warming up or running down), or when
+ * an interval there is further than STEADY_SPREAD from its mean.  A
+ * stall is an interval after the first whose IOPS fell below
+ * STALL_FRACTION of the run's median.
+ */
+#define STEADY_MIN_POINTS 3
+#define STEADY_TREND 0.10
+#define STEADY_SPREAD 0.20
+#define STALL_FRACTION 0.5
+struct steadiness {
+  bool judged;                  /* false: too few intervals to judge */
+  bool steady;
+  double trend;                 /* fitted change across the half / mean */
+  double spread;                /* largest |x - mean| / mean there */
+  size_t from;                  /* the first interval of the half */
+  size_t stalls[16];            /* intervals (0-based) that stalled */
+  size_t nstalls;               /* all of them (more than fit above) */
+};
+extern void timeline_judge (const double *iops, size_t n,
+                            struct steadiness *v);
+
 #endif /* VIPERBENCH_COMMON_H */

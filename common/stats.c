@@ -406,3 +406,51 @@ stats_n_needed (double sd, double effect, double alpha, double power,
     return 1000000;
   return (size_t) ceil (n) > lo ? (size_t) ceil (n) : lo;
 }
+
+void
+timeline_judge (const double *iops, size_t n, struct steadiness *v)
+{
+  double median, mean = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  size_t m;
+
+  memset (v, 0, sizeof *v);
+  if (n == 0)
+    return;
+  median = stats_median (iops, n);
+  for (size_t i = 1; i < n; i++)
+    if (iops[i] < STALL_FRACTION * median) {
+      if (v->nstalls < sizeof v->stalls / sizeof v->stalls[0])
+        v->stalls[v->nstalls] = i;
+      v->nstalls++;
+    }
+
+  m = n / 2 > STEADY_MIN_POINTS ? n / 2 : STEADY_MIN_POINTS;
+  if (n < m + 1)                /* the first interval is never judged */
+    return;
+  v->from = n - m;
+  for (size_t i = v->from; i < n; i++) {
+    double x = (double) (i - v->from);
+
+    mean += iops[i];
+    sx += x;
+    sy += iops[i];
+    sxx += x * x;
+    sxy += x * iops[i];
+  }
+  mean /= (double) m;
+  v->judged = true;
+  if (!(mean > 0)) {
+    v->steady = false;
+    v->trend = v->spread = NAN;
+    return;
+  }
+  {
+    double slope = (m * sxy - sx * sy) / (m * sxx - sx * sx);
+
+    v->trend = slope * (double) (m - 1) / mean;
+  }
+  for (size_t i = v->from; i < n; i++)
+    if (fabs (iops[i] - mean) / mean > v->spread)
+      v->spread = fabs (iops[i] - mean) / mean;
+  v->steady = fabs (v->trend) <= STEADY_TREND && v->spread <= STEADY_SPREAD;
+}

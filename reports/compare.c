@@ -350,7 +350,7 @@ cpu_section (FILE *f, const struct records *ra, const struct records *rb)
  */
 char *
 compare_text (const struct records *ra, const struct records *rb,
-              const char *na, const char *nb)
+              const char *na, const char *nb, const struct flame_diffs *d)
 {
   char *buf = NULL;
   size_t len = 0;
@@ -373,6 +373,10 @@ compare_text (const struct records *ra, const struct records *rb,
   }
   fprintf (f, "\n## Comparable?\n\n");
   comparability (f, a, b);
+  if (d) {
+    fprintf (f, "\n## Largest changes in CPU per I/O\n\n");
+    flame_diffs_md (f, d);
+  }
   if (reps)
     fprintf (f, "\n## Per layer\n\n"
                 "Medians of each side's records. Where both sides hold "
@@ -428,8 +432,9 @@ compare_text (const struct records *ra, const struct records *rb,
   cpu_section (f, ra, rb);
   fprintf (f, "\n## Differential profile\n\n"
               "Self share of CPU samples per symbol, A and B (top symbols of "
-              "either side%s; \"-\": not among that side's top). Folded stacks for a differential flame graph: "
-              "`difffolded.pl A/LAYER/perf.folded B/LAYER/perf.folded`.\n",
+              "either side%s; \"-\": not among that side's top).  The "
+              "differential flame graphs, in CPU microseconds per I/O, are in "
+              "the HTML page beside this file.\n",
            reps ? "; the first record of A and the last of B" : "");
   cJSON_ArrayForEach (tb, cJSON_GetObjectItem (b, "targets")) {
     const char *name = target_name (tb);
@@ -442,6 +447,25 @@ compare_text (const struct records *ra, const struct records *rb,
   return buf;
 }
 
+struct diff_page {
+  struct flame_diffs *d;
+  cJSON *graphs;
+};
+
+/* The HTML page's differential flame graphs, after the Markdown's
+ * differential profile tables.
+ */
+static void
+diff_section (FILE *f, const char *section, void *arg)
+{
+  struct diff_page *p = arg;
+
+  if (strcmp (section, "Differential profile") != 0)
+    return;
+  fputs ("<h2 id=\"differential-flame-graphs\">Differential flame graphs</h2>\n", f);
+  flame_diffs_html (f, p->d, p->graphs);
+}
+
 /* viperbench compare [--results DIR] A B */
 int
 compare_main (int argc, char **argv)
@@ -450,7 +474,8 @@ compare_main (int argc, char **argv)
   char *buf = NULL, *out, *na, *nb;
   size_t len = 0;
   struct records ra = { 0 }, rb = { 0 };
-  int i, c;
+  struct flame_diffs d;
+  int i, c, r = 0;
   static const struct option longopts[] = {
     { "results", required_argument, NULL, 'o' },
     { "help", no_argument, NULL, 'h' },
@@ -482,19 +507,40 @@ compare_main (int argc, char **argv)
   }
   na = side_name (&ra, argv[i]);
   nb = side_name (&rb, argv[i + 1]);
-  buf = compare_text (&ra, &rb, na, nb);
+  flame_diffs_make (&ra, &rb, &d);
+  buf = compare_text (&ra, &rb, na, nb, &d);
   len = strlen (buf);
   fputs (buf, stdout);
   /* Ids are plain names (record_load checks). */
   out = xasprintf ("%s/compare-%s.md", rb.dir[rb.n - 1],
                    json_str (cJSON_GetObjectItem (ra.doc[0], "id"), "A"));
-  write_file_atomic (out, buf, len);
-  fprintf (stderr, "viperbench: written to %s\n", out);
+  if (write_file_atomic (out, buf, len) == -1)
+    r = EXIT_RUN_FAILED;
+  else
+    fprintf (stderr, "viperbench: written to %s\n", out);
   free (out);
+  out = xasprintf ("%s/compare-%s.html", rb.dir[rb.n - 1],
+                   json_str (cJSON_GetObjectItem (ra.doc[0], "id"), "A"));
+  {
+    cJSON *data = cJSON_CreateObject ();
+    cJSON *graphs = cJSON_AddArrayToObject (data, "graphs");
+    struct diff_page pg = { .d = &d, .graphs = graphs };
+    char *title = xasprintf ("%s vs %s: viperbench compare", na, nb);
+
+    if (html_write (out, title, buf, rb.dir[rb.n - 1], diff_section, &pg,
+                    data) == -1)
+      r = EXIT_RUN_FAILED;
+    else
+      fprintf (stderr, "viperbench: written to %s\n", out);
+    free (title);
+    cJSON_Delete (data);
+  }
+  free (out);
+  flame_diffs_free (&d);
   free (buf);
   free (na);
   free (nb);
   records_free (&ra);
   records_free (&rb);
-  return 0;
+  return r;
 }

@@ -283,3 +283,196 @@ flame_changes (struct flame *fl, const char *role, double scale_a,
   *out = syms;
   return n;
 }
+
+/* The mean CPU microseconds per I/O of process ROLE in layer LAYER over
+ * R's records (the cpu collector's), NAN when none has it.
+ */
+static double
+cpu_us (const struct records *r, const char *layer, const char *role)
+{
+  double sum = 0;
+  size_t n = 0;
+
+  for (size_t i = 0; i < r->n; i++) {
+    const cJSON *t = record_target (r->doc[i], layer), *p;
+
+    cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
+                          cJSON_GetObjectItem (t, "collectors"), "cpu"),
+                        "processes"))
+      if (strcmp (json_str (cJSON_GetObjectItem (p, "role"), ""), role) == 0) {
+        double v = json_num (cJSON_GetObjectItem (p, "cpu_us_per_io"));
+
+        if (isfinite (v) && v >= 0) {
+          sum += v;
+          n++;
+        }
+      }
+  }
+  return n ? sum / n : NAN;
+}
+
+static int
+by_change_top (const void *x, const void *y)
+{
+  const struct flame_change *p = x, *q = y;
+  double dp = fabs (p->b - p->a), dq = fabs (q->b - q->a);
+
+  return dp < dq ? 1 : dp > dq ? -1 : 0;
+}
+
+void
+flame_diffs_make (const struct records *ra, const struct records *rb,
+                  struct flame_diffs *d)
+{
+  const cJSON *tb;
+
+  memset (d, 0, sizeof *d);
+  if (ra->n == 0 || rb->n == 0)
+    return;
+  cJSON_ArrayForEach (tb, cJSON_GetObjectItem (rb->doc[rb->n - 1], "targets")) {
+    const char *layer = target_name (tb);
+    struct flame *fl;
+    const char *roles[COLL_ROLES_MAX];
+    size_t nroles, found[2] = { 0, 0 };
+
+    if (!plain_name (layer) || record_target (ra->doc[0], layer) == NULL)
+      continue;
+    fl = flame_new ();
+    for (int side = 0; side < 2; side++) {
+      const struct records *r = side ? rb : ra;
+
+      for (size_t k = 0; k < r->n; k++) {
+        char *p = xasprintf ("%s/%s/perf.folded", r->dir[k], layer);
+
+        if (flame_add (fl, side, p) == 0)
+          found[side]++;
+        free (p);
+      }
+    }
+    nroles = found[0] && found[1]
+      ? flame_roles (fl, roles, COLL_ROLES_MAX) : 0;
+    for (size_t i = 0; i < nroles; i++) {
+      double us[2] = { cpu_us (ra, layer, roles[i]), cpu_us (rb, layer, roles[i]) };
+      double smp[2] = { flame_samples (fl, 0, roles[i]),
+                        flame_samples (fl, 1, roles[i]) };
+      struct flame_sym *syms;
+      struct flame_graph *g;
+      size_t nsyms, frames;
+      cJSON *tree;
+
+      if (!isfinite (us[0]) || !isfinite (us[1]) || !(smp[0] > 0) ||
+          !(smp[1] > 0))
+        continue;
+      tree = flame_diff (fl, roles[i], us[0] / smp[0], us[1] / smp[1], &frames);
+      if (tree == NULL)
+        continue;
+      d->g = xreallocarray (d->g, d->n + 1, sizeof *d->g);
+      g = &d->g[d->n++];
+      *g = (struct flame_graph) {
+        .layer = xstrdup (layer), .role = xstrdup (roles[i]), .tree = tree,
+        .frames = frames, .us = { us[0], us[1] },
+        .samples = { smp[0], smp[1] },
+      };
+      nsyms = flame_changes (fl, roles[i], us[0] / smp[0], us[1] / smp[1], &syms);
+      for (size_t k = 0; k < nsyms && k < FLAME_TOP; k++) {
+        d->top = xreallocarray (d->top, d->ntop + 1, sizeof *d->top);
+        d->top[d->ntop++] = (struct flame_change) {
+          .layer = xstrdup (layer), .role = xstrdup (roles[i]),
+          .symbol = xstrdup (syms[k].name), .a = syms[k].a, .b = syms[k].b,
+        };
+      }
+      free (syms);
+    }
+    flame_free (fl);
+  }
+  if (d->ntop)
+    qsort (d->top, d->ntop, sizeof *d->top, by_change_top);
+  if (d->ntop > FLAME_TOP) {
+    for (size_t k = FLAME_TOP; k < d->ntop; k++) {
+      free (d->top[k].layer);
+      free (d->top[k].role);
+      free (d->top[k].symbol);
+    }
+    d->ntop = FLAME_TOP;
+  }
+}
+
+/* S as Markdown code: backticks cannot end it early. */
+static void
+md_code (FILE *f, const char *s)
+{
+  fputc ('`', f);
+  for (; *s; s++)
+    fputc (*s == '`' || *s == '\n' || *s == '|' ? '?' : *s, f);
+  fputc ('`', f);
+}
+
+void
+flame_diffs_md (FILE *f, const struct flame_diffs *d)
+{
+  if (d->ntop == 0) {
+    fprintf (f, "(no change in CPU per I/O by symbol: both sides need the "
+                "perf and cpu collectors' figures)\n");
+    return;
+  }
+  fprintf (f, "Each symbol's own CPU time per I/O (its self share of the "
+              "process's samples times the process's CPU microseconds per "
+              "I/O), A and B: a symbol whose share fell while the process "
+              "got dearer per I/O may still have grown.\n\n"
+              "| layer | process | symbol | A us/IO | B us/IO | change |\n"
+              "|---|---|---|--:|--:|--:|\n");
+  for (size_t k = 0; k < d->ntop; k++) {
+    const struct flame_change *c = &d->top[k];
+
+    fprintf (f, "| %s | ", c->layer);
+    md_code (f, c->role);
+    fputs (" | ", f);
+    md_code (f, c->symbol);
+    fprintf (f, " | %.2f | %.2f | %+.2f |\n", c->a, c->b, c->b - c->a);
+  }
+}
+
+void
+flame_diffs_html (FILE *f, struct flame_diffs *d, cJSON *graphs)
+{
+  if (d->n == 0) {
+    fputs ("<p>(no differential flame graph: both sides need perf.folded "
+           "and the cpu collector's CPU per I/O for a layer)</p>\n", f);
+    return;
+  }
+  html_flame_bar (f, "Frames: B's stacks, widths B's CPU microseconds per "
+                  "I/O; red grew from A, blue shrank (the deeper the colour, "
+                  "the larger the change against the frame's own cost), orange new in B.  "
+                  "Click to zoom.");
+  for (size_t i = 0; i < d->n; i++) {
+    struct flame_graph *g = &d->g[i];
+    char *title = xasprintf ("%s / %s: A %.2f -> B %.2f us CPU per I/O (%+.1f%%)",
+                             g->layer, g->role, g->us[0], g->us[1],
+                             g->us[0] > 0 ? 100 * (g->us[1] / g->us[0] - 1) : NAN);
+    char *meta = xasprintf ("%.0f samples in A, %.0f in B, %zu frames ",
+                            g->samples[0], g->samples[1], g->frames);
+
+    html_flame (f, graphs, title, meta, g->tree, "diff", "us/IO", g->frames);
+    g->tree = NULL;
+    free (title);
+    free (meta);
+  }
+}
+
+void
+flame_diffs_free (struct flame_diffs *d)
+{
+  for (size_t i = 0; i < d->n; i++) {
+    free (d->g[i].layer);
+    free (d->g[i].role);
+    cJSON_Delete (d->g[i].tree);
+  }
+  for (size_t k = 0; k < d->ntop; k++) {
+    free (d->top[k].layer);
+    free (d->top[k].role);
+    free (d->top[k].symbol);
+  }
+  free (d->g);
+  free (d->top);
+  memset (d, 0, sizeof *d);
+}

@@ -83,6 +83,37 @@ extern size_t flame_changes (struct flame *fl, const char *role,
                              double scale_a, double scale_b,
                              struct flame_sym **out);
 
+/* A side-by-side differential profile of two sides of records: per
+ * layer and process, every record's perf.folded of a side summed and
+ * scaled to the side's mean CPU microseconds per I/O of that process.
+ */
+#define FLAME_TOP 5
+#define COLL_ROLES_MAX 16
+struct flame_graph {
+  char *layer, *role;
+  cJSON *tree;                  /* flame_diff's */
+  size_t frames;
+  double us[2], samples[2];     /* CPU us per I/O and samples, A and B */
+};
+struct flame_change {
+  char *layer, *role, *symbol;
+  double a, b;                  /* self CPU us per I/O */
+};
+struct flame_diffs {
+  struct flame_graph *g;
+  size_t n;
+  struct flame_change *top;     /* the FLAME_TOP largest changes */
+  size_t ntop;
+};
+extern void flame_diffs_make (const struct records *ra,
+                              const struct records *rb,
+                              struct flame_diffs *d);
+/* The largest changes as a Markdown table (or why there are none). */
+extern void flame_diffs_md (FILE *f, const struct flame_diffs *d);
+/* The differential flame graphs on a page (trees moved to GRAPHS). */
+extern void flame_diffs_html (FILE *f, struct flame_diffs *d, cJSON *graphs);
+extern void flame_diffs_free (struct flame_diffs *d);
+
 /* report.c */
 /* The report's Markdown of run.json DOC (fio's bins read from DIR),
  * no charts drawn; free it.
@@ -155,12 +186,12 @@ extern int history_main (int argc, char **argv);
 
 /* compare.c */
 extern int compare_main (int argc, char **argv);
-/* The comparison of side RA (named NA) with side RB (NB) as Markdown;
- * free it.
+/* The comparison of side RA (named NA) with side RB (NB) as Markdown,
+ * with D's largest changes in CPU per I/O (D may be NULL); free it.
  */
 extern char *compare_text (const struct records *ra,
                            const struct records *rb, const char *na,
-                           const char *nb);
+                           const char *nb, const struct flame_diffs *d);
 /* The symbols whose self share of CPU samples changed most, per process
  * of LAYER, between run.json targets TA (may be NULL) and TB, as a
  * Markdown table; BY_GROWTH orders by growth (those that grew only) and

@@ -25,6 +25,7 @@ struct layer_rep {
   const cJSON *cpu, *perf;
   const cJSON *bounds;          /* measured boundaries, or NULL */
   const cJSON *setup;           /* the target's own facts (a guest's) */
+  const cJSON *tl;              /* its run over time, or NULL */
 };
 
 /* Processes the CPU chart stacks (columns of cpu.dat). */
@@ -216,6 +217,114 @@ words (char *buf, size_t n, double a, double b)
     snprintf (buf, n, "%.1fx faster", b / a);
 }
 
+static bool
+any_timeline (const struct layer_rep *L, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (L[i].tl)
+      return true;
+  return false;
+}
+
+/* A layer's run over time in a few words: "steady", "**unsteady**
+ * (...)", "**stalled** at ...", or "-" when not measured.
+ */
+static void
+steadiness_words (FILE *f, const cJSON *tl)
+{
+  const cJSON *steady = cJSON_GetObjectItem (tl, "steady"), *s;
+  double nst = num (tl, "nstalls");
+  int k = 0;
+
+  if (tl == NULL) {
+    fputs ("-", f);
+    return;
+  }
+  if (cJSON_IsTrue (steady))
+    fputs ("steady", f);
+  else if (cJSON_IsFalse (steady))
+    fprintf (f, "**unsteady** (trend %+.0f%%, spread %.0f%%)",
+             100 * num (tl, "trend"), 100 * num (tl, "spread"));
+  else
+    fputs ("too short to judge", f);
+  if (nst > 0) {
+    fputs (", **stalled** at ", f);
+    cJSON_ArrayForEach (s, cJSON_GetObjectItem (tl, "stalls")) {
+      if (k++ == 4) break;
+      fprintf (f, "%s%g s", k > 1 ? ", " : "",
+               (cJSON_IsNumber (s) ? s->valuedouble : NAN) * num (tl, "interval_s"));
+    }
+    if (nst > k)
+      fprintf (f, " (%g in all)", nst);
+  }
+}
+
+/* "## Runs over time": IOPS and p99 per second per layer, and whether
+ * each reached a steady state (stats.c's rule, in words).
+ */
+static void
+over_time (FILE *f, const struct layer_rep *L, size_t n)
+{
+  if (!any_timeline (L, n))
+    return;
+  fprintf (f, "\n## Runs over time\n\n");
+  fprintf (f, "Per second, from fio's histogram logs (all jobs, read and "
+              "write; p99 of the completion latency).  A layer is **unsteady** "
+              "when, over the last half of its run (at least %d seconds), its "
+              "IOPS trend moves more than %.0f%% of their mean or a second "
+              "lies more than %.0f%% from it (fio's `ss=iops_slope:` and "
+              "`ss=iops:` criteria); a second after the first with under "
+              "%.0f%% of the run's median IOPS is a **stall**.  Figures of an "
+              "unsteady or stalled layer are not its steady rate.\n\n",
+           STEADY_MIN_POINTS, 100 * STEADY_TREND, 100 * STEADY_SPREAD,
+           100 * STALL_FRACTION);
+  fprintf (f, "| layer | seconds | IOPS min | IOPS median | IOPS max | "
+              "p99 median | p99 max | over time |\n");
+  fprintf (f, "|---|--:|--:|--:|--:|--:|--:|---|\n");
+  for (size_t i = 0; i < n; i++) {
+    const cJSON *a = cJSON_GetObjectItem (L[i].tl, "iops");
+    const cJSON *b = cJSON_GetObjectItem (L[i].tl, "p99_ns"), *e;
+    size_t m = 0, k = 0;
+    double *v, *w, mn, md, mx, pmd = NAN, pmx = NAN;
+    char x[3][16], y[2][16];
+
+    if (L[i].tl == NULL)
+      continue;
+    v = xcalloc ((size_t) cJSON_GetArraySize (a) + 1, sizeof *v);
+    w = xcalloc ((size_t) cJSON_GetArraySize (b) + 1, sizeof *w);
+    cJSON_ArrayForEach (e, a)
+      if (cJSON_IsNumber (e))
+        v[m++] = e->valuedouble;
+    cJSON_ArrayForEach (e, b)
+      if (cJSON_IsNumber (e))
+        w[k++] = e->valuedouble;
+    mn = mx = md = NAN;
+    for (size_t j = 0; j < m; j++) {
+      mn = j == 0 || v[j] < mn ? v[j] : mn;
+      mx = j == 0 || v[j] > mx ? v[j] : mx;
+    }
+    if (m)
+      md = stats_median (v, m);
+    for (size_t j = 0; j < k; j++)
+      pmx = j == 0 || w[j] > pmx ? w[j] : pmx;
+    if (k)
+      pmd = stats_median (w, k);
+    fmt_iops (x[0], sizeof x[0], mn);
+    fmt_iops (x[1], sizeof x[1], md);
+    fmt_iops (x[2], sizeof x[2], mx);
+    fmt_ns (y[0], sizeof y[0], pmd);
+    fmt_ns (y[1], sizeof y[1], pmx);
+    fprintf (f, "| %s | %zu | %s | %s | %s | %s | %s | ", L[i].name, m,
+             x[0], x[1], x[2], y[0], y[1]);
+    steadiness_words (f, L[i].tl);
+    fprintf (f, " |\n");
+    free (v);
+    free (w);
+  }
+  fprintf (f, "\n![IOPS per second](charts/timeline-iops.svg)\n\n"
+              "![p99 per second](charts/timeline-p99.svg)\n");
+}
+
 /* Writes the data and gnuplot script for the charts; runs gnuplot in
  * DIR (relative names only: no path from the record reaches a script).
  */
@@ -297,6 +406,27 @@ charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
   if (f) fclose (f);
   free (p);
 
+  /* Runs over time: "second iops p99_seconds" per layer that has one. */
+  for (size_t i = 0; i < n; i++) {
+    const cJSON *a = cJSON_GetObjectItem (L[i].tl, "iops");
+    const cJSON *b = cJSON_GetObjectItem (L[i].tl, "p99_ns");
+    double dt = num (L[i].tl, "interval_s");
+
+    if (L[i].tl == NULL)
+      continue;
+    p = xasprintf ("%s/tl-%zu.dat", cdir, i);
+    f = fopen (p, "we");
+    for (int k = 0; f && k < cJSON_GetArraySize (a); k++) {
+      const cJSON *x = cJSON_GetArrayItem (a, k), *y = cJSON_GetArrayItem (b, k);
+
+      fprintf (f, "%g %g %g\n", (k + 1) * (isfinite (dt) ? dt : 1),
+               cJSON_IsNumber (x) ? x->valuedouble : NAN,
+               cJSON_IsNumber (y) ? y->valuedouble / 1e9 : NAN);
+    }
+    if (f) fclose (f);
+    free (p);
+  }
+
   p = xasprintf ("%s/charts.gp", cdir);
   f = fopen (p, "we");
   if (f == NULL) {
@@ -362,7 +492,37 @@ charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
     fprintf (f, " lw 2");
   }
   fprintf (f, "\n  unset logscale y\n  unset xlabel\n  unset xrange\n"
-              "  set key top right\n  set style data histograms\n}\n");
+              "  set key top right\n  set style data histograms\n");
+  if (any_timeline (L, n)) {
+    for (int w = 0; w < 2; w++) {
+      bool first = true;
+
+      fprintf (f, "  set style data linespoints\n  set xlabel 'second of the run'\n"
+                  "  set logscale y\n  set key outside right top\n"
+                  "  set xrange [0:*]\n  set yrange [*:*]\n");
+      if (w == 0)
+        fprintf (f, "  set output 'timeline-iops.'.t\n"
+                    "  set title 'IOPS per second (read+write)'\n"
+                    "  set ylabel 'IOPS'\n  set format y '%%.0s%%c'\n  plot ");
+      else
+        fprintf (f, "  set output 'timeline-p99.'.t\n"
+                    "  set title 'p99 completion latency per second'\n"
+                    "  set ylabel 'p99'\n  set format y '%%.0s%%cs'\n  plot ");
+      for (size_t i = 0; i < n; i++) {
+        if (L[i].tl == NULL)
+          continue;
+        fprintf (f, "%s'tl-%zu.dat' using 1:%d title ", first ? "" : ", ", i,
+                 w == 0 ? 2 : 3);
+        gp_string (f, L[i].name, '\'');
+        fprintf (f, " lw 2 pt 7 ps 0.6");
+        first = false;
+      }
+      fprintf (f, "\n");
+    }
+    fprintf (f, "  unset logscale y\n  unset xlabel\n  unset xrange\n"
+                "  set key top right\n  set style data histograms\n");
+  }
+  fprintf (f, "}\n");
   fclose (f);
   free (p);
   r = gp_run (cdir, "charts.gp");
@@ -615,6 +775,9 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
     l->cpu = cJSON_GetObjectItem (cJSON_GetObjectItem (t, "collectors"), "cpu");
     l->perf = cJSON_GetObjectItem (cJSON_GetObjectItem (t, "collectors"), "perf");
     l->setup = cJSON_GetObjectItem (t, "setup");
+    l->tl = cJSON_GetObjectItem (t, "timeline");
+    if (!cJSON_IsArray (cJSON_GetObjectItem (l->tl, "iops")))
+      l->tl = NULL;
     l->bounds = cJSON_GetObjectItem (t, "boundaries");
     if (!cJSON_IsArray (l->bounds) || cJSON_GetArraySize (l->bounds) == 0)
       l->bounds = NULL;
@@ -655,8 +818,9 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
 
   fprintf (f, "## The ladder\n\n");
   fprintf (f, "| layer | read IOPS | write IOPS | read MiB/s | read mean | read p50 | "
-              "read p99 | read p99.9 | write p99 | vs host | vs layer below |\n");
-  fprintf (f, "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|\n");
+              "read p99 | read p99.9 | write p99 | vs host | vs layer below | "
+              "over time |\n");
+  fprintf (f, "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|---|\n");
   for (i = 0; i < n; i++) {
     char a[16], b[16], c[16], d[16], e[16], g[16], h[16], vh[32], vb[32];
 
@@ -675,8 +839,10 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
       words (vb, sizeof vb, L[i - 1].riops + L[i - 1].wiops, L[i].riops + L[i].wiops);
     else
       snprintf (vb, sizeof vb, "-");
-    fprintf (f, "| %s | %s | %s | %.1f | %s | %s | %s | %s | %s | %s | %s |\n",
+    fprintf (f, "| %s | %s | %s | %.1f | %s | %s | %s | %s | %s | %s | %s | ",
              L[i].name, a, b, L[i].rbw / 1048576.0, c, d, e, g, h, vh, vb);
+    steadiness_words (f, L[i].tl);
+    fprintf (f, " |\n");
   }
   fprintf (f, "\n");
   for (i = 1; i < n; i++) {
@@ -687,6 +853,7 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
              strcmp (w, "as fast") == 0 ? "as" : "than", L[i - 1].name);
   }
 
+  over_time (f, L, n);
   guests (f, L, n);
   services (f, doc);
   where_time_goes (f, L, n);
@@ -734,6 +901,7 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
   fprintf (f, "![Latency distribution](charts/latency.svg)\n\n");
   fprintf (f, "![Slowdown against host](charts/slowdown.svg)\n\n");
   fprintf (f, "![CPU per I/O](charts/cpu.svg)\n\n");
+
   fprintf (f, "PNG versions beside them in charts/.\n");
   fclose (f);
 

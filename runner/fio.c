@@ -154,6 +154,8 @@ collectors_begin (struct run *run, struct layer *l, pid_t pid,
   ctx->dir = l->dir;
   ctx->layer = l->t->name;
   ctx->file = l->file;
+  /* time_based: the window is the runtime, less the wait below. */
+  ctx->expect_s = run->sc->runtime > 0 ? run->sc->runtime : 0;
   for (size_t i = 0; i < run->st->nplugin_args + run->st->nfilter_args; i++) {
     const char *kv = i < run->st->nplugin_args ? run->st->plugin_args[i]
       : run->st->filter_args[i - run->st->nplugin_args];

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,46 @@ record_services (struct run *run)
                          services_record (run->st, run->rec.dir));
 }
 
+/* The layer's run over time (fio's histogram logs in DIR, one line per
+ * second: layer.c's log_hist_msec) and its steadiness, or NULL when fio
+ * wrote none (a guest's fio runs elsewhere).
+ */
+static cJSON *
+timeline_json (const char *dir)
+{
+  struct timeline tl;
+  struct steadiness v;
+  cJSON *o, *a, *b, *st;
+
+  if (fiolog_timeline (dir, 1.0, &tl) != 1)
+    return NULL;
+  timeline_judge (tl.iops, tl.n, &v);
+  o = cJSON_CreateObject ();
+  cJSON_AddNumberToObject (o, "interval_s", tl.interval_s);
+  a = cJSON_AddArrayToObject (o, "iops");
+  b = cJSON_AddArrayToObject (o, "p99_ns");
+  for (size_t i = 0; i < tl.n; i++) {
+    cJSON_AddItemToArray (a, cJSON_CreateNumber (tl.iops[i]));
+    cJSON_AddItemToArray (b, isfinite (tl.p99_ns[i])
+                          ? cJSON_CreateNumber (tl.p99_ns[i])
+                          : cJSON_CreateNull ());
+  }
+  if (v.judged) {
+    cJSON_AddBoolToObject (o, "steady", v.steady);
+    cJSON_AddNumberToObject (o, "trend", isfinite (v.trend) ? v.trend : 0);
+    cJSON_AddNumberToObject (o, "spread", isfinite (v.spread) ? v.spread : 0);
+    cJSON_AddNumberToObject (o, "judged_from_s", (double) v.from * tl.interval_s);
+  }
+  else
+    cJSON_AddNullToObject (o, "steady");
+  st = cJSON_AddArrayToObject (o, "stalls");
+  for (size_t i = 0; i < v.nstalls && i < sizeof v.stalls / sizeof v.stalls[0]; i++)
+    cJSON_AddItemToArray (st, cJSON_CreateNumber ((double) v.stalls[i]));
+  cJSON_AddNumberToObject (o, "nstalls", (double) v.nstalls);
+  timeline_free (&tl);
+  return o;
+}
+
 /* Adds a finished layer's figures. */
 void
 record_add_target (struct run *run, struct layer *l,
@@ -210,6 +251,12 @@ record_add_target (struct run *run, struct layer *l,
     l->setup = NULL;
   }
   cJSON_AddStringToObject (t, "fio_json", "fio.json");
+  {
+    cJSON *tl = timeline_json (l->dir);
+
+    if (tl)
+      cJSON_AddItemToObject (t, "timeline", tl);
+  }
   if (coll)
     cJSON_AddItemToObject (t, "collectors", coll);
   cJSON_AddStringToObject (t, "job_file", "job.fio");

@@ -54,7 +54,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   {
     struct records r = { .doc = &doc, .dir = (char *[]) { (char *) "x" }, .n = 1 };
 
-    free (compare_text (&r, &r, "A", "B"));
+    free (compare_text (&r, &r, "A", "B", NULL));
   }
   cJSON_Delete (doc);
   return 0;

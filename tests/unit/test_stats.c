@@ -142,6 +142,67 @@ test_helpers (void **state)
   assert_int_equal (stats_n_needed (0.01, 0.1, 0.05, 0.8, false), 4);
 }
 
+/* Steadiness: a flat run, a warm-up that never ends, a noisy tail, a
+ * stall, and one too short to judge.
+ */
+static void
+test_timeline_judge (void **state)
+{
+  struct steadiness v;
+  (void) state;
+
+  {
+    /* A slow first second (warm-up) then flat within 3%: steady, and
+     * the first second is never a stall.
+     */
+    double x[] = { 2000, 10000, 10200, 9900, 10100, 9950, 10050, 10000 };
+
+    timeline_judge (x, 8, &v);
+    assert_true (v.judged);
+    assert_true (v.steady);
+    assert_int_equal (v.nstalls, 0);
+    assert_int_equal (v.from, 4);
+    assert_true (fabs (v.trend) < 0.02);
+  }
+  {
+    /* Still climbing 5% a second over the last half: +15% across it. */
+    double x[] = { 8000, 8400, 8800, 9200, 9600, 10000, 10500, 11000 };
+
+    timeline_judge (x, 8, &v);
+    assert_true (v.judged);
+    assert_false (v.steady);
+    assert_true (v.trend > STEADY_TREND);
+    assert_true (v.spread < STEADY_SPREAD);
+  }
+  {
+    /* Flat on average but seconds 25% off the mean: spread. */
+    double x[] = { 12000, 12000, 12000, 12000, 9000, 15000, 15000, 9000 };
+
+    timeline_judge (x, 8, &v);
+    assert_false (v.steady);
+    assert_true (fabs (v.trend) <= STEADY_TREND);
+    assert_true (v.spread > STEADY_SPREAD);
+  }
+  {
+    /* Second 3 (0-based) fell to a tenth: a stall, and unsteady. */
+    double x[] = { 10000, 10000, 10000, 1000, 10000, 10000, 10000, 10000 };
+
+    timeline_judge (x, 8, &v);
+    assert_int_equal (v.nstalls, 1);
+    assert_int_equal (v.stalls[0], 3);
+    /* ...but outside the judged half, so the end is steady. */
+    assert_true (v.steady);
+  }
+  {
+    /* Three seconds: the first never counts, so too few to judge. */
+    double x[] = { 10000, 10000, 10000 };
+
+    timeline_judge (x, 3, &v);
+    assert_false (v.judged);
+    assert_int_equal (v.nstalls, 0);
+  }
+}
+
 int
 main (void)
 {
@@ -150,6 +211,7 @@ main (void)
     cmocka_unit_test (test_mann_whitney_ties),
     cmocka_unit_test (test_signed_rank),
     cmocka_unit_test (test_helpers),
+    cmocka_unit_test (test_timeline_judge),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);
