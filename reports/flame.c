@@ -452,8 +452,8 @@ flame_diffs_html (FILE *f, struct flame_diffs *d, cJSON *graphs)
     char *meta = xasprintf ("%.0f samples in A, %.0f in B, %zu frames ",
                             g->samples[0], g->samples[1], g->frames);
 
-    html_flame (f, graphs, title, meta, g->tree, "diff", "us/IO", g->frames);
-    g->tree = NULL;
+    html_flame (f, graphs, title, meta, cJSON_Duplicate (g->tree, true),
+                "diff", "us/IO", g->frames);
     free (title);
     free (meta);
   }

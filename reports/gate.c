@@ -326,5 +326,9 @@ gate_free (struct gate *g)
   free (g->baseline);
   free (g->candidate);
   free (g->profile_md);
+  if (g->diffs) {
+    flame_diffs_free (g->diffs);
+    free (g->diffs);
+  }
   free (g->failure);
 }

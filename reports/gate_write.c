@@ -107,6 +107,13 @@ summary_md (const struct gate *g, const char *status, int code)
     fprintf (f, "- took %.0f s\n", g->seconds);
   if (g->failure)
     fprintf (f, "\n**Could not measure**: %s\n", g->failure);
+  if (g->diffs) {
+    fprintf (f, "\n## Largest changes in CPU per I/O\n\n"
+                "From the profile runs (below): the %d symbols whose own CPU "
+                "microseconds per I/O changed most, any layer or process.\n\n",
+             FLAME_TOP);
+    flame_diffs_md (f, g->diffs);
+  }
 
   for (size_t i = 0; i < g->nseries; i++)
     if (g->series[i].verdict == GATE_REGRESSION) {
@@ -329,6 +336,33 @@ gate_json (const struct gate *g, const char *status, int code)
   return s;
 }
 
+/* summary.html: after the profile's tables, its flame graphs. */
+static void
+gate_section (FILE *f, const char *section, void *arg)
+{
+  void **p = arg;
+  struct gate *g = p[0];
+
+  if (g->diffs == NULL || strncmp (section, "Profile", 7) != 0)
+    return;
+  fputs ("<h2 id=\"differential-flame-graphs\">Differential flame graphs</h2>\n", f);
+  flame_diffs_html (f, g->diffs, p[1]);
+}
+
+static void
+summary_html (struct gate *g, const char *md)
+{
+  cJSON *data = cJSON_CreateObject ();
+  void *arg[2] = { g, cJSON_AddArrayToObject (data, "graphs") };
+  char *p = xasprintf ("%s/summary.html", g->dir);
+  char *title = xasprintf ("%s: viperbench gate", g->id);
+
+  html_write (p, title, md, g->dir, gate_section, arg, data);
+  free (title);
+  free (p);
+  cJSON_Delete (data);
+}
+
 char *
 gate_write (struct gate *g, const char *status, int code)
 {
@@ -347,6 +381,7 @@ gate_write (struct gate *g, const char *status, int code)
     p = xasprintf ("%s/junit.xml", g->dir);
     write_file_atomic (p, xml, strlen (xml));
     free (p);
+    summary_html (g, md);
   }
   free (xml);
   free (js);

@@ -70,6 +70,7 @@ history_main (int argc, char **argv)
   char **layers = NULL;
   size_t nlayers = 0;
   char *buf = NULL, *out, *cdir;
+  int rc = 0;
   size_t len = 0;
   FILE *f;
 
@@ -243,8 +244,22 @@ history_main (int argc, char **argv)
   }
   fputs (buf, stdout);
   out = xasprintf ("%s/history-%s.md", results, scenario);
-  write_file_atomic (out, buf, len);
-  fprintf (stderr, "viperbench: written to %s\n", out);
+  if (write_file_atomic (out, buf, len) == -1)
+    rc = EXIT_RUN_FAILED;
+  else
+    fprintf (stderr, "viperbench: written to %s\n", out);
+  free (out);
+  /* The same as a page, its trend charts inlined. */
+  out = xasprintf ("%s/history-%s.html", results, scenario);
+  {
+    char *title = xasprintf ("%s: viperbench history", scenario);
+
+    if (html_write (out, title, buf, results, NULL, NULL, NULL) == -1)
+      rc = EXIT_RUN_FAILED;
+    else
+      fprintf (stderr, "viperbench: written to %s\n", out);
+    free (title);
+  }
   free (out);
   free (buf);
   free (cdir);
@@ -256,5 +271,5 @@ history_main (int argc, char **argv)
   for (size_t k = 0; k < nlayers; k++)
     free (layers[k]);
   free (layers);
-  return 0;
+  return rc;
 }

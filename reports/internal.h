@@ -110,7 +110,7 @@ extern void flame_diffs_make (const struct records *ra,
                               struct flame_diffs *d);
 /* The largest changes as a Markdown table (or why there are none). */
 extern void flame_diffs_md (FILE *f, const struct flame_diffs *d);
-/* The differential flame graphs on a page (trees moved to GRAPHS). */
+/* The differential flame graphs on a page (copies into GRAPHS). */
 extern void flame_diffs_html (FILE *f, struct flame_diffs *d, cJSON *graphs);
 extern void flame_diffs_free (struct flame_diffs *d);
 
@@ -255,6 +255,8 @@ struct gate {
   char **notes;                 /* lines for the summary (warnings) */
   size_t nnotes;
   char *profile_md;             /* the differential profile, or NULL */
+  struct flame_diffs *diffs;    /* its flame graphs and top changes, or
+                                   NULL (gate_free frees them) */
   char *failure;                /* set when the gate could not measure */
 };
 
@@ -295,8 +297,8 @@ extern void gate_note (struct gate *g, const char *fmt, ...)
   __attribute__((format (printf, 2, 3)));
 /* Tests every series and sets its verdict; returns the exit code. */
 extern int gate_decide (struct gate *g);
-/* Writes DIR/summary.md, DIR/junit.xml and DIR/gate.json (whole files,
- * atomically) and returns the summary text (free it).  STATUS is
+/* Writes DIR/summary.md, DIR/summary.html (with the differential flame
+ * graphs), DIR/junit.xml and DIR/gate.json (whole files, atomically) and returns the summary text (free it).  STATUS is
  * "running", "complete", "failed" or "aborted".
  */
 extern char *gate_write (struct gate *g, const char *status, int exit_code);

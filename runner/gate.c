@@ -450,7 +450,8 @@ profile_regressions (struct gate_ctx *c)
     }
     pdir[k] = xasprintf ("%s/profile-%s", c->g.dir, s->name);
     s->runs = 0;
-    if (run_once (c, s, "perf", layers, pdir[k], false) == 0) {
+    /* perf for the stacks, cpu for the CPU per I/O they are scaled to. */
+    if (run_once (c, s, "cpu,perf", layers, pdir[k], false) == 0) {
       char *rec = xasprintf ("%s/R-1", pdir[k]);
 
       doc[k] = record_load (rec, NULL);
@@ -464,13 +465,33 @@ profile_regressions (struct gate_ctx *c)
     }
     s->runs = runs;
   }
+  /* The differential flame graphs: each side's profile run as a side
+   * of records.
+   */
+  if (doc[0] && doc[1]) {
+    struct records r[2] = { { 0 }, { 0 } };
+    int ok = 0;
+
+    for (int k = 0; k < 2; k++) {
+      char *rec = c->side[k].have_stack
+        ? xasprintf ("%s/R-1", pdir[k]) : xstrdup (c->baseline_profile);
+
+      ok += records_add (&r[k], rec, c->side[k].name) == 0 && r[k].n > 0;
+      free (rec);
+    }
+    if (ok == 2) {
+      c->g.diffs = xcalloc (1, sizeof *c->g.diffs);
+      flame_diffs_make (&r[0], &r[1], c->g.diffs);
+    }
+    records_free (&r[0]);
+    records_free (&r[1]);
+  }
   f = open_memstream (&buf, &len);
   fprintf (f, "\n## Profile: symbols whose share of CPU grew most\n\n"
-              "One extra run of each side with perf on the regressed layers "
-              "(not counted in the statistics): %s and %s. Folded stacks for "
-              "a differential flame graph: `difffolded.pl "
-              "profile-baseline/R-1/LAYER/perf.folded "
-              "profile-candidate/R-1/LAYER/perf.folded`.\n",
+              "One extra run of each side with perf and the cpu collector on "
+              "the regressed layers (not counted in the statistics): %s and "
+              "%s.  summary.html beside this file draws them as differential "
+              "flame graphs in CPU microseconds per I/O.\n",
            pdir[0] ? pdir[0] : "-",
            pdir[1] ? pdir[1] : "-");
   for (size_t i = 0; doc[1] && i < c->nlayer; i++) {
