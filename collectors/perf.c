@@ -30,7 +30,7 @@
  */
 #define PERF_TARGET 2000
 #define PERF_MIN_HZ 99
-#define PERF_MAX_HZ 399
+#define PERF_MAX_HZ 199
 #define PERF_CALLGRAPH "dwarf,4096"
 #define TOP_N 15
 

@@ -6,10 +6,13 @@
  * of that job and direction since its previous line, by completion
  * latency, in fio's log-linear bins (plat_idx_to_val in fio's stat.c).
  * fio writes a line when a completion finds the interval over, so a
- * stretch with no completion leaves no line: those intervals count 0.
+ * stretch with no completion leaves no line: those intervals count 0;
+ * and a job's last, partial interval is never written: the timeline
+ * ends with the last interval every job logged.
  */
 #include <dirent.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +113,7 @@ fiolog_timeline (const char *dir, double interval_s, struct timeline *tl)
   DIR *d = opendir (dir);
   struct dirent *e;
   double *count = NULL, *bins = NULL;
-  size_t cap = 0, last = 0, files = 0;
+  size_t cap = 0, last = 0, files = 0, common = SIZE_MAX;
   int r = 0;
 
   memset (tl, 0, sizeof *tl);
@@ -124,11 +127,16 @@ fiolog_timeline (const char *dir, double interval_s, struct timeline *tl)
         strcmp (e->d_name + n - 4, ".log") != 0)
       continue;
     path = xasprintf ("%s/%s", dir, e->d_name);
+    last = 0;
     r = read_log (path, interval_s * 1000, &count, &bins, &cap, &last);
     free (path);
-    files++;
+    if (last > 0) {
+      files++;
+      common = last < common ? last : common;
+    }
   }
   closedir (d);
+  last = files ? common : 0;
   if (r == 0 && last > 0) {
     tl->n = last;
     tl->interval_s = interval_s;

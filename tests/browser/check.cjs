@@ -4,6 +4,8 @@
 //   - the page logs no error and loads nothing from anywhere;
 //   - every flame graph is drawn, with as many frames as its data holds;
 //   - clicking a frame zooms: it then spans the graph's whole width;
+//   - no text from the record ran as script (window.__pwned, which the
+//     hostile-input test's symbols and descriptions try to set);
 // then saves a full-page screenshot.  Prints one JSON line per graph
 // ({title, kind, frames, drawn}) for the calling test to compare with
 // the frames it counts itself from perf.folded; exits 1 on a failure.
@@ -91,6 +93,9 @@ function fail(msg) {
       if (el) await el.screenshot({ path: `${base}-${kind}.png` });
     }
     for (const e of errors) fail('page error: ' + e);
+    // A record's text (a hostile symbol or description) must never run.
+    if (await page.evaluate(() => window.__pwned !== undefined))
+      fail('text from the record ran as script');
   } finally {
     await browser.close();
   }
