@@ -24,8 +24,8 @@
  * The rate follows the window: PERF_TARGET samples for a process busy
  * on one CPU over the window, so a two-second layer's flame graph has
  * as many samples as a twenty-second one's; between PERF_MIN_HZ and
- * PERF_MAX_HZ (the most whose cost stayed within the collectors' 3%
- * budget: runner/bench-collectors.sh, README), a hundred minus one so
+ * PERF_MAX_HZ (the highest rate whose cost stayed near the collectors'
+ * 3% budget: runner/bench-collectors.sh, README), a hundred minus one so
  * that sampling never runs in step with the workload's own timers.
  */
 #define PERF_TARGET 2000
