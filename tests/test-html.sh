@@ -21,7 +21,8 @@
 requires nbdkit perf jq gnuplot node
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 [ -x "$CHROMIUM" ] || skip "no Chromium at $CHROMIUM (Debian package chromium)"
-[ -d "$top/build/web/node_modules/playwright-core" ] || skip "no build/web: run make"
+[ -f "$top/build/web/.installed" ] ||
+    skip "build/web has no d3, d3-flame-graph, playwright-core (npm could not be reached: make web)"
 shots=$top/${VIPER_BUILD:-build}/test-logs/html
 mkdir -p "$shots"
 

@@ -29,6 +29,18 @@
       name.toLowerCase().indexOf(term.toLowerCase()) >= 0;
   }
 
+  if (typeof flamegraph === 'undefined' || typeof d3 === 'undefined') {
+    // Built where npm could not be reached: say so where each graph goes.
+    graphs.forEach(function (g) {
+      var el = document.getElementById('flame-' + g.id);
+      if (el) el.querySelector('.details').textContent =
+        'Not drawn: this viperbench was built without d3 and d3-flame-graph ' +
+        '(npm could not be reached); run make web, then viperbench report.';
+    });
+    document.body.dataset.flames = 'missing';
+    return;
+  }
+
   graphs.forEach(function (g) {
     var el = document.getElementById('flame-' + g.id);
     if (!el || !g.tree) return;
