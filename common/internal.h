@@ -403,6 +403,11 @@ struct records {
  */
 extern int records_add (struct records *r, const char *path, const char *who);
 extern void records_free (struct records *r);
+/* Each record's CPU microseconds per I/O of process ROLE in layer NAME
+ * (the cpu collector's), into OUT; how many.
+ */
+extern size_t records_cpu_us (const struct records *r, const char *name,
+                              const char *role, double *out, size_t max);
 
 /* stats.c: the distribution-free statistics the gate and compare use.
  *

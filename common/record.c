@@ -426,3 +426,28 @@ records_free (struct records *r)
   free (r->dir);
   memset (r, 0, sizeof *r);
 }
+
+/* Each record's CPU microseconds per I/O of process ROLE in layer NAME
+ * (the cpu collector's), into OUT; how many.
+ */
+size_t
+records_cpu_us (const struct records *r, const char *name, const char *role,
+                double *out, size_t max)
+{
+  size_t n = 0;
+
+  for (size_t i = 0; i < r->n && n < max; i++) {
+    const cJSON *t = record_target (r->doc[i], name), *p;
+
+    cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
+                          cJSON_GetObjectItem (t, "collectors"), "cpu"),
+                        "processes"))
+      if (strcmp (json_str (cJSON_GetObjectItem (p, "role"), ""), role) == 0) {
+        double v = json_num (cJSON_GetObjectItem (p, "cpu_us_per_io"));
+
+        if (isfinite (v) && v >= 0 && n < max)
+          out[n++] = v;
+      }
+  }
+  return n;
+}

@@ -271,31 +271,6 @@ values (const struct records *r, const char *name, const char *ddir,
   return n;
 }
 
-/* Each record's CPU microseconds per I/O of process ROLE in layer NAME
- * (the cpu collector's), into OUT; how many.
- */
-static size_t
-cpu_values (const struct records *r, const char *name, const char *role,
-            double *out, size_t max)
-{
-  size_t n = 0;
-
-  for (size_t i = 0; i < r->n && n < max; i++) {
-    const cJSON *t = record_target (r->doc[i], name), *p;
-
-    cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
-                          cJSON_GetObjectItem (t, "collectors"), "cpu"),
-                        "processes"))
-      if (strcmp (json_str (cJSON_GetObjectItem (p, "role"), ""), role) == 0) {
-        double v = json_num (cJSON_GetObjectItem (p, "cpu_us_per_io"));
-
-        if (isfinite (v) && v >= 0 && n < max)
-          out[n++] = v;
-      }
-  }
-  return n;
-}
-
 /* CPU per I/O of every process (fio, the servers, the services) of each
  * layer, A beside B: where a change costs CPU, and whose.
  */
@@ -318,8 +293,8 @@ cpu_section (FILE *f, const struct records *ra, const struct records *rb)
 
       if (role == NULL)
         continue;
-      n1 = cpu_values (ra, name, role, xa, 256);
-      n2 = cpu_values (rb, name, role, xb, 256);
+      n1 = records_cpu_us (ra, name, role, xa, 256);
+      n2 = records_cpu_us (rb, name, role, xb, 256);
       if (n2 == 0)
         continue;
       if (!any)

@@ -290,24 +290,14 @@ flame_changes (struct flame *fl, const char *role, double scale_a,
 static double
 cpu_us (const struct records *r, const char *layer, const char *role)
 {
-  double sum = 0;
-  size_t n = 0;
+  /* A record's layer holds at most COLL_ROLES_MAX processes. */
+  size_t max = r->n * COLL_ROLES_MAX;
+  double *v = xmalloc ((max ? max : 1) * sizeof *v), sum = 0;
+  size_t n = records_cpu_us (r, layer, role, v, max);
 
-  for (size_t i = 0; i < r->n; i++) {
-    const cJSON *t = record_target (r->doc[i], layer), *p;
-
-    cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
-                          cJSON_GetObjectItem (t, "collectors"), "cpu"),
-                        "processes"))
-      if (strcmp (json_str (cJSON_GetObjectItem (p, "role"), ""), role) == 0) {
-        double v = json_num (cJSON_GetObjectItem (p, "cpu_us_per_io"));
-
-        if (isfinite (v) && v >= 0) {
-          sum += v;
-          n++;
-        }
-      }
-  }
+  for (size_t i = 0; i < n; i++)
+    sum += v[i];
+  free (v);
   return n ? sum / n : NAN;
 }
 
