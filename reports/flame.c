@@ -28,6 +28,7 @@ struct fnode {
 
 struct flame {
   struct fnode root;            /* its children: the processes (roles) */
+  bool summed;                  /* incl[] are up to date */
 };
 
 struct flame *
@@ -113,6 +114,7 @@ flame_add (struct flame *fl, int side, const char *path)
     }
     at->self[side] += count;
   }
+  fl->summed = false;
   free (line);
   fclose (f);
   return 0;
@@ -130,14 +132,17 @@ sum (struct fnode *n)
   }
 }
 
+/* ROLE's process frame, its inclusive counts up to date. */
 static struct fnode *
 role_node (struct flame *fl, const char *role)
 {
+  if (!fl->summed) {
+    sum (&fl->root);
+    fl->summed = true;
+  }
   for (size_t i = 0; i < fl->root.nkid; i++)
-    if (strcmp (fl->root.kid[i]->name, role) == 0) {
-      sum (fl->root.kid[i]);
+    if (strcmp (fl->root.kid[i]->name, role) == 0)
       return fl->root.kid[i];
-    }
   return NULL;
 }
 
