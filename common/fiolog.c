@@ -112,7 +112,7 @@ fiolog_timeline (const char *dir, double interval_s, struct timeline *tl)
 {
   DIR *d = opendir (dir);
   struct dirent *e;
-  double *count = NULL, *bins = NULL;
+  double *count = NULL, *bins = NULL, *ns;
   size_t cap = 0, last = 0, files = 0, common = SIZE_MAX;
   int r = 0;
 
@@ -142,19 +142,19 @@ fiolog_timeline (const char *dir, double interval_s, struct timeline *tl)
     tl->interval_s = interval_s;
     tl->iops = xmalloc (last * sizeof *tl->iops);
     tl->p99_ns = xmalloc (last * sizeof *tl->p99_ns);
+    /* Each interval's bins, as bins.c computes percentiles from. */
+    ns = xmalloc (PLAT_NR * sizeof *ns);
+    for (unsigned k = 0; k < PLAT_NR; k++)
+      ns[k] = plat_val (k);
     for (size_t i = 0; i < last; i++) {
-      double want = count[i] * 0.99, cum = 0;
+      struct bins b = {
+        .ns = ns, .count = bins + i * PLAT_NR, .n = PLAT_NR, .total = count[i],
+      };
 
       tl->iops[i] = count[i] / interval_s;
-      tl->p99_ns[i] = NAN;
-      for (unsigned k = 0; k < PLAT_NR && count[i] > 0; k++) {
-        cum += bins[i * PLAT_NR + k];
-        if (cum >= want) {
-          tl->p99_ns[i] = plat_val (k);
-          break;
-        }
-      }
+      tl->p99_ns[i] = bins_percentile (&b, 99);
     }
+    free (ns);
   }
   free (count);
   free (bins);
