@@ -418,7 +418,8 @@ profile_regressions (struct gate_ctx *c)
   char *layers = NULL, *buf = NULL, *pdir[2] = { NULL, NULL };
   size_t len = 0;
   const char *why = coll_perf_unavailable ();
-  cJSON *doc[2] = { NULL, NULL };
+  struct records r[2] = { { 0 }, { 0 } };
+  const cJSON *doc[2];
   FILE *f;
 
   for (size_t i = 0; i < c->g.nseries; i++) {
@@ -442,7 +443,7 @@ profile_regressions (struct gate_ctx *c)
 
     if (!s->have_stack) {
       if (c->baseline_profile) {
-        doc[k] = record_load (c->baseline_profile, NULL);
+        records_add (&r[k], c->baseline_profile, s->name);
         pdir[k] = xasprintf ("%s (the stored baseline's own profile, if it "
                              "has one)", c->baseline_profile);
       }
@@ -454,7 +455,7 @@ profile_regressions (struct gate_ctx *c)
     if (run_once (c, s, "cpu,perf", layers, pdir[k], false) == 0) {
       char *rec = xasprintf ("%s/R-1", pdir[k]);
 
-      doc[k] = record_load (rec, NULL);
+      records_add (&r[k], rec, s->name);
       free (rec);
     }
     else {
@@ -465,26 +466,12 @@ profile_regressions (struct gate_ctx *c)
     }
     s->runs = runs;
   }
-  /* The differential flame graphs: each side's profile run as a side
-   * of records.
-   */
+  /* Each side's profile run (or the stored baseline's record). */
+  for (int k = 0; k < 2; k++)
+    doc[k] = r[k].n ? r[k].doc[0] : NULL;
   if (doc[0] && doc[1]) {
-    struct records r[2] = { { 0 }, { 0 } };
-    int ok = 0;
-
-    for (int k = 0; k < 2; k++) {
-      char *rec = c->side[k].have_stack
-        ? xasprintf ("%s/R-1", pdir[k]) : xstrdup (c->baseline_profile);
-
-      ok += records_add (&r[k], rec, c->side[k].name) == 0 && r[k].n > 0;
-      free (rec);
-    }
-    if (ok == 2) {
-      c->g.diffs = xcalloc (1, sizeof *c->g.diffs);
-      flame_diffs_make (&r[0], &r[1], c->g.diffs);
-    }
-    records_free (&r[0]);
-    records_free (&r[1]);
+    c->g.diffs = xcalloc (1, sizeof *c->g.diffs);
+    flame_diffs_make (&r[0], &r[1], c->g.diffs);
   }
   f = open_memstream (&buf, &len);
   fprintf (f, "\n## Profile: symbols whose share of CPU grew most\n\n"
@@ -505,8 +492,8 @@ profile_regressions (struct gate_ctx *c)
   }
   fclose (f);
   c->g.profile_md = buf;
-  cJSON_Delete (doc[0]);
-  cJSON_Delete (doc[1]);
+  records_free (&r[0]);
+  records_free (&r[1]);
   free (pdir[0]);
   free (pdir[1]);
   free (layers);
