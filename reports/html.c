@@ -276,7 +276,10 @@ close_block (FILE *f, enum block *b)
   *b = B_NONE;
 }
 
-void
+/* Markdown MD as HTML: images "![alt](path)" under DIR inlined; HOOK
+ * called at the end of each "## " section.
+ */
+static void
 html_from_md (FILE *f, const char *md, const char *dir,
               html_section_fn hook, void *arg)
 {
@@ -383,7 +386,8 @@ html_from_md (FILE *f, const char *md, const char *dir,
     hook (f, section, arg);
 }
 
-void
+/* The page's head (TITLE) and its opening. */
+static void
 html_begin (FILE *f, const char *title)
 {
   fputs ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -416,7 +420,8 @@ json_inline (FILE *f, const cJSON *data)
   free (s);
 }
 
-void
+/* DATA (the flame graphs' JSON, may be NULL) and the scripts; the end. */
+static void
 html_end (FILE *f, const cJSON *data)
 {
   fputs ("</main>\n<script type=\"application/json\" id=\"viper-data\">", f);

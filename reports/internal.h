@@ -27,13 +27,6 @@ extern int gp_run (const char *dir, const char *script);
 typedef void (*html_section_fn) (FILE *f, const char *section, void *arg);
 /* S into F, HTML-escaped. */
 extern void html_escape (FILE *f, const char *s);
-/* The page's head (TITLE) and its opening. */
-extern void html_begin (FILE *f, const char *title);
-/* Markdown MD as HTML: images "![alt](path)" under DIR inlined. */
-extern void html_from_md (FILE *f, const char *md, const char *dir,
-                          html_section_fn hook, void *arg);
-/* DATA (the flame graphs' JSON, may be NULL) and the scripts; the end. */
-extern void html_end (FILE *f, const cJSON *data);
 /* The search box over every flame graph of the page, and WHAT they are. */
 extern void html_flame_bar (FILE *f, const char *what);
 /* A flame graph's place on the page (TITLE, META: its sample count and
@@ -43,7 +36,11 @@ extern void html_flame_bar (FILE *f, const char *what);
 extern void html_flame (FILE *f, cJSON *graphs, const char *title,
                         const char *meta, cJSON *tree, const char *kind,
                         const char *unit, size_t frames);
-/* The whole page to PATH, atomically; 0 or -1 (message printed). */
+/* The page TITLE to PATH, atomically: Markdown MD as HTML (images
+ * "![alt](path)" under DIR inlined; HOOK called at the end of each "## "
+ * section, may be NULL) and DATA (the flame graphs' JSON, may be NULL);
+ * 0 or -1 (message printed).
+ */
 extern int html_write (const char *path, const char *title, const char *md,
                        const char *dir, html_section_fn hook, void *arg,
                        const cJSON *data);
