@@ -128,6 +128,13 @@ else
     grep -q '^## Profile: symbols whose share of CPU grew most' "$G/summary.md" ||
         fail "A/B: neither a profile nor the reason for none"
     grep -q '^\*\*nbd-unix / nbdkit\*\*' "$G/summary.md" || fail "A/B: no nbdkit profile"
+    # Both profile runs loaded: the largest changes in CPU per I/O head
+    # the summary, and summary.html draws nbdkit's differential graph.
+    grep -q '^## Largest changes in CPU per I/O' "$G/summary.md" &&
+        grep -q '^| nbd-unix | `' "$G/summary.md" ||
+        fail "A/B: no largest changes in CPU per I/O"
+    grep -q 'data-kind="diff"' "$G/summary.html" ||
+        fail "A/B: summary.html has no differential flame graph"
     echo "ok: profile of the regressed layer in the summary"
 fi
 echo "ok: A/B caught: $(grep -m1 '^- \*\*nbd-unix' "$G/summary.md")"
