@@ -239,6 +239,13 @@ $(BUILD)/blockstore.so: plugins/blockstore/blockstore.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(FILTER_CFLAGS) -Wno-unused-parameter -o $@ $< -lcurl -lpthread
 
+# A test-only filter (tests/burn): CPU time per request, the gate's
+# calibration's injected CPU regression.  Not installed.
+$(BUILD)/tests/burn.so: tests/burn/burn.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(FILTER_CFLAGS) -o $@ $<
+
 $(BUILD)/probe.so: filters/probe/probe.c common/probe.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
@@ -321,7 +328,7 @@ $(BUILD)/%.o: %.c $(CONFIG_H)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) -include $(CONFIG_H) -c -o $@ $<
 
-tests: $(UNIT_TESTS)
+tests: $(UNIT_TESTS) $(BUILD)/tests/burn.so
 
 # Unit tests of the layers above the engine link their layer's archive
 # and those below it.
@@ -456,7 +463,7 @@ gate: engine filters plugins runner guest
 
 # The gate's calibration: false alarms over A/A trials, and the smallest
 # regression caught reliably (TRIALS=, RUNTIME=, REPEAT=).
-bench-gate: engine filters plugins runner
+bench-gate: engine filters plugins runner $(BUILD)/tests/burn.so
 	$(Q)VIPERBENCH=$(BUILD)/viperbench runner/bench-gate.sh
 
 # A short engine demo: fio's nbd engine vs viper, one 5-second round.

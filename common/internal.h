@@ -439,6 +439,15 @@ struct shift {
 /* Fills *R; 0, or -1 when m == 0 or n == 0. */
 extern int stats_shift (const double *x, size_t m, const double *y, size_t n,
                         double alpha, struct shift *r);
+/* Paired samples: X[i] and Y[i] measured together (back to back), so
+ * that what disturbed both cancels in Y[i] - X[i].  Wilcoxon signed-rank
+ * test of the N differences (zeros dropped; exact with ties up to
+ * STATS_EXACT_MAX), Hodges-Lehmann estimate of the shift (the median of
+ * the Walsh averages) and its distribution-free interval.  0, or -1 when
+ * N == 0.
+ */
+extern int stats_paired (const double *x, const double *y, size_t n,
+                         double alpha, struct shift *r);
 /* The median of V (N > 0); V is left unchanged. */
 extern double stats_median (const double *v, size_t n);
 /* The pooled sample standard deviation of X and Y around their own

@@ -376,6 +376,23 @@ stats_shift (const double *x, size_t m, const double *y, size_t n,
   return 0;
 }
 
+int
+stats_paired (const double *x, const double *y, size_t n, double alpha,
+              struct shift *r)
+{
+  double *d;
+
+  memset (r, 0, sizeof *r);
+  if (n == 0)
+    return -1;
+  d = xmalloc (n * sizeof *d);
+  for (size_t i = 0; i < n; i++)
+    d[i] = y[i] - x[i];
+  one_sample (0, d, n, alpha, r);
+  free (d);
+  return 0;
+}
+
 size_t
 stats_n_min (double alpha, bool one_sample)
 {

@@ -115,6 +115,36 @@ test_signed_rank (void **state)
   assert_true (isinf (r.lo) && isinf (r.hi));
 }
 
+/* Pairs: drift shared by both members of a pair cancels. */
+static void
+test_paired (void **state)
+{
+  double x[] = { 10, 20, 30, 40, 50, 60, 70, 80 };
+  double d[] = { 1, 2, 3, 4, 5, 6, 7, -0.5 }, y[8];
+  struct shift r, two;
+
+  (void) state;
+  for (int i = 0; i < 8; i++)
+    y[i] = x[i] + d[i];
+  assert_int_equal (stats_paired (x, y, 8, 0.05, &r), 0);
+  /* W+ = 2 + ... + 8 = 35 of 36: P(W+ >= 35) = 2 / 2^8. */
+  assert_near (r.p_greater, 2.0 / 256, 1e-12);
+  assert_true (r.exact);
+  /* The median of the 36 Walsh averages; P(W <= 5) = 0.039 <= 0.05 <
+   * P(W <= 6) (Wilcoxon's table, n = 8): the 6th smallest is the lower end.
+   */
+  assert_near (r.est, 3.5, 1e-12);
+  assert_near (r.lo, 1.5, 1e-12);
+  /* The same values as two piles: the drift hides the shift. */
+  stats_shift (x, 8, y, 8, 0.05, &two);
+  assert_true (two.p_greater > 0.3);
+  /* Every pair equal: no evidence either way. */
+  assert_int_equal (stats_paired (x, x, 8, 0.05, &r), 0);
+  assert_near (r.p_greater, 1, 1e-12);
+  assert_near (r.p_less, 1, 1e-12);
+  assert_int_equal (stats_paired (x, y, 0, 0.05, &r), -1);
+}
+
 static void
 test_helpers (void **state)
 {
@@ -210,6 +240,7 @@ main (void)
     cmocka_unit_test (test_mann_whitney_tables),
     cmocka_unit_test (test_mann_whitney_ties),
     cmocka_unit_test (test_signed_rank),
+    cmocka_unit_test (test_paired),
     cmocka_unit_test (test_helpers),
     cmocka_unit_test (test_timeline_judge),
   };
