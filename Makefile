@@ -130,6 +130,7 @@ RUNNER_SRCS := \
 	runner/main.c \
 	runner/nbdkit.c \
 	runner/objstore.c \
+	runner/pin.c \
 	runner/private.c \
 	runner/record.c \
 	runner/run.c \

@@ -10,6 +10,7 @@
 #ifndef VIPERBENCH_COMMON_H
 #define VIPERBENCH_COMMON_H
 
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -154,6 +155,7 @@ struct spawn_opts {
   const char *preload;          /* LD_PRELOAD for this child, or NULL */
   char *const *env;             /* "NAME=value" added, NULL-terminated, or NULL */
   bool keep_stdio;              /* stdout and stderr: the caller's own */
+  const cpu_set_t *cpus;        /* the CPUs it may run on, or NULL: ours */
 };
 
 /* Starts ARGV (never through a shell) with the parent-death signal set

@@ -119,6 +119,11 @@ spawn_child (const struct spawn_opts *o, int (*fn) (void *), void *arg)
       dprintf (2, "viperbench: chdir %s: %s\n", o->cwd, strerror (errno));
       _exit (126);
     }
+    /* Inherited by every thread and process it starts.  Not fatal: an
+     * unpinned run is still a run, and its record says what was asked.
+     */
+    if (o->cpus && sched_setaffinity (0, sizeof *o->cpus, o->cpus) == -1)
+      dprintf (2, "viperbench: sched_setaffinity: %s\n", strerror (errno));
     if (o->preload)
       setenv ("LD_PRELOAD", o->preload, 1);
     for (char *const *e = o->env; e && *e; e++)

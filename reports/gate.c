@@ -38,11 +38,50 @@
 static const struct {
   const char *name, *label, *ddir, *key;
   int worse;                    /* +1: larger is worse; -1: smaller is */
+  enum gate_thr thr;
 } metrics[GM_COUNT] = {
-  [GM_IOPS] = { "iops", "IOPS (read+write)", NULL, "iops", -1 },
-  [GM_READ_P99] = { "read_p99", "read p99", "read", "p99", +1 },
-  [GM_WRITE_P99] = { "write_p99", "write p99", "write", "p99", +1 },
+  [GM_IOPS] = { "iops", "IOPS (read+write)", NULL, "iops", -1, GT_IOPS },
+  [GM_READ_P99] = { "read_p99", "read p99", "read", "p99", +1, GT_P99 },
+  [GM_WRITE_P99] = { "write_p99", "write p99", "write", "p99", +1, GT_P99 },
+  [GM_CPU] = { "cpu", "CPU per I/O", NULL, "cpu_us_per_io", +1, GT_CPU },
 };
+
+/* The defaults: the smallest change that fails the gate.  A regression
+ * of twice the threshold is caught in nearly every trial (README's
+ * calibration); one at the threshold about half the time, as for any
+ * estimate that spreads.
+ */
+static const struct {
+  const char *name;
+  int sign;
+  double dflt;
+} thresholds[GT_COUNT] = {
+  [GT_IOPS] = { "iops", -1, -0.05 },
+  [GT_P99] = { "p99", +1, +0.20 },
+  [GT_CPU] = { "cpu", +1, +0.05 },
+};
+
+const char *
+gate_thr_name (enum gate_thr k)
+{
+  return thresholds[k].name;
+}
+
+int
+gate_thr_sign (enum gate_thr k)
+{
+  return thresholds[k].sign;
+}
+
+double
+gate_thr_parse (enum gate_thr k, const char *text)
+{
+  double v = parse_percent (text);
+
+  if (isnan (v) || v * thresholds[k].sign <= 0 || v <= -1 || v > 10)
+    return NAN;
+  return v;
+}
 
 const char *
 gate_metric_name (enum gate_metric m)
@@ -56,8 +95,17 @@ gate_metric_label (enum gate_metric m)
   return metrics[m].label;
 }
 
+void
+gate_series_label (const struct gate_series *se, char *buf, size_t n)
+{
+  if (se->role)
+    snprintf (buf, n, "%s (%s)", metrics[se->metric].label, se->role);
+  else
+    snprintf (buf, n, "%s", metrics[se->metric].label);
+}
+
 double
-gate_metric_value (const cJSON *t, enum gate_metric m)
+gate_metric_value (const cJSON *t, enum gate_metric m, const char *role)
 {
   if (m == GM_IOPS) {
     double r = target_metric (t, "read", "iops");
@@ -66,6 +114,17 @@ gate_metric_value (const cJSON *t, enum gate_metric m)
     if (isnan (r) && isnan (w))
       return NAN;
     return (isnan (r) ? 0 : r) + (isnan (w) ? 0 : w);
+  }
+  if (m == GM_CPU) {
+    const cJSON *p;
+
+    cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
+                          cJSON_GetObjectItem (t, "collectors"), "cpu"),
+                        "processes"))
+      if (role && strcmp (json_str (cJSON_GetObjectItem (p, "role"), ""),
+                          role) == 0)
+        return json_num (cJSON_GetObjectItem (p, "cpu_us_per_io"));
+    return NAN;
   }
   /* A direction without I/O has no latency. */
   if (!(target_metric (t, metrics[m].ddir, "total_ios") > 0))
@@ -93,11 +152,13 @@ decide_one (const struct gate *g, struct gate_series *se)
   int worse = metrics[se->metric].worse;
   double *la = xmalloc ((se->na + 1) * sizeof *la);
   double *lb = xmalloc ((se->nb + 1) * sizeof *lb);
-  bool one = se->na == 1;
+  bool one = se->na == 1, paired = g->paired && se->na == se->nb;
   double effect, west, wbound;
+  char label[64];
   size_t have;
 
-  se->threshold = se->metric == GM_IOPS ? g->thr_iops : g->thr_p99;
+  gate_series_label (se, label, sizeof label);
+  se->threshold = g->thr[metrics[se->metric].thr];
   effect = fabs (log1p (se->threshold));
   for (size_t i = 0; i < se->na; i++)
     la[i] = log (se->a[i]);
@@ -110,21 +171,35 @@ decide_one (const struct gate *g, struct gate_series *se)
       se->verdict = GATE_NOISY;
       se->change = se->lo = se->hi = se->p = se->sd = NAN;
       snprintf (se->why, sizeof se->why, "a repetition has no %s value",
-                metrics[se->metric].label);
+                label);
       free (la);
       free (lb);
       return;
     }
   }
-  stats_shift (la, se->na, lb, se->nb, g->alpha, &se->s);
+  if (paired) {
+    /* Each pair's ln(b/a): the noise that matters is that of one pair. */
+    double *d = xmalloc ((se->na + 1) * sizeof *d);
+
+    for (size_t i = 0; i < se->na; i++)
+      d[i] = lb[i] - la[i];
+    stats_paired (la, lb, se->na, g->alpha, &se->s);
+    se->sd = stats_robust_sd (d, se->na, NULL, 0);
+    free (d);
+    one = true;
+    have = se->na;
+  }
+  else {
+    stats_shift (la, se->na, lb, se->nb, g->alpha, &se->s);
+    se->sd = stats_robust_sd (la, se->na, lb, se->nb);
+    have = one ? se->nb : (se->na < se->nb ? se->na : se->nb);
+  }
   se->change = expm1 (se->s.est);
   se->lo = expm1 (se->s.lo);
   se->hi = expm1 (se->s.hi);
   se->p = worse > 0 ? se->s.p_greater : se->s.p_less;
-  se->sd = stats_robust_sd (la, se->na, lb, se->nb);
   se->needed = isnan (se->sd) ? stats_n_min (g->alpha, one)
                : stats_n_needed (se->sd, effect, g->alpha, g->power, one);
-  have = one ? se->nb : (se->na < se->nb ? se->na : se->nb);
   west = worse * se->s.est;
   wbound = worse > 0 ? se->s.hi : -se->s.lo;
 
@@ -132,7 +207,7 @@ decide_one (const struct gate *g, struct gate_series *se)
     se->verdict = GATE_REGRESSION;
     snprintf (se->why, sizeof se->why,
               "%s %+.1f%% (%.0f%% interval %+.1f%% .. %+.1f%%, p = %.3g), "
-              "past the %+.0f%% threshold", metrics[se->metric].label,
+              "past the %+.0f%% threshold", label,
               se->change * 100, (1 - 2 * g->alpha) * 100, se->lo * 100,
               se->hi * 100, se->p, se->threshold * 100);
   }
@@ -147,8 +222,8 @@ decide_one (const struct gate *g, struct gate_series *se)
     snprintf (se->why, sizeof se->why,
               "estimate %+.1f%% is past the %+.0f%% threshold but not "
               "significant (p = %.3g); noise %.1f%% per run: about %zu "
-              "repetitions per side needed", se->change * 100,
-              se->threshold * 100, se->p, se->sd * 100, se->needed);
+              "%s needed", se->change * 100, se->threshold * 100, se->p,
+              se->sd * 100, se->needed, paired ? "pairs" : "repetitions per side");
   }
   else if (wbound < effect) {
     se->verdict = GATE_PASS;
@@ -158,16 +233,19 @@ decide_one (const struct gate *g, struct gate_series *se)
   }
   else if (have >= se->needed) {
     se->verdict = GATE_PASS;
-    snprintf (se->why, sizeof se->why, "noise %.1f%% per run: %zu "
-              "repetitions would have seen a %+.0f%% change with %.0f%% power",
-              se->sd * 100, have, se->threshold * 100, g->power * 100);
+    snprintf (se->why, sizeof se->why, "noise %.1f%% per %s: %zu %s "
+              "would have seen a %+.0f%% change with %.0f%% power",
+              se->sd * 100, paired ? "pair" : "run", have,
+              paired ? "pairs" : "repetitions", se->threshold * 100,
+              g->power * 100);
   }
   else {
     se->verdict = GATE_NOISY;
     snprintf (se->why, sizeof se->why,
-              "noise %.1f%% per run: %zu repetitions per side needed to "
-              "tell a %+.0f%% change (have %zu)", se->sd * 100, se->needed,
-              se->threshold * 100, have);
+              "noise %.1f%% per %s: %zu %s needed to tell a %+.0f%% change "
+              "(have %zu)", se->sd * 100, paired ? "pair" : "run", se->needed,
+              paired ? "pairs" : "repetitions per side", se->threshold * 100,
+              have);
   }
   free (la);
   free (lb);
@@ -179,27 +257,22 @@ gate_init (struct gate *g)
   memset (g, 0, sizeof *g);
   g->alpha = g->alpha_total = 0.05;
   g->power = 0.8;
-  g->thr_iops = -0.10;
-  g->thr_p99 = 0.20;
+  for (int k = 0; k < GT_COUNT; k++)
+    g->thr[k] = thresholds[k].dflt;
   g->repeat = GATE_DEFAULT_REPEAT;
   g->looks = 1;
+  g->paired = true;
 }
 
-/* Thresholds: the defaults, then the candidate stack's, then the
- * command line's (NAN: not given there).
- */
 void
-gate_set_thresholds (struct gate *g, double stack_iops, double stack_p99,
-                     double cli_iops, double cli_p99)
+gate_set_thresholds (struct gate *g, const double *stack, const double *cli)
 {
-  if (!isnan (stack_iops))
-    g->thr_iops = stack_iops;
-  if (!isnan (stack_p99))
-    g->thr_p99 = stack_p99;
-  if (!isnan (cli_iops))
-    g->thr_iops = cli_iops;
-  if (!isnan (cli_p99))
-    g->thr_p99 = cli_p99;
+  for (int k = 0; k < GT_COUNT; k++) {
+    if (stack && !isnan (stack[k]))
+      g->thr[k] = stack[k];
+    if (cli && !isnan (cli[k]))
+      g->thr[k] = cli[k];
+  }
 }
 
 int
@@ -219,8 +292,11 @@ gate_plan (struct gate *g, size_t baseline_n)
    * probability at most alpha.
    */
   g->looks = g->max_repeat > g->repeat ? 2 : 1;
+  if (g->ratio_mode)
+    g->paired = false;
   g->alpha = g->alpha_total / g->looks;
-  need = g->ratio_mode && baseline_n == 1 ? stats_n_min (g->alpha, true)
+  need = g->paired || (g->ratio_mode && baseline_n == 1)
+    ? stats_n_min (g->alpha, true)
     : g->ratio_mode ? 2 : stats_n_min (g->alpha, false);
   if (g->repeat < need) {
     vb_msg ("--repeat %zu: with so few repetitions the exact test can "
@@ -233,7 +309,8 @@ gate_plan (struct gate *g, size_t baseline_n)
 
 void
 gate_series_add (struct gate *g, const char *layer, enum gate_metric m,
-                 const double *a, size_t na, const double *b, size_t nb)
+                 const char *role, const double *a, size_t na,
+                 const double *b, size_t nb)
 {
   struct gate_series *se;
   bool any = false;
@@ -249,6 +326,7 @@ gate_series_add (struct gate *g, const char *layer, enum gate_metric m,
   memset (se, 0, sizeof *se);
   se->layer = xstrdup (layer);
   se->metric = m;
+  se->role = role ? xstrdup (role) : NULL;
   se->na = na;
   se->nb = nb;
   se->a = xmalloc ((na + 1) * sizeof (double));
@@ -305,6 +383,7 @@ series_free (struct gate *g)
 {
   for (size_t i = 0; i < g->nseries; i++) {
     free (g->series[i].layer);
+    free (g->series[i].role);
     free (g->series[i].a);
     free (g->series[i].b);
   }
@@ -331,4 +410,5 @@ gate_free (struct gate *g)
     free (g->diffs);
   }
   free (g->failure);
+  free (g->pinning);
 }

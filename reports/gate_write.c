@@ -25,6 +25,8 @@ fmt_value (const struct gate *g, const struct gate_series *se, double v,
     snprintf (buf, n, "%.3fx", v);
   else if (se->metric == GM_IOPS)
     fmt_iops (buf, n, v);
+  else if (se->metric == GM_CPU)
+    snprintf (buf, n, "%.2f us", v);
   else
     fmt_ns (buf, n, v);
 }
@@ -90,19 +92,22 @@ summary_md (const struct gate *g, const char *status, int code)
                 "p99: layer/%s, lower is better)\n",
              g->reference, g->reference, g->reference);
   else
-    fprintf (f, "- mode: both stacks on this machine, %zu repetitions each, "
-                "interleaved (A B B A A B ...) so that drift hits both alike\n",
-             g->repeat);
+    fprintf (f, "- mode: both stacks on this machine, %zu pairs of runs, "
+                "each pair back to back (A B, B A, ...) so that what "
+                "disturbs one run of a pair disturbs the other alike\n",
+             g->extended_to ? g->extended_to : g->repeat);
+  fprintf (f, "- thresholds: IOPS %+.0f%%, p99 %+.0f%%, CPU per I/O of "
+              "each process %+.0f%%; ", g->thr[GT_IOPS] * 100,
+           g->thr[GT_P99] * 100, g->thr[GT_CPU] * 100);
   if (g->looks == 2)
-    fprintf (f, "- thresholds: IOPS %+.0f%%, p99 %+.0f%%; one-sided alpha %g "
-                "over two looks (%g each: after %zu repetitions, and after "
-                "more if the first was too noisy%s), %d%% intervals\n",
-             g->thr_iops * 100, g->thr_p99 * 100, g->alpha_total, g->alpha,
-             g->repeat, g->extended_to ? "; it was" : "", ci);
+    fprintf (f, "one-sided alpha %g over two looks (%g each: after %zu "
+                "repetitions, and after more if the first was too noisy%s), "
+                "%d%% intervals\n", g->alpha_total, g->alpha, g->repeat,
+             g->extended_to ? "; it was" : "", ci);
   else
-    fprintf (f, "- thresholds: IOPS %+.0f%%, p99 %+.0f%%; one-sided alpha %g, "
-                "%d%% intervals\n", g->thr_iops * 100, g->thr_p99 * 100,
-             g->alpha, ci);
+    fprintf (f, "one-sided alpha %g, %d%% intervals\n", g->alpha, ci);
+  if (g->pinning)
+    fprintf (f, "- CPUs: %s\n", g->pinning);
   if (g->seconds > 0)
     fprintf (f, "- took %.0f s\n", g->seconds);
   if (g->failure)
@@ -128,20 +133,29 @@ summary_md (const struct gate *g, const char *status, int code)
       if (!any)
         fprintf (f, "\n## Too noisy to decide\n\n");
       any = true;
-      fprintf (f, "- **%s** %s: %s\n", g->series[i].layer,
-               gate_metric_label (g->series[i].metric), g->series[i].why);
+      char label[64];
+
+      gate_series_label (&g->series[i], label, sizeof label);
+      fprintf (f, "- **%s** %s: %s\n", g->series[i].layer, label,
+               g->series[i].why);
     }
 
   if (g->nseries && strcmp (status, "complete") == 0) {
     fprintf (f, "\n## Per layer and metric\n\n"
                 "Medians of the repetitions; change and interval are the "
-                "Hodges-Lehmann estimate of candidate/baseline - 1; noise is "
-                "a robust standard deviation of one run (1.4826 x the median absolute deviation of ln value from its side's median, so that one disturbed run does not hide the rest).\n\n"
-                "| layer | metric | baseline | candidate | n | change | %d%% interval | p | noise | reps needed | verdict |\n"
-                "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|\n", ci);
+                "Hodges-Lehmann estimate of candidate/baseline - 1%s; noise "
+                "is a robust standard deviation (1.4826 x the median absolute "
+                "deviation, so that one disturbed run does not hide the rest) "
+                "%s.\n\n"
+                "| layer | metric | baseline | candidate | n | change | %d%% interval | p | noise | %s needed | verdict |\n"
+                "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|\n",
+             g->paired ? " over the pairs" : "",
+             g->paired ? "of one pair's ln(candidate/baseline)"
+                       : "of one run's ln(value) around its side's median",
+             ci, g->paired ? "pairs" : "reps");
     for (size_t i = 0; i < g->nseries; i++) {
       const struct gate_series *se = &g->series[i];
-      char va[24], vb[24], ch[16], lo[16], hi[16], sd[16];
+      char va[24], vb[24], ch[16], lo[16], hi[16], sd[16], label[64];
 
       fmt_value (g, se, se->na ? stats_median (se->a, se->na) : NAN, va, sizeof va);
       fmt_value (g, se, se->nb ? stats_median (se->b, se->nb) : NAN, vb, sizeof vb);
@@ -152,8 +166,9 @@ summary_md (const struct gate *g, const char *status, int code)
         snprintf (sd, sizeof sd, "-");
       else
         snprintf (sd, sizeof sd, "%.1f%%", se->sd * 100);
+      gate_series_label (se, label, sizeof label);
       fprintf (f, "| %s | %s | %s | %s | %zu/%zu | %s | %s .. %s | %.3g | %s | %zu | %s |\n",
-               se->layer, gate_metric_label (se->metric), va, vb, se->na, se->nb,
+               se->layer, label, va, vb, se->na, se->nb,
                ch, lo, hi, se->p, sd, se->needed, verdict_word (se->verdict));
     }
   }
@@ -165,9 +180,8 @@ summary_md (const struct gate *g, const char *status, int code)
       fprintf (f, "- %s\n", g->notes[i]);
   }
   fprintf (f, "\n## How the gate decides\n\n"
-              "A metric regressed when a one-sided Mann-Whitney U test (exact; "
-              "Wilcoxon signed-rank against a single stored baseline) gives "
-              "p < %g *and* the estimated change is at least the threshold. "
+              "A metric regressed when a one-sided %s gives p < %g *and* the "
+              "estimated change is at least the threshold. "
               "It is too noisy to decide when the estimate is past the "
               "threshold without significance, or when the interval still "
               "reaches the threshold and the measured noise gave these "
@@ -177,6 +191,10 @@ summary_md (const struct gate *g, const char *status, int code)
               "and looks again; the two looks share alpha (%g each). "
               "Exit codes: 0 pass, 1 regression, 2 usage or setup "
               "error, 3 too noisy. See runner/README.md.\n",
+           g->paired ? "Wilcoxon signed-rank test of the pairs' "
+                       "ln(candidate/baseline) (exact)"
+           : "Mann-Whitney U test (exact; Wilcoxon signed-rank against a "
+             "single stored baseline)",
            g->alpha, g->power * 100, g->alpha);
   fclose (f);
   return buf;
@@ -237,7 +255,12 @@ junit_xml (const struct gate *g, const char *status, int code)
     xml_escaped (f, g->scenario);
     fputc ('.', f);
     xml_escaped (f, se->layer);
-    fprintf (f, "\" name=\"%s\">\n", gate_metric_name (se->metric));
+    fprintf (f, "\" name=\"%s", gate_metric_name (se->metric));
+    if (se->role) {
+      fputc ('.', f);
+      xml_escaped (f, se->role);
+    }
+    fprintf (f, "\">\n");
     if (se->verdict != GATE_PASS) {
       fprintf (f, "      <%s type=\"%s\" message=\"",
                se->verdict == GATE_REGRESSION ? "failure" : "error",
@@ -295,7 +318,8 @@ gate_json (const struct gate *g, const char *status, int code)
   cJSON_AddStringToObject (d, "scenario", g->scenario);
   cJSON_AddStringToObject (d, "baseline", g->baseline);
   cJSON_AddStringToObject (d, "candidate", g->candidate);
-  cJSON_AddStringToObject (d, "mode", g->ratio_mode ? "ratio" : "interleaved");
+  cJSON_AddStringToObject (d, "mode", g->ratio_mode ? "ratio"
+                           : g->paired ? "paired" : "interleaved");
   if (g->ratio_mode)
     cJSON_AddStringToObject (d, "reference", g->reference);
   cJSON_AddNumberToObject (d, "repeat", (double) (g->extended_to ? g->extended_to : g->repeat));
@@ -305,8 +329,14 @@ gate_json (const struct gate *g, const char *status, int code)
   if (g->extended_to)
     cJSON_AddNumberToObject (d, "extended_to", (double) g->extended_to);
   cJSON_AddNumberToObject (d, "power", g->power);
-  cJSON_AddNumberToObject (d, "threshold_iops", g->thr_iops);
-  cJSON_AddNumberToObject (d, "threshold_p99", g->thr_p99);
+  for (int k = 0; k < GT_COUNT; k++) {
+    char key[32];
+
+    snprintf (key, sizeof key, "threshold_%s", gate_thr_name (k));
+    cJSON_AddNumberToObject (d, key, g->thr[k]);
+  }
+  if (g->pinning)
+    cJSON_AddStringToObject (d, "cpus", g->pinning);
   if (g->failure)
     cJSON_AddStringToObject (d, "failure", g->failure);
   arr = cJSON_AddArrayToObject (d, "series");
@@ -316,6 +346,8 @@ gate_json (const struct gate *g, const char *status, int code)
 
     cJSON_AddStringToObject (o, "layer", se->layer);
     cJSON_AddStringToObject (o, "metric", gate_metric_name (se->metric));
+    if (se->role)
+      cJSON_AddStringToObject (o, "process", se->role);
     cJSON_AddItemToObject (o, "baseline", numbers (se->a, se->na));
     cJSON_AddItemToObject (o, "candidate", numbers (se->b, se->nb));
     if (strcmp (status, "complete") == 0) {

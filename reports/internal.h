@@ -208,26 +208,39 @@ extern void profile_diff (FILE *f, const char *layer, const cJSON *ta,
 #define GATE_EXIT_SETUP 2
 #define GATE_EXIT_NOISY 3
 
-#define GATE_DEFAULT_REPEAT 6
+#define GATE_DEFAULT_REPEAT 8
+/* Seconds per layer per run, unless --runtime: short runs, more pairs. */
+#define GATE_DEFAULT_RUNTIME "2"
 
 enum gate_verdict { GATE_PASS, GATE_REGRESSION, GATE_NOISY };
 
-/* The gated metrics of a layer. */
-enum gate_metric { GM_IOPS, GM_READ_P99, GM_WRITE_P99, GM_COUNT };
+/* The gated metrics of a layer: IOPS, the p99s, and the CPU time per
+ * I/O of each of its processes (one series per process: ROLE).
+ */
+enum gate_metric { GM_IOPS, GM_READ_P99, GM_WRITE_P99, GM_CPU, GM_COUNT };
+
+/* The thresholds, each a stack key and --threshold name: "iops" (signed
+ * -), "p99" and "cpu" (signed +).
+ */
+enum gate_thr { GT_IOPS, GT_P99, GT_CPU, GT_COUNT };
 
 struct gate_series {
   char *layer;
   enum gate_metric metric;
+  char *role;                   /* GM_CPU: the process (fio, nbdkit) */
   double *a, *b;                /* values per repetition (ratios to the
-                                   reference layer in ratio mode) */
+                                   reference layer in ratio mode); in
+                                   paired mode a[i] and b[i] ran back to
+                                   back */
   size_t na, nb;
   /* Filled by gate_decide. */
   double threshold;             /* signed fraction, e.g. -0.10 */
   struct shift s;               /* of ln(b) - ln(a) */
   double change, lo, hi;        /* b/a - 1 and its interval */
   double p;                     /* one-sided, towards worse */
-  double sd;                    /* per-sample sd of ln(value) */
-  size_t needed;                /* repetitions per side for 80% power */
+  double sd;                    /* sd of ln(value) of one run, or of one
+                                   pair's ln(b/a) in paired mode */
+  size_t needed;                /* repetitions (pairs) for 80% power */
   enum gate_verdict verdict;
   char why[256];
 };
@@ -238,12 +251,13 @@ struct gate {
   char *scenario;
   char *baseline, *candidate;   /* what each side is (stack path, record) */
   bool ratio_mode;              /* stored baseline: ratios to REFERENCE */
+  bool paired;                  /* both sides here: pairs of runs */
   const char *reference;        /* the baseline layer, or --reference */
   double alpha, power;          /* alpha: per look */
   double alpha_total;           /* over all looks */
   int looks;                    /* 1, or 2 with an extension possible */
   size_t extended_to;           /* repetitions after the extension, or 0 */
-  double thr_iops, thr_p99;
+  double thr[GT_COUNT];          /* signed fractions */
   size_t repeat;                /* repetitions per side at the first look */
   size_t max_repeat;            /* at most, after a second (0: 3 x repeat) */
   double seconds;               /* the gate's wall time */
@@ -255,18 +269,29 @@ struct gate {
   struct flame_diffs *diffs;    /* its flame graphs and top changes, or
                                    NULL (gate_free frees them) */
   char *failure;                /* set when the gate could not measure */
+  char *pinning;                /* where the runs' processes ran, or NULL */
 };
 
-/* The defaults: alpha 0.05, power 0.8, IOPS -10%, p99 +20%, 6
- * repetitions.
+/* The defaults: alpha 0.05, power 0.8, the thresholds of
+ * GATE_DEFAULT_THRESHOLDS, GATE_DEFAULT_REPEAT pairs, paired.
  */
 extern void gate_init (struct gate *g);
-/* The thresholds' precedence: defaults, then the candidate stack's, then
- * the command line's (NAN where one says nothing).
+/* The name of threshold K ("iops", "p99", "cpu") and the sign of a
+ * regression in it (-1 or +1).
  */
-extern void gate_set_thresholds (struct gate *g, double stack_iops,
-                                 double stack_p99, double cli_iops,
-                                 double cli_p99);
+extern const char *gate_thr_name (enum gate_thr k);
+extern int gate_thr_sign (enum gate_thr k);
+/* Parses a threshold's value ("-10%", "+5%") for K: the signed fraction,
+ * or NAN when it is not a percentage of K's sign (a drop above -100%, a
+ * rise up to +1000%).
+ */
+extern double gate_thr_parse (enum gate_thr k, const char *text);
+/* The thresholds' precedence: defaults, then the candidate stack's, then
+ * the command line's (each array GT_COUNT long; NAN where one says
+ * nothing).
+ */
+extern void gate_set_thresholds (struct gate *g, const double *stack,
+                                 const double *cli);
 /* The looks: with max_repeat above repeat there is a second look, and
  * the two share alpha_total (alpha per look = alpha_total / looks).
  * BASELINE_N: stored baseline samples (ratio mode).  0, or -1 with a
@@ -277,7 +302,8 @@ extern int gate_plan (struct gate *g, size_t baseline_n);
  * but NAN is left out).
  */
 extern void gate_series_add (struct gate *g, const char *layer,
-                             enum gate_metric m, const double *a, size_t na,
+                             enum gate_metric m, const char *role,
+                             const double *a, size_t na,
                              const double *b, size_t nb);
 /* The first look, after REPEAT repetitions, on the series added: 0 when
  * the gate can decide now, else the repetitions per side to go on to
@@ -287,8 +313,14 @@ extern void gate_series_add (struct gate *g, const char *layer,
 extern size_t gate_look (struct gate *g);
 extern const char *gate_metric_name (enum gate_metric m);
 extern const char *gate_metric_label (enum gate_metric m);
-/* The value of metric M of a run.json target; NAN when absent. */
-extern double gate_metric_value (const cJSON *target, enum gate_metric m);
+/* "CPU per I/O (nbdkit)", "read p99": a series' metric in words. */
+extern void gate_series_label (const struct gate_series *se, char *buf,
+                               size_t n);
+/* The value of metric M of a run.json target (of process ROLE for
+ * GM_CPU); NAN when absent.
+ */
+extern double gate_metric_value (const cJSON *target, enum gate_metric m,
+                                 const char *role);
 /* Adds a note (printf-style) to the summary. */
 extern void gate_note (struct gate *g, const char *fmt, ...)
   __attribute__((format (printf, 2, 3)));

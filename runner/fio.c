@@ -298,7 +298,8 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
    */
   struct spawn_opts o = { .cwd = l->dir, .stdin_data = job,
                           .stdout_path = NULL, .stderr_path = err,
-                          .preload = getenv ("VIPERBENCH_FIO_PRELOAD") };
+                          .preload = getenv ("VIPERBENCH_FIO_PRELOAD"),
+                          .cpus = pin_fio (run) };
   double bound = run->sc->runtime > 0
     ? run->sc->runtime + run->sc->ramp + 120 : 1800;
   int status = 0, w, r = -1;

@@ -30,26 +30,42 @@
 #include "internal.h"
 
 #define MAX_LAYERS 8
+/* Processes per layer whose CPU per I/O is gated. */
+#define MAX_ROLES 8
+/* A side's values per layer: IOPS and the p99s by metric, then the CPU
+ * per I/O of each process (GM_CPU + the role's index).
+ */
+#define SLOTS (GM_CPU + MAX_ROLES)
 
 static void
 usage (FILE *f)
 {
+  struct gate g;
+
+  gate_init (&g);
   fprintf (f,
 "usage: viperbench gate (--baseline-stack FILE | --baseline RECORD...)\n"
 "                       --candidate-stack FILE --scenario NAME\n"
 "                       [--repeat N] [--runtime S] [--size SIZE]\n"
-"                       [--layers a,b] [--threshold iops=-10%%,p99=+20%%]\n"
+"                       [--layers a,b] [--threshold iops=-5%%,cpu=+5%%,...]\n"
 "                       [--alpha 0.05] [--no-profile] [--results DIR]\n"
 "                       [--scenarios DIR] [--junit FILE] [--summary FILE]\n"
 "                       [--reference host] [--max-repeat M]\n"
-"Runs the scenario on both stacks, interleaved, N times each (default %d),\n"
-"and decides whether the candidate regressed; when too noisy after N, it\n"
-"goes on up to M (default 3N) if that is what it needs.  --baseline takes a run\n"
+"                       [--pin auto|on|off]\n"
+"Runs the scenario on both stacks in pairs of back-to-back runs (A B,\n"
+"B A, ...), N pairs (default %d) of RUNTIME seconds per layer (default\n"
+"%s), and decides whether the candidate regressed: per layer, IOPS, read\n"
+"and write p99 and the CPU per I/O of each process (thresholds iops=%+.0f%%,\n"
+"p99=%+.0f%%, cpu=%+.0f%% unless the stack's \"gate\" or --threshold say).\n"
+"When too noisy after N, it goes on up to M (default 3N) if that is what\n"
+"it needs.  --pin: fio and each server on CPUs of their own (the stacks'\n"
+"\"pin\", auto by default: when there are enough).  --baseline takes a run\n"
 "record (or a directory of records, e.g. a gate's candidate/) measured\n"
 "before; then layers are compared as ratios to the host layer of their\n"
 "own run (--reference: another layer both have, e.g. a transport-only one).\n"
 "Exit: 0 no regression, 1 regression, 2 usage or setup error, 3 too noisy.\n",
-           GATE_DEFAULT_REPEAT);
+           GATE_DEFAULT_REPEAT, GATE_DEFAULT_RUNTIME, g.thr[GT_IOPS] * 100,
+           g.thr[GT_P99] * 100, g.thr[GT_CPU] * 100);
 }
 
 struct side {
@@ -59,8 +75,8 @@ struct side {
   bool have_stack;
   char *dir;                    /* GATE-N/<name> */
   size_t runs;
-  /* Values per layer and metric, one per repetition. */
-  double *v[MAX_LAYERS][GM_COUNT];
+  /* Values per layer and slot, one per repetition (NAN: none). */
+  double *v[MAX_LAYERS][SLOTS];
   size_t n;
 };
 
@@ -72,26 +88,68 @@ struct gate_ctx {
   char *layers_arg;             /* --layers for the runs */
   const char *layer[MAX_LAYERS];        /* gated layers */
   size_t nlayer;
+  char *role[MAX_LAYERS][MAX_ROLES];    /* their processes, as seen */
+  size_t nrole[MAX_LAYERS];
+  const char *pin;              /* --pin for the runs, or NULL */
   double run_bound;             /* seconds one run may take */
   char *baseline_profile;       /* a stored baseline record, or NULL */
 };
 
-/* Appends the figures of one record's targets to SIDE. */
+/* The slot of process ROLE in layer I (added when first seen), or -1
+ * when the layer has MAX_ROLES already.
+ */
+static int
+role_slot (struct gate_ctx *c, size_t i, const char *role)
+{
+  for (size_t r = 0; r < c->nrole[i]; r++)
+    if (strcmp (c->role[i][r], role) == 0)
+      return GM_CPU + (int) r;
+  if (c->nrole[i] == MAX_ROLES)
+    return -1;
+  c->role[i][c->nrole[i]] = xstrdup (role);
+  return GM_CPU + (int) c->nrole[i]++;
+}
+
+/* Appends the figures of one record's targets to SIDE: one value per
+ * slot, NAN where the record has none.
+ */
 static void
 take_sample (struct gate_ctx *c, struct side *s, const cJSON *doc)
 {
   const cJSON *ref = c->g.ratio_mode ? record_target (doc, c->g.reference) : NULL;
 
   for (size_t i = 0; i < c->nlayer; i++) {
-    const cJSON *lt = record_target (doc, c->layer[i]);
+    const cJSON *lt = record_target (doc, c->layer[i]), *p;
 
-    for (int m = 0; m < GM_COUNT; m++) {
-      double v = lt ? gate_metric_value (lt, m) : NAN;
+    /* Processes seen first in this record get their slots now. */
+    cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
+                          cJSON_GetObjectItem (lt, "collectors"), "cpu"),
+                        "processes"))
+      role_slot (c, i, json_str (cJSON_GetObjectItem (p, "role"), "?"));
+    for (int k = 0; k < SLOTS; k++) {
+      const char *role = k >= GM_CPU && k - GM_CPU < (int) c->nrole[i]
+                         ? c->role[i][k - GM_CPU] : NULL;
+      enum gate_metric m = k < GM_CPU ? (enum gate_metric) k : GM_CPU;
+      double v = NAN;
 
+      if (k >= GM_CPU && role == NULL)
+        continue;
+      if (lt)
+        v = gate_metric_value (lt, m, role);
+      /* Ratio mode: a layer's CPU per I/O in units of the reference
+       * layer's fio's, as its IOPS in units of the reference's IOPS.
+       */
       if (c->g.ratio_mode)
-        v = ref ? v / gate_metric_value (ref, m) : NAN;
-      s->v[i][m] = xrealloc (s->v[i][m], (s->n + 1) * sizeof (double));
-      s->v[i][m][s->n] = v;
+        v = ref ? v / gate_metric_value (ref, m, m == GM_CPU ? "fio" : NULL)
+                : NAN;
+      if (s->v[i][k] == NULL) {
+        s->v[i][k] = xmalloc ((s->n + 1) * sizeof (double));
+        for (size_t j = 0; j < s->n; j++)
+          s->v[i][k][j] = NAN;
+      }
+      else
+        s->v[i][k] = xrealloc (s->v[i][k], (s->n + 1) * sizeof (double));
+      s->v[i][k][s->n] = v;
     }
   }
   s->n++;
@@ -141,6 +199,7 @@ run_once (struct gate_ctx *c, struct side *s, const char *collect,
   argv[k++] = "--desc"; argv[k++] = desc;
   argv[k++] = "--no-report";
   if (c->runtime) { argv[k++] = "--runtime"; argv[k++] = c->runtime; }
+  if (c->pin) { argv[k++] = "--pin"; argv[k++] = c->pin; }
   if (c->size) { argv[k++] = "--size"; argv[k++] = c->size; }
   argv[k] = NULL;
 
@@ -194,6 +253,12 @@ run_once (struct gate_ctx *c, struct side *s, const char *collect,
     goto out;
   }
   if (sample) {
+    const char *placed = json_str (cJSON_GetObjectItem (cJSON_GetObjectItem (
+                                     doc, "cpus"), "placement"), NULL);
+
+    /* Both sides' runs are placed alike: the first says it for all. */
+    if (c->g.pinning == NULL && placed)
+      c->g.pinning = xstrdup (placed);
     take_sample (c, s, doc);
     /* A line of progress: each gated layer's IOPS (or ratio to host). */
     fprintf (stderr, "viperbench: gate: %s %zu/%zu:", s->name, s->n,
@@ -279,31 +344,28 @@ load_baseline (struct gate_ctx *c, struct side *s, const char *path)
   return ret;
 }
 
-/* Parses --threshold iops=-10%,p99=+20%; 0 or -1. */
+/* Parses --threshold iops=-10%,p99=+20%,cpu=+5% into THR (GT_COUNT);
+ * 0 or -1.
+ */
 static int
-parse_thresholds (const char *arg, double *iops, double *p99)
+parse_thresholds (const char *arg, double *thr)
 {
   char *copy = xstrdup (arg), *save = NULL;
   int r = 0;
 
   for (char *p = strtok_r (copy, ",", &save); p; p = strtok_r (NULL, ",", &save)) {
     char *eq = strchr (p, '=');
-    double v;
+    int k = GT_COUNT;
 
-    if (eq == NULL) {
-      vb_msg ("--threshold '%s': expected METRIC=PERCENT, e.g. iops=-10%%", p);
-      r = -1;
-      break;
+    if (eq) {
+      *eq = '\0';
+      for (k = 0; k < GT_COUNT && strcmp (p, gate_thr_name (k)) != 0; k++)
+        ;
     }
-    *eq = '\0';
-    v = parse_percent (eq + 1);
-    if (strcmp (p, "iops") == 0 && !isnan (v) && v < 0)
-      *iops = v;
-    else if (strcmp (p, "p99") == 0 && !isnan (v) && v > 0)
-      *p99 = v;
-    else {
-      vb_msg ("--threshold %s=%s: expected iops=-N%% (a drop) or p99=+N%% "
-              "(a rise)", p, eq + 1);
+    if (k == GT_COUNT || isnan (thr[k] = gate_thr_parse (k, eq + 1))) {
+      vb_msg ("--threshold '%s%s%s': expected iops=-N%% (a drop), "
+              "p99=+N%% or cpu=+N%% (a rise)", p, eq ? "=" : "",
+              eq ? eq + 1 : "");
       r = -1;
       break;
     }
@@ -397,16 +459,38 @@ choose_layers (struct gate_ctx *c, const char *only)
   return 0;
 }
 
-/* Hands both sides' values to the gate's core. */
+static bool
+all_nan (const double *v, size_t n)
+{
+  for (size_t i = 0; v && i < n; i++)
+    if (!isnan (v[i]))
+      return false;
+  return true;
+}
+
+/* Hands both sides' values to the gate's core.  A process that one side
+ * never had (a stored baseline without the cpu collector, a stack with
+ * one more server) is not gated: noted once.
+ */
 static void
-build_series (struct gate_ctx *c)
+build_series (struct gate_ctx *c, bool note)
 {
   struct side *a = &c->side[0], *b = &c->side[1];
 
   for (size_t i = 0; i < c->nlayer; i++)
-    for (int m = 0; m < GM_COUNT; m++)
-      gate_series_add (&c->g, c->layer[i], m, a->v[i][m], a->n, b->v[i][m],
-                       b->n);
+    for (int k = 0; k < GM_CPU + (int) c->nrole[i]; k++) {
+      const char *role = k >= GM_CPU ? c->role[i][k - GM_CPU] : NULL;
+
+      if (role && (all_nan (a->v[i][k], a->n) || all_nan (b->v[i][k], b->n))) {
+        if (note)
+          gate_note (&c->g, "CPU per I/O of %s in layer %s not gated: only "
+                     "the %s has it", role, c->layer[i],
+                     all_nan (a->v[i][k], a->n) ? "candidate" : "baseline");
+        continue;
+      }
+      gate_series_add (&c->g, c->layer[i], k < GM_CPU ? k : GM_CPU, role,
+                       a->v[i][k], a->n, b->v[i][k], b->n);
+    }
 }
 
 /* After a regression: one more run of each side with perf on the
@@ -521,12 +605,15 @@ ctx_free (struct gate_ctx *c)
 {
   for (int k = 0; k < 2; k++) {
     for (size_t i = 0; i < MAX_LAYERS; i++)
-      for (int m = 0; m < GM_COUNT; m++)
+      for (int m = 0; m < SLOTS; m++)
         free (c->side[k].v[i][m]);
     if (c->side[k].have_stack)
       stack_free (&c->side[k].st);
     free (c->side[k].dir);
   }
+  for (size_t i = 0; i < MAX_LAYERS; i++)
+    for (size_t r = 0; r < c->nrole[i]; r++)
+      free (c->role[i][r]);
   free (c->self);
   free (c->layers_arg);
   free (c->baseline_profile);
@@ -563,12 +650,13 @@ gate_setup (struct gate_ctx *c, struct gate_opts *o, int argc, char **argv)
     { "no-profile", no_argument, NULL, 'P' },
     { "reference", required_argument, NULL, 'R' },
     { "max-repeat", required_argument, NULL, 'M' },
+    { "pin", required_argument, NULL, 'I' },
     { "junit", required_argument, NULL, 'j' },
     { "summary", required_argument, NULL, 'm' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  double cli_iops = NAN, cli_p99 = NAN;
+  double cli[GT_COUNT] = { NAN, NAN, NAN };
   struct scenario sc;
   int opt;
 
@@ -627,6 +715,16 @@ gate_setup (struct gate_ctx *c, struct gate_opts *o, int argc, char **argv)
       }
       c->g.reference = target_find (optarg)->name;
       break;
+    case 'I': {
+      enum pin_mode mode;
+
+      if (*optarg && pin_parse (optarg, &mode) == -1) {
+        vb_msg ("--pin '%s': expected auto, on or off", optarg);
+        return -1;
+      }
+      c->pin = *optarg ? optarg : NULL;
+      break;
+    }
     case 'j': o->junit = optarg; break;
     case 'm': o->summary = optarg; break;
     case 'h': usage (stdout); return 1;
@@ -655,6 +753,8 @@ gate_setup (struct gate_ctx *c, struct gate_opts *o, int argc, char **argv)
   }
   c->g.ratio_mode = o->nbaselines > 0;
 
+  if (c->runtime == NULL)
+    c->runtime = GATE_DEFAULT_RUNTIME;
   if (scenario_load (c->scen_dir, c->scenario, &sc) == -1 ||
       scenario_override (&sc, c->runtime, c->size) == -1) {
     scenario_free (&sc);
@@ -670,10 +770,9 @@ gate_setup (struct gate_ctx *c, struct gate_opts *o, int argc, char **argv)
       }
       c->side[k].have_stack = true;
     }
-  if (o->thr && parse_thresholds (o->thr, &cli_iops, &cli_p99) == -1)
+  if (o->thr && parse_thresholds (o->thr, cli) == -1)
     return -1;
-  gate_set_thresholds (&c->g, c->side[1].st.gate_iops, c->side[1].st.gate_p99,
-                       cli_iops, cli_p99);
+  gate_set_thresholds (&c->g, c->side[1].st.gate_thr, cli);
   for (size_t i = 0; i < o->nbaselines; i++)
     if (load_baseline (c, &c->side[0], o->baselines[i]) == -1)
       return -1;
@@ -709,8 +808,9 @@ gate_setup (struct gate_ctx *c, struct gate_opts *o, int argc, char **argv)
   /* They go into gate.json and junit.xml, which are UTF-8. */
   utf8_scrub (c->g.baseline);
   utf8_scrub (c->g.candidate);
-  if (c->runtime)
-    gate_note (&c->g, "runtime %s s per layer per repetition", c->runtime);
+  gate_note (&c->g, "runtime %s s per layer per run%s", c->runtime,
+             strcmp (c->runtime, GATE_DEFAULT_RUNTIME) == 0
+             ? " (the default: --runtime)" : "");
   return 0;
 }
 
@@ -745,7 +845,7 @@ gate_measure (struct gate_ctx *c, const char *results)
 
       if (c->g.ratio_mode && k == 1)
         break;
-      w = run_once (c, s, "none", c->layers_arg, s->dir, true);
+      w = run_once (c, s, "cpu", c->layers_arg, s->dir, true);
       if (w == -2)
         code = EXIT_INTERRUPTED;
       else if (w == -1)
@@ -754,7 +854,7 @@ gate_measure (struct gate_ctx *c, const char *results)
     if (code == GATE_EXIT_PASS && r + 1 == c->g.repeat) {
       size_t more;
 
-      build_series (c);
+      build_series (c, false);
       if ((more = gate_look (&c->g)) > 0) {
         fprintf (stderr, "viperbench: gate: too noisy after %zu repetitions; "
                  "going on to %zu\n", c->g.repeat, more);
@@ -788,7 +888,7 @@ gate_conclude (struct gate_ctx *c, const struct gate_opts *o, int code,
     printf ("%s: ERROR: %s\n", c->g.id, c->g.failure);
     return GATE_EXIT_SETUP;
   }
-  build_series (c);
+  build_series (c, true);
   code = gate_decide (&c->g);
   if (code == GATE_EXIT_REGRESSION && o->profile)
     profile_regressions (c);

@@ -98,7 +98,8 @@ struct stack {
   unsigned conns;
   unsigned request_timeout_ms;
   unsigned workers;             /* direct: plugin threads per job */
-  double gate_iops, gate_p99;   /* gate thresholds ("gate" key), NAN: unset */
+  double gate_thr[GT_COUNT];    /* gate thresholds ("gate" key), NAN: unset */
+  int pin;                      /* enum pin_mode ("pin" key) */
   double ready_timeout;
   enum probes_mode probes;
   char *text;                   /* the file as written (error lines) */
@@ -199,6 +200,7 @@ struct objstore;
 
 struct service {
   char *role;                   /* [a-z][a-z0-9_-]*: ${ROLE.KEY} in values */
+  const cpu_set_t *cpus;        /* pinned there (pin.c), or NULL */
   const cJSON *json;            /* its object in the stack (messages) */
   char **argv;                  /* as given, then bound */
   size_t nargv;
@@ -369,6 +371,7 @@ struct target {
   const char *const *tools;
   const char *const *packages;
   bool uses_plugin;             /* needs the stack's plugin */
+  unsigned servers;             /* processes its start runs (pinning) */
   /* The layer the others are compared against (ratio_to_host); one. */
   bool baseline;
   /* A file in the stack's directory that the layer's I/O goes to and
@@ -495,6 +498,25 @@ extern int fio_run_layer (struct run *run, struct layer *l, const char *job,
 
 /* record.c: what `run` puts in its record */
 
+/* pin.c: where the run's processes may run (the stack's "pin", --pin). */
+enum pin_mode { PIN_AUTO, PIN_ON, PIN_OFF };
+#define PIN_SLOTS 16
+
+struct pin_plan {
+  enum pin_mode mode;
+  bool pinned;
+  char available[128];          /* the CPUs we may use, "0-3" */
+  char why[512];                /* what was done and why, for the record */
+  cpu_set_t slot[PIN_SLOTS];    /* 0 fio, 1 + i service i, then servers */
+  size_t nslots;
+};
+
+/* "auto", "on", "off"; 0 or -1. */
+extern int pin_parse (const char *text, enum pin_mode *mode);
+extern const char *pin_mode_name (enum pin_mode mode);
+/* "0-3,6". */
+extern void pin_cpus_text (const cpu_set_t *set, char *buf, size_t n);
+
 struct run {
   const char *results_dir;
   const char *prefix;
@@ -518,7 +540,18 @@ struct run {
   size_t ndepths;
   char *model_nbdkit;           /* nbdkit's thread model, with filters */
   char *model_plugin;           /* the plugin's own */
+  struct pin_plan pin;
 };
+
+/* Plans where fio, the services and the layers' servers run (and tells
+ * the services); after the layers are chosen, before anything starts.
+ */
+extern void pin_plan (struct run *run, enum pin_mode mode);
+/* The CPUs of fio and of a layer's K-th server; NULL: not pinned. */
+extern const cpu_set_t *pin_fio (const struct run *run);
+extern const cpu_set_t *pin_server (const struct run *run, size_t k);
+/* The record's "cpus". */
+extern cJSON *pin_record (const struct run *run);
 
 /* The record's "services" as they stand (replaced each time). */
 extern void record_services (struct run *run);

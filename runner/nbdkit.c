@@ -63,6 +63,7 @@ layer_start_server (struct run *run, struct layer *l, const char *role,
   c->log = xasprintf ("%s/%s.log", l->dir, role);
   o.stderr_path = c->log;
   o.stdout_path = c->log;
+  o.cpus = pin_server (run, l->nchild);
   c->pid = proc_spawn (argv, &o);
   if (c->pid == -1)
     return -1;

@@ -36,6 +36,7 @@ usage (FILE *f, bool sweep)
 "                        [--desc TEXT] [--runtime SECONDS] [--size SIZE]\n"
 "                        [--results DIR] [--prefix SWEEP-] [--scenarios DIR]\n"
 "                        [--collect LIST] [--layers host,direct,...]\n"
+"                        [--pin auto|on|off]\n"
 "Runs the scenario on each layer of the stack at each queue depth (every\n"
 "job's iodepth) and keeps one record, DIR/PREFIXN/, with each layer's\n"
 "response curve, its knee and the boundary whose concurrency stops\n"
@@ -47,9 +48,11 @@ usage (FILE *f, bool sweep)
 "                      [--prefix VM-] [--scenarios DIR]\n"
 "                      [--collect cpu,counters,disk,perf|all|none]\n"
 "                      [--layers host,direct,...] [--no-report]\n"
+"                      [--pin auto|on|off]\n"
 "Runs the scenario on each layer of the stack and keeps a numbered record\n"
 "in DIR/PREFIXN/.  --layers runs only those of the stack's layers, in the\n"
-"stack's order.  Layers: %s.\n", names);
+"stack's order.  --pin: fio and each server on CPUs of their own (auto:\n"
+"when there are enough; the stack's \"pin\" otherwise).  Layers: %s.\n", names);
 }
 
 /* Checks that the plugin loads and accepts its arguments, in a captive
@@ -132,6 +135,7 @@ select_layers (struct stack *st, const char *list)
 struct run_opts {
   const char *scenario, *stack, *runtime, *size, *scen_dir, *collect;
   const char *only_layers;
+  const char *pin;              /* --pin, or NULL: the stack's */
 };
 
 /* Picks the collectors: COLLECT=a,b (default: every one that works
@@ -270,6 +274,15 @@ run_prepare (struct run *run, const struct run_opts *o)
     return EXIT_BAD_INPUT;
   if (choose_collectors (run, o->collect) == -1 || check_layers (run) == -1)
     return EXIT_BAD_INPUT;
+  {
+    enum pin_mode mode = (enum pin_mode) st->pin;
+
+    if (o->pin && pin_parse (o->pin, &mode) == -1) {
+      vb_msg ("--pin '%s': expected auto, on or off", o->pin);
+      return EXIT_BAD_INPUT;
+    }
+    pin_plan (run, mode);
+  }
 
   /* The scenario against the stack, and as fio reads it. */
   if (scenario_max_size (sc) > st->size) {
@@ -334,6 +347,7 @@ run_prepare (struct run *run, const struct run_opts *o)
       cJSON_AddItemToArray (en, cJSON_CreateString (run->coll[i]->name));
     cJSON_AddItemToObject (cj, "disabled", run->coll_disabled);
     run->coll_disabled = NULL;
+    cJSON_AddItemToObject (run->rec.doc, "cpus", pin_record (run));
     record_write (&run->rec);
   }
   fprintf (stderr, "viperbench: %s: scenario %s on stack %s, %zu layers\n",
@@ -455,6 +469,7 @@ run_command (int argc, char **argv, bool sweep)
     { "layers", required_argument, NULL, 'L' },
     { "no-report", no_argument, NULL, 'R' },
     { "depths", required_argument, NULL, 'D' },
+    { "pin", required_argument, NULL, 'P' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -484,6 +499,7 @@ run_command (int argc, char **argv, bool sweep)
     case 'L': o.only_layers = optarg; break;
     case 'R': run.no_report = true; break;
     case 'D': depths = optarg; break;
+    case 'P': o.pin = *optarg ? optarg : NULL; break;
     case 'h': usage (stdout, sweep); return 0;
     default: usage (stderr, sweep); return EXIT_BAD_INPUT;
     }

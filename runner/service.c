@@ -714,6 +714,7 @@ service_start (struct service *s, const char *logdir)
   free (s->log);
   s->log = xasprintf ("%s/%s.log", logdir, s->role);
   o.stdout_path = o.stderr_path = s->log;
+  o.cpus = s->cpus;
   if (s->argv_text == NULL) {
     for (size_t i = 0; i < s->nargv; i++) {
       char *item = xstrdup (s->argv[i]);
@@ -863,6 +864,12 @@ services_record (const struct stack *st, const char *recdir)
     cJSON_AddItemToObject (o, "env", env);
     if (s->pid > 0)
       cJSON_AddNumberToObject (o, "pid", s->pid);
+    if (s->cpus) {
+      char cpus[128];
+
+      pin_cpus_text (s->cpus, cpus, sizeof cpus);
+      cJSON_AddStringToObject (o, "cpus", cpus);
+    }
     for (size_t k = 0; k < s->nlayers; k++)
       cJSON_AddItemToArray (l, cJSON_CreateString (s->layers[k]));
     cJSON_AddItemToObject (o, "layers", l);

@@ -13,6 +13,7 @@
  *     "tcp_port": 0,                             (target nbd-tcp's)
  *     "ready_timeout_s": 10,
  *     "probes": "all",           (or "outer", "off": filters/probe/README.md)
+ *     "pin": "auto",             (or "on", "off": runner/pin.c)
  *     "layers": [ ... ] }        (default: every target, in runner/targets.c's order)
  *
  * "${dir}", "${size}" and "${build}" (viperbench's own directory,
@@ -33,7 +34,8 @@
 /* The core's keys; each target adds its own (struct target.stack_keys). */
 static const char *const top_keys[] = {
   "description", "dir", "engine", "files", "gate", "layers", "name", "nbdkit",
-  "plugin", "plugin_args", "probes", "ready_timeout_s", "services", "size",
+  "pin", "plugin", "plugin_args", "probes", "ready_timeout_s", "services",
+  "size",
 };
 static const char *const nbdkit_keys[] = {
   "filter_args", "filters", "options", "threads",
@@ -41,7 +43,7 @@ static const char *const nbdkit_keys[] = {
 static const char *const engine_keys[] = {
   "conns", "request_timeout_ms", "workers",
 };
-static const char *const gate_keys[] = { "iops", "p99" };
+static const char *const gate_keys[] = { "iops", "p99", "cpu" };
 
 #define BAD(st, obj, key, ...) stack_bad (st, obj, key, __VA_ARGS__)
 
@@ -238,7 +240,8 @@ stack_load (const char *path, struct stack *st)
   st->request_timeout_ms = 30000;
   st->ready_timeout = 10;
   st->workers = UINT32_MAX;     /* default: nbdkit's thread count */
-  st->gate_iops = st->gate_p99 = NAN;
+  for (int k = 0; k < GT_COUNT; k++)
+    st->gate_thr[k] = NAN;
   text = st->text = read_file (path, NULL);
   if (text == NULL) {
     vb_msg ("stack %s: %s", path, strerror (errno));
@@ -354,29 +357,31 @@ stack_load (const char *path, struct stack *st)
         stack_get_uint (st, sub, "workers", 0, 1024, &st->workers) == -1)
       goto err;
   }
-  /* "gate": { "iops": "-10%", "p99": "+20%" }: the regression gate's
-   * thresholds, signed the way that is worse.
+  /* "gate": { "iops": "-10%", "p99": "+20%", "cpu": "+5%" }: the
+   * regression gate's thresholds, signed the way that is worse.
    */
   if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "gate"))) {
     if (!cJSON_IsObject (sub)) {
-      BAD (st, NULL, "gate", "expected an object like {\"iops\": \"-10%%\", \"p99\": \"+20%%\"}");
+      BAD (st, NULL, "gate", "expected an object like {\"iops\": \"-10%%\", \"p99\": \"+20%%\", \"cpu\": \"+5%%\"}");
       goto err;
     }
     if (check_keys (st, sub, gate_keys,
                     sizeof gate_keys / sizeof gate_keys[0], "gate") == -1)
       goto err;
-    for (int k = 0; k < 2; k++) {
-      const cJSON *v = cJSON_GetObjectItemCaseSensitive (sub, gate_keys[k]);
-      double p = parse_percent (cJSON_GetStringValue (v));
+    for (int k = 0; k < GT_COUNT; k++) {
+      const cJSON *v = cJSON_GetObjectItemCaseSensitive (sub, gate_thr_name (k));
+      double p = gate_thr_parse (k, cJSON_GetStringValue (v));
 
       if (v == NULL)
         continue;
-      if (isnan (p) || (k == 0 ? p >= 0 : p <= 0)) {
-        BAD (st, sub, gate_keys[k], "expected a %s percentage like \"%s\"",
-             k == 0 ? "negative" : "positive", k == 0 ? "-10%" : "+20%");
+      if (isnan (p)) {
+        BAD (st, sub, gate_thr_name (k), "expected a %s percentage like "
+             "\"%s\"", gate_thr_sign (k) < 0 ? "negative (above -100%)"
+                                              : "positive (at most +1000%)",
+             gate_thr_sign (k) < 0 ? "-10%" : "+20%");
         goto err;
       }
-      if (k == 0) st->gate_iops = p; else st->gate_p99 = p;
+      st->gate_thr[k] = p;
     }
   }
   u = 10;
@@ -395,6 +400,16 @@ stack_load (const char *path, struct stack *st)
       goto err;
     }
     st->probes = (enum probes_mode) k;
+  }
+  st->pin = PIN_AUTO;
+  if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "pin"))) {
+    enum pin_mode mode;
+
+    if (!cJSON_IsString (sub) || pin_parse (sub->valuestring, &mode) == -1) {
+      BAD (st, NULL, "pin", "expected \"auto\", \"on\" or \"off\"");
+      goto err;
+    }
+    st->pin = mode;
   }
   /* The probes' own keys go to the probe filters, whoever they name. */
   for (size_t i = 0; i < st->nplugin_args + st->nfilter_args; i++) {

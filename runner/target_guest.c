@@ -677,6 +677,7 @@ const struct target target_guest = {
   .name = "guest",
   .description = "fio in a VM (QEMU) on virtio-blk, QEMU's NBD client to "
                  "nbdkit",
+  .servers = 2,
   .tools = tools,
   .packages = packages,
   .uses_plugin = true,

@@ -65,6 +65,7 @@ nbd_tcp_start (struct run *run, struct layer *l)
 const struct target target_nbd_tcp = {
   .name = "nbd-tcp",
   .description = "nbdkit on 127.0.0.1, viper over NBD/TCP",
+  .servers = 1,
   .tools = tools,
   .packages = packages,
   .uses_plugin = true,

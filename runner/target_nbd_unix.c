@@ -28,6 +28,7 @@ nbd_unix_start (struct run *run, struct layer *l)
 const struct target target_nbd_unix = {
   .name = "nbd-unix",
   .description = "nbdkit on a Unix socket, viper over NBD",
+  .servers = 1,
   .tools = tools,
   .packages = packages,
   .uses_plugin = true,

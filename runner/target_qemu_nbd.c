@@ -76,6 +76,7 @@ qemu_nbd_start (struct run *run, struct layer *l)
 const struct target target_qemu_nbd = {
   .name = "qemu-nbd",
   .description = "qemu-nbd (QEMU's NBD client) in front of nbdkit",
+  .servers = 2,
   .tools = tools,
   .packages = packages,
   .uses_plugin = true,

@@ -42,7 +42,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
         (void) target_metric (t, ddirs[d], keys[k]);
     for (int m = 0; m < GM_COUNT; m++)
-      (void) gate_metric_value (t, m);
+      (void) gate_metric_value (t, m, "nbdkit");
     /* compare's differential profile of every pair of layers. */
     cJSON_ArrayForEach (u, cJSON_GetObjectItem (doc, "targets"))
       if (f)

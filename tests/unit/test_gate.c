@@ -48,7 +48,9 @@ test_defaults_and_plan (void **state)
   (void) state;
   gate_init (&g);
   assert_int_equal (g.repeat, GATE_DEFAULT_REPEAT);
-  assert_true (g.thr_iops == -0.10 && g.thr_p99 == 0.20);
+  assert_true (g.thr[GT_IOPS] == -0.05 && g.thr[GT_P99] == 0.20 &&
+               g.thr[GT_CPU] == 0.05);
+  assert_true (g.paired);
   /* No --max-repeat: 3 x repeat, two looks sharing alpha. */
   assert_int_equal (gate_plan (&g, 0), 0);
   assert_int_equal (g.max_repeat, 3 * GATE_DEFAULT_REPEAT);
@@ -82,15 +84,27 @@ test_threshold_precedence (void **state)
   struct gate g;
 
   (void) state;
+  double none[GT_COUNT] = { NAN, NAN, NAN };
+  double stack[GT_COUNT] = { -0.05, 0.30, NAN };
+  double cli[GT_COUNT] = { -0.15, NAN, 0.08 };
+
   gate_init (&g);
-  gate_set_thresholds (&g, NAN, NAN, NAN, NAN);
-  assert_true (g.thr_iops == -0.10 && g.thr_p99 == 0.20);
+  gate_set_thresholds (&g, none, NULL);
+  assert_true (g.thr[GT_IOPS] == -0.05 && g.thr[GT_P99] == 0.20);
   /* The stack's over the defaults... */
-  gate_set_thresholds (&g, -0.05, 0.30, NAN, NAN);
-  assert_true (g.thr_iops == -0.05 && g.thr_p99 == 0.30);
+  gate_set_thresholds (&g, stack, none);
+  assert_true (g.thr[GT_IOPS] == -0.05 && g.thr[GT_P99] == 0.30 &&
+               g.thr[GT_CPU] == 0.05);
   /* ...the command line's over the stack's, each metric on its own. */
-  gate_set_thresholds (&g, -0.05, 0.30, -0.15, NAN);
-  assert_true (g.thr_iops == -0.15 && g.thr_p99 == 0.30);
+  gate_set_thresholds (&g, stack, cli);
+  assert_true (g.thr[GT_IOPS] == -0.15 && g.thr[GT_P99] == 0.30 &&
+               g.thr[GT_CPU] == 0.08);
+  /* Each threshold is signed the way that is worse. */
+  assert_true (fabs (gate_thr_parse (GT_CPU, "+7%") - 0.07) < 1e-12);
+  assert_true (isnan (gate_thr_parse (GT_CPU, "-7%")));
+  assert_true (isnan (gate_thr_parse (GT_IOPS, "+7%")));
+  assert_true (isnan (gate_thr_parse (GT_IOPS, "-100%")));
+  assert_true (isnan (gate_thr_parse (GT_P99, "20")));
   gate_free (&g);
 }
 
@@ -108,8 +122,8 @@ test_aa_passes (void **state)
   samples (b, 12, 50000, 0.02, 7);
   samples (pa, 12, 2e6, 0.03, 3);
   samples (pb, 12, 2e6, 0.03, 11);
-  gate_series_add (&g, "nbd-unix", GM_IOPS, a, 12, b, 12);
-  gate_series_add (&g, "nbd-unix", GM_READ_P99, pa, 12, pb, 12);
+  gate_series_add (&g, "nbd-unix", GM_IOPS, NULL, a, 12, b, 12);
+  gate_series_add (&g, "nbd-unix", GM_READ_P99, NULL, pa, 12, pb, 12);
   assert_int_equal (gate_decide (&g), GATE_EXIT_PASS);
   assert_int_equal (series (&g, "nbd-unix", GM_IOPS)->verdict, GATE_PASS);
   assert_int_equal (series (&g, "nbd-unix", GM_READ_P99)->verdict, GATE_PASS);
@@ -130,14 +144,14 @@ test_regression_fails (void **state)
   samples (b, 6, 35000, 0.02, 5);       /* -30% */
   samples (pa, 6, 2e6, 0.02, 1);
   samples (pb, 6, 2e6, 0.02, 9);        /* unchanged */
-  gate_series_add (&g, "direct", GM_IOPS, a, 6, b, 6);
-  gate_series_add (&g, "direct", GM_WRITE_P99, pa, 6, pb, 6);
+  gate_series_add (&g, "direct", GM_IOPS, NULL, a, 6, b, 6);
+  gate_series_add (&g, "direct", GM_WRITE_P99, NULL, pa, 6, pb, 6);
   assert_int_equal (gate_decide (&g), GATE_EXIT_REGRESSION);
   se = series (&g, "direct", GM_IOPS);
   assert_int_equal (se->verdict, GATE_REGRESSION);
   assert_true (se->change < -0.25 && se->change > -0.35);
   assert_true (se->p < g.alpha);
-  assert_non_null (strstr (se->why, "past the -10% threshold"));
+  assert_non_null (strstr (se->why, "past the -5% threshold"));
   assert_int_equal (series (&g, "direct", GM_WRITE_P99)->verdict, GATE_PASS);
   gate_free (&g);
 
@@ -146,7 +160,7 @@ test_regression_fails (void **state)
   assert_int_equal (gate_plan (&g, 0), 0);
   samples (a, 6, 50000, 0.005, 0);
   samples (b, 6, 48000, 0.005, 0);      /* -4% */
-  gate_series_add (&g, "direct", GM_IOPS, a, 6, b, 6);
+  gate_series_add (&g, "direct", GM_IOPS, NULL, a, 6, b, 6);
   assert_int_equal (gate_decide (&g), GATE_EXIT_PASS);
   gate_free (&g);
 }
@@ -163,7 +177,7 @@ test_noise_asks_for_more (void **state)
   assert_int_equal (gate_plan (&g, 0), 0);
   samples (a, 6, 50000, 0.40, 0);
   samples (b, 6, 44000, 0.40, 3);       /* -12% in 40% noise */
-  gate_series_add (&g, "nbd-tcp", GM_IOPS, a, 6, b, 6);
+  gate_series_add (&g, "nbd-tcp", GM_IOPS, NULL, a, 6, b, 6);
   assert_int_equal (gate_decide (&g), GATE_EXIT_NOISY);
   assert_int_equal (series (&g, "nbd-tcp", GM_IOPS)->verdict, GATE_NOISY);
   assert_true (series (&g, "nbd-tcp", GM_IOPS)->needed > 6);
@@ -172,7 +186,7 @@ test_noise_asks_for_more (void **state)
   /* The first look: more repetitions than 3 x 6 are needed, so the gate
    * does not extend and says so.
    */
-  gate_series_add (&g, "nbd-tcp", GM_IOPS, a, 6, b, 6);
+  gate_series_add (&g, "nbd-tcp", GM_IOPS, NULL, a, 6, b, 6);
   more = gate_look (&g);
   assert_int_equal (more, 0);
   assert_int_equal (g.nseries, 0);
@@ -188,7 +202,7 @@ test_noise_asks_for_more (void **state)
   assert_int_equal (gate_plan (&g, 0), 0);
   samples (a, 6, 50000, 0.12, 0);
   samples (b, 6, 46000, 0.12, 4);
-  gate_series_add (&g, "nbd-tcp", GM_IOPS, a, 6, b, 6);
+  gate_series_add (&g, "nbd-tcp", GM_IOPS, NULL, a, 6, b, 6);
   more = gate_look (&g);
   assert_true (more > 6 && more <= 40);
   assert_int_equal (more % 2, 0);
@@ -199,8 +213,84 @@ test_noise_asks_for_more (void **state)
   gate_init (&g);
   g.max_repeat = 6;
   assert_int_equal (gate_plan (&g, 0), 0);
-  gate_series_add (&g, "nbd-tcp", GM_IOPS, a, 6, b, 6);
+  gate_series_add (&g, "nbd-tcp", GM_IOPS, NULL, a, 6, b, 6);
   assert_int_equal (gate_look (&g), 0);
+  gate_free (&g);
+}
+
+/* Pairs: the machine's speed drifting by 70% over the repetitions hides
+ * a -10% change from two piles of runs, not from the pairs.
+ */
+static void
+test_paired_drift (void **state)
+{
+  double a[8], b[8], wiggle[8];
+  struct gate g;
+  const struct gate_series *se;
+
+  (void) state;
+  samples (wiggle, 8, 1, 0.01, 2);
+  for (int i = 0; i < 8; i++) {
+    a[i] = 50000 * (1 + 0.10 * i);
+    b[i] = a[i] * 0.90 * wiggle[i];
+  }
+  gate_init (&g);
+  assert_int_equal (gate_plan (&g, 0), 0);
+  gate_series_add (&g, "nbd-unix", GM_IOPS, NULL, a, 8, b, 8);
+  assert_int_equal (gate_decide (&g), GATE_EXIT_REGRESSION);
+  se = series (&g, "nbd-unix", GM_IOPS);
+  assert_true (se->change < -0.08 && se->change > -0.12);
+  /* The noise is that of a pair (1%), not the 30% drift. */
+  assert_true (se->sd < 0.02);
+  assert_non_null (strstr (se->why, "-5% threshold"));
+  gate_free (&g);
+
+  /* The same numbers as two piles (no pairing): not a regression. */
+  gate_init (&g);
+  g.paired = false;
+  assert_int_equal (gate_plan (&g, 0), 0);
+  gate_series_add (&g, "nbd-unix", GM_IOPS, NULL, a, 8, b, 8);
+  assert_true (gate_decide (&g) != GATE_EXIT_REGRESSION);
+  gate_free (&g);
+}
+
+/* CPU per I/O: a series per process, with its own threshold and its own
+ * words.
+ */
+static void
+test_cpu_per_process (void **state)
+{
+  double a[8], b[8], fa[8], fb[8];
+  struct gate g;
+  const struct gate_series *se;
+  char label[64];
+
+  (void) state;
+  samples (a, 8, 20.0, 0.01, 0);
+  samples (b, 8, 22.0, 0.01, 3);        /* nbdkit +10% */
+  samples (fa, 8, 9.0, 0.01, 5);
+  samples (fb, 8, 9.0, 0.01, 9);        /* fio unchanged */
+  gate_init (&g);
+  assert_int_equal (gate_plan (&g, 0), 0);
+  gate_series_add (&g, "nbd-unix", GM_CPU, "nbdkit", a, 8, b, 8);
+  gate_series_add (&g, "nbd-unix", GM_CPU, "fio", fa, 8, fb, 8);
+  assert_int_equal (gate_decide (&g), GATE_EXIT_REGRESSION);
+  se = &g.series[0];
+  assert_string_equal (se->role, "nbdkit");
+  assert_int_equal (se->verdict, GATE_REGRESSION);
+  assert_true (se->threshold == 0.05);
+  gate_series_label (se, label, sizeof label);
+  assert_string_equal (label, "CPU per I/O (nbdkit)");
+  assert_non_null (strstr (se->why, "CPU per I/O (nbdkit) +"));
+  assert_int_equal (g.series[1].verdict, GATE_PASS);
+  gate_free (&g);
+
+  /* A threshold of +15% for CPU lets the +10% pass. */
+  gate_init (&g);
+  g.thr[GT_CPU] = 0.15;
+  assert_int_equal (gate_plan (&g, 0), 0);
+  gate_series_add (&g, "nbd-unix", GM_CPU, "nbdkit", a, 8, b, 8);
+  assert_int_equal (gate_decide (&g), GATE_EXIT_PASS);
   gate_free (&g);
 }
 
@@ -216,7 +306,7 @@ test_single_stored_baseline (void **state)
   g.ratio_mode = true;
   assert_int_equal (gate_plan (&g, 1), 0);
   samples (b, 6, 0.45, 0.02, 0);        /* -25% */
-  gate_series_add (&g, "nbd-unix", GM_IOPS, a, 1, b, 6);
+  gate_series_add (&g, "nbd-unix", GM_IOPS, NULL, a, 1, b, 6);
   assert_int_equal (gate_decide (&g), GATE_EXIT_REGRESSION);
   gate_free (&g);
 
@@ -224,7 +314,7 @@ test_single_stored_baseline (void **state)
   g.ratio_mode = true;
   assert_int_equal (gate_plan (&g, 1), 0);
   samples (c, 6, 0.60, 0.02, 2);
-  gate_series_add (&g, "nbd-unix", GM_IOPS, a, 1, c, 6);
+  gate_series_add (&g, "nbd-unix", GM_IOPS, NULL, a, 1, c, 6);
   assert_int_equal (gate_decide (&g), GATE_EXIT_PASS);
   gate_free (&g);
 }
@@ -241,9 +331,9 @@ test_missing_values (void **state)
   assert_int_equal (gate_plan (&g, 0), 0);
   samples (a, 6, 50000, 0.02, 0);
   /* A series of nothing is left out; one with gaps cannot pass. */
-  gate_series_add (&g, "host", GM_WRITE_P99, none, 6, none, 6);
+  gate_series_add (&g, "host", GM_WRITE_P99, NULL, none, 6, none, 6);
   assert_int_equal (g.nseries, 0);
-  gate_series_add (&g, "host", GM_IOPS, a, 6, b, 6);
+  gate_series_add (&g, "host", GM_IOPS, NULL, a, 6, b, 6);
   assert_int_equal (gate_decide (&g), GATE_EXIT_NOISY);
   assert_non_null (strstr (g.series[0].why, "has no"));
   gate_free (&g);
@@ -258,6 +348,8 @@ main (void)
     cmocka_unit_test (test_aa_passes),
     cmocka_unit_test (test_regression_fails),
     cmocka_unit_test (test_noise_asks_for_more),
+    cmocka_unit_test (test_paired_drift),
+    cmocka_unit_test (test_cpu_per_process),
     cmocka_unit_test (test_single_stored_baseline),
     cmocka_unit_test (test_missing_values),
   };

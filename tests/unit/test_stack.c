@@ -63,7 +63,7 @@ test_stack_good (void **state)
     "  \"engine\": { \"conns\": 4 },\n"
     "  \"tcp_port\": 10999,\n"
     "  \"qemu\": { \"shared\": 8 },\n"
-    "  \"gate\": { \"iops\": \"-5%\" }\n"
+    "  \"gate\": { \"iops\": \"-5%\", \"cpu\": \"+8%\" }\n"
     "}\n");
   const struct target *t;
   size_t i;
@@ -78,7 +78,8 @@ test_stack_good (void **state)
   assert_int_equal (st.threads, 8);
   assert_int_equal (st.workers, 8);     /* default: nbdkit's threads */
   assert_int_equal (st.conns, 4);
-  assert_true (fabs (st.gate_iops + 0.05) < 1e-12 && isnan (st.gate_p99));
+  assert_true (fabs (st.gate_thr[GT_IOPS] + 0.05) < 1e-12 && isnan (st.gate_thr[GT_P99]));
+  assert_true (fabs (st.gate_thr[GT_CPU] - 0.08) < 1e-12);
   /* No "layers": the target table, in its order. */
   for (i = 0; (t = target_at (i)); i++)
     assert_string_equal (st.layers[i], t->name);
@@ -114,6 +115,8 @@ test_stack_errors (void **state)
                ":3: key 'threads'", "1 to 1024");
   stack_fails ("{\n  \"plugin\": \"memory\",\n  \"gate\": { \"iops\": \"+5%\" }\n}\n",
                "key 'iops'", "negative");
+  stack_fails ("{\n  \"plugin\": \"memory\",\n  \"gate\": { \"cpu\": \"-5%\" }\n}\n",
+               "key 'cpu'", "positive");
   stack_fails ("{\n  \"plugin\": \"memory\",\n  \"nbdkit\": { \"options\": [\"x\"] }\n}\n",
                "key 'options'", "is not an nbdkit option a stack may set");
   stack_fails ("{\n  \"size\": \"1G\"\n}\n", "key 'plugin' is required", NULL);
