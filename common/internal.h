@@ -479,6 +479,29 @@ extern size_t stats_n_needed (double sd, double effect, double alpha,
 /* The smallest n per side at which the exact test can reach p < ALPHA. */
 extern size_t stats_n_min (double alpha, bool one_sample);
 
+/* Student's t distribution: P(|T| > |T0|) with DF degrees of freedom,
+ * and the quantile t with P(T <= t) = P (0.5 < P < 1).
+ */
+extern double stats_t_two_sided (double t, double df);
+extern double stats_t_quantile (double p, double df);
+
+/* changepoint.c: where a series changed level (E-Divisive means to
+ * place a split, a t test corrected for the choice to keep it).
+ */
+struct change_point {
+  size_t at;                    /* index of the first value after it */
+  size_t n_before, n_after;     /* the values of the segments either side */
+  double shift;                 /* mean after - mean before */
+  double lo, hi;                /* its 1 - alpha interval */
+  double p;                     /* two-sided, corrected for the choice */
+};
+
+/* The change points of X[0..N) (finite values; none if any is not) at
+ * significance ALPHA, at most MAX, into OUT in order; how many.
+ */
+extern size_t stats_change_points (const double *x, size_t n, double alpha,
+                                   struct change_point *out, size_t max);
+
 /* fiolog.c: a layer's run over time, from fio's histogram logs */
 struct timeline {
   size_t n;                     /* intervals */

@@ -145,6 +145,126 @@ test_paired (void **state)
   assert_int_equal (stats_paired (x, y, 0, 0.05, &r), -1);
 }
 
+/* Deterministic normal noise (an LCG and Box-Muller): every run of the
+ * test sees the same series.
+ */
+static double
+noise (unsigned *seed)
+{
+  double u1, u2;
+
+  *seed = *seed * 1103515245u + 12345u;
+  u1 = ((*seed >> 8) + 1.0) / 16777218.0;
+  *seed = *seed * 1103515245u + 12345u;
+  u2 = ((*seed >> 8) + 1.0) / 16777218.0;
+  return sqrt (-2 * log (u1)) * cos (2 * M_PI * u2);
+}
+
+/* ln(level * (1 + sd * N(0,1))) for N values. */
+static void
+series (double *x, size_t n, double level, double sd, unsigned seed)
+{
+  for (size_t i = 0; i < n; i++)
+    x[i] = log (level * (1 + sd * noise (&seed)));
+}
+
+static void
+test_t_distribution (void **state)
+{
+  (void) state;
+  /* Student's table: t(0.975, 10) = 2.228, t(0.995, 3) = 5.841. */
+  assert_near (stats_t_two_sided (2.228139, 10), 0.05, 1e-5);
+  assert_near (stats_t_quantile (0.975, 10), 2.228139, 1e-4);
+  assert_near (stats_t_quantile (0.995, 3), 5.840909, 1e-4);
+  assert_near (stats_t_two_sided (0, 5), 1, 1e-12);
+  /* One degree of freedom is Cauchy: P(|T| > 1) = 1/2. */
+  assert_near (stats_t_two_sided (1, 1), 0.5, 1e-9);
+}
+
+static void
+test_change_points (void **state)
+{
+  double x[60];
+  struct change_point cp[8];
+  size_t n;
+  unsigned seed;
+
+  (void) state;
+  /* A step: 12 runs at 100, 12 at 120 (+20%), 2% noise. */
+  series (x, 12, 100, 0.02, 1);
+  series (x + 12, 12, 120, 0.02, 2);
+  n = stats_change_points (x, 24, 0.05, cp, 8);
+  assert_int_equal (n, 1);
+  assert_int_equal (cp[0].at, 12);
+  assert_int_equal (cp[0].n_before, 12);
+  assert_int_equal (cp[0].n_after, 12);
+  assert_true (fabs (expm1 (cp[0].shift) - 0.20) < 0.03);
+  assert_true (cp[0].lo < log (1.20) && cp[0].hi > log (1.20));
+  assert_true (cp[0].p < 0.001);
+
+  /* Two steps, up then down. */
+  series (x, 10, 100, 0.02, 3);
+  series (x + 10, 10, 130, 0.02, 4);
+  series (x + 20, 10, 90, 0.02, 5);
+  n = stats_change_points (x, 30, 0.05, cp, 8);
+  assert_int_equal (n, 2);
+  assert_int_equal (cp[0].at, 10);
+  assert_int_equal (cp[1].at, 20);
+  assert_true (cp[0].shift > 0 && cp[1].shift < 0);
+
+  /* A single outlier (+60%) amid steady runs: no change point. */
+  series (x, 21, 100, 0.02, 6);
+  x[10] = log (160);
+  assert_int_equal (stats_change_points (x, 21, 0.05, cp, 8), 0);
+
+  /* Pure noise, 5% per run, over several seeds: no change point. */
+  for (seed = 10; seed < 20; seed++) {
+    series (x, 40, 100, 0.05, seed);
+    assert_int_equal (stats_change_points (x, 40, 0.05, cp, 8), 0);
+  }
+
+  /* A slow drift, +10% over 40 runs in 2% noise: a staircase of a few
+   * steps, each up and smaller than the whole drift, every one
+   * significant against its neighbours; not a change point per run.
+   */
+  for (unsigned s = 1; s <= 4; s++) {
+    seed = s;
+    for (size_t i = 0; i < 40; i++)
+      x[i] = log (100 * (1 + 0.10 * (double) i / 39) * (1 + 0.02 * noise (&seed)));
+    n = stats_change_points (x, 40, 0.05, cp, 8);
+    assert_true (n >= 1 && n <= 3);
+    for (size_t i = 0; i < n; i++)
+      assert_true (cp[i].shift > 0 && cp[i].shift < log (1.10) && cp[i].p < 0.05);
+  }
+
+  /* Too short, or not finite: nothing. */
+  assert_int_equal (stats_change_points (x, 2, 0.05, cp, 8), 0);
+  x[3] = NAN;
+  assert_int_equal (stats_change_points (x, 10, 0.05, cp, 8), 0);
+}
+
+/* The reference log's five runs (shared/fixtures/fio-text vm1..vm5,
+ * read + write IOPS as fio printed them): VM-1 -> VM-2 is the change;
+ * tests/test-history.sh finds it again through the importer.
+ */
+static void
+test_change_points_fixtures (void **state)
+{
+  const double iops[] = { 1143 + 494, 1617 + 699, 1698 + 734, 1641 + 710,
+                          1541 + 666 };
+  double x[5];
+  struct change_point cp[4];
+
+  (void) state;
+  for (int i = 0; i < 5; i++)
+    x[i] = log (iops[i]);
+  assert_int_equal (stats_change_points (x, 5, 0.05, cp, 4), 1);
+  assert_int_equal (cp[0].at, 1);
+  assert_int_equal (cp[0].n_before, 1);
+  assert_true (expm1 (cp[0].shift) > 0.35 && expm1 (cp[0].shift) < 0.48);
+  assert_true (cp[0].p < 0.05);
+}
+
 static void
 test_helpers (void **state)
 {
@@ -241,6 +361,9 @@ main (void)
     cmocka_unit_test (test_mann_whitney_ties),
     cmocka_unit_test (test_signed_rank),
     cmocka_unit_test (test_paired),
+    cmocka_unit_test (test_t_distribution),
+    cmocka_unit_test (test_change_points),
+    cmocka_unit_test (test_change_points_fixtures),
     cmocka_unit_test (test_helpers),
     cmocka_unit_test (test_timeline_judge),
   };
