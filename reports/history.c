@@ -5,12 +5,14 @@
  * malformed, unfinished or of another scenario is skipped (malformed and
  * unfinished ones with a warning).  Each row gives per layer the total
  * IOPS, read p99 and the ratio to the same run's host layer (so records
- * from different machines stay meaningful), marked "better" or "worse"
- * against the previous run when IOPS moved by more than --noise percent
- * (default 10: what two identical runs differ by on the machine this was
- * written on; one run per point gives no test to run).  Written to
- * stdout and to RESULTS/history-SCENARIO.md with charts in
- * RESULTS/history-SCENARIO/.
+ * from different machines stay meaningful).  Where a layer's IOPS or read
+ * p99 changed level is found by change-point detection over all its runs
+ * (common/changepoint.c: E-Divisive means, a t test corrected for the
+ * choice, at --alpha): each change point is marked on the run that starts
+ * the new level, with the size of the shift, its interval, its p and the
+ * runs either side, and drawn on the chart; a single outlier is not one.
+ * Written to stdout and to RESULTS/history-SCENARIO.md (and .html) with
+ * charts in RESULTS/history-SCENARIO/.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -29,6 +31,55 @@ struct hrun {
   char *id;
   cJSON *doc;
 };
+
+/* Change points of one layer's metric, by run (index into the runs). */
+#define HIST_MAX_CP 32
+
+struct hseries {
+  const char *label;            /* "IOPS", "read p99" */
+  size_t *run;                  /* the runs with a value */
+  double *v;                    /* ln(value) */
+  size_t n;
+  struct change_point cp[HIST_MAX_CP];
+  size_t ncp;
+};
+
+/* Finds the change points of S (runs in order) at ALPHA. */
+static void
+series_detect (struct hseries *s, double alpha)
+{
+  s->ncp = stats_change_points (s->v, s->n, alpha, s->cp, HIST_MAX_CP);
+}
+
+static void
+series_add (struct hseries *s, size_t run, double value)
+{
+  if (!(value > 0) || !isfinite (value))
+    return;
+  s->run = xreallocarray (s->run, s->n + 1, sizeof *s->run);
+  s->v = xreallocarray (s->v, s->n + 1, sizeof *s->v);
+  s->run[s->n] = run;
+  s->v[s->n++] = log (value);
+}
+
+/* The change point of S that starts at run R, or NULL. */
+static const struct change_point *
+series_cp_at (const struct hseries *s, size_t r)
+{
+  for (size_t i = 0; i < s->ncp; i++)
+    if (s->run[s->cp[i].at] == r)
+      return &s->cp[i];
+  return NULL;
+}
+
+/* "+41.5% (95%: +30.1% .. +52.0%, p = 0.004)". */
+static void
+cp_text (const struct change_point *cp, double alpha, char *buf, size_t n)
+{
+  snprintf (buf, n, "%+.1f%% (%.0f%%: %+.1f%% .. %+.1f%%, p = %.2g)",
+            expm1 (cp->shift) * 100, (1 - alpha) * 100, expm1 (cp->lo) * 100,
+            expm1 (cp->hi) * 100, cp->p);
+}
 
 
 /* A run's record is usable when it is complete or imported; a
@@ -55,21 +106,24 @@ static void
 usage (FILE *f)
 {
   fprintf (f, "usage: viperbench history [--results DIR] [--prefix VM-] "
-              "[--noise PCT] SCENARIO\n"
+              "[--alpha 0.05] SCENARIO\n"
               "Every complete or imported record of SCENARIO in number order, "
-              "per layer,\nwith trend charts in DIR/history-SCENARIO/.\n");
+              "per layer,\nwith its change points (where IOPS or read p99 "
+              "changed level, significant at\n--alpha) and trend charts in "
+              "DIR/history-SCENARIO/.\n");
 }
 
 int
 history_main (int argc, char **argv)
 {
   const char *results = "results", *prefix = "VM-", *scenario = NULL;
-  double noise = 10;
+  double alpha = 0.05;
   struct hrun *runs = NULL;
   size_t nruns = 0;
   char **layers = NULL;
   size_t nlayers = 0;
   char *buf = NULL, *out, *cdir;
+  struct hseries (*cps)[2] = NULL;
   int rc = 0;
   size_t len = 0;
   FILE *f;
@@ -77,7 +131,7 @@ history_main (int argc, char **argv)
   static const struct option longopts[] = {
     { "results", required_argument, NULL, 'o' },
     { "prefix", required_argument, NULL, 'p' },
-    { "noise", required_argument, NULL, 'n' },
+    { "alpha", required_argument, NULL, 'a' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -92,10 +146,11 @@ history_main (int argc, char **argv)
     switch (c) {
     case 'o': results = optarg; break;
     case 'p': prefix = optarg; break;
-    case 'n':
-      noise = strtod (optarg, &end);
-      if (*end || !(noise >= 0 && noise < 1000)) {
-        vb_msg ("history: --noise '%s': a percentage, e.g. 10", optarg);
+    case 'a':
+      alpha = strtod (optarg, &end);
+      if (*end || !(alpha > 0 && alpha < 0.5)) {
+        vb_msg ("history: --alpha '%s': a significance level between 0 "
+                "and 0.5, e.g. 0.05", optarg);
         return EXIT_BAD_INPUT;
       }
       break;
@@ -161,21 +216,43 @@ history_main (int argc, char **argv)
   mkdir_p (cdir, 0755);
   f = open_memstream (&buf, &len);
   fprintf (f, "# History of %s: %zu runs\n\n", scenario, nruns);
-  fprintf (f, "Changes of total IOPS beyond %g%% against the previous run are "
-           "marked; below that, two runs of the same stack differ by as much on "
-           "a shared machine. Ratios are to the same run's host layer.\n", noise);
+  fprintf (f, "Change points: where a layer's total IOPS or read p99 "
+           "changed level, found over all its runs (E-Divisive means places "
+           "each split; a t test on ln(value), corrected for having chosen "
+           "the best split, keeps it at p < %g). Each is marked on the run "
+           "that starts the new level, with the shift between the levels "
+           "either side, its interval and the runs each side has; a single "
+           "outlier is not one (with one run on a side, a change and an "
+           "outlier look alike: the next run tells). Ratios are to the same "
+           "run's host layer.\n", alpha);
+  cps = xcalloc (nlayers, sizeof *cps);
   for (size_t k = 0; k < nlayers; k++) {
     char *dat = xasprintf ("%s/%s.dat", cdir, layers[k]);   /* plain names */
     FILE *df = fopen (dat, "we");
-    double prev = NAN;
+    struct hseries *hs = cps[k];
+    size_t shown = 0;
 
-    fprintf (f, "\n## %s\n\n| run | description | IOPS (r+w) | read p99 | vs host | change |\n"
+    hs[0].label = "IOPS";
+    hs[1].label = "read p99";
+    for (size_t r = 0; r < nruns; r++) {
+      const cJSON *me = record_target (runs[r].doc, layers[k]);
+
+      if (me == NULL)
+        continue;
+      series_add (&hs[0], r, target_metric (me, "read", "iops") +
+                             target_metric (me, "write", "iops"));
+      series_add (&hs[1], r, target_metric (me, "read", "p99"));
+    }
+    series_detect (&hs[0], alpha);
+    series_detect (&hs[1], alpha);
+
+    fprintf (f, "\n## %s\n\n| run | description | IOPS (r+w) | read p99 | vs host | change point |\n"
              "|---|---|--:|--:|--:|---|\n", layers[k]);
     for (size_t r = 0; r < nruns; r++) {
       const cJSON *host = record_baseline (runs[r].doc);
       const cJSON *me = record_target (runs[r].doc, layers[k]);
       double iops, p99, ratio = NAN;
-      char si[16], sp[16], sr[16], ch[48];
+      char si[16], sp[16], sr[16], ch[192] = "", t[80];
 
       if (me == NULL)
         continue;
@@ -187,27 +264,47 @@ history_main (int argc, char **argv)
       fmt_ns (sp, sizeof sp, p99);
       if (isnan (ratio)) snprintf (sr, sizeof sr, "-");
       else snprintf (sr, sizeof sr, "%.3fx", ratio);
-      if (isnan (prev) || prev <= 0) snprintf (ch, sizeof ch, "-");
-      else {
-        double pct = (iops - prev) / prev * 100;
+      for (int m = 0; m < 2; m++) {
+        const struct change_point *cp = series_cp_at (&hs[m], r);
 
-        snprintf (ch, sizeof ch, "%+.1f%%%s", pct,
-                  pct > noise ? " **better**" : pct < -noise ? " **worse**" : "");
+        if (cp == NULL)
+          continue;
+        snprintf (t, sizeof t, "%+.1f%%", expm1 (cp->shift) * 100);
+        snprintf (ch + strlen (ch), sizeof ch - strlen (ch), "%s**%s %s**",
+                  *ch ? "; " : "", hs[m].label, t);
       }
       fprintf (f, "| %s | %s | %s | %s | %s | %s |\n", runs[r].id,
                cJSON_GetStringValue (cJSON_GetObjectItem (runs[r].doc, "description"))
                ? cJSON_GetStringValue (cJSON_GetObjectItem (runs[r].doc, "description")) : "",
-               si, sp, sr, ch);
+               si, sp, sr, *ch ? ch : "-");
       if (df) {
         fprintf (df, "%ld %.0f %.0f ", runs[r].num, iops, isnan (p99) ? -1 : p99);
         gp_string (df, runs[r].id, '"');
         fputc ('\n', df);
       }
-      prev = iops;
     }
     if (df)
       fclose (df);
     free (dat);
+    for (int m = 0; m < 2; m++)
+      for (size_t i = 0; i < hs[m].ncp; i++) {
+        const struct change_point *cp = &hs[m].cp[i];
+        char t[128];
+
+        if (shown++ == 0)
+          fprintf (f, "\n### Change points of %s\n\n"
+                      "| metric | between | shift | runs before / after |\n"
+                      "|---|---|---|--:|\n", layers[k]);
+        cp_text (cp, alpha, t, sizeof t);
+        fprintf (f, "| %s | %s and %s | %s | %zu / %zu%s |\n", hs[m].label,
+                 runs[hs[m].run[cp->at - 1]].id, runs[hs[m].run[cp->at]].id,
+                 t, cp->n_before, cp->n_after,
+                 cp->n_before == 1 || cp->n_after == 1
+                 ? " (one run on a side: a change or an outlier)" : "");
+      }
+    if (shown == 0)
+      fprintf (f, "\nNo change point in %s's IOPS or read p99 over %zu "
+                  "runs (p < %g).\n", layers[k], hs[0].n, alpha);
     fprintf (f, "\n![%s trend](history-%s/%s.svg)\n", layers[k], scenario, layers[k]);
   }
   fclose (f);
@@ -227,6 +324,24 @@ history_main (int argc, char **argv)
       gp_string (g, scenario, '\'');
       fputc ('\n', g);
       for (size_t k = 0; k < nlayers; k++) {
+        /* The change points: a line between the runs either side. */
+        fprintf (g, "unset arrow\nunset label\n");
+        for (int m = 0; m < 2; m++)
+          for (size_t i = 0; i < cps[k][m].ncp; i++) {
+            const struct hseries *hs = &cps[k][m];
+            const struct change_point *cp = &hs->cp[i];
+            double x = (runs[hs->run[cp->at - 1]].num +
+                        runs[hs->run[cp->at]].num) / 2.0;
+
+            fprintf (g, "set arrow from %g, graph 0 to %g, graph 1 nohead "
+                        "lw 2 dt 3 lc rgb '%s'\n", x, x,
+                     m == 0 ? "#c0392b" : "#7f8c8d");
+            fprintf (g, "set label '%s %+.0f%%' at %g, graph %.2f left "
+                        "offset char 0.5, 0 front textcolor rgb '%s'\n",
+                     m == 0 ? "IOPS" : "p99",
+                     expm1 (cp->shift) * 100, x, m == 0 ? 0.08 : 0.16,
+                     m == 0 ? "#c0392b" : "#7f8c8d");
+          }
         fprintf (g, "layer = ");
         gp_string (g, layers[k], '\'');
         fprintf (g, "\ndo for [t in 'svg png'] {\n"
@@ -268,8 +383,14 @@ history_main (int argc, char **argv)
     cJSON_Delete (runs[r].doc);
   }
   free (runs);
-  for (size_t k = 0; k < nlayers; k++)
+  for (size_t k = 0; k < nlayers; k++) {
+    for (int m = 0; m < 2; m++) {
+      free (cps[k][m].run);
+      free (cps[k][m].v);
+    }
     free (layers[k]);
+  }
+  free (cps);
   free (layers);
   return rc;
 }
