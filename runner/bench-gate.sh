@@ -1,106 +1,181 @@
 #!/usr/bin/env bash
-# bench-gate.sh: the regression gate's calibration on this machine.
+# bench-gate.sh: the regression gate's calibration on this machine, at
+# the gate's defaults (or REPEAT, MAX_REPEAT, RUNTIME, PIN if set).
 #
-#   1. False alarms: TRIALS gates of a stack against a copy of itself
-#      (A/A) at the gate's defaults; how many exit 0 (pass), 1 (a false
-#      regression) and 3 (too noisy).
-#   2. Sensitivity: regressions of known size injected with nbdkit's rate
-#      filter, capping the server's read bandwidth at LEVELS x what the
-#      A/A runs measured; per level, the change the gate measured and how
-#      often it was caught (exit 1).  The smallest change caught in every
-#      trial is what the gate detects reliably here.
+#   1. A/A: TRIALS gates of a stack against a copy of itself: how many
+#      pass (exit 0), raise a false regression (1) or are too noisy (3).
+#   2. Injected regressions, TRIALS_AB gates each, with tests/burn (a
+#      test-only nbdkit filter spending N ns of CPU per request):
+#        iops-10  the burn that lowers IOPS by 10%,
+#        cpu+10   the burn that raises nbdkit's CPU per I/O by 10%;
+#      each sized from the A/A runs, then corrected by calibration gates
+#      (6 pairs, not counted) until it does what the level says.  Per level the
+#      change the gates measured (median), and how often the gate was
+#      caught (exit 1) by the metric the level is about, by any metric,
+#      too noisy or passed.
+#   3. The wall time of a default gate of two layers (nbd-unix, nbd-tcp).
 #
-# Target: nbdkit's memory plugin behind the nbd-unix layer, randrw_70_30,
-# RUNTIME seconds per repetition, the gate's default repetitions unless
-# REPEAT (and MAX_REPEAT, the most a too-noisy first look may go on to)
-# are set.  Default thresholds (IOPS -10%, p99 +20%).
+# Target: nbdkit's memory plugin, randrw_70_30.
 #
-#   make bench-gate                      (TRIALS=10 TRIALS_AB=4 RUNTIME=3)
-#   TRIALS=20 LEVELS="0.9 0.8" runner/bench-gate.sh
-#   TRIALS=10 LEVELS= runner/bench-gate.sh      (A/A only)
+#   make bench-gate                 (TRIALS=20 TRIALS_AB=10 WALL=1)
+#   TRIALS=5 LEVELS=cpu+10 TRIALS_AB=3 WALL=0 runner/bench-gate.sh
+#   PIN=off make bench-gate         (the same, the scheduler placing)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/common/bench.sh"
 VIPERBENCH=${VIPERBENCH:-$top/build/viperbench}
-RUNTIME=${RUNTIME:-3}
-TRIALS=${TRIALS:-10}
-TRIALS_AB=${TRIALS_AB:-4}
-LEVELS=${LEVELS-0.95 0.90 0.85 0.80 0.70}
+BURN=${BURN:-$(cd "$(dirname "$VIPERBENCH")" && pwd)/tests/burn.so}
+TRIALS=${TRIALS:-20}
+TRIALS_AB=${TRIALS_AB:-10}
+LEVELS=${LEVELS-iops-10 cpu+10}
+WALL=${WALL:-1}
+[ -f "$BURN" ] || { echo "bench-gate: no $BURN (make tests)" >&2; exit 1; }
 work=$(mktemp -d /tmp/viper-bench-gate.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
-stack() {   # stack FILE NAME [FILTER-MEMBERS]
+stack() {   # stack FILE NAME LAYERS [BURN-NS]
+    local filt=""
+    [ -n "${4:-}" ] && filt=", \"filters\": [\"$BURN\"], \"filter_args\": { \"burn-ns\": \"$4\" }"
     cat >"$1" <<EOS
 { "name": "$2", "dir": "$work/data", "size": "1G", "plugin": "memory",
   "plugin_args": { "size": "\${size}" },
-  "nbdkit": { "threads": 16${3:+, $3} },
-  "layers": ["nbd-unix"] }
+  "nbdkit": { "threads": 16$filt },
+  "layers": $3 }
 EOS
 }
-stack "$work/a.json" memory
-stack "$work/a2.json" memory
+stack "$work/a.json" memory '["nbd-unix"]'
+stack "$work/a2.json" memory '["nbd-unix"]'
 
-gate() {    # gate CANDIDATE: prints "exit change-of-iops"
-    local rc=0 g
+# gate CANDIDATE [ARGS]: runs one gate, prints "exit seconds gate-dir".
+gate() {
+    local cand=$1 rc=0 g t0 t1; shift
+    t0=$(date +%s.%N)
     (cd "$top" && "$VIPERBENCH" gate --baseline-stack "$work/a.json" \
-        --candidate-stack "$1" --scenario randrw_70_30 --runtime "$RUNTIME" \
-        ${REPEAT:+--repeat "$REPEAT"} ${MAX_REPEAT:+--max-repeat "$MAX_REPEAT"} \
-        --no-profile --results "$work/results") \
+        --candidate-stack "$cand" --scenario randrw_70_30 \
+        ${RUNTIME:+--runtime "$RUNTIME"} ${REPEAT:+--repeat "$REPEAT"} \
+        ${MAX_REPEAT:+--max-repeat "$MAX_REPEAT"} ${PIN:+--pin "$PIN"} \
+        --no-profile --results "$work/results" "$@") \
         >"$work/out.txt" 2>"$work/err.txt" || rc=$?
+    t1=$(date +%s.%N)
     if [ "$rc" -eq 2 ] || [ "$rc" -ge 4 ]; then
         cat "$work/err.txt" >&2
         exit 1
     fi
     g=$(ls -d "$work"/results/GATE-* | sort -V | tail -1)
-    echo "$rc $(jq -r '.series[] | select(.metric == "iops") | .change' "$g/gate.json")"
+    echo "$rc $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", b - a}') $g"
 }
 
-echo "bench-gate: nbd-unix on nbdkit memory, randrw_70_30, ${RUNTIME}s per repetition, repeat ${REPEAT:-default}, max-repeat ${MAX_REPEAT:-default}"
-echo
-[ "$TRIALS" -gt 0 ] && echo "A/A, $TRIALS trials:"
+# change G METRIC [PROCESS]: the gate's estimate for it (a fraction).
+change() {
+    jq -r --arg m "$2" --arg p "${3:-}" '[.series[] | select(.metric == $m and
+        ((.process // "") == $p))][0].change // "nan"' "$1/gate.json"
+}
+verdict() {
+    jq -r --arg m "$2" --arg p "${3:-}" '[.series[] | select(.metric == $m and
+        ((.process // "") == $p))][0].verdict // "-"' "$1/gate.json"
+}
+
+echo "bench-gate: nbd-unix on nbdkit memory, randrw_70_30, at the gate's defaults${RUNTIME:+, runtime $RUNTIME s}${REPEAT:+, repeat $REPEAT}${MAX_REPEAT:+, max-repeat $MAX_REPEAT}${PIN:+, pin $PIN}"
 : >"$work/aa.txt"
+if [ "$TRIALS" -gt 0 ]; then
+    echo
+    echo "A/A, $TRIALS trials:"
+fi
 for t in $(seq 1 "$TRIALS"); do
-    r=$(gate "$work/a2.json")
-    echo "$r" >>"$work/aa.txt"
-    echo "  trial $t: exit ${r%% *}, IOPS change $(echo "$r" | awk '{printf "%+.1f%%", $2 * 100}')"
+    gate "$work/a2.json" >"$work/g.txt"; read -r rc secs g <"$work/g.txt"
+    n=$(jq '.series[0].baseline | length' "$g/gate.json")
+    echo "$rc $secs $n" >>"$work/aa.txt"
+    printf '  trial %2d: exit %d, %2d pairs, %3d s, IOPS %+.1f%%, CPU/IO nbdkit %+.1f%%, fio %+.1f%%\n' \
+        "$t" "$rc" "$n" "$secs" \
+        "$(change "$g" iops | awk '{print $1 * 100}')" \
+        "$(change "$g" cpu nbdkit | awk '{print $1 * 100}')" \
+        "$(change "$g" cpu fio | awk '{print $1 * 100}')"
+    [ "$t" -eq 1 ] && echo "  ($(jq -r '.cpus // "cpus not recorded"' "$g/gate.json"))"
 done
-[ "$TRIALS" -gt 0 ] && awk '{n[$1]++} END {printf "A/A: %d pass, %d false regression, %d too noisy of %d\n",
-    n[0], n[1], n[3], NR}' "$work/aa.txt"
-
-# LEVELS= (empty): the A/A trials only.
-[ -n "$LEVELS" ] || exit 0
-
-# TRIALS=0 skips the A/A trials: one plain run measures the bandwidth.
-if [ "$TRIALS" -eq 0 ]; then
-    (cd "$top" && "$VIPERBENCH" run --scenario randrw_70_30 --stack "$work/a.json" \
-        --runtime "$RUNTIME" --collect none --no-report --prefix R- --results "$work/results/GATE-0/baseline") \
-        >/dev/null 2>"$work/err.txt" || { cat "$work/err.txt" >&2; exit 1; }
+if [ "$TRIALS" -gt 0 ]; then
+    awk '{n[$1]++; s += $2} END {printf "A/A: %d pass, %d false regression, %d too noisy of %d (%.0f s a gate on average)\n",
+        n[0], n[1], n[3], NR, s / NR}' "$work/aa.txt"
 fi
 
-# The read bandwidth the A/A runs measured (bits/s), to size the caps:
-# the filter keeps a bucket for reads and one for writes, both at rate=,
-# so with 70% reads the read bucket is the one that binds.
-bps=$(jq -s '[.[].targets[0] | .read.bw_bytes * 8] | sort | .[length/2|floor]' \
-      "$work"/results/GATE-*/baseline/R-*/run.json)
+[ -n "$LEVELS" ] || exit 0
+
+# The baseline's own figures, from the A/A gates' baseline runs (or a
+# few plain runs): nbdkit's CPU per I/O, in ns.
+if [ "$TRIALS" -eq 0 ]; then
+    for k in 1 2 3; do
+        (cd "$top" && "$VIPERBENCH" run --scenario randrw_70_30 --stack "$work/a.json" \
+            --runtime "${RUNTIME:-2}" --collect cpu --no-report ${PIN:+--pin "$PIN"} \
+            --prefix R- --results "$work/results/GATE-0/baseline") \
+            >/dev/null 2>"$work/err.txt" || { cat "$work/err.txt" >&2; exit 1; }
+    done
+fi
+cpu_ns=$(jq -s '[.[].targets[0].collectors.cpu.processes[] | select(.role == "nbdkit")
+                 | .cpu_us_per_io * 1000] | sort | .[length/2|floor]' \
+         "$work"/results/GATE-*/baseline/R-*/run.json)
 echo
-echo "injected: rate filter at LEVEL x the read bandwidth, $(awk -v b="$bps" 'BEGIN {printf "%.2f Gbit/s", b/1e9}'), $TRIALS_AB trials each:"
-printf '%-6s %14s %8s %8s %8s\n' level "IOPS change" caught noisy passed
+echo "nbdkit's CPU per I/O on the baseline: $(awk -v c="$cpu_ns" 'BEGIN {printf "%.2f us", c / 1000}')"
+
+# size LEVEL: the first guess of burn-ns for LEVEL.  If nbdkit bounds
+# IOPS, b ns more per I/O lowers them by b / (c + b): 10% at c / 9.
+size() {
+    case $1 in
+        iops-10) awk -v c="$cpu_ns" 'BEGIN {printf "%.0f", c / 9}' ;;
+        cpu+10)  awk -v c="$cpu_ns" 'BEGIN {printf "%.0f", c * 0.10}' ;;
+    esac
+}
+# measured LEVEL G: what a gate measured of LEVEL's own metric.
+measured() {
+    case $1 in
+        iops-10) change "$2" iops ;;
+        cpu+10)  change "$2" cpu nbdkit ;;
+    esac
+}
+
+printf '\n%-8s %8s %9s %8s %8s %8s %8s %8s\n' level burn-ns measured "by own" "by any" noisy passed "s/gate"
 : >"$work/levels.txt"
 for lv in $LEVELS; do
-    rate=$(awk -v b="$bps" -v l="$lv" 'BEGIN {printf "%.0f", b * l}')
-    # A short bucket, so that the cap holds over a few seconds' run.
-    stack "$work/b.json" "memory-rate-$lv" \
-        "\"filters\": [\"rate\"], \"filter_args\": { \"rate\": \"$rate\", \"burstiness\": \"0.1\" }"
+    case $lv in
+        iops-10) want=-0.10 ;;
+        cpu+10) want=0.10 ;;
+        *) echo "bench-gate: unknown level '$lv' (iops-10, cpu+10)" >&2; exit 1 ;;
+    esac
+    burn=$(size "$lv")
+    # Calibration gates (6 pairs each, not counted): scale the burn by
+    # what it did until it does what the level says, within 2.5 points,
+    # three rounds at most.
+    for round in 1 2 3; do
+        stack "$work/b.json" "memory-burn-$burn" '["nbd-unix"]' "$burn"
+        gate "$work/b.json" --repeat 6 --max-repeat 6 >"$work/g.txt"; read -r rc secs g <"$work/g.txt"
+        got=$(measured "$lv" "$g")
+        echo "  (calibration $lv: burn-ns $burn measured $(awk -v g="$got" 'BEGIN {printf "%+.1f%%", g * 100}'))"
+        awk -v w="$want" -v g="$got" 'BEGIN {exit !(g != "nan" && (g - w < 0.025 && w - g < 0.025))}' && break
+        burn=$(awk -v b="$burn" -v w="$want" -v g="$got" \
+            'BEGIN {r = (g == "nan" || g * w <= 0) ? 2 : w / g; if (r > 4) r = 4; if (r < 0.25) r = 0.25; printf "%.0f", b * r}')
+    done
+    stack "$work/b.json" "memory-burn-$burn" '["nbd-unix"]' "$burn"
     : >"$work/ab.txt"
     for t in $(seq "$TRIALS_AB"); do
-        gate "$work/b.json" >>"$work/ab.txt"
+        gate "$work/b.json" >"$work/g.txt"; read -r rc secs g <"$work/g.txt"
+        case $lv in
+            iops-10) own=$(verdict "$g" iops) ;;
+            cpu+10) own=$(verdict "$g" cpu nbdkit) ;;
+        esac
+        echo "$rc $(measured "$lv" "$g") $own $secs" >>"$work/ab.txt"
     done
     med=$(awk '{print $2}' "$work/ab.txt" | median)
-    awk -v lv="$lv" -v m="$med" '{n[$1]++}
-        END {printf "%-6s %13.1f%% %5d/%d %5d/%d %5d/%d\n", lv, m * 100,
-                    n[1], NR, n[3], NR, n[0], NR}' "$work/ab.txt" | tee -a "$work/levels.txt"
+    awk -v lv="$lv" -v m="$med" -v b="$burn" '{n[$1]++; own += ($3 == "REGRESSION"); s += $4}
+        END {printf "%-8s %8d %+8.1f%% %5d/%d %5d/%d %5d/%d %5d/%d %8.0f\n", lv, b, m * 100,
+                    own, NR, n[1], NR, n[3], NR, n[0], NR, s / NR}' "$work/ab.txt" |
+        tee -a "$work/levels.txt"
 done
+
+[ "$WALL" = 1 ] || exit 0
+# The wall time of a default gate of two layers, A/A.
+stack "$work/a.json" memory '["nbd-unix", "nbd-tcp"]'
+stack "$work/a2.json" memory '["nbd-unix", "nbd-tcp"]'
 echo
-awk '{split($3, k, "/")} k[1] == k[2] && !found {print "smallest injected regression caught in every trial: IOPS " $2 " (rate cap " $1 "x)"; found = 1}
-     END {if (!found) print "no level was caught in every trial"}' "$work/levels.txt"
+for t in 1 2 3; do
+    gate "$work/a2.json" >"$work/g.txt"; read -r rc secs g <"$work/g.txt"
+    echo "two layers (nbd-unix, nbd-tcp), A/A at the defaults: exit $rc, $(jq '.series[0].baseline | length' "$g/gate.json") pairs, $secs s"
+done

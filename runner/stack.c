@@ -375,9 +375,9 @@ stack_load (const char *path, struct stack *st)
       if (v == NULL)
         continue;
       if (isnan (p)) {
-        BAD (st, sub, gate_thr_name (k), "expected a %s percentage like "
-             "\"%s\"", gate_thr_sign (k) < 0 ? "negative (above -100%)"
-                                              : "positive (at most +1000%)",
+        BAD (st, sub, gate_thr_name (k), "expected a %s percentage %s like "
+             "\"%s\"", gate_thr_sign (k) < 0 ? "negative" : "positive",
+             gate_thr_sign (k) < 0 ? "(above -100%)" : "(at most +1000%)",
              gate_thr_sign (k) < 0 ? "-10%" : "+20%");
         goto err;
       }

@@ -3,11 +3,14 @@
 # fio: bad input exits 2 before anything runs; A/A (a stack against a
 # copy of itself) passes; a real injected regression (nbdkit's delay
 # filter, which only the server layers load) is caught with exit 1 and
-# the right layer named, in the summary and in JUnit XML; a stored
-# baseline (ratios to host) catches it too; a candidate that cannot run
+# the right layer named, in the summary and in JUnit XML; a CPU cost
+# injected with tests/burn is caught by nbdkit's CPU per I/O alone; the
+# runs are pinned and say so; a stored baseline (ratios to host) catches
+# it too; a candidate that cannot run
 # exits 2 saying why; an interrupted gate exits 130 with no process left
 # behind.
-# Thresholds here are wider than the defaults (IOPS -25%, p99 +60%) so
+# Thresholds here are wider than the defaults (IOPS -25%, p99 +60%, CPU
+# per I/O +30%) so
 # that the A/A trial stays a pass on a busy shared CI machine; the
 # defaults are calibrated by runner/bench-gate.sh (figures in README).
 # Run alone: tests/test-gate.sh
@@ -25,7 +28,7 @@ write_stack "$B" '["host", "direct", "nbd-unix"]' \
 sed -i 's/"threads": 4 }/"threads": 4, "filters": ["delay"], "filter_args": { "delay-read": "1ms" } }/' "$B"
 grep -q delay-read "$B" || fail "could not write the delay stack"
 RES=$TMPDIR/results
-WIDE=(--threshold iops=-25%,p99=+60%)
+WIDE=(--threshold iops=-25%,p99=+60%,cpu=+30%)
 
 gate() {
     (cd "$top" && timeout -k 5 "${GATE_TIMEOUT:-400}" \
@@ -52,9 +55,11 @@ expect_bad "no candidate" --baseline-stack "$A"
 expect_bad "not both" --baseline-stack "$A" --baseline "$TMPDIR" --candidate-stack "$B"
 expect_bad "not neither" --candidate-stack "$B"
 expect_bad "nosuch.json" --baseline-stack "$TMPDIR/nosuch.json" --candidate-stack "$B"
-expect_bad "--threshold iops=+10%" --baseline-stack "$A" --candidate-stack "$B" --threshold iops=+10%
+expect_bad "--threshold 'iops=+10%'" --baseline-stack "$A" --candidate-stack "$B" --threshold iops=+10%
 expect_bad "--threshold 'p99'" --baseline-stack "$A" --candidate-stack "$B" --threshold p99
-expect_bad "use at least 4" --baseline-stack "$A" --candidate-stack "$B" --repeat 3
+expect_bad "use at least 6" --baseline-stack "$A" --candidate-stack "$B" --repeat 3
+expect_bad "--threshold 'cpu=-5%'" --baseline-stack "$A" --candidate-stack "$B" --threshold cpu=-5%
+expect_bad "--pin 'sideways'" --baseline-stack "$A" --candidate-stack "$B" --pin sideways
 expect_bad "--alpha '2'" --baseline-stack "$A" --candidate-stack "$B" --alpha 2
 expect_bad "'qemu-nbd' is not a layer of both stacks" --baseline-stack "$A" --candidate-stack "$B" --layers qemu-nbd
 expect_bad "unrecognized option" --baseline-stack "$A" --candidate-stack "$B" --bogus
@@ -79,9 +84,24 @@ for try in 1 2; do
     [ $rc -eq 0 ] || [ $rc -eq 3 ] ||
         { cat "$TMPDIR/aa.md" "$TMPDIR/aa.err"; fail "A/A: exit $rc (a false alarm or an error)"; }
     [ "$(jq -r .status "$G/gate.json")" = complete ] || fail "A/A: gate.json not complete"
-    [ "$(jq '.series | length' "$G/gate.json")" -eq 3 ] || fail "A/A: not 3 metrics"
+    # IOPS, the p99s, and CPU per I/O of fio and of nbdkit.
+    [ "$(jq -c '[.series[] | [.metric, .process // ""]]' "$G/gate.json")" = \
+      '[["iops",""],["read_p99",""],["write_p99",""],["cpu","fio"],["cpu","nbdkit"]]' ] ||
+        fail "A/A: series $(jq -c '[.series[] | [.metric, .process]]' "$G/gate.json")"
+    [ "$(jq -r .mode "$G/gate.json")" = paired ] || fail "A/A: not paired"
     n=$(jq '.series[0].baseline | length' "$G/gate.json")
-    [ "$n" -ge 6 ] && [ "$n" -le 18 ] || fail "A/A: $n repetitions, not 6 to 18"
+    [ "$n" -ge 8 ] && [ "$n" -le 24 ] || fail "A/A: $n pairs, not 8 to 24"
+    # Pinned (two CPUs or more): each run's fio and nbdkit on CPUs of
+    # their own, and the summary says where.
+    if [ "$(nproc)" -ge 2 ]; then
+        rec=$G/candidate/R-1/run.json
+        [ "$(jq -r .cpus.pinned "$rec")" = true ] || fail "A/A: runs not pinned: $(jq -c .cpus "$rec")"
+        fc=$(jq -r '.targets[] | select(.name == "nbd-unix") | .fio_cpus' "$rec")
+        sc=$(jq -r '.targets[] | select(.name == "nbd-unix") | .servers[0].cpus' "$rec")
+        [ -n "$fc" ] && [ -n "$sc" ] && [ "$fc" != null ] && [ "$sc" != null ] && [ "$fc" != "$sc" ] ||
+            fail "A/A: fio on '$fc', nbdkit on '$sc'"
+        grep -q '^- CPUs: pinned: ' "$G/summary.md" || fail "A/A: the summary does not say where the runs ran"
+    fi
     # Interleaved: each side has its own records, as many as the other.
     [ "$(ls -d "$G"/baseline/R-* | wc -l)" -eq "$n" ] || fail "A/A: not $n baseline records"
     [ "$(ls -d "$G"/candidate/R-* | wc -l)" -eq "$n" ] || fail "A/A: not $n candidate records"
@@ -93,14 +113,14 @@ for try in 1 2; do
     fi
     grep -q "^# $(basename "$G"): TOO NOISY TO DECIDE" "$G/summary.md" ||
         fail "A/A: exit 3 but the summary does not say too noisy"
-    grep -q 'repetitions per side needed' "$G/summary.md" ||
-        fail "A/A: too noisy without the repetitions needed"
+    grep -q 'pairs needed' "$G/summary.md" ||
+        fail "A/A: too noisy without the pairs needed"
     echo "warning: A/A trial $try: too noisy to decide on this machine now: $(grep -m1 'noise' "$G/summary.md")"
 done
 
 # A/B: the delay filter is caught, on nbd-unix and not on direct.
 gate --baseline-stack "$A" --candidate-stack "$B" --layers direct,nbd-unix \
-    --repeat 4 "${WIDE[@]}" >"$TMPDIR/ab.md" 2>"$TMPDIR/ab.err"
+    --repeat 6 --max-repeat 6 "${WIDE[@]}" >"$TMPDIR/ab.md" 2>"$TMPDIR/ab.err"
 rc=$?
 [ $rc -eq 1 ] || { cat "$TMPDIR/ab.md" "$TMPDIR/ab.err"; fail "A/B: exit $rc, not 1"; }
 G=$(last_gate)
@@ -142,10 +162,43 @@ echo "ok: A/B caught: $(grep -m1 '^- \*\*nbd-unix' "$G/summary.md")"
 # compare with repetitions on both sides: a statistical verdict.
 (cd "$top" && "$VIPERBENCH" compare "$G/baseline" "$G/candidate") >"$TMPDIR/cmp.md" 2>&1 ||
     { cat "$TMPDIR/cmp.md"; fail "compare of the gate's sides failed"; }
-grep -q '^| nbd-unix | read IOPS | .* | \*\*worse\*\* (p=0.0286; 95% interval' "$TMPDIR/cmp.md" ||
+grep -q '^| nbd-unix | read IOPS | .* | \*\*worse\*\* (p=0.00[0-9]*; 95% interval' "$TMPDIR/cmp.md" ||
     { cat "$TMPDIR/cmp.md"; fail "compare: nbd-unix read IOPS not tested worse"; }
 grep -q 'n=1 each' "$TMPDIR/cmp.md" && fail "compare: repetitions not used"
-echo "ok: compare of 4 vs 4 records: $(grep -m1 '^| nbd-unix | read IOPS' "$TMPDIR/cmp.md")"
+echo "ok: compare of 6 vs 6 records: $(grep -m1 '^| nbd-unix | read IOPS' "$TMPDIR/cmp.md")"
+
+# A CPU regression alone: tests/burn spends 20 us of CPU per request in
+# nbdkit (a few times its own cost).  With IOPS and p99 thresholds out
+# of reach, nbdkit's CPU per I/O is what catches it.
+BURN=$top/${VIPER_BUILD:-build}/tests/burn.so
+[ -f "$BURN" ] || fail "no $BURN (make tests)"
+write_stack "$TMPDIR/burn.json" '["nbd-unix"]' '"description": "memory, 20 us of CPU per request"' \
+    "{ \"threads\": 4, \"filters\": [\"$BURN\"], \"filter_args\": { \"burn-ns\": \"20000\" } }"
+gate --baseline-stack "$A" --candidate-stack "$TMPDIR/burn.json" --layers nbd-unix \
+    --repeat 6 --max-repeat 6 --no-profile --threshold iops=-95%,p99=+900%,cpu=+30% \
+    >"$TMPDIR/burn.md" 2>"$TMPDIR/burn.err"
+rc=$?
+[ $rc -eq 1 ] || { cat "$TMPDIR/burn.md" "$TMPDIR/burn.err"; fail "CPU regression: exit $rc, not 1"; }
+G=$(last_gate)
+grep -q '^- \*\*nbd-unix\*\*: CPU per I/O (nbdkit) +[0-9.]*% (' "$G/summary.md" ||
+    { cat "$G/summary.md"; fail "CPU regression: nbdkit's CPU per I/O not named"; }
+# (fio's own CPU per I/O may rise too: a slower server gives it fewer
+# completions per wakeup.  nbdkit's is the larger change.)
+reg=$(jq -r '[.series[] | select(.verdict == "REGRESSION") | .metric + "." + (.process // "")] | join(" ")' "$G/gate.json")
+case " $reg " in
+    *" cpu.nbdkit "*) ;;
+    *) fail "CPU regression: nbdkit's CPU per I/O not regressed ($reg)" ;;
+esac
+case " $reg " in
+    *" iops. "*|*p99*) fail "CPU regression: caught by $reg, past thresholds out of reach" ;;
+esac
+jq -e '([.series[] | select(.metric == "cpu" and .process == "nbdkit")][0].change) >
+       ([.series[] | select(.metric == "cpu" and .process == "fio")][0].change)' "$G/gate.json" >/dev/null ||
+    fail "CPU regression: fio's CPU per I/O grew more than nbdkit's"
+grep -q '<testcase classname="gate.randrw_70_30.nbd-unix" name="cpu.nbdkit">' "$G/junit.xml" &&
+    grep -A1 'name="cpu.nbdkit"' "$G/junit.xml" | grep -q '<failure type="regression"' ||
+    fail "CPU regression: junit.xml has no cpu.nbdkit failure"
+echo "ok: CPU regression caught: $(grep -m1 '^- \*\*nbd-unix' "$G/summary.md")"
 
 # A stored baseline, compared by ratios to host.
 (cd "$top" && "$VIPERBENCH" run --scenario randrw_70_30 --stack "$A" --runtime 2 \
@@ -160,6 +213,9 @@ G=$(last_gate)
 grep -q 'mode: stored baseline; each layer as a ratio to the \*\*host\*\*' "$G/summary.md" ||
     fail "stored baseline: the summary does not say it compares ratios"
 grep -q '^- \*\*nbd-unix\*\*: IOPS' "$G/summary.md" || fail "stored baseline: nbd-unix not named"
+# The stored baseline ran without the cpu collector: not gated, and said.
+grep -q 'CPU per I/O of nbdkit in layer nbd-unix not gated: only the candidate has it' "$G/summary.md" ||
+    fail "stored baseline: no note on the CPU per I/O it cannot gate"
 [ "$(ls -d "$G"/baseline 2>/dev/null | wc -l)" -eq 0 ] || fail "stored baseline: ran the baseline"
 echo "ok: stored baseline: $(grep -m1 '^- \*\*nbd-unix' "$G/summary.md")"
 
