@@ -48,8 +48,8 @@ test_defaults_and_plan (void **state)
   (void) state;
   gate_init (&g);
   assert_int_equal (g.repeat, GATE_DEFAULT_REPEAT);
-  assert_true (g.thr[GT_IOPS] == -0.05 && g.thr[GT_P99] == 0.20 &&
-               g.thr[GT_CPU] == 0.05);
+  assert_true (g.thr[GT_IOPS] == -0.07 && g.thr[GT_P99] == 0.25 &&
+               g.thr[GT_CPU] == 0.07);
   assert_true (g.paired);
   /* No --max-repeat: 3 x repeat, two looks sharing alpha. */
   assert_int_equal (gate_plan (&g, 0), 0);
@@ -90,11 +90,11 @@ test_threshold_precedence (void **state)
 
   gate_init (&g);
   gate_set_thresholds (&g, none, NULL);
-  assert_true (g.thr[GT_IOPS] == -0.05 && g.thr[GT_P99] == 0.20);
+  assert_true (g.thr[GT_IOPS] == -0.07 && g.thr[GT_P99] == 0.25);
   /* The stack's over the defaults... */
   gate_set_thresholds (&g, stack, none);
   assert_true (g.thr[GT_IOPS] == -0.05 && g.thr[GT_P99] == 0.30 &&
-               g.thr[GT_CPU] == 0.05);
+               g.thr[GT_CPU] == 0.07);
   /* ...the command line's over the stack's, each metric on its own. */
   gate_set_thresholds (&g, stack, cli);
   assert_true (g.thr[GT_IOPS] == -0.15 && g.thr[GT_P99] == 0.30 &&
@@ -151,7 +151,7 @@ test_regression_fails (void **state)
   assert_int_equal (se->verdict, GATE_REGRESSION);
   assert_true (se->change < -0.25 && se->change > -0.35);
   assert_true (se->p < g.alpha);
-  assert_non_null (strstr (se->why, "past the -5% threshold"));
+  assert_non_null (strstr (se->why, "past the -7% threshold"));
   assert_int_equal (series (&g, "direct", GM_WRITE_P99)->verdict, GATE_PASS);
   gate_free (&g);
 
@@ -211,6 +211,7 @@ test_noise_asks_for_more (void **state)
 
   /* One look only: never extended. */
   gate_init (&g);
+  g.repeat = 6;
   g.max_repeat = 6;
   assert_int_equal (gate_plan (&g, 0), 0);
   gate_series_add (&g, "nbd-tcp", GM_IOPS, NULL, a, 6, b, 6);
@@ -242,7 +243,7 @@ test_paired_drift (void **state)
   assert_true (se->change < -0.08 && se->change > -0.12);
   /* The noise is that of a pair (1%), not the 30% drift. */
   assert_true (se->sd < 0.02);
-  assert_non_null (strstr (se->why, "-5% threshold"));
+  assert_non_null (strstr (se->why, "-7% threshold"));
   gate_free (&g);
 
   /* The same numbers as two piles (no pairing): not a regression. */
@@ -278,7 +279,7 @@ test_cpu_per_process (void **state)
   se = &g.series[0];
   assert_string_equal (se->role, "nbdkit");
   assert_int_equal (se->verdict, GATE_REGRESSION);
-  assert_true (se->threshold == 0.05);
+  assert_true (se->threshold == 0.07);
   gate_series_label (se, label, sizeof label);
   assert_string_equal (label, "CPU per I/O (nbdkit)");
   assert_non_null (strstr (se->why, "CPU per I/O (nbdkit) +"));
