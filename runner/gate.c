@@ -262,7 +262,7 @@ run_once (struct gate_ctx *c, struct side *s, const char *collect,
     take_sample (c, s, doc);
     /* A line of progress: each gated layer's IOPS (or ratio to host). */
     fprintf (stderr, "viperbench: gate: %s %zu/%zu:", s->name, s->n,
-             c->g.repeat);
+             c->g.extended_to ? c->g.extended_to : c->g.repeat);
     for (size_t i = 0; i < c->nlayer; i++) {
       char iops[16];
       double v = s->v[i][GM_IOPS][s->n - 1];

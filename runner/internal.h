@@ -543,10 +543,11 @@ struct run {
   struct pin_plan pin;
 };
 
-/* Plans where fio, the services and the layers' servers run (and tells
- * the services); after the layers are chosen, before anything starts.
+/* Plans where fio, the services and the layers' servers (at most SERVERS
+ * in a layer) run, and tells the services; after the layers are chosen,
+ * before anything starts.
  */
-extern void pin_plan (struct run *run, enum pin_mode mode);
+extern void pin_plan (struct run *run, enum pin_mode mode, size_t servers);
 /* The CPUs of fio and of a layer's K-th server; NULL: not pinned. */
 extern const cpu_set_t *pin_fio (const struct run *run);
 extern const cpu_set_t *pin_server (const struct run *run, size_t k);

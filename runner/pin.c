@@ -70,7 +70,7 @@ pin_cpus_text (const cpu_set_t *set, char *buf, size_t n)
 }
 
 void
-pin_plan (struct run *run, enum pin_mode mode)
+pin_plan (struct run *run, enum pin_mode mode, size_t servers)
 {
   struct pin_plan *p = &run->pin;
   struct stack *st = run->st;
@@ -91,12 +91,7 @@ pin_plan (struct run *run, enum pin_mode mode)
       cpus[ncpu++] = c;
   pin_cpus_text (&own, p->available, sizeof p->available);
   /* fio, every service, and the most servers a layer starts. */
-  for (size_t i = 0; i < st->nlayers; i++) {
-    size_t n = target_find (st->layers[i])->servers;
-
-    procs = n > procs ? n : procs;
-  }
-  procs += 1 + st->nsvc;
+  procs = 1 + st->nsvc + servers;
   if (mode == PIN_OFF) {
     snprintf (p->why, sizeof p->why, "not pinned (pin: off): the scheduler "
               "places the processes on CPUs %s", p->available);

@@ -276,12 +276,18 @@ run_prepare (struct run *run, const struct run_opts *o)
     return EXIT_BAD_INPUT;
   {
     enum pin_mode mode = (enum pin_mode) st->pin;
+    size_t servers = 0;
 
     if (o->pin && pin_parse (o->pin, &mode) == -1) {
       vb_msg ("--pin '%s': expected auto, on or off", o->pin);
       return EXIT_BAD_INPUT;
     }
-    pin_plan (run, mode);
+    for (size_t i = 0; i < st->nlayers; i++) {
+      size_t n = target_find (st->layers[i])->servers;
+
+      servers = n > servers ? n : servers;
+    }
+    pin_plan (run, mode, servers);
   }
 
   /* The scenario against the stack, and as fio reads it. */

@@ -112,12 +112,13 @@ write_stack "$TMPDIR/stall.json" '["nbd-unix"]'
 run_bench --scenario randrw_70_30 --stack "$TMPDIR/stall.json" --runtime 7 \
     --size 32M --collect cpu --desc stall >"$TMPDIR/stall.txt" 2>&1 &
 bench=$!
-# The layer's nbdkit: the one running once fio is (the runner test-loads
-# the plugin in an nbdkit of its own first).
+# The layer's nbdkit: the newest one running once the measuring fio
+# is (the runner first checks the job with fio --parse-only and
+# test-loads the plugin in an nbdkit of its own).
 pid=
 for _ in $(seq 200); do
-    if own_pgrep -x fio >/dev/null; then
-        pid=$(own_pgrep -x nbdkit | head -1)
+    if own_pgrep -f -- "--output-format=json" >/dev/null; then
+        pid=$(own_pgrep -n -x nbdkit)
         [ -n "$pid" ] && break
     fi
     sleep 0.05
