@@ -405,6 +405,11 @@ struct records {
  */
 extern int records_add (struct records *r, const char *path, const char *who);
 extern void records_free (struct records *r);
+/* The CPU microseconds per I/O of process ROLE in run.json target T
+ * (the cpu collector's; finite, not negative), into OUT; how many.
+ */
+extern size_t target_cpu_us (const cJSON *t, const char *role, double *out,
+                             size_t max);
 /* Each record's CPU microseconds per I/O of process ROLE in layer NAME
  * (the cpu collector's), into OUT; how many.
  */

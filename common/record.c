@@ -427,6 +427,25 @@ records_free (struct records *r)
   memset (r, 0, sizeof *r);
 }
 
+size_t
+target_cpu_us (const cJSON *t, const char *role, double *out, size_t max)
+{
+  const cJSON *p;
+  size_t n = 0;
+
+  cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
+                        cJSON_GetObjectItem (t, "collectors"), "cpu"),
+                      "processes"))
+    if (n < max &&
+        strcmp (json_str (cJSON_GetObjectItem (p, "role"), ""), role) == 0) {
+      double v = json_num (cJSON_GetObjectItem (p, "cpu_us_per_io"));
+
+      if (isfinite (v) && v >= 0)
+        out[n++] = v;
+    }
+  return n;
+}
+
 /* Each record's CPU microseconds per I/O of process ROLE in layer NAME
  * (the cpu collector's), into OUT; how many.
  */
@@ -436,18 +455,8 @@ records_cpu_us (const struct records *r, const char *name, const char *role,
 {
   size_t n = 0;
 
-  for (size_t i = 0; i < r->n && n < max; i++) {
-    const cJSON *t = record_target (r->doc[i], name), *p;
-
-    cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
-                          cJSON_GetObjectItem (t, "collectors"), "cpu"),
-                        "processes"))
-      if (strcmp (json_str (cJSON_GetObjectItem (p, "role"), ""), role) == 0) {
-        double v = json_num (cJSON_GetObjectItem (p, "cpu_us_per_io"));
-
-        if (isfinite (v) && v >= 0 && n < max)
-          out[n++] = v;
-      }
-  }
+  for (size_t i = 0; i < r->n && n < max; i++)
+    n += target_cpu_us (record_target (r->doc[i], name), role, out + n,
+                        max - n);
   return n;
 }

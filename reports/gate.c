@@ -120,15 +120,9 @@ gate_metric_value (const cJSON *t, enum gate_metric m, const char *role)
     return (isnan (r) ? 0 : r) + (isnan (w) ? 0 : w);
   }
   if (m == GM_CPU) {
-    const cJSON *p;
+    double v;
 
-    cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
-                          cJSON_GetObjectItem (t, "collectors"), "cpu"),
-                        "processes"))
-      if (role && strcmp (json_str (cJSON_GetObjectItem (p, "role"), ""),
-                          role) == 0)
-        return json_num (cJSON_GetObjectItem (p, "cpu_us_per_io"));
-    return NAN;
+    return role && target_cpu_us (t, role, &v, 1) == 1 ? v : NAN;
   }
   /* A direction without I/O has no latency. */
   if (!(target_metric (t, metrics[m].ddir, "total_ios") > 0))
@@ -225,9 +219,10 @@ decide_one (const struct gate *g, struct gate_series *se)
       se->needed = 2 * have;
     snprintf (se->why, sizeof se->why,
               "estimate %+.1f%% is past the %+.0f%% threshold but not "
-              "significant (p = %.3g); noise %.1f%% per run: about %zu "
+              "significant (p = %.3g); noise %.1f%% per %s: about %zu "
               "%s needed", se->change * 100, se->threshold * 100, se->p,
-              se->sd * 100, se->needed, paired ? "pairs" : "repetitions per side");
+              se->sd * 100, paired ? "pair" : "run", se->needed,
+              paired ? "pairs" : "repetitions per side");
   }
   else if (wbound < effect) {
     se->verdict = GATE_PASS;
