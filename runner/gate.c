@@ -47,7 +47,7 @@ usage (FILE *f)
 "usage: viperbench gate (--baseline-stack FILE | --baseline RECORD...)\n"
 "                       --candidate-stack FILE --scenario NAME\n"
 "                       [--repeat N] [--runtime S] [--size SIZE]\n"
-"                       [--layers a,b] [--threshold iops=-5%%,cpu=+5%%,...]\n"
+"                       [--layers a,b] [--threshold iops=-7%%,cpu=+7%%,...]\n"
 "                       [--alpha 0.05] [--no-profile] [--results DIR]\n"
 "                       [--scenarios DIR] [--junit FILE] [--summary FILE]\n"
 "                       [--reference host] [--max-repeat M]\n"

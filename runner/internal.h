@@ -514,8 +514,8 @@ struct pin_plan {
 /* "auto", "on", "off"; 0 or -1. */
 extern int pin_parse (const char *text, enum pin_mode *mode);
 extern const char *pin_mode_name (enum pin_mode mode);
-/* "0-3,6". */
-extern void pin_cpus_text (const cpu_set_t *set, char *buf, size_t n);
+/* Adds KEY: "0-3,6" to O for SET; nothing when SET is NULL (not pinned). */
+extern void pin_add_cpus (cJSON *o, const char *key, const cpu_set_t *set);
 
 struct run {
   const char *results_dir;

@@ -47,7 +47,7 @@ pin_mode_name (enum pin_mode mode)
 }
 
 /* "0-3,6": the CPUs of SET. */
-void
+static void
 pin_cpus_text (const cpu_set_t *set, char *buf, size_t n)
 {
   size_t len = 0;
@@ -67,6 +67,17 @@ pin_cpus_text (const cpu_set_t *set, char *buf, size_t n)
                                 c, end);
     c = end;
   }
+}
+
+void
+pin_add_cpus (cJSON *o, const char *key, const cpu_set_t *set)
+{
+  char cpus[128];
+
+  if (set == NULL)
+    return;
+  pin_cpus_text (set, cpus, sizeof cpus);
+  cJSON_AddStringToObject (o, key, cpus);
 }
 
 void

@@ -234,21 +234,12 @@ record_add_target (struct run *run, struct layer *l,
     cJSON_AddStringToObject (c, "role", l->child[i].role);
     cJSON_AddNumberToObject (c, "pid", l->child[i].pid);
     cJSON_AddStringToObject (c, "command", l->child[i].argv_text);
-    if (pin_server (run, i)) {
-      char cpus[128];
-
-      pin_cpus_text (pin_server (run, i), cpus, sizeof cpus);
-      cJSON_AddStringToObject (c, "cpus", cpus);
-    }
+    pin_add_cpus (c, "cpus", pin_server (run, i));
     cJSON_AddItemToArray (procs, c);
   }
   cJSON_AddItemToObject (t, "servers", procs);
-  if (pin_fio (run) && !l->t->run_job) {
-    char cpus[128];
-
-    pin_cpus_text (pin_fio (run), cpus, sizeof cpus);
-    cJSON_AddStringToObject (t, "fio_cpus", cpus);
-  }
+  if (!l->t->run_job)
+    pin_add_cpus (t, "fio_cpus", pin_fio (run));
   /* Top to bottom: fio, then each boundary a probe measured. */
   if (l->boundaries) {
     cJSON_AddItemToObject (t, "boundaries", l->boundaries);

@@ -864,12 +864,7 @@ services_record (const struct stack *st, const char *recdir)
     cJSON_AddItemToObject (o, "env", env);
     if (s->pid > 0)
       cJSON_AddNumberToObject (o, "pid", s->pid);
-    if (s->cpus) {
-      char cpus[128];
-
-      pin_cpus_text (s->cpus, cpus, sizeof cpus);
-      cJSON_AddStringToObject (o, "cpus", cpus);
-    }
+    pin_add_cpus (o, "cpus", s->cpus);
     for (size_t k = 0; k < s->nlayers; k++)
       cJSON_AddItemToArray (l, cJSON_CreateString (s->layers[k]));
     cJSON_AddItemToObject (o, "layers", l);
