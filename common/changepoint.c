@@ -223,15 +223,6 @@ best_split (const double *d, size_t n, size_t s, size_t e)
   return at;
 }
 
-static int
-cmp_at (const void *a, const void *b)
-{
-  size_t x = ((const struct change_point *) a)->at;
-  size_t y = ((const struct change_point *) b)->at;
-
-  return x < y ? -1 : x > y;
-}
-
 size_t
 stats_change_points (const double *x, size_t n, double alpha,
                      struct change_point *out, size_t max)
@@ -280,7 +271,7 @@ stats_change_points (const double *x, size_t n, double alpha,
     found++;
   }
   /* Each change point's figures against its neighbouring segments, now
-   * that they are all known; one that is no longer significant against
+   * that they are all known (in order: the cuts are kept sorted); one that is no longer significant against
    * them (the least first) goes, merging its neighbours, until every
    * one left is.
    */
@@ -302,7 +293,6 @@ stats_change_points (const double *x, size_t n, double alpha,
     ncut--;
     found--;
   }
-  qsort (out, found, sizeof *out, cmp_at);
   free (cut);
   free (d);
   return found;

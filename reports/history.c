@@ -44,11 +44,11 @@ struct hseries {
   size_t ncp;
 };
 
-/* Finds the change points of S (runs in order) at ALPHA. */
-static void
-series_detect (struct hseries *s, double alpha)
+/* A target's read + write IOPS (NAN when either is missing). */
+static double
+total_iops (const cJSON *t)
 {
-  s->ncp = stats_change_points (s->v, s->n, alpha, s->cp, HIST_MAX_CP);
+  return target_metric (t, "read", "iops") + target_metric (t, "write", "iops");
 }
 
 static void
@@ -239,12 +239,12 @@ history_main (int argc, char **argv)
 
       if (me == NULL)
         continue;
-      series_add (&hs[0], r, target_metric (me, "read", "iops") +
-                             target_metric (me, "write", "iops"));
+      series_add (&hs[0], r, total_iops (me));
       series_add (&hs[1], r, target_metric (me, "read", "p99"));
     }
-    series_detect (&hs[0], alpha);
-    series_detect (&hs[1], alpha);
+    for (int m = 0; m < 2; m++)
+      hs[m].ncp = stats_change_points (hs[m].v, hs[m].n, alpha, hs[m].cp,
+                                       HIST_MAX_CP);
 
     fprintf (f, "\n## %s\n\n| run | description | IOPS (r+w) | read p99 | vs host | change point |\n"
              "|---|---|--:|--:|--:|---|\n", layers[k]);
@@ -256,10 +256,10 @@ history_main (int argc, char **argv)
 
       if (me == NULL)
         continue;
-      iops = target_metric (me, "read", "iops") + target_metric (me, "write", "iops");
+      iops = total_iops (me);
       p99 = target_metric (me, "read", "p99");
       if (host)
-        ratio = iops / (target_metric (host, "read", "iops") + target_metric (host, "write", "iops"));
+        ratio = iops / total_iops (host);
       fmt_iops (si, sizeof si, iops);
       fmt_ns (sp, sizeof sp, p99);
       if (isnan (ratio)) snprintf (sr, sizeof sr, "-");
