@@ -1,6 +1,6 @@
 /* cpu.c: the CPU bill.  User and system CPU seconds and context switches
  * per process over the measured window, and per I/O ("nbdkit spends 41 us
- * of CPU per I/O").
+ * of CPU per I/O": over the I/Os fio did in that window, coll_end).
  *
  * Servers are read from /proc at the start and end of the window (a
  * service with its worker processes, as nginx's, summed over them).  fio

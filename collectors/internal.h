@@ -42,7 +42,12 @@ struct coll_ctx {
 struct coll_end {
   struct rusage fio_rusage;     /* fio and its reaped jobs, whole life */
   double window_s;              /* measured window, seconds */
-  uint64_t ios;                 /* I/Os fio counted (read + write + trim) */
+  /* I/Os in the window: fio's rate (its I/Os over its own measured
+   * time) times the window, at most all it counted.  The window opens
+   * after fio's start-up and closes at its exit, so its whole count
+   * would understate any cost per I/O.
+   */
+  uint64_t ios;
 };
 
 struct collector {

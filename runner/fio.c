@@ -278,6 +278,20 @@ job_child (void *arg)
   return a->l->t->run_job (a->run, a->l, a->job, a->json);
 }
 
+/* The I/Os fio did within a window of WINDOW seconds: its IOPS (its
+ * I/Os over its own measured time) times the window, at most all of them.
+ */
+static uint64_t
+window_ios (const struct fio_result *res, double window)
+{
+  uint64_t all = res->read.total_ios + res->write.total_ios;
+  double rate = res->read.iops + res->write.iops;
+
+  if (!(rate > 0) || !(window > 0) || rate * window >= (double) all)
+    return all;
+  return (uint64_t) llround (rate * window);
+}
+
 int
 fio_run_layer (struct run *run, struct layer *l, const char *job,
                struct fio_result *res, cJSON **coll)
@@ -379,7 +393,7 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
 
  out:
   /* Collectors stop once fio has exited (before the servers do). */
-  cend.ios = res->read.total_ios + res->write.total_ios;
+  cend.ios = window_ios (res, cend.window_s);
   if (collecting) {
     *coll = cJSON_CreateObject ();
     for (size_t i = 0; i < run->ncoll; i++) {
