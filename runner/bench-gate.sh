@@ -9,7 +9,8 @@
 #        iops-10  the burn that lowers IOPS by 10%,
 #        cpu+10   the burn that raises nbdkit's CPU per I/O by 10%;
 #      each sized from the A/A runs, then corrected by calibration gates
-#      (6 pairs, not counted) until it does what the level says.  Per level the
+#      (CAL_PAIRS pairs, default 10, not counted) until it does what the
+#      level says within 1.5 points.  Per level the
 #      change the gates measured (median), and how often the gate was
 #      caught (exit 1) by the metric the level is about, by any metric,
 #      too noisy or passed.
@@ -29,6 +30,7 @@ TRIALS=${TRIALS:-20}
 TRIALS_AB=${TRIALS_AB:-10}
 LEVELS=${LEVELS-iops-10 cpu+10}
 WALL=${WALL:-1}
+CAL_PAIRS=${CAL_PAIRS:-10}
 [ -f "$BURN" ] || { echo "bench-gate: no $BURN (make tests)" >&2; exit 1; }
 work=$(mktemp -d /tmp/viper-bench-gate.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -141,19 +143,19 @@ for lv in $LEVELS; do
         *) echo "bench-gate: unknown level '$lv' (iops-10, cpu+10)" >&2; exit 1 ;;
     esac
     burn=$(size "$lv")
-    # Calibration gates (6 pairs each, not counted) until the burn does
-    # what the level says within 2.5 points, four at most: the first
+    # Calibration gates (CAL_PAIRS each, not counted) until the burn does
+    # what the level says within 1.5 points, four at most: the first
     # scales the guess by what it did, the next interpolate between the
     # two nearest measured on either side (the response is steep where
     # nbdkit's CPU runs out).  The burn measured closest is kept.
     : >"$work/cal.txt"
     for round in 1 2 3 4; do
         stack "$work/b.json" "memory-burn-$burn" '["nbd-unix"]' "$burn"
-        gate "$work/b.json" --repeat 6 --max-repeat 6 >"$work/g.txt"; read -r rc secs g <"$work/g.txt"
+        gate "$work/b.json" --repeat "$CAL_PAIRS" --max-repeat "$CAL_PAIRS" >"$work/g.txt"; read -r rc secs g <"$work/g.txt"
         got=$(measured "$lv" "$g")
         echo "$burn $got" >>"$work/cal.txt"
         echo "  (calibration $lv: burn-ns $burn measured $(awk -v g="$got" 'BEGIN {printf "%+.1f%%", g * 100}'))"
-        awk -v w="$want" -v g="$got" 'BEGIN {exit !(g != "nan" && (g - w < 0.025 && w - g < 0.025))}' && break
+        awk -v w="$want" -v g="$got" 'BEGIN {exit !(g != "nan" && (g - w < 0.015 && w - g < 0.015))}' && break
         burn=$(awk -v w="$want" '
             $2 != "nan" { b[NR] = $1; g[NR] = $2 }
             END {
