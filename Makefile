@@ -464,7 +464,7 @@ gate: engine filters plugins runner guest
 		--threshold "$(THRESHOLD)" --results "$(RESULTS)"
 
 # The gate's calibration: false alarms over A/A trials, and the smallest
-# regression caught reliably (TRIALS=, RUNTIME=, REPEAT=).
+# regression caught reliably (TRIALS=, RUNTIME=, REPEAT=, SCENARIO=).
 bench-gate: engine filters plugins runner $(BUILD)/tests/burn.so
 	$(Q)VIPERBENCH=$(BUILD)/viperbench runner/bench-gate.sh
 

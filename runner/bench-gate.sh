@@ -16,7 +16,8 @@
 #      too noisy or passed.
 #   3. The wall time of a default gate of two layers (nbd-unix, nbd-tcp).
 #
-# Target: nbdkit's memory plugin, randrw_70_30.
+# Target: nbdkit's memory plugin, SCENARIO (default randrw_70_30; lat1: one
+# request in flight, where a cost per request adds to the CPU per I/O).
 #
 #   make bench-gate                 (TRIALS=20 TRIALS_AB=10 WALL=1)
 #   TRIALS=5 LEVELS=cpu+10 TRIALS_AB=3 WALL=0 runner/bench-gate.sh
@@ -31,6 +32,7 @@ TRIALS_AB=${TRIALS_AB:-10}
 LEVELS=${LEVELS-iops-10 cpu+10}
 WALL=${WALL:-1}
 CAL_PAIRS=${CAL_PAIRS:-10}
+SCENARIO=${SCENARIO:-randrw_70_30}
 [ -f "$BURN" ] || { echo "bench-gate: no $BURN (make tests)" >&2; exit 1; }
 work=$(mktemp -d /tmp/viper-bench-gate.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -54,7 +56,7 @@ gate() {
     local cand=$1 rc=0 g t0 t1; shift
     t0=$(date +%s.%N)
     (cd "$top" && "$VIPERBENCH" gate --baseline-stack "$work/a.json" \
-        --candidate-stack "$cand" --scenario randrw_70_30 \
+        --candidate-stack "$cand" --scenario "$SCENARIO" \
         ${RUNTIME:+--runtime "$RUNTIME"} ${REPEAT:+--repeat "$REPEAT"} \
         ${MAX_REPEAT:+--max-repeat "$MAX_REPEAT"} ${PIN:+--pin "$PIN"} \
         --no-profile --results "$work/results" "$@") \
@@ -78,7 +80,7 @@ verdict() {
         ((.process // "") == $p))][0].verdict // "-"' "$1/gate.json"
 }
 
-echo "bench-gate: nbd-unix on nbdkit memory, randrw_70_30, at the gate's defaults${RUNTIME:+, runtime $RUNTIME s}${REPEAT:+, repeat $REPEAT}${MAX_REPEAT:+, max-repeat $MAX_REPEAT}${PIN:+, pin $PIN}"
+echo "bench-gate: nbd-unix on nbdkit memory, $SCENARIO, at the gate's defaults${RUNTIME:+, runtime $RUNTIME s}${REPEAT:+, repeat $REPEAT}${MAX_REPEAT:+, max-repeat $MAX_REPEAT}${PIN:+, pin $PIN}"
 : >"$work/aa.txt"
 if [ "$TRIALS" -gt 0 ]; then
     echo
@@ -106,7 +108,7 @@ fi
 # few plain runs): nbdkit's CPU per I/O, in ns.
 if [ "$TRIALS" -eq 0 ]; then
     for k in 1 2 3; do
-        (cd "$top" && "$VIPERBENCH" run --scenario randrw_70_30 --stack "$work/a.json" \
+        (cd "$top" && "$VIPERBENCH" run --scenario "$SCENARIO" --stack "$work/a.json" \
             --runtime "${RUNTIME:-2}" --collect cpu --no-report ${PIN:+--pin "$PIN"} \
             --prefix R- --results "$work/results/GATE-0/baseline") \
             >/dev/null 2>"$work/err.txt" || { cat "$work/err.txt" >&2; exit 1; }
