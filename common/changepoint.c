@@ -271,9 +271,9 @@ stats_change_points (const double *x, size_t n, double alpha,
     found++;
   }
   /* Each change point's figures against its neighbouring segments, now
-   * that they are all known (in order: the cuts are kept sorted); one that is no longer significant against
-   * them (the least first) goes, merging its neighbours, until every
-   * one left is.
+   * that they are all known (in order: the cuts are kept sorted); one
+   * that is no longer significant against them (the least first) goes,
+   * merging its neighbours, until every one left is.
    */
   for (;;) {
     size_t worst = 0;

@@ -10,10 +10,9 @@
 #        cpu+10   the burn that raises nbdkit's CPU per I/O by 10%;
 #      each sized from the A/A runs, then corrected by calibration gates
 #      (CAL_PAIRS pairs, default 10, not counted) until it does what the
-#      level says within 1.5 points.  Per level the
-#      change the gates measured (median), and how often the gate was
-#      caught (exit 1) by the metric the level is about, by any metric,
-#      too noisy or passed.
+#      level says within 1.5 points.  Per level the change the gates
+#      measured (median), and how often the gate was caught (exit 1) by
+#      the metric the level is about, by any metric, too noisy or passed.
 #   3. The wall time of a default gate of two layers (nbd-unix, nbd-tcp).
 #
 # Target: nbdkit's memory plugin, SCENARIO (default randrw_70_30; lat1: one
@@ -182,6 +181,7 @@ for lv in $LEVELS; do
     burn=$(awk -v w="$want" '$2 != "nan" { d = $2 - w; if (d < 0) d = -d
                                            if (best == "" || d < bd) { best = $1; bd = d } }
                              END { print best }' "$work/cal.txt")
+    [ -n "$burn" ] || { echo "bench-gate: $lv: no calibration gate measured it" >&2; exit 1; }
     stack "$work/b.json" "memory-burn-$burn" '["nbd-unix"]' "$burn"
     : >"$work/ab.txt"
     for t in $(seq "$TRIALS_AB"); do
