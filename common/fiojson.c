@@ -7,18 +7,67 @@
 
 #include "internal.h"
 
+/* True for the entry fio's client adds to "client_stats" when it ran
+ * several clients: their sums under the name "All clients", without
+ * job options, percentiles or bins (fio 3.33).
+ */
+static bool
+all_clients_entry (const cJSON *j)
+{
+  const cJSON *name = cJSON_GetObjectItemCaseSensitive (j, "jobname");
+
+  return cJSON_IsString (name) && strcmp (name->valuestring, "All clients") == 0
+    && !cJSON_HasObjectItem (j, "job options");
+}
+
+/* fio --client writes its jobs as "client_stats", each with the hostname
+ * and port of the fio server that ran it.  Every reader here reads
+ * "jobs": the clients' jobs become the jobs (their bins summed by
+ * whoever merges them), and fio's sum of them, which has neither
+ * percentiles nor bins, is dropped.
+ */
+static void
+normalise_clients (cJSON *doc)
+{
+  cJSON *cs = cJSON_DetachItemFromObjectCaseSensitive (doc, "client_stats");
+  cJSON *jobs, *j;
+
+  if (cs == NULL)
+    return;
+  if (!cJSON_IsArray (cs) || cJSON_HasObjectItem (doc, "jobs")) {
+    cJSON_Delete (cs);
+    return;
+  }
+  jobs = cJSON_AddArrayToObject (doc, "jobs");
+  while ((j = cJSON_DetachItemFromArray (cs, 0)) != NULL) {
+    if (all_clients_entry (j))
+      cJSON_Delete (j);
+    else
+      cJSON_AddItemToArray (jobs, j);
+  }
+  cJSON_Delete (cs);
+  cJSON_AddStringToObject (doc, "viperbench_clients",
+                           "fio --client's client_stats as jobs[] (each "
+                           "with its hostname and port); its \"All "
+                           "clients\" entry dropped (no percentiles, no bins)");
+}
+
 /* Parses the first JSON object in TEXT (fio writes log lines first). */
 cJSON *
 fio_json_parse (const char *text)
 {
   const char *p = text;
+  cJSON *doc;
 
   while (p && *p && *p != '{') {
     p = strchr (p, '\n');
     if (p)
       p++;
   }
-  return p && *p ? cJSON_Parse (p) : NULL;
+  doc = p && *p ? cJSON_Parse (p) : NULL;
+  if (cJSON_IsObject (doc))
+    normalise_clients (doc);
+  return doc;
 }
 
 static double
@@ -149,4 +198,53 @@ int
 bins_load_fio (const char *path, struct bins *b)
 {
   return bins_load_fio_ddir (path, NULL, b);
+}
+
+/* The clients of fio --client's jobs; see internal.h. */
+size_t
+fio_clients_split (const cJSON *jobs, struct fio_client **out)
+{
+  struct fio_client *c = NULL;
+  cJSON **theirs = NULL;
+  size_t n = 0;
+  const cJSON *job;
+
+  *out = NULL;
+  cJSON_ArrayForEach (job, jobs) {
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive (job, "hostname");
+    int port = (int) num (job, "port");
+    size_t i;
+
+    if (!cJSON_IsString (h))
+      continue;
+    for (i = 0; i < n; i++)
+      if (strcmp (c[i].host, h->valuestring) == 0 && c[i].port == port)
+        break;
+    if (i == n) {
+      c = xrealloc (c, (n + 1) * sizeof *c);
+      theirs = xrealloc (theirs, (n + 1) * sizeof *theirs);
+      memset (&c[n], 0, sizeof c[n]);
+      c[n].host = xstrdup (h->valuestring);
+      c[n].port = port;
+      theirs[n] = cJSON_CreateArray ();
+      n++;
+    }
+    cJSON_AddItemReferenceToArray (theirs[i], (cJSON *) job);
+    c[i].jobs++;
+  }
+  for (size_t i = 0; i < n; i++) {
+    fio_result_from_jobs (theirs[i], &c[i].res);
+    cJSON_Delete (theirs[i]);
+  }
+  free (theirs);
+  *out = c;
+  return n;
+}
+
+void
+fio_clients_free (struct fio_client *c, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    free (c[i].host);
+  free (c);
 }

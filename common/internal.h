@@ -156,6 +156,8 @@ struct spawn_opts {
   char *const *env;             /* "NAME=value" added, NULL-terminated, or NULL */
   bool keep_stdio;              /* stdout and stderr: the caller's own */
   const cpu_set_t *cpus;        /* the CPUs it may run on, or NULL: ours */
+  pid_t netns_pid;              /* >0: runs in that process's network
+                                   namespace */
 };
 
 /* Starts ARGV (never through a shell) with the parent-death signal set
@@ -193,6 +195,15 @@ extern int proc_run (const char *const *argv, double timeout,
  */
 extern int proc_wait_unix (const char *path, pid_t pid, double timeout);
 extern int proc_wait_tcp (int port, pid_t pid, double timeout);
+/* The same for IP:PORT as seen from the network namespace of NETNS_PID
+ * (0: the runner's).
+ */
+extern int proc_wait_tcp_at (const char *ip, int port, pid_t pid,
+                             double timeout, pid_t netns_pid);
+/* Moves the calling thread into the network namespace of PID; 0 or -1
+ * (errno set).
+ */
+extern int netns_join (pid_t pid);
 /* A free TCP port on 127.0.0.1, or -1. */
 extern int free_tcp_port (void);
 /* True when 127.0.0.1:PORT can be bound now. */
@@ -234,6 +245,21 @@ extern cJSON *fio_json_parse (const char *text);
  * merged bins for several.
  */
 extern void fio_result_from_jobs (const cJSON *jobs, struct fio_result *res);
+/* One fio server's share of fio --client's output: the jobs that name
+ * HOST and PORT.
+ */
+struct fio_client {
+  char *host;
+  int port;
+  unsigned jobs;
+  struct fio_result res;
+};
+/* Splits a "jobs" array by the fio server that ran each job (fio
+ * --client's, normalised by fio_json_parse), in order of appearance;
+ * their number (0: the jobs of a local fio).  Free with fio_clients_free.
+ */
+extern size_t fio_clients_split (const cJSON *jobs, struct fio_client **out);
+extern void fio_clients_free (struct fio_client *c, size_t n);
 /* Parses fio's json+ output FILE (log lines before the JSON skipped);
  * 0, or -1 with a message naming the file.
  */
