@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -66,6 +68,23 @@ redirect (int fd, const char *path, int flags)
   }
 }
 
+/* Moves the calling thread into the network namespace of PID; 0 or -1
+ * (errno set).
+ */
+int
+netns_join (pid_t pid)
+{
+  char path[64];
+  int fd, r;
+
+  snprintf (path, sizeof path, "/proc/%d/ns/net", (int) pid);
+  if ((fd = open (path, O_RDONLY | O_CLOEXEC)) == -1)
+    return -1;
+  r = setns (fd, CLONE_NEWNET);
+  close (fd);
+  return r;
+}
+
 /* Forks a child set up as internal.h says of proc_spawn, which runs
  * FN (ARG) and exits with its value; the pid, or -1 with a message.
  */
@@ -98,6 +117,14 @@ spawn_child (const struct spawn_opts *o, int (*fn) (void *), void *arg)
     prctl (PR_SET_PDEATHSIG, SIGTERM);
     if (getppid () != parent)
       _exit (1);
+    /* A network namespace of the runner's making (a load client's, the
+     * hub's), joined before anything else is opened.
+     */
+    if (o->netns_pid > 0 && netns_join (o->netns_pid) == -1) {
+      dprintf (2, "viperbench: joining the network namespace of %d: %s\n",
+               (int) o->netns_pid, strerror (errno));
+      _exit (126);
+    }
     sigemptyset (&none);
     sigprocmask (SIG_SETMASK, &none, NULL);
     signal (SIGPIPE, SIG_DFL);
@@ -266,10 +293,35 @@ proc_run (const char *const *argv, double timeout, const char *stdout_path,
   return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
 }
 
+/* A socket of FAMILY in the network namespace of NETNS_PID (0: ours):
+ * a socket stays in the namespace it was made in, so the runner steps
+ * in for the socket() call and straight back.
+ */
 static int
-try_connect (const struct sockaddr *sa, socklen_t len, int family)
+socket_in (int family, pid_t netns_pid)
 {
-  int fd = socket (family, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
+  int own, fd;
+
+  if (netns_pid <= 0)
+    return socket (family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if ((own = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) == -1)
+    return -1;
+  if (netns_join (netns_pid) == -1) {
+    close (own);
+    return -1;
+  }
+  fd = socket (family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (setns (own, CLONE_NEWNET) == -1)
+    abort ();                   /* never go on in the wrong namespace */
+  close (own);
+  return fd;
+}
+
+static int
+try_connect (const struct sockaddr *sa, socklen_t len, int family,
+             pid_t netns_pid)
+{
+  int fd = socket_in (family, netns_pid), r;
 
   if (fd == -1)
     return -1;
@@ -281,12 +333,12 @@ try_connect (const struct sockaddr *sa, socklen_t len, int family)
 /* Polls until the address accepts; 0 ready, -1 died/timeout/stop. */
 static int
 wait_connect (const struct sockaddr *sa, socklen_t len, int family,
-              pid_t pid, double timeout)
+              pid_t pid, double timeout, pid_t netns_pid)
 {
   double end = mono_now () + timeout;
 
   while (mono_now () < end) {
-    if (try_connect (sa, len, family) == 0)
+    if (try_connect (sa, len, family, netns_pid) == 0)
       return 0;
     if (!proc_alive (pid) || stop_requested)
       return -1;
@@ -304,7 +356,7 @@ proc_wait_unix (const char *path, pid_t pid, double timeout)
     return -1;
   strcpy (sun.sun_path, path);
   return wait_connect ((struct sockaddr *) &sun, sizeof sun, AF_UNIX, pid,
-                       timeout);
+                       timeout, 0);
 }
 
 int
@@ -315,7 +367,20 @@ proc_wait_tcp (int port, pid_t pid, double timeout)
                              .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
 
   return wait_connect ((struct sockaddr *) &sin, sizeof sin, AF_INET, pid,
-                       timeout);
+                       timeout, 0);
+}
+
+int
+proc_wait_tcp_at (const char *ip, int port, pid_t pid, double timeout,
+                  pid_t netns_pid)
+{
+  struct sockaddr_in sin = { .sin_family = AF_INET,
+                             .sin_port = htons ((uint16_t) port) };
+
+  if (inet_pton (AF_INET, ip, &sin.sin_addr) != 1)
+    return -1;
+  return wait_connect ((struct sockaddr *) &sin, sizeof sin, AF_INET, pid,
+                       timeout, netns_pid);
 }
 
 /* Binds 127.0.0.1:PORT (0: any); returns the port or -1. */
