@@ -101,7 +101,8 @@ COLLECTOR_SRCS := \
 	collectors/cpu.c \
 	collectors/disk.c \
 	collectors/perf.c \
-	collectors/procfs.c
+	collectors/procfs.c \
+	collectors/resources.c
 
 REPORT_SRCS := \
 	reports/cli.c \
@@ -115,6 +116,7 @@ REPORT_SRCS := \
 	reports/html.c \
 	reports/import.c \
 	reports/report.c \
+	reports/scale.c \
 	reports/sweep.c
 
 # What the HTML pages inline (reports/assets.S): d3 and d3-flame-graph
@@ -125,6 +127,7 @@ WEB_STAMP := $(WEB)/.installed
 WEB_ASSETS := $(WEB_STAMP) reports/web/viewer.js reports/web/viewer.css
 
 RUNNER_SRCS := \
+	runner/clientns.c \
 	runner/fio.c \
 	runner/gate.c \
 	runner/layer.c \
@@ -142,6 +145,7 @@ RUNNER_SRCS := \
 	runner/stack_dir.c \
 	runner/stack_value.c \
 	runner/sweep.c \
+	runner/target_clients.c \
 	runner/target_direct.c \
 	runner/target_host.c \
 	runner/target_nbd_tcp.c \

@@ -5,6 +5,7 @@ const struct collector *const collectors[] = {
   &collector_cpu,
   &collector_counters,
   &collector_disk,
+  &collector_resources,
   &collector_perf,
 };
 

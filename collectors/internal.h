@@ -102,6 +102,10 @@ extern void procfs_ctx_total (const struct ctx_track *t, uint64_t *vol,
 extern int procfs_usage (pid_t pid, bool with_children, struct proc_usage *u);
 /* Adds the context switches of every live thread of PID to U. */
 extern void procfs_add_ctx (pid_t pid, struct proc_usage *u);
+/* Adds PID's open descriptors to *FDS and those that are sockets to
+ * *SOCKETS; -1 when it is gone.
+ */
+extern int procfs_fds (pid_t pid, double *fds, double *sockets);
 /* PID and its child processes (fio and its jobs), PID first. */
 extern size_t procfs_group (pid_t pid, pid_t *out, size_t max);
 
@@ -125,5 +129,7 @@ extern const struct collector collector_cpu;
 extern const struct collector collector_perf;
 extern const struct collector collector_counters;
 extern const struct collector collector_disk;
+/* resources.c */
+extern const struct collector collector_resources;
 
 #endif /* VIPERBENCH_COLLECTORS_H */

@@ -203,3 +203,28 @@ procfs_ctx_total (const struct ctx_track *t, uint64_t *vol, uint64_t *invol)
     *invol += t->t[i].last_invol - t->t[i].first_invol;
   }
 }
+
+/* Open descriptors of PID and how many are sockets; -1 when gone. */
+int
+procfs_fds (pid_t pid, double *fds, double *sockets)
+{
+  char path[64], link[64];
+  DIR *d;
+  struct dirent *e;
+
+  snprintf (path, sizeof path, "/proc/%d/fd", (int) pid);
+  if ((d = opendir (path)) == NULL)
+    return -1;
+  while ((e = readdir (d))) {
+    ssize_t n;
+
+    if (e->d_name[0] == '.')
+      continue;
+    *fds += 1;
+    n = readlinkat (dirfd (d), e->d_name, link, sizeof link - 1);
+    if (n > 0 && n >= 7 && strncmp (link, "socket:", 7) == 0)
+      *sockets += 1;
+  }
+  closedir (d);
+  return 0;
+}

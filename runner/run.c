@@ -46,7 +46,7 @@ usage (FILE *f, bool sweep)
 "usage: viperbench run --scenario NAME [--stack FILE] [--desc TEXT]\n"
 "                      [--runtime SECONDS] [--size SIZE] [--results DIR]\n"
 "                      [--prefix VM-] [--scenarios DIR]\n"
-"                      [--collect cpu,counters,disk,perf|all|none]\n"
+"                      [--collect cpu,counters,disk,resources,perf|all|none]\n"
 "                      [--layers host,direct,...] [--no-report]\n"
 "                      [--pin auto|on|off]\n"
 "Runs the scenario on each layer of the stack and keeps a numbered record\n"
@@ -272,6 +272,30 @@ run_prepare (struct run *run, const struct run_opts *o)
     return EXIT_BAD_INPUT;
   if (o->only_layers && select_layers (st, o->only_layers) == -1)
     return EXIT_BAD_INPUT;
+  /* A layer that asks for a scale sweep (clients or volumes lists) runs
+   * alone, as a sweep of its own.
+   */
+  for (size_t i = 0; i < st->nlayers; i++) {
+    const struct target *t = target_find (st->layers[i]);
+    size_t n = t->scale_points ? t->scale_points (st, &run->scale_c,
+                                                  &run->scale_v) : 0;
+
+    if (n == 0)
+      continue;
+    run->nscale = n;
+    if (run->ndepths) {
+      vb_msg ("stack %s: its clients' count or volumes list is a sweep of "
+              "its own: run it with viperbench run (make bench), not sweep",
+              st->path);
+      return EXIT_BAD_INPUT;
+    }
+    if (st->nlayers > 1) {
+      vb_msg ("stack %s: a scale sweep (layer %s's lists) runs that layer "
+              "alone: give \"layers\": [\"%s\"] (or LAYERS=%s)", st->path,
+              t->name, t->name, t->name);
+      return EXIT_BAD_INPUT;
+    }
+  }
   if (choose_collectors (run, o->collect) == -1 || check_layers (run) == -1)
     return EXIT_BAD_INPUT;
   {
@@ -400,7 +424,7 @@ run_finish (struct run *run, int rc)
   record_services (run);
   if (rc == 0) {
     record_finish (&run->rec, "complete", NULL);
-    if (run->ndepths)
+    if (run->ndepths || run->nscale)
       sweep_print_table (run);
     else
       record_print_table (run);
@@ -449,6 +473,8 @@ run_free (struct run *run)
   }
   free (run->layers);
   free (run->depths);
+  free (run->scale_c);
+  free (run->scale_v);
   record_free (&run->rec);
   free (run->engine);
   free (run->model_nbdkit);
@@ -537,7 +563,7 @@ run_command (int argc, char **argv, bool sweep)
 
   rc = run_prepare (&run, &o);
   if (rc == 0) {
-    rc = sweep ? sweep_ladder (&run) : run_ladder (&run);
+    rc = sweep || run.nscale ? sweep_ladder (&run) : run_ladder (&run);
     run_finish (&run, rc);
   }
   run_free (&run);

@@ -20,7 +20,7 @@ run_bench --scenario randrw_70_30 --stack "$TMPDIR/s.json" --runtime 3 \
     { cat "$TMPDIR/out.txt"; fail "run failed"; }
 rec=$TMPDIR/results/VM-1
 j() { jq -r "$1" "$rec/run.json"; }
-[ "$(j '.collectors.enabled | join(",")')" = "cpu,counters,disk,perf" ] ||
+[ "$(j '.collectors.enabled | join(",")')" = "cpu,counters,disk,resources,perf" ] ||
     fail "enabled: $(j .collectors)"
 
 # perf
