@@ -159,6 +159,24 @@ extern bool sweep_plateau (const double *flight, const double *asked,
 extern char *sweep_make (const char *dir, const cJSON *doc, bool draw,
                          int *r);
 
+/* scale.c: load clients in reports */
+/* The ladder report's "Load clients" section: each layer with clients,
+ * their shares and fairness (nothing when none has).
+ */
+extern void clients_section (FILE *f, const cJSON *targets);
+/* The Markdown of a scale sweep DOC (axis "scale"); as sweep_make. */
+extern char *scale_make (const char *dir, const cJSON *doc, bool draw,
+                         int *r);
+/* The least-squares slope of Y against X over N points (NANs skipped);
+ * NAN with fewer than two.
+ */
+extern double scale_slope (const double *x, const double *y, size_t n);
+
+/* report.c: S into F as Markdown text (markup, table cells and HTML
+ * escaped; line breaks as spaces).
+ */
+extern void md_text (FILE *f, const char *s);
+
 /* cli.c */
 extern int report_main (int argc, char **argv);
 extern int percentile_main (int argc, char **argv);

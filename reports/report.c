@@ -45,7 +45,7 @@ num (const cJSON *o, const char *path)
 /* S into F as Markdown text: what would start markup, a table cell or
  * HTML escaped, line breaks as spaces.
  */
-static void
+void
 md_text (FILE *f, const char *s)
 {
   for (; s && *s; s++) {
@@ -853,6 +853,7 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
              strcmp (w, "as fast") == 0 ? "as" : "than", L[i - 1].name);
   }
 
+  clients_section (f, targets);
   over_time (f, L, n);
   guests (f, L, n);
   services (f, doc);

@@ -268,6 +268,13 @@ sweep_make (const char *dir, const cJSON *doc, bool draw, int *r)
   FILE *f = open_memstream (&buf, &len);
   const char *reason = json_str (cJSON_GetObjectItem (doc, "reason"), NULL);
 
+  /* A sweep of loads (clients, volumes) rather than of depths. */
+  if (strcmp (json_str (cJSON_GetObjectItem (doc, "axis"), ""), "scale") == 0) {
+    fclose (f);
+    free (buf);
+    free (cdir);
+    return scale_make (dir, doc, draw, r);
+  }
   if (cdir)
     mkdir_p (cdir, 0755);
   fprintf (f, "# %s: %s, queue-depth sweep\n\n%s\n\n",

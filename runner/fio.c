@@ -186,10 +186,11 @@ collectors_begin (struct run *run, struct layer *l, pid_t pid,
    * that the servers' connection threads exist when counting starts.
    */
   while (mono_now () < until ||
-         (!l->t->run_job && !jobs_running (pid, run->sc->jobs))) {
+         (!l->t->run_job && !jobs_running (pid, run->sc->jobs)) ||
+         (l->t->jobs_running && !l->t->jobs_running (run, l))) {
     if (!proc_alive (pid) || stop_requested)
       return 1;
-    if (mono_now () > until + 5)
+    if (mono_now () > until + (l->t->jobs_running ? 30 : 5))
       break;
     usleep (10000);
   }
@@ -343,6 +344,11 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
       break;
     /* A service it needs died: the layer fails, naming it. */
     if (run->st->nsvc && services_dead (run->st, l->t->name)) {
+      w = 3;
+      break;
+    }
+    /* Or a part of the layer (a load client) did. */
+    if (l->t->check && l->t->check (run, l) == -1) {
       w = 3;
       break;
     }

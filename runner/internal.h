@@ -372,6 +372,10 @@ struct target {
   const char *const *packages;
   bool uses_plugin;             /* needs the stack's plugin */
   unsigned servers;             /* processes its start runs (pinning) */
+  /* Only run when the stack's "layers" names it (not in the default
+   * ladder).
+   */
+  bool named_only;
   /* The layer the others are compared against (ratio_to_host); one. */
   bool baseline;
   /* A file in the stack's directory that the layer's I/O goes to and
@@ -403,6 +407,19 @@ struct target {
    */
   int (*run_job) (struct run *run, struct layer *l, const char *job,
                   const char *json);
+  /* With RUN_JOB: true once the job's I/O has begun (its connections
+   * made), for the collectors' window (NULL: after ramp_time).
+   */
+  bool (*jobs_running) (struct run *run, struct layer *l);
+  /* Called every 100 ms while fio runs: -1, with a message naming what,
+   * when a part of the layer died (fio is then stopped).  May be NULL.
+   */
+  int (*check) (struct run *run, struct layer *l);
+  /* A scale sweep the stack asks of this layer: the clients and volumes
+   * of each point (to free); their number, 0 when none.  May be NULL.
+   */
+  size_t (*scale_points) (const struct stack *st, unsigned **clients,
+                          unsigned **volumes);
   /* How the record says fio ran (NULL: fio on this host). */
   const char *fio_command;
 };
@@ -413,6 +430,43 @@ extern const struct target target_nbd_unix;
 extern const struct target target_nbd_tcp;
 extern const struct target target_qemu_nbd;
 extern const struct target target_guest;
+extern const struct target target_clients;
+
+/* clientns.c: load clients made here, each a fio server in network and
+ * PID namespaces of its own on a veth pair to a hub namespace's bridge;
+ * nothing outlives the runner (see the file).
+ */
+#define NSNET_MAX 64
+#define NSNET_PREFIX "10.77.0"  /* the hub .1, client k .(k+1) */
+#define NSNET_FIO_PORT 8765
+
+struct nsclient {
+  char name[16];                /* c1, c2, ... */
+  char addr[16];                /* its address, 10.77.0.2, ... */
+  pid_t holder;                 /* in its namespaces; its child, the first
+                                   of its PID namespace, is fio --server */
+  int go;                       /* the pipe it waits on, or -1 */
+  char *log;                    /* its fio server's output */
+  char *dir;                    /* its fio server's directory */
+};
+
+struct nsnet {
+  pid_t hub;                    /* holds the hub's network namespace */
+  struct nsclient *cl;
+  size_t n;
+};
+
+/* Makes the hub and N clients (their logs in LOGDIR, their directories
+ * in WORKDIR, pinned to CPUS when not NULL) and waits up to TIMEOUT s
+ * for each fio server; 0, or -1 with a message (nothing left).
+ */
+extern int nsnet_start (struct nsnet *net, size_t n, const char *logdir,
+                        const char *workdir, const cpu_set_t *cpus,
+                        double timeout);
+/* Stops every client and the hub. */
+extern void nsnet_stop (struct nsnet *net);
+/* The first client whose fio server has ended, or NULL. */
+extern const struct nsclient *nsnet_dead (const struct nsnet *net);
 
 /* targets.c: the table, in the default ladder's order */
 extern const struct target *target_find (const char *name);
@@ -459,6 +513,11 @@ extern char *nbdkit_thread_model (const struct stack *st, bool with_filters,
  */
 extern int nbdkit_start (struct run *run, struct layer *l, int port,
                          const char *client);
+/* The same on IP:PORT in the network namespace of NETNS_PID (0: the
+ * runner's).
+ */
+extern int nbdkit_start_at (struct run *run, struct layer *l, const char *ip,
+                            int port, pid_t netns_pid, const char *client);
 /* Starts a server child of L and waits until it accepts on SOCKET or
  * 127.0.0.1:PORT; 0 or -1 with a message naming the layer and the cause.
  */
@@ -541,6 +600,12 @@ struct run {
   char *model_nbdkit;           /* nbdkit's thread model, with filters */
   char *model_plugin;           /* the plugin's own */
   struct pin_plan pin;
+  /* A scale sweep's points (clients, volumes) and the one being run
+   * (0: the stack's own).
+   */
+  unsigned *scale_c, *scale_v;
+  size_t nscale;
+  unsigned scale_clients, scale_volumes;
 };
 
 /* Plans where fio, the services and the layers' servers (at most SERVERS

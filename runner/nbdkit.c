@@ -48,12 +48,13 @@ log_tail (const char *path)
 /* Starts ARGV as a server of L named ROLE, waits until it accepts on
  * SOCKET (or 127.0.0.1:PORT); 0 or -1 with a message.
  */
-int
-layer_start_server (struct run *run, struct layer *l, const char *role,
-                    const char *const *argv, const char *socket, int port)
+static int
+start_server (struct run *run, struct layer *l, const char *role,
+              const char *const *argv, const char *socket, const char *ip,
+              int port, pid_t netns_pid)
 {
   struct child *c = &l->child[l->nchild];
-  struct spawn_opts o = { 0 };
+  struct spawn_opts o = { .netns_pid = netns_pid };
   int r;
 
   if (l->nchild == MAX_CHILDREN)
@@ -71,7 +72,8 @@ layer_start_server (struct run *run, struct layer *l, const char *role,
   if (socket)
     r = proc_wait_unix (socket, c->pid, run->st->ready_timeout);
   else
-    r = proc_wait_tcp (port, c->pid, run->st->ready_timeout);
+    r = proc_wait_tcp_at (ip, port, c->pid, run->st->ready_timeout,
+                          netns_pid);
   if (r == -1) {
     char *tail;
 
@@ -81,13 +83,20 @@ layer_start_server (struct run *run, struct layer *l, const char *role,
     if (proc_alive (c->pid))
       vb_msg ("%s: %s did not become ready within %.0f s (%s): %s",
               l->t->name, role, run->st->ready_timeout,
-              socket ? socket : "127.0.0.1", tail);
+              socket ? socket : ip, tail);
     else
       vb_msg ("%s: %s exited before it was ready: %s", l->t->name, role, tail);
     free (tail);
     return -1;
   }
   return 0;
+}
+
+int
+layer_start_server (struct run *run, struct layer *l, const char *role,
+                    const char *const *argv, const char *socket, int port)
+{
+  return start_server (run, l, role, argv, socket, "127.0.0.1", port, 0);
 }
 
 /* Builds nbdkit's command line for the stack; see internal.h. */
@@ -223,6 +232,13 @@ filters_text (const struct stack *st)
 int
 nbdkit_start (struct run *run, struct layer *l, int port, const char *client)
 {
+  return nbdkit_start_at (run, l, "127.0.0.1", port, 0, client);
+}
+
+int
+nbdkit_start_at (struct run *run, struct layer *l, const char *ip, int port,
+                 pid_t netns_pid, const char *client)
+{
   const struct stack *st = run->st;
   char *threads = xasprintf ("%u", st->threads), *portstr = NULL;
   static const char *const none[] = { NULL };
@@ -251,14 +267,14 @@ nbdkit_start (struct run *run, struct layer *l, int port, const char *client)
   }
   {
     const char *tcp[] = { "-f", "--exit-with-parent", "-t", threads,
-                          "-i", "127.0.0.1", "-p", portstr, NULL };
+                          "-i", ip, "-p", portstr, NULL };
     const char *unx[] = { "-f", "--exit-with-parent", "-t", threads,
                           "-U", l->socket, NULL };
 
     nbdkit_argv_build (&a, st, port ? tcp : unx, true, &pr, none);
   }
-  r = layer_start_server (run, l, "nbdkit", a.argv, port ? NULL : l->socket,
-                          port);
+  r = start_server (run, l, "nbdkit", a.argv, port ? NULL : l->socket, ip,
+                    port, netns_pid);
   nbdkit_argv_free (&a);
   free (threads);
   free (portstr);

@@ -14,7 +14,8 @@
  *     "ready_timeout_s": 10,
  *     "probes": "all",           (or "outer", "off": filters/probe/README.md)
  *     "pin": "auto",             (or "on", "off": runner/pin.c)
- *     "layers": [ ... ] }        (default: every target, in runner/targets.c's order)
+ *     "layers": [ ... ] }        (default: every target, in runner/targets.c's order,
+ *                                  but those run only when named)
  *
  * "${dir}", "${size}" and "${build}" (viperbench's own directory,
  * build/) are replaced in every string value; "${ROLE.KEY}" (a service's
@@ -434,6 +435,8 @@ stack_load (const char *path, struct stack *st)
     const struct target *t;
 
     for (size_t i = 0; (t = target_at (i)); i++) {
+      if (t->named_only)
+        continue;
       st->layers = xreallocarray (st->layers, st->nlayers + 1, sizeof *st->layers);
       st->layers[st->nlayers++] = xstrdup (t->name);
     }

@@ -9,6 +9,7 @@
  * reports/sweep.c draws the response curves and finds each knee.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +75,9 @@ sweep_ladder (struct run *run)
   cJSON *all = run->targets;
   int rc = 0;
 
-  run->nlayer_slots = st->nlayers * run->ndepths;
+  size_t npoints = run->nscale ? run->nscale : run->ndepths;
+
+  run->nlayer_slots = st->nlayers * npoints;
   run->layers = xcalloc (run->nlayer_slots, sizeof *run->layers);
   for (size_t i = 0; i < st->nlayers && rc == 0; i++) {
     const struct target *t = target_find (st->layers[i]);
@@ -90,29 +93,51 @@ sweep_ladder (struct run *run)
       vb_msg ("mkdir %s: %s", ldir, strerror (errno));
       rc = EXIT_RUN_FAILED;
     }
-    for (size_t k = 0; k < run->ndepths && rc == 0; k++) {
-      struct layer *l = &run->layers[i * run->ndepths + k];
+    for (size_t k = 0; k < npoints && rc == 0; k++) {
+      struct layer *l = &run->layers[i * npoints + k];
+      char *rel;
 
-      if (scenario_set_depth (run->sc, run->depths[k]) == -1) {
-        rc = EXIT_BAD_INPUT;
-        break;
-      }
       l->t = t;
-      l->dir = xasprintf ("%s/qd%u", ldir, run->depths[k]);
-      fprintf (stderr, "viperbench: [%zu/%zu] %s at iodepth %u\n",
-               i * run->ndepths + k + 1, run->nlayer_slots, t->name,
-               run->depths[k]);
+      if (run->nscale) {
+        run->scale_clients = run->scale_c[k];
+        run->scale_volumes = run->scale_v[k];
+        rel = xasprintf ("%s/c%u-v%u", t->name, run->scale_c[k],
+                         run->scale_v[k]);
+        fprintf (stderr, "viperbench: [%zu/%zu] %s with %u clients, %u "
+                 "volumes\n", i * npoints + k + 1, run->nlayer_slots,
+                 t->name, run->scale_c[k], run->scale_v[k]);
+      }
+      else {
+        if (scenario_set_depth (run->sc, run->depths[k]) == -1) {
+          rc = EXIT_BAD_INPUT;
+          break;
+        }
+        rel = xasprintf ("%s/qd%u", t->name, run->depths[k]);
+        fprintf (stderr, "viperbench: [%zu/%zu] %s at iodepth %u\n",
+                 i * npoints + k + 1, run->nlayer_slots, t->name,
+                 run->depths[k]);
+      }
+      l->dir = xasprintf ("%s/%s", run->rec.dir, rel);
       rc = run_layer (run, l);
       if (rc == 0) {
         cJSON *pt = cJSON_GetArrayItem (run->targets,
                                         cJSON_GetArraySize (run->targets) - 1);
-        char *rel = xasprintf ("%s/qd%u", t->name, run->depths[k]);
 
-        cJSON_AddNumberToObject (pt, "iodepth", run->depths[k]);
+        if (run->nscale) {
+          const cJSON *setup = cJSON_GetObjectItem (pt, "setup");
+
+          cJSON_AddNumberToObject (pt, "client_count", run->scale_c[k]);
+          cJSON_AddNumberToObject (pt, "volumes", run->scale_v[k]);
+          cJSON_AddNumberToObject (pt, "connections",
+                                   json_num (cJSON_GetObjectItem (setup,
+                                                                  "connections")));
+        }
+        else
+          cJSON_AddNumberToObject (pt, "iodepth", run->depths[k]);
         cJSON_AddStringToObject (pt, "dir", rel);
-        free (rel);
         record_write (&run->rec);
       }
+      free (rel);
     }
     free (ldir);
   }
@@ -120,11 +145,76 @@ sweep_ladder (struct run *run)
   return rc;
 }
 
+/* The server side's figure KEY ("fds_max") summed over a point's
+ * servers, from the resources collector; NAN when not measured.
+ */
+static double
+pt_resource (const cJSON *pt, const char *key)
+{
+  const cJSON *p;
+  double sum = 0;
+  bool any = false;
+
+  cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
+                           cJSON_GetObjectItem (pt, "collectors"),
+                           "resources"), "processes")) {
+    const cJSON *v = cJSON_GetObjectItem (p, key);
+
+    if (cJSON_IsNumber (v)) {
+      sum += v->valuedouble;
+      any = true;
+    }
+  }
+  return any ? sum : NAN;
+}
+
+/* A scale sweep's table: each point's load and what the servers held. */
+static void
+scale_print_table (struct run *run)
+{
+  const cJSON *t;
+
+  printf ("\n%s %s \"%s\" (scale sweep)\n", run->rec.id, run->sc->name,
+          run->description);
+  printf ("%-8s %7s %7s %5s %9s %9s %9s %5s %7s %7s %8s %6s\n", "layer",
+          "clients", "volumes", "conns", "IOPS", "read p99", "write p99",
+          "fds", "sockets", "threads", "RSS MiB", "Jain");
+  cJSON_ArrayForEach (t, run->targets) {
+    const cJSON *pt;
+
+    cJSON_ArrayForEach (pt, cJSON_GetObjectItem (t, "points")) {
+      char io[16], r99[16], w99[16];
+
+      fmt_iops (io, sizeof io, target_metric (pt, "read", "iops") +
+                target_metric (pt, "write", "iops"));
+      fmt_ns (r99, sizeof r99, target_metric (pt, "read", "p99"));
+      fmt_ns (w99, sizeof w99, target_metric (pt, "write", "p99"));
+      printf ("%-8s %7.0f %7.0f %5.0f %9s %9s %9s %5.0f %7.0f %7.0f %8.1f "
+              "%6.3f\n", target_name (t),
+              json_num (cJSON_GetObjectItem (pt, "client_count")),
+              json_num (cJSON_GetObjectItem (pt, "volumes")),
+              json_num (cJSON_GetObjectItem (pt, "connections")), io, r99, w99,
+              pt_resource (pt, "fds_max"), pt_resource (pt, "sockets_max"),
+              pt_resource (pt, "threads_max"),
+              pt_resource (pt, "rss_kib_max") / 1024,
+              json_num (cJSON_GetObjectItem (cJSON_GetObjectItem (pt,
+                                                                  "fairness"),
+                                             "jain")));
+    }
+  }
+  printf ("record: %s/run.json\n", run->rec.dir);
+}
+
 /* Prints each layer's curve: depth, IOPS, latency, in flight below. */
 void
 sweep_print_table (struct run *run)
 {
   const cJSON *t;
+
+  if (run->nscale) {
+    scale_print_table (run);
+    return;
+  }
 
   printf ("\n%s %s \"%s\" (sweep)\n", run->rec.id, run->sc->name,
           run->description);

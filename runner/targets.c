@@ -6,7 +6,7 @@
 
 #include "internal.h"
 
-_Static_assert (MAX_TARGETS >= 6, "MAX_TARGETS holds the table");
+_Static_assert (MAX_TARGETS >= 7, "MAX_TARGETS holds the table");
 
 /* The default ladder is this order. */
 static const struct target *const targets[] = {
@@ -16,6 +16,7 @@ static const struct target *const targets[] = {
   &target_nbd_tcp,
   &target_qemu_nbd,
   &target_guest,
+  &target_clients,
 };
 
 const struct target *

@@ -1,0 +1,380 @@
+/* scale.c: load clients in reports.  A layer run by several fio clients
+ * (its "clients" and "fairness") gets a section of the ladder's report:
+ * each client's share of the merged figures.  A scale sweep (kind
+ * "sweep", axis "scale": the clients layer at each count of clients and
+ * volumes) gets a report of its own: total IOPS, p99, and what the
+ * server held (descriptors, sockets, threads, memory) and its CPU per
+ * I/O against the number of connections, with what each connection
+ * costs and which limit it meets first.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static double
+ddir_iops (const cJSON *o)
+{
+  return target_metric (o, "read", "iops") + target_metric (o, "write", "iops");
+}
+
+/* The clients of target T: a table of their shares and the fairness. */
+static void
+clients_table (FILE *f, const cJSON *t)
+{
+  const cJSON *cl = cJSON_GetObjectItem (t, "clients"), *c;
+  const cJSON *fair = cJSON_GetObjectItem (t, "fairness");
+  double total = ddir_iops (t);
+
+  fprintf (f, "| client | fio server | jobs | read IOPS | write IOPS | share "
+              "| read p99 | write p99 |\n|---|---|--:|--:|--:|--:|--:|--:|\n");
+  cJSON_ArrayForEach (c, cl) {
+    char r[16], w[16], r99[16], w99[16];
+
+    fmt_iops (r, sizeof r, target_metric (c, "read", "iops"));
+    fmt_iops (w, sizeof w, target_metric (c, "write", "iops"));
+    fmt_ns (r99, sizeof r99, target_metric (c, "read", "p99"));
+    fmt_ns (w99, sizeof w99, target_metric (c, "write", "p99"));
+    fprintf (f, "| ");
+    md_text (f, json_str (cJSON_GetObjectItem (c, "name"), "?"));
+    fprintf (f, " | ");
+    md_text (f, json_str (cJSON_GetObjectItem (c, "fio_server"), "?"));
+    fprintf (f, " | %g | %s | %s | %.1f%% | %s | %s |\n",
+             json_num (cJSON_GetObjectItem (c, "jobs")), r, w,
+             total > 0 ? 100 * ddir_iops (c) / total : NAN, r99, w99);
+  }
+  fprintf (f, "\nFairness over %g clients: the least served did %.1f%% of "
+              "the most served's I/Os (min/max %.3f), Jain's index %.3f "
+              "(1: all equal; 1/n: one client did everything).\n",
+           json_num (cJSON_GetObjectItem (fair, "clients")),
+           100 * json_num (cJSON_GetObjectItem (fair, "min_over_max")),
+           json_num (cJSON_GetObjectItem (fair, "min_over_max")),
+           json_num (cJSON_GetObjectItem (fair, "jain")));
+}
+
+/* The ladder report's section for layers with load clients; see
+ * internal.h.
+ */
+void
+clients_section (FILE *f, const cJSON *targets)
+{
+  const cJSON *t;
+  bool any = false;
+
+  cJSON_ArrayForEach (t, targets) {
+    const cJSON *setup = cJSON_GetObjectItem (t, "setup");
+
+    if (!cJSON_IsArray (cJSON_GetObjectItem (t, "clients")))
+      continue;
+    if (!any)
+      fprintf (f, "\n## Load clients\n\nThe layer's figures above merge "
+                  "every client's jobs (percentiles from their summed "
+                  "latency bins); each client's own share:\n");
+    any = true;
+    fprintf (f, "\n**%s**: %g volumes, %g connections to ", target_name (t),
+             json_num (cJSON_GetObjectItem (setup, "volumes")),
+             json_num (cJSON_GetObjectItem (setup, "connections")));
+    md_text (f, json_str (cJSON_GetObjectItem (setup, "server"), "?"));
+    fprintf (f, " (clients: ");
+    md_text (f, json_str (cJSON_GetObjectItem (setup, "clients_made"), "?"));
+    fprintf (f, ")\n\n");
+    clients_table (f, t);
+  }
+}
+
+/* A point's server-side figure KEY of the resources collector, summed
+ * over its servers; NAN when not measured.
+ */
+static double
+resource (const cJSON *pt, const char *key)
+{
+  const cJSON *p;
+  double sum = 0;
+  bool any = false;
+
+  cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
+                           cJSON_GetObjectItem (pt, "collectors"),
+                           "resources"), "processes")) {
+    const cJSON *v = cJSON_GetObjectItem (p, key);
+
+    if (cJSON_IsNumber (v)) {
+      sum += v->valuedouble;
+      any = true;
+    }
+  }
+  return any ? sum : NAN;
+}
+
+/* nbdkit's CPU per I/O at a point (the cpu collector), or NAN. */
+static double
+server_cpu (const cJSON *pt)
+{
+  const cJSON *p;
+
+  cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
+                           cJSON_GetObjectItem (pt, "collectors"), "cpu"),
+                           "processes")) {
+    const cJSON *v = cJSON_GetObjectItem (p, "cpu_us_per_io");
+
+    if (strcmp (json_str (cJSON_GetObjectItem (p, "role"), ""), "nbdkit") == 0
+        && cJSON_IsNumber (v))
+      return v->valuedouble;
+  }
+  return NAN;
+}
+
+/* The least-squares slope of Y against X over N points (NAN values
+ * skipped); NAN with fewer than two.
+ */
+double
+scale_slope (const double *x, const double *y, size_t n)
+{
+  double sx = 0, sy = 0, sxx = 0, sxy = 0, k = 0;
+
+  for (size_t i = 0; i < n; i++) {
+    if (isnan (x[i]) || isnan (y[i]))
+      continue;
+    sx += x[i];
+    sy += y[i];
+    sxx += x[i] * x[i];
+    sxy += x[i] * y[i];
+    k++;
+  }
+  if (k < 2 || sxx * k - sx * sx == 0)
+    return NAN;
+  return (k * sxy - sx * sy) / (k * sxx - sx * sx);
+}
+
+enum { C_CONNS, C_IOPS, C_RP99, C_WP99, C_FDS, C_SOCK, C_THR, C_RSS, C_CPU,
+       C_JAIN, NCOL };
+
+/* One layer's points: the table, the cost per connection, the data
+ * file (CDIR/scale-LI.dat, CDIR NULL: none).
+ */
+static void
+scale_layer (FILE *f, const cJSON *t, const char *cdir, size_t li)
+{
+  const cJSON *pts = cJSON_GetObjectItem (t, "points"), *pt;
+  size_t n = (size_t) cJSON_GetArraySize (pts), i = 0;
+  double *col[NCOL], limit = NAN;
+  FILE *d = NULL;
+
+  for (size_t k = 0; k < NCOL; k++)
+    col[k] = xcalloc (n + 1, sizeof *col[k]);
+  if (cdir) {
+    char *p = xasprintf ("%s/scale-%zu.dat", cdir, li);
+
+    d = fopen (p, "we");
+    free (p);
+  }
+  fprintf (f, "\n## %s\n\n| clients | volumes | connections | IOPS | read "
+              "p99 | write p99 | nbdkit CPU/IO | fds | sockets | threads | "
+              "RSS | Jain |\n|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+           target_name (t));
+  cJSON_ArrayForEach (pt, pts) {
+    char io[16], r99[16], w99[16];
+
+    col[C_CONNS][i] = json_num (cJSON_GetObjectItem (pt, "connections"));
+    col[C_IOPS][i] = ddir_iops (pt);
+    col[C_RP99][i] = target_metric (pt, "read", "p99");
+    col[C_WP99][i] = target_metric (pt, "write", "p99");
+    col[C_FDS][i] = resource (pt, "fds_max");
+    col[C_SOCK][i] = resource (pt, "sockets_max");
+    col[C_THR][i] = resource (pt, "threads_max");
+    col[C_RSS][i] = resource (pt, "rss_kib_max") / 1024;
+    col[C_CPU][i] = server_cpu (pt);
+    col[C_JAIN][i] = json_num (cJSON_GetObjectItem (cJSON_GetObjectItem (
+                                 pt, "fairness"), "jain"));
+    if (isnan (limit))
+      limit = resource (pt, "fd_limit");
+    fmt_iops (io, sizeof io, col[C_IOPS][i]);
+    fmt_ns (r99, sizeof r99, col[C_RP99][i]);
+    fmt_ns (w99, sizeof w99, col[C_WP99][i]);
+    fprintf (f, "| %g | %g | %g | %s | %s | %s | %.1f us | %.0f | %.0f | "
+                "%.0f | %.1f MiB | %.3f |\n",
+             json_num (cJSON_GetObjectItem (pt, "client_count")),
+             json_num (cJSON_GetObjectItem (pt, "volumes")), col[C_CONNS][i],
+             io, r99, w99, col[C_CPU][i], col[C_FDS][i], col[C_SOCK][i],
+             col[C_THR][i], col[C_RSS][i], col[C_JAIN][i]);
+    if (d) {
+      for (size_t k = 0; k < NCOL; k++)
+        fprintf (d, "%s%g", k ? " " : "", col[k][i]);
+      fprintf (d, "\n");
+    }
+    i++;
+  }
+  if (d)
+    fclose (d);
+  {
+    double fds = scale_slope (col[C_CONNS], col[C_FDS], n);
+    double sock = scale_slope (col[C_CONNS], col[C_SOCK], n);
+    double thr = scale_slope (col[C_CONNS], col[C_THR], n);
+    double rss = scale_slope (col[C_CONNS], col[C_RSS], n);
+
+    if (isnan (fds))
+      fprintf (f, "\nThe server's resources were not measured at two "
+                  "connection counts (the resources collector, or the "
+                  "points, missing): no cost per connection.\n");
+    else {
+      fprintf (f, "\n**Per connection** (least-squares slope over the "
+                  "points): %.2f descriptors, %.2f sockets, %.2f threads, "
+                  "%.0f KiB resident memory on the server side.",
+               fds, sock, thr, rss * 1024);
+      /* The descriptor limit, at the rate measured. */
+      if (fds > 0 && limit > 0) {
+        double at = col[C_CONNS][n - 1] +
+                    (limit - col[C_FDS][n - 1]) / fds;
+
+        fprintf (f, " At that rate nbdkit's descriptor limit (%.0f, its "
+                    "RLIMIT_NOFILE) is reached at about %.0f connections.",
+                 limit, at);
+      }
+      fprintf (f, "\n");
+    }
+  }
+  for (size_t k = 0; k < NCOL; k++)
+    free (col[k]);
+}
+
+/* The charts' script in CDIR. */
+static int
+scale_charts (const char *cdir, const cJSON *targets, const char *title)
+{
+  char *p = xasprintf ("%s/charts.gp", cdir);
+  FILE *f = fopen (p, "we");
+  const cJSON *t;
+  static const struct { const char *out, *title, *ylabel, *fmt;
+                        int cols[3]; const char *names[3]; } chart[] = {
+    { "iops", "Total IOPS against connections", "IOPS", "%.0s%c",
+      { C_IOPS + 1 }, { "IOPS" } },
+    { "latency", "p99 latency against connections", "p99 (s)", "%.0s%cs",
+      { C_RP99 + 1, C_WP99 + 1 }, { "read p99", "write p99" } },
+    { "resources", "What nbdkit holds against connections", "count", "%g",
+      { C_FDS + 1, C_SOCK + 1, C_THR + 1 },
+      { "open fds", "sockets", "threads" } },
+    { "memory", "Resident memory of nbdkit against connections", "MiB", "%g",
+      { C_RSS + 1 }, { "RSS (MiB)" } },
+    { "cpu", "CPU per I/O of nbdkit against connections", "us per I/O", "%g",
+      { C_CPU + 1 }, { "nbdkit CPU/IO (us)" } },
+  };
+  int r;
+
+  if (f == NULL) {
+    vb_msg ("open %s: %s", p, strerror (errno));
+    free (p);
+    return -1;
+  }
+  free (p);
+  fprintf (f, "scenario = ");
+  gp_string (f, title, '\'');
+  fprintf (f, "\n# Generated by viperbench report (scale sweep).\n"
+"set encoding utf8\nset grid\nset key top left\nset logscale x 2\n"
+"set xlabel 'connections to nbdkit'\nset style data linespoints\n"
+"do for [t in 'svg png'] {\n"
+"  if (t eq 'svg') { set terminal svg size 900,500 dynamic noenhanced font 'sans,12' }\n"
+"  else { set terminal pngcairo size 900,500 noenhanced font 'sans,11' }\n");
+  for (size_t c = 0; c < sizeof chart / sizeof chart[0]; c++) {
+    size_t li = 0;
+    bool first = true;
+
+    fprintf (f, "  set output '%s.'.t\n  set title '%s ('.scenario.')'\n"
+                "  set ylabel '%s'\n  set format y '%s'\n  set yrange [0:*]\n"
+                "  plot ", chart[c].out, chart[c].title, chart[c].ylabel,
+             chart[c].fmt);
+    cJSON_ArrayForEach (t, targets) {
+      for (size_t k = 0; k < 3 && chart[c].cols[k]; k++) {
+        char label[96];
+        bool p99 = c == 1;
+
+        snprintf (label, sizeof label, "%s: %s", target_name (t),
+                  chart[c].names[k]);
+        fprintf (f, "%s'scale-%zu.dat' using 1:%s%d%s lw 2 title ",
+                 first ? "" : ", ", li, p99 ? "($" : "", chart[c].cols[k],
+                 p99 ? "/1e9)" : "");
+        gp_string (f, label, '\'');
+        first = false;
+      }
+      li++;
+    }
+    if (first)
+      fprintf (f, "NaN notitle");
+    fprintf (f, "\n");
+  }
+  fprintf (f, "}\n");
+  fclose (f);
+  r = gp_run (cdir, "charts.gp");
+  return r;
+}
+
+/* A scale sweep's Markdown (and with DRAW its charts); see internal.h. */
+char *
+scale_make (const char *dir, const cJSON *doc, bool draw, int *r)
+{
+  const cJSON *targets = cJSON_GetObjectItem (doc, "targets"), *t;
+  const cJSON *sc = cJSON_GetObjectItem (doc, "scenario");
+  char *buf = NULL, *cdir = draw ? xasprintf ("%s/charts", dir) : NULL;
+  size_t len = 0, li = 0;
+  FILE *f = open_memstream (&buf, &len);
+  const char *reason = json_str (cJSON_GetObjectItem (doc, "reason"), NULL);
+
+  if (cdir)
+    mkdir_p (cdir, 0755);
+  fprintf (f, "# %s: %s, scale sweep\n\n",
+           json_str (cJSON_GetObjectItem (doc, "id"), "?"),
+           json_str (cJSON_GetObjectItem (sc, "name"), "?"));
+  md_text (f, *json_str (cJSON_GetObjectItem (doc, "description"), "")
+           ? json_str (cJSON_GetObjectItem (doc, "description"), "")
+           : "(no description)");
+  fprintf (f, "\n\n- status: %s%s", record_status (doc), reason ? ": " : "");
+  md_text (f, reason ? reason : "");
+  fprintf (f, "\n- stack: ");
+  md_text (f, json_str (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "stack"),
+                                             "name"), "?"));
+  fprintf (f, "; scenario %s: %g jobs x iodepth %g per volume\n",
+           json_str (cJSON_GetObjectItem (sc, "name"), "?"),
+           json_num (cJSON_GetObjectItem (sc, "jobs")),
+           json_num (cJSON_GetObjectItem (sc, "iodepth")));
+  fprintf (f, "- started %s, finished %s\n\n",
+           json_str (cJSON_GetObjectItem (doc, "started"), "?"),
+           json_str (cJSON_GetObjectItem (doc, "finished"), "-"));
+  fprintf (f, "Each point: that many load clients (fio servers driven by "
+              "fio --client), and that many volumes (nbdkit exports), each "
+              "running the scenario's jobs, as VMs with a volume each would; "
+              "connections = volumes x jobs x conns. IOPS and p99 merge "
+              "every client's jobs (percentiles from their summed latency "
+              "bins). The server's descriptors, sockets, threads and "
+              "resident memory are the most it held during the window "
+              "(sampled every 100 ms); its CPU per I/O is over the "
+              "window's I/Os.\n");
+  cJSON_ArrayForEach (t, targets)
+    scale_layer (f, t, cdir, li++);
+  /* Each point's clients. */
+  fprintf (f, "\n## Clients' shares\n");
+  cJSON_ArrayForEach (t, targets) {
+    const cJSON *pt;
+
+    cJSON_ArrayForEach (pt, cJSON_GetObjectItem (t, "points")) {
+      if (!cJSON_IsArray (cJSON_GetObjectItem (pt, "clients")))
+        continue;
+      fprintf (f, "\n**%s, %g clients, %g volumes**\n\n", target_name (t),
+               json_num (cJSON_GetObjectItem (pt, "client_count")),
+               json_num (cJSON_GetObjectItem (pt, "volumes")));
+      clients_table (f, pt);
+    }
+  }
+  fprintf (f, "\n## Charts\n\n![Total IOPS against connections](charts/iops.svg)"
+              "\n\n![p99 against connections](charts/latency.svg)\n\n"
+              "![Descriptors, sockets and threads against connections]"
+              "(charts/resources.svg)\n\n![Resident memory against "
+              "connections](charts/memory.svg)\n\n![CPU per I/O against "
+              "connections](charts/cpu.svg)\n\nPNG versions beside them in "
+              "charts/.\n");
+  fclose (f);
+  *r = cdir ? scale_charts (cdir, targets,
+                            json_str (cJSON_GetObjectItem (sc, "name"), "?")) : 0;
+  free (cdir);
+  return buf;
+}
