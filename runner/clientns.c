@@ -301,12 +301,29 @@ nsnet_stop (struct nsnet *net)
   net->hub = 0;
 }
 
-/* The first client whose fio server has ended, or NULL. */
+/* The first client whose fio server has ended, or NULL; see internal.h. */
 const struct nsclient *
-nsnet_dead (const struct nsnet *net)
+nsnet_dead (const struct nsnet *net, char *how, size_t len)
 {
-  for (size_t k = 0; k < net->n; k++)
-    if (!proc_alive (net->cl[k].holder))
-      return &net->cl[k];
+  for (size_t k = 0; k < net->n; k++) {
+    siginfo_t info;
+
+    info.si_pid = 0;
+    /* Left unreaped (WNOWAIT): stopping it reaps it. */
+    if (waitid (P_PID, (id_t) net->cl[k].holder, &info,
+                WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0)
+      continue;
+    /* The holder exits with its fio server's status, 128 + a signal's
+     * number when one killed it.
+     */
+    if (info.si_pid && info.si_code == CLD_EXITED && info.si_status > 128)
+      snprintf (how, len, "killed by signal %d (%s)", info.si_status - 128,
+                strsignal (info.si_status - 128));
+    else if (info.si_pid && info.si_code == CLD_EXITED)
+      snprintf (how, len, "exited with status %d", info.si_status);
+    else
+      snprintf (how, len, "ended");
+    return &net->cl[k];
+  }
   return NULL;
 }

@@ -63,21 +63,56 @@ store_redacted (const char *from, const char *to)
   return r;
 }
 
-/* The most useful line of fio's stderr for a failure message. */
-static char *
-fio_reason (const char *errpath, int status)
+/* The most useful line of PATH for a failure message, or NULL: one
+ * naming a fio server fio --client lost or could not reach, else the
+ * first from fio, the engine or a guest.  Stops at a line opening fio's
+ * JSON (its output file has the clients' log lines before it).
+ */
+static bool
+names_server (const char *line)
 {
-  char *text = read_file (errpath, NULL), *line = NULL, *save = NULL;
+  return strncmp (line, "client: host=", 13) == 0 ||
+    strstr (line, "fio: failed to connect to ") != NULL;
+}
+
+static char *
+reason_in (const char *path)
+{
+  char *text = path ? read_file (path, NULL) : NULL, *line = NULL;
+  char *save = NULL;
 
   for (char *p = text ? strtok_r (text, "\n", &save) : NULL; p;
        p = strtok_r (NULL, "\n", &save)) {
-    if (strstr (p, "viper:") || strstr (p, "fio: ") ||
-        strncmp (p, "guest: ", 7) == 0) {
+    if (p[0] == '{')
+      break;
+    if (names_server (p)) {
+      free (line);
       line = xstrdup (p);
       break;
     }
+    if (line == NULL && (strstr (p, "viper:") || strstr (p, "fio: ") ||
+                         strncmp (p, "guest: ", 7) == 0))
+      line = xstrdup (p);
   }
   free (text);
+  return line;
+}
+
+/* The most useful line of fio's stderr (or of its output RAWPATH, may
+ * be NULL) for a failure message.
+ */
+static char *
+fio_reason (const char *errpath, const char *rawpath, int status)
+{
+  char *line = reason_in (errpath), *raw = reason_in (rawpath);
+
+  /* A lost fio server is said in the output file, before the JSON. */
+  if (raw && (line == NULL || (!names_server (line) && names_server (raw)))) {
+    free (line);
+    line = raw;
+  }
+  else
+    free (raw);
   if (line == NULL)
     line = WIFSIGNALED (status)
       ? xasprintf ("fio killed by signal %d", WTERMSIG (status))
@@ -104,7 +139,7 @@ fio_check_job (const char *job, const char *what, const char *private_dir)
     r = -1;
   }
   else if (!WIFEXITED (status) || WEXITSTATUS (status) != 0) {
-    char *why = fio_reason (log, status);
+    char *why = fio_reason (log, NULL, status);
 
     vb_msg ("%s: fio refuses it: %s", what, why);
     free (why);
@@ -372,7 +407,7 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
     goto out;
   }
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0) {
-    char *why = fio_reason (err, status);
+    char *why = fio_reason (err, raw, status);
 
     vb_msg ("%s: %s", l->t->name, why);
     free (why);

@@ -465,8 +465,11 @@ extern int nsnet_start (struct nsnet *net, size_t n, const char *logdir,
                         double timeout);
 /* Stops every client and the hub. */
 extern void nsnet_stop (struct nsnet *net);
-/* The first client whose fio server has ended, or NULL. */
-extern const struct nsclient *nsnet_dead (const struct nsnet *net);
+/* The first client whose fio server has ended (HOW: how, in LEN
+ * bytes), or NULL.
+ */
+extern const struct nsclient *nsnet_dead (const struct nsnet *net, char *how,
+                                          size_t len);
 
 /* targets.c: the table, in the default ladder's order */
 extern const struct target *target_find (const char *name);

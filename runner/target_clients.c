@@ -12,6 +12,9 @@
  * figures from their summed bins) and the record keeps each client's.
  */
 #include <arpa/inet.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -217,7 +220,56 @@ clients_configure (const struct stack *st, void **conf)
   return 0;
 }
 
-/* In hosts mode, the port must be free on the address nbdkit listens. */
+/* Connects to the fio server H (as fio --client takes it) within 5 s;
+ * 0, or -1 with *WHY set.
+ */
+static int
+reach (const char *h, const char **why)
+{
+  char *host = xstrdup (h + (strncmp (h, "ip:", 3) == 0 ? 3
+                             : strncmp (h, "ip6:", 4) == 0 ? 4 : 0));
+  char *comma = strrchr (host, ',');
+  const char *port = "8765";
+  struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+  int r = -1, e;
+
+  if (comma) {
+    *comma = '\0';
+    port = comma + 1;
+  }
+  if ((e = getaddrinfo (host, port, &hints, &ai)) != 0) {
+    *why = gai_strerror (e);
+    free (host);
+    return -1;
+  }
+  *why = "no address";
+  for (struct addrinfo *a = ai; a && r == -1; a = a->ai_next) {
+    int fd = socket (a->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                     0);
+    struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+    int err = 0;
+    socklen_t len = sizeof err;
+
+    if (fd == -1)
+      continue;
+    if (connect (fd, a->ai_addr, a->ai_addrlen) == 0)
+      r = 0;
+    else if (errno != EINPROGRESS)
+      *why = strerror (errno);
+    else if (poll (&pfd, 1, 5000) != 1)
+      *why = "no answer within 5 s";
+    else if (getsockopt (fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err)
+      *why = strerror (err);
+    else
+      r = 0;
+    close (fd);
+  }
+  freeaddrinfo (ai);
+  free (host);
+  return r;
+}
+
+/* The stack must say how the clients are had; hosts must answer. */
 static int
 clients_preflight (const struct stack *st)
 {
@@ -228,6 +280,16 @@ clients_preflight (const struct stack *st)
             "{\"count\": 3} or {\"hosts\": [...], \"listen\": ADDRESS}",
             st->path);
     return -1;
+  }
+  for (size_t k = 0; k < c->nhosts; k++) {
+    const char *why;
+
+    if (reach (c->hosts[k], &why) == -1) {
+      vb_msg ("stack %s: clients.hosts[%zu]: fio server %s cannot be "
+              "reached: %s (is `fio --server` running there?)", st->path, k,
+              c->hosts[k], why);
+      return -1;
+    }
   }
   return 0;
 }
@@ -385,16 +447,15 @@ clients_check (struct run *run, struct layer *l)
 {
   const struct clients_state *s = l->priv;
   const struct nsclient *dead;
-  char *tail;
+  char how[96];
 
   (void) run;
-  if (s == NULL || !s->ns || (dead = nsnet_dead (&s->net)) == NULL)
+  if (s == NULL || !s->ns ||
+      (dead = nsnet_dead (&s->net, how, sizeof how)) == NULL)
     return 0;
-  tail = log_tail (dead->log);
-  vb_msg ("clients: client %s (fio server %s:%d) ended during the run%s%s",
-          dead->name, dead->addr, NSNET_FIO_PORT, tail ? ": " : "",
-          tail ? tail : "");
-  free (tail);
+  vb_msg ("clients: client %s's fio server (%s:%d) %s during the run (its "
+          "output: %s); the run is stopped", dead->name, dead->addr,
+          NSNET_FIO_PORT, how, dead->log);
   return -1;
 }
 
