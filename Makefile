@@ -115,6 +115,7 @@ REPORT_SRCS := \
 	reports/hops.c \
 	reports/html.c \
 	reports/import.c \
+	reports/md.c \
 	reports/report.c \
 	reports/scale.c \
 	reports/sweep.c

@@ -172,7 +172,7 @@ extern char *scale_make (const char *dir, const cJSON *doc, bool draw,
  */
 extern double scale_slope (const double *x, const double *y, size_t n);
 
-/* report.c: S into F as Markdown text (markup, table cells and HTML
+/* md.c: S into F as Markdown text (markup, table cells and HTML
  * escaped; line breaks as spaces).
  */
 extern void md_text (FILE *f, const char *s);

@@ -42,22 +42,6 @@ num (const cJSON *o, const char *path)
   return cJSON_IsNumber (o) ? o->valuedouble : NAN;
 }
 
-/* S into F as Markdown text: what would start markup, a table cell or
- * HTML escaped, line breaks as spaces.
- */
-void
-md_text (FILE *f, const char *s)
-{
-  for (; s && *s; s++) {
-    if (*s == '\n' || *s == '\r' || *s == '\t')
-      fputc (' ', f);
-    else if (strchr ("\\`*_[]<>|#!~", *s))
-      fprintf (f, "\\%c", *s);
-    else
-      fputc (*s, f);
-  }
-}
-
 /* "value" of the setup's KEY: a number or a string, as written. */
 static void
 setup_value (FILE *f, const cJSON *setup, const char *key)

@@ -26,14 +26,22 @@ static void
 clients_table (FILE *f, const cJSON *t)
 {
   const cJSON *cl = cJSON_GetObjectItem (t, "clients"), *c;
+  const cJSON *setup = cJSON_GetObjectItem (t, "setup");
   const cJSON *fair = cJSON_GetObjectItem (t, "fairness");
   double total = ddir_iops (t);
 
-  fprintf (f, "| client | fio server | jobs | read IOPS | write IOPS | share "
+  fprintf (f, "| client | fio server | volumes | read IOPS | write IOPS | share "
               "| read p99 | write p99 |\n|---|---|--:|--:|--:|--:|--:|--:|\n");
   cJSON_ArrayForEach (c, cl) {
     char r[16], w[16], r99[16], w99[16];
+    const cJSON *sc;
+    int vols = -1;
 
+    /* Its volumes, from the target's setup. */
+    cJSON_ArrayForEach (sc, cJSON_GetObjectItem (setup, "clients"))
+      if (strcmp (json_str (cJSON_GetObjectItem (sc, "name"), ""),
+                  json_str (cJSON_GetObjectItem (c, "name"), "?")) == 0)
+        vols = cJSON_GetArraySize (cJSON_GetObjectItem (sc, "volumes"));
     fmt_iops (r, sizeof r, target_metric (c, "read", "iops"));
     fmt_iops (w, sizeof w, target_metric (c, "write", "iops"));
     fmt_ns (r99, sizeof r99, target_metric (c, "read", "p99"));
@@ -42,8 +50,11 @@ clients_table (FILE *f, const cJSON *t)
     md_text (f, json_str (cJSON_GetObjectItem (c, "name"), "?"));
     fprintf (f, " | ");
     md_text (f, json_str (cJSON_GetObjectItem (c, "fio_server"), "?"));
-    fprintf (f, " | %g | %s | %s | %.1f%% | %s | %s |\n",
-             json_num (cJSON_GetObjectItem (c, "jobs")), r, w,
+    if (vols >= 0)
+      fprintf (f, " | %d", vols);
+    else
+      fprintf (f, " | ?");
+    fprintf (f, " | %s | %s | %.1f%% | %s | %s |\n", r, w,
              total > 0 ? 100 * ddir_iops (c) / total : NAN, r99, w99);
   }
   fprintf (f, "\nFairness over %g clients: the least served did %.1f%% of "
@@ -159,7 +170,7 @@ scale_layer (FILE *f, const cJSON *t, const char *cdir, size_t li)
 {
   const cJSON *pts = cJSON_GetObjectItem (t, "points"), *pt;
   size_t n = (size_t) cJSON_GetArraySize (pts), i = 0;
-  double *col[NCOL], limit = NAN;
+  double *col[NCOL], limit = NAN, tlimit = NAN;
   FILE *d = NULL;
 
   for (size_t k = 0; k < NCOL; k++)
@@ -190,6 +201,8 @@ scale_layer (FILE *f, const cJSON *t, const char *cdir, size_t li)
                                  pt, "fairness"), "jain"));
     if (isnan (limit))
       limit = resource (pt, "fd_limit");
+    if (isnan (tlimit))
+      tlimit = resource (pt, "task_limit");
     fmt_iops (io, sizeof io, col[C_IOPS][i]);
     fmt_ns (r99, sizeof r99, col[C_RP99][i]);
     fmt_ns (w99, sizeof w99, col[C_WP99][i]);
@@ -223,14 +236,27 @@ scale_layer (FILE *f, const cJSON *t, const char *cdir, size_t li)
                   "points): %.2f descriptors, %.2f sockets, %.2f threads, "
                   "%.0f KiB resident memory on the server side.",
                fds, sock, thr, rss * 1024);
-      /* The descriptor limit, at the rate measured. */
-      if (fds > 0 && limit > 0) {
-        double at = col[C_CONNS][n - 1] +
-                    (limit - col[C_FDS][n - 1]) / fds;
+      /* Which limit the server meets first, at the rates measured. */
+      {
+        double at_fd = fds > 0 && limit > 0
+          ? col[C_CONNS][n - 1] + (limit - col[C_FDS][n - 1]) / fds : NAN;
+        double at_thr = thr > 0 && tlimit > 0
+          ? col[C_CONNS][n - 1] + (tlimit - col[C_THR][n - 1]) / thr : NAN;
 
-        fprintf (f, " At that rate nbdkit's descriptor limit (%.0f, its "
-                    "RLIMIT_NOFILE) is reached at about %.0f connections.",
-                 limit, at);
+        if (!isnan (at_fd))
+          fprintf (f, " At these rates the server's descriptor limit (%.0f, "
+                      "RLIMIT_NOFILE) is reached at about %.0f connections",
+                   limit, at_fd);
+        if (!isnan (at_thr))
+          fprintf (f, "%s its thread limit (%.0f, the fewer of RLIMIT_NPROC "
+                      "and kernel.threads-max, for the whole machine) at "
+                      "about %.0f", isnan (at_fd) ? " At these rates" : ",",
+                   tlimit, at_thr);
+        if (!isnan (at_fd) && !isnan (at_thr))
+          fprintf (f, ": **%s first**", at_thr < at_fd ? "threads"
+                   : "descriptors");
+        if (!isnan (at_fd) || !isnan (at_thr))
+          fprintf (f, ".");
       }
       fprintf (f, "\n");
     }
