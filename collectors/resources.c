@@ -22,6 +22,8 @@ struct res_proc {
   struct res_sample max, sum, last;
   unsigned samples;
   long fd_limit;                /* its RLIMIT_NOFILE (soft), or -1 */
+  long task_limit;              /* the fewer of RLIMIT_NPROC and
+                                   kernel.threads-max, or -1 */
 };
 
 struct res_state {
@@ -51,22 +53,44 @@ read_status (pid_t pid, double *threads, double *rss_kib)
   return 0;
 }
 
-/* The soft descriptor limit of PID from /proc/PID/limits, or -1. */
-static long
-fd_limit (pid_t pid)
+/* The soft limits of PID from /proc/PID/limits: open files, and
+ * processes (threads count against it; "unlimited": -1); -1 when
+ * unknown.
+ */
+static void
+limits (pid_t pid, long *files, long *procs)
 {
   char path[64], line[256];
   FILE *f;
-  long lim = -1;
 
+  *files = *procs = -1;
   snprintf (path, sizeof path, "/proc/%d/limits", (int) pid);
   if ((f = fopen (path, "re")) == NULL)
-    return -1;
-  while (fgets (line, sizeof line, f))
-    if (sscanf (line, "Max open files %ld", &lim) == 1)
-      break;
+    return;
+  while (fgets (line, sizeof line, f)) {
+    long v;
+
+    if (sscanf (line, "Max open files %ld", &v) == 1)
+      *files = v;
+    else if (sscanf (line, "Max processes %ld", &v) == 1)
+      *procs = v;
+  }
   fclose (f);
-  return lim;
+}
+
+/* The most threads the machine allows (kernel.threads-max), or -1. */
+static long
+threads_max (void)
+{
+  FILE *f = fopen ("/proc/sys/kernel/threads-max", "re");
+  long v = -1;
+
+  if (f) {
+    if (fscanf (f, "%ld", &v) != 1)
+      v = -1;
+    fclose (f);
+  }
+  return v;
 }
 
 /* One sample of P (with its child processes when it is a tree). */
@@ -124,7 +148,11 @@ res_start (const struct coll_ctx *ctx)
   for (size_t i = 0; i < ctx->nprocs; i++)
     if (!ctx->procs[i].is_fio) {
       st->proc[st->n].p = &ctx->procs[i];
-      st->proc[st->n].fd_limit = fd_limit (ctx->procs[i].pid);
+      long procs, tmax = threads_max ();
+      struct res_proc *r = &st->proc[st->n];
+
+      limits (ctx->procs[i].pid, &r->fd_limit, &procs);
+      r->task_limit = procs > 0 && (tmax <= 0 || procs < tmax) ? procs : tmax;
       st->n++;
     }
   take (st);
@@ -169,6 +197,8 @@ res_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
     cJSON_AddNumberToObject (o, "rss_kib_mean", r->sum.rss_kib / r->samples);
     if (r->fd_limit > 0)
       cJSON_AddNumberToObject (o, "fd_limit", (double) r->fd_limit);
+    if (r->task_limit > 0)
+      cJSON_AddNumberToObject (o, "task_limit", (double) r->task_limit);
     cJSON_AddItemToArray (procs, o);
   }
   free (st);
