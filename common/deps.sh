@@ -21,6 +21,7 @@ dpkg-dev
 fio
 gcc
 gnuplot-nox
+iproute2
 jq
 libc6-dev
 libclang-rt-14-dev

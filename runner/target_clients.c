@@ -276,7 +276,7 @@ clients_preflight (const struct stack *st)
   const struct clients_conf *c = stack_conf (st, &target_clients);
 
   if (!c->given) {
-    vb_msg ("stack %s: layer clients needs a \"clients\" object: "
+    vb_msg ("stack %s: layer fio-clients needs a \"clients\" object: "
             "{\"count\": 3} or {\"hosts\": [...], \"listen\": ADDRESS}",
             st->path);
     return -1;
@@ -567,7 +567,7 @@ clients_scale_points (const struct stack *st, unsigned **clients,
 }
 
 const struct target target_clients = {
-  .name = "clients",
+  .name = "fio-clients",
   .description = "fio --client's load clients, viper over NBD/TCP to "
                  "nbdkit serving a volume per VM",
   .servers = 1,

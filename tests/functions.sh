@@ -82,6 +82,7 @@ requires() {
         gnuplot) pkg=gnuplot-nox ;;
         perf) pkg=linux-perf ;;
         nbdinfo|nbdsh) pkg=libnbd-bin ;;
+        ip) pkg=iproute2 ;;
         *) pkg=$c ;;
         esac
         skip "$c is not installed (Debian package $pkg: apt-get install $pkg)"

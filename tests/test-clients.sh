@@ -53,7 +53,7 @@ iodepth=4
 numjobs=2
 EOF
 sed 's/runtime=2/runtime=60/' "$TMPDIR/two.fio" >"$TMPDIR/long.fio"
-write_stack "$TMPDIR/c3.json" '["clients"]' '"clients": { "count": 3 }' \
+write_stack "$TMPDIR/c3.json" '["fio-clients"]' '"clients": { "count": 3 }' \
     '{ "threads": 4 }'
 
 # --- 3 clients x 2 jobs --------------------------------------------------
@@ -84,11 +84,11 @@ p99=$(jq '[.jobs[] | select(.hostname) | .read.lat_ns.bins | to_entries[]]
           | sort_by(.ns) as $b | ($b | map(.n) | add) as $tot
           | reduce $b[] as $x ({c: 0, v: null};
               if .v == null then .c += $x.n | (if .c >= $tot * 0.99 then .v = $x.ns else . end) else . end)
-          | .v' "$rec/clients/fio.json")
+          | .v' "$rec/fio-clients/fio.json")
 [ "$p99" != null ] && [ "$p99" = "$(j '.targets[0].read.lat_ns.p99')" ] ||
     fail "merged read p99 $(j '.targets[0].read.lat_ns.p99') is not the summed bins' $p99"
 # fio's own "All clients" sum is not among the jobs.
-[ "$(jq '[.jobs[] | select(.jobname == "All clients")] | length' "$rec/clients/fio.json")" = 0 ] ||
+[ "$(jq '[.jobs[] | select(.jobname == "All clients")] | length' "$rec/fio-clients/fio.json")" = 0 ] ||
     fail "fio's All clients entry kept as a job"
 jq -e '.targets[0].fairness | .jain > 0.33 and .jain <= 1.000001 and .min_over_max > 0' \
     "$rec/run.json" >/dev/null || fail "fairness $(j .targets[0].fairness)"
@@ -101,7 +101,7 @@ grep -q "Jain's index" "$rec/report.md" || fail "report: no fairness"
 no_ns_left "3 clients"
 
 # --- a volume sweep -------------------------------------------------------
-write_stack "$TMPDIR/sw.json" '["clients"]' \
+write_stack "$TMPDIR/sw.json" '["fio-clients"]' \
     '"clients": { "count": 1, "volumes": [1, 4, 16] }' '{ "threads": 4 }'
 run --scenario "$TMPDIR/two.fio" --stack "$TMPDIR/sw.json" --size 64M \
     --collect cpu,resources --desc sweep >"$TMPDIR/sw.txt" 2>&1 ||
@@ -131,7 +131,7 @@ run --scenario "$TMPDIR/long.fio" --stack "$TMPDIR/c3.json" --size 64M \
 runner=$!
 for _ in $(seq 100); do
     victim=$(own_pgrep -f "fio --server=ip:10.77.0.3," | head -1)
-    [ -n "$victim" ] && [ -s "$TMPDIR/results/VM-3/clients/job.fio" ] && break
+    [ -n "$victim" ] && [ -s "$TMPDIR/results/VM-3/fio-clients/job.fio" ] && break
     sleep 0.1
 done
 [ -n "$victim" ] || { cat "$TMPDIR/dies.txt"; fail "client c2's fio server never ran"; }
@@ -173,7 +173,7 @@ for _ in $(seq 50); do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
     sleep 0.1
 done
-write_stack "$TMPDIR/h.json" '["clients"]' \
+write_stack "$TMPDIR/h.json" '["fio-clients"]' \
     "\"clients\": { \"hosts\": [\"ip:127.0.0.1,$port\"], \"listen\": \"127.0.0.1\", \"volumes\": 2, \"port\": $(free_port) }" \
     '{ "threads": 4 }'
 run --scenario "$TMPDIR/two.fio" --stack "$TMPDIR/h.json" --size 64M \
@@ -186,7 +186,7 @@ rec=$(ls -d "$TMPDIR"/results/VM-* | sort -V | tail -1)
 [ "$(j '.targets[0].clients[0].jobs')" = 4 ] || fail "hosts: 2 volumes x 2 jobs"
 # An unreachable host: refused before any record, naming it.
 n=$(ls "$TMPDIR/results" | wc -l)
-write_stack "$TMPDIR/h2.json" '["clients"]' \
+write_stack "$TMPDIR/h2.json" '["fio-clients"]' \
     "\"clients\": { \"hosts\": [\"ip:127.0.0.1,$port\", \"ip:127.0.0.1,1\"], \"listen\": \"127.0.0.1\" }"
 run --scenario "$TMPDIR/two.fio" --stack "$TMPDIR/h2.json" >"$TMPDIR/h2.txt" 2>&1 &&
     fail "an unreachable fio server accepted"
@@ -196,7 +196,7 @@ grep -q "clients.hosts\[1\]: fio server ip:127.0.0.1,1 cannot be reached" "$TMPD
 
 # --- bad clients objects: exit 2, the key named, no record --------------------
 bad() {
-    write_stack "$TMPDIR/b.json" "${3:-[\"clients\"]}" "$1"
+    write_stack "$TMPDIR/b.json" "${3:-[\"fio-clients\"]}" "$1"
     run --scenario "$TMPDIR/two.fio" --stack "$TMPDIR/b.json" >"$TMPDIR/b.txt" 2>&1 &&
         fail "accepted: $1"
     [ $? = 2 ] || fail "$1: exit not 2"
@@ -214,7 +214,7 @@ bad '"clients": { "hosts": ["a"] }' 'needs "listen"'
 bad '"clients": { "hosts": ["a"], "listen": "x;y" }' 'listen.*IPv4'
 bad '"clients": { "count": 2, "listen": "127.0.0.1" }' 'only with hosts'
 bad '"clients": { "count": 2, "colour": 1 }' 'unknown key'
-bad '"clients": { "count": [1, 2] }' 'runs that layer alone' '["nbd-tcp", "clients"]'
+bad '"clients": { "count": [1, 2] }' 'runs that layer alone' '["nbd-tcp", "fio-clients"]'
 bad '"tcp_port": 0' 'needs a "clients" object'
 [ "$(ls "$TMPDIR/results" | wc -l)" = "$n" ] || fail "a record was made for bad input"
 no_ns_left "the end"
