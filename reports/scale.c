@@ -276,7 +276,7 @@ scale_charts (const char *cdir, const cJSON *targets, const char *title)
                         int cols[3]; const char *names[3]; } chart[] = {
     { "iops", "Total IOPS against connections", "IOPS", "%.0s%c",
       { C_IOPS + 1 }, { "IOPS" } },
-    { "latency", "p99 latency against connections", "p99 (s)", "%.0s%cs",
+    { "latency", "p99 latency against connections", "p99", "%.1s%cs",
       { C_RP99 + 1, C_WP99 + 1 }, { "read p99", "write p99" } },
     { "resources", "What nbdkit holds against connections", "count", "%g",
       { C_FDS + 1, C_SOCK + 1, C_THR + 1 },
