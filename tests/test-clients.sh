@@ -161,7 +161,7 @@ no_ns_left "runner SIGKILLed"
 free_port() {
     local p
     for _ in $(seq 50); do
-        p=$((20000 + RANDOM % 40000))
+        p=$((20000 + RANDOM % 12000))   # below the ephemeral ports
         (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
     done
     fail "no free port"
