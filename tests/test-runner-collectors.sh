@@ -105,7 +105,7 @@ grep -q "collector perf disabled: perf is not installed (Debian package linux-pe
     "$TMPDIR/noperf.txt" || fail "no warning for a missing perf"
 r=$TMPDIR/results/VM-3/run.json
 [ "$(jq -r .status "$r")" = complete ] || fail "run without perf not complete"
-[ "$(jq -r '.collectors.enabled | join(",")' "$r")" = "cpu,disk" ] ||
+[ "$(jq -r '.collectors.enabled | join(",")' "$r")" = "cpu,disk,resources" ] ||
     fail "enabled without perf: $(jq -c .collectors "$r")"
 [ "$(jq -r '[.collectors.disabled[].name] | join(",")' "$r")" = "counters,perf" ] ||
     fail "disabled without perf"
