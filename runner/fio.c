@@ -203,12 +203,8 @@ collectors_begin (struct run *run, struct layer *l, pid_t pid,
   /* Or anywhere else in the stack (a service's argv or environment):
    * perf's raw stacks may hold any process's arguments.
    */
-  if (!ctx->has_secrets) {
-    cJSON *red = stack_redacted (run->st);
-
-    ctx->has_secrets = !cJSON_Compare (red, run->st->json, true);
-    cJSON_Delete (red);
-  }
+  if (run->st->has_secrets)
+    ctx->has_secrets = true;
   /* A job run elsewhere (a guest) has no fio here: what runs it is
    * among the layer's children.
    */

@@ -102,6 +102,7 @@ struct stack {
   int pin;                      /* enum pin_mode ("pin" key) */
   double ready_timeout;
   enum probes_mode probes;
+  bool has_secrets;             /* a value anywhere that the record redacts */
   char *text;                   /* the file as written (error lines) */
   struct service *svc;          /* "services", in the stack's order */
   size_t nsvc;

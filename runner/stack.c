@@ -459,6 +459,13 @@ stack_load (const char *path, struct stack *st)
         goto err;
     }
   }
+  /* Any value the record redacts (perf.data is dropped then). */
+  {
+    cJSON *red = stack_redacted (st);
+
+    st->has_secrets = !cJSON_Compare (red, st->json, true);
+    cJSON_Delete (red);
+  }
   free (size_text);
   return 0;
 
