@@ -436,6 +436,10 @@ extern void records_free (struct records *r);
  */
 extern size_t target_cpu_us (const cJSON *t, const char *role, double *out,
                              size_t max);
+/* The resources collector's figure KEY ("fds_max") of target T, summed
+ * over its servers; NAN when not measured.
+ */
+extern double target_resource (const cJSON *t, const char *key);
 /* Each record's CPU microseconds per I/O of process ROLE in layer NAME
  * (the cpu collector's), into OUT; how many.
  */

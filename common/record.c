@@ -446,6 +446,26 @@ target_cpu_us (const cJSON *t, const char *role, double *out, size_t max)
   return n;
 }
 
+double
+target_resource (const cJSON *t, const char *key)
+{
+  const cJSON *p;
+  double sum = 0;
+  bool any = false;
+
+  cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
+                        cJSON_GetObjectItem (t, "collectors"), "resources"),
+                      "processes")) {
+    const cJSON *v = cJSON_GetObjectItem (p, key);
+
+    if (cJSON_IsNumber (v)) {
+      sum += v->valuedouble;
+      any = true;
+    }
+  }
+  return any ? sum : NAN;
+}
+
 /* Each record's CPU microseconds per I/O of process ROLE in layer NAME
  * (the cpu collector's), into OUT; how many.
  */

@@ -96,45 +96,13 @@ clients_section (FILE *f, const cJSON *targets)
   }
 }
 
-/* A point's server-side figure KEY of the resources collector, summed
- * over its servers; NAN when not measured.
- */
-static double
-resource (const cJSON *pt, const char *key)
-{
-  const cJSON *p;
-  double sum = 0;
-  bool any = false;
-
-  cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
-                           cJSON_GetObjectItem (pt, "collectors"),
-                           "resources"), "processes")) {
-    const cJSON *v = cJSON_GetObjectItem (p, key);
-
-    if (cJSON_IsNumber (v)) {
-      sum += v->valuedouble;
-      any = true;
-    }
-  }
-  return any ? sum : NAN;
-}
-
 /* nbdkit's CPU per I/O at a point (the cpu collector), or NAN. */
 static double
 server_cpu (const cJSON *pt)
 {
-  const cJSON *p;
+  double v;
 
-  cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
-                           cJSON_GetObjectItem (pt, "collectors"), "cpu"),
-                           "processes")) {
-    const cJSON *v = cJSON_GetObjectItem (p, "cpu_us_per_io");
-
-    if (strcmp (json_str (cJSON_GetObjectItem (p, "role"), ""), "nbdkit") == 0
-        && cJSON_IsNumber (v))
-      return v->valuedouble;
-  }
-  return NAN;
+  return target_cpu_us (pt, "nbdkit", &v, 1) == 1 ? v : NAN;
 }
 
 /* The least-squares slope of Y against X over N points (NAN values
@@ -192,17 +160,17 @@ scale_layer (FILE *f, const cJSON *t, const char *cdir, size_t li)
     col[C_IOPS][i] = ddir_iops (pt);
     col[C_RP99][i] = target_metric (pt, "read", "p99");
     col[C_WP99][i] = target_metric (pt, "write", "p99");
-    col[C_FDS][i] = resource (pt, "fds_max");
-    col[C_SOCK][i] = resource (pt, "sockets_max");
-    col[C_THR][i] = resource (pt, "threads_max");
-    col[C_RSS][i] = resource (pt, "rss_kib_max") / 1024;
+    col[C_FDS][i] = target_resource (pt, "fds_max");
+    col[C_SOCK][i] = target_resource (pt, "sockets_max");
+    col[C_THR][i] = target_resource (pt, "threads_max");
+    col[C_RSS][i] = target_resource (pt, "rss_kib_max") / 1024;
     col[C_CPU][i] = server_cpu (pt);
     col[C_JAIN][i] = json_num (cJSON_GetObjectItem (cJSON_GetObjectItem (
                                  pt, "fairness"), "jain"));
     if (isnan (limit))
-      limit = resource (pt, "fd_limit");
+      limit = target_resource (pt, "fd_limit");
     if (isnan (tlimit))
-      tlimit = resource (pt, "task_limit");
+      tlimit = target_resource (pt, "task_limit");
     fmt_iops (io, sizeof io, col[C_IOPS][i]);
     fmt_ns (r99, sizeof r99, col[C_RP99][i]);
     fmt_ns (w99, sizeof w99, col[C_WP99][i]);

@@ -9,7 +9,6 @@
  * reports/sweep.c draws the response curves and finds each knee.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,29 +144,6 @@ sweep_ladder (struct run *run)
   return rc;
 }
 
-/* The server side's figure KEY ("fds_max") summed over a point's
- * servers, from the resources collector; NAN when not measured.
- */
-static double
-pt_resource (const cJSON *pt, const char *key)
-{
-  const cJSON *p;
-  double sum = 0;
-  bool any = false;
-
-  cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
-                           cJSON_GetObjectItem (pt, "collectors"),
-                           "resources"), "processes")) {
-    const cJSON *v = cJSON_GetObjectItem (p, key);
-
-    if (cJSON_IsNumber (v)) {
-      sum += v->valuedouble;
-      any = true;
-    }
-  }
-  return any ? sum : NAN;
-}
-
 /* A scale sweep's table: each point's load and what the servers held. */
 static void
 scale_print_table (struct run *run)
@@ -194,9 +170,10 @@ scale_print_table (struct run *run)
               json_num (cJSON_GetObjectItem (pt, "client_count")),
               json_num (cJSON_GetObjectItem (pt, "volumes")),
               json_num (cJSON_GetObjectItem (pt, "connections")), io, r99, w99,
-              pt_resource (pt, "fds_max"), pt_resource (pt, "sockets_max"),
-              pt_resource (pt, "threads_max"),
-              pt_resource (pt, "rss_kib_max") / 1024,
+              target_resource (pt, "fds_max"),
+              target_resource (pt, "sockets_max"),
+              target_resource (pt, "threads_max"),
+              target_resource (pt, "rss_kib_max") / 1024,
               json_num (cJSON_GetObjectItem (cJSON_GetObjectItem (pt,
                                                                   "fairness"),
                                              "jain")));
