@@ -255,11 +255,11 @@ sweep_charts (const char *cdir, const cJSON *targets, const char *title)
   return r;
 }
 
-/* The sweep's Markdown (and with DRAW its charts in DIR/charts); see
+/* A depth sweep's Markdown (and with DRAW its charts in DIR/charts); see
  * internal.h.
  */
-char *
-sweep_make (const char *dir, const cJSON *doc, bool draw, int *r)
+static char *
+depth_make (const char *dir, const cJSON *doc, bool draw, int *r)
 {
   const cJSON *targets = cJSON_GetObjectItem (doc, "targets"), *t;
   const cJSON *sc = cJSON_GetObjectItem (doc, "scenario");
@@ -268,13 +268,6 @@ sweep_make (const char *dir, const cJSON *doc, bool draw, int *r)
   FILE *f = open_memstream (&buf, &len);
   const char *reason = json_str (cJSON_GetObjectItem (doc, "reason"), NULL);
 
-  /* A sweep of loads (clients, volumes) rather than of depths. */
-  if (strcmp (json_str (cJSON_GetObjectItem (doc, "axis"), ""), "scale") == 0) {
-    fclose (f);
-    free (buf);
-    free (cdir);
-    return scale_make (dir, doc, draw, r);
-  }
   if (cdir)
     mkdir_p (cdir, 0755);
   fprintf (f, "# %s: %s, queue-depth sweep\n\n%s\n\n",
@@ -309,3 +302,11 @@ sweep_make (const char *dir, const cJSON *doc, bool draw, int *r)
   return buf;
 }
 
+/* A sweep's Markdown: of depths, or of loads (axis "scale", scale.c). */
+char *
+sweep_make (const char *dir, const cJSON *doc, bool draw, int *r)
+{
+  if (strcmp (json_str (cJSON_GetObjectItem (doc, "axis"), ""), "scale") == 0)
+    return scale_make (dir, doc, draw, r);
+  return depth_make (dir, doc, draw, r);
+}
