@@ -253,6 +253,13 @@ $(BUILD)/tests/burn.so: tests/burn/burn.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(FILTER_CFLAGS) -o $@ $<
 
+# A test-only plugin (tests/slow): its thread model and service time are
+# parameters, for the known-answer suite.  Not installed.
+$(BUILD)/tests/slow.so: tests/slow/slow.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(FILTER_CFLAGS) -Wno-unused-parameter -o $@ $<
+
 $(BUILD)/probe.so: filters/probe/probe.c common/probe.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
@@ -335,7 +342,7 @@ $(BUILD)/%.o: %.c $(CONFIG_H)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) -include $(CONFIG_H) -c -o $@ $<
 
-tests: $(UNIT_TESTS) $(BUILD)/tests/burn.so
+tests: $(UNIT_TESTS) $(BUILD)/tests/burn.so $(BUILD)/tests/slow.so
 
 # Unit tests of the layers above the engine link their layer's archive
 # and those below it.

@@ -195,6 +195,12 @@ extern int proc_run (const char *const *argv, double timeout,
  */
 extern int proc_wait_unix (const char *path, pid_t pid, double timeout);
 extern int proc_wait_tcp (int port, pid_t pid, double timeout);
+/* Waits until the server PID accepts on the Unix socket PATH and sends
+ * GREETING first (nbdkit's "NBDMAGIC": it serves, past get_ready and
+ * after_fork), within TIMEOUT s; 0, or -1.
+ */
+extern int proc_wait_greeting (const char *path, pid_t pid, double timeout,
+                               const char *greeting);
 /* The same for IP:PORT as seen from the network namespace of NETNS_PID
  * (0: the runner's).
  */

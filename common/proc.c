@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -357,6 +358,59 @@ proc_wait_unix (const char *path, pid_t pid, double timeout)
   strcpy (sun.sun_path, path);
   return wait_connect ((struct sockaddr *) &sun, sizeof sun, AF_UNIX, pid,
                        timeout, 0);
+}
+
+/* Reads LEN bytes from FD into BUF by END (monotonic) while PID lives;
+ * 0, or -1.
+ */
+static int
+read_by (int fd, char *buf, size_t len, double end, pid_t pid)
+{
+  size_t got = 0;
+
+  while (got < len) {
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
+    double left = end - mono_now ();
+    ssize_t n;
+
+    if (left <= 0 || stop_requested || !proc_alive (pid))
+      return -1;
+    if (poll (&pfd, 1, left > 0.1 ? 100 : (int) (left * 1000) + 1) <= 0)
+      continue;
+    n = read (fd, buf + got, len - got);
+    if (n <= 0)
+      return -1;
+    got += (size_t) n;
+  }
+  return 0;
+}
+
+/* Waits for a greeting on a Unix socket; see internal.h. */
+int
+proc_wait_greeting (const char *path, pid_t pid, double timeout,
+                    const char *greeting)
+{
+  struct sockaddr_un sun = { .sun_family = AF_UNIX };
+  double end = mono_now () + timeout;
+  size_t len = strlen (greeting);
+  char *buf;
+  int fd, r = -1;
+
+  if (strlen (path) >= sizeof sun.sun_path)
+    return -1;
+  strcpy (sun.sun_path, path);
+  if (wait_connect ((struct sockaddr *) &sun, sizeof sun, AF_UNIX, pid,
+                    timeout, 0) == -1)
+    return -1;
+  if ((fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+    return -1;
+  buf = xcalloc (len + 1, 1);
+  if (connect (fd, (struct sockaddr *) &sun, sizeof sun) == 0 &&
+      read_by (fd, buf, len, end, pid) == 0 && memcmp (buf, greeting, len) == 0)
+    r = 0;
+  free (buf);
+  close (fd);
+  return r;
 }
 
 int

@@ -55,40 +55,64 @@ usage (FILE *f, bool sweep)
 "when there are enough; the stack's \"pin\" otherwise).  Layers: %s.\n", names);
 }
 
-/* Checks that the plugin loads and accepts its arguments, in a captive
- * nbdkit (the same binary the server layers use); 0 or -1.
+/* The first line of nbdkit's log LOG that says "error" (else its first
+ * line), redacted, in a message naming the stack's plugin.
+ */
+static void
+probe_plugin_failed (const struct stack *st, const char *log)
+{
+  char *text = read_file (log, NULL), *line = NULL, *save = NULL;
+
+  for (char *p = text ? strtok_r (text, "\n", &save) : NULL; p;
+       p = strtok_r (NULL, "\n", &save))
+    if (strstr (p, "error") || !line)
+      line = p;
+  redact_kv (line ? line : (char *) "");
+  vb_msg ("stack %s: plugin '%s' failed to load: %s", st->path, st->plugin,
+          line ? line : "nbdkit failed");
+  free (text);
+}
+
+/* Checks that the plugin loads, accepts its arguments and serves (its
+ * config, get_ready and after_fork ran), in nbdkit in the foreground on
+ * a socket in the private dir (the same binary the server layers use),
+ * then stops it; 0 or -1.  Never captive mode (--run): nbdkit then
+ * serves from a forked child, and a plugin with a runtime of its own (a
+ * Go c-shared plugin) does not survive a fork.
  */
 static int
 probe_plugin (const struct stack *st, const char *private_dir)
 {
-  static const char *const head[] = { "-U", "-", NULL };
-  /* A constant: no user text reaches --run's shell. */
-  static const char *const tail[] = { "--run", "true", NULL };
+  char *sock = xasprintf ("%s/probe-plugin.sock", private_dir);
+  const char *const head[] = { "-f", "--exit-with-parent", "-U", sock, NULL };
+  static const char *const none[] = { NULL };
   char *log = xasprintf ("%s/probe.log", private_dir);
+  struct spawn_opts o = { .stdout_path = log, .stderr_path = log };
   struct nbdkit_argv a;
-  int r;
+  int r = -1, status;
+  pid_t pid;
 
-  nbdkit_argv_build (&a, st, head, false, NULL, tail);
-  r = proc_run (a.argv, st->ready_timeout, NULL, log);
-  if (r == -2)
-    vb_msg ("stack %s: plugin '%s' did not become ready within %.0f s "
-            "(ready_timeout_s)", st->path, st->plugin, st->ready_timeout);
-  else if (r != 0 && !stop_requested) {
-    char *text = read_file (log, NULL), *line = NULL, *save = NULL;
-
-    for (char *p = text ? strtok_r (text, "\n", &save) : NULL; p;
-         p = strtok_r (NULL, "\n", &save))
-      if (strstr (p, "error") || !line)
-        line = p;
-    redact_kv (line ? line : (char *) "");
-    vb_msg ("stack %s: plugin '%s' failed to load: %s", st->path, st->plugin,
-            line ? line : "nbdkit failed");
-    free (text);
+  nbdkit_argv_build (&a, st, head, false, NULL, none);
+  pid = proc_spawn (a.argv, &o);
+  if (pid != -1) {
+    r = proc_wait_greeting (sock, pid, st->ready_timeout, "NBDMAGIC");
+    if (r == 0 || proc_alive (pid)) {
+      if (r == -1 && !stop_requested)
+        vb_msg ("stack %s: plugin '%s' did not become ready within %.0f s "
+                "(ready_timeout_s)", st->path, st->plugin, st->ready_timeout);
+      proc_kill (pid, 5);
+    }
+    else {
+      if (proc_wait (pid, 1, &status) == 0 && !stop_requested)
+        probe_plugin_failed (st, log);
+    }
   }
+  unlink (sock);
   unlink (log);
+  free (sock);
   free (log);
   nbdkit_argv_free (&a);
-  return r == 0 ? 0 : -1;
+  return r;
 }
 
 /* Keeps only the layers named in LIST (comma-separated), in the

@@ -83,6 +83,7 @@ requires() {
         perf) pkg=linux-perf ;;
         nbdinfo|nbdsh) pkg=libnbd-bin ;;
         ip) pkg=iproute2 ;;
+        go) pkg=golang-go ;;
         *) pkg=$c ;;
         esac
         skip "$c is not installed (Debian package $pkg: apt-get install $pkg)"

@@ -1,0 +1,3 @@
+module viperbench/tests/goplug
+
+go 1.19
