@@ -105,6 +105,7 @@ COLLECTOR_SRCS := \
 	collectors/resources.c
 
 REPORT_SRCS := \
+	reports/bottleneck.c \
 	reports/cli.c \
 	reports/compare.c \
 	reports/gate.c \
@@ -167,6 +168,7 @@ LAYERS_OK := $(BUILD)/.layers
 
 UNIT_TESTS := \
 	$(BUILD)/tests/unit/test_bins \
+	$(BUILD)/tests/unit/test_bottleneck \
 	$(BUILD)/tests/unit/test_device \
 	$(BUILD)/tests/unit/test_gate \
 	$(BUILD)/tests/unit/test_hops \
@@ -180,7 +182,7 @@ UNIT_TESTS := \
 .DELETE_ON_ERROR:
 
 .PHONY: all deps web engine filters plugins runner guest tests fuzzers fuzz check demo report compare history gate sweep \
-	bench-gate bench bench-engine bench-collectors bench-history bench-probes install \
+	bench-gate bench bench-engine bench-collectors bench-history bench-probes install validate \
 	clean distclean
 
 all: engine filters plugins runner guest tests
@@ -351,7 +353,7 @@ $(BUILD)/tests/unit/test_bins $(BUILD)/tests/unit/test_redact $(BUILD)/tests/uni
 	@echo "  LD      $@"
 	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcmocka -lcjson -lm
 
-$(BUILD)/tests/unit/test_gate $(BUILD)/tests/unit/test_hops: \
+$(BUILD)/tests/unit/test_bottleneck $(BUILD)/tests/unit/test_gate $(BUILD)/tests/unit/test_hops: \
 		$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBREPORTS) $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcmocka -lcjson -lm
@@ -491,6 +493,11 @@ bench-history: runner
 	$(Q)VIPERBENCH=$(BUILD)/viperbench runner/bench-history.sh
 
 # What the probes cost: nbd-unix and direct with and without them.
+# The known-answer suite of the bottleneck verdict (runner/validate.sh):
+# RUNS (3) runs of each case, RUNTIME (3) s each; CASES picks some.
+validate: engine filters plugins runner $(BUILD)/tests/slow.so $(BUILD)/tests/burn.so
+	$(Q)VIPERBENCH=$(CURDIR)/$(BUILD)/viperbench runner/validate.sh
+
 bench-probes: engine filters $(BUILD)/probe-cost
 	$(Q)BUILD=$(CURDIR)/$(BUILD) runner/bench-probes.sh
 

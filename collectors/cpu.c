@@ -25,6 +25,7 @@ struct cpu_state {
    */
   pid_t member[COLL_MAX_PROCS][MAX_MEMBERS];
   size_t nmember[COLL_MAX_PROCS];
+  unsigned cpus[COLL_MAX_PROCS];        /* CPUs it may use, at the start */
 };
 
 static const char *
@@ -42,18 +43,20 @@ server_ctx (struct cpu_state *s, size_t i, bool first)
     procfs_ctx_sample (s->member[i][k], &s->ctx[i], first);
 }
 
-/* Server I's CPU time, summed over its members, into *U (and a sample
- * of their context switches); 0, or -1 when it is gone.
+/* Server I's CPU time, summed over its members and the children they
+ * have reaped (nbdkit's sh plugin forks a shell per request: its CPU is
+ * the children's), into *U (and a sample of their threads); 0, or -1
+ * when it is gone.
  */
 static int
 server_usage (struct cpu_state *s, size_t i, struct proc_usage *u, bool first)
 {
-  if (procfs_usage (s->member[i][0], false, u) == -1)
+  if (procfs_usage (s->member[i][0], true, u) == -1)
     return -1;
   for (size_t k = 1; k < s->nmember[i]; k++) {
     struct proc_usage w;
 
-    if (procfs_usage (s->member[i][k], false, &w) == 0) {
+    if (procfs_usage (s->member[i][k], true, &w) == 0) {
       u->user_s += w.user_s;
       u->sys_s += w.sys_s;
     }
@@ -72,6 +75,7 @@ cpu_start (const struct coll_ctx *ctx)
   for (size_t i = 0; i < ctx->nprocs; i++) {
     const struct coll_proc *p = &ctx->procs[i];
 
+    s->cpus[i] = procfs_cpus_allowed (p->pid);
     if (p->is_fio) {
       pid_t members[256];
       size_t n = procfs_group (p->pid, members, 256);
@@ -79,6 +83,9 @@ cpu_start (const struct coll_ctx *ctx)
       /* The leader with the jobs it has reaped, and each live job. */
       s->ok[i] = procfs_usage (p->pid, true, &s->start[i]) == 0;
       procfs_add_ctx (p->pid, &s->start[i]);
+      s->nmember[i] = n < MAX_MEMBERS ? n : MAX_MEMBERS;
+      memcpy (s->member[i], members, s->nmember[i] * sizeof *members);
+      server_ctx (s, i, true);
       for (size_t k = 0; k < n; k++) {
         struct proc_usage u;
 
@@ -102,15 +109,40 @@ cpu_start (const struct coll_ctx *ctx)
   return s;
 }
 
-/* Servers' threads come and go with connections: sample them often. */
+/* Threads come and go with connections: sample them often (fio's too,
+ * for its busiest thread: it has exited by the window's end).
+ */
 static void
 cpu_tick (void *state, const struct coll_ctx *ctx)
 {
   struct cpu_state *s = state;
 
   for (size_t i = 0; i < ctx->nprocs; i++)
-    if (!ctx->procs[i].is_fio && s->ok[i])
+    if (s->ok[i])
       server_ctx (s, i, false);
+}
+
+/* The process's "threads": how many ran in the window, and the busiest
+ * one's name and share of a CPU (a single-threaded loop, a serialized
+ * stage, shows there when the process's total does not).  And the CPUs
+ * it may run on, which its "cpu_utilisation" is bounded by.
+ */
+static void
+add_threads (cJSON *o, const struct ctx_track *t, unsigned cpus,
+             double window_s)
+{
+  const struct tid_ctx *b;
+  double busy;
+  cJSON *th;
+
+  if (cpus)
+    cJSON_AddNumberToObject (o, "cpus_allowed", cpus);
+  if ((b = procfs_busiest (t, &busy)) == NULL || !(window_s > 0))
+    return;
+  th = cJSON_AddObjectToObject (o, "threads");
+  cJSON_AddNumberToObject (th, "count", (double) t->n);
+  cJSON_AddStringToObject (th, "busiest", b->comm);
+  cJSON_AddNumberToObject (th, "busiest_utilisation", busy / window_s);
 }
 
 static double
@@ -167,6 +199,7 @@ cpu_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
     }
     if (end->window_s > 0)
       cJSON_AddNumberToObject (o, "cpu_utilisation", cpu / end->window_s);
+    add_threads (o, &s->ctx[i], s->cpus[i], end->window_s);
     cJSON_AddItemToArray (procs, o);
   }
   cJSON_AddNumberToObject (out, "window_s", end->window_s);

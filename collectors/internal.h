@@ -81,6 +81,8 @@ struct proc_usage {
 struct tid_ctx {
   pid_t tid;
   uint64_t first_vol, first_invol, last_vol, last_invol;
+  double first_cpu, last_cpu;   /* its CPU seconds (0 first: born later) */
+  char comm[16];                /* its name as last seen */
   bool in_window;               /* existed at the first sample */
 };
 
@@ -88,6 +90,13 @@ struct ctx_track {
   struct tid_ctx *t;
   size_t n, cap;
 };
+/* The thread of T that spent the most CPU over the window (*CPU_S
+ * seconds), or NULL when there is none.
+ */
+extern const struct tid_ctx *procfs_busiest (const struct ctx_track *t,
+                                             double *cpu_s);
+/* How many CPUs PID may run on (its affinity); 0 when unknown. */
+extern unsigned procfs_cpus_allowed (pid_t pid);
 /* Samples every thread of PID into T. */
 extern void procfs_ctx_sample (pid_t pid, struct ctx_track *t, bool first);
 /* Switches during the window: last - first per thread (0 for threads

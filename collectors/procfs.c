@@ -1,5 +1,6 @@
 /* procfs.c: process readings from /proc shared by the collectors. */
 #include <ctype.h>
+#include <sched.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,33 +47,46 @@ read_stat (const char *path, long *ppid, double t[4])
   return 0;
 }
 
-/* The context switches of thread TID of PID; 0 or -1 when it is gone. */
+/* What one thread of a process says of itself. */
+struct task_reading {
+  unsigned long long vol, invol;        /* context switches */
+  double cpu_s;                         /* utime + stime */
+  char comm[16];                        /* its name (prctl, pthread_setname) */
+};
+
+/* Reads thread TID of PID into *R; 0 or -1 when it is gone. */
 static int
-read_task_ctx (pid_t pid, const char *tid, unsigned long long *vol,
-               unsigned long long *invol)
+read_task (pid_t pid, const char *tid, struct task_reading *r)
 {
   char sp[320], line[256];
   unsigned long long v;
+  double t[4];
   FILE *f;
 
+  memset (r, 0, sizeof *r);
   snprintf (sp, sizeof sp, "/proc/%d/task/%s/status", (int) pid, tid);
   if ((f = fopen (sp, "re")) == NULL)
     return -1;
-  *vol = *invol = 0;
   while (fgets (line, sizeof line, f)) {
-    if (sscanf (line, "voluntary_ctxt_switches: %llu", &v) == 1)
-      *vol = v;
+    if (strncmp (line, "Name:\t", 6) == 0)
+      snprintf (r->comm, sizeof r->comm, "%.*s",
+                (int) strcspn (line + 6, "\n"), line + 6);
+    else if (sscanf (line, "voluntary_ctxt_switches: %llu", &v) == 1)
+      r->vol = v;
     else if (sscanf (line, "nonvoluntary_ctxt_switches: %llu", &v) == 1)
-      *invol = v;
+      r->invol = v;
   }
   fclose (f);
+  snprintf (sp, sizeof sp, "/proc/%d/task/%s/stat", (int) pid, tid);
+  if (read_stat (sp, NULL, t) == 0)
+    r->cpu_s = t[0] + t[1];
   return 0;
 }
 
-/* Calls FN for each thread of PID with its context switches. */
+/* Calls FN for each thread of PID with what it says of itself. */
 static void
-for_each_task (pid_t pid, void (*fn) (void *, pid_t, unsigned long long,
-                                      unsigned long long), void *arg)
+for_each_task (pid_t pid, void (*fn) (void *, pid_t,
+                                      const struct task_reading *), void *arg)
 {
   char path[64];
   DIR *d;
@@ -82,23 +96,23 @@ for_each_task (pid_t pid, void (*fn) (void *, pid_t, unsigned long long,
   if ((d = opendir (path)) == NULL)
     return;
   while ((e = readdir (d))) {
-    unsigned long long vol, invol;
+    struct task_reading r;
 
     if (isdigit ((unsigned char) e->d_name[0]) &&
-        read_task_ctx (pid, e->d_name, &vol, &invol) == 0)
-      fn (arg, (pid_t) atoi (e->d_name), vol, invol);
+        read_task (pid, e->d_name, &r) == 0)
+      fn (arg, (pid_t) atoi (e->d_name), &r);
   }
   closedir (d);
 }
 
 static void
-add_one (void *arg, pid_t tid, unsigned long long vol, unsigned long long invol)
+add_one (void *arg, pid_t tid, const struct task_reading *r)
 {
   struct proc_usage *u = arg;
 
   (void) tid;
-  u->ctx_vol += vol;
-  u->ctx_invol += invol;
+  u->ctx_vol += r->vol;
+  u->ctx_invol += r->invol;
 }
 
 /* Adds the context switches of every live thread of PID to U. */
@@ -157,8 +171,7 @@ struct sample_arg {
 };
 
 static void
-track_one (void *arg, pid_t tid, unsigned long long vol,
-           unsigned long long invol)
+track_one (void *arg, pid_t tid, const struct task_reading *r)
 {
   struct sample_arg *sa = arg;
   struct ctx_track *t = sa->t;
@@ -177,11 +190,15 @@ track_one (void *arg, pid_t tid, unsigned long long vol,
     }
     t->t[t->n++] = (struct tid_ctx) {
       .tid = tid, .in_window = sa->first,
-      .first_vol = sa->first ? vol : 0, .first_invol = sa->first ? invol : 0,
+      .first_vol = sa->first ? r->vol : 0,
+      .first_invol = sa->first ? r->invol : 0,
+      .first_cpu = sa->first ? r->cpu_s : 0,
     };
   }
-  t->t[i].last_vol = vol;
-  t->t[i].last_invol = invol;
+  t->t[i].last_vol = r->vol;
+  t->t[i].last_invol = r->invol;
+  t->t[i].last_cpu = r->cpu_s;
+  memcpy (t->t[i].comm, r->comm, sizeof r->comm);
 }
 
 /* Samples every thread of PID into T. */
@@ -202,6 +219,35 @@ procfs_ctx_total (const struct ctx_track *t, uint64_t *vol, uint64_t *invol)
     *vol += t->t[i].last_vol - t->t[i].first_vol;
     *invol += t->t[i].last_invol - t->t[i].first_invol;
   }
+}
+
+/* The busiest thread over the window; see internal.h. */
+const struct tid_ctx *
+procfs_busiest (const struct ctx_track *t, double *cpu_s)
+{
+  const struct tid_ctx *best = NULL;
+
+  *cpu_s = 0;
+  for (size_t i = 0; i < t->n; i++) {
+    double c = t->t[i].last_cpu - t->t[i].first_cpu;
+
+    if (best == NULL || c > *cpu_s) {
+      best = &t->t[i];
+      *cpu_s = c;
+    }
+  }
+  return best;
+}
+
+/* The CPUs PID may run on; 0 when it cannot be read. */
+unsigned
+procfs_cpus_allowed (pid_t pid)
+{
+  cpu_set_t set;
+
+  if (sched_getaffinity (pid, sizeof set, &set) == -1)
+    return 0;
+  return (unsigned) CPU_COUNT (&set);
 }
 
 /* Open descriptors of PID and how many are sockets; -1 when gone. */

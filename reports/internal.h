@@ -140,6 +140,15 @@ extern double hop_concurrency (const cJSON *bd);
 /* Judges the record's "boundaries" array BOUNDS (top to bottom). */
 extern void hops_judge (const cJSON *bounds, struct hop_verdict *v);
 
+/* bottleneck.c: which stage limits a layer (pure; see the file) */
+/* The verdict for the record's target T (its "boundaries", each with the
+ * runner's "capacity", and its cpu collector's processes) on a host of
+ * CORES CPUs: an object (kind "capacity", "cpu", "thread" or
+ * "undecided", with the figures and a "summary"), or JSON null when
+ * nothing limits the layer below what fio asks.
+ */
+extern cJSON *bottleneck_judge (const cJSON *t, double cores);
+
 /* sweep.c: a queue-depth sweep's report (record kind "sweep") */
 /* The index of the knee of a response curve of N points (IOPS and a
  * latency per depth, ascending depths): the first point past which IOPS

@@ -26,6 +26,8 @@ struct layer_rep {
   const cJSON *bounds;          /* measured boundaries, or NULL */
   const cJSON *setup;           /* the target's own facts (a guest's) */
   const cJSON *tl;              /* its run over time, or NULL */
+  const cJSON *t;               /* the record's target */
+  double cores;                 /* the host's CPUs */
 };
 
 /* Processes the CPU chart stacks (columns of cpu.dat). */
@@ -594,25 +596,57 @@ where_time_goes (FILE *f, const struct layer_rep *L, size_t n)
   }
 }
 
-/* The concurrency ladder and the serialization point of each layer. */
+/* Each layer's bottleneck verdict (the record's, or judged here from
+ * its figures for a record made before verdicts were kept), then its
+ * concurrency ladder and where requests wait.
+ */
 static void
 concurrency (FILE *f, const struct layer_rep *L, size_t n)
 {
-  fprintf (f, "\n## Concurrency\n\n");
-  fprintf (f, "At each boundary, the most requests in flight at once (fio: "
-              "what the scenario asks). A hop where that falls below half "
-              "of what arrives, into a boundary kept at least half that full "
-              "on average, is a serialization point. Requests wait across "
-              "the hop where the time-weighted mean in flight falls most.\n\n");
+  fprintf (f, "\n## Bottlenecks and concurrency\n\n");
+  fprintf (f, "Each layer's limiting stage (`targets[].bottleneck`, "
+              "reports/bottleneck.c): a stage whose capacity (what the "
+              "stack lets it hold at once: nbdkit's threads x connections "
+              "or its thread model, QEMU's 16 per connection, the engine's "
+              "workers) is below what fio asks, reached, busy (in flight "
+              "there, or the CPU of the process serving it) and with "
+              "requests waiting above it; else a process saturated on CPU. "
+              "Then the most requests in flight at each boundary (fio: what "
+              "the scenario asks), and the hop across which the "
+              "time-weighted mean in flight falls most: where requests "
+              "wait.\n\n");
   for (size_t i = 0; i < n; i++) {
+    const cJSON *verdict = cJSON_GetObjectItem (L[i].t, "bottleneck");
+    cJSON *own = NULL;
     struct hop_verdict v;
     const cJSON *bd;
     int k = 0;
 
+    if (verdict == NULL)
+      verdict = own = bottleneck_judge (L[i].t, isnan (L[i].cores) ? 1
+                                                : L[i].cores);
+    fprintf (f, "- **%s**: ", L[i].name);
+    if (cJSON_IsNull (verdict))
+      fprintf (f, "nothing limits it below what fio asks.\n");
+    else {
+      const char *kind = json_str (cJSON_GetObjectItem (verdict, "kind"), "");
+      const cJSON *a;
+
+      fprintf (f, "**%s", strcmp (kind, "undecided") == 0 ? ""
+               : "bottleneck: ");
+      md_text (f, json_str (cJSON_GetObjectItem (verdict, "summary"), "?"));
+      fprintf (f, ".**\n");
+      cJSON_ArrayForEach (a, cJSON_GetObjectItem (verdict, "also")) {
+        fprintf (f, "  Also saturated on CPU: ");
+        md_text (f, json_str (cJSON_GetObjectItem (a, "process"), "?"));
+        fprintf (f, " (%.0f%%).\n", 100 * num (a, "utilisation"));
+      }
+    }
+    cJSON_Delete (own);
     if (L[i].bounds == NULL)
       continue;
     hops_judge (L[i].bounds, &v);
-    fprintf (f, "- **%s**: ", L[i].name);
+    fprintf (f, "  In flight: ");
     cJSON_ArrayForEach (bd, L[i].bounds) {
       char c[16];
 
@@ -620,26 +654,6 @@ concurrency (FILE *f, const struct layer_rep *L, size_t n)
       fprintf (f, "%s%s %s", k++ ? " -> " : "", bd_name (bd), c);
     }
     fprintf (f, ".\n");
-    if (v.n < 2) {
-      fprintf (f, "  No boundary inside this layer is measured.\n");
-      continue;
-    }
-    if (v.collapse >= 0) {
-      const cJSON *b = cJSON_GetArrayItem (L[i].bounds, v.collapse);
-      const cJSON *a = cJSON_GetArrayItem (L[i].bounds, v.collapse - 1);
-      char ar[16], re[16], mean[16];
-
-      fmt_flight (ar, sizeof ar, v.arriving);
-      fmt_flight (re, sizeof re, v.reaching);
-      fmt_flight (mean, sizeof mean, v.reaching_mean);
-      fprintf (f, "  **%s: %s %s, at most %s reach %s (%s on average): the "
-                  "serialization point is %s.**\n", L[i].name, ar,
-               isnan (boundary_num (a, "in_flight.requested")) ? "in flight"
-               : "requested", re, bd_name (b), mean, bd_via (b));
-    }
-    else
-      fprintf (f, "  No serialization point: no boundary that lets through "
-                  "under half of what arrives is kept busy.\n");
     if (v.wait >= 0) {
       const cJSON *b = cJSON_GetArrayItem (L[i].bounds, v.wait);
       const cJSON *a = cJSON_GetArrayItem (L[i].bounds, v.wait - 1);
@@ -765,6 +779,8 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
     l->bounds = cJSON_GetObjectItem (t, "boundaries");
     if (!cJSON_IsArray (l->bounds) || cJSON_GetArraySize (l->bounds) == 0)
       l->bounds = NULL;
+    l->t = t;
+    l->cores = num (doc, "host.cores");
     if (l->base)
       host_total = l->riops + l->wiops;
     fj = xasprintf ("%s/%s/fio.json", dir, l->name);

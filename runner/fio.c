@@ -264,6 +264,23 @@ probes_begin (struct layer *l)
   }
 }
 
+/* The boundary B's "capacity" from its probe point P, when known: the
+ * most requests it holds at once, what sets that, who serves it.
+ */
+static void
+add_capacity (cJSON *b, const struct probe_point *p)
+{
+  cJSON *c;
+
+  if (isnan (p->cap))
+    return;
+  c = cJSON_AddObjectToObject (b, "capacity");
+  cJSON_AddNumberToObject (c, "max", p->cap);
+  cJSON_AddStringToObject (c, "what", p->cap_what ? p->cap_what : "?");
+  if (p->served_by)
+    cJSON_AddStringToObject (c, "served_by", p->served_by);
+}
+
 /* L's boundaries, top to bottom, over fio's window: fio's own figures,
  * then each probe's from its start to now.  ALIGNED: the window is
  * fio's (no ramp_time to guess the end of).
@@ -289,6 +306,7 @@ probes_end (struct run *run, struct layer *l, const struct fio_result *res,
       if (b == NULL)
         continue;
       cJSON_AddBoolToObject (b, "aligned_with_fio", aligned);
+      add_capacity (b, p);
       cJSON_AddItemToArray (all, b);
       continue;
     }
@@ -299,6 +317,7 @@ probes_end (struct run *run, struct layer *l, const struct fio_result *res,
     b = probe_boundary (p->name, p->via, p->source,
                         p->started ? &p->start : NULL, &end);
     cJSON_AddBoolToObject (b, "aligned_with_fio", aligned);
+    add_capacity (b, p);
     cJSON_AddItemToArray (all, b);
   }
   return all;

@@ -334,6 +334,13 @@ struct probe_point {
   void (*begin) (struct probe_point *p);
   cJSON *(*end) (struct probe_point *p, double window_s);
   void *ctx;                    /* theirs */
+  /* The most requests the boundary can hold at once (NAN: unknown), what
+   * sets it in the stack's own words, and the process that serves it
+   * (whose CPU shows a serialized stage the probe's window misses).
+   */
+  double cap;
+  char *cap_what;
+  const char *served_by;
 };
 
 struct layer {
@@ -510,6 +517,27 @@ extern void nbdkit_argv_free (struct nbdkit_argv *a);
  */
 extern char *nbdkit_thread_model (const struct stack *st, bool with_filters,
                                   const char *private_dir);
+/* Where nbdkit's thread model with the stack's filters comes from, to
+ * say with it: "the plugin's own", "set by filter NAME" or "set by the
+ * stack's filters (A, B)"; NULL when the model is unknown.  To free.
+ */
+extern char *nbdkit_model_source (const struct stack *st,
+                                  const char *with_filters,
+                                  const char *plugin_own,
+                                  const char *private_dir);
+/* The capacity (in requests at once) that nbdkit's threads and thread
+ * model give CONNS connections, with what sets it in *WHAT (to free);
+ * NAN when the model is unknown.
+ */
+extern double nbdkit_capacity (const struct run *run, unsigned conns,
+                               char **what);
+/* Sets the capacity of L's nbdkit and plugin boundaries: CONNS
+ * connections reach nbdkit, its client sending at most CLIENT_CAP per
+ * connection (0: no cap of its own), CLIENT_WHAT saying which.
+ */
+extern void nbdkit_set_capacity (struct run *run, struct layer *l,
+                                 unsigned conns, unsigned client_cap,
+                                 const char *client_what);
 /* Starts nbdkit serving the stack's plugin on a Unix socket (PORT 0) or
  * 127.0.0.1:PORT, with the run's probes; the child is added to L.
  * CLIENT names what carries fio's requests to nbdkit (for the
@@ -603,6 +631,7 @@ struct run {
   size_t ndepths;
   char *model_nbdkit;           /* nbdkit's thread model, with filters */
   char *model_plugin;           /* the plugin's own */
+  char *model_source;           /* where model_nbdkit comes from */
   struct pin_plan pin;
   /* A scale sweep's points (clients, volumes) and the one being run
    * (0: the stack's own).

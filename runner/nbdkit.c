@@ -1,6 +1,7 @@
 /* nbdkit.c: starting nbdkit with the stack's plugin for the server-based
  * targets (nbd-unix, nbd-tcp, qemu-nbd), and stopping a layer's children.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,23 +159,19 @@ nbdkit_argv_free (struct nbdkit_argv *a)
   free (a->argv);
 }
 
-/* nbdkit's thread model for the stack; see internal.h. */
-char *
-nbdkit_thread_model (const struct stack *st, bool with_filters,
-                     const char *private_dir)
+/* nbdkit's thread model for the stack as it stands (its filters
+ * included), from nbdkit --dump-plugin; a string to free, or NULL.
+ */
+static char *
+nbdkit_thread_model_quiet (const struct stack *st, const char *private_dir)
 {
   static const char *const head[] = { NULL };
   static const char *const tail[] = { "--dump-plugin", NULL };
   char *log = xasprintf ("%s/dump-plugin.log", private_dir);
   char *text = NULL, *model = NULL, *p;
-  struct stack bare = *st;
   struct nbdkit_argv a;
 
-  if (!with_filters) {
-    bare.nfilters = 0;
-    bare.nfilter_args = 0;
-  }
-  nbdkit_argv_build (&a, &bare, head, false, NULL, tail);
+  nbdkit_argv_build (&a, st, head, false, NULL, tail);
   if (proc_run (a.argv, st->ready_timeout, log, NULL) == 0)
     text = read_file (log, NULL);
   if (text) {
@@ -182,14 +179,178 @@ nbdkit_thread_model (const struct stack *st, bool with_filters,
       if (strncmp (p, "thread_model=", 13) == 0)
         model = xasprintf ("%.*s", (int) strcspn (p + 13, "\n"), p + 13);
   }
-  if (model == NULL && !stop_requested)
-    vb_warn ("stack %s: nbdkit --dump-plugin did not say the thread model",
-             st->path);
   free (text);
   unlink (log);
   free (log);
   nbdkit_argv_free (&a);
   return model;
+}
+
+/* nbdkit's thread model for the stack; see internal.h. */
+char *
+nbdkit_thread_model (const struct stack *st, bool with_filters,
+                     const char *private_dir)
+{
+  struct stack bare = *st;
+  char *model;
+
+  if (!with_filters) {
+    bare.nfilters = 0;
+    bare.nfilter_args = 0;
+  }
+  model = nbdkit_thread_model_quiet (&bare, private_dir);
+  if (model == NULL && !stop_requested)
+    vb_warn ("stack %s: nbdkit --dump-plugin did not say the thread model",
+             st->path);
+  return model;
+}
+
+/* True when filter NAME says in its help (nbdkit --filter=NAME null
+ * --help, its lines before the plugin's) that it takes KEY=.
+ */
+static bool
+filter_takes (const char *name, const char *key, const char *private_dir)
+{
+  char *opt = xasprintf ("--filter=%s", name);
+  const char *const argv[] = { "nbdkit", opt, "null", "--help", NULL };
+  char *log = xasprintf ("%s/filter-help.log", private_dir);
+  char *text = NULL, *end;
+  size_t klen = strlen (key);
+  bool r = false;
+
+  if (proc_run (argv, 10, log, NULL) == 0)
+    text = read_file (log, NULL);
+  if (text) {
+    if ((end = strstr (text, "\nplugin: null")))
+      *end = '\0';
+    for (char *p = text; p && !r; p = strchr (p, '\n'), p = p ? p + 1 : NULL)
+      r = strncmp (p, key, klen) == 0 && p[klen] == '=';
+  }
+  free (text);
+  unlink (log);
+  free (log);
+  free (opt);
+  return r;
+}
+
+/* nbdkit's thread model of the stack with only its filter I and the
+ * filter arguments that filter takes, or NULL.
+ */
+static char *
+model_with_filter (const struct stack *st, size_t i, const char *private_dir)
+{
+  struct stack one = *st;
+  char **args = xcalloc (st->nfilter_args + 1, sizeof *args);
+  char *m;
+
+  one.filters = &st->filters[i];
+  one.nfilters = 1;
+  one.nfilter_args = 0;
+  for (size_t k = 0; k < st->nfilter_args; k++) {
+    char *key = xasprintf ("%.*s", (int) strcspn (st->filter_args[k], "="),
+                           st->filter_args[k]);
+
+    if (filter_takes (st->filters[i], key, private_dir))
+      args[one.nfilter_args++] = st->filter_args[k];
+    free (key);
+  }
+  one.filter_args = args;
+  m = nbdkit_thread_model_quiet (&one, private_dir);
+  free (args);
+  return m;
+}
+
+/* Where nbdkit's thread model comes from; see internal.h. */
+char *
+nbdkit_model_source (const struct stack *st, const char *with_filters,
+                     const char *plugin_own, const char *private_dir)
+{
+  char *list = NULL, *r;
+
+  if (with_filters == NULL || plugin_own == NULL)
+    return NULL;
+  if (strcmp (with_filters, plugin_own) == 0)
+    return xstrdup ("the plugin's own");
+  for (size_t i = 0; i < st->nfilters; i++) {
+    char *m = model_with_filter (st, i, private_dir);
+    bool it = m && strcmp (m, with_filters) == 0;
+
+    free (m);
+    if (it)
+      return xasprintf ("set by filter %s", st->filters[i]);
+  }
+  for (size_t i = 0; i < st->nfilters; i++)
+    list_append (&list, ", ", st->filters[i]);
+  r = xasprintf ("set by the stack's filters (%s)", list ? list : "");
+  free (list);
+  return r;
+}
+
+/* nbdkit's capacity for CONNS connections; see internal.h. */
+double
+nbdkit_capacity (const struct run *run, unsigned conns, char **what)
+{
+  const char *m = run->model_nbdkit;
+  const char *src = run->model_source ? run->model_source : "?";
+  unsigned t = run->st->threads;
+
+  *what = NULL;
+  if (m == NULL)
+    return NAN;
+  if (strcmp (m, "parallel") == 0) {
+    *what = xasprintf ("nbdkit's threads: -t %u x %u connection%s (thread "
+                       "model parallel)", t, conns, conns == 1 ? "" : "s");
+    return (double) t * conns;
+  }
+  if (strcmp (m, "serialize_requests") == 0) {
+    *what = xasprintf ("nbdkit's thread model serialize_requests (%s): one "
+                       "request per connection x %u connection%s", src, conns,
+                       conns == 1 ? "" : "s");
+    return conns;
+  }
+  if (strcmp (m, "serialize_all_requests") == 0 ||
+      strcmp (m, "serialize_connections") == 0) {
+    *what = xasprintf ("nbdkit's thread model %s (%s): one request at a time",
+                       m, src);
+    return 1;
+  }
+  return NAN;
+}
+
+/* Sets the nbdkit and plugin boundaries' capacity; see internal.h. */
+void
+nbdkit_set_capacity (struct run *run, struct layer *l, unsigned conns,
+                     unsigned client_cap, const char *client_what)
+{
+  char *what;
+  double cap = nbdkit_capacity (run, conns, &what);
+
+  if (client_cap) {
+    double c = (double) client_cap * conns;
+
+    if (isnan (cap) || c < cap) {
+      free (what);
+      what = xasprintf ("%s", client_what);
+      cap = c;
+    }
+    else if (c == cap) {
+      char *both = xasprintf ("%s; and %s", client_what, what);
+
+      free (what);
+      what = both;
+    }
+  }
+  for (size_t i = 0; i < l->nprobe; i++) {
+    struct probe_point *p = &l->probe[i];
+
+    if (strcmp (p->name, "nbdkit") != 0 && strcmp (p->name, "plugin") != 0)
+      continue;
+    p->cap = cap;
+    free (p->cap_what);
+    p->cap_what = what ? xstrdup (what) : NULL;
+    p->served_by = "nbdkit";
+  }
+  free (what);
 }
 
 /* Adds a probe point to L; see internal.h. */
@@ -205,6 +366,7 @@ layer_add_probe (struct run *run, struct layer *l, const char *name,
   l->nprobe++;
   p->path = xasprintf ("%s/probe-%s-%s", run->private_dir, l->t->name, name);
   p->name = xstrdup (name);
+  p->cap = NAN;
   p->source = source;
   va_start (ap, fmt);
   if (vasprintf (&p->via, fmt, ap) == -1)

@@ -376,6 +376,13 @@ record_add_target (struct run *run, struct layer *l,
   if (coll)
     cJSON_AddItemToObject (t, "collectors", coll);
   cJSON_AddStringToObject (t, "job_file", "job.fio");
+  {
+    long cores = sysconf (_SC_NPROCESSORS_ONLN);
+
+    cJSON_AddItemToObject (t, "bottleneck",
+                           bottleneck_judge (t, cores > 0 ? (double) cores
+                                                          : 1));
+  }
   cJSON_AddItemToArray (run->targets, t);
 }
 

@@ -384,6 +384,9 @@ run_prepare (struct run *run, const struct run_opts *o)
       return stop_requested ? EXIT_INTERRUPTED : EXIT_BAD_INPUT;
     run->model_nbdkit = nbdkit_thread_model (st, true, run->private_dir);
     run->model_plugin = nbdkit_thread_model (st, false, run->private_dir);
+    run->model_source = nbdkit_model_source (st, run->model_nbdkit,
+                                             run->model_plugin,
+                                             run->private_dir);
   }
   if (stop_requested)
     return EXIT_INTERRUPTED;
@@ -489,6 +492,7 @@ run_free (struct run *run)
       free (l->probe[k].path);
       free (l->probe[k].name);
       free (l->probe[k].via);
+      free (l->probe[k].cap_what);
     }
     for (size_t k = 0; k < l->nchild; k++) {
       free (l->child[k].argv_text);
@@ -503,6 +507,7 @@ run_free (struct run *run)
   free (run->engine);
   free (run->model_nbdkit);
   free (run->model_plugin);
+  free (run->model_source);
   cJSON_Delete (run->coll_disabled);
   stack_free (run->st);
   scenario_free (run->sc);

@@ -365,6 +365,8 @@ clients_start (struct run *run, struct layer *l)
   free (client);
   if (r == -1)
     return -1;
+  nbdkit_set_capacity (run, l, s->volumes * run->sc->jobs * run->st->conns, 0,
+                       NULL);
   s->server = xasprintf ("%s:%u", ip, c->port);
   uri = xasprintf ("nbd://%s:%u/vol1", ip, c->port);
   layer_set_nbd_engine (run, l, uri);

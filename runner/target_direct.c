@@ -53,6 +53,40 @@ plugin_uri (const struct stack *st)
 static const char *const tools[] = { "fio", NULL };
 static const char *const packages[] = { "fio", NULL };
 
+/* The plugin boundary's capacity: the engine's workers per job (inline,
+ * one per job, at iodepth 1) as the plugin's thread model lets them;
+ * one job is one connection, as to nbdkit.
+ */
+static void
+direct_capacity (const struct run *run, struct probe_point *p,
+                 unsigned workers)
+{
+  const char *m = run->model_plugin;
+  unsigned jobs = run->sc->jobs;
+
+  p->served_by = "fio";
+  if (m == NULL)
+    return;
+  if (strcmp (m, "parallel") == 0) {
+    p->cap = (double) (workers ? workers : 1) * jobs;
+    p->cap_what = workers
+      ? xasprintf ("the engine's workers: %u per job x %u job%s", workers,
+                   jobs, jobs == 1 ? "" : "s")
+      : xasprintf ("the engine inline (iodepth 1): one request per job x %u "
+                   "job%s", jobs, jobs == 1 ? "" : "s");
+  }
+  else if (strcmp (m, "serialize_requests") == 0) {
+    p->cap = jobs;
+    p->cap_what = xasprintf ("the plugin's thread model serialize_requests: "
+                             "one request per job (connection) x %u", jobs);
+  }
+  else {
+    p->cap = 1;
+    p->cap_what = xasprintf ("the plugin's thread model %s: one request at "
+                             "a time", m);
+  }
+}
+
 static int
 direct_start (struct run *run, struct layer *l)
 {
@@ -63,15 +97,18 @@ direct_start (struct run *run, struct layer *l)
                                run->engine, uri, workers);
   free (uri);
   if (run->st->probes != PROBES_OFF) {
-    const char *file = layer_add_probe (run, l, "plugin", "engine plugin host",
-                                        "the engine's in-process plugin host "
-                                        "(workers=%u per job, thread model %s)",
-                                        workers, run->model_plugin
-                                        ? run->model_plugin : "?")->path;
-    char *lines = xasprintf ("%sprobe_file=%s\n", l->engine_lines, file);
+    struct probe_point *p = layer_add_probe (run, l, "plugin",
+                                             "engine plugin host",
+                                             "the engine's in-process plugin "
+                                             "host (workers=%u per job, "
+                                             "thread model %s)", workers,
+                                             run->model_plugin
+                                             ? run->model_plugin : "?");
+    char *lines = xasprintf ("%sprobe_file=%s\n", l->engine_lines, p->path);
 
     free (l->engine_lines);
     l->engine_lines = lines;
+    direct_capacity (run, p, workers);
   }
   return 0;
 }

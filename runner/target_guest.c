@@ -522,6 +522,9 @@ guest_start (struct run *run, struct layer *l)
   if (nbdkit_start (run, l, 0, "QEMU's NBD client (at most 16 requests in "
                     "flight per connection)") == -1)
     goto out;
+  nbdkit_set_capacity (run, l, 1, 16, "QEMU's NBD client (the VM's disk): "
+                       "at most 16 requests in flight per connection x 1 "
+                       "connection");
   qemu_argv (l, q, kernel, initrd, argv, own);
   t0 = mono_now ();
   r = layer_start_server (run, l, "qemu-system", argv, g->qmp_path, 0);

@@ -56,6 +56,7 @@ nbd_tcp_start (struct run *run, struct layer *l)
   free (client);
   if (r == -1)
     return -1;
+  nbdkit_set_capacity (run, l, run->sc->jobs * run->st->conns, 0, NULL);
   uri = xasprintf ("nbd://127.0.0.1:%d", port);
   layer_set_nbd_engine (run, l, uri);
   free (uri);

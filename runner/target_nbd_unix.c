@@ -19,6 +19,7 @@ nbd_unix_start (struct run *run, struct layer *l)
   free (client);
   if (r == -1)
     return -1;
+  nbdkit_set_capacity (run, l, run->sc->jobs * run->st->conns, 0, NULL);
   uri = xasprintf ("nbd+unix:///?socket=%s", l->socket);
   layer_set_nbd_engine (run, l, uri);
   free (uri);

@@ -38,6 +38,10 @@ qemu_nbd_start (struct run *run, struct layer *l)
                     "client: at most 16 requests in flight per connection "
                     "each)") == -1)
     return -1;
+  /* One connection from QEMU's NBD client (no multi-conn in QEMU 7.2). */
+  nbdkit_set_capacity (run, l, 1, 16, "QEMU's NBD client (qemu-nbd): at "
+                       "most 16 requests in flight per connection x 1 "
+                       "connection");
   front = xasprintf ("%s/qemu-nbd.sock", run->private_dir);
   unlink (front);               /* a sweep's previous point may leave it */
   opts = xasprintf ("driver=nbd,server.type=unix,server.path=%s", l->socket);

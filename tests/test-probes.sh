@@ -3,21 +3,23 @@
 # verdicts follow from what they measured.
 #   - qemu-nbd layer, randrw_70_30 (4 jobs x 32): nbdkit's boundary sees
 #     at most 16 in flight (one QEMU connection) while fio asks 128, and
-#     the report names QEMU's NBD client; the nbd-unix layer of the same
+#     the bottleneck verdict (record and report) names QEMU's NBD client; the nbd-unix layer of the same
 #     stack (-t 64) sees more than 16, so the check can fail.
-#   - nbdkit's delay filter (1 ms on reads) below the outer probe: the
+#   - nbdkit's delay filter (1 ms on reads and writes) below the outer
+#     probe: the
 #     probe's read p50 is at least 1 ms, fio's is not below it, and the
 #     inner probe (below the delay) sees under 1 ms.
 #   - the probes' counts agree with what fio did (within the requests in
 #     flight at the window's edges), at nbdkit and in the engine.
 #   - a stack whose nbdkit loads noparallel (serialize=requests): the
-#     verdict names the serialization point and the thread model.
+#     bottleneck verdict names the thread model and the filter that set
+#     it (4 connections: capacity 4).
 # Run alone: tests/run.sh tests/test-probes.sh
 . "$(dirname "$0")/functions.sh"
 requires nbdkit qemu-nbd jq
 
 write_stack "$TMPDIR/delay.json" '["direct", "nbd-unix", "qemu-nbd"]' '' \
-    '{ "threads": 64, "filters": ["delay"], "filter_args": { "rdelay": "1ms" } }'
+    '{ "threads": 64, "filters": ["delay"], "filter_args": { "rdelay": "1ms", "wdelay": "1ms" } }'
 run_bench --scenario randrw_70_30 --stack "$TMPDIR/delay.json" --runtime 2 \
     --size 16M --collect none >"$TMPDIR/out.txt" 2>&1 ||
     { cat "$TMPDIR/out.txt"; fail "viperbench run failed"; }
@@ -36,8 +38,10 @@ ge 16 "$q" || fail "qemu-nbd: nbdkit saw $q in flight, more than QEMU's 16"
 ge "$q" 8 || fail "qemu-nbd: nbdkit saw only $q in flight (the delay should fill 16)"
 u=$(b nbd-unix nbdkit .in_flight.max)
 ge "$u" 24 || fail "nbd-unix: nbdkit saw only $u in flight with -t 64 and 128 asked"
-sed -n '/^## Concurrency/,/^## /p' "$rec/report.md" >"$TMPDIR/conc.md"
-grep -q "qemu-nbd: 128 requested, at most $q reach nbdkit.*serialization point is qemu-nbd (QEMU's NBD server and its NBD client" \
+sed -n '/^## Bottlenecks and concurrency/,/^## /p' "$rec/report.md" >"$TMPDIR/conc.md"
+[ "$(j '.targets[] | select(.name=="qemu-nbd") | .bottleneck | .kind + " " + (.capacity|tostring)')" = "capacity 16" ] ||
+    fail "qemu-nbd verdict: $(j '.targets[] | select(.name=="qemu-nbd") | .bottleneck')"
+grep -q "qemu-nbd\*\*: \*\*bottleneck: QEMU's NBD client (qemu-nbd): at most 16 requests" \
     "$TMPDIR/conc.md" || { cat "$TMPDIR/conc.md"; fail "the report does not name QEMU's NBD client"; }
 grep -q "^Little\|Serialization check" "$rec/report.md" && fail "the old check is still there"
 
@@ -80,8 +84,10 @@ n=$(b nbd-unix nbdkit .in_flight.max)
 ge 4 "$n" || fail "noparallel: nbdkit saw $n in flight over 4 connections"
 [ "$(j .stack.thread_model.nbdkit)" = serialize_requests ] ||
     fail "thread model recorded as $(j .stack.thread_model.nbdkit)"
-grep -q "nbd-unix: 128 requested, at most $n reach nbdkit.*serialization point is .*thread model serialize_requests" \
-    "$rec/report.md" || { sed -n '/^## Concurrency/,/^## /p' "$rec/report.md"; fail "noparallel not named"; }
+[ "$(j '.targets[0].bottleneck.capacity')" = 4 ] ||
+    fail "noparallel verdict: $(j '.targets[0].bottleneck')"
+grep -q "nbd-unix\*\*: \*\*bottleneck: nbdkit's thread model serialize\\\\_requests (set by filter noparallel): one request per connection x 4 connections" \
+    "$rec/report.md" || { sed -n '/^## Bottlenecks/,/^## /p' "$rec/report.md"; fail "noparallel not named"; }
 
 no_orphans nbdkit
 no_orphans qemu-nbd

@@ -24,7 +24,7 @@ run_bench --scenario randrw_70_30 --stack "$TMPDIR/s.json" --runtime 2 \
 rec=$TMPDIR/results/VM-1
 md=$rec/report.md
 [ -s "$md" ] || fail "no report.md"
-for h in "## The ladder" "## Where the time goes" "## Concurrency" "## CPU per I/O" "## Charts"; do
+for h in "## The ladder" "## Where the time goes" "## Bottlenecks and concurrency" "## CPU per I/O" "## Charts"; do
     grep -q "^$h" "$md" || fail "report lacks '$h'"
 done
 grep -q '^| nbd-unix | ' "$md" || fail "no nbd-unix row"

@@ -1,0 +1,352 @@
+/* bottleneck.c: which stage of a layer limits it, decided from the
+ * record's figures alone (pure: a target's JSON in, a verdict out;
+ * tests/unit/test_bottleneck.c holds figures kept from real runs).
+ *
+ * Per stage (each boundary below fio's, top to bottom):
+ *   capacity     the most requests it can hold at once, with what sets
+ *                it in the stack's own words (nbdkit's -t x connections,
+ *                a thread model and whether the plugin or a filter set
+ *                it, QEMU's 16 per connection, the engine's workers):
+ *                the runner's "capacity" of the boundary;
+ *   reached      the most seen in flight there is at that capacity;
+ *   busy         the larger of the mean in flight over the capacity and
+ *                the CPU time of the process serving it over the CPUs it
+ *                can use (a serialized stage whose work lies partly
+ *                outside the probe's window, nbdkit's socket reads and
+ *                writes, still shows there);
+ *   waiting      the mean in flight above it less its own.
+ * A stage whose capacity is below what fio asks, reached, busy (>= 0.5)
+ * with requests waiting above is the bottleneck; the tightest such cap
+ * is named, unless the stage has more slots than its process has CPUs
+ * and that process is saturated on CPU (its slots then wait for a CPU).
+ * Else a process saturated on CPU (>= 85% of what it may use), or one
+ * thread of it saturated, is.  Else the verdict says it cannot decide
+ * when requests wait (at a capacity reached but not seen busy, at a
+ * boundary whose capacity is unknown, or anywhere: half of what fio
+ * asks); else nothing limits the layer below what fio asks (null).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define BUSY 0.5                /* a capped stage at least this busy */
+#define SATURATED 0.85          /* a process or thread this busy */
+
+/* The mean of a boundary's read and write latency, weighted by count
+ * (ns); NAN when neither was measured.
+ */
+static double
+mean_latency (const cJSON *bd)
+{
+  double rn = boundary_num (bd, "ops.read.count");
+  double wn = boundary_num (bd, "ops.write.count");
+  double rm = boundary_num (bd, "ops.read.mean_ns");
+  double wm = boundary_num (bd, "ops.write.mean_ns");
+  double n = 0, sum = 0;
+
+  if (!isnan (rn) && !isnan (rm) && rn > 0) { n += rn; sum += rn * rm; }
+  if (!isnan (wn) && !isnan (wm) && wn > 0) { n += wn; sum += wn * wm; }
+  return n > 0 ? sum / n : NAN;
+}
+
+/* The cpu collector's entry for ROLE in target T, or NULL. */
+static const cJSON *
+cpu_of (const cJSON *t, const char *role)
+{
+  const cJSON *p;
+
+  cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
+      cJSON_GetObjectItem (t, "collectors"), "cpu"), "processes"))
+    if (role && strcmp (json_str (cJSON_GetObjectItem (p, "role"), ""),
+                        role) == 0)
+      return p;
+  return NULL;
+}
+
+static double
+num (const cJSON *o, const char *key)
+{
+  const cJSON *v = cJSON_GetObjectItem (o, key);
+
+  return cJSON_IsNumber (v) ? v->valuedouble : NAN;
+}
+
+/* How busy process P keeps the CPUs it may use (0..1), or NAN when not
+ * measured.  With a stage's capacity CAP: only when CAP is at most those
+ * CPUs (a stage with fewer slots than CPUs is busy when its slots' CPUs
+ * are, even where the probe does not see the work); a stage with more
+ * slots than CPUs is judged by its slots alone (NAN).
+ */
+static double
+cpu_busy (const cJSON *p, double cap, double cores)
+{
+  double u = num (p, "cpu_utilisation"), allowed = num (p, "cpus_allowed");
+  double n;
+
+  if (isnan (u))
+    return NAN;
+  n = isnan (allowed) || allowed <= 0 ? cores : allowed;
+  if (!isnan (cap)) {
+    if (cap > n)
+      return NAN;
+    n = cap;
+  }
+  if (!(n > 0))
+    n = 1;
+  return fmin (u / n, 1);
+}
+
+/* Where the capped requests spend their time: the hop at or below
+ * boundary K whose mean latency falls most into the next (the last
+ * boundary's own service, below it, when that is larger).
+ */
+static char *
+time_in (const cJSON *bounds, int k)
+{
+  int n = cJSON_GetArraySize (bounds), best = -1;
+  double most = -1;
+  bool below_last = false;
+
+  for (int j = k; j < n; j++) {
+    double here = mean_latency (cJSON_GetArrayItem (bounds, j));
+    double next = j + 1 < n ? mean_latency (cJSON_GetArrayItem (bounds, j + 1))
+                            : 0;
+
+    if (isnan (here) || isnan (next))
+      continue;
+    if (here - next > most) {
+      most = here - next;
+      best = j;
+      below_last = j + 1 == n;
+    }
+  }
+  if (best < 0)
+    return NULL;
+  if (below_last) {
+    const char *name = json_str (cJSON_GetObjectItem (
+      cJSON_GetArrayItem (bounds, best), "name"), "?");
+
+    return strcmp (name, "plugin") == 0
+      ? xasprintf ("the plugin itself (below the innermost probe)")
+      : xasprintf ("what lies below the %s boundary (its own service)",
+                   name);
+  }
+  return xasprintf ("%s", json_str (cJSON_GetObjectItem (
+    cJSON_GetArrayItem (bounds, best + 1), "via"), "?"));
+}
+
+/* Adds to ALSO each process of T saturated on CPU, but SKIP. */
+static void
+add_saturated (cJSON *also, const cJSON *t, double cores, const char *skip)
+{
+  const cJSON *p;
+
+  cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
+      cJSON_GetObjectItem (t, "collectors"), "cpu"), "processes")) {
+    const char *role = json_str (cJSON_GetObjectItem (p, "role"), "?");
+    double b = cpu_busy (p, NAN, cores);
+
+    if (!isnan (b) && b >= SATURATED && (!skip || strcmp (role, skip) != 0)) {
+      cJSON *o = cJSON_CreateObject ();
+
+      cJSON_AddStringToObject (o, "kind", "cpu");
+      cJSON_AddStringToObject (o, "process", role);
+      cJSON_AddNumberToObject (o, "utilisation", b);
+      cJSON_AddItemToArray (also, o);
+    }
+  }
+}
+
+/* The verdict for target T; see internal.h. */
+cJSON *
+bottleneck_judge (const cJSON *t, double cores)
+{
+  const cJSON *bounds = cJSON_GetObjectItem (t, "boundaries"), *bd, *p;
+  const cJSON *prev = NULL, *best_bd = NULL, *unknown = NULL, *near = NULL;
+  double near_busy = 0, most_wait = 0;
+  double demand = NAN, best_cap = INFINITY, best_busy = 0, best_wait = 0;
+  double best_max = NAN, best_mean = NAN, best_cpu = NAN;
+  int i = 0, best = -1;
+  cJSON *v, *also;
+  char *text = NULL;
+
+  cJSON_ArrayForEach (bd, bounds) {
+    const cJSON *cap_o = cJSON_GetObjectItem (bd, "capacity");
+    double cap = num (cap_o, "max"), max = boundary_num (bd, "in_flight.max");
+    double mean = boundary_num (bd, "in_flight.mean");
+    double above = prev ? hop_concurrency (prev) : NAN;
+    double wait = prev ? boundary_num (prev, "in_flight.mean") - mean : NAN;
+
+    if (i == 0)
+      demand = hop_concurrency (bd);
+    if (!isnan (wait) && wait > most_wait)
+      most_wait = wait;
+    if (prev && isnan (cap) && !isnan (max) && !isnan (above) &&
+        max < 0.5 * above && !unknown)
+      unknown = bd;
+    if (prev && !isnan (cap) && cap > 0 && !isnan (max) && !isnan (mean) &&
+        cap < demand && max >= cap - 1e-9 && !isnan (wait) && wait >= 0.5) {
+      const cJSON *proc = cpu_of (t, json_str (cJSON_GetObjectItem (
+        cap_o, "served_by"), NULL));
+      double cb = proc ? cpu_busy (proc, cap, cores) : NAN;
+      double busy = fmax (mean / cap, isnan (cb) ? 0 : cb);
+
+      /* A stage with more slots than its process has CPUs, in a process
+       * saturated on CPU, is full because its threads wait for a CPU,
+       * not for each other: the CPU is named (below), not the slots.
+       */
+      if (proc && isnan (cb)) {
+        double all = cpu_busy (proc, NAN, cores);
+
+        if (!isnan (all) && all >= SATURATED)
+          busy = 0;
+      }
+      if (busy < BUSY && !near) {
+        near = bd;
+        near_busy = busy;
+      }
+      /* The tightest cap; at the same cap the outermost (one stage). */
+      if (busy >= BUSY && cap < best_cap) {
+        best = i;
+        best_bd = bd;
+        best_cap = cap;
+        best_busy = busy;
+        best_wait = wait;
+        best_max = max;
+        best_mean = mean;
+        best_cpu = cb;
+      }
+    }
+    prev = bd;
+    i++;
+  }
+
+  v = cJSON_CreateObject ();
+  also = cJSON_CreateArray ();
+  if (best_bd) {
+    const cJSON *cap_o = cJSON_GetObjectItem (best_bd, "capacity");
+    const char *what = json_str (cJSON_GetObjectItem (cap_o, "what"), "?");
+    const char *name = json_str (cJSON_GetObjectItem (best_bd, "name"), "?");
+    char *where = time_in (bounds, best);
+
+    cJSON_AddStringToObject (v, "kind", "capacity");
+    cJSON_AddStringToObject (v, "boundary", name);
+    cJSON_AddStringToObject (v, "what", what);
+    cJSON_AddNumberToObject (v, "capacity", best_cap);
+    cJSON_AddNumberToObject (v, "max_in_flight", best_max);
+    cJSON_AddNumberToObject (v, "mean_in_flight", best_mean);
+    cJSON_AddNumberToObject (v, "waiting_above", best_wait);
+    cJSON_AddNumberToObject (v, "busy", best_busy);
+    if (!isnan (best_cpu))
+      cJSON_AddNumberToObject (v, "cpu_busy", best_cpu);
+    cJSON_AddNumberToObject (v, "demand", demand);
+    if (where)
+      cJSON_AddStringToObject (v, "time_in", where);
+    text = xasprintf ("%s: at most %g at once (reached), %.2f in flight on "
+                      "average there, %.1f waiting above it of the %g fio "
+                      "asks; busy %.0f%%%s%s", what, best_cap, best_mean,
+                      best_wait, demand, 100 * best_busy,
+                      where ? "; the time is spent in " : "",
+                      where ? where : "");
+    free (where);
+    add_saturated (also, t, cores, NULL);
+  }
+  else {
+    const cJSON *top = NULL;
+    double top_b = 0, top_thr = 0;
+    const char *thr_name = NULL;
+    const cJSON *thr_p = NULL;
+
+    cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
+        cJSON_GetObjectItem (t, "collectors"), "cpu"), "processes")) {
+      double b = cpu_busy (p, NAN, cores);
+      const cJSON *th = cJSON_GetObjectItem (p, "threads");
+      double tb = num (th, "busiest_utilisation");
+
+      if (!isnan (b) && b >= SATURATED && b > top_b) {
+        top = p;
+        top_b = b;
+      }
+      if (!isnan (tb) && tb >= SATURATED && tb > top_thr) {
+        thr_p = p;
+        top_thr = tb;
+        thr_name = json_str (cJSON_GetObjectItem (th, "busiest"), "?");
+      }
+    }
+    if (top) {
+      const char *role = json_str (cJSON_GetObjectItem (top, "role"), "?");
+      double allowed = num (top, "cpus_allowed");
+
+      cJSON_AddStringToObject (v, "kind", "cpu");
+      cJSON_AddStringToObject (v, "process", role);
+      cJSON_AddNumberToObject (v, "utilisation", top_b);
+      cJSON_AddNumberToObject (v, "cpus", isnan (allowed) ? cores : allowed);
+      text = xasprintf ("%s saturated on CPU: %.0f%% of the %g CPU%s it may "
+                        "use", role, 100 * top_b,
+                        isnan (allowed) ? cores : allowed,
+                        (isnan (allowed) ? cores : allowed) == 1 ? "" : "s");
+      add_saturated (also, t, cores, role);
+    }
+    else if (thr_p) {
+      const char *role = json_str (cJSON_GetObjectItem (thr_p, "role"), "?");
+
+      cJSON_AddStringToObject (v, "kind", "thread");
+      cJSON_AddStringToObject (v, "process", role);
+      cJSON_AddStringToObject (v, "thread", thr_name);
+      cJSON_AddNumberToObject (v, "utilisation", top_thr);
+      text = xasprintf ("one thread of %s ('%s') saturated: %.0f%% of a CPU, "
+                        "while the process as a whole is not", role,
+                        thr_name, 100 * top_thr);
+    }
+    else if (near) {
+      const char *name = json_str (cJSON_GetObjectItem (near, "name"), "?");
+
+      cJSON_AddStringToObject (v, "kind", "undecided");
+      cJSON_AddStringToObject (v, "boundary", name);
+      text = xasprintf ("cannot decide: requests wait above %s, whose "
+                        "capacity (%s) is reached but which is busy %.0f%% "
+                        "of it where it is measured, and no process is "
+                        "saturated on CPU: the slots may be held where no "
+                        "probe sees", name,
+                        json_str (cJSON_GetObjectItem (cJSON_GetObjectItem (
+                          near, "capacity"), "what"), "?"),
+                        100 * near_busy);
+    }
+    else if (unknown || cJSON_GetArraySize (bounds) < 2) {
+      cJSON_AddStringToObject (v, "kind", "undecided");
+      if (unknown) {
+        const char *name = json_str (cJSON_GetObjectItem (unknown, "name"), "?");
+
+        cJSON_AddStringToObject (v, "boundary", name);
+        text = xasprintf ("cannot decide: concurrency falls at %s, whose "
+                          "capacity is unknown, and no process is saturated "
+                          "on CPU", name);
+      }
+      else
+        text = xasprintf ("cannot decide: no boundary inside the layer is "
+                          "measured and no process is saturated on CPU");
+    }
+    else if (!isnan (demand) && most_wait >= fmax (1, 0.5 * demand)) {
+      cJSON_AddStringToObject (v, "kind", "undecided");
+      text = xasprintf ("cannot decide: %.1f of the %g requests fio asks "
+                        "wait inside the layer, but no stage is at a known "
+                        "capacity and busy, and no process is saturated on "
+                        "CPU", most_wait, demand);
+    }
+  }
+  if (text == NULL) {
+    cJSON_Delete (v);
+    cJSON_Delete (also);
+    return cJSON_CreateNull ();
+  }
+  cJSON_AddStringToObject (v, "summary", text);
+  free (text);
+  if (cJSON_GetArraySize (also) > 0)
+    cJSON_AddItemToObject (v, "also", also);
+  else
+    cJSON_Delete (also);
+  return v;
+}

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# validate.sh: the known-answer suite of the bottleneck verdict.  Each
+# case is a stack with one limit injected where we know it is, run RUNS
+# times with `viperbench run` on one layer; the record's
+# targets[].bottleneck must name that limit every time.  Controls have no
+# injected limit and must never be named a capacity (a serialization).
+#
+#   make validate                       (RUNS=3 RUNTIME=3 by default)
+#   RUNS=1 CASES="t1 noparallel" runner/validate.sh
+#
+# Printed: case, layer, expected, named right (k of RUNS), what was named
+# the last time, and IOPS.  Exit 0 only when every case was named right
+# in every run (a case whose tools are missing is said to be skipped).
+#
+# The injected limits (randrw_70_30: 4 jobs x iodepth 32, 128 asked):
+#   t1            nbdkit -t 1 over a plugin taking 500 us a request (sleep)
+#   noparallel    filter noparallel serialize=all-requests over 200 us
+#   plugin-serial tests/slow with thread model serialize_all_requests
+#   python        a Python plugin (its thread model: serialize_all_requests)
+#   delay         filter delay at 1 ms (rdelay, wdelay), below nbdkit's probe
+#   qemu16        qemu-nbd over a plugin taking 1 ms, nbdkit -t 64: QEMU's
+#                 NBD client lets 16 through
+#   burn          filter tests/burn at 100 us of CPU a request: nbdkit
+#                 saturated on CPU
+#   ctl-memory    control: nbdkit's memory plugin, nbd-unix
+#   ctl-direct    control: the memory plugin in-process
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+VIPERBENCH=${VIPERBENCH:-$top/build/viperbench}
+BUILD=$(dirname "$VIPERBENCH")
+RUNS=${RUNS:-3}
+RUNTIME=${RUNTIME:-3}
+ALL="t1 noparallel plugin-serial python delay qemu16 burn ctl-memory ctl-direct"
+CASES=${CASES:-$ALL}
+work=$(mktemp -d /tmp/viper-validate.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+
+for f in "$VIPERBENCH" "$BUILD/tests/slow.so" "$BUILD/tests/burn.so"; do
+    [ -f "$f" ] || { echo "validate: no $f: run make" >&2; exit 2; }
+done
+command -v jq >/dev/null || { echo "validate: jq is missing" >&2; exit 2; }
+
+# stack NAME PLUGIN PLUGIN-ARGS NBDKIT-JSON LAYER: writes $work/NAME.json.
+stack() {
+    cat >"$work/$1.json" <<EOS
+{ "name": "validate-$1", "dir": "$work/data", "size": "64M",
+  "plugin": "$2", "plugin_args": $3, "nbdkit": $4,
+  "engine": { "request_timeout_ms": 30000 }, "layers": ["$5"] }
+EOS
+}
+
+SLOW=$BUILD/tests/slow.so
+# case NAME: sets LAYER, EXPECT (a jq test on .bottleneck, as text) and
+# SAYS (the expected verdict in words); writes the stack.  1 when the
+# case cannot run here.
+setup() {
+    case $1 in
+    t1) LAYER=nbd-unix
+        stack t1 "$SLOW" '{ "size": "64M", "service-us": "500" }' \
+            '{ "threads": 1 }' $LAYER
+        SAYS="capacity: nbdkit -t 1 x 4 connections"
+        EXPECT='.kind == "capacity" and (.what | test("-t 1 x 4 connections"))' ;;
+    noparallel) LAYER=nbd-unix
+        stack noparallel "$SLOW" '{ "size": "64M", "service-us": "200" }' \
+            '{ "threads": 16, "filters": ["noparallel"], "filter_args": { "serialize": "all-requests" } }' $LAYER
+        SAYS="capacity: serialize_all_requests set by filter noparallel"
+        EXPECT='.kind == "capacity" and (.what | test("serialize_all_requests \\(set by filter noparallel\\)"))' ;;
+    plugin-serial) LAYER=nbd-unix
+        stack plugin-serial "$SLOW" '{ "size": "64M", "model": "serialize_all_requests", "service-us": "200" }' \
+            '{ "threads": 16 }' $LAYER
+        SAYS="capacity: the plugin's own serialize_all_requests"
+        EXPECT='.kind == "capacity" and (.what | test("serialize_all_requests \\(the plugin.s own\\)"))' ;;
+    python) LAYER=nbd-unix
+        [ -f /usr/lib/x86_64-linux-gnu/nbdkit/plugins/nbdkit-python-plugin.so ] ||
+            return 1
+        cat >"$work/disk.py" <<'EOS'
+import nbdkit
+API_VERSION = 2
+disk = bytearray(64 * 1024 * 1024)
+def open(readonly):
+    return 1
+def get_size(h):
+    return len(disk)
+def pread(h, buf, offset, flags):
+    buf[:] = disk[offset:offset + len(buf)]
+def pwrite(h, buf, offset, flags):
+    disk[offset:offset + len(buf)] = buf
+EOS
+        stack python python "{ \"script\": \"$work/disk.py\" }" '{ "threads": 16 }' $LAYER
+        SAYS="capacity: the plugin's own serialize_all_requests"
+        EXPECT='.kind == "capacity" and (.what | test("serialize_all_requests \\(the plugin.s own\\)"))' ;;
+    delay) LAYER=nbd-unix
+        stack delay memory '{ "size": "64M" }' \
+            '{ "threads": 4, "filters": ["delay"], "filter_args": { "rdelay": "1ms", "wdelay": "1ms" } }' $LAYER
+        SAYS="capacity: -t 4 x 4 connections, the time in filter delay"
+        EXPECT='.kind == "capacity" and (.what | test("-t 4 x 4 connections")) and (.time_in | test("delay"))' ;;
+    qemu16) LAYER=qemu-nbd
+        command -v qemu-nbd >/dev/null || return 1
+        stack qemu16 "$SLOW" '{ "size": "64M", "service-us": "1000" }' \
+            '{ "threads": 64 }' $LAYER
+        SAYS="capacity: QEMU's NBD client, 16 per connection"
+        EXPECT='.kind == "capacity" and (.what | test("QEMU.s NBD client")) and .capacity == 16' ;;
+    burn) LAYER=nbd-unix
+        stack burn memory '{ "size": "64M" }' \
+            "{ \"threads\": 16, \"filters\": [\"$BUILD/tests/burn.so\"], \"filter_args\": { \"burn-ns\": \"100000\" } }" $LAYER
+        SAYS="cpu: nbdkit saturated"
+        EXPECT='.kind == "cpu" and .process == "nbdkit"' ;;
+    ctl-memory) LAYER=nbd-unix
+        stack ctl-memory memory '{ "size": "64M" }' '{ "threads": 16 }' $LAYER
+        SAYS="not a capacity (control)"
+        EXPECT='. == null or .kind != "capacity"' ;;
+    ctl-direct) LAYER=direct
+        stack ctl-direct memory '{ "size": "64M" }' '{ "threads": 16 }' $LAYER
+        SAYS="not a capacity (control)"
+        EXPECT='. == null or .kind != "capacity"' ;;
+    *) echo "validate: unknown case '$1' (cases: $ALL)" >&2; exit 2 ;;
+    esac
+    return 0
+}
+
+printf '%-14s %-9s %-58s %-7s %s\n' case layer expected right "named (last run), IOPS"
+bad=0
+for c in $CASES; do
+    if ! setup "$c"; then
+        printf '%-14s %-9s %-58s %-7s %s\n' "$c" "$LAYER" "$SAYS" skipped "tools missing"
+        continue
+    fi
+    ok=0 last=- iops=-
+    for r in $(seq "$RUNS"); do
+        out=$work/$c.$r.out
+        if ! (cd "$top" && timeout -k 5 300 "$VIPERBENCH" run \
+                --scenario randrw_70_30 --stack "$work/$c.json" \
+                --runtime "$RUNTIME" --size 16M --results "$work/results" \
+                --collect cpu --no-report) >"$out" 2>&1; then
+            last="run failed: $(tail -1 "$out")"
+            continue
+        fi
+        rec=$(sed -n 's|^record: \(.*\)/run.json$|\1|p' "$out")
+        t=".targets[] | select(.name == \"$LAYER\")"
+        if [ "$(jq "$t | .bottleneck | $EXPECT" "$rec/run.json")" = true ]; then
+            ok=$((ok + 1))
+        fi
+        last=$(jq -r "$t | .bottleneck | if . == null then \"null\" else
+            .kind + \": \" + (.what // .process // .boundary // \"\") end" "$rec/run.json")
+        iops=$(jq -r "$t | .read.iops + .write.iops | floor" "$rec/run.json")
+        [ -n "${VALIDATE_KEEP:-}" ] && cp "$rec/run.json" "$VALIDATE_KEEP/$c.$r.json"
+    done
+    [ "$ok" -eq "$RUNS" ] || bad=$((bad + 1))
+    printf '%-14s %-9s %-58s %-7s %s, %s IOPS\n' "$c" "$LAYER" "$SAYS" \
+        "$ok/$RUNS" "$last" "$iops"
+done
+echo "validate: $bad case(s) not named right in every run"
+[ "$bad" -eq 0 ]
