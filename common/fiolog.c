@@ -8,7 +8,9 @@
  * fio writes a line when a completion finds the interval over, so a
  * stretch with no completion leaves no line: those intervals count 0;
  * and a job's last, partial interval is never written: the timeline
- * ends with the last interval every job logged.
+ * ends with the last interval every job logged.  A job's intervals are
+ * counted from its own first line (fio starts its windows at the job's
+ * first completion).
  */
 #include <dirent.h>
 #include <math.h>
@@ -59,6 +61,8 @@ read_log (const char *path, double interval_ms, double **count,
     vb_msg ("open %s: %m", path);
     return -1;
   }
+  double first = NAN;
+
   while ((len = getline (&line, &lcap, f)) > 0) {
     char *p = line, *end;
     double t = strtod (p, &end), sum = 0;
@@ -67,9 +71,14 @@ read_log (const char *path, double interval_ms, double **count,
 
     if (end == p || !(t >= 0))
       continue;
-    i = (size_t) llround (t / interval_ms);
-    if (i == 0)
-      i = 1;
+    /* fio's windows start at the job's first completion, so its lines
+     * fall at the same phase each interval (1499, 2500, 3501 ms):
+     * counted from its own first line, never rounded across a boundary
+     * that would leave an interval empty (a false stall).
+     */
+    if (isnan (first))
+      first = t;
+    i = (size_t) llround ((t - first) / interval_ms) + 1;
     if (i > MAX_INTERVALS)
       continue;
     /* Past the time, the direction and the block size. */

@@ -232,6 +232,12 @@ struct dir_stats {
 /* fio's iodepth_level buckets: 1, 2, 4, 8, 16, 32, >=64. */
 #define FIO_DEPTH_LEVELS 7
 
+/* fio's measured window of one job entry of its JSON, in ms: the longest
+ * direction's "runtime" (under group_reporting, the longest job's), else
+ * its "job_runtime" (summed over a group's jobs); 0 when neither.
+ */
+extern double fio_job_window_ms (const cJSON *job);
+
 struct fio_result {
   struct dir_stats read, write;
   int error;                    /* the first job error, 0 when none */

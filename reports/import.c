@@ -202,7 +202,7 @@ parse_json (const cJSON *doc, struct job_in **jobs_out, char **name_out,
       di->p999 = cJSON_GetNumberValue (cJSON_GetObjectItem (pct, "99.900000"));
       di->seen = true;
     }
-    out[n].runtime_ms = cJSON_GetNumberValue (cJSON_GetObjectItem (j, "job_runtime"));
+    out[n].runtime_ms = fio_job_window_ms (j);
     n++;
   }
   *jobs_out = out;

@@ -203,6 +203,43 @@ words (char *buf, size_t n, double a, double b)
     snprintf (buf, n, "%.1fx faster", b / a);
 }
 
+/* True when layers A and B both ran the plugin and under different
+ * nbdkit filter chains (their records' "filters"): a ratio between them
+ * would measure the filters as well as the transport.
+ */
+static bool
+unlike (const struct layer_rep *a, const struct layer_rep *b)
+{
+  const cJSON *fa = cJSON_GetObjectItem (a->t, "filters");
+  const cJSON *fb = cJSON_GetObjectItem (b->t, "filters");
+  char *ta, *tb;
+  bool r;
+
+  if (!cJSON_IsArray (fa) || !cJSON_IsArray (fb))
+    return false;
+  ta = cJSON_PrintUnformatted (fa);
+  tb = cJSON_PrintUnformatted (fb);
+  r = ta == NULL || tb == NULL || strcmp (ta, tb) != 0;
+  free (ta);
+  free (tb);
+  return r;
+}
+
+/* The filters of layer L's record as "a, b" (or "none") into BUF. */
+static void
+filters_words (char *buf, size_t n, const struct layer_rep *l)
+{
+  const cJSON *f;
+  size_t k = 0;
+
+  buf[0] = '\0';
+  cJSON_ArrayForEach (f, cJSON_GetObjectItem (l->t, "filters"))
+    k += (size_t) snprintf (buf + k, k < n ? n - k : 0, "%s%s", k ? ", " : "",
+                            json_str (f, "?"));
+  if (k == 0)
+    snprintf (buf, n, "none");
+}
+
 static bool
 any_timeline (const struct layer_rep *L, size_t n)
 {
@@ -835,7 +872,9 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
       snprintf (vh, sizeof vh, "baseline");
     else
       words (vh, sizeof vh, host_total, L[i].riops + L[i].wiops);
-    if (i)
+    if (i && unlike (&L[i - 1], &L[i]))
+      snprintf (vb, sizeof vb, "not like for like");
+    else if (i)
       words (vb, sizeof vb, L[i - 1].riops + L[i - 1].wiops, L[i].riops + L[i].wiops);
     else
       snprintf (vb, sizeof vb, "-");
@@ -848,6 +887,21 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
   for (i = 1; i < n; i++) {
     char w[32];
 
+    if (unlike (&L[i - 1], &L[i])) {
+      char fa[256], fb[256];
+
+      filters_words (fa, sizeof fa, &L[i - 1]);
+      filters_words (fb, sizeof fb, &L[i]);
+      fprintf (f, "- %s: not like for like with %s, no ratio drawn: %s ran "
+                  "the plugin under nbdkit filters ", L[i].name,
+               L[i - 1].name, L[i].name);
+      md_text (f, fb);
+      fprintf (f, ", %s under ", L[i - 1].name);
+      md_text (f, fa);
+      fprintf (f, "%s\n", strcmp (fa, "none") == 0
+               ? " (the in-process host loads the plugin alone)" : "");
+      continue;
+    }
     words (w, sizeof w, L[i - 1].riops + L[i - 1].wiops, L[i].riops + L[i].wiops);
     fprintf (f, "- %s: %s %s %s\n", L[i].name, w,
              strcmp (w, "as fast") == 0 ? "as" : "than", L[i - 1].name);

@@ -379,6 +379,11 @@ struct target {
   const char *const *tools;
   const char *const *packages;
   bool uses_plugin;             /* needs the stack's plugin */
+  /* Loads the plugin without the stack's nbdkit filters (the direct
+   * layer's in-process host): its record's "filters" is empty, and the
+   * report draws no ratio between it and a layer that ran them.
+   */
+  bool plugin_alone;
   unsigned servers;             /* processes its start runs (pinning) */
   /* Only run when the stack's "layers" names it (not in the default
    * ladder).

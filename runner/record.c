@@ -333,6 +333,15 @@ record_add_target (struct run *run, struct layer *l,
   cJSON_AddItemToObject (t, "write", dir_json (&res->write,
                                                run->have_base ? &run->base.write : NULL));
   cJSON_AddNumberToObject (t, "runtime_s", res->runtime_s);
+  /* The nbdkit filters the layer's plugin ran under, so that no ratio is
+   * drawn between layers that ran different chains.
+   */
+  if (l->t->uses_plugin) {
+    cJSON *fl = cJSON_AddArrayToObject (t, "filters");
+
+    for (size_t i = 0; !l->t->plugin_alone && i < run->st->nfilters; i++)
+      cJSON_AddItemToArray (fl, cJSON_CreateString (run->st->filters[i]));
+  }
   if (l->t->run_job) {
     cJSON *fair, *cl = clients_json (l->dir, l->setup, &fair);
 

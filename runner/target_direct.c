@@ -119,6 +119,7 @@ const struct target target_direct = {
   .tools = tools,
   .packages = packages,
   .uses_plugin = true,
+  .plugin_alone = true,
   .start = direct_start,
   .stop = layer_stop_nothing,
 };

@@ -9,6 +9,8 @@
 #     probe: the
 #     probe's read p50 is at least 1 ms, fio's is not below it, and the
 #     inner probe (below the delay) sees under 1 ms.
+#   - direct ran without the stack's filters: the ladder draws no ratio
+#     from it to nbd-unix and says why.
 #   - the probes' counts agree with what fio did (within the requests in
 #     flight at the window's edges), at nbdkit and in the engine.
 #   - a stack whose nbdkit loads noparallel (serialize=requests): the
@@ -44,6 +46,17 @@ sed -n '/^## Bottlenecks and concurrency/,/^## /p' "$rec/report.md" >"$TMPDIR/co
 grep -q "qemu-nbd\*\*: \*\*bottleneck: QEMU's NBD client (qemu-nbd): at most 16 requests" \
     "$TMPDIR/conc.md" || { cat "$TMPDIR/conc.md"; fail "the report does not name QEMU's NBD client"; }
 grep -q "^Little\|Serialization check" "$rec/report.md" && fail "the old check is still there"
+
+# Direct loads the plugin without the stack's filters: its record says
+# so, and no ratio is drawn between it and nbd-unix (which ran delay).
+[ "$(j '[.targets[] | .filters | length] | join(",")')" = "0,1,1" ] ||
+    fail "filters per layer: $(j '[.targets[] | .filters] | tostring')"
+grep -q '^| nbd-unix |.*| not like for like |' "$rec/report.md" ||
+    fail "the ladder draws a ratio between direct and nbd-unix"
+grep -q '^- nbd-unix: not like for like with direct, no ratio drawn: nbd-unix ran the plugin under nbdkit filters delay, direct under none' \
+    "$rec/report.md" || fail "the report does not say why there is no ratio"
+grep -q '^| qemu-nbd |.*x slower |' "$rec/report.md" ||
+    fail "nbd-unix to qemu-nbd (same filters) lost its ratio"
 
 # The delay sits below the outer probe and above the inner one.
 for t in nbd-unix qemu-nbd; do

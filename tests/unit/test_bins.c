@@ -102,6 +102,33 @@ test_figures (void **state)
   cJSON_Delete (doc);
 }
 
+/* runtime_s is fio's window: the longest direction's "runtime" under
+ * group_reporting, not "job_runtime", which sums the group's jobs.
+ */
+static void
+test_window (void **state)
+{
+  cJSON *doc = cJSON_Parse ("{\"jobs\": [{\"jobname\": \"g\", "
+                            "\"job_runtime\": 12004, \"error\": 0, "
+                            "\"read\": {\"runtime\": 3001, \"iops\": 1, "
+                            "\"total_ios\": 3}, \"write\": {\"runtime\": "
+                            "3000, \"iops\": 1, \"total_ios\": 3}}]}");
+  struct fio_result r;
+
+  (void) state;
+  assert_non_null (doc);
+  fio_result_from_jobs (cJSON_GetObjectItem (doc, "jobs"), &r);
+  assert_true (r.runtime_s == 3.001);
+  cJSON_DeleteItemFromObject (cJSON_GetArrayItem (cJSON_GetObjectItem (doc,
+    "jobs"), 0), "read");
+  cJSON_DeleteItemFromObject (cJSON_GetArrayItem (cJSON_GetObjectItem (doc,
+    "jobs"), 0), "write");
+  /* Without directions' runtimes: job_runtime, as before. */
+  assert_true (fio_job_window_ms (cJSON_GetArrayItem (cJSON_GetObjectItem (
+    doc, "jobs"), 0)) == 12004);
+  cJSON_Delete (doc);
+}
+
 static void
 test_parse_file (void **state)
 {
@@ -136,6 +163,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_percentiles),
     cmocka_unit_test (test_figures),
+    cmocka_unit_test (test_window),
     cmocka_unit_test (test_parse_file),
   };
 

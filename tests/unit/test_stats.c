@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "../../common/internal.h"
 
@@ -353,6 +355,59 @@ test_timeline_judge (void **state)
   }
 }
 
+/* Writes a histogram log NAME in DIR: lines at the times T (ms), each
+ * with 1000 completions in bin 100, for both directions.
+ */
+static void
+write_hist_log (const char *dir, const char *name, const double *t, size_t n)
+{
+  char *path = xasprintf ("%s/%s", dir, name);
+  FILE *f = fopen (path, "w");
+
+  assert_non_null (f);
+  for (size_t i = 0; i < n; i++)
+    for (int d = 0; d < 2; d++) {
+      fprintf (f, "%.0f, %d, 4096", t[i], d);
+      for (int k = 0; k < 1856; k++)
+        fprintf (f, ", %d", k == 100 ? 1000 : 0);
+      fprintf (f, "\n");
+    }
+  fclose (f);
+  free (path);
+}
+
+/* A job whose windows started half an interval late (its first
+ * completion at 499 ms) beside one on the second: every interval holds
+ * both jobs' completions, none is empty (a false stall).
+ */
+static void
+test_timeline_phase (void **state)
+{
+  char dir[] = "/tmp/test_stats.XXXXXX";
+  const double a[] = { 1000, 2000, 3000 }, b[] = { 1499, 2501, 3499 };
+  struct timeline tl;
+
+  (void) state;
+  assert_non_null (mkdtemp (dir));
+  write_hist_log (dir, "hist_clat_hist.1.log", a, 3);
+  write_hist_log (dir, "hist_clat_hist.2.log", b, 3);
+  assert_int_equal (fiolog_timeline (dir, 1.0, &tl), 1);
+  assert_int_equal (tl.n, 3);
+  for (size_t i = 0; i < tl.n; i++)
+    assert_true (tl.iops[i] == 4000);
+  timeline_free (&tl);
+  {
+    char *p1 = xasprintf ("%s/hist_clat_hist.1.log", dir);
+    char *p2 = xasprintf ("%s/hist_clat_hist.2.log", dir);
+
+    unlink (p1);
+    unlink (p2);
+    free (p1);
+    free (p2);
+  }
+  rmdir (dir);
+}
+
 int
 main (void)
 {
@@ -366,6 +421,7 @@ main (void)
     cmocka_unit_test (test_change_points_fixtures),
     cmocka_unit_test (test_helpers),
     cmocka_unit_test (test_timeline_judge),
+    cmocka_unit_test (test_timeline_phase),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);
