@@ -33,7 +33,7 @@
 #include "internal.h"
 
 #define BUSY 0.5                /* a capped stage at least this busy */
-#define SATURATED 0.85          /* a process or thread this busy */
+#define SATURATED 0.8           /* CPUs, or a thread, this busy */
 
 /* The mean of a boundary's read and write latency, weighted by count
  * (ns); NAN when neither was measured.
@@ -99,6 +99,38 @@ cpu_busy (const cJSON *p, double cap, double cores)
   return fmin (u / n, 1);
 }
 
+/* True when process P has CPUs of its own (pinned to fewer than the
+ * host's CORES).
+ */
+static bool
+pinned (const cJSON *p, double cores)
+{
+  double allowed = num (p, "cpus_allowed");
+
+  return !isnan (allowed) && allowed > 0 && allowed < cores;
+}
+
+/* How busy the CPUs process P of target T runs on are (0..1; NAN: not
+ * measured): its own use of them when it is pinned, else the use of
+ * every process measured over the host's CPUs, which they share.
+ */
+static double
+cpu_load (const cJSON *t, const cJSON *p, double cores)
+{
+  const cJSON *q;
+  double sum = 0;
+
+  if (isnan (num (p, "cpu_utilisation")))
+    return NAN;
+  if (pinned (p, cores))
+    return cpu_busy (p, NAN, cores);
+  cJSON_ArrayForEach (q, cJSON_GetObjectItem (cJSON_GetObjectItem (
+      cJSON_GetObjectItem (t, "collectors"), "cpu"), "processes"))
+    if (!isnan (num (q, "cpu_utilisation")))
+      sum += num (q, "cpu_utilisation");
+  return fmin (sum / (cores > 0 ? cores : 1), 1);
+}
+
 /* Where the capped requests spend their time: the hop at or below
  * boundary K whose mean latency falls most into the next (the last
  * boundary's own service, below it, when that is larger).
@@ -147,9 +179,11 @@ add_saturated (cJSON *also, const cJSON *t, double cores, const char *skip)
   cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
       cJSON_GetObjectItem (t, "collectors"), "cpu"), "processes")) {
     const char *role = json_str (cJSON_GetObjectItem (p, "role"), "?");
-    double b = cpu_busy (p, NAN, cores);
+    double b = cpu_load (t, p, cores);
 
-    if (!isnan (b) && b >= SATURATED && (!skip || strcmp (role, skip) != 0)) {
+    /* Sharing saturated CPUs: only a process using a CPU's worth. */
+    if (!isnan (b) && b >= SATURATED && (!skip || strcmp (role, skip) != 0) &&
+        (pinned (p, cores) || num (p, "cpu_utilisation") >= 0.5)) {
       cJSON *o = cJSON_CreateObject ();
 
       cJSON_AddStringToObject (o, "kind", "cpu");
@@ -199,7 +233,7 @@ bottleneck_judge (const cJSON *t, double cores)
        * not for each other: the CPU is named (below), not the slots.
        */
       if (proc && isnan (cb)) {
-        double all = cpu_busy (proc, NAN, cores);
+        double all = cpu_load (t, proc, cores);
 
         if (!isnan (all) && all >= SATURATED)
           busy = 0;
@@ -262,11 +296,13 @@ bottleneck_judge (const cJSON *t, double cores)
 
     cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
         cJSON_GetObjectItem (t, "collectors"), "cpu"), "processes")) {
-      double b = cpu_busy (p, NAN, cores);
+      double b = cpu_load (t, p, cores), u = num (p, "cpu_utilisation");
       const cJSON *th = cJSON_GetObjectItem (p, "threads");
       double tb = num (th, "busiest_utilisation");
 
-      if (!isnan (b) && b >= SATURATED && b > top_b) {
+      /* On saturated CPUs, the process that uses most of them. */
+      if (!isnan (b) && b >= SATURATED &&
+          (top == NULL || u > num (top, "cpu_utilisation"))) {
         top = p;
         top_b = b;
       }
@@ -284,10 +320,16 @@ bottleneck_judge (const cJSON *t, double cores)
       cJSON_AddStringToObject (v, "process", role);
       cJSON_AddNumberToObject (v, "utilisation", top_b);
       cJSON_AddNumberToObject (v, "cpus", isnan (allowed) ? cores : allowed);
-      text = xasprintf ("%s saturated on CPU: %.0f%% of the %g CPU%s it may "
-                        "use", role, 100 * top_b,
-                        isnan (allowed) ? cores : allowed,
-                        (isnan (allowed) ? cores : allowed) == 1 ? "" : "s");
+      cJSON_AddBoolToObject (v, "shared", !pinned (top, cores));
+      if (pinned (top, cores))
+        text = xasprintf ("%s saturated on CPU: %.0f%% of the %g CPU%s it "
+                          "may use", role, 100 * top_b, allowed,
+                          allowed == 1 ? "" : "s");
+      else
+        text = xasprintf ("the host's CPUs are saturated (%.0f%% of %g, "
+                          "shared by the layer's processes), %s using most "
+                          "of them: %.2f CPUs", 100 * top_b, cores, role,
+                          num (top, "cpu_utilisation"));
       add_saturated (also, t, cores, role);
     }
     else if (thr_p) {

@@ -22,6 +22,9 @@
 #                 NBD client lets 16 through
 #   burn          filter tests/burn at 100 us of CPU a request: nbdkit
 #                 saturated on CPU
+#   nopool        the block store with pool=0 on nginx over HTTPS (a TLS
+#                 handshake a request, the reference investigation's
+#                 finding): nbdkit's CPU (the plugin's TLS) saturates
 #   ctl-memory    control: nbdkit's memory plugin, nbd-unix
 #   ctl-direct    control: the memory plugin in-process
 set -u
@@ -30,7 +33,7 @@ VIPERBENCH=${VIPERBENCH:-$top/build/viperbench}
 BUILD=$(dirname "$VIPERBENCH")
 RUNS=${RUNS:-3}
 RUNTIME=${RUNTIME:-3}
-ALL="t1 noparallel plugin-serial python delay qemu16 burn ctl-memory ctl-direct"
+ALL="t1 noparallel plugin-serial python delay qemu16 burn nopool ctl-memory ctl-direct"
 CASES=${CASES:-$ALL}
 work=$(mktemp -d /tmp/viper-validate.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -105,6 +108,21 @@ EOS
         stack burn memory '{ "size": "64M" }' \
             "{ \"threads\": 16, \"filters\": [\"$BUILD/tests/burn.so\"], \"filter_args\": { \"burn-ns\": \"100000\" } }" $LAYER
         SAYS="cpu: nbdkit saturated"
+        EXPECT='.kind == "cpu" and .process == "nbdkit"' ;;
+    nopool) LAYER=nbd-unix
+        command -v nginx >/dev/null && command -v openssl >/dev/null || return 1
+        [ -f "$BUILD/blockstore.so" ] || return 1
+        cat >"$work/nopool.json" <<EOS
+{ "name": "validate-nopool", "dir": "$work/data", "size": "64M",
+  "plugin": "\${build}/blockstore.so",
+  "plugin_args": { "url": "\${nginx.url}/vol", "cacert": "\${nginx.cacert}",
+    "size": "\${size}", "object-size": "64K", "cache-size": "1M",
+    "pool": 0, "http": "1.1", "timeout": 30 },
+  "services": [ { "role": "nginx", "objstore": { "tls": true, "workers": 1 } } ],
+  "nbdkit": { "threads": 16 }, "engine": { "request_timeout_ms": 30000 },
+  "layers": ["nbd-unix"] }
+EOS
+        SAYS="cpu: nbdkit (the plugin's TLS handshakes)"
         EXPECT='.kind == "cpu" and .process == "nbdkit"' ;;
     ctl-memory) LAYER=nbd-unix
         stack ctl-memory memory '{ "size": "64M" }' '{ "threads": 16 }' $LAYER
