@@ -82,6 +82,7 @@ CORE_SRCS := \
 
 COMMON_SRCS := \
 	common/bins.c \
+	common/cgroup.c \
 	common/changepoint.c \
 	common/fiojson.c \
 	common/fiolog.c \

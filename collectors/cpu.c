@@ -26,6 +26,10 @@ struct cpu_state {
   pid_t member[COLL_MAX_PROCS][MAX_MEMBERS];
   size_t nmember[COLL_MAX_PROCS];
   unsigned cpus[COLL_MAX_PROCS];        /* CPUs it may use, at the start */
+  /* Billed from its cgroup (it and everything it starts, reaped or not,
+   * within the run's session or outside it) rather than /proc.
+   */
+  bool cg[COLL_MAX_PROCS];
 };
 
 static const char *
@@ -104,6 +108,9 @@ cpu_start (const struct coll_ctx *ctx)
       if (s->nmember[i] == 0)
         s->member[i][s->nmember[i]++] = p->pid;
       s->ok[i] = server_usage (s, i, &s->start[i], true) == 0;
+      if (s->ok[i] && cgroup_has (p->cg, p->pid) &&
+          cgroup_cpu (p->cg, &s->start[i].user_s, &s->start[i].sys_s) == 0)
+        s->cg[i] = true;
     }
   }
   return s;
@@ -176,12 +183,19 @@ cpu_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
     else {
       if (server_usage (s, i, &e, false) == -1)
         continue;               /* it died during the window */
+      if (s->cg[i] && cgroup_cpu (p->cg, &e.user_s, &e.sys_s) == -1)
+        continue;
       /* Already the window's: counted per thread from its start. */
       procfs_ctx_total (&s->ctx[i], &e.ctx_vol, &e.ctx_invol);
     }
     o = cJSON_CreateObject ();
     cJSON_AddStringToObject (o, "role", p->role);
     cJSON_AddNumberToObject (o, "pid", p->pid);
+    /* Where its CPU was read: its cgroup (all it started, reaped or
+     * not), or /proc (it, its threads and the children it reaped).
+     */
+    cJSON_AddStringToObject (o, "billed", p->is_fio ? "rusage"
+                             : s->cg[i] ? "cgroup" : "proc");
     cJSON_AddNumberToObject (o, "user_s", e.user_s - s->start[i].user_s);
     cJSON_AddNumberToObject (o, "sys_s", e.sys_s - s->start[i].sys_s);
     cpu = (e.user_s - s->start[i].user_s) + (e.sys_s - s->start[i].sys_s);

@@ -27,6 +27,7 @@ struct coll_proc {
   bool is_fio;                  /* fio: with its job processes, rusage at exit */
   bool tree;                    /* a server with its child processes (a
                                    service's workers), counted as one */
+  const struct cgroup *cg;      /* its cgroup (all it starts), or NULL */
 };
 
 struct coll_ctx {

@@ -138,6 +138,37 @@ extern bool is_secret_option (const char *opt);
 /* Replaces secret values in "k=v" text lines or argv items, in place. */
 extern void redact_kv (char *s);
 
+/* cgroup.c: a cgroup per server, for billing and clean-up */
+#define CGROUP_PATH 512
+
+struct cgroup {
+  char dir[CGROUP_PATH];        /* its directory; "" when none was made */
+  bool v2;                      /* cgroup v2's (cpu.stat), else v1's
+                                   cpuacct (cpuacct.stat) */
+};
+
+/* Makes cgroup NAME (a plain name) under the run's, under the runner's
+ * own cgroup; 0, or -1 (CG->dir "") where cgroups cannot be made here.
+ */
+extern int cgroup_make (const char *name, struct cgroup *cg);
+/* Moves the calling process into CG (async-signal-safe: between fork
+ * and exec); 0 or -1.
+ */
+extern int cgroup_join_self (const struct cgroup *cg);
+/* True when PID is in CG (CG may be NULL). */
+extern bool cgroup_has (const struct cgroup *cg, pid_t pid);
+/* The user and system CPU seconds of everything CG has held, its dead
+ * members included; 0 or -1.
+ */
+extern int cgroup_cpu (const struct cgroup *cg, double *user_s,
+                       double *sys_s);
+/* SIGKILLs whatever is left in CG and removes it (and the run's
+ * directory with its last cgroup); nothing when none was made.
+ */
+extern void cgroup_remove (struct cgroup *cg);
+/* Removes the cgroups runners that are gone left behind. */
+extern void cgroup_sweep (void);
+
 /* proc.c: child processes */
 
 /* Set by SIGINT/SIGTERM/SIGHUP: stop as soon as possible. */
@@ -158,6 +189,7 @@ struct spawn_opts {
   const cpu_set_t *cpus;        /* the CPUs it may run on, or NULL: ours */
   pid_t netns_pid;              /* >0: runs in that process's network
                                    namespace */
+  const struct cgroup *cgroup;  /* joined before exec, or NULL */
 };
 
 /* Starts ARGV (never through a shell) with the parent-death signal set

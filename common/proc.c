@@ -126,6 +126,11 @@ spawn_child (const struct spawn_opts *o, int (*fn) (void *), void *arg)
                (int) o->netns_pid, strerror (errno));
       _exit (126);
     }
+    /* Its cgroup before anything it runs can fork.  Not fatal: the
+     * collector checks membership and falls back to /proc.
+     */
+    if (o->cgroup)
+      cgroup_join_self (o->cgroup);
     sigemptyset (&none);
     sigprocmask (SIG_SETMASK, &none, NULL);
     signal (SIGPIPE, SIG_DFL);

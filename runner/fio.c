@@ -213,14 +213,15 @@ collectors_begin (struct run *run, struct layer *l, pid_t pid,
       .role = "fio", .pid = pid, .is_fio = true };
   for (size_t i = 0; i < l->nchild && ctx->nprocs < COLL_MAX_PROCS; i++)
     ctx->procs[ctx->nprocs++] = (struct coll_proc) {
-      .role = l->child[i].role, .pid = l->child[i].pid };
+      .role = l->child[i].role, .pid = l->child[i].pid,
+      .cg = &l->child[i].cg };
   /* The services it needs, with their worker processes. */
   for (size_t i = 0; i < run->st->nsvc && ctx->nprocs < COLL_MAX_PROCS; i++)
     if (service_needed (&run->st->svc[i], l->t->name) &&
         run->st->svc[i].running)
       ctx->procs[ctx->nprocs++] = (struct coll_proc) {
         .role = run->st->svc[i].role, .pid = run->st->svc[i].pid,
-        .tree = true };
+        .tree = true, .cg = &run->st->svc[i].cg };
   /* Ramp first, then until fio's jobs exist (child processes or
    * threads; at most 5 s), then half a second for them to connect, so
    * that the servers' connection threads exist when counting starts.

@@ -229,6 +229,7 @@ struct service {
   char *argv_text;              /* redacted, for the record */
   double ready_s;               /* from exec to ready */
   char *end;                    /* how it ended, when not stopped by us */
+  struct cgroup cg;             /* it and all it starts (billing, kill) */
 };
 
 /* Reads the stack's "services" (called by stack_load); 0, or -1 with a
@@ -310,6 +311,7 @@ struct child {
   bool stopped;
   char *argv_text;              /* redacted, for the record */
   char *log;                    /* its stderr file */
+  struct cgroup cg;             /* it and all it starts (billing, kill) */
 };
 
 struct run;

@@ -66,9 +66,19 @@ start_server (struct run *run, struct layer *l, const char *role,
   o.stderr_path = c->log;
   o.stdout_path = c->log;
   o.cpus = pin_server (run, l->nchild);
+  {
+    static unsigned seq;
+    char name[96];
+
+    snprintf (name, sizeof name, "%s-%s-%u", l->t->name, role, seq++);
+    if (cgroup_make (name, &c->cg) == 0)
+      o.cgroup = &c->cg;
+  }
   c->pid = proc_spawn (argv, &o);
-  if (c->pid == -1)
+  if (c->pid == -1) {
+    cgroup_remove (&c->cg);
     return -1;
+  }
   l->nchild++;
   if (socket)
     r = proc_wait_unix (socket, c->pid, run->st->ready_timeout);
@@ -205,58 +215,61 @@ nbdkit_thread_model (const struct stack *st, bool with_filters,
   return model;
 }
 
-/* True when filter NAME says in its help (nbdkit --filter=NAME null
- * --help, its lines before the plugin's) that it takes KEY=.
+/* Filter NAME's own part of its help (nbdkit --filter=NAME null --help,
+ * the lines before the null plugin's), or NULL; to free.
  */
-static bool
-filter_takes (const char *name, const char *key, const char *private_dir)
+static char *
+filter_help (const char *name, const char *private_dir)
 {
   char *opt = xasprintf ("--filter=%s", name);
   const char *const argv[] = { "nbdkit", opt, "null", "--help", NULL };
   char *log = xasprintf ("%s/filter-help.log", private_dir);
   char *text = NULL, *end;
-  size_t klen = strlen (key);
-  bool r = false;
 
   if (proc_run (argv, 10, log, NULL) == 0)
     text = read_file (log, NULL);
-  if (text) {
-    if ((end = strstr (text, "\nplugin: null")))
-      *end = '\0';
-    for (char *p = text; p && !r; p = strchr (p, '\n'), p = p ? p + 1 : NULL)
-      r = strncmp (p, key, klen) == 0 && p[klen] == '=';
-  }
-  free (text);
+  if (text && (end = strstr (text, "\nplugin: null")))
+    *end = '\0';
   unlink (log);
   free (log);
   free (opt);
-  return r;
+  return text;
+}
+
+/* True when HELP has a line that starts "KEY=", KEY the part of ARG
+ * ("key=value") before its '='.
+ */
+static bool
+help_takes (const char *help, const char *arg)
+{
+  size_t klen = strcspn (arg, "=");
+
+  for (const char *p = help; p; p = strchr (p, '\n'), p = p ? p + 1 : NULL)
+    if (strncmp (p, arg, klen) == 0 && p[klen] == '=')
+      return true;
+  return false;
 }
 
 /* nbdkit's thread model of the stack with only its filter I and the
- * filter arguments that filter takes, or NULL.
+ * filter arguments that filter's help lists, or NULL.
  */
 static char *
 model_with_filter (const struct stack *st, size_t i, const char *private_dir)
 {
   struct stack one = *st;
   char **args = xcalloc (st->nfilter_args + 1, sizeof *args);
-  char *m;
+  char *help = filter_help (st->filters[i], private_dir), *m;
 
   one.filters = &st->filters[i];
   one.nfilters = 1;
   one.nfilter_args = 0;
-  for (size_t k = 0; k < st->nfilter_args; k++) {
-    char *key = xasprintf ("%.*s", (int) strcspn (st->filter_args[k], "="),
-                           st->filter_args[k]);
-
-    if (filter_takes (st->filters[i], key, private_dir))
+  for (size_t k = 0; help && k < st->nfilter_args; k++)
+    if (help_takes (help, st->filter_args[k]))
       args[one.nfilter_args++] = st->filter_args[k];
-    free (key);
-  }
   one.filter_args = args;
   m = nbdkit_thread_model_quiet (&one, private_dir);
   free (args);
+  free (help);
   return m;
 }
 
@@ -452,6 +465,8 @@ layer_stop_children (struct run *run, struct layer *l)
   (void) run;
   for (size_t i = l->nchild; i-- > 0;) {
     proc_kill (l->child[i].pid, 5);
+    /* And whatever it started that left its process group. */
+    cgroup_remove (&l->child[i].cg);
     l->child[i].stopped = true;
   }
   /* A killed server may leave its socket behind: the next server of a

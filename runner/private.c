@@ -105,6 +105,7 @@ private_dir_make (void)
   int r;
 
   sweep_private ();
+  cgroup_sweep ();
   if (mkdtemp (tmpl) == NULL) {
     vb_msg ("mkdtemp: %s", strerror (errno));
     return NULL;

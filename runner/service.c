@@ -732,9 +732,18 @@ service_start (struct service *s, const char *logdir)
   t0 = mono_now ();
   fprintf (stderr, "viperbench: service %s: starting %s\n", s->role,
            s->argv[0]);
+  {
+    char name[96];
+
+    snprintf (name, sizeof name, "service-%s", s->role);
+    if (cgroup_make (name, &s->cg) == 0)
+      o.cgroup = &s->cg;
+  }
   s->pid = proc_spawn ((const char *const *) s->argv, &o);
-  if (s->pid == -1)
+  if (s->pid == -1) {
+    cgroup_remove (&s->cg);
     return -1;
+  }
   s->running = true;
   if (wait_ready (s, why, sizeof why) == 0) {
     s->ready_s = mono_now () - t0;
@@ -742,6 +751,7 @@ service_start (struct service *s, const char *logdir)
   }
   if (stop_requested) {
     proc_kill (s->pid, 5);
+    cgroup_remove (&s->cg);
     s->running = false;
     return -1;
   }
@@ -751,6 +761,7 @@ service_start (struct service *s, const char *logdir)
     proc_kill (s->pid, 5);
     s->running = false;
   }
+  cgroup_remove (&s->cg);
   say_failed (s, why);
   return -1;
 }
@@ -758,12 +769,11 @@ service_start (struct service *s, const char *logdir)
 static void
 stop (struct service *s)
 {
-  if (!s->running)
-    return;
-  if (ended (s))
-    return;
-  proc_kill (s->pid, 5);
+  if (s->running && !ended (s))
+    proc_kill (s->pid, 5);
   s->running = false;
+  /* And whatever it started that left its process group. */
+  cgroup_remove (&s->cg);
 }
 
 /* The index of LAYER in the stack's ladder, or nlayers. */
