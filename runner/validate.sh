@@ -77,20 +77,8 @@ setup() {
     python) LAYER=nbd-unix
         [ -f /usr/lib/x86_64-linux-gnu/nbdkit/plugins/nbdkit-python-plugin.so ] ||
             return 1
-        cat >"$work/disk.py" <<'EOS'
-import nbdkit
-API_VERSION = 2
-disk = bytearray(64 * 1024 * 1024)
-def open(readonly):
-    return 1
-def get_size(h):
-    return len(disk)
-def pread(h, buf, offset, flags):
-    buf[:] = disk[offset:offset + len(buf)]
-def pwrite(h, buf, offset, flags):
-    disk[offset:offset + len(buf)] = buf
-EOS
-        stack python python "{ \"script\": \"$work/disk.py\" }" '{ "threads": 16 }' $LAYER
+        stack python python "{ \"script\": \"$top/tests/pyplug/disk.py\", \"size\": \"67108864\" }" \
+            '{ "threads": 16 }' $LAYER
         SAYS="capacity: the plugin's own serialize_all_requests"
         EXPECT='.kind == "capacity" and (.what | test("serialize_all_requests \\(the plugin.s own\\)"))' ;;
     delay) LAYER=nbd-unix

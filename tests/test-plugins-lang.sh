@@ -53,24 +53,9 @@ done
 echo "Go plugin: $ok of 10 runs complete on direct, nbd-unix, qemu-nbd"
 no_orphans goplug.so
 
-# Python: a RAM disk; nbdkit's python plugin is serialize_all_requests.
+# Python (tests/pyplug): nbdkit's python plugin is serialize_all_requests.
 if [ -f /usr/lib/x86_64-linux-gnu/nbdkit/plugins/nbdkit-python-plugin.so ]; then
-    cat >"$TMPDIR/disk.py" <<'EOS'
-import nbdkit
-API_VERSION = 2
-disk = bytearray(16 * 1024 * 1024)
-def open(readonly):
-    return 1
-def get_size(h):
-    return len(disk)
-def pread(h, buf, offset, flags):
-    end = offset + len(buf)
-    buf[:] = disk[offset:end]
-def pwrite(h, buf, offset, flags):
-    end = offset + len(buf)
-    disk[offset:end] = buf
-EOS
-    rec=$(ladder py python "{ \"script\": \"$TMPDIR/disk.py\" }" \
+    rec=$(ladder py python "{ \"script\": \"$top/tests/pyplug/disk.py\", \"size\": \"16777216\" }" \
         '["direct", "nbd-unix", "qemu-nbd"]')
     m=$(jq -r .stack.thread_model.plugin "$rec/run.json")
     [ "$m" = serialize_all_requests ] || fail "python: thread model $m"
