@@ -18,6 +18,29 @@ run_fio --uri='plugin:memory?size=256M' \
     fail "memory: job error"
 echo "memory plugin: ok"
 
+# Served inline (iodepth 1, no workers), a request's service is its
+# completion latency: the engine stamps fio's issue time before the work
+# (fio's histogram logs, the runs over time, hold completion latency
+# only).  A sleeping sh plugin makes the service time unmistakable.
+cat >"$TMPDIR/slow.sh" <<'EOS'
+#!/bin/sh
+case "$1" in
+get_size) echo 1048576 ;;
+pread) sleep 0.01; head -c "$3" /dev/zero ;;
+*) exit 2 ;;
+esac
+EOS
+chmod +x "$TMPDIR/slow.sh"
+run_fio --uri="plugin:sh?script=$TMPDIR/slow.sh" --name=i --rw=randread \
+    --bs=4k --size=1M --number_ios=20 --iodepth=1 \
+    --output-format=json --output="$TMPDIR/inline.json" ||
+    fail "inline: $(head -20 "$TMPDIR/inline.json")"
+c=$(json_get "$TMPDIR/inline.json" '.jobs[0].read.clat_ns.mean')
+l=$(json_get "$TMPDIR/inline.json" '.jobs[0].read.lat_ns.mean')
+awk -v c="$c" -v l="$l" 'BEGIN { exit !(l >= 10000000 && c >= 0.9 * l) }' ||
+    fail "inline: completion latency $c ns of a total $l ns"
+echo "inline service is completion latency: clat $c ns of lat $l ns"
+
 truncate -s 128M "$TMPDIR/disk.img"
 run_fio --uri="plugin:$plugindir/nbdkit-file-plugin.so?file=$TMPDIR/disk.img" \
     --name=f --rw=randwrite --bssplit=4k/60:16k/30:1m/10 --size=96M \
