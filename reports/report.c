@@ -292,7 +292,10 @@ over_time (FILE *f, const struct layer_rep *L, size_t n)
     return;
   fprintf (f, "\n## Runs over time\n\n");
   fprintf (f, "Per second, from fio's histogram logs (all jobs, read and "
-              "write; p99 of the completion latency).  A layer is **unsteady** "
+              "write; p99 of fio's completion latency, which the viper "
+              "engine starts at its queue call: the ladder's total latency "
+              "less fio's own time to get a request ready).  A layer is "
+              "**unsteady** "
               "when, over the last half of its run (at least %d seconds), its "
               "IOPS trend moves more than %.0f%% of their mean or a second "
               "lies more than %.0f%% from it (fio's `ss=iops_slope:` and "
