@@ -59,6 +59,16 @@ struct collector {
   bool (*wants) (const struct coll_ctx *ctx);
   /* Starts measuring; NULL on failure (message printed). */
   void *(*start) (const struct coll_ctx *ctx);
+  /* Optional, for a collector whose own start-up is costly (perf's):
+   * ARM readies it when fio starts, before the window, and returns its
+   * state; BEGIN then starts measuring at the window's start and returns
+   * the state STOP takes (NULL on failure: message printed, all
+   * released); DISARM releases an armed state when no window comes.
+   * START is not called for a collector with ARM.
+   */
+  void *(*arm) (const struct coll_ctx *ctx);
+  void *(*begin) (void *armed, const struct coll_ctx *ctx);
+  void (*disarm) (void *armed);
   /* Called about every 100 ms during the window (may be NULL). */
   void (*tick) (void *state, const struct coll_ctx *ctx);
   /* Stops, frees STATE and adds its results to OUT; 0 or -1. */

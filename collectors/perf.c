@@ -1,7 +1,8 @@
 /* perf.c: a sampled profile of each process of the layer.
  *
  * perf record -a -e cpu-clock with DWARF call graphs (software clock:
- * this kind of machine has no PMU) over the measured window, kept to fio,
+ * this kind of machine has no PMU) over the measured window (started
+ * with fio, its events enabled at the window's start), kept to fio,
  * its job processes and the layer's servers; then perf script is folded into one line per distinct stack,
  * "role;outermost;...;leaf count" (what flame graph tools read), and the
  * top symbols per process with their self and inclusive shares go into
@@ -9,10 +10,13 @@
  * stackcollapse does; a frame without a symbol is named after its DSO.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -38,6 +42,8 @@ struct perf_state {
   pid_t perf;
   int hz;
   char *data;
+  char *ctl, *ack;              /* its control FIFOs until enabled */
+  double cpu_before;            /* its CPU seconds before the window */
   /* Per process of the layer: it and its children (fio's jobs, a
    * service's workers) when it counts them.
    */
@@ -54,34 +60,134 @@ perf_rate (double expect_s)
   return r < PERF_MIN_HZ ? PERF_MIN_HZ : r > PERF_MAX_HZ ? PERF_MAX_HZ : r;
 }
 
+/* This process's CPU seconds so far (user + system), or 0. */
+static double
+cpu_so_far (pid_t pid)
+{
+  struct proc_usage u;
+
+  return procfs_usage (pid, false, &u) == 0 ? u.user_s + u.sys_s : 0;
+}
+
+/* Removes the control FIFOs of S. */
+static void
+fifos_remove (struct perf_state *s)
+{
+  if (s->ctl) {
+    unlink (s->ctl);
+    unlink (s->ack);
+  }
+  free (s->ctl);
+  free (s->ack);
+  s->ctl = s->ack = NULL;
+}
+
 /* System-wide (-a), kept to the layer's processes when folding: perf
  * record -p follows only the threads that exist when it attaches, and
- * nbdkit starts a connection's threads when fio's jobs connect.
+ * nbdkit starts a connection's threads when fio's jobs connect.  Started
+ * when fio is, with its events disabled (-D -1), so that its start-up
+ * (reading every process's maps) falls before the window; perf_begin
+ * enables them through its control FIFO.
  */
 static void *
-perf_start (const struct coll_ctx *ctx)
+perf_arm (const struct coll_ctx *ctx)
 {
   struct perf_state *s = xcalloc (1, sizeof *s);
   char *log = xasprintf ("%s/perf.log", ctx->dir);
   struct spawn_opts o = { .stdout_path = log, .stderr_path = log };
 
-  for (size_t i = 0; i < ctx->nprocs; i++)
-    if (ctx->procs[i].is_fio || ctx->procs[i].tree)
-      s->ngroup[i] = procfs_group (ctx->procs[i].pid, s->group[i], 256);
   s->data = xasprintf ("%s/perf.data", ctx->dir);
+  s->ctl = xasprintf ("%s/perf.ctl", ctx->dir);
+  s->ack = xasprintf ("%s/perf.ack", ctx->dir);
   s->hz = perf_rate (ctx->expect_s);
-  {
-    char hz[16];
+  unlink (s->ctl);
+  unlink (s->ack);
+  if (mkfifo (s->ctl, 0600) == -1 || mkfifo (s->ack, 0600) == -1) {
+    vb_warn ("perf: mkfifo %s: %m", s->ctl);
+    s->perf = -1;
+  }
+  else {
+    char hz[16], *control = xasprintf ("fifo:%s,%s", s->ctl, s->ack);
     const char *argv[] = {
       "perf", "record", "-a", "-e", "cpu-clock", "-F", hz,
-      "--call-graph", PERF_CALLGRAPH, "-o", s->data, NULL,
+      "--call-graph", PERF_CALLGRAPH, "-D", "-1", "--control", control,
+      "-o", s->data, NULL,
     };
 
     snprintf (hz, sizeof hz, "%d", s->hz);
     s->perf = proc_spawn (argv, &o);
+    free (control);
   }
   free (log);
   return s;
+}
+
+/* Releases an armed perf that no window came for. */
+static void
+perf_disarm (void *armed)
+{
+  struct perf_state *s = armed;
+
+  if (s->perf > 0)
+    proc_kill (s->perf, 2);
+  fifos_remove (s);
+  unlink (s->data);
+  free (s->data);
+  free (s);
+}
+
+/* Enables the armed perf's events at the window's start: "enable" into
+ * its control FIFO (waiting up to 5 s for perf to open it), then its
+ * "ack"; the state, or NULL with a warning.
+ */
+static void *
+perf_begin (void *armed, const struct coll_ctx *ctx)
+{
+  struct perf_state *s = armed;
+  double end = mono_now () + 5;
+  char ack[8] = "";
+  int cfd = -1, afd = -1;
+  size_t got = 0;
+
+  if (s->perf <= 0)
+    goto fail;
+  for (size_t i = 0; i < ctx->nprocs; i++)
+    if (ctx->procs[i].is_fio || ctx->procs[i].tree)
+      s->ngroup[i] = procfs_group (ctx->procs[i].pid, s->group[i], 256);
+  /* The ack FIFO first: perf opens it for writing after the control. */
+  afd = open (s->ack, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  while (afd != -1 && (cfd = open (s->ctl, O_WRONLY | O_NONBLOCK | O_CLOEXEC))
+         == -1 && errno == ENXIO && mono_now () < end && proc_alive (s->perf))
+    usleep (10000);
+  if (cfd == -1)
+    goto fail;
+  s->cpu_before = cpu_so_far (s->perf);
+  if (write (cfd, "enable\n", 7) != 7)
+    goto fail;
+  while (got < 4 && mono_now () < end && proc_alive (s->perf)) {
+    ssize_t n = read (afd, ack + got, 4 - got);
+
+    if (n > 0)
+      got += (size_t) n;
+    else
+      usleep (2000);
+  }
+  if (got < 4 || memcmp (ack, "ack\n", 4) != 0)
+    goto fail;
+  close (cfd);
+  close (afd);
+  fifos_remove (s);
+  return s;
+
+ fail:
+  vb_warn ("perf: could not start its events for %s (see perf.log)",
+           ctx->layer);
+  if (cfd != -1)
+    close (cfd);
+  if (afd != -1)
+    close (afd);
+  perf_disarm (s);
+  return NULL;
 }
 
 /* A string -> counts table (open addressing, FNV-1a). */
@@ -386,14 +492,15 @@ perf_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
   cJSON *procs;
   FILE *ff;
   double perf_cpu = 0;
-  int r = -1;
+  int r = -1, stopped;
 
   (void) end;
   memset (roles, 0, sizeof roles);
   for (size_t i = 0; i < ctx->nprocs; i++)
     roles[i].role = ctx->procs[i].role;
-  if (coll_perf_stop (s->perf, &perf_cpu) == -1 ||
-      fold_all (s, ctx, roles, tmp) == -1) {
+  stopped = coll_perf_stop (s->perf, &perf_cpu);
+  perf_cpu -= s->cpu_before;
+  if (stopped == -1 || fold_all (s, ctx, roles, tmp) == -1) {
     fprintf (stderr, "viperbench: warning: perf: no profile for %s\n",
              ctx->layer);
     if (ctx->has_secrets)
@@ -424,7 +531,9 @@ perf_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
   }
   if (ff)
     fclose (ff);
-  /* What perf record itself cost (its writing out included). */
+  /* What perf record itself cost from the window's start (its writing
+   * out included; its start-up before the window is not).
+   */
   cJSON_AddNumberToObject (out, "perf_cpu_s", perf_cpu);
   cJSON_AddStringToObject (out, "event", "cpu-clock");
   cJSON_AddNumberToObject (out, "frequency_hz", s->hz);
@@ -460,6 +569,8 @@ perf_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
 const struct collector collector_perf = {
   .name = "perf",
   .unavailable = coll_perf_unavailable,
-  .start = perf_start,
+  .arm = perf_arm,
+  .begin = perf_begin,
+  .disarm = perf_disarm,
   .stop = perf_stop,
 };

@@ -184,6 +184,7 @@ collectors_begin (struct run *run, struct layer *l, pid_t pid,
 {
   double settle = run->sc->ramp;
   double until = mono_now () + settle;
+  void *armed[8] = { 0 };
 
   memset (ctx, 0, sizeof *ctx);
   ctx->dir = l->dir;
@@ -222,6 +223,13 @@ collectors_begin (struct run *run, struct layer *l, pid_t pid,
       ctx->procs[ctx->nprocs++] = (struct coll_proc) {
         .role = run->st->svc[i].role, .pid = run->st->svc[i].pid,
         .tree = true, .cg = &run->st->svc[i].cg };
+  /* Collectors with a costly start (perf) are readied now, so that it
+   * falls in the wait below rather than in the window.
+   */
+  for (size_t i = 0; i < run->ncoll; i++)
+    armed[i] = run->coll[i]->arm &&
+               !(run->coll[i]->wants && !run->coll[i]->wants (ctx))
+      ? run->coll[i]->arm (ctx) : NULL;
   /* Ramp first, then until fio's jobs exist (child processes or
    * threads; at most 5 s), then half a second for them to connect, so
    * that the servers' connection threads exist when counting starts.
@@ -230,19 +238,30 @@ collectors_begin (struct run *run, struct layer *l, pid_t pid,
          (!l->t->run_job && !jobs_running (pid, run->sc->jobs)) ||
          (l->t->jobs_running && !l->t->jobs_running (run, l))) {
     if (!proc_alive (pid) || stop_requested)
-      return 1;
+      goto none;
     if (mono_now () > until + (l->t->jobs_running ? 30 : 5))
       break;
     usleep (10000);
   }
   for (until = mono_now () + 0.5; mono_now () < until; usleep (10000))
     if (!proc_alive (pid) || stop_requested)
-      return 1;
+      goto none;
   *t0 = mono_now ();
-  for (size_t i = 0; i < run->ncoll; i++)
-    state[i] = run->coll[i]->wants && !run->coll[i]->wants (ctx)
-      ? NULL : run->coll[i]->start (ctx);
+  for (size_t i = 0; i < run->ncoll; i++) {
+    if (run->coll[i]->wants && !run->coll[i]->wants (ctx))
+      state[i] = NULL;
+    else if (run->coll[i]->arm)
+      state[i] = armed[i] ? run->coll[i]->begin (armed[i], ctx) : NULL;
+    else
+      state[i] = run->coll[i]->start (ctx);
+  }
   return 0;
+
+ none:
+  for (size_t i = 0; i < run->ncoll; i++)
+    if (armed[i])
+      run->coll[i]->disarm (armed[i]);
+  return 1;
 }
 
 /* Starts the probes' window: a snapshot of each probe file that exists
