@@ -26,6 +26,10 @@ struct cpu_state {
   pid_t member[COLL_MAX_PROCS][MAX_MEMBERS];
   size_t nmember[COLL_MAX_PROCS];
   unsigned cpus[COLL_MAX_PROCS];        /* CPUs it may use, at the start */
+  cpu_set_t set[COLL_MAX_PROCS];        /* which, at the start */
+  bool have_set[COLL_MAX_PROCS];
+  struct host_cpu host;                 /* /proc/stat at the start */
+  bool have_host;
   /* Billed from its cgroup (it and everything it starts, reaped or not,
    * within the run's session or outside it) rather than /proc.
    */
@@ -76,10 +80,12 @@ cpu_start (const struct coll_ctx *ctx)
 
   if (s == NULL)
     return NULL;
+  s->have_host = procfs_host_cpu (&s->host) == 0;
   for (size_t i = 0; i < ctx->nprocs; i++) {
     const struct coll_proc *p = &ctx->procs[i];
 
     s->cpus[i] = procfs_cpus_allowed (p->pid);
+    s->have_set[i] = procfs_affinity (p->pid, &s->set[i]) == 0;
     if (p->is_fio) {
       pid_t members[256];
       size_t n = procfs_group (p->pid, members, 256);
@@ -158,6 +164,28 @@ tv (struct timeval t)
   return (double) t.tv_sec + t.tv_usec / 1e6;
 }
 
+/* The host's "host_busy": each CPU's busy share over the window (by
+ * anyone: the layer's processes, the runner, other tenants), from
+ * /proc/stat; what the verdict sets the layer's own use against.
+ */
+static void
+add_host (cJSON *out, const struct cpu_state *s)
+{
+  struct host_cpu e;
+  cJSON *a;
+
+  if (!s->have_host || procfs_host_cpu (&e) == -1)
+    return;
+  a = cJSON_AddArrayToObject (out, "host_busy");
+  for (unsigned c = 0; c < e.n && c < s->host.n; c++) {
+    double total = (double) (e.total[c] - s->host.total[c]);
+    double idle = (double) (e.idle[c] - s->host.idle[c]);
+
+    cJSON_AddItemToArray (a, total > 0 ? cJSON_CreateNumber (1 - idle / total)
+                          : cJSON_CreateNull ());
+  }
+}
+
 static int
 cpu_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
           cJSON *out)
@@ -214,8 +242,16 @@ cpu_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
     if (end->window_s > 0)
       cJSON_AddNumberToObject (o, "cpu_utilisation", cpu / end->window_s);
     add_threads (o, &s->ctx[i], s->cpus[i], end->window_s);
+    if (s->have_set[i]) {
+      cJSON *l = cJSON_AddArrayToObject (o, "cpu_list");
+
+      for (int c = 0; c < CPU_SETSIZE && c < HOST_MAX_CPUS; c++)
+        if (CPU_ISSET (c, &s->set[i]))
+          cJSON_AddItemToArray (l, cJSON_CreateNumber (c));
+    }
     cJSON_AddItemToArray (procs, o);
   }
+  add_host (out, s);
   cJSON_AddNumberToObject (out, "window_s", end->window_s);
   cJSON_AddNumberToObject (out, "ios", (double) end->ios);
   for (size_t i = 0; i < COLL_MAX_PROCS; i++)

@@ -106,6 +106,17 @@ struct ctx_track {
  */
 extern const struct tid_ctx *procfs_busiest (const struct ctx_track *t,
                                              double *cpu_s);
+/* The host's CPU time per CPU from /proc/stat (USER_HZ ticks): idle
+ * (idle + iowait) and total, for the busy share of each over a window.
+ */
+#define HOST_MAX_CPUS 256
+struct host_cpu {
+  unsigned long long idle[HOST_MAX_CPUS], total[HOST_MAX_CPUS];
+  unsigned n;
+};
+extern int procfs_host_cpu (struct host_cpu *c);
+/* PID's affinity into SET; 0 or -1. */
+extern int procfs_affinity (pid_t pid, cpu_set_t *set);
 /* How many CPUs PID may run on (its affinity); 0 when unknown. */
 extern unsigned procfs_cpus_allowed (pid_t pid);
 /* Samples every thread of PID into T. */

@@ -239,6 +239,43 @@ procfs_busiest (const struct ctx_track *t, double *cpu_s)
   return best;
 }
 
+/* Reads /proc/stat's per-CPU lines into C; see internal.h. */
+int
+procfs_host_cpu (struct host_cpu *c)
+{
+  char line[512];
+  FILE *f = fopen ("/proc/stat", "re");
+
+  memset (c, 0, sizeof *c);
+  if (f == NULL)
+    return -1;
+  while (fgets (line, sizeof line, f)) {
+    unsigned long long v[8] = { 0 };
+    unsigned cpu;
+
+    if (strncmp (line, "cpu", 3) != 0 || !isdigit ((unsigned char) line[3]))
+      continue;
+    if (sscanf (line + 3, "%u %llu %llu %llu %llu %llu %llu %llu %llu", &cpu,
+                &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) < 5 ||
+        cpu >= HOST_MAX_CPUS)
+      continue;
+    /* user nice system idle iowait irq softirq steal */
+    c->idle[cpu] = v[3] + v[4];
+    c->total[cpu] = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
+    if (cpu + 1 > c->n)
+      c->n = cpu + 1;
+  }
+  fclose (f);
+  return c->n ? 0 : -1;
+}
+
+/* The CPUs PID may run on as a set; 0 or -1. */
+int
+procfs_affinity (pid_t pid, cpu_set_t *set)
+{
+  return sched_getaffinity (pid, sizeof *set, set);
+}
+
 /* The CPUs PID may run on; 0 when it cannot be read. */
 unsigned
 procfs_cpus_allowed (pid_t pid)

@@ -110,25 +110,75 @@ pinned (const cJSON *p, double cores)
   return !isnan (allowed) && allowed > 0 && allowed < cores;
 }
 
-/* How busy the CPUs process P of target T runs on are (0..1; NAN: not
- * measured): its own use of them when it is pinned, else the use of
- * every process measured over the host's CPUs, which they share.
+/* The busy share the host's /proc/stat saw, over the window, of the
+ * CPUs process P of target T may run on (its "cpu_list"; by anyone),
+ * or NAN when the record has not got it.
  */
 static double
-cpu_load (const cJSON *t, const cJSON *p, double cores)
+host_load (const cJSON *t, const cJSON *p)
+{
+  const cJSON *hb = cJSON_GetObjectItem (cJSON_GetObjectItem (
+    cJSON_GetObjectItem (t, "collectors"), "cpu"), "host_busy");
+  const cJSON *c;
+  double sum = 0;
+  int n = 0;
+
+  cJSON_ArrayForEach (c, cJSON_GetObjectItem (p, "cpu_list")) {
+    const cJSON *b = cJSON_IsNumber (c)
+      ? cJSON_GetArrayItem (hb, (int) c->valuedouble) : NULL;
+
+    if (cJSON_IsNumber (b)) {
+      sum += b->valuedouble;
+      n++;
+    }
+  }
+  return n ? sum / n : NAN;
+}
+
+/* The CPU the layer's own processes used on the CPUs of P: P's own when
+ * it is pinned, else all of theirs.
+ */
+static double
+own_use (const cJSON *t, const cJSON *p, double cores)
 {
   const cJSON *q;
   double sum = 0;
 
-  if (isnan (num (p, "cpu_utilisation")))
-    return NAN;
   if (pinned (p, cores))
-    return cpu_busy (p, NAN, cores);
+    return num (p, "cpu_utilisation");
   cJSON_ArrayForEach (q, cJSON_GetObjectItem (cJSON_GetObjectItem (
       cJSON_GetObjectItem (t, "collectors"), "cpu"), "processes"))
     if (!isnan (num (q, "cpu_utilisation")))
       sum += num (q, "cpu_utilisation");
-  return fmin (sum / (cores > 0 ? cores : 1), 1);
+  return sum;
+}
+
+/* How busy the CPUs process P of target T runs on are (0..1; NAN: not
+ * measured): the layer's own use of them (P's when it is pinned, else
+ * every measured process's over the host's CPUs, which they share), or
+ * what the host saw of them when that is more (other tenants of a
+ * shared machine take CPU the layer's threads then wait for).
+ */
+static double
+cpu_load (const cJSON *t, const cJSON *p, double cores)
+{
+  double n = pinned (p, cores) ? num (p, "cpus_allowed") : cores;
+  double own, host = host_load (t, p);
+
+  if (isnan (num (p, "cpu_utilisation")))
+    return NAN;
+  own = fmin (own_use (t, p, cores) / (n > 0 ? n : 1), 1);
+  return isnan (host) ? own : fmax (own, host);
+}
+
+/* How many CPUs' worth of P's CPUs others than the layer used. */
+static double
+others_use (const cJSON *t, const cJSON *p, double cores)
+{
+  double n = pinned (p, cores) ? num (p, "cpus_allowed") : cores;
+  double host = host_load (t, p);
+
+  return isnan (host) ? 0 : fmax (host * n - own_use (t, p, cores), 0);
 }
 
 /* Where the capped requests spend their time: the hop at or below
@@ -321,15 +371,23 @@ bottleneck_judge (const cJSON *t, double cores)
       cJSON_AddNumberToObject (v, "utilisation", top_b);
       cJSON_AddNumberToObject (v, "cpus", isnan (allowed) ? cores : allowed);
       cJSON_AddBoolToObject (v, "shared", !pinned (top, cores));
+      double others = others_use (t, top, cores);
+      char *out = others >= 0.25
+        ? xasprintf ("; processes outside the layer used %.2f of them",
+                     others) : xstrdup ("");
+
+      if (others >= 0.25)
+        cJSON_AddNumberToObject (v, "others_cpus", others);
       if (pinned (top, cores))
         text = xasprintf ("%s saturated on CPU: %.0f%% of the %g CPU%s it "
-                          "may use", role, 100 * top_b, allowed,
-                          allowed == 1 ? "" : "s");
+                          "may use%s", role, 100 * top_b, allowed,
+                          allowed == 1 ? "" : "s", out);
       else
         text = xasprintf ("the host's CPUs are saturated (%.0f%% of %g, "
                           "shared by the layer's processes), %s using most "
-                          "of them: %.2f CPUs", 100 * top_b, cores, role,
-                          num (top, "cpu_utilisation"));
+                          "of them: %.2f CPUs%s", 100 * top_b, cores, role,
+                          num (top, "cpu_utilisation"), out);
+      free (out);
       add_saturated (also, t, cores, role);
     }
     else if (thr_p) {

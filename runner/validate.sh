@@ -8,9 +8,13 @@
 #   make validate                       (RUNS=3 RUNTIME=3 by default)
 #   RUNS=1 CASES="t1 noparallel" runner/validate.sh
 #
-# Printed: case, layer, expected, named right (k of RUNS), what was named
-# the last time, and IOPS.  Exit 0 only when every case was named right
-# in every run (a case whose tools are missing is said to be skipped).
+# Printed: case, layer, expected, named right (k of the runs judged),
+# what was named the last time, and IOPS.  A run during which processes
+# outside the layer used over half a CPU (the host's /proc/stat against
+# the layer's own) is run again, up to 3 times, else left unjudged: a
+# known answer holds on a quiet machine.  Exit 0 only when every case
+# was named right in every run judged (a case whose tools are missing is
+# said to be skipped).
 #
 # The injected limits (randrw_70_30: 4 jobs x iodepth 32, 128 asked):
 #   t1            nbdkit -t 1 over a plugin taking 500 us a request (sleep)
@@ -125,24 +129,47 @@ EOS
     return 0
 }
 
+# others FILE LAYER: the CPUs' worth that processes outside the layer
+# used during its window (the host's busy share of every CPU, summed,
+# less the layer's own processes): a known answer holds on a quiet
+# machine only.
+others() {
+    jq -r --arg t "$2" '.targets[] | select(.name == $t) | .collectors.cpu |
+        ([.host_busy[]? // 0] | add // 0) - ([.processes[].cpu_utilisation // 0] | add // 0)' "$1"
+}
+
 printf '%-14s %-9s %-58s %-7s %s\n' case layer expected right "named (last run), IOPS"
-bad=0
+bad=0 judged=0 disturbed=0
 for c in $CASES; do
     if ! setup "$c"; then
         printf '%-14s %-9s %-58s %-7s %s\n' "$c" "$LAYER" "$SAYS" skipped "tools missing"
         continue
     fi
-    ok=0 last=- iops=-
+    ok=0 n=0 last=- iops=-
     for r in $(seq "$RUNS"); do
-        out=$work/$c.$r.out
-        if ! (cd "$top" && timeout -k 5 300 "$VIPERBENCH" run \
-                --scenario randrw_70_30 --stack "$work/$c.json" \
-                --runtime "$RUNTIME" --size 16M --results "$work/results" \
-                --collect cpu --no-report) >"$out" 2>&1; then
-            last="run failed: $(tail -1 "$out")"
+        # A run disturbed by other tenants (over half a CPU of theirs)
+        # is run again, up to 3 times, and else left unjudged.
+        for attempt in 1 2 3; do
+            out=$work/$c.$r.out
+            if ! (cd "$top" && timeout -k 5 300 "$VIPERBENCH" run \
+                    --scenario randrw_70_30 --stack "$work/$c.json" \
+                    --runtime "$RUNTIME" --size 16M --results "$work/results" \
+                    --collect cpu --no-report) >"$out" 2>&1; then
+                last="run failed: $(tail -1 "$out")"
+                rec=
+                break
+            fi
+            rec=$(sed -n 's|^record: \(.*\)/run.json$|\1|p' "$out")
+            o=$(others "$rec/run.json" "$LAYER")
+            awk -v o="$o" 'BEGIN { exit !(o > 0.5) }' || break
+            echo "validate: $c run $r: other processes used $o CPUs; again" >&2
+            rec=
+        done
+        if [ -z "$rec" ]; then
+            case $last in "run failed"*) n=$((n + 1)) ;; *) disturbed=$((disturbed + 1)) ;; esac
             continue
         fi
-        rec=$(sed -n 's|^record: \(.*\)/run.json$|\1|p' "$out")
+        n=$((n + 1))
         t=".targets[] | select(.name == \"$LAYER\")"
         if [ "$(jq "$t | .bottleneck | $EXPECT" "$rec/run.json")" = true ]; then
             ok=$((ok + 1))
@@ -152,9 +179,11 @@ for c in $CASES; do
         iops=$(jq -r "$t | .read.iops + .write.iops | floor" "$rec/run.json")
         [ -n "${VALIDATE_KEEP:-}" ] && cp "$rec/run.json" "$VALIDATE_KEEP/$c.$r.json"
     done
-    [ "$ok" -eq "$RUNS" ] || bad=$((bad + 1))
+    [ "$ok" -eq "$n" ] || bad=$((bad + 1))
+    [ "$n" -gt 0 ] && judged=$((judged + 1))
     printf '%-14s %-9s %-58s %-7s %s, %s IOPS\n' "$c" "$LAYER" "$SAYS" \
-        "$ok/$RUNS" "$last" "$iops"
+        "$ok/$n" "$last" "$iops"
 done
-echo "validate: $bad case(s) not named right in every run"
+echo "validate: $bad case(s) not named right in every run; $judged judged;" \
+    "$disturbed run(s) left unjudged (the machine was busy)"
 [ "$bad" -eq 0 ]

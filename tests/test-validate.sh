@@ -15,5 +15,9 @@ cat "$TMPDIR/out"
 grep -q '^validate: 0 case(s) not named right' "$TMPDIR/out" ||
     fail "no summary line"
 n=$(grep -c ' 1/1 ' "$TMPDIR/out")
+j=$(sed -n 's/^validate: .*; \([0-9]*\) judged;.*/\1/p' "$TMPDIR/out")
+# Runs the machine's other tenants disturbed are not judged: with too
+# few left the test has no power here, and says so.
+[ "${j:-0}" -ge 7 ] || skip "only ${j:-0} cases judged: the machine was too busy"
 [ "$n" -ge 7 ] || fail "only $n cases ran and were named right"
 no_orphans nbdkit

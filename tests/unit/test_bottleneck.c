@@ -244,6 +244,43 @@ test_cap_reached_idle (void **state)
   cJSON_Delete (t);
 }
 
+/* A machine shared with others: nbdkit uses half its CPU, fio 60% of
+ * its own, and the host saw both CPUs 98-99% busy.  nbdkit's 64 slots
+ * wait for a CPU: the CPU is named, and how much of it others took.
+ */
+static void
+test_cpu_taken_by_others (void **state)
+{
+  cJSON *t = cJSON_Parse (
+    "{\"boundaries\": ["
+    " {\"name\": \"fio\", \"in_flight\": {\"requested\": 128, \"mean\": 127}},"
+    " {\"name\": \"nbdkit\", \"in_flight\": {\"max\": 64, \"mean\": 60},"
+    "  \"capacity\": {\"max\": 64, \"what\": \"-t 16 x 4\", \"served_by\": \"nbdkit\"}}],"
+    " \"collectors\": {\"cpu\": {\"host_busy\": [0.99, 0.98], \"processes\": ["
+    "  {\"role\": \"fio\", \"cpu_utilisation\": 0.6, \"cpus_allowed\": 1, \"cpu_list\": [0]},"
+    "  {\"role\": \"nbdkit\", \"cpu_utilisation\": 0.5, \"cpus_allowed\": 1, \"cpu_list\": [1]}]}}}");
+  cJSON *v;
+
+  (void) state;
+  assert_non_null (t);
+  v = bottleneck_judge (t, CORES);
+  assert_string_equal (s (v, "kind"), "cpu");
+  /* fio, the larger user of the two saturated CPUs: 0.39 of its CPU
+   * went to others.
+   */
+  assert_string_equal (s (v, "process"), "fio");
+  assert_true (fabs (cJSON_GetObjectItem (v, "others_cpus")->valuedouble - 0.39)
+               < 0.01);
+  cJSON_Delete (v);
+  /* Without the host's figures it would have named the slots. */
+  cJSON_DeleteItemFromObject (cJSON_GetObjectItem (cJSON_GetObjectItem (t,
+    "collectors"), "cpu"), "host_busy");
+  v = bottleneck_judge (t, CORES);
+  assert_string_equal (s (v, "kind"), "capacity");
+  cJSON_Delete (v);
+  cJSON_Delete (t);
+}
+
 /* Two caps: the tighter is named. */
 /* Requests wait inside the layer, no stage is capped: undecided. */
 static void
@@ -290,6 +327,7 @@ main (void)
     cmocka_unit_test (test_nothing_limits),
     cmocka_unit_test (test_cap_reached_idle),
     cmocka_unit_test (test_waiting_without_cause),
+    cmocka_unit_test (test_cpu_taken_by_others),
     cmocka_unit_test (test_tightest_cap),
   };
 
