@@ -475,6 +475,11 @@ struct records {
  */
 extern int records_add (struct records *r, const char *path, const char *who);
 extern void records_free (struct records *r);
+/* The "processes" of the collector COLLECTOR ("cpu", "resources",
+ * "perf") in the record's target T, or NULL: what every reader of a
+ * layer's per-process figures walks.
+ */
+extern const cJSON *target_processes (const cJSON *t, const char *collector);
 /* The CPU microseconds per I/O of process ROLE in run.json target T
  * (the cpu collector's; finite, not negative), into OUT; how many.
  */

@@ -427,15 +427,20 @@ records_free (struct records *r)
   memset (r, 0, sizeof *r);
 }
 
+const cJSON *
+target_processes (const cJSON *t, const char *collector)
+{
+  return cJSON_GetObjectItem (cJSON_GetObjectItem (cJSON_GetObjectItem (
+    t, "collectors"), collector), "processes");
+}
+
 size_t
 target_cpu_us (const cJSON *t, const char *role, double *out, size_t max)
 {
   const cJSON *p;
   size_t n = 0;
 
-  cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
-                        cJSON_GetObjectItem (t, "collectors"), "cpu"),
-                      "processes"))
+  cJSON_ArrayForEach (p, target_processes (t, "cpu"))
     if (n < max &&
         strcmp (json_str (cJSON_GetObjectItem (p, "role"), ""), role) == 0) {
       double v = json_num (cJSON_GetObjectItem (p, "cpu_us_per_io"));
@@ -453,9 +458,7 @@ target_resource (const cJSON *t, const char *key)
   double sum = 0;
   bool any = false;
 
-  cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
-                        cJSON_GetObjectItem (t, "collectors"), "resources"),
-                      "processes")) {
+  cJSON_ArrayForEach (p, target_processes (t, "resources")) {
     const cJSON *v = cJSON_GetObjectItem (p, key);
 
     if (cJSON_IsNumber (v)) {

@@ -58,45 +58,35 @@ cpu_of (const cJSON *t, const char *role)
 {
   const cJSON *p;
 
-  cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
-      cJSON_GetObjectItem (t, "collectors"), "cpu"), "processes"))
+  cJSON_ArrayForEach (p, target_processes (t, "cpu"))
     if (role && strcmp (json_str (cJSON_GetObjectItem (p, "role"), ""),
                         role) == 0)
       return p;
   return NULL;
 }
 
+/* KEY of O as a number, or NAN. */
 static double
 num (const cJSON *o, const char *key)
 {
-  const cJSON *v = cJSON_GetObjectItem (o, key);
-
-  return cJSON_IsNumber (v) ? v->valuedouble : NAN;
+  return json_num (cJSON_GetObjectItem (o, key));
 }
 
-/* How busy process P keeps the CPUs it may use (0..1), or NAN when not
- * measured.  With a stage's capacity CAP: only when CAP is at most those
- * CPUs (a stage with fewer slots than CPUs is busy when its slots' CPUs
- * are, even where the probe does not see the work); a stage with more
- * slots than CPUs is judged by its slots alone (NAN).
+/* How busy process P keeps the slots of a stage of capacity CAP (0..1)
+ * through its CPU: only when CAP is at most the CPUs P may use (a stage
+ * with fewer slots than CPUs is busy when its slots' CPUs are, even
+ * where the probe does not see the work); NAN for a stage with more
+ * slots than CPUs (judged by its slots alone) or when not measured.
  */
 static double
 cpu_busy (const cJSON *p, double cap, double cores)
 {
   double u = num (p, "cpu_utilisation"), allowed = num (p, "cpus_allowed");
-  double n;
+  double n = isnan (allowed) || allowed <= 0 ? cores : allowed;
 
-  if (isnan (u))
+  if (isnan (u) || cap > n || !(cap > 0))
     return NAN;
-  n = isnan (allowed) || allowed <= 0 ? cores : allowed;
-  if (!isnan (cap)) {
-    if (cap > n)
-      return NAN;
-    n = cap;
-  }
-  if (!(n > 0))
-    n = 1;
-  return fmin (u / n, 1);
+  return fmin (u / cap, 1);
 }
 
 /* True when process P has CPUs of its own (pinned to fewer than the
@@ -146,8 +136,7 @@ own_use (const cJSON *t, const cJSON *p, double cores)
 
   if (pinned (p, cores))
     return num (p, "cpu_utilisation");
-  cJSON_ArrayForEach (q, cJSON_GetObjectItem (cJSON_GetObjectItem (
-      cJSON_GetObjectItem (t, "collectors"), "cpu"), "processes"))
+  cJSON_ArrayForEach (q, target_processes (t, "cpu"))
     if (!isnan (num (q, "cpu_utilisation")))
       sum += num (q, "cpu_utilisation");
   return sum;
@@ -226,8 +215,7 @@ add_saturated (cJSON *also, const cJSON *t, double cores, const char *skip)
 {
   const cJSON *p;
 
-  cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
-      cJSON_GetObjectItem (t, "collectors"), "cpu"), "processes")) {
+  cJSON_ArrayForEach (p, target_processes (t, "cpu")) {
     const char *role = json_str (cJSON_GetObjectItem (p, "role"), "?");
     double b = cpu_load (t, p, cores);
 
@@ -344,8 +332,7 @@ bottleneck_judge (const cJSON *t, double cores)
     const char *thr_name = NULL;
     const cJSON *thr_p = NULL;
 
-    cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
-        cJSON_GetObjectItem (t, "collectors"), "cpu"), "processes")) {
+    cJSON_ArrayForEach (p, target_processes (t, "cpu")) {
       double b = cpu_load (t, p, cores), u = num (p, "cpu_utilisation");
       const cJSON *th = cJSON_GetObjectItem (p, "threads");
       double tb = num (th, "busiest_utilisation");

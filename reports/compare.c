@@ -191,8 +191,8 @@ void
 profile_diff (FILE *f, const char *layer, const cJSON *ta, const cJSON *tb,
               bool by_growth)
 {
-  const cJSON *pa = cJSON_GetObjectItem (cJSON_GetObjectItem (cJSON_GetObjectItem (ta, "collectors"), "perf"), "processes");
-  const cJSON *pb = cJSON_GetObjectItem (cJSON_GetObjectItem (cJSON_GetObjectItem (tb, "collectors"), "perf"), "processes");
+  const cJSON *pa = target_processes (ta, "perf");
+  const cJSON *pb = target_processes (tb, "perf");
   const cJSON *p;
 
   if (pb == NULL) {
@@ -284,9 +284,7 @@ cpu_section (FILE *f, const struct records *ra, const struct records *rb)
     const char *name = target_name (tb);
     const cJSON *p;
 
-    cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
-                          cJSON_GetObjectItem (tb, "collectors"), "cpu"),
-                        "processes")) {
+    cJSON_ArrayForEach (p, target_processes (tb, "cpu")) {
       const char *role = json_str (cJSON_GetObjectItem (p, "role"), NULL);
       double xa[256], xb[256], x, y;
       size_t n1, n2;

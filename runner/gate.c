@@ -122,9 +122,7 @@ take_sample (struct gate_ctx *c, struct side *s, const cJSON *doc)
     const cJSON *lt = record_target (doc, c->layer[i]), *p;
 
     /* Processes seen first in this record get their slots now. */
-    cJSON_ArrayForEach (p, cJSON_GetObjectItem (cJSON_GetObjectItem (
-                          cJSON_GetObjectItem (lt, "collectors"), "cpu"),
-                        "processes"))
+    cJSON_ArrayForEach (p, target_processes (lt, "cpu"))
       role_slot (c, i, json_str (cJSON_GetObjectItem (p, "role"), "?"));
     for (int k = 0; k < SLOTS; k++) {
       const char *role = k >= GM_CPU && k - GM_CPU < (int) c->nrole[i]
