@@ -92,6 +92,7 @@ COMMON_SRCS := \
 	common/qmp.c \
 	common/record.c \
 	common/redact.c \
+	common/scrub.c \
 	common/stats.c \
 	common/util.c
 

@@ -94,7 +94,7 @@ perf_arm (const struct coll_ctx *ctx)
 {
   struct perf_state *s = xcalloc (1, sizeof *s);
   char *log = xasprintf ("%s/perf.log", ctx->dir);
-  struct spawn_opts o = { .stdout_path = log, .stderr_path = log };
+  struct spawn_opts o = { .log_path = log };
 
   s->data = xasprintf ("%s/perf.data", ctx->dir);
   s->ctl = xasprintf ("%s/perf.ctl", ctx->dir);
@@ -507,7 +507,7 @@ perf_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
       unlink (s->data);
     goto out;
   }
-  ff = fopen (folded_path, "we");
+  ff = fopen_out (folded_path);
   procs = cJSON_AddArrayToObject (out, "processes");
   for (size_t i = 0; i < ctx->nprocs; i++) {
     struct role_prof *rp = &roles[i];
@@ -530,7 +530,7 @@ perf_stop (void *state, const struct coll_ctx *ctx, const struct coll_end *end,
     cJSON_AddItemToArray (procs, p);
   }
   if (ff)
-    fclose (ff);
+    fclose_out (ff, folded_path);
   /* What perf record itself cost from the window's start (its writing
    * out included; its start-up before the window is not).
    */

@@ -55,6 +55,20 @@ extern char *read_file (const char *path, size_t *len);
  * (message printed).
  */
 extern int write_file_atomic (const char *path, const char *data, size_t len);
+/* Notes the first write error of the run (PATH, errno ERR): a record
+ * is never complete after one.
+ */
+extern void note_write_error (const char *path, int err);
+/* "PATH: why" of the first write error noted, or NULL. */
+extern const char *first_write_error (void);
+/* fopen (PATH, "we") for a file the record keeps; NULL with a message
+ * and the error noted.
+ */
+extern FILE *fopen_out (const char *path);
+/* Flushes and closes F (PATH's): 0, or -1 with a message and the error
+ * noted (ENOSPC shows here, not at fprintf).
+ */
+extern int fclose_out (FILE *f, const char *path);
 /* mkdir -p; 0 or -1 with errno. */
 extern int mkdir_p (const char *path, mode_t mode);
 /* Parses "128M", "1G", "4096" into bytes; -1 when malformed. */
@@ -135,8 +149,46 @@ extern bool is_secret_key (const char *key);
  * secret whose value is the next argument.
  */
 extern bool is_secret_option (const char *opt);
+/* The same for the value VAL of OPT ("-p" takes a value that is not a
+ * number or a path for a password).
+ */
+extern bool is_secret_option_value (const char *opt, const char *val);
+/* Registers with the scrubber the secrets in the text S (a secret
+ * key's value, a URL's userinfo, an Authorization header), and in an
+ * argument array (those, and the values of secret options).
+ */
+extern void secrets_from_text (const char *s);
+extern void secrets_from_argv (char *const *argv, size_t n);
 /* Replaces secret values in "k=v" text lines or argv items, in place. */
 extern void redact_kv (char *s);
+
+/* scrub.c: the one scrubber over everything a run keeps */
+
+/* A secret shorter than this is redacted where it stands only. */
+#define SCRUB_MIN_LEN 4
+
+/* Registers VALUE as a secret (a short one or a word such as "true" is
+ * not: see scrub.c).
+ */
+extern void scrub_add (const char *value);
+/* True once any secret is registered. */
+extern bool scrub_active (void);
+/* Forgets every secret (tests). */
+extern void scrub_reset (void);
+/* Scrubs the N bytes of IN into *OUT (*OUTLEN bytes, to free); returns
+ * how many bytes of IN it consumed: all when FINAL, else it keeps back
+ * the tail where a secret may continue in the next chunk.
+ */
+extern size_t scrub_chunk (const char *in, size_t n, bool final, char **out,
+                           size_t *outlen);
+/* S with every secret replaced (to free), or NULL when it has none. */
+extern char *scrub_string (const char *s);
+/* Every string value under ITEM, in place. */
+extern void scrub_json (cJSON *item);
+/* Rewrites PATH (whole, atomically) when it holds a secret; 0 or -1. */
+extern int scrub_file (const char *path);
+/* scrub_file on every regular file under DIR; 0 or -1. */
+extern int scrub_tree (const char *dir);
 
 /* cgroup.c: a cgroup per server, for billing and clean-up */
 #define CGROUP_PATH 512
@@ -171,6 +223,9 @@ extern void cgroup_sweep (void);
 
 /* proc.c: child processes */
 
+/* A log's cap when the stack sets none. */
+#define LOG_MAX_DEFAULT (16ULL << 20)
+
 /* Set by SIGINT/SIGTERM/SIGHUP: stop as soon as possible. */
 extern volatile sig_atomic_t stop_requested;
 extern void proc_install_signals (void);
@@ -182,7 +237,12 @@ struct spawn_opts {
   const char *cwd;
   const char *stdin_data;       /* written to the child's stdin, or NULL */
   const char *stdout_path;      /* NULL: /dev/null */
-  const char *stderr_path;      /* NULL: /dev/null */
+  const char *stderr_path;      /* NULL: /dev/null; the same path as
+                                   stdout_path: opened once */
+  const char *log_path;         /* both streams, in order, through the
+                                   log pump (scrubbed, capped): a log the
+                                   record keeps */
+  uint64_t log_max;             /* its cap in bytes (0: proc_set_log_max's) */
   const char *preload;          /* LD_PRELOAD for this child, or NULL */
   char *const *env;             /* "NAME=value" added, NULL-terminated, or NULL */
   bool keep_stdio;              /* stdout and stderr: the caller's own */
@@ -212,6 +272,24 @@ extern int proc_wait (pid_t pid, double timeout, int *status);
  */
 extern int proc_wait_rusage (pid_t pid, double timeout, int *status,
                              struct rusage *ru);
+/* After CHILD was reaped: waits for its log to be written whole (up to
+ * TIMEOUT s; what its descendants still hold open is cut off then).
+ * proc_wait and proc_kill do it; a caller that reaps by itself must.
+ */
+extern void proc_log_done (pid_t child, double timeout);
+/* {"at_bytes", "dropped_bytes"} when the log PATH was cut, else NULL. */
+extern cJSON *log_cut_json (const char *path);
+/* Every log's cap from now on (LOG_MAX_DEFAULT until set). */
+extern void proc_set_log_max (uint64_t bytes);
+/* Makes the runner the reaper of whatever its children leave behind
+ * (PR_SET_CHILD_SUBREAPER): a process that daemonises stays ours.
+ */
+extern void proc_contain (void);
+/* Kills and reaps every child still left (an orphan adopted too),
+ * within TIMEOUT s, and waits for every log to be written; how many it
+ * had to kill.
+ */
+extern int proc_reap_all (double timeout);
 /* SIGTERM, up to GRACE seconds, then SIGKILL; reaps. */
 extern void proc_kill (pid_t pid, double grace);
 /* True while PID runs (an ended child is left for its waiter). */
@@ -242,6 +320,11 @@ extern int proc_wait_tcp_at (const char *ip, int port, pid_t pid,
  * (errno set).
  */
 extern int netns_join (pid_t pid);
+/* Whose is the listening socket on TCP PORT (PATH NULL) or the Unix
+ * socket PATH: 1 a process the runner started (or one they started),
+ * 0 someone else's (*HOLDER its pid), -1 no listener found.
+ */
+extern int proc_listener_ours (int port, const char *path, pid_t *holder);
 /* A free TCP port on 127.0.0.1, or -1. */
 extern int free_tcp_port (void);
 /* True when 127.0.0.1:PORT can be bound now. */
@@ -413,6 +496,19 @@ extern int record_write (const struct record *rec);
 /* Sets status, reason (may be NULL) and the finished time; writes. */
 extern int record_finish (struct record *rec, const char *status,
                           const char *reason);
+/* Holds space in DIR (up to 4 MiB) for the record's last write, and
+ * gives it back (record_finish does, before writing).
+ */
+extern void reserve_make (const char *dir);
+extern void reserve_release (const char *dir);
+/* Status and reason in REC's document, not yet written. */
+extern void record_set_status (struct record *rec, const char *status,
+                               const char *reason);
+/* Checks that every file under DIR that can be checked is whole (a PNG
+ * to its IEND, an SVG or HTML page to its end, JSON that parses, no
+ * ".tmp" left): 0, or -1 with *WHY (to free) naming the file.
+ */
+extern int record_verify (const char *dir, char **why);
 extern void record_free (struct record *rec);
 /* DIR/run.json, parsed and checked (an object with a targets array of
  * objects, each with a name); NULL when missing or malformed, with the

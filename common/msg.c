@@ -27,6 +27,15 @@ vb_msg (const char *fmt, ...)
   va_start (ap, fmt);
   vsnprintf (last_msg, sizeof last_msg, fmt, ap);
   va_end (ap);
+  /* A message quoting a log or an argument says no secret either. */
+  {
+    char *s = scrub_string (last_msg);
+
+    if (s) {
+      snprintf (last_msg, sizeof last_msg, "%s", s);
+      free (s);
+    }
+  }
   fprintf (stderr, "viperbench: %s\n", last_msg);
 }
 
@@ -36,11 +45,14 @@ vb_warn (const char *fmt, ...)
 {
   va_list ap;
 
-  fputs ("viperbench: warning: ", stderr);
+  char buf[2048], *s;
+
   va_start (ap, fmt);
-  vfprintf (stderr, fmt, ap);
+  vsnprintf (buf, sizeof buf, fmt, ap);
   va_end (ap);
-  fputc ('\n', stderr);
+  s = scrub_string (buf);
+  fprintf (stderr, "viperbench: warning: %s\n", s ? s : buf);
+  free (s);
 }
 
 /* The last message vb_msg printed. */

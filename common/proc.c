@@ -3,6 +3,7 @@
  * killed even by SIGKILL leaves no server or fio behind, and waited for
  * with a bound.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -86,17 +87,507 @@ netns_join (pid_t pid)
   return r;
 }
 
+/* The log pump: a child's stdout and stderr go, in order, into one pipe
+ * read by a logger process of the runner's, which writes them to the
+ * log through the scrubber and stops writing at the cap (draining the
+ * rest, so that the child never blocks).  One logger per log; each is
+ * reaped with its child (proc_log_done).
+ */
+struct logger {
+  pid_t child, pid;
+  char *path;
+};
+static struct logger *loggers;
+static size_t nloggers;
+static uint64_t log_max = LOG_MAX_DEFAULT;
+
+void
+proc_set_log_max (uint64_t bytes)
+{
+  log_max = bytes;
+}
+/* write(2) all of BUF to FD; 0, or -1 with errno. */
+static int
+write_all (int fd, const char *buf, size_t n)
+{
+  while (n > 0) {
+    ssize_t r = write (fd, buf, n);
+
+    if (r == -1) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    buf += r;
+    n -= (size_t) r;
+  }
+  return 0;
+}
+
+/* The logger's body: FD 0 the pipe, 1 the log.  Exits 0, 3 when it cut
+ * the log, 4 on a write error (said on stderr).
+ */
+static void
+logger_main (const char *path, uint64_t cap)
+{
+  char buf[65536];
+  char *pending = NULL;
+  size_t npending = 0;
+  uint64_t kept = 0, dropped = 0;
+  bool cut = false, failed = false, eof = false;
+  int werr = 0;
+
+  while (!eof) {
+    ssize_t r = read (0, buf, sizeof buf);
+    char *out;
+    size_t outlen, used;
+
+    if (r == -1) {
+      if (errno == EINTR)
+        continue;
+      r = 0;
+    }
+    if (r == 0)
+      eof = true;
+    if (cut || failed) {
+      dropped += (uint64_t) r;
+      continue;
+    }
+    pending = xrealloc (pending, npending + (size_t) r + 1);
+    memcpy (pending + npending, buf, (size_t) r);
+    npending += (size_t) r;
+    used = scrub_chunk (pending, npending, eof, &out, &outlen);
+    memmove (pending, pending + used, npending - used);
+    npending -= used;
+    if (kept + outlen > cap) {
+      char note[160];
+      size_t room = (size_t) (cap - kept);
+      int n;
+
+      dropped += outlen - room;
+      outlen = room;
+      cut = true;
+      n = snprintf (note, sizeof note,
+                    "\n[viperbench: log cut at %llu bytes]\n",
+                    (unsigned long long) cap);
+      if (write_all (1, out, outlen) == -1 ||
+          write_all (1, note, (size_t) n) == -1)
+        failed = true;
+      kept += outlen;
+    }
+    else if (write_all (1, out, outlen) == -1)
+      failed = true;
+    else
+      kept += outlen;
+    if (failed) {
+      werr = errno;
+      dprintf (2, "viperbench: writing %s: %s\n", path, strerror (werr));
+    }
+    free (out);
+  }
+  if (cut && !failed) {
+    char note[160];
+    int n = snprintf (note, sizeof note,
+                      "[viperbench: %llu bytes after the cut dropped]\n",
+                      (unsigned long long) dropped);
+
+    if (write_all (1, note, (size_t) n) == -1)
+      werr = errno, failed = true;
+  }
+  if (!failed && fsync (1) == -1 && errno != EINVAL)
+    werr = errno, failed = true;
+  if (!failed && close (1) == -1)
+    werr = errno, failed = true;
+  if (failed) {
+    dprintf (2, "viperbench: writing %s: %s\n", path, strerror (werr));
+    /* The cause in the status: 100 + errno. */
+    _exit (werr > 0 && werr < 150 ? 100 + werr : 100);
+  }
+  _exit (cut ? 3 : 0);
+}
+
+cJSON *
+log_cut_json (const char *path)
+{
+  char buf[256];
+  unsigned long long at = 0, dropped = 0;
+  int fd = path ? open (path, O_RDONLY | O_CLOEXEC) : -1;
+  off_t end;
+  ssize_t n;
+  const char *p;
+
+  if (fd == -1)
+    return NULL;
+  end = lseek (fd, 0, SEEK_END);
+  n = pread (fd, buf, sizeof buf - 1, end > (off_t) sizeof buf - 1
+             ? end - (off_t) (sizeof buf - 1) : 0);
+  close (fd);
+  if (n <= 0)
+    return NULL;
+  buf[n] = '\0';
+  if ((p = strstr (buf, "[viperbench: log cut at ")) == NULL ||
+      sscanf (p, "[viperbench: log cut at %llu bytes]\n[viperbench: %llu",
+              &at, &dropped) < 1)
+    return NULL;
+  {
+    cJSON *o = cJSON_CreateObject ();
+
+    cJSON_AddNumberToObject (o, "at_bytes", (double) at);
+    /* Known once the log has ended. */
+    if (strstr (p, "bytes after the cut dropped]"))
+      cJSON_AddNumberToObject (o, "dropped_bytes", (double) dropped);
+    return o;
+  }
+}
+
+/* Starts a logger writing to PATH; the pipe's write end in *WFD (close
+ * on exec), or -1 with a message.
+ */
+static int
+logger_start (const char *path, uint64_t cap, int *wfd)
+{
+  int p[2], f;
+  pid_t pid;
+
+  if ((f = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC |
+                 O_NOFOLLOW, 0644)) == -1) {
+    vb_msg ("%s: %s", path, strerror (errno));
+    note_write_error (path, errno);
+    return -1;
+  }
+  if (pipe2 (p, O_CLOEXEC) == -1) {
+    vb_msg ("pipe: %s", strerror (errno));
+    close (f);
+    return -1;
+  }
+  fflush (stdout);
+  fflush (stderr);
+  pid = fork ();
+  if (pid == -1) {
+    vb_msg ("fork: %s", strerror (errno));
+    close (f);
+    close (p[0]);
+    close (p[1]);
+    return -1;
+  }
+  if (pid == 0) {
+    /* Killed with the runner (what is in the pipe then is lost); a name
+     * of its own, so that it is not taken for the runner.
+     */
+    prctl (PR_SET_PDEATHSIG, SIGKILL);
+    prctl (PR_SET_NAME, "viperbench-log");
+    signal (SIGINT, SIG_IGN);
+    signal (SIGTERM, SIG_DFL);
+    signal (SIGHUP, SIG_IGN);
+    dup2 (p[0], 0);
+    dup2 (f, 1);
+    /* Nothing else of the runner's: a pipe's write end kept here would
+     * keep its logger from ever seeing the end.
+     */
+    close_range (3, ~0U, 0);
+    logger_main (path, cap ? cap : log_max);
+  }
+  close (f);
+  close (p[0]);
+  loggers = xreallocarray (loggers, nloggers + 1, sizeof *loggers);
+  loggers[nloggers].child = 0;
+  loggers[nloggers].pid = pid;
+  loggers[nloggers].path = xstrdup (path);
+  nloggers++;
+  *wfd = p[1];
+  return 0;
+}
+
+/* Reaps a logger (within TIMEOUT s, then killed): its exit noted. */
+static void
+logger_reap (size_t i, double timeout)
+{
+  struct logger *lg = &loggers[i];
+  double end = mono_now () + timeout;
+  int status = 0;
+
+  for (;;) {
+    pid_t r = waitpid (lg->pid, &status, WNOHANG);
+
+    if (r == lg->pid || (r == -1 && errno != EINTR))
+      break;
+    if (mono_now () > end) {
+      /* Something the child started keeps the pipe open. */
+      kill (lg->pid, SIGKILL);
+      waitpid (lg->pid, &status, 0);
+      break;
+    }
+    sleep_ms (5);
+  }
+  if (WIFEXITED (status) && WEXITSTATUS (status) >= 100)
+    note_write_error (lg->path, WEXITSTATUS (status) > 100
+                           ? WEXITSTATUS (status) - 100 : EIO);
+  free (lg->path);
+  loggers[i] = loggers[--nloggers];
+}
+
+void
+proc_log_done (pid_t child, double timeout)
+{
+  for (size_t i = 0; i < nloggers; i++)
+    if (loggers[i].child == child) {
+      /* The child is gone: so is the group it led. */
+      kill (-child, SIGKILL);
+      logger_reap (i, timeout);
+      return;
+    }
+}
+
+void
+proc_contain (void)
+{
+  /* What our children leave behind (a daemon that forked twice, a
+   * setsid grandchild) becomes our child, not init's.
+   */
+  prctl (PR_SET_CHILD_SUBREAPER, 1);
+}
+
+static bool
+is_logger (pid_t pid)
+{
+  for (size_t i = 0; i < nloggers; i++)
+    if (loggers[i].pid == pid)
+      return true;
+  return false;
+}
+
+/* Our children other than the loggers, into PIDS (at most MAX); how
+ * many there are.
+ */
+static size_t
+children (pid_t *pids, size_t max)
+{
+  DIR *d = opendir ("/proc");
+  struct dirent *e;
+  size_t n = 0;
+  pid_t me = getpid ();
+
+  if (d == NULL)
+    return 0;
+  while ((e = readdir (d)) != NULL) {
+    char path[64], buf[512], *p;
+    int fd;
+    ssize_t len;
+    long ppid;
+    pid_t pid = (pid_t) atoi (e->d_name);
+
+    if (pid <= 0 || is_logger (pid))
+      continue;
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    if ((fd = open (path, O_RDONLY | O_CLOEXEC)) == -1)
+      continue;
+    len = read (fd, buf, sizeof buf - 1);
+    close (fd);
+    if (len <= 0)
+      continue;
+    buf[len] = '\0';
+    /* "pid (comm) state ppid": comm may hold anything but ends at the
+     * last ')'.
+     */
+    if ((p = strrchr (buf, ')')) == NULL ||
+        sscanf (p + 1, " %*c %ld", &ppid) != 1 || (pid_t) ppid != me)
+      continue;
+    if (n < max)
+      pids[n] = pid;
+    n++;
+  }
+  closedir (d);
+  return n;
+}
+
+int
+proc_reap_all (double timeout)
+{
+  double end = mono_now () + timeout;
+  pid_t pids[256];
+  size_t n, killed = 0;
+
+  for (;;) {
+    int status;
+
+    n = children (pids, sizeof pids / sizeof pids[0]);
+    if (n == 0)
+      break;
+    for (size_t i = 0; i < n && i < sizeof pids / sizeof pids[0]; i++) {
+      if (waitpid (pids[i], &status, WNOHANG) == pids[i]) {
+        proc_log_done (pids[i], 1);
+        continue;
+      }
+      /* The group it leads goes with it. */
+      if (getpgid (pids[i]) == pids[i])
+        kill (-pids[i], SIGKILL);
+      kill (pids[i], SIGKILL);
+      killed++;
+    }
+    if (mono_now () > end)
+      break;
+    sleep_ms (10);
+  }
+  /* Their writers gone, the loggers end. */
+  while (nloggers > 0)
+    logger_reap (nloggers - 1, 2);
+  return (int) killed;
+}
+
+/* The inodes of the listening sockets on TCP PORT (IPv4 and IPv6, any
+ * address), or of the Unix socket PATH, into INO (at most MAX); how many.
+ */
+static size_t
+listen_inodes (int port, const char *path, unsigned long *ino, size_t max)
+{
+  static const char *const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+  char line[1024];
+  size_t n = 0;
+
+  if (path) {
+    FILE *f = fopen ("/proc/net/unix", "re");
+
+    if (f == NULL)
+      return 0;
+    while (n < max && fgets (line, sizeof line, f)) {
+      unsigned long flags, inode;
+      unsigned st;
+      int off = 0;
+
+      /* Num RefCount Protocol Flags Type St Inode Path */
+      if (sscanf (line, "%*s %*s %*s %lx %*s %x %lu %n", &flags, &st, &inode,
+                  &off) == 3 && off > 0 && (flags & 0x10000)) {
+        line[strcspn (line, "\n")] = '\0';
+        if (strcmp (line + off, path) == 0)
+          ino[n++] = inode;
+      }
+    }
+    fclose (f);
+    return n;
+  }
+  for (size_t k = 0; k < 2; k++) {
+    FILE *f = fopen (files[k], "re");
+
+    if (f == NULL)
+      continue;
+    while (n < max && fgets (line, sizeof line, f)) {
+      char local[64];
+      unsigned st, lport;
+      unsigned long inode;
+      char *colon;
+
+      /* sl local rem st tx:rx tr:tm retr uid timeout inode */
+      if (sscanf (line, "%*s %63s %*s %x %*s %*s %*s %*s %*s %lu", local, &st,
+                  &inode) != 3 || st != 0x0A)       /* TCP_LISTEN */
+        continue;
+      if ((colon = strrchr (local, ':')) == NULL ||
+          sscanf (colon + 1, "%x", &lport) != 1 || (int) lport != port)
+        continue;
+      ino[n++] = inode;
+    }
+    fclose (f);
+  }
+  return n;
+}
+
+/* True when PID descends from ANCESTOR (PPid chain through /proc). */
+static bool
+descends_from (pid_t pid, pid_t ancestor)
+{
+  for (int depth = 0; pid > 1 && depth < 64; depth++) {
+    char path[64], buf[512], *p;
+    long ppid;
+    int fd;
+    ssize_t len;
+
+    if (pid == ancestor)
+      return true;
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    if ((fd = open (path, O_RDONLY | O_CLOEXEC)) == -1)
+      return false;
+    len = read (fd, buf, sizeof buf - 1);
+    close (fd);
+    if (len <= 0)
+      return false;
+    buf[len] = '\0';
+    if ((p = strrchr (buf, ')')) == NULL || sscanf (p + 1, " %*c %ld", &ppid) != 1)
+      return false;
+    pid = (pid_t) ppid;
+  }
+  return pid == ancestor;
+}
+
+int
+proc_listener_ours (int port, const char *path, pid_t *holder)
+{
+  unsigned long ino[16];
+  size_t n = listen_inodes (port, path, ino, 16);
+  DIR *d;
+  struct dirent *e;
+  int r = -1;
+
+  *holder = 0;
+  if (n == 0 || (d = opendir ("/proc")) == NULL)
+    return -1;
+  while (r != 1 && (e = readdir (d)) != NULL) {
+    pid_t pid = (pid_t) atoi (e->d_name);
+    char fdp[64];
+    DIR *fds;
+    struct dirent *f;
+
+    if (pid <= 0)
+      continue;
+    snprintf (fdp, sizeof fdp, "/proc/%d/fd", (int) pid);
+    if ((fds = opendir (fdp)) == NULL)
+      continue;
+    while ((f = readdir (fds)) != NULL) {
+      char lp[320], target[64];
+      ssize_t l;
+      unsigned long i;
+
+      if (f->d_name[0] == '.')
+        continue;
+      snprintf (lp, sizeof lp, "%s/%s", fdp, f->d_name);
+      if ((l = readlink (lp, target, sizeof target - 1)) <= 0)
+        continue;
+      target[l] = '\0';
+      if (sscanf (target, "socket:[%lu]", &i) != 1)
+        continue;
+      for (size_t k = 0; k < n; k++)
+        if (ino[k] == i) {
+          if (descends_from (pid, getpid ())) {
+            *holder = pid;
+            r = 1;
+          }
+          else if (r == -1) {
+            *holder = pid;
+            r = 0;
+          }
+        }
+    }
+    closedir (fds);
+  }
+  closedir (d);
+  return r;
+}
+
 /* Forks a child set up as internal.h says of proc_spawn, which runs
  * FN (ARG) and exits with its value; the pid, or -1 with a message.
  */
 static pid_t
 spawn_child (const struct spawn_opts *o, int (*fn) (void *), void *arg)
 {
-  int in[2] = { -1, -1 };
+  int in[2] = { -1, -1 }, logfd = -1;
   pid_t parent = getpid (), pid;
 
+  if (o->log_path && logger_start (o->log_path, o->log_max, &logfd) == -1)
+    return -1;
   if (o->stdin_data && pipe2 (in, O_CLOEXEC) == -1) {
     vb_msg ("pipe: %s", strerror (errno));
+    if (logfd != -1) {
+      close (logfd);
+      logger_reap (nloggers - 1, 5);
+    }
     return -1;
   }
   /* Nothing buffered is written twice. */
@@ -105,6 +596,10 @@ spawn_child (const struct spawn_opts *o, int (*fn) (void *), void *arg)
   pid = fork ();
   if (pid == -1) {
     vb_msg ("fork: %s", strerror (errno));
+    if (logfd != -1) {
+      close (logfd);
+      logger_reap (nloggers - 1, 5);
+    }
     return -1;
   }
   if (pid == 0) {
@@ -144,9 +639,19 @@ spawn_child (const struct spawn_opts *o, int (*fn) (void *), void *arg)
       dup2 (in[0], 0);
     else
       redirect (0, NULL, O_RDONLY);
-    if (!o->keep_stdio) {
-      redirect (1, o->stdout_path, O_WRONLY | O_CREAT | O_TRUNC);
-      redirect (2, o->stderr_path, O_WRONLY | O_CREAT | O_TRUNC);
+    if (logfd != -1) {
+      /* Both streams, in order, into the one pipe. */
+      dup2 (logfd, 1);
+      dup2 (logfd, 2);
+    }
+    else if (!o->keep_stdio) {
+      redirect (1, o->stdout_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND);
+      /* One path for both: opened once, so neither overwrites the other. */
+      if (o->stdout_path && o->stderr_path &&
+          strcmp (o->stdout_path, o->stderr_path) == 0)
+        dup2 (1, 2);
+      else
+        redirect (2, o->stderr_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND);
     }
     if (o->cwd && chdir (o->cwd) == -1) {
       dprintf (2, "viperbench: chdir %s: %s\n", o->cwd, strerror (errno));
@@ -162,6 +667,10 @@ spawn_child (const struct spawn_opts *o, int (*fn) (void *), void *arg)
     for (char *const *e = o->env; e && *e; e++)
       putenv (*e);
     _exit (fn (arg));
+  }
+  if (logfd != -1) {
+    close (logfd);
+    loggers[nloggers - 1].child = pid;
   }
   if (o->stdin_data) {
     size_t len = strlen (o->stdin_data), off = 0;
@@ -223,10 +732,13 @@ proc_wait_rusage (pid_t pid, double timeout, int *status, struct rusage *ru)
   for (;;) {
     pid_t r = wait4 (pid, status, WNOHANG, ru);
 
-    if (r == pid)
+    if (r == pid) {
+      proc_log_done (pid, 5);
       return 0;
+    }
     if (r == -1 && errno != EINTR) {
       *status = 0;
+      proc_log_done (pid, 5);
       return 0;
     }
     if (stop_requested)
@@ -250,18 +762,21 @@ proc_kill (pid_t pid, double grace)
     return;
   if (waitpid (pid, &status, WNOHANG) != 0) {
     kill (-pid, SIGKILL);
+    proc_log_done (pid, 5);
     return;
   }
   kill (-pid, SIGTERM);
   while (mono_now () < end) {
     if (waitpid (pid, &status, WNOHANG) != 0) {
       kill (-pid, SIGKILL);
+      proc_log_done (pid, 5);
       return;
     }
     sleep_ms (20);
   }
   kill (-pid, SIGKILL);
   waitpid (pid, &status, 0);
+  proc_log_done (pid, 5);
 }
 
 /* Leaves an ended child unreaped (WNOWAIT): its status stays for

@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -98,6 +99,8 @@ record_write (const struct record *rec)
   char *text;
 
   json_scrub (rec->doc);
+  /* Every secret the run knows, wherever a string carries it. */
+  scrub_json (rec->doc);
   text = cJSON_Print (rec->doc);
   int r;
 
@@ -122,18 +125,143 @@ set_item (cJSON *doc, const char *key, cJSON *v)
     cJSON_AddItemToObject (doc, key, v);
 }
 
+/* The reserve: space held in a record's directory from its start, and
+ * given back just before its last write, so that a full filesystem can
+ * still be told in run.json ("failed", the path and the cause) rather
+ * than leave a record "running".
+ */
+#define RESERVE ".viperbench-reserve"
+#define RESERVE_BYTES (4 << 20)
+
+void
+reserve_make (const char *dir)
+{
+  char *p = xasprintf ("%s/" RESERVE, dir);
+  int fd = open (p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+  if (fd != -1) {
+    /* As much as there is, up to RESERVE_BYTES. */
+    for (off_t n = RESERVE_BYTES; n >= 65536; n /= 4)
+      if (posix_fallocate (fd, 0, n) == 0)
+        break;
+    close (fd);
+  }
+  free (p);
+}
+
+void
+reserve_release (const char *dir)
+{
+  char *p = xasprintf ("%s/" RESERVE, dir);
+
+  unlink (p);
+  free (p);
+}
+
 /* Sets status, reason and finished time, and writes. */
 int
 record_finish (struct record *rec, const char *status, const char *reason)
 {
   char now[32];
 
+  reserve_release (rec->dir);
   iso_now (now, sizeof now);
   set_item (rec->doc, "status", cJSON_CreateString (status));
   set_item (rec->doc, "reason", reason ? cJSON_CreateString (reason)
                                        : cJSON_CreateNull ());
   set_item (rec->doc, "finished", cJSON_CreateString (now));
   return record_write (rec);
+}
+
+/* Sets status and reason in the document only (the report written
+ * before run.json says what run.json will).
+ */
+void
+record_set_status (struct record *rec, const char *status, const char *reason)
+{
+  set_item (rec->doc, "status", cJSON_CreateString (status));
+  set_item (rec->doc, "reason", reason ? cJSON_CreateString (reason)
+                                       : cJSON_CreateNull ());
+}
+
+static bool
+ends_with (const char *s, const char *suffix)
+{
+  size_t a = strlen (s), b = strlen (suffix);
+
+  return a >= b && strcmp (s + a - b, suffix) == 0;
+}
+
+/* Why the file PATH (of LEN bytes, TEXT) is not whole, or NULL. */
+static const char *
+file_not_whole (const char *path, const char *text, size_t len)
+{
+  static const unsigned char png_sig[8] = { 0x89, 'P', 'N', 'G', 0x0d, 0x0a,
+                                            0x1a, 0x0a };
+  static const unsigned char png_end[8] = { 'I', 'E', 'N', 'D', 0xae, 0x42,
+                                            0x60, 0x82 };
+
+  if (ends_with (path, ".png"))
+    return len < 16 || memcmp (text, png_sig, 8) != 0 ||
+      memcmp (text + len - 8, png_end, 8) != 0 ? "a PNG cut short" : NULL;
+  if (ends_with (path, ".svg"))
+    return memmem (text, len, "</svg>", 6) ? NULL : "an SVG cut short";
+  if (ends_with (path, ".html"))
+    return memmem (text, len, "</html>", 7) ? NULL : "an HTML page cut short";
+  if (ends_with (path, ".md"))
+    return len ? NULL : "empty";
+  if (ends_with (path, ".json") && !ends_with (path, "/run.json")) {
+    cJSON *j = len ? cJSON_ParseWithLength (text, len) : NULL;
+
+    cJSON_Delete (j);
+    return j ? NULL : "not whole JSON";
+  }
+  return NULL;
+}
+
+int
+record_verify (const char *dir, char **why)
+{
+  DIR *d = opendir (dir);
+  struct dirent *e;
+  int r = 0;
+
+  if (d == NULL) {
+    *why = xasprintf ("%s: %s", dir, strerror (errno));
+    return -1;
+  }
+  while (r == 0 && (e = readdir (d)) != NULL) {
+    char *p;
+    struct stat sb;
+
+    if (e->d_name[0] == '.' &&
+        (e->d_name[1] == '\0' || strcmp (e->d_name, "..") == 0))
+      continue;
+    p = xasprintf ("%s/%s", dir, e->d_name);
+    if (lstat (p, &sb) == 0 && S_ISDIR (sb.st_mode))
+      r = record_verify (p, why);
+    else if (ends_with (p, ".tmp")) {
+      *why = xasprintf ("%s: a file left half-written", p);
+      r = -1;
+    }
+    else if (S_ISREG (sb.st_mode) &&
+             (ends_with (p, ".png") || ends_with (p, ".svg") ||
+              ends_with (p, ".html") || ends_with (p, ".md") ||
+              ends_with (p, ".json"))) {
+      size_t len;
+      char *text = read_file (p, &len);
+      const char *bad = text ? file_not_whole (p, text, len) : strerror (errno);
+
+      if (bad) {
+        *why = xasprintf ("%s: %s", p, bad);
+        r = -1;
+      }
+      free (text);
+    }
+    free (p);
+  }
+  closedir (d);
+  return r;
 }
 
 void

@@ -2,7 +2,9 @@
  * and redacting their values in "k=v" text.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "internal.h"
 
@@ -52,7 +54,23 @@ redact_kv (char *s)
       klen = sizeof key - 1;
     memcpy (key, kstart, klen);
     key[klen] = '\0';
-    end = eq + 1 + strcspn (eq + 1, "&\n ");
+    /* The value ends at a newline, or at '&' or ' ' that starts another
+     * "key=": "password=abc&TAIL" is one value.
+     */
+    end = eq + 1;
+    for (;;) {
+      end += strcspn (end, "&\n ");
+      if (*end == '&' || *end == ' ') {
+        size_t k = strspn (end + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+                           "qrstuvwxyz0123456789_.-");
+
+        if (k == 0 || end[1 + k] != '=') {
+          end++;
+          continue;
+        }
+      }
+      break;
+    }
     if (is_secret_key (key) && end > eq + 1) {
       size_t vlen = (size_t) (end - eq - 1);
       const char *mark = vlen >= 10 ? "<redacted>" : "***";
@@ -75,6 +93,124 @@ redact_kv (char *s)
 bool
 is_secret_option (const char *opt)
 {
-  return opt[0] == '-' && strchr (opt, '=') == NULL &&
-    opt[strspn (opt, "-")] != '\0' && is_secret_key (opt + strspn (opt, "-"));
+  static const char *const names[] = {
+    "pass", "pw", "pwd", "auth", "authorization", "user-pass",
+  };
+  const char *name = opt + strspn (opt, "-");
+
+  if (opt[0] != '-' || strchr (opt, '=') != NULL || *name == '\0')
+    return false;
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcasecmp (name, names[i]) == 0)
+      return true;
+  return is_secret_key (name);
+}
+
+bool
+is_secret_option_value (const char *opt, const char *val)
+{
+  if (is_secret_option (opt))
+    return true;
+  /* "-p": a password to mysql or sshpass, a port or a prefix to most:
+   * a value that is a number or a path is taken for one of those.
+   */
+  return strcmp (opt, "-p") == 0 && val && *val &&
+    val[strspn (val, "0123456789")] != '\0' && val[0] != '/' &&
+    val[0] != '.' && val[0] != '$';
+}
+
+/* Registers with the scrubber every secret in the text S: the value
+ * of a secret "key=" (to the end, and to the next '&'), a URL's
+ * userinfo, an Authorization header's credentials.
+ */
+void
+secrets_from_text (const char *s)
+{
+  const char *p;
+
+  if (s == NULL)
+    return;
+  /* scheme://user:password@host */
+  for (p = s; (p = strstr (p, "://")) != NULL; p += 3) {
+    const char *u = p + 3;
+    size_t n = strcspn (u, "/?#@ \n");
+
+    if (u[n] == '@' && n > 0) {
+      char *info = strndup (u, n), *colon = strchr (info, ':');
+
+      if (info == NULL)
+        continue;
+      scrub_add (info);
+      if (colon)
+        scrub_add (colon + 1);
+      free (info);
+    }
+  }
+  /* Authorization: Bearer xyz (a header in an argument or a line) */
+  for (p = s; (p = strcasestr (p, "authorization")) != NULL; p++) {
+    const char *v = p + strlen ("authorization");
+    size_t n;
+
+    v += strspn (v, " \t\"'");
+    if (*v != ':' && *v != '=')
+      continue;
+    v++;
+    v += strspn (v, " \t");
+    n = strcspn (v, "\r\n\"'");
+    if (n) {
+      char *cred = strndup (v, n), *sp;
+
+      if (cred == NULL)
+        continue;
+      scrub_add (cred);
+      if ((sp = strchr (cred, ' ')) != NULL)
+        scrub_add (sp + 1 + strspn (sp + 1, " "));
+      free (cred);
+    }
+  }
+  /* key=value pairs */
+  for (p = s; (p = strchr (p, '=')) != NULL; p++) {
+    const char *k = p;
+    char key[128];
+    size_t klen;
+
+    while (k > s && !strchr ("&?;\n \t\"',", k[-1]))
+      k--;
+    klen = (size_t) (p - k);
+    if (klen == 0 || klen >= sizeof key)
+      continue;
+    memcpy (key, k, klen);
+    key[klen] = '\0';
+    if (!is_secret_key (key + strspn (key, "-")))
+      continue;
+    {
+      size_t all = strcspn (p + 1, "\n\"'"), amp = strcspn (p + 1, "&\n \"'");
+      char *v = strndup (p + 1, all);
+
+      if (v == NULL)
+        continue;
+      scrub_add (v);
+      v[amp < all ? amp : all] = '\0';
+      scrub_add (v);
+      free (v);
+    }
+  }
+}
+
+void
+secrets_from_argv (char *const *argv, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    secrets_from_text (argv[i]);
+    if (i > 0 && is_secret_option_value (argv[i - 1], argv[i]))
+      scrub_add (argv[i]);
+    /* "--password=V" */
+    if (argv[i][0] == '-' && strchr (argv[i], '=')) {
+      char *opt = strndup (argv[i], strcspn (argv[i], "="));
+
+      if (opt && is_secret_option (opt))
+        scrub_add (strchr (argv[i], '=') + 1);
+      free (opt);
+    }
+  }
 }

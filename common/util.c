@@ -59,6 +59,52 @@ read_file (const char *path, size_t *len)
   return buf;
 }
 
+static char *write_error;
+
+void
+note_write_error (const char *path, int err)
+{
+  if (write_error == NULL)
+    write_error = xasprintf ("%s: %s", path, strerror (err));
+}
+
+const char *
+first_write_error (void)
+{
+  return write_error;
+}
+
+FILE *
+fopen_out (const char *path)
+{
+  FILE *f = fopen (path, "we");
+
+  if (f == NULL) {
+    vb_msg ("open %s: %s", path, strerror (errno));
+    note_write_error (path, errno);
+  }
+  return f;
+}
+
+int
+fclose_out (FILE *f, const char *path)
+{
+  int err = 0;
+
+  if (f == NULL)
+    return -1;
+  if (fflush (f) != 0 || ferror (f))
+    err = errno ? errno : EIO;
+  if (fclose (f) != 0 && err == 0)
+    err = errno;
+  if (err) {
+    vb_msg ("write %s: %s", path, strerror (err));
+    note_write_error (path, err);
+    return -1;
+  }
+  return 0;
+}
+
 /* Writes DATA to PATH through PATH.tmp, fsync and rename. */
 int
 write_file_atomic (const char *path, const char *data, size_t len)
@@ -69,6 +115,7 @@ write_file_atomic (const char *path, const char *data, size_t len)
 
   if (fd == -1) {
     vb_msg ("open %s: %s", tmp, strerror (errno));
+    note_write_error (path, errno);
     free (tmp);
     return -1;
   }
@@ -79,17 +126,20 @@ write_file_atomic (const char *path, const char *data, size_t len)
       if (errno == EINTR)
         continue;
       vb_msg ("write %s: %s", tmp, strerror (errno));
+      note_write_error (path, errno);
       goto err;
     }
     off += (size_t) r;
   }
   if (fsync (fd) == -1) {
     vb_msg ("fsync %s: %s", tmp, strerror (errno));
+    note_write_error (path, errno);
     goto err;
   }
   if (close (fd) == -1) {
     fd = -1;
     vb_msg ("close %s: %s", tmp, strerror (errno));
+    note_write_error (path, errno);
     goto err;
   }
   fd = -1;

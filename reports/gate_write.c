@@ -403,10 +403,11 @@ gate_write (struct gate *g, const char *status, int code)
   char *js = gate_json (g, status, code);
   char *p;
 
-  p = xasprintf ("%s/gate.json", g->dir);
-  write_file_atomic (p, js, strlen (js));
-  free (p);
   if (strcmp (status, "running") != 0) {
+    /* The space held for the last writes; gate.json last, so that it
+     * never says complete before the rest is written.
+     */
+    reserve_release (g->dir);
     p = xasprintf ("%s/summary.md", g->dir);
     write_file_atomic (p, md, strlen (md));
     free (p);
@@ -415,6 +416,9 @@ gate_write (struct gate *g, const char *status, int code)
     free (p);
     summary_html (g, md);
   }
+  p = xasprintf ("%s/gate.json", g->dir);
+  write_file_atomic (p, js, strlen (js));
+  free (p);
   free (xml);
   free (js);
   return md;

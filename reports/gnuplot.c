@@ -34,7 +34,7 @@ gp_run (const char *dir, const char *script)
 {
   const char *argv[] = { "gnuplot", script, NULL };
   char *log = xasprintf ("%s/gnuplot.log", dir);
-  struct spawn_opts o = { .cwd = dir, .stderr_path = log };
+  struct spawn_opts o = { .cwd = dir, .log_path = log };
   pid_t pid = proc_spawn (argv, &o);
   int status, r;
 

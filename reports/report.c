@@ -365,29 +365,29 @@ charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
 
   mkdir_p (cdir, 0755);
   p = xasprintf ("%s/iops.dat", cdir);
-  f = fopen (p, "we");
+  f = fopen_out (p);
   for (size_t i = 0; f && i < n; i++) {
     gp_string (f, L[i].name, '"');
     fprintf (f, " %.0f %.0f\n", L[i].riops, L[i].wiops);
   }
-  if (f) fclose (f);
+  fclose_out (f, p);
   free (p);
   p = xasprintf ("%s/slowdown.dat", cdir);
-  f = fopen (p, "we");
+  f = fopen_out (p);
   for (size_t i = 0; f && i < n; i++) {
     gp_string (f, L[i].name, '"');
     fprintf (f, " %.4f\n", isnan (L[i].ratio_host) || L[i].ratio_host <= 0
              ? 0 : 1 / L[i].ratio_host);
   }
-  if (f) fclose (f);
+  fclose_out (f, p);
   free (p);
   /* Latency percentile curves: x = percentile, y = latency (log). */
   for (size_t i = 0; i < n; i++) {
     p = xasprintf ("%s/lat-%zu.dat", cdir, i);
-    f = fopen (p, "we");
+    f = fopen_out (p);
     if (f) {
       bins_write_curve (&L[i].lat, f);
-      fclose (f);
+      fclose_out (f, p);
     }
     free (p);
   }
@@ -411,7 +411,7 @@ charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
       }
   }
   p = xasprintf ("%s/cpu.dat", cdir);
-  f = fopen (p, "we");
+  f = fopen_out (p);
   for (size_t i = 0; f && i < n; i++) {
     const cJSON *pr;
     double us[MAX_CPU_ROLES] = { 0 };
@@ -429,7 +429,7 @@ charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
       fprintf (f, " %.2f", us[k]);
     fprintf (f, "%s\n", nroles ? "" : " 0");
   }
-  if (f) fclose (f);
+  fclose_out (f, p);
   free (p);
 
   /* Runs over time: "second iops p99_seconds" per layer that has one. */
@@ -441,7 +441,7 @@ charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
     if (L[i].tl == NULL)
       continue;
     p = xasprintf ("%s/tl-%zu.dat", cdir, i);
-    f = fopen (p, "we");
+    f = fopen_out (p);
     for (int k = 0; f && k < cJSON_GetArraySize (a); k++) {
       const cJSON *x = cJSON_GetArrayItem (a, k), *y = cJSON_GetArrayItem (b, k);
 
@@ -449,12 +449,12 @@ charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
                cJSON_IsNumber (x) ? x->valuedouble : NAN,
                cJSON_IsNumber (y) ? y->valuedouble / 1e9 : NAN);
     }
-    if (f) fclose (f);
+    fclose_out (f, p);
     free (p);
   }
 
   p = xasprintf ("%s/charts.gp", cdir);
-  f = fopen (p, "we");
+  f = fopen_out (p);
   if (f == NULL) {
     vb_msg ("open %s: %s", p, strerror (errno));
     free (p);
@@ -549,7 +549,11 @@ charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
                 "  set key top right\n  set style data histograms\n");
   }
   fprintf (f, "}\n");
-  fclose (f);
+  if (fclose_out (f, p) == -1) {
+    free (p);
+    free (cdir);
+    return -1;
+  }
   free (p);
   r = gp_run (cdir, "charts.gp");
   free (cdir);

@@ -136,8 +136,8 @@ ip_batch (const char *what, pid_t netns_pid, const char *commands,
 {
   const char *argv[] = { "ip", "-batch", "-", NULL };
   char *log = xasprintf ("%s/ip-%s.log", logdir, what);
-  struct spawn_opts o = { .stdin_data = commands, .stderr_path = log,
-                          .stdout_path = log, .netns_pid = netns_pid };
+  struct spawn_opts o = { .stdin_data = commands, .log_path = log,
+                          .netns_pid = netns_pid };
   pid_t pid = proc_spawn (argv, &o);
   int status = 0, r = 0;
 
@@ -172,7 +172,7 @@ nsnet_start (struct nsnet *net, size_t n, const char *logdir,
     free (hublog);
     return -1;
   }
-  ho.stderr_path = hublog;
+  ho.log_path = hublog;
   net->hub = proc_fork (hub_main, NULL, &ho);
   free (hublog);
   if (net->hub == -1 || wait_unshared (net->hub) == -1) {
@@ -209,8 +209,7 @@ nsnet_start (struct nsnet *net, size_t n, const char *logdir,
       const char *argv[] = { "fio", server, NULL };
 
       a.argv = argv;
-      o.stdout_path = c->log;
-      o.stderr_path = c->log;
+      o.log_path = c->log;
       o.cwd = c->dir;
       c->holder = proc_fork (client_main, &a, &o);
     }

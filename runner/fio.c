@@ -391,7 +391,7 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
    * tests name it here rather than preloading it into every server.
    */
   struct spawn_opts o = { .cwd = l->dir, .stdin_data = job,
-                          .stdout_path = NULL, .stderr_path = err,
+                          .log_path = err,
                           .preload = getenv ("VIPERBENCH_FIO_PRELOAD"),
                           .cpus = pin_fio (run) };
   double bound = run->sc->runtime > 0

@@ -180,7 +180,7 @@ run_once (struct gate_ctx *c, struct side *s, const char *collect,
   char *rec = xasprintf ("%s/R-%zu", dir, s->runs + 1);
   const char *argv[32];
   size_t k = 0;
-  struct spawn_opts o = { .stderr_path = log };
+  struct spawn_opts o = { .log_path = log };
   int status = 0, w, r = 0;
   pid_t pid;
   cJSON *doc;
@@ -828,6 +828,7 @@ gate_measure (struct gate_ctx *c, const char *results)
     return -1;
   c->g.id = claim.id;
   c->g.dir = claim.dir;
+  reserve_make (c->g.dir);
   for (int k = 0; k < 2; k++)
     c->side[k].dir = xasprintf ("%s/%s", c->g.dir, c->side[k].name);
   free (gate_write (&c->g, "running", 0));
@@ -892,6 +893,18 @@ gate_conclude (struct gate_ctx *c, const struct gate_opts *o, int code,
     profile_regressions (c);
   c->g.seconds = mono_now () - t0;
   md = gate_write (&c->g, "complete", code);
+  /* Written whole, or the verdict is an error: never a pass. */
+  if (first_write_error ()) {
+    free (md);
+    free (c->g.failure);
+    c->g.failure = xasprintf ("a write failed: %s", first_write_error ());
+    vb_msg ("%s: %s", c->g.id, c->g.failure);
+    md = gate_write (&c->g, "failed", GATE_EXIT_SETUP);
+    copy_outputs (&c->g, md, o->summary, o->junit);
+    free (md);
+    printf ("%s: ERROR: %s\n", c->g.id, c->g.failure);
+    return GATE_EXIT_SETUP;
+  }
   fputs (md, stdout);
   copy_outputs (&c->g, md, o->summary, o->junit);
   fprintf (stderr, "viperbench: %s: %s (exit %d): %s/summary.md, %s/junit.xml\n",

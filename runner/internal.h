@@ -118,6 +118,13 @@ struct stack {
 extern int stack_load (const char *path, struct stack *st);
 /* A copy of the stack's JSON with secret values replaced. */
 extern cJSON *stack_redacted (const struct stack *st);
+/* True for a value the stack marks {"value": V, "secret": true}. */
+extern bool stack_marked_secret (const cJSON *v);
+/* Registers every secret of the stack with the scrubber (common/
+ * scrub.c): called when it is loaded and again once its services'
+ * values are bound.
+ */
+extern void stack_secrets (const struct stack *st);
 /* stack_value.c: the keys of OBJ, which WHERE names in messages ("in
  * engine"; NULL: the top), are KEYS or ALSO (KEY) (may be NULL), each
  * once; 0, or -1 with a message naming file, line and key.
@@ -236,6 +243,8 @@ struct service {
  * message naming the file, line and key.
  */
 extern int services_read (struct stack *st);
+/* The services' part of stack_secrets: argv, env, ready check. */
+extern void services_secrets (const struct stack *st);
 /* Checks every ${ROLE.KEY} in S (found in KEY of the object OBJ) names
  * a service and a key it has; 0, or -1 with a message.
  */

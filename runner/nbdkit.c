@@ -63,8 +63,7 @@ start_server (struct run *run, struct layer *l, const char *role,
   c->role = role;
   c->argv_text = argv_text (argv);
   c->log = xasprintf ("%s/%s.log", l->dir, role);
-  o.stderr_path = c->log;
-  o.stdout_path = c->log;
+  o.log_path = c->log;
   o.cpus = pin_server (run, l->nchild);
   {
     static unsigned seq;

@@ -356,6 +356,12 @@ record_add_target (struct run *run, struct layer *l,
     cJSON_AddStringToObject (c, "role", l->child[i].role);
     cJSON_AddNumberToObject (c, "pid", l->child[i].pid);
     cJSON_AddStringToObject (c, "command", l->child[i].argv_text);
+    {
+      cJSON *cut = log_cut_json (l->child[i].log);
+
+      if (cut)
+        cJSON_AddItemToObject (c, "log_cut", cut);
+    }
     pin_add_cpus (c, "cpus", pin_server (run, i));
     cJSON_AddItemToArray (procs, c);
   }

@@ -393,8 +393,10 @@ run_prepare (struct run *run, const struct run_opts *o)
 
   /* The record. */
   iso_now (run->started, sizeof run->started);
-  if (record_claim (run->results_dir, run->prefix, &run->rec) == -1 ||
-      record_begin (run) == -1)
+  if (record_claim (run->results_dir, run->prefix, &run->rec) == -1)
+    return EXIT_RUN_FAILED;
+  reserve_make (run->rec.dir);
+  if (record_begin (run) == -1)
     return EXIT_RUN_FAILED;
   {
     cJSON *cj = cJSON_AddObjectToObject (run->rec.doc, "collectors");
@@ -443,32 +445,76 @@ run_ladder (struct run *run)
   return rc;
 }
 
-/* Phase 3: the record's status, the table and the report. */
-static void
+/* Phase 3: the record's status, the table and the report.  A record is
+ * complete only when everything it keeps was written whole: a write
+ * error anywhere (noted by the writers and the log pump), a report that
+ * could not be made or a file cut short makes it failed, with the path.
+ * Every file passes through the scrubber before run.json is final.
+ */
+static int
 run_finish (struct run *run, int rc)
 {
+  char *why = NULL;
+
   services_stop_all (run->st);
   record_services (run);
+  /* Nothing the run started is left, and every log is written. */
+  proc_reap_all (5);
   if (rc == 0) {
-    record_finish (&run->rec, "complete", NULL);
+    record_set_status (&run->rec, "complete", NULL);
     if (run->ndepths || run->nscale)
       sweep_print_table (run);
     else
       record_print_table (run);
-    if (!run->no_report && report_write (run->rec.dir, run->rec.doc) == 0)
+    if (!run->no_report && report_write (run->rec.dir, run->rec.doc) == -1)
+      why = xasprintf ("the report: %s", vb_last_msg ());
+  }
+  if (scrub_tree (run->rec.dir) == -1 && why == NULL)
+    why = xasprintf ("scrubbing secrets from the record: %s", vb_last_msg ());
+  if (why == NULL && first_write_error ())
+    why = xasprintf ("a write failed: %s", first_write_error ());
+  if (why == NULL && rc != EXIT_INTERRUPTED)
+    record_verify (run->rec.dir, &why);
+  if (why && rc == 0) {
+    char *p;
+
+    /* No page says "complete" beside a run.json that says failed. */
+    p = xasprintf ("%s/report.md", run->rec.dir);
+    unlink (p);
+    free (p);
+    p = xasprintf ("%s/report.html", run->rec.dir);
+    unlink (p);
+    free (p);
+    vb_msg ("%s: %s", run->rec.id, why);
+    rc = EXIT_RUN_FAILED;
+  }
+  if (rc == 0) {
+    if (record_finish (&run->rec, "complete", NULL) == -1) {
+      vb_msg ("%s: run.json could not be written: the record stays "
+              "\"running\"", run->rec.id);
+      rc = EXIT_RUN_FAILED;
+    }
+    else if (!run->no_report)
       printf ("report: %s/report.md\n", run->rec.dir);
   }
   else if (rc == EXIT_INTERRUPTED) {
-    char *why = xasprintf ("interrupted by signal %d", (int) stop_requested);
+    char *sig = xasprintf ("interrupted by signal %d", (int) stop_requested);
 
-    record_finish (&run->rec, "aborted", why);
-    vb_msg ("%s: %s; record kept as aborted", run->rec.id, why);
-    free (why);
+    record_finish (&run->rec, "aborted", sig);
+    vb_msg ("%s: %s; record kept as aborted", run->rec.id, sig);
+    free (sig);
   }
   else {
-    record_finish (&run->rec, "failed", vb_last_msg ());
+    char *reason = xstrdup (why ? why : vb_last_msg ());
+
+    if (record_finish (&run->rec, "failed", reason) == -1)
+      vb_msg ("%s: run.json could not be written: the record stays "
+              "\"running\"", run->rec.id);
     vb_msg ("%s: failed; see %s/run.json", run->rec.id, run->rec.dir);
+    free (reason);
   }
+  free (why);
+  return rc;
 }
 
 static void
@@ -589,11 +635,12 @@ run_command (int argc, char **argv, bool sweep)
   if (o.stack == NULL || *o.stack == '\0')
     o.stack = "scenarios/stacks/default.json";
   proc_install_signals ();
+  proc_contain ();
 
   rc = run_prepare (&run, &o);
   if (rc == 0) {
     rc = sweep || run.nscale ? sweep_ladder (&run) : run_ladder (&run);
-    run_finish (&run, rc);
+    rc = run_finish (&run, rc);
   }
   run_free (&run);
   return rc;

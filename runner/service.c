@@ -382,18 +382,24 @@ read_one (struct stack *st, const cJSON *obj, struct service *s)
       return -1;
     }
     cJSON_ArrayForEach (e, v) {
-      bool ok = cJSON_IsString (e) && e->string[0] &&
+      /* {"value": V, "secret": true}: a value kept out of the record
+       * wherever it appears.
+       */
+      const cJSON *ev = stack_marked_secret (e)
+        ? cJSON_GetObjectItemCaseSensitive (e, "value") : e;
+      bool ok = cJSON_IsString (ev) && e->string[0] &&
         !isdigit ((unsigned char) e->string[0]);
 
       for (const char *c = e->string; ok && *c; c++)
         ok = isalnum ((unsigned char) *c) || *c == '_';
       if (!ok) {
         stack_bad (st, v, e->string, "expected NAME (letters, digits, '_') "
-                   "with a string value");
+                   "with a string value (or {\"value\": \"...\", "
+                   "\"secret\": true})");
         return -1;
       }
       {
-        char *val = stack_expand (st, e->valuestring);
+        char *val = stack_expand (st, ev->valuestring);
 
         push (&s->env, &s->nenv, xasprintf ("%s=%s", e->string, val));
         free (val);
@@ -510,6 +516,28 @@ bind_one (struct stack *st, const cJSON *obj, const char *key, char **v,
   return 0;
 }
 
+static int ready_port (const struct service *s);
+
+void
+services_secrets (const struct stack *st)
+{
+  for (size_t i = 0; i < st->nsvc; i++) {
+    const struct service *s = &st->svc[i];
+
+    secrets_from_argv (s->argv, s->nargv);
+    for (size_t k = 0; k < s->nenv; k++) {
+      const char *eq = strchr (s->env[k], '=');
+      char *name = xasprintf ("%.*s", (int) (eq - s->env[k]), s->env[k]);
+
+      if (is_secret_key (name))
+        scrub_add (eq + 1);
+      secrets_from_text (eq + 1);
+      free (name);
+    }
+    secrets_from_text (s->ready_at);
+  }
+}
+
 int
 services_bind (struct stack *st, const char *private_dir)
 {
@@ -536,6 +564,36 @@ services_bind (struct stack *st, const char *private_dir)
       objstore_bind (s);
   }
   r = each_value (st, bind_one, NULL);
+  /* Before anything starts: a ready check on a port is on a port, and a
+   * port the stack fixed is free (else the run would measure whatever
+   * already listens there).
+   */
+  for (size_t i = 0; i < st->nsvc && r == 0; i++) {
+    struct service *s = &st->svc[i];
+    int port = ready_port (s);
+
+    if (port < 0) {
+      stack_bad (st, s->json, "ready", "ready.tcp '%s' is not a port "
+                 "(1-65535, digits only)", s->ready_at);
+      r = -1;
+    }
+    else if (port > 0 && !tcp_port_free (port)) {
+      stack_bad (st, s->json, "ready", "service %s: port %d on 127.0.0.1 "
+                 "is taken by another process: free it, or let the run "
+                 "choose one (\"port\": 0 and ${%s.port})", s->role, port,
+                 s->role);
+      r = -1;
+    }
+    else if (s->port && (int) s->port != port && !tcp_port_free ((int) s->port)) {
+      stack_bad (st, s->json, "port", "service %s: port %u on 127.0.0.1 is "
+                 "taken by another process", s->role, s->port);
+      r = -1;
+    }
+  }
+  if (r == -1)
+    return -1;
+  /* Their values as bound may hold secrets of their own. */
+  stack_secrets (st);
   /* Laid out now: the plugin, loaded once before the record is claimed,
    * may name their files (a CA certificate).
    */
@@ -593,6 +651,79 @@ http_ok (const struct service *s, char *err, size_t errn)
   return r == CURLE_OK && code >= 200 && code <= 299;
 }
 
+/* The TCP port on 127.0.0.1 S's ready check reaches, or 0 (a Unix
+ * socket, another host); -1 when ready.tcp is not a port.
+ */
+static int
+ready_port (const struct service *s)
+{
+  if (s->ready == READY_TCP) {
+    const char *p = s->ready_at;
+    size_t k = strspn (p, "0123456789");
+    long port = k && k == strlen (p) && k <= 5 ? strtol (p, NULL, 10) : -1;
+
+    return port >= 1 && port <= 65535 ? (int) port : -1;
+  }
+  if (s->ready == READY_HTTP) {
+    const char *h = strstr (s->ready_at, "://"), *c;
+    bool tls = strncmp (s->ready_at, "https", 5) == 0;
+
+    if (h == NULL)
+      return 0;
+    h += 3;
+    /* userinfo@ */
+    if ((c = strchr (h, '@')) != NULL && c < h + strcspn (h, "/"))
+      h = c + 1;
+    if (strncmp (h, "127.0.0.1", 9) == 0)
+      c = h + 9;
+    else if (strncmp (h, "localhost", 9) == 0)
+      c = h + 9;
+    else
+      return 0;
+    if (*c == ':')
+      return atoi (c + 1);
+    return *c == '/' || *c == '\0' ? (tls ? 443 : 80) : 0;
+  }
+  return 0;
+}
+
+/* True when what answers S's ready check is a process of this run; else
+ * *WHY names who answers.
+ */
+static bool
+ready_is_ours (const struct service *s, char *why, size_t n)
+{
+  int port = ready_port (s);
+  pid_t holder;
+  int r;
+
+  if (port <= 0 && s->ready != READY_UNIX)
+    return true;
+  r = proc_listener_ours (port, s->ready == READY_UNIX ? s->ready_at : NULL,
+                          &holder);
+  if (r == 0) {
+    char path[64], comm[64] = "?";
+    int fd;
+    ssize_t l;
+
+    snprintf (path, sizeof path, "/proc/%d/comm", (int) holder);
+    if ((fd = open (path, O_RDONLY | O_CLOEXEC)) != -1) {
+      if ((l = read (fd, comm, sizeof comm - 1)) > 0)
+        comm[l - (comm[l - 1] == '\n')] = '\0';
+      close (fd);
+    }
+    if (s->ready == READY_UNIX)
+      snprintf (why, n, "its ready socket %s is served by pid %d (%s), a "
+                "process this run did not start", s->ready_at, (int) holder,
+                comm);
+    else
+      snprintf (why, n, "127.0.0.1:%d answers, but from pid %d (%s), a "
+                "process this run did not start", port, (int) holder, comm);
+    return false;
+  }
+  return true;
+}
+
 /* Waits until S is ready; 0, or -1 with *WHY set (static text). */
 static int
 wait_ready (struct service *s, char *why, size_t n)
@@ -612,14 +743,14 @@ wait_ready (struct service *s, char *why, size_t n)
     r = s->ready == READY_TCP ? proc_wait_tcp ((int) port, s->pid, s->ready_timeout)
       : proc_wait_unix (s->ready_at, s->pid, s->ready_timeout);
     if (r == 0)
-      return 0;
+      return ready_is_ours (s, why, n) ? 0 : -1;
   }
   else {
     char err[256] = "";
 
     while (mono_now () < end && !stop_requested && proc_alive (s->pid)) {
       if (http_ok (s, err, sizeof err))
-        return 0;
+        return ready_is_ours (s, why, n) ? 0 : -1;
       usleep (50000);
     }
     if (err[0] && proc_alive (s->pid))
@@ -655,8 +786,9 @@ ended (struct service *s)
   free (s->end);
   s->end = r == s->pid ? how_ended (status) : xstrdup ("is gone");
   s->running = false;
-  /* Anything it left in its group goes with it. */
+  /* Anything it left in its group goes with it, and its log is whole. */
   kill (-s->pid, SIGKILL);
+  proc_log_done (s->pid, 2);
   return true;
 }
 
@@ -713,7 +845,7 @@ service_start (struct service *s, const char *logdir)
   s->end = NULL;
   free (s->log);
   s->log = xasprintf ("%s/%s.log", logdir, s->role);
-  o.stdout_path = o.stderr_path = s->log;
+  o.log_path = s->log;
   o.cpus = s->cpus;
   if (s->argv_text == NULL) {
     for (size_t i = 0; i < s->nargv; i++) {
@@ -880,6 +1012,12 @@ services_record (const struct stack *st, const char *recdir)
     cJSON_AddItemToObject (o, "layers", l);
     if (s->log && strncmp (s->log, recdir, rl) == 0 && s->log[rl] == '/')
       cJSON_AddStringToObject (o, "log", s->log + rl + 1);
+    if (s->log) {
+      cJSON *cut = log_cut_json (s->log);
+
+      if (cut)
+        cJSON_AddItemToObject (o, "log_cut", cut);
+    }
     if (s->ready_s > 0)
       cJSON_AddNumberToObject (o, "ready_s", s->ready_s);
     if (s->url)

@@ -14,13 +14,17 @@
  *     "ready_timeout_s": 10,
  *     "probes": "all",           (or "outer", "off": filters/probe/README.md)
  *     "pin": "auto",             (or "on", "off": runner/pin.c)
+ *     "log_max": "16M",          (each log the record keeps is cut there)
  *     "layers": [ ... ] }        (default: every target, in runner/targets.c's order,
  *                                  but those run only when named)
  *
  * "${dir}", "${size}" and "${build}" (viperbench's own directory,
  * build/) are replaced in every string value; "${ROLE.KEY}" (a service's
  * directory, port, URL...) when the run binds its services
- * (runner/service.c).
+ * (runner/service.c).  A value of plugin_args, filter_args or a
+ * service's env may be {"value": V, "secret": true}: V, scrubbed from
+ * everything the run keeps (common/scrub.c) like the value of a key
+ * named like a secret.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -35,8 +39,8 @@
 /* The core's keys; each target adds its own (struct target.stack_keys). */
 static const char *const top_keys[] = {
   "description", "dir", "engine", "files", "gate", "layers", "name", "nbdkit",
-  "pin", "plugin", "plugin_args", "probes", "ready_timeout_s", "services",
-  "size",
+  "log_max", "pin", "plugin", "plugin_args", "probes", "ready_timeout_s",
+  "services", "size",
 };
 static const char *const nbdkit_keys[] = {
   "filter_args", "filters", "options", "threads",
@@ -182,10 +186,14 @@ get_kvs (struct stack *st, const cJSON *obj,
   }
   cJSON_ArrayForEach (e, v) {
     char *val;
+    const cJSON *e0 = e;
 
+    /* {"value": V, "secret": true}: V, kept out of the record. */
+    if (stack_marked_secret (e))
+      e = cJSON_GetObjectItemCaseSensitive (e, "value");
     /* nbdkit reads "--run=x" as an option, not a key. */
-    if (!plain_name (e->string)) {
-      BAD (st, v, e->string, "not a plain key name (letters, digits, '.', '_', "
+    if (!plain_name (e0->string)) {
+      BAD (st, v, e0->string, "not a plain key name (letters, digits, '.', '_', "
            "'-', starting with a letter or digit)");
       return -1;
     }
@@ -196,13 +204,15 @@ get_kvs (struct stack *st, const cJSON *obj,
     else if (cJSON_IsBool (e))
       val = xstrdup (cJSON_IsTrue (e) ? "true" : "false");
     else {
-      BAD (st, v, e->string, "expected a string, number or boolean");
+      BAD (st, v, e0->string, "expected a string, number or boolean (or "
+           "{\"value\": ..., \"secret\": true})");
       return -1;
     }
     *out = xreallocarray (*out, *n + 2, sizeof **out);
-    (*out)[(*n)++] = xasprintf ("%s=%s", e->string, val);
+    (*out)[(*n)++] = xasprintf ("%s=%s", e0->string, val);
     (*out)[*n] = NULL;
     free (val);
+    e = e0;
   }
   return 0;
 }
@@ -388,6 +398,19 @@ stack_load (const char *path, struct stack *st)
   u = 10;
   if (stack_get_uint (st, st->json, "ready_timeout_s", 1, 600, &u) == -1)
     goto err;
+  /* Each log the record keeps (a server's, a service's, fio's) stops
+   * there, the cut said in it and in the record.
+   */
+  if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "log_max"))) {
+    int64_t m = cJSON_IsString (sub) ? parse_size (sub->valuestring) : -1;
+
+    if (m < 4096 || m > (int64_t) 1 << 40) {
+      BAD (st, NULL, "log_max", "expected a size from \"4K\" to \"1T\" "
+           "(each log the record keeps is cut there; default \"16M\")");
+      goto err;
+    }
+    proc_set_log_max ((uint64_t) m);
+  }
   st->probes = PROBES_ALL;
   if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "probes"))) {
     static const char *const modes[] = { "off", "outer", "all" };
@@ -459,11 +482,14 @@ stack_load (const char *path, struct stack *st)
         goto err;
     }
   }
-  /* Any value the record redacts (perf.data is dropped then). */
+  /* Every secret, known to the scrubber before anything starts; any
+   * value the record redacts (perf.data is dropped then).
+   */
+  stack_secrets (st);
   {
     cJSON *red = stack_redacted (st);
 
-    st->has_secrets = !cJSON_Compare (red, st->json, true);
+    st->has_secrets = !cJSON_Compare (red, st->json, true) || scrub_active ();
     cJSON_Delete (red);
   }
   free (size_text);
@@ -474,32 +500,108 @@ stack_load (const char *path, struct stack *st)
   return -1;
 }
 
+/* True for a value the stack marks secret: {"value": V, "secret": true}. */
+bool
+stack_marked_secret (const cJSON *v)
+{
+  const cJSON *val = cJSON_GetObjectItemCaseSensitive (v, "value");
+
+  return cJSON_IsObject (v) &&
+    cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (v, "secret")) &&
+    (cJSON_IsString (val) || cJSON_IsNumber (val)) &&
+    cJSON_GetArraySize (v) == 2;
+}
+
+/* The text of a string or number V, or NULL (to free). */
+static char *
+value_text (const cJSON *v)
+{
+  if (cJSON_IsString (v))
+    return xstrdup (v->valuestring);
+  if (cJSON_IsNumber (v))
+    return xasprintf ("%.15g", v->valuedouble);
+  return NULL;
+}
+
+static void
+secrets_json (const cJSON *node)
+{
+  const cJSON *c;
+
+  for (c = node ? node->child : NULL; c; c = c->next) {
+    if (stack_marked_secret (c)) {
+      char *t = value_text (cJSON_GetObjectItemCaseSensitive (c, "value"));
+
+      scrub_add (t);
+      free (t);
+      continue;
+    }
+    if (c->string && is_secret_key (c->string)) {
+      char *t = value_text (c);
+
+      scrub_add (t);
+      free (t);
+    }
+    if (cJSON_IsString (c)) {
+      secrets_from_text (c->valuestring);
+      if (cJSON_IsArray (node) && c != node->child &&
+          cJSON_IsString (c->prev) &&
+          is_secret_option_value (c->prev->valuestring, c->valuestring))
+        scrub_add (c->valuestring);
+      if (cJSON_IsArray (node))
+        secrets_from_argv (&c->valuestring, 1);
+    }
+    secrets_json (c);
+  }
+}
+
+void
+stack_secrets (const struct stack *st)
+{
+  secrets_json (st->json);
+  /* As expanded (${dir}, ${size}; the services' values once bound). */
+  secrets_from_argv (st->plugin_args, st->nplugin_args);
+  secrets_from_argv (st->filter_args, st->nfilter_args);
+  secrets_from_argv (st->nbdkit_args, st->nnbdkit_args);
+  services_secrets (st);
+}
+
 static void
 redact_json (cJSON *node)
 {
   for (cJSON *c = node ? node->child : NULL; c; c = c->next) {
+    cJSON *r = NULL;
+
     /* An argv's "--password", "VALUE". */
-    if (cJSON_IsArray (node) && c->prev != c && c != node->child &&
-        cJSON_IsString (c->prev) && is_secret_option (c->prev->valuestring) &&
-        cJSON_IsString (c)) {
-      cJSON *r = cJSON_CreateString ("<redacted>");
+    if (cJSON_IsArray (node) && c != node->child &&
+        cJSON_IsString (c->prev) && cJSON_IsString (c) &&
+        is_secret_option_value (c->prev->valuestring, c->valuestring))
+      r = cJSON_CreateString ("<redacted>");
+    else if (c->string && (stack_marked_secret (c) ||
+             (is_secret_key (c->string) &&
+              (cJSON_IsString (c) || cJSON_IsNumber (c)))))
+      r = cJSON_CreateString ("<redacted>");
+    else if (c->string && strcmp (c->string, "env") == 0 && cJSON_IsObject (c)) {
+      /* A service's environment: its names only. */
+      for (cJSON *e = c->child; e; e = e->next) {
+        cJSON *x = cJSON_CreateString ("<redacted>");
 
-      cJSON_ReplaceItemViaPointer (node, c, r);
-      c = r;
-    }
-    else if (c->string && is_secret_key (c->string) &&
-        (cJSON_IsString (c) || cJSON_IsNumber (c))) {
-      cJSON *r = cJSON_CreateString ("<redacted>");
-
-      /* The key stays: the stored stack must say what was redacted. */
-      r->string = xstrdup (c->string);
-      cJSON_ReplaceItemViaPointer (node, c, r);
-      c = r;
+        x->string = xstrdup (e->string);
+        cJSON_ReplaceItemViaPointer (c, e, x);
+        e = x;
+      }
     }
     else if (cJSON_IsString (c) && strchr (c->valuestring, '='))
       redact_kv (c->valuestring);
     else
       redact_json (c);
+    if (r) {
+      /* The key stays: the stored stack must say what was redacted. */
+      if (c->string)
+        r->string = xstrdup (c->string);
+      cJSON_ReplaceItemViaPointer (node, c, r);
+      c = r;
+    }
   }
 }
 
