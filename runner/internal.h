@@ -43,6 +43,11 @@ struct scenario {
 extern int scenario_load (const char *dir, const char *name,
                           struct scenario *sc);
 /* Applies RUNTIME= and SIZE= overrides (NULL: none); 0 or -1. */
+/* Renames each option to fio's own name for it (`fio --cmdhelp`: an
+ * alias such as timeout= becomes runtime=) and refuses, naming file and
+ * line, an alias of an option the runner owns or refuses; 0 or -1.
+ */
+extern int scenario_resolve (struct scenario *sc);
 extern int scenario_override (struct scenario *sc, const char *runtime,
                               const char *size);
 /* Sets every job's iodepth to DEPTH (a sweep's point); 0, or -1 with

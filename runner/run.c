@@ -286,6 +286,7 @@ run_prepare (struct run *run, const struct run_opts *o)
   int dfd, r = 0;
 
   if (scenario_load (o->scen_dir, o->scenario, sc) == -1 ||
+      scenario_resolve (sc) == -1 ||
       scenario_override (sc, o->runtime, o->size) == -1)
     return EXIT_BAD_INPUT;
   /* A sweep's deepest point must be a scenario fio may run. */

@@ -307,6 +307,106 @@ scenario_load (const char *dir, const char *name, struct scenario *sc)
   return check_bounds (sc);
 }
 
+/* fio's own name for the option NAME (an alias such as timeout= for
+ * runtime=), from `fio --cmdhelp=NAME`: a string to free, or NULL when
+ * fio knows no such option (an engine's, checked by --parse-only).
+ */
+static char *
+fio_canonical (const char *name)
+{
+  static struct { char *name, *canon; } cache[256];
+  static size_t ncache;
+  char *arg, *line, *p, *canon = NULL;
+
+  for (size_t i = 0; i < ncache; i++)
+    if (strcmp (cache[i].name, name) == 0)
+      return cache[i].canon ? xstrdup (cache[i].canon) : NULL;
+  arg = xasprintf ("--cmdhelp=%s", name);
+  {
+    const char *argv[] = { "fio", arg, NULL };
+
+    line = command_first_line (argv);
+  }
+  free (arg);
+  /* "             runtime: Stop workload when ..." */
+  if (line && strncmp (line, "No such command", 15) != 0 &&
+      (p = strchr (line, ':')) != NULL) {
+    *p = '\0';
+    p = trim (line);
+    if (*p && p[strcspn (p, " \t")] == '\0')
+      canon = xstrdup (p);
+  }
+  free (line);
+  if (ncache < sizeof cache / sizeof cache[0]) {
+    cache[ncache].name = xstrdup (name);
+    cache[ncache].canon = canon ? xstrdup (canon) : NULL;
+    ncache++;
+  }
+  return canon;
+}
+
+/* Renames every option to fio's own name for it, so that an alias
+ * cannot set what the runner owns or override what it sets (timeout=
+ * beating --runtime); see internal.h.
+ */
+int
+scenario_resolve (struct scenario *sc)
+{
+  for (size_t j = 0; j < sc->nsec; j++) {
+    struct section *s = &sc->sec[j];
+    struct kv *old = s->kv;
+    size_t n = s->n;
+
+    s->kv = NULL;
+    s->n = 0;
+    for (size_t k = 0; k < n; k++) {
+      char *canon = fio_canonical (old[k].key);
+      const char *key = canon ? canon : old[k].key;
+      int r = 0;
+
+      if (canon && strcmp (canon, old[k].key) != 0) {
+        for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+          if (strcmp (canon, refused[i]) == 0) {
+            vb_msg ("%s:%d: '%s' (fio's %s) runs a command, uses files of "
+                    "its own or changes the system: scenarios may not set "
+                    "it", sc->path, old[k].line, old[k].key, canon);
+            r = -1;
+          }
+        for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
+          if (strcmp (canon, owned[i]) == 0) {
+            vb_msg ("%s:%d: '%s' (fio's %s) is set by the runner for each "
+                    "layer; scenarios are engine- and target-free", sc->path,
+                    old[k].line, old[k].key, canon);
+            r = -1;
+          }
+      }
+      if (r == 0)
+        /* A later line wins, as in fio. */
+        set_kv (s, key, old[k].value, old[k].line);
+      free (canon);
+      if (r == -1) {
+        for (size_t i = k; i < n; i++) {
+          free (old[i].key);
+          free (old[i].value);
+        }
+        for (size_t i = 0; i < k; i++) {
+          free (old[i].key);
+          free (old[i].value);
+        }
+        free (old);
+        return -1;
+      }
+    }
+    for (size_t k = 0; k < n; k++) {
+      free (old[k].key);
+      free (old[k].value);
+    }
+    free (old);
+  }
+  derive (sc);
+  return check_bounds (sc);
+}
+
 /* Applies RUNTIME= and SIZE= overrides; see internal.h. */
 /* The scenario's [global], made first if there is none. */
 static struct section *
