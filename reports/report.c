@@ -837,28 +837,41 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
     L[i].ratio_host = host_total > 0 ? (L[i].riops + L[i].wiops) / host_total : NAN;
 
   fprintf (f, "# %s: %s\n\n", id ? id : "?", scen ? scen : "?");
-  fprintf (f, "%s\n\n", cJSON_GetStringValue (cJSON_GetObjectItem (doc, "description"))
-           && *cJSON_GetStringValue (cJSON_GetObjectItem (doc, "description"))
-           ? cJSON_GetStringValue (cJSON_GetObjectItem (doc, "description"))
-           : "(no description)");
-  fprintf (f, "- status: %s%s%s\n",
-           cJSON_GetStringValue (cJSON_GetObjectItem (doc, "status")),
-           cJSON_GetStringValue (cJSON_GetObjectItem (doc, "reason")) ? ": " : "",
-           cJSON_GetStringValue (cJSON_GetObjectItem (doc, "reason"))
-           ? cJSON_GetStringValue (cJSON_GetObjectItem (doc, "reason")) : "");
-  fprintf (f, "- stack: %s; scenario %s (%g jobs x iodepth %g)\n",
-           cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "stack"), "name")),
-           scen ? scen : "?", num (sc, "jobs"), num (sc, "iodepth"));
-  fprintf (f, "- started %s, finished %s\n",
-           cJSON_GetStringValue (cJSON_GetObjectItem (doc, "started")),
-           cJSON_GetStringValue (cJSON_GetObjectItem (doc, "finished"))
-           ? cJSON_GetStringValue (cJSON_GetObjectItem (doc, "finished")) : "-");
-  fprintf (f, "- host: %s, %g cores, kernel %s; fio %s, nbdkit %s\n\n",
-           cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "host"), "cpu_model")),
-           num (doc, "host.cores"),
-           cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "host"), "kernel")),
-           cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "versions"), "fio")),
-           cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "versions"), "nbdkit")));
+  /* Every string of the record as text, never as markup or HTML: a
+   * description or a reason may hold anything.
+   */
+  {
+    const char *desc = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "description"));
+    const char *reason = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "reason"));
+    const cJSON *host = cJSON_GetObjectItem (doc, "host");
+    const cJSON *ver = cJSON_GetObjectItem (doc, "versions");
+    const char *fin = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "finished"));
+
+    md_text (f, desc && *desc ? desc : "(no description)");
+    fprintf (f, "\n\n- status: ");
+    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (doc, "status")));
+    if (reason) {
+      fprintf (f, ": ");
+      md_text (f, reason);
+    }
+    fprintf (f, "\n- stack: ");
+    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "stack"), "name")));
+    fprintf (f, "; scenario %s (%g jobs x iodepth %g)\n", scen ? scen : "?",
+             num (sc, "jobs"), num (sc, "iodepth"));
+    fprintf (f, "- started ");
+    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (doc, "started")));
+    fprintf (f, ", finished ");
+    md_text (f, fin ? fin : "-");
+    fprintf (f, "\n- host: ");
+    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (host, "cpu_model")));
+    fprintf (f, ", %g cores, kernel ", num (doc, "host.cores"));
+    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (host, "kernel")));
+    fprintf (f, "; fio ");
+    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (ver, "fio")));
+    fprintf (f, ", nbdkit ");
+    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (ver, "nbdkit")));
+    fprintf (f, "\n\n");
+  }
 
   fprintf (f, "## The ladder\n\n");
   fprintf (f, "| layer | read IOPS | write IOPS | read MiB/s | read mean | read p50 | "

@@ -369,6 +369,14 @@ read_one (struct stack *st, const cJSON *obj, struct service *s)
                      "string of text");
           return -1;
         }
+        /* One name, one thing in the service's directory. */
+        for (size_t i = 0; i < s->ndirs; i++)
+          if (strcmp (s->dirs[i], e->string) == 0) {
+            stack_bad (st, v, e->string, "'%s' is in both \"files\" and "
+                       "\"dirs\": a name is a file or a directory",
+                       e->string);
+            return -1;
+          }
         size_t nf = s->nfiles;
 
         push (&s->fname, &nf, xstrdup (e->string));

@@ -72,6 +72,23 @@ guest_file (const char *set, const char *name)
   return p;
 }
 
+/* 0 when PATH is a regular file we can read, else -1 with errno (EISDIR
+ * for a directory, EINVAL for anything else that is no file).
+ */
+static int
+readable_file (const char *path)
+{
+  struct stat sb;
+
+  if (access (path, R_OK) == -1 || stat (path, &sb) == -1)
+    return -1;
+  if (!S_ISREG (sb.st_mode)) {
+    errno = S_ISDIR (sb.st_mode) ? EISDIR : EINVAL;
+    return -1;
+  }
+  return 0;
+}
+
 static int
 guest_preflight (const struct stack *st)
 {
@@ -80,13 +97,13 @@ guest_preflight (const struct stack *st)
   char *initrd = guest_file (q->initrd, "initramfs.cpio");
   int r = 0;
 
-  if (access (kernel, R_OK) == -1) {
+  if (readable_file (kernel) == -1) {
     vb_msg ("%s: guest kernel %s: %s (%s)", st->path, kernel,
             strerror (errno), q->kernel ? "the stack's qemu.kernel"
             : "run make, which builds it");
     r = -1;
   }
-  else if (access (initrd, R_OK) == -1) {
+  else if (readable_file (initrd) == -1) {
     vb_msg ("%s: guest initramfs %s: %s (%s)", st->path, initrd,
             strerror (errno), q->initrd ? "the stack's qemu.initrd"
             : "run make, which builds it");
@@ -587,8 +604,9 @@ guest_stop (struct run *run, struct layer *l)
 }
 
 /* Where a file the guest sends back goes: fio's JSON to JSON, its stderr
- * to ours, the rest (fio's logs, the diskstats readings) to the layer's
- * directory under a name that is plain and new; -1 to drop it.
+ * to ours, fio's histogram logs (hist_*.log) and the diskstats readings
+ * to the layer's directory under a name that is plain and new; anything
+ * else (a custom initrd's run.json) is no file of the record: -1, dropped.
  */
 static int
 file_dest (struct layer *l, const char *name, const char *json)
@@ -600,8 +618,13 @@ file_dest (struct layer *l, const char *name, const char *json)
     return open (json, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (strcmp (name, "fio.stderr") == 0)
     return dup (2);
-  if (!plain_name (name) || strcmp (name, "job.fio") == 0) {
-    fprintf (stderr, "guest: a file named '%.64s' refused\n", name);
+  if (!plain_name (name) ||
+      !((strncmp (name, "hist_", 5) == 0 && strlen (name) > 9 &&
+         strcmp (name + strlen (name) - 4, ".log") == 0) ||
+        strcmp (name, "diskstats.start") == 0 ||
+        strcmp (name, "diskstats.end") == 0)) {
+    fprintf (stderr, "guest: a file named '%.64s' refused: the guest sends "
+             "fio.json, fio.stderr, hist_*.log and diskstats.*\n", name);
     return -1;
   }
   path = strncmp (name, "diskstats.", 10) == 0

@@ -179,4 +179,32 @@ jq -e . "$TMPDIR/r2/VM-1/run.json" >/dev/null || fail "run.json is not valid JSO
 ! grep -r 0123456789secret "$TMPDIR/r2" || fail "the secret reached the record"
 echo "ok: the record is UTF-8 whatever the description; a redacted secret keeps its key"
 
+# --- Smaller holes: raw HTML in a description reaches report.md only as
+# text; qemu.kernel a directory, a service's dirs and files sharing a
+# name: bad input naming the key.
+(cd "$top" && "$VIPERBENCH" run --scenario lat1 --runtime 1 --collect none \
+    --stack "$TMPDIR/sec.json" --results "$TMPDIR/r3" \
+    --desc '<script>alert(1)</script><img src=x onerror=alert(2)>') >out.txt 2>&1 ||
+    { cat out.txt; fail "the run with an HTML description failed"; }
+# (Markdown's own escape, "\<", is text.)
+! grep -qE '(^|[^\\])<(script|img)' "$TMPDIR/r3/VM-1/report.md" ||
+    fail "report.md carries raw HTML from the description"
+grep -q 'script' "$TMPDIR/r3/VM-1/report.md" || fail "the description is gone from report.md"
+! grep -qF -e '<script>alert' -e '<img src=x' "$TMPDIR/r3/VM-1/report.html" ||
+    fail "report.html carries raw HTML from the description"
+jq '.qemu = {kernel: "/tmp"} | .layers = ["guest"]' "$TMPDIR/sec.json" >"$TMPDIR/kdir.json"
+(cd "$top" && "$VIPERBENCH" run --scenario lat1 --runtime 1 --stack "$TMPDIR/kdir.json" \
+    --results "$TMPDIR/r4") >out.txt 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "guest kernel /tmp: Is a directory (the stack's qemu.kernel)" out.txt ||
+    { cat out.txt; fail "qemu.kernel a directory: exit $rc"; }
+jq '.services = [{role: "s", argv: ["sleep", "9"], dirs: ["data"], files: {data: "x"},
+                  ready: {unix: "${s.dir}/sock"}}] | .layers = ["direct"]' \
+    "$TMPDIR/sec.json" >"$TMPDIR/same.json"
+(cd "$top" && "$VIPERBENCH" run --scenario lat1 --runtime 1 --stack "$TMPDIR/same.json" \
+    --results "$TMPDIR/r4") >out.txt 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "key 'data': 'data' is in both \"files\" and \"dirs\"" out.txt ||
+    { cat out.txt; fail "dirs and files sharing a name: exit $rc"; }
+[ ! -e "$TMPDIR/r4" ] || [ -z "$(ls "$TMPDIR/r4")" ] || fail "a record for bad input"
+echo "ok: HTML in a description is text; a kernel that is a directory and a name in dirs and files are bad input"
+
 echo PASS
