@@ -34,6 +34,10 @@
 extern void vb_msg (const char *fmt, ...) __attribute__((format (printf, 1, 2)));
 /* Prints "viperbench: warning: MSG" on stderr. */
 extern void vb_warn (const char *fmt, ...) __attribute__((format (printf, 1, 2)));
+/* FILTER (S) gives each message with what it must not say replaced (a
+ * string to free), or NULL when it has nothing to replace.
+ */
+extern void vb_msg_filter (char *(*filter) (const char *));
 /* The last message vb_msg printed ("" when none). */
 extern const char *vb_last_msg (void);
 /* Allocators that never return NULL: out of memory prints one message
@@ -173,6 +177,8 @@ extern void redact_kv (char *s);
 extern void scrub_add (const char *value);
 /* True once any secret is registered. */
 extern bool scrub_active (void);
+/* How many values are registered (to tell what a step added). */
+extern size_t scrub_count (void);
 /* Forgets every secret (tests). */
 extern void scrub_reset (void);
 /* Scrubs the N bytes of IN into *OUT (*OUTLEN bytes, to free); returns

@@ -119,6 +119,49 @@ is_secret_option_value (const char *opt, const char *val)
     val[0] != '.' && val[0] != '$';
 }
 
+/* S (to free) in base64, as HTTP's Basic authentication sends it. */
+static char *
+base64 (const char *s)
+{
+  static const char tab[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t n = strlen (s), k = 0;
+  char *o = xmalloc (4 * ((n + 2) / 3) + 1);
+
+  for (size_t i = 0; i < n; i += 3) {
+    unsigned v = (unsigned char) s[i] << 16;
+
+    if (i + 1 < n) v |= (unsigned char) s[i + 1] << 8;
+    if (i + 2 < n) v |= (unsigned char) s[i + 2];
+    o[k++] = tab[(v >> 18) & 63];
+    o[k++] = tab[(v >> 12) & 63];
+    o[k++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+    o[k++] = i + 2 < n ? tab[v & 63] : '=';
+  }
+  o[k] = '\0';
+  return o;
+}
+
+/* Decodes %XX in S, in place (URL userinfo as a program prints it). */
+static void
+pct_decode (char *s)
+{
+  char *w = s;
+
+  for (const char *r = s; *r; r++) {
+    if (r[0] == '%' && isxdigit ((unsigned char) r[1]) &&
+        isxdigit ((unsigned char) r[2])) {
+      char hex[3] = { r[1], r[2], 0 };
+
+      *w++ = (char) strtol (hex, NULL, 16);
+      r += 2;
+    }
+    else
+      *w++ = *r;
+  }
+  *w = '\0';
+}
+
 /* Registers with the scrubber every secret in the text S: the value
  * of a secret "key=" (to the end, and to the next '&'), a URL's
  * userinfo, an Authorization header's credentials.
@@ -136,12 +179,20 @@ secrets_from_text (const char *s)
     size_t n = strcspn (u, "/?#@ \n");
 
     if (u[n] == '@' && n > 0) {
-      char *info = strndup (u, n), *colon = strchr (info, ':');
+      char *info = strndup (u, n), *colon, *b64;
 
       if (info == NULL)
         continue;
       scrub_add (info);
-      if (colon)
+      if ((colon = strchr (info, ':')) != NULL)
+        scrub_add (colon + 1);
+      /* As a client sends it (Authorization: Basic), and decoded. */
+      b64 = base64 (info);
+      scrub_add (b64);
+      free (b64);
+      pct_decode (info);
+      scrub_add (info);
+      if ((colon = strchr (info, ':')) != NULL)
         scrub_add (colon + 1);
       free (info);
     }

@@ -26,8 +26,44 @@
 static char **secrets;          /* longest first */
 static size_t nsecrets, maxlen;
 
+static void add_one (const char *value);
+
+/* VALUE as a JSON string's body ("a\\"b" for a"b), or NULL when it is
+ * the same: a secret with a quote or a backslash appears so in fio's
+ * JSON and in any JSON a child writes.
+ */
+static char *
+json_escaped (const char *value)
+{
+  cJSON *s = cJSON_CreateString (value);
+  char *p = s ? cJSON_PrintUnformatted (s) : NULL, *body = NULL;
+
+  if (p && strlen (p) >= 2 && strncmp (p + 1, value, strlen (p) - 2) != 0) {
+    p[strlen (p) - 1] = '\0';
+    body = xstrdup (p + 1);
+  }
+  free (p);
+  cJSON_Delete (s);
+  return body;
+}
+
 void
 scrub_add (const char *value)
+{
+  char *j;
+
+  if (value == NULL)
+    return;
+  add_one (value);
+  /* The forms it takes in what children write. */
+  if ((j = json_escaped (value)) != NULL) {
+    add_one (j);
+    free (j);
+  }
+}
+
+static void
+add_one (const char *value)
 {
   static const char *const words[] = {
     "true", "false", "yes", "no", "on", "off", "none", "null", "redacted",
@@ -49,6 +85,8 @@ scrub_add (const char *value)
     secrets[i] = secrets[i - 1];
   secrets[i] = xstrdup (value);
   nsecrets++;
+  /* Every message from now on. */
+  vb_msg_filter (scrub_string);
   if (len > maxlen)
     maxlen = len;
 }
@@ -57,6 +95,12 @@ bool
 scrub_active (void)
 {
   return nsecrets > 0;
+}
+
+size_t
+scrub_count (void)
+{
+  return nsecrets;
 }
 
 void
@@ -90,8 +134,12 @@ scrub_chunk (const char *in, size_t n, bool final, char **out, size_t *outlen)
   size_t i = 0, start = 0, cap = n + 64, len = 0;
   char *o = xmalloc (cap);
 
-  if (nsecrets == 0)
-    limit = n;
+  if (nsecrets == 0) {
+    memcpy (o, in, n);
+    *out = o;
+    *outlen = n;
+    return n;
+  }
   while (i < limit) {
     size_t m = nsecrets ? match_at (in + i, n - i) : 0;
 

@@ -874,6 +874,16 @@ gate_conclude (struct gate_ctx *c, const struct gate_opts *o, int code,
   char *md;
 
   c->g.seconds = mono_now () - t0;
+  /* Nothing the runs left is kept with a secret in it (each run scrubs
+   * its own record; the gate's logs of them are scrubbed as written).
+   */
+  if (c->g.dir && scrub_tree (c->g.dir) == -1 && code != EXIT_INTERRUPTED &&
+      code != GATE_EXIT_SETUP) {
+    free (c->g.failure);
+    c->g.failure = xasprintf ("scrubbing secrets from %s: %s", c->g.dir,
+                              vb_last_msg ());
+    code = GATE_EXIT_SETUP;
+  }
   if (code == EXIT_INTERRUPTED) {
     vb_msg ("%s: interrupted; the runs so far are in %s", c->g.id, c->g.dir);
     free (gate_write (&c->g, "aborted", code));

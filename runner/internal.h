@@ -130,6 +130,10 @@ extern bool stack_marked_secret (const cJSON *v);
  * values are bound.
  */
 extern void stack_secrets (const struct stack *st);
+/* Registers the values of the runner's environment variables named like
+ * a secret (every child inherits them).
+ */
+extern void stack_secrets_env (void);
 /* stack_value.c: the keys of OBJ, which WHERE names in messages ("in
  * engine"; NULL: the top), are KEYS or ALSO (KEY) (may be NULL), each
  * once; 0, or -1 with a message naming file, line and key.

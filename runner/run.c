@@ -353,6 +353,8 @@ run_prepare (struct run *run, const struct run_opts *o)
   /* The services' ports and paths, into the plugin's arguments. */
   if (services_bind (st, run->private_dir) == -1)
     return EXIT_BAD_INPUT;
+  /* The secrets as bound (a URL with a password), before anything runs. */
+  stack_secrets (st);
   {
     char *job = scenario_render (sc, "ioengine=null\n");
     char *what = xasprintf ("scenario %s", sc->path);
@@ -448,14 +450,15 @@ run_ladder (struct run *run)
 
 /* Phase 3: the record's status, the table and the report.  A record is
  * complete only when everything it keeps was written whole: a write
- * error anywhere (noted by the writers and the log pump), a report that
- * could not be made or a file cut short makes it failed, with the path.
+ * error anywhere (noted by the writers and the log pump) or a file cut
+ * short makes it failed, with the path.
  * Every file passes through the scrubber before run.json is final.
  */
 static int
 run_finish (struct run *run, int rc)
 {
   char *why = NULL;
+  bool reported = false;
 
   services_stop_all (run->st);
   record_services (run);
@@ -467,8 +470,12 @@ run_finish (struct run *run, int rc)
       sweep_print_table (run);
     else
       record_print_table (run);
-    if (!run->no_report && report_write (run->rec.dir, run->rec.doc) == -1)
-      why = xasprintf ("the report: %s", vb_last_msg ());
+    /* A report that could not be drawn (no gnuplot) is said and the
+     * run stands; one that could not be written is a write error, and
+     * a chart cut short fails the check below.
+     */
+    if (!run->no_report)
+      reported = report_write (run->rec.dir, run->rec.doc) == 0;
   }
   if (scrub_tree (run->rec.dir) == -1 && why == NULL)
     why = xasprintf ("scrubbing secrets from the record: %s", vb_last_msg ());
@@ -495,7 +502,7 @@ run_finish (struct run *run, int rc)
               "\"running\"", run->rec.id);
       rc = EXIT_RUN_FAILED;
     }
-    else if (!run->no_report)
+    else if (reported)
       printf ("report: %s/report.md\n", run->rec.dir);
   }
   else if (rc == EXIT_INTERRUPTED) {

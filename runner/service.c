@@ -585,6 +585,12 @@ services_bind (struct stack *st, const char *private_dir)
                  "(1-65535, digits only)", s->ready_at);
       r = -1;
     }
+    else if (port == 0 && s->ready == READY_HTTP) {
+      stack_bad (st, s->json, "ready", "ready.http '%s': a service is "
+                 "checked on 127.0.0.1 or localhost (it listens there), not "
+                 "on another host", s->ready_at);
+      r = -1;
+    }
     else if (port > 0 && !tcp_port_free (port)) {
       stack_bad (st, s->json, "ready", "service %s: port %d on 127.0.0.1 "
                  "is taken by another process: free it, or let the run "
@@ -600,8 +606,9 @@ services_bind (struct stack *st, const char *private_dir)
   }
   if (r == -1)
     return -1;
-  /* Their values as bound may hold secrets of their own. */
-  stack_secrets (st);
+  /* (Their values as bound may hold secrets of their own: the caller
+   * registers them, stack_secrets, before it starts anything.)
+   */
   /* Laid out now: the plugin, loaded once before the record is claimed,
    * may name their files (a CA certificate).
    */

@@ -114,6 +114,7 @@ services_main (int argc, char **argv)
   }
   if (services_bind (&st, priv) == -1)
     goto out;
+  stack_secrets (&st);
   rc = EXIT_RUN_FAILED;
   for (size_t i = 0; i < st.nsvc; i++) {
     struct service *s = &st.svc[i];

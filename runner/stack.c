@@ -485,11 +485,19 @@ stack_load (const char *path, struct stack *st)
   /* Every secret, known to the scrubber before anything starts; any
    * value the record redacts (perf.data is dropped then).
    */
-  stack_secrets (st);
   {
-    cJSON *red = stack_redacted (st);
+    size_t before;
+    cJSON *red;
 
-    st->has_secrets = !cJSON_Compare (red, st->json, true) || scrub_active ();
+    stack_secrets_env ();
+    before = scrub_count ();
+    stack_secrets (st);
+    red = stack_redacted (st);
+    /* The stack's own, not the environment's: those do not make perf's
+     * samples the stack's secret.
+     */
+    st->has_secrets = !cJSON_Compare (red, st->json, true) ||
+      scrub_count () > before;
     cJSON_Delete (red);
   }
   free (size_text);
@@ -498,18 +506,6 @@ stack_load (const char *path, struct stack *st)
  err:
   free (size_text);
   return -1;
-}
-
-/* True for a value the stack marks secret: {"value": V, "secret": true}. */
-bool
-stack_marked_secret (const cJSON *v)
-{
-  const cJSON *val = cJSON_GetObjectItemCaseSensitive (v, "value");
-
-  return cJSON_IsObject (v) &&
-    cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (v, "secret")) &&
-    (cJSON_IsString (val) || cJSON_IsNumber (val)) &&
-    cJSON_GetArraySize (v) == 2;
 }
 
 /* The text of a string or number V, or NULL (to free). */
@@ -552,6 +548,27 @@ secrets_json (const cJSON *node)
         secrets_from_argv (&c->valuestring, 1);
     }
     secrets_json (c);
+  }
+}
+
+void
+stack_secrets_env (void)
+{
+  extern char **environ;
+
+  /* The runner's own environment, which every child inherits (a plugin
+   * reading AWS_SECRET_ACCESS_KEY may log it).
+   */
+  for (char **e = environ; e && *e; e++) {
+    const char *eq = strchr (*e, '=');
+    char name[128];
+
+    if (eq == NULL || (size_t) (eq - *e) >= sizeof name)
+      continue;
+    memcpy (name, *e, (size_t) (eq - *e));
+    name[eq - *e] = '\0';
+    if (is_secret_key (name))
+      scrub_add (eq + 1);
   }
 }
 

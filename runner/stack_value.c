@@ -226,3 +226,15 @@ strv_free (char **v, size_t n)
     free (v[i]);
   free (v);
 }
+
+/* True for a value the stack marks secret: {"value": V, "secret": true}. */
+bool
+stack_marked_secret (const cJSON *v)
+{
+  const cJSON *val = cJSON_GetObjectItemCaseSensitive (v, "value");
+
+  return cJSON_IsObject (v) &&
+    cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (v, "secret")) &&
+    (cJSON_IsString (val) || cJSON_IsNumber (val)) &&
+    cJSON_GetArraySize (v) == 2;
+}

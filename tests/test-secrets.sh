@@ -40,6 +40,8 @@ cat >"$TMPDIR/svc.sh" <<'EOS'
 port=$1; shift
 echo "args: $*"
 env | sort
+# As an HTTP client sends a URL's userinfo: Basic base64(user:password).
+echo "Authorization: Basic $(printf %s "$1" | sed 's|.*://||; s|@.*||' | tr -d '\n' | base64)"
 exec python3 -m http.server --bind 127.0.0.1 "$port"
 EOS
 chmod +x "$TMPDIR/svc.sh"
@@ -59,7 +61,8 @@ cat >"$TMPDIR/sec.json" <<EOS
   },
   "nbdkit": { "threads": 2, "options": ["-v"] },
   "services": [ { "role": "web",
-      "argv": ["$TMPDIR/svc.sh", "\${web.port}", "--pass", "PassFlag55",
+      "argv": ["$TMPDIR/svc.sh", "\${web.port}", "http://carol:SvcUrlPw55@127.0.0.1/x",
+               "--pass", "PassFlag55",
                "-p", "DashPee66", "Authorization: Bearer BearerTok88"],
       "env": { "DB_PASSWORD": "EnvSecret99", "PLAIN_NAME": "PlainEnvValue11",
                "ODD": { "value": "EnvMarked22", "secret": true } },
@@ -68,8 +71,10 @@ cat >"$TMPDIR/sec.json" <<EOS
   "layers": ["direct", "nbd-unix"]
 }
 EOS
-run_bench --scenario lat1 --stack "$TMPDIR/sec.json" --runtime 1 --size 1M \
-    >"$TMPDIR/out" 2>&1 || { cat "$TMPDIR/out"; fail "the run with secrets failed"; }
+# A secret of the runner's own environment, which every child inherits.
+VB_TEST_API_TOKEN=RunnerEnvTok44 run_bench --scenario lat1 --stack "$TMPDIR/sec.json" \
+    --runtime 1 --size 1M >"$TMPDIR/out" 2>&1 ||
+    { cat "$TMPDIR/out"; fail "the run with secrets failed"; }
 rec=$(sed -n 's|^record: \(.*\)/run.json$|\1|p' "$TMPDIR/out")
 [ -d "$rec" ] || { cat "$TMPDIR/out"; fail "no record"; }
 
@@ -79,12 +84,16 @@ grep -q "config key=password, value=<redacted>" "$rec/nbd-unix/nbdkit.log" ||
     { cat "$rec/nbd-unix/nbdkit.log" | head -30; fail "nbdkit -v did not log the key (test premise)"; }
 grep -q "^DB_PASSWORD=<redacted>" "$rec/services/web.log" ||
     { cat "$rec/services/web.log"; fail "the service did not print its environment (test premise)"; }
+grep -q "^VB_TEST_API_TOKEN=<redacted>" "$rec/services/web.log" &&
+    grep -q "^Authorization: Basic <redacted>" "$rec/services/web.log" ||
+    { cat "$rec/services/web.log"; fail "the runner's environment or the Basic header not logged (test premise)"; }
 grep -q "^PLAIN_NAME=PlainEnvValue11" "$rec/services/web.log" ||
     fail "a plainly named variable's value was scrubbed from a log (over-redaction)"
 
 leaks=0
 for s in amp1cut TAILtail9 spaced0ut UserInfoPw77 "$fuzz" MarkedSecret42 PassFlag55 \
-         DashPee66 BearerTok88 EnvSecret99 EnvMarked22 ReadyUrlPw33; do
+         DashPee66 BearerTok88 EnvSecret99 EnvMarked22 ReadyUrlPw33 SvcUrlPw55 \
+         Y2Fyb2w6U3ZjVXJsUHc1NQ RunnerEnvTok44; do
     if grep -rlF -- "$s" "$rec" "$TMPDIR/out"; then
         echo "leaked: $s" >&2
         leaks=$((leaks + 1))
