@@ -5,9 +5,11 @@
  * small set of characters (others become '?'), which no quote,
  * backquote, macro (@) or newline can leave.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 
 #include "internal.h"
@@ -42,8 +44,16 @@ gp_run (const char *dir, const char *script)
       WEXITSTATUS (status) == 0 ? 0 : -1;
   if (r == -1 && pid > 0)
     proc_kill (pid, 1);
-  if (r == -1)
+  if (r == -1) {
+    struct statvfs sv;
+
     vb_msg ("gnuplot failed on %s/%s (see %s)", dir, script, log);
+    /* A chart that could not be written for want of space is a write
+     * error of the record (no gnuplot at all is not).
+     */
+    if (statvfs (dir, &sv) == 0 && sv.f_bavail * sv.f_frsize < (1 << 20))
+      note_write_error (dir, ENOSPC);
+  }
   free (log);
   return r;
 }

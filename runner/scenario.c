@@ -311,6 +311,40 @@ scenario_load (const char *dir, const char *name, struct scenario *sc)
  * runtime=), from `fio --cmdhelp=NAME`: a string to free, or NULL when
  * fio knows no such option (an engine's, checked by --parse-only).
  */
+/* True when NAME is one of fio's own option names (`fio --cmdhelp=all`,
+ * read once: one fio for a scenario that uses no alias).
+ */
+static bool
+fio_option_name (const char *name)
+{
+  static char *all;
+  static bool tried;
+  size_t len = strlen (name);
+
+  if (!tried) {
+    char path[] = "/tmp/viperbench-cmdhelp-XXXXXX";
+    int fd = mkstemp (path);
+
+    tried = true;
+    if (fd != -1) {
+      const char *argv[] = { "fio", "--cmdhelp=all", NULL };
+
+      close (fd);
+      if (proc_run (argv, 10, path, NULL) == 0)
+        all = read_file (path, NULL);
+      unlink (path);
+    }
+  }
+  /* Lines "  name   : description". */
+  for (const char *p = all; p && *p; p += strcspn (p, "\n"), p += *p == '\n') {
+    const char *q = p + strspn (p, " ");
+
+    if (strncmp (q, name, len) == 0 && (q[len] == ' ' || q[len] == ':'))
+      return true;
+  }
+  return false;
+}
+
 static char *
 fio_canonical (const char *name)
 {
@@ -318,6 +352,8 @@ fio_canonical (const char *name)
   static size_t ncache;
   char *arg, *line, *p, *canon = NULL;
 
+  if (fio_option_name (name))
+    return xstrdup (name);
   for (size_t i = 0; i < ncache; i++)
     if (strcmp (cache[i].name, name) == 0)
       return cache[i].canon ? xstrdup (cache[i].canon) : NULL;
