@@ -169,7 +169,9 @@ record_finish (struct record *rec, const char *status, const char *reason)
   set_item (rec->doc, "status", cJSON_CreateString (status));
   set_item (rec->doc, "reason", reason ? cJSON_CreateString (reason)
                                        : cJSON_CreateNull ());
-  set_item (rec->doc, "finished", cJSON_CreateString (now));
+  /* The time record_set_status gave the report, when it did. */
+  if (!cJSON_IsString (cJSON_GetObjectItemCaseSensitive (rec->doc, "finished")))
+    set_item (rec->doc, "finished", cJSON_CreateString (now));
   return record_write (rec);
 }
 
@@ -179,9 +181,13 @@ record_finish (struct record *rec, const char *status, const char *reason)
 void
 record_set_status (struct record *rec, const char *status, const char *reason)
 {
+  char now[32];
+
+  iso_now (now, sizeof now);
   set_item (rec->doc, "status", cJSON_CreateString (status));
   set_item (rec->doc, "reason", reason ? cJSON_CreateString (reason)
                                        : cJSON_CreateNull ());
+  set_item (rec->doc, "finished", cJSON_CreateString (now));
 }
 
 static bool
