@@ -238,3 +238,29 @@ jq -r '.targets[0].servers[] | select(.role == "qemu-system") | .command' "$hres
 [ "$(jq -r '.targets[0].setup.kernel' "$hres/VM-1/run.json")" = "$hk/vmlinuz" ] || fail "kernel path"
 nothing_left
 echo "commas in the results directory and the kernel path: escaped for QEMU"
+
+# 9. A custom initramfs whose init sends back files of its own choosing
+# (run.json, notes.txt): only fio's files and the diskstats readings
+# reach the record; the rest is refused, said, and the run completes.
+kdir=$top/build/src/guest-kernel/root
+if [ -d "$kdir/lib/modules" ] && [ -x /bin/busybox ]; then
+    sed 's|^snap diskstats.end$|snap diskstats.end\necho "{\\"id\\": \\"forged\\"}" > run.json\necho hi > notes.txt|' \
+        "$top/guest/init" >"$TMPDIR/init"
+    grep -q forged "$TMPDIR/init" || fail "the forged init was not made (test premise)"
+    sh "$top/guest/mkinitramfs.sh" "$kdir" "$TMPDIR/init" "$TMPDIR/forged.cpio" >/dev/null ||
+        fail "mkinitramfs.sh failed"
+    guest_stack "$TMPDIR/f.json" "{ \"accel\": \"tcg\", \"initrd\": \"$TMPDIR/forged.cpio\" }"
+    run_bench --scenario randrw_70_30 --stack "$TMPDIR/f.json" --runtime 2 --size 16M \
+        --collect none >"$TMPDIR/forged.txt" 2>&1 || { cat "$TMPDIR/forged.txt"; fail "the forged guest's run failed"; }
+    rec=$(sed -n 's|^record: \(.*\)/run.json$|\1|p' "$TMPDIR/forged.txt")
+    [ ! -e "$rec/guest/run.json" ] && [ ! -e "$rec/guest/notes.txt" ] ||
+        fail "the guest wrote a file of its own into the record"
+    # Said where the guest's job speaks: the layer's fio.stderr.
+    grep -q "guest: a file named 'run.json' refused" "$TMPDIR/forged.txt" "$rec/guest/fio.stderr" ||
+        { cat "$TMPDIR/forged.txt"; ls "$rec/guest"; fail "the refusal is not said"; }
+    ls "$rec"/guest/hist_*.log >/dev/null 2>&1 || fail "fio's logs from the guest were lost"
+    nothing_left
+    echo "a guest's own files refused; fio's kept"
+else
+    echo "(no unpacked guest kernel: the forged initramfs case is not run)"
+fi
