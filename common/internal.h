@@ -163,6 +163,12 @@ extern bool is_secret_option_value (const char *opt, const char *val);
  */
 extern void secrets_from_text (const char *s);
 extern void secrets_from_argv (char *const *argv, size_t n);
+/* In "key=value" items KV: a user's value with each secret's, in base64
+ * (HTTP Basic authentication, as a client built from them sends it).
+ */
+extern void secrets_from_pairs (char *const *kv, size_t n);
+/* S in base64 (to free). */
+extern char *base64_text (const char *s);
 /* Replaces secret values in "k=v" text lines or argv items, in place. */
 extern void redact_kv (char *s);
 

@@ -120,8 +120,8 @@ is_secret_option_value (const char *opt, const char *val)
 }
 
 /* S (to free) in base64, as HTTP's Basic authentication sends it. */
-static char *
-base64 (const char *s)
+char *
+base64_text (const char *s)
 {
   static const char tab[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -187,7 +187,7 @@ secrets_from_text (const char *s)
       if ((colon = strchr (info, ':')) != NULL)
         scrub_add (colon + 1);
       /* As a client sends it (Authorization: Basic), and decoded. */
-      b64 = base64 (info);
+      b64 = base64_text (info);
       scrub_add (b64);
       free (b64);
       pct_decode (info);
@@ -244,6 +244,58 @@ secrets_from_text (const char *s)
       v[amp < all ? amp : all] = '\0';
       scrub_add (v);
       free (v);
+    }
+  }
+}
+
+/* True for a key naming a user (user, username, proxy-user, DB_LOGIN),
+ * not a user agent.
+ */
+static bool
+is_user_key (const char *key)
+{
+  char low[128];
+  size_t i;
+
+  for (i = 0; key[i] && i < sizeof low - 1; i++)
+    low[i] = (char) tolower ((unsigned char) key[i]);
+  low[i] = '\0';
+  return (strstr (low, "user") || strstr (low, "login")) &&
+    !strstr (low, "agent");
+}
+
+void
+secrets_from_pairs (char *const *kv, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    const char *eq = strchr (kv[i], '=');
+    char key[128];
+
+    if (eq == NULL || (size_t) (eq - kv[i]) >= sizeof key)
+      continue;
+    memcpy (key, kv[i], (size_t) (eq - kv[i]));
+    key[eq - kv[i]] = '\0';
+    if (!is_user_key (key) || is_secret_key (key))
+      continue;
+    /* The user with each secret beside it, as a client sends them:
+     * "Authorization: Basic base64(user:password)".
+     */
+    for (size_t k = 0; k < n; k++) {
+      const char *eq2 = strchr (kv[k], '=');
+      char key2[128];
+
+      if (k == i || eq2 == NULL || (size_t) (eq2 - kv[k]) >= sizeof key2)
+        continue;
+      memcpy (key2, kv[k], (size_t) (eq2 - kv[k]));
+      key2[eq2 - kv[k]] = '\0';
+      if (is_secret_key (key2) && strlen (eq2 + 1) > 0) {
+        char *pair = xasprintf ("%s:%s", eq + 1, eq2 + 1);
+        char *b = base64_text (pair);
+
+        scrub_add (b);
+        free (b);
+        free (pair);
+      }
     }
   }
 }

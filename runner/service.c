@@ -533,6 +533,7 @@ services_secrets (const struct stack *st)
     const struct service *s = &st->svc[i];
 
     secrets_from_argv (s->argv, s->nargv);
+    secrets_from_pairs (s->env, s->nenv);
     for (size_t k = 0; k < s->nenv; k++) {
       const char *eq = strchr (s->env[k], '=');
       char *name = xasprintf ("%.*s", (int) (eq - s->env[k]), s->env[k]);

@@ -579,6 +579,8 @@ stack_secrets (const struct stack *st)
   /* As expanded (${dir}, ${size}; the services' values once bound). */
   secrets_from_argv (st->plugin_args, st->nplugin_args);
   secrets_from_argv (st->filter_args, st->nfilter_args);
+  secrets_from_pairs (st->plugin_args, st->nplugin_args);
+  secrets_from_pairs (st->filter_args, st->nfilter_args);
   secrets_from_argv (st->nbdkit_args, st->nnbdkit_args);
   services_secrets (st);
 }

@@ -171,6 +171,18 @@ test_secret_forms (void **state)
     assert_string_equal (s, "<redacted> <redacted> <redacted> 8080 /srv/prefix");
     free (s);
   }
+  {
+    char *kv[] = { "user=bob", "password=PluginPw7733", "user-agent=x/1" };
+    char *s;
+
+    scrub_reset ();
+    secrets_from_pairs (kv, 3);
+    /* base64 ("bob:PluginPw7733"), as libcurl sends it. */
+    s = scrub_string ("Basic Ym9iOlBsdWdpblB3NzczMw==");
+    assert_non_null (s);
+    assert_string_equal (s, "Basic <redacted>");
+    free (s);
+  }
   assert_true (is_secret_option ("--pass"));
   assert_true (is_secret_option ("--password"));
   assert_false (is_secret_option ("--passthrough"));
