@@ -175,7 +175,7 @@ extern void redact_kv (char *s);
 /* scrub.c: the one scrubber over everything a run keeps */
 
 /* A secret shorter than this is redacted where it stands only. */
-#define SCRUB_MIN_LEN 4
+#define SCRUB_MIN_LEN 6
 
 /* Registers VALUE as a secret (a short one or a word such as "true" is
  * not: see scrub.c).
@@ -195,7 +195,9 @@ extern size_t scrub_chunk (const char *in, size_t n, bool final, char **out,
                            size_t *outlen);
 /* S with every secret replaced (to free), or NULL when it has none. */
 extern char *scrub_string (const char *s);
-/* Every string value under ITEM, in place. */
+/* Every string value under ITEM, in place, but the record's own words
+ * (a name, a status, a role: a password "host" leaves the layer "host").
+ */
 extern void scrub_json (cJSON *item);
 /* Rewrites PATH (whole, atomically) when it holds a secret; 0 or -1. */
 extern int scrub_file (const char *path);

@@ -25,6 +25,7 @@
 
 static char **secrets;          /* longest first */
 static size_t nsecrets, maxlen;
+static bool starts[256];        /* a secret starts with this byte */
 
 static void add_one (const char *value);
 
@@ -85,6 +86,7 @@ add_one (const char *value)
     secrets[i] = secrets[i - 1];
   secrets[i] = xstrdup (value);
   nsecrets++;
+  starts[(unsigned char) value[0]] = true;
   /* Every message from now on. */
   vb_msg_filter (scrub_string);
   if (len > maxlen)
@@ -111,6 +113,7 @@ scrub_reset (void)
   free (secrets);
   secrets = NULL;
   nsecrets = maxlen = 0;
+  memset (starts, 0, sizeof starts);
 }
 
 /* The length of the secret at P (AVAIL bytes there), or 0. */
@@ -141,7 +144,7 @@ scrub_chunk (const char *in, size_t n, bool final, char **out, size_t *outlen)
     return n;
   }
   while (i < limit) {
-    size_t m = nsecrets ? match_at (in + i, n - i) : 0;
+    size_t m = starts[(unsigned char) in[i]] ? match_at (in + i, n - i) : 0;
 
     if (m == 0) {
       i++;
@@ -187,12 +190,30 @@ scrub_string (const char *s)
   return o;
 }
 
-void
-scrub_json (cJSON *item)
+/* True for a key whose value is the record's own vocabulary (a layer's
+ * name, a status, a role), never a secret's carrier: a password that
+ * happens to be "host" must not unmake the record.
+ */
+static bool
+structural (const char *key)
+{
+  static const char *const keys[] = {
+    "schema", "id", "status", "name", "role", "kind", "layers", "enabled",
+    "disabled", "axis",
+  };
+
+  for (size_t i = 0; key && i < sizeof keys / sizeof keys[0]; i++)
+    if (strcmp (key, keys[i]) == 0)
+      return true;
+  return false;
+}
+
+static void
+scrub_walk (cJSON *item, bool skip)
 {
   if (item == NULL)
     return;
-  if (cJSON_IsString (item) && item->valuestring) {
+  if (!skip && cJSON_IsString (item) && item->valuestring) {
     char *s = scrub_string (item->valuestring);
 
     if (s) {
@@ -201,7 +222,14 @@ scrub_json (cJSON *item)
     }
   }
   for (cJSON *c = item->child; c; c = c->next)
-    scrub_json (c);
+    /* An array's items take its key. */
+    scrub_walk (c, cJSON_IsArray (item) ? skip : structural (c->string));
+}
+
+void
+scrub_json (cJSON *item)
+{
+  scrub_walk (item, false);
 }
 
 int

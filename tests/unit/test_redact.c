@@ -123,6 +123,23 @@ test_scrub (void **state)
   assert_string_equal (whole, "a <redacted> b <redacted><redacted> c "
                        "long<redacted>x <redacted> END");
   assert_null (scrub_string ("abc true"));
+  /* In a record: every string but its own words. */
+  {
+    cJSON *doc = cJSON_Parse ("{\"status\": \"SECRETvalue1\", \"targets\": "
+                              "[{\"name\": \"SECRETvalue1\", \"command\": "
+                              "\"x SECRETvalue1\"}], \"layers\": "
+                              "[\"SECRETvalue1\"]}");
+    char *printed;
+
+    assert_non_null (doc);
+    scrub_json (doc);
+    printed = cJSON_PrintUnformatted (doc);
+    assert_string_equal (printed, "{\"status\":\"SECRETvalue1\",\"targets\":"
+                         "[{\"name\":\"SECRETvalue1\",\"command\":"
+                         "\"x <redacted>\"}],\"layers\":[\"SECRETvalue1\"]}");
+    free (printed);
+    cJSON_Delete (doc);
+  }
   /* Cut anywhere, the stream is the whole. */
   for (size_t step = 1; step < 40; step++) {
     char *s = stream (text, step);
