@@ -356,6 +356,31 @@ is_logger (pid_t pid)
   return false;
 }
 
+/* PID's parent, from /proc/PID/stat, or 0 when it is gone. */
+static pid_t
+parent_of (pid_t pid)
+{
+  char path[64], buf[512], *p;
+  long ppid;
+  int fd;
+  ssize_t len;
+
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  if ((fd = open (path, O_RDONLY | O_CLOEXEC)) == -1)
+    return 0;
+  len = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (len <= 0)
+    return 0;
+  buf[len] = '\0';
+  /* "pid (comm) state ppid": comm may hold anything but ends at the
+   * last ')'.
+   */
+  if ((p = strrchr (buf, ')')) == NULL || sscanf (p + 1, " %*c %ld", &ppid) != 1)
+    return 0;
+  return (pid_t) ppid;
+}
+
 /* Our children other than the loggers, into PIDS (at most MAX); how
  * many there are.
  */
@@ -370,27 +395,9 @@ children (pid_t *pids, size_t max)
   if (d == NULL)
     return 0;
   while ((e = readdir (d)) != NULL) {
-    char path[64], buf[512], *p;
-    int fd;
-    ssize_t len;
-    long ppid;
     pid_t pid = (pid_t) atoi (e->d_name);
 
-    if (pid <= 0 || is_logger (pid))
-      continue;
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-    if ((fd = open (path, O_RDONLY | O_CLOEXEC)) == -1)
-      continue;
-    len = read (fd, buf, sizeof buf - 1);
-    close (fd);
-    if (len <= 0)
-      continue;
-    buf[len] = '\0';
-    /* "pid (comm) state ppid": comm may hold anything but ends at the
-     * last ')'.
-     */
-    if ((p = strrchr (buf, ')')) == NULL ||
-        sscanf (p + 1, " %*c %ld", &ppid) != 1 || (pid_t) ppid != me)
+    if (pid <= 0 || is_logger (pid) || parent_of (pid) != me)
       continue;
     if (n < max)
       pids[n] = pid;
@@ -495,24 +502,9 @@ static bool
 descends_from (pid_t pid, pid_t ancestor)
 {
   for (int depth = 0; pid > 1 && depth < 64; depth++) {
-    char path[64], buf[512], *p;
-    long ppid;
-    int fd;
-    ssize_t len;
-
     if (pid == ancestor)
       return true;
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-    if ((fd = open (path, O_RDONLY | O_CLOEXEC)) == -1)
-      return false;
-    len = read (fd, buf, sizeof buf - 1);
-    close (fd);
-    if (len <= 0)
-      return false;
-    buf[len] = '\0';
-    if ((p = strrchr (buf, ')')) == NULL || sscanf (p + 1, " %*c %ld", &ppid) != 1)
-      return false;
-    pid = (pid_t) ppid;
+    pid = parent_of (pid);
   }
   return pid == ancestor;
 }

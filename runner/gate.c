@@ -864,6 +864,22 @@ gate_measure (struct gate_ctx *c, const char *results)
   return code;
 }
 
+/* The gate could not measure, or not keep what it measured: its
+ * failure (c->g.failure) written as an error, never a pass.
+ */
+static int
+gate_error (struct gate_ctx *c, const struct gate_opts *o)
+{
+  char *md;
+
+  vb_msg ("%s: %s", c->g.id, c->g.failure);
+  md = gate_write (&c->g, "failed", GATE_EXIT_SETUP);
+  copy_outputs (&c->g, md, o->summary, o->junit);
+  free (md);
+  printf ("%s: ERROR: %s\n", c->g.id, c->g.failure);
+  return GATE_EXIT_SETUP;
+}
+
 /* Phase 3: the verdict (or the failure), written and printed; the exit
  * code.
  */
@@ -889,14 +905,8 @@ gate_conclude (struct gate_ctx *c, const struct gate_opts *o, int code,
     free (gate_write (&c->g, "aborted", code));
     return EXIT_INTERRUPTED;
   }
-  if (code == GATE_EXIT_SETUP) {
-    vb_msg ("%s: %s", c->g.id, c->g.failure);
-    md = gate_write (&c->g, "failed", code);
-    copy_outputs (&c->g, md, o->summary, o->junit);
-    free (md);
-    printf ("%s: ERROR: %s\n", c->g.id, c->g.failure);
-    return GATE_EXIT_SETUP;
-  }
+  if (code == GATE_EXIT_SETUP)
+    return gate_error (c, o);
   build_series (c, true);
   code = gate_decide (&c->g);
   if (code == GATE_EXIT_REGRESSION && o->profile)
@@ -908,12 +918,7 @@ gate_conclude (struct gate_ctx *c, const struct gate_opts *o, int code,
     free (md);
     free (c->g.failure);
     c->g.failure = xasprintf ("a write failed: %s", first_write_error ());
-    vb_msg ("%s: %s", c->g.id, c->g.failure);
-    md = gate_write (&c->g, "failed", GATE_EXIT_SETUP);
-    copy_outputs (&c->g, md, o->summary, o->junit);
-    free (md);
-    printf ("%s: ERROR: %s\n", c->g.id, c->g.failure);
-    return GATE_EXIT_SETUP;
+    return gate_error (c, o);
   }
   fputs (md, stdout);
   copy_outputs (&c->g, md, o->summary, o->junit);
