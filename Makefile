@@ -77,7 +77,7 @@ CORE_SRCS := \
 	engine/error.c \
 	engine/host.c \
 	engine/nbd.c \
-	engine/plugin.c \
+	engine/inproc.c \
 	engine/uri.c
 
 COMMON_SRCS := \
@@ -87,7 +87,7 @@ COMMON_SRCS := \
 	common/fiojson.c \
 	common/fiolog.c \
 	common/msg.c \
-	common/probe.c \
+	common/probe_file.c \
 	common/proc.c \
 	common/qmp.c \
 	common/record.c \
@@ -110,7 +110,7 @@ REPORT_SRCS := \
 	reports/bottleneck.c \
 	reports/cli.c \
 	reports/compare.c \
-	reports/gate.c \
+	reports/gate_verdict.c \
 	reports/gate_write.c \
 	reports/flame.c \
 	reports/gnuplot.c \
@@ -121,7 +121,7 @@ REPORT_SRCS := \
 	reports/md.c \
 	reports/report.c \
 	reports/scale.c \
-	reports/sweep.c
+	reports/sweep_report.c
 
 # What the HTML pages inline (reports/assets.S): d3 and d3-flame-graph
 # from npm, fetched once into build/web (shared by every build flavour),
@@ -133,14 +133,14 @@ WEB_ASSETS := $(WEB_STAMP) reports/web/viewer.js reports/web/viewer.css
 RUNNER_SRCS := \
 	runner/clientns.c \
 	runner/fio.c \
-	runner/gate.c \
+	runner/gate_run.c \
 	runner/layer.c \
 	runner/main.c \
 	runner/nbdkit.c \
 	runner/objstore.c \
 	runner/pin.c \
 	runner/private.c \
-	runner/record.c \
+	runner/run_record.c \
 	runner/run.c \
 	runner/scenario.c \
 	runner/service.c \
@@ -148,7 +148,7 @@ RUNNER_SRCS := \
 	runner/stack.c \
 	runner/stack_dir.c \
 	runner/stack_value.c \
-	runner/sweep.c \
+	runner/sweep_run.c \
 	runner/target_clients.c \
 	runner/target_direct.c \
 	runner/target_host.c \

@@ -413,7 +413,7 @@ extern int bins_load_fio_ddir (const char *path, const char *ddir,
 /* Both directions. */
 extern int bins_load_fio (const char *path, struct bins *b);
 
-/* probe.c: the probes' files (probe.h) and the record's boundary schema */
+/* probe_file.c: the probes' files (probe.h) and the record's boundary schema */
 
 #include "probe.h"
 

@@ -1,7 +1,7 @@
 /* probe.h: the probes' shared-memory format and their hot path, header
  * only and with no dependency, so that the nbdkit filter
  * (filters/probe/), the engine's in-process plugin host (engine/) and
- * the runner's reader (common/probe.c) share one definition.
+ * the runner's reader (common/probe_file.c) share one definition.
  *
  * A probe counts the requests that cross one boundary of a stack (nbdkit
  * nearest its client, nearest its plugin; the engine's call into an

@@ -133,7 +133,7 @@ extern unsigned vb_dev_inflight (const struct vb_dev *dev);
  */
 extern void vb_dev_close (struct vb_dev *dev);
 
-/* The seam every transport fills in (nbd.c, plugin.c). */
+/* The seam every transport fills in (nbd.c, inproc.c). */
 struct vb_transport_ops {
   const char *name;
   /* Opens DEV's transport state for URI; 0 or -1 with vb_error set. */
@@ -196,7 +196,7 @@ extern void host_free_interned (void);
 /* nbd.c */
 extern const struct vb_transport_ops vb_nbd_ops;
 
-/* plugin.c */
+/* inproc.c */
 extern const struct vb_transport_ops vb_plugin_ops;
 
 #endif /* VIPER_INTERNAL_H */

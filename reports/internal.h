@@ -149,7 +149,7 @@ extern void hops_judge (const cJSON *bounds, struct hop_verdict *v);
  */
 extern cJSON *bottleneck_judge (const cJSON *t, double cores);
 
-/* sweep.c: a queue-depth sweep's report (record kind "sweep") */
+/* sweep_report.c: a queue-depth sweep's report (record kind "sweep") */
 /* The index of the knee of a response curve of N points (IOPS and a
  * latency per depth, ascending depths): the first point past which IOPS
  * never gains 10%% more while the latency at the last depth exceeds its
@@ -224,7 +224,7 @@ extern char *compare_text (const struct records *ra,
 extern void profile_diff (FILE *f, const char *layer, const cJSON *ta,
                           const cJSON *tb, bool by_growth);
 
-/* gate.c, gate_write.c: the regression gate's decision and what it
+/* gate_verdict.c, gate_write.c: the regression gate's decision and what it
  * writes (summary.md, junit.xml, gate.json), from samples the runner
  * measured; no I/O in the decision, so unit tests drive it directly.
  */

@@ -612,7 +612,7 @@ extern int fio_check_job (const char *job, const char *what,
 extern int fio_run_layer (struct run *run, struct layer *l, const char *job,
                           struct fio_result *res, cJSON **coll);
 
-/* record.c: what `run` puts in its record */
+/* run_record.c: what `run` puts in its record */
 
 /* pin.c: where the run's processes may run (the stack's "pin", --pin). */
 enum pin_mode { PIN_AUTO, PIN_ON, PIN_OFF };
@@ -705,7 +705,7 @@ extern int run_layer (struct run *run, struct layer *l);
 extern char *private_dir_make (void);
 extern void rm_private (const char *dir);
 
-/* sweep.c: viperbench sweep's ladder: each layer at each depth */
+/* sweep_run.c: viperbench sweep's ladder: each layer at each depth */
 /* Parses "1,2,4,..." (ascending, 1 to 65536, at most 32); 0 or -1. */
 extern int sweep_parse_depths (const char *text, unsigned **depths,
                                size_t *n);
@@ -713,8 +713,8 @@ extern int sweep_parse_depths (const char *text, unsigned **depths,
 extern int sweep_ladder (struct run *run);
 extern void sweep_print_table (struct run *run);
 
-/* gate.c: viperbench gate (the CI regression gate): the loop that
- * gathers samples; the decision is reports/gate.c's.
+/* gate_run.c: viperbench gate (the CI regression gate): the loop that
+ * gathers samples; the decision is reports/gate_verdict.c's.
  */
 extern int gate_main (int argc, char **argv);
 

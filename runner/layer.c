@@ -1,5 +1,5 @@
 /* layer.c: one layer of a ladder or a sweep: start what it needs, run
- * fio on the scenario, record the figures, stop it.  run.c and sweep.c
+ * fio on the scenario, record the figures, stop it.  run.c and sweep_run.c
  * both call it.
  */
 #include <errno.h>

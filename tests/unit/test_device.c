@@ -1,5 +1,5 @@
 /* test_device.c: the engine's transports without fio (engine/device.c,
- * nbd.c, plugin.c), against real nbdkit servers and real nbdkit plugins
+ * nbd.c, inproc.c), against real nbdkit servers and real nbdkit plugins
  * loaded in-process.  Each NBD test starts its own nbdkit on a Unix socket
  * in a private directory and stops it at the end.
  *

@@ -1,4 +1,4 @@
-/* test_gate.c: unit tests of the gate's pure core (reports/gate.c):
+/* test_gate.c: unit tests of the gate's pure core (reports/gate_verdict.c):
  * samples and settings in, verdicts and "go on to N repetitions" out.
  * A/A passes, a clear regression fails, noise asks for more, a single
  * stored baseline, the two looks' alpha split and the thresholds'

@@ -1,6 +1,6 @@
 /* test_hops.c: unit tests of the decisions made from measured boundaries
- * (reports/hops.c, reports/sweep.c) and of the probes' bucket arithmetic
- * (common/probe.h, common/probe.c): boundaries in, verdicts out.
+ * (reports/hops.c, reports/sweep_report.c) and of the probes' bucket arithmetic
+ * (common/probe.h, common/probe_file.c): boundaries in, verdicts out.
  * Run alone: make build/tests/unit/test_hops && build/tests/unit/test_hops
  */
 #include <stdarg.h>

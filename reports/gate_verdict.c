@@ -1,6 +1,6 @@
-/* gate.c: the regression gate's pure core: settings and samples in, a
+/* gate_verdict.c: the regression gate's pure core: settings and samples in, a
  * verdict per layer and metric (and how many more repetitions a second
- * look needs) out.  No I/O: the runner's gate.c gathers the samples,
+ * look needs) out.  No I/O: runner/gate_run.c gathers the samples,
  * gate_write.c writes what was decided, tests/unit/test_gate.c drives
  * this directly.
  *

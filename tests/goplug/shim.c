@@ -1,4 +1,4 @@
-/* plugin.c: the C side of the Go test plugin (goplug.go): nbdkit's plugin
+/* shim.c: the C side of the Go test plugin (goplug.go): nbdkit's plugin
  * struct, whose callbacks call the functions goplug.go exports.  cgo
  * against Debian's nbdkit-plugin.h; nbdkit's own Go bindings are in no
  * Debian binary package.

@@ -1,4 +1,4 @@
-/* sweep.c: `viperbench sweep`: the scenario on each layer at each queue
+/* sweep_run.c: `viperbench sweep`: the scenario on each layer at each queue
  * depth, as one record (kind "sweep"):
  *
  *   targets[] = { name, description, baseline,
@@ -6,7 +6,7 @@
  *
  * each point a run.json target of its own, in DIR/<layer>/qd<N>/.  The
  * reference investigation's lat1/qdtest diagnostic, done by the tool:
- * reports/sweep.c draws the response curves and finds each knee.
+ * reports/sweep_report.c draws the response curves and finds each knee.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* plugin.c: the in-process transport, an nbdkit plugin .so loaded into
+/* inproc.c: the in-process transport, an nbdkit plugin .so loaded into
  * fio and called directly, with no NBD protocol or socket in between.
  *
  * One plugin instance (one dlopen, one load/config/get_ready) serves all

@@ -1,4 +1,4 @@
-/* gate.c: `viperbench gate`: the CI performance-regression gate.
+/* gate_run.c: `viperbench gate`: the CI performance-regression gate.
  *
  *   viperbench gate --baseline-stack OLD.json --candidate-stack NEW.json
  *                   --scenario NAME [--repeat N] [--runtime S] ...
@@ -13,7 +13,7 @@
  * only the candidate runs here and every layer is taken as a ratio to the
  * baseline layer (host) of its own run.  This file is the loop that
  * gathers samples, in phases (setup, measure, conclude); the decision is
- * reports/gate.c's pure core and reports/gate_write.c writes summary.md,
+ * reports/gate_verdict.c's pure core and reports/gate_write.c writes summary.md,
  * junit.xml and gate.json.
  */
 #include <dirent.h>

@@ -1,4 +1,4 @@
-/* record.c: what `viperbench run` puts in its record (run.json): the
+/* run_record.c: what `viperbench run` puts in its record (run.json): the
  * scenario, the stack, the host, the versions and each layer's figures.
  * Claiming, writing and reading records is common/record.c's.
  */

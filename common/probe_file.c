@@ -1,4 +1,4 @@
-/* probe.c: reading the probes' files (common/probe.h) and the one writer
+/* probe_file.c: reading the probes' files (common/probe.h) and the one writer
  * of the record's boundary schema, for probes and for fio alike:
  *
  *   { "name", "via", "source", "window_s",

@@ -1,4 +1,4 @@
-/* sweep.c: the report of a queue-depth sweep (kind "sweep"): each
+/* sweep_report.c: the report of a queue-depth sweep (kind "sweep"): each
  * layer's response curve (IOPS, read p50 and p99 against iodepth), the
  * requests in flight at each boundary against iodepth, each layer's knee
  * and the boundary whose concurrency stops growing there.  The knee and
