@@ -26,10 +26,10 @@ coll_pid_list (const struct coll_proc *p)
     members[0] = p->pid;
     n = 1;
   }
-  f = open_memstream (&buf, &len);
+  f = xopen_memstream (&buf, &len);
   for (size_t i = 0; i < n; i++)
     fprintf (f, "%s%d", i ? "," : "", (int) members[i]);
-  fclose (f);
+  xclose_memstream (f);
   return buf;
 }
 

@@ -50,6 +50,9 @@ extern void *xrealloc (void *p, size_t n);
 extern void *xreallocarray (void *p, size_t n, size_t size);
 extern char *xasprintf (const char *fmt, ...) __attribute__((format (printf, 1, 2)));
 extern char *xstrdup (const char *s);
+/* open_memstream and its fclose, out of memory reported as above. */
+extern FILE *xopen_memstream (char **buf, size_t *len);
+extern void xclose_memstream (FILE *f);
 
 /* util.c */
 

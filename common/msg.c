@@ -72,6 +72,29 @@ vb_last_msg (void)
   return last_msg;
 }
 
+/* open_memstream that never returns NULL: out of memory is reported
+ * like any other allocation.
+ */
+FILE *
+xopen_memstream (char **buf, size_t *len)
+{
+  FILE *f = open_memstream (buf, len);
+
+  if (f == NULL)
+    out_of_memory ();
+  return f;
+}
+
+/* Closes a memory stream; a write to it that failed (the buffer could
+ * not grow) is out of memory.
+ */
+void
+xclose_memstream (FILE *f)
+{
+  if (fclose (f) != 0)
+    out_of_memory ();
+}
+
 void *
 xmalloc (size_t n)
 {

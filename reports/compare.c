@@ -334,7 +334,7 @@ compare_text (const struct records *ra, const struct records *rb,
   a = ra->doc[0];
   b = rb->doc[rb->n - 1];
   reps = ra->n > 1 || rb->n > 1;
-  f = open_memstream (&buf, &len);
+  f = xopen_memstream (&buf, &len);
   fprintf (f, "# %s vs %s\n\n", na, nb);
   for (int side = 0; side < 2; side++) {
     const struct records *r = side ? rb : ra;
@@ -416,7 +416,7 @@ compare_text (const struct records *ra, const struct records *rb,
     if (ta)
       profile_diff (f, name, ta, tb, false);
   }
-  fclose (f);
+  xclose_memstream (f);
   return buf;
 }
 

@@ -75,7 +75,7 @@ summary_md (const struct gate *g, const char *status, int code)
 {
   char *buf = NULL;
   size_t len = 0;
-  FILE *f = open_memstream (&buf, &len);
+  FILE *f = xopen_memstream (&buf, &len);
   int ci = (int) lround ((1 - 2 * g->alpha) * 100);
   bool any = false;
 
@@ -196,7 +196,7 @@ summary_md (const struct gate *g, const char *status, int code)
            : "Mann-Whitney U test (exact; Wilcoxon signed-rank against a "
              "single stored baseline)",
            g->alpha, g->power * 100, g->alpha);
-  fclose (f);
+  xclose_memstream (f);
   return buf;
 }
 
@@ -205,7 +205,7 @@ junit_xml (const struct gate *g, const char *status, int code)
 {
   char *buf = NULL;
   size_t len = 0;
-  FILE *f = open_memstream (&buf, &len);
+  FILE *f = xopen_memstream (&buf, &len);
   /* Until the gate has a verdict (and after a kill, when it never
    * will) the file says so as an error: never an empty pass.
    */
@@ -275,7 +275,7 @@ junit_xml (const struct gate *g, const char *status, int code)
     fprintf (f, "</system-out>\n    </testcase>\n");
   }
   fprintf (f, "  </testsuite>\n</testsuites>\n");
-  fclose (f);
+  xclose_memstream (f);
   return buf;
 }
 

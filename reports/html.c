@@ -445,16 +445,13 @@ html_write (const char *path, const char *title, const char *md,
 {
   char *buf = NULL;
   size_t len = 0;
-  FILE *f = open_memstream (&buf, &len);
+  FILE *f = xopen_memstream (&buf, &len);
   int r;
 
-  if (f == NULL)
-    oom ("open_memstream");
   html_begin (f, title);
   html_from_md (f, md, dir, hook, arg);
   html_end (f, data);
-  if (fclose (f) != 0)
-    oom (path);
+  xclose_memstream (f);
   r = write_file_atomic (path, buf, len);
   free (buf);
   return r;

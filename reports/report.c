@@ -794,7 +794,7 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
   double host_total = NAN;
   char *buf = NULL;
   size_t len = 0;
-  FILE *f = open_memstream (&buf, &len);
+  FILE *f = xopen_memstream (&buf, &len);
   const char *id = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "id"));
   const char *scen = cJSON_GetStringValue (cJSON_GetObjectItem (sc, "name"));
   const cJSON *base = record_baseline (doc);
@@ -978,7 +978,7 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
   fprintf (f, "![CPU per I/O](charts/cpu.svg)\n\n");
 
   fprintf (f, "PNG versions beside them in charts/.\n");
-  fclose (f);
+  xclose_memstream (f);
 
   *r = draw ? charts (dir, L, n, scen ? scen : "?") : 0;
   for (i = 0; i < n; i++)

@@ -314,7 +314,7 @@ scale_make (const char *dir, const cJSON *doc, bool draw, int *r)
   const cJSON *sc = cJSON_GetObjectItem (doc, "scenario");
   char *buf = NULL, *cdir = draw ? xasprintf ("%s/charts", dir) : NULL;
   size_t len = 0, li = 0;
-  FILE *f = open_memstream (&buf, &len);
+  FILE *f = xopen_memstream (&buf, &len);
   const char *reason = json_str (cJSON_GetObjectItem (doc, "reason"), NULL);
 
   if (cdir)
@@ -369,7 +369,7 @@ scale_make (const char *dir, const cJSON *doc, bool draw, int *r)
               "connections](charts/memory.svg)\n\n![CPU per I/O against "
               "connections](charts/cpu.svg)\n\nPNG versions beside them in "
               "charts/.\n");
-  fclose (f);
+  xclose_memstream (f);
   *r = cdir ? scale_charts (cdir, targets,
                             json_str (cJSON_GetObjectItem (sc, "name"), "?")) : 0;
   free (cdir);

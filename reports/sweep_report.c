@@ -268,7 +268,7 @@ depth_make (const char *dir, const cJSON *doc, bool draw, int *r)
   const cJSON *sc = cJSON_GetObjectItem (doc, "scenario");
   char *buf = NULL, *cdir = draw ? xasprintf ("%s/charts", dir) : NULL;
   size_t len = 0, li = 0;
-  FILE *f = open_memstream (&buf, &len);
+  FILE *f = xopen_memstream (&buf, &len);
   const char *reason = json_str (cJSON_GetObjectItem (doc, "reason"), NULL);
 
   if (cdir)
@@ -298,7 +298,7 @@ depth_make (const char *dir, const cJSON *doc, bool draw, int *r)
               "![Read latency against iodepth](charts/latency.svg)\n\n"
               "![In flight at each boundary](charts/inflight.svg)\n\n"
               "PNG versions beside them in charts/.\n");
-  fclose (f);
+  xclose_memstream (f);
   *r = cdir ? sweep_charts (cdir, targets,
                             json_str (cJSON_GetObjectItem (sc, "name"), "?")) : 0;
   free (cdir);

@@ -225,8 +225,7 @@ nsnet_start (struct nsnet *net, size_t n, const char *logdir,
   /* The hub's side: the bridge, and a veth pair per client, its other
    * end (eth0) made straight in the client's namespace.
    */
-  if ((b = open_memstream (&batch, &blen)) == NULL)
-    abort ();
+  b = xopen_memstream (&batch, &blen);
   fprintf (b, "link set lo up\nlink add vbhub type bridge\n"
            "addr add " NSNET_PREFIX ".1/24 dev vbhub\nlink set vbhub up\n");
   for (size_t k = 0; k < n; k++)
@@ -234,7 +233,7 @@ nsnet_start (struct nsnet *net, size_t n, const char *logdir,
              "link set vb-%s master vbhub\nlink set vb-%s up\n",
              net->cl[k].name, (int) net->cl[k].holder, net->cl[k].name,
              net->cl[k].name);
-  fclose (b);
+  xclose_memstream (b);
   if (ip_batch ("hub", net->hub, batch, logdir) == -1)
     goto fail;
   for (size_t k = 0; k < n; k++) {

@@ -555,7 +555,7 @@ profile_regressions (struct gate_ctx *c)
     c->g.diffs = xcalloc (1, sizeof *c->g.diffs);
     flame_diffs_make (&r[0], &r[1], c->g.diffs);
   }
-  f = open_memstream (&buf, &len);
+  f = xopen_memstream (&buf, &len);
   fprintf (f, "\n## Profile: symbols whose share of CPU grew most\n\n"
               "One extra run of each side with perf and the cpu collector on "
               "the regressed layers (not counted in the statistics): %s and "
@@ -572,7 +572,7 @@ profile_regressions (struct gate_ctx *c)
     if (tb)
       profile_diff (f, c->layer[i], ta, tb, true);
   }
-  fclose (f);
+  xclose_memstream (f);
   c->g.profile_md = buf;
   records_free (&r[0]);
   records_free (&r[1]);

@@ -16,7 +16,7 @@ argv_text (const char *const *argv)
 {
   char *buf = NULL;
   size_t len = 0;
-  FILE *f = open_memstream (&buf, &len);
+  FILE *f = xopen_memstream (&buf, &len);
 
   for (size_t i = 0; argv[i]; i++) {
     char *a = xstrdup (argv[i]);
@@ -25,7 +25,7 @@ argv_text (const char *const *argv)
     fprintf (f, "%s%s", i ? " " : "", a);
     free (a);
   }
-  fclose (f);
+  xclose_memstream (f);
   return buf;
 }
 

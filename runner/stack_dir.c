@@ -64,10 +64,10 @@ made_here (int dfd, const char *name)
 
   if (fd == -1)
     return false;
-  f = open_memstream (&text, &len);
+  f = xopen_memstream (&text, &len);
   while ((r = read (fd, buf, sizeof buf)) > 0)
     fwrite (buf, 1, (size_t) r, f);
-  fclose (f);
+  xclose_memstream (f);
   close (fd);
   for (char *save = NULL, *l = strtok_r (text, "\n", &save); l && !found;
        l = strtok_r (NULL, "\n", &save))

@@ -165,10 +165,7 @@ stack_expand_vars (const char *s, const char *dir, const char *size)
   /* One pass, left to right: a value is put in as it is and never read
    * again (a size of "1G${size}" must not expand for ever).
    */
-  if ((f = open_memstream (&out, &len)) == NULL) {
-    vb_msg ("open_memstream: out of memory");
-    abort ();
-  }
+  f = xopen_memstream (&out, &len);
   for (const char *p = s; *p;) {
     size_t v;
 
@@ -182,7 +179,7 @@ stack_expand_vars (const char *s, const char *dir, const char *size)
     else
       fputc (*p++, f);
   }
-  fclose (f);
+  xclose_memstream (f);
   return out;
 }
 

@@ -34,7 +34,7 @@ plugin_uri (const struct stack *st)
 {
   char *buf = NULL;
   size_t len = 0;
-  FILE *f = open_memstream (&buf, &len);
+  FILE *f = xopen_memstream (&buf, &len);
 
   fputs ("plugin:", f);
   put_escaped (f, st->plugin);
@@ -45,7 +45,7 @@ plugin_uri (const struct stack *st)
     fprintf (f, "%.*s=", (int) (eq - st->plugin_args[i]), st->plugin_args[i]);
     put_escaped (f, eq + 1);
   }
-  fclose (f);
+  xclose_memstream (f);
   return buf;
 }
 
