@@ -351,19 +351,95 @@ over_time (FILE *f, const struct layer_rep *L, size_t n)
               "![p99 per second](charts/timeline-p99.svg)\n");
 }
 
-/* Writes the data and gnuplot script for the charts; runs gnuplot in
- * DIR (relative names only: no path from the record reaches a script).
- */
-static int
-charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
+/* Whether any layer has fio's latency bins. */
+static bool
+any_bins (const struct layer_rep *L, size_t n)
 {
-  char *cdir = xasprintf ("%s/charts", dir), *p;
-  const char *roles[MAX_CPU_ROLES];
+  for (size_t i = 0; i < n; i++)
+    if (L[i].lat.total > 0)
+      return true;
+  return false;
+}
+
+/* The latency chart's part of the script: a percentile curve per layer
+ * with fio's latency bins (text imported has none); with none, no chart.
+ */
+static void
+gp_latency (FILE *f, const struct layer_rep *L, size_t n)
+{
+  if (!any_bins (L, n))
+    return;
+  fprintf (f,
+"  set output 'latency.'.t\n"
+"  set style data lines\n"
+"  set title 'Latency distribution (read+write, fio total latency)'\n"
+"  set xlabel 'percentile'\n"
+"  set ylabel 'latency'\n"
+"  set logscale y\n"
+"  set format y '%%.0s%%cs'\n"
+"  set xrange [0:100]\n"
+"  set yrange [*:*]\n"
+"  set key top left\n");
+  for (size_t i = 0, k = 0; i < n; i++) {
+    if (!(L[i].lat.total > 0))
+      continue;
+    fprintf (f, "%s'lat-%zu.dat' using 1:($2/1e9) title ", k++ ? ", " : "  plot ", i);
+    gp_string (f, L[i].name, '\'');
+    fprintf (f, " lw 2");
+  }
+  fprintf (f, "\n  unset logscale y\n  unset xlabel\n  unset xrange\n"
+              "  set key top right\n  set style data histograms\n");
+}
+
+/* The timeline charts' part of the script: IOPS and p99 per second of
+ * each layer that has a timeline.
+ */
+static void
+gp_timeline (FILE *f, const struct layer_rep *L, size_t n)
+{
+  if (!any_timeline (L, n))
+    return;
+  for (int w = 0; w < 2; w++) {
+    bool first = true;
+
+    fprintf (f, "  set style data linespoints\n  set xlabel 'second of the run'\n"
+                "  set logscale y\n  set key outside right top\n"
+                "  set xrange [0:*]\n  set yrange [*:*]\n");
+    if (w == 0)
+      fprintf (f, "  set output 'timeline-iops.'.t\n"
+                  "  set title 'IOPS per second (read+write)'\n"
+                  "  set ylabel 'IOPS'\n  set format y '%%.0s%%c'\n  plot ");
+    else
+      fprintf (f, "  set output 'timeline-p99.'.t\n"
+                  "  set title 'p99 completion latency per second'\n"
+                  "  set ylabel 'p99'\n  set format y '%%.0s%%cs'\n  plot ");
+    for (size_t i = 0; i < n; i++) {
+      if (L[i].tl == NULL)
+        continue;
+      fprintf (f, "%s'tl-%zu.dat' using 1:%d title ", first ? "" : ", ", i,
+               w == 0 ? 2 : 3);
+      gp_string (f, L[i].name, '\'');
+      fprintf (f, " lw 2 pt 7 ps 0.6");
+      first = false;
+    }
+    fprintf (f, "\n");
+  }
+  fprintf (f, "  unset logscale y\n  unset xlabel\n  unset xrange\n"
+              "  set key top right\n  set style data histograms\n");
+}
+
+/* Writes the charts' data into CDIR: IOPS, slowdown, the latency
+ * curves, CPU per I/O by role (the roles, in order of appearance, into
+ * ROLES) and the timelines.
+ */
+static void
+charts_data (const char *cdir, const struct layer_rep *L, size_t n,
+             const char **roles, size_t *nroles_out)
+{
   size_t nroles = 0;
   FILE *f;
-  int r;
+  char *p;
 
-  mkdir_p (cdir, 0755);
   p = xasprintf ("%s/iops.dat", cdir);
   f = fopen_out (p);
   for (size_t i = 0; f && i < n; i++) {
@@ -452,7 +528,23 @@ charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
     fclose_out (f, p);
     free (p);
   }
+  *nroles_out = nroles;
+}
 
+/* Writes the charts' data and gnuplot script; runs gnuplot in
+ * DIR (relative names only: no path from the record reaches a script).
+ */
+static int
+charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
+{
+  char *cdir = xasprintf ("%s/charts", dir), *p;
+  const char *roles[MAX_CPU_ROLES];
+  size_t nroles = 0;
+  FILE *f;
+  int r;
+
+  mkdir_p (cdir, 0755);
+  charts_data (cdir, L, n, roles, &nroles);
   p = xasprintf ("%s/charts.gp", cdir);
   f = fopen_out (p);
   if (f == NULL) {
@@ -500,54 +592,9 @@ charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
   fprintf (f, "\n"
 "  set style histogram clustered gap 1\n"
 "  unset boxwidth\n"
-"  set key inside top right\n"
-"  set output 'latency.'.t\n"
-"  set style data lines\n"
-"  set title 'Latency distribution (read+write, fio total latency)'\n"
-"  set xlabel 'percentile'\n"
-"  set ylabel 'latency'\n"
-"  set logscale y\n"
-"  set format y '%%.0s%%cs'\n"
-"  set xrange [0:100]\n"
-"  set yrange [*:*]\n"
-"  set key top left\n"
-"  plot ");
-  for (size_t i = 0; i < n; i++) {
-    fprintf (f, "%s'lat-%zu.dat' using 1:($2/1e9) title ", i ? ", " : "", i);
-    gp_string (f, L[i].name, '\'');
-    fprintf (f, " lw 2");
-  }
-  fprintf (f, "\n  unset logscale y\n  unset xlabel\n  unset xrange\n"
-              "  set key top right\n  set style data histograms\n");
-  if (any_timeline (L, n)) {
-    for (int w = 0; w < 2; w++) {
-      bool first = true;
-
-      fprintf (f, "  set style data linespoints\n  set xlabel 'second of the run'\n"
-                  "  set logscale y\n  set key outside right top\n"
-                  "  set xrange [0:*]\n  set yrange [*:*]\n");
-      if (w == 0)
-        fprintf (f, "  set output 'timeline-iops.'.t\n"
-                    "  set title 'IOPS per second (read+write)'\n"
-                    "  set ylabel 'IOPS'\n  set format y '%%.0s%%c'\n  plot ");
-      else
-        fprintf (f, "  set output 'timeline-p99.'.t\n"
-                    "  set title 'p99 completion latency per second'\n"
-                    "  set ylabel 'p99'\n  set format y '%%.0s%%cs'\n  plot ");
-      for (size_t i = 0; i < n; i++) {
-        if (L[i].tl == NULL)
-          continue;
-        fprintf (f, "%s'tl-%zu.dat' using 1:%d title ", first ? "" : ", ", i,
-                 w == 0 ? 2 : 3);
-        gp_string (f, L[i].name, '\'');
-        fprintf (f, " lw 2 pt 7 ps 0.6");
-        first = false;
-      }
-      fprintf (f, "\n");
-    }
-    fprintf (f, "  unset logscale y\n  unset xlabel\n  unset xrange\n"
-                "  set key top right\n  set style data histograms\n");
-  }
+"  set key inside top right\n");
+  gp_latency (f, L, n);
+  gp_timeline (f, L, n);
   fprintf (f, "}\n");
   if (fclose_out (f, p) == -1) {
     free (p);
@@ -973,7 +1020,11 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
 
   fprintf (f, "## Charts\n\n");
   fprintf (f, "![IOPS per layer](charts/iops.svg)\n\n");
-  fprintf (f, "![Latency distribution](charts/latency.svg)\n\n");
+  if (any_bins (L, n))
+    fprintf (f, "![Latency distribution](charts/latency.svg)\n\n");
+  else
+    fprintf (f, "(no latency distribution: no layer has fio's latency "
+                "bins, which only its JSON output holds)\n\n");
   fprintf (f, "![Slowdown against host](charts/slowdown.svg)\n\n");
   fprintf (f, "![CPU per I/O](charts/cpu.svg)\n\n");
 

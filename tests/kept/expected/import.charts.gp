@@ -30,20 +30,4 @@ do for [t in 'svg png'] {
   set style histogram clustered gap 1
   unset boxwidth
   set key inside top right
-  set output 'latency.'.t
-  set style data lines
-  set title 'Latency distribution (read+write, fio total latency)'
-  set xlabel 'percentile'
-  set ylabel 'latency'
-  set logscale y
-  set format y '%.0s%cs'
-  set xrange [0:100]
-  set yrange [*:*]
-  set key top left
-  plot 'lat-0.dat' using 1:($2/1e9) title 'guest' lw 2
-  unset logscale y
-  unset xlabel
-  unset xrange
-  set key top right
-  set style data histograms
 }
