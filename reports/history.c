@@ -113,21 +113,24 @@ usage (FILE *f)
               "DIR/history-SCENARIO/.\n");
 }
 
-int
-history_main (int argc, char **argv)
-{
-  const char *results = "results", *prefix = "VM-", *scenario = NULL;
-  double alpha = 0.05;
-  struct hrun *runs = NULL;
-  size_t nruns = 0;
-  char **layers = NULL;
-  size_t nlayers = 0;
-  char *buf = NULL, *out, *cdir;
-  struct hseries (*cps)[2] = NULL;
-  int rc = 0;
-  size_t len = 0;
-  FILE *f;
+/* One history: the options, the runs of the scenario, its layers and
+ * their change points.
+ */
+struct history {
+  const char *results, *prefix, *scenario;
+  double alpha;
+  struct hrun *runs;
+  size_t nruns;
+  char **layers;
+  size_t nlayers;
+  struct hseries (*cps)[2];     /* per layer: IOPS, read p99 */
+  char *cdir;                   /* RESULTS/history-SCENARIO */
+};
 
+/* The options into H: -1 to go on, else the exit code. */
+static int
+history_options (struct history *h, int argc, char **argv)
+{
   static const struct option longopts[] = {
     { "results", required_argument, NULL, 'o' },
     { "prefix", required_argument, NULL, 'p' },
@@ -135,8 +138,6 @@ history_main (int argc, char **argv)
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  struct record_entry *ents;
-  ssize_t nents;
   int c;
 
   optind = 1;
@@ -144,11 +145,11 @@ history_main (int argc, char **argv)
     char *end;
 
     switch (c) {
-    case 'o': results = optarg; break;
-    case 'p': prefix = optarg; break;
+    case 'o': h->results = optarg; break;
+    case 'p': h->prefix = optarg; break;
     case 'a':
-      alpha = strtod (optarg, &end);
-      if (*end || !(alpha > 0 && alpha < 0.5)) {
+      h->alpha = strtod (optarg, &end);
+      if (*end || !(h->alpha > 0 && h->alpha < 0.5)) {
         vb_msg ("history: --alpha '%s': a significance level between 0 "
                 "and 0.5, e.g. 0.05", optarg);
         return EXIT_BAD_INPUT;
@@ -159,17 +160,30 @@ history_main (int argc, char **argv)
     }
   }
   if (optind == argc - 1)
-    scenario = argv[optind];
-  if (scenario == NULL) {
+    h->scenario = argv[optind];
+  if (h->scenario == NULL) {
     usage (stderr);
     return EXIT_BAD_INPUT;
   }
-  if (!plain_name (scenario) || !plain_name (prefix)) {
-    vb_msg ("history: %s '%s' is not a plain name", plain_name (scenario)
-            ? "--prefix" : "scenario", plain_name (scenario) ? prefix : scenario);
+  if (!plain_name (h->scenario) || !plain_name (h->prefix)) {
+    vb_msg ("history: %s '%s' is not a plain name", plain_name (h->scenario)
+            ? "--prefix" : "scenario",
+            plain_name (h->scenario) ? h->prefix : h->scenario);
     return EXIT_BAD_INPUT;
   }
-  if ((nents = record_list (results, prefix, &ents)) == -1)
+  return -1;
+}
+
+/* The usable records of the scenario, in number order, and their layers
+ * in order of first appearance; 0 or the exit code.
+ */
+static int
+history_load (struct history *h)
+{
+  struct record_entry *ents;
+  ssize_t nents;
+
+  if ((nents = record_list (h->results, h->prefix, &ents)) == -1)
     return EXIT_BAD_INPUT;
   for (size_t i = 0; i < (size_t) nents; i++) {
     const char *why, *name;
@@ -180,42 +194,218 @@ history_main (int argc, char **argv)
       continue;
     }
     name = cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "scenario"), "name"));
-    if (name == NULL || strcmp (name, scenario) != 0 || record_is_sweep (doc) ||
+    if (name == NULL || strcmp (name, h->scenario) != 0 || record_is_sweep (doc) ||
         !usable (ents[i].id, doc)) {
       cJSON_Delete (doc);
       continue;
     }
-    runs = xreallocarray (runs, nruns + 1, sizeof *runs);
-    runs[nruns++] = (struct hrun) { ents[i].num, xstrdup (ents[i].id), doc };
+    h->runs = xreallocarray (h->runs, h->nruns + 1, sizeof *h->runs);
+    h->runs[h->nruns++] = (struct hrun) { ents[i].num, xstrdup (ents[i].id), doc };
   }
   record_list_free (ents, (size_t) nents);
-  if (nruns == 0) {
+  if (h->nruns == 0) {
     vb_msg ("history: no complete or imported record of scenario '%s' in %s",
-            scenario, results);
-    free (runs);
+            h->scenario, h->results);
     return EXIT_BAD_INPUT;
   }
-  /* Layers in order of first appearance. */
-  for (size_t r = 0; r < nruns; r++) {
+  for (size_t r = 0; r < h->nruns; r++) {
     const cJSON *t;
 
-    cJSON_ArrayForEach (t, cJSON_GetObjectItem (runs[r].doc, "targets")) {
+    cJSON_ArrayForEach (t, cJSON_GetObjectItem (h->runs[r].doc, "targets")) {
       const char *name = target_name (t);
       size_t k;
 
-      for (k = 0; k < nlayers && strcmp (layers[k], name) != 0; k++)
+      for (k = 0; k < h->nlayers && strcmp (h->layers[k], name) != 0; k++)
         ;
-      if (k == nlayers) {
-        layers = xreallocarray (layers, nlayers + 1, sizeof *layers);
-        layers[nlayers++] = xstrdup (name);
+      if (k == h->nlayers) {
+        h->layers = xreallocarray (h->layers, h->nlayers + 1, sizeof *h->layers);
+        h->layers[h->nlayers++] = xstrdup (name);
       }
     }
   }
+  h->cps = xcalloc (h->nlayers, sizeof *h->cps);
+  return 0;
+}
 
-  cdir = xasprintf ("%s/history-%s", results, scenario);
-  mkdir_p (cdir, 0755);
-  f = open_memstream (&buf, &len);
-  fprintf (f, "# History of %s: %zu runs\n\n", scenario, nruns);
+/* Layer K's change points, its table (into F) and its chart's data. */
+static void
+history_layer (struct history *h, size_t k, FILE *f)
+{
+  const struct hrun *runs = h->runs;
+  char *dat = xasprintf ("%s/%s.dat", h->cdir, h->layers[k]);   /* plain names */
+  FILE *df = fopen_out (dat);
+  struct hseries *hs = h->cps[k];
+  size_t shown = 0;
+
+  hs[0].label = "IOPS";
+  hs[1].label = "read p99";
+  for (size_t r = 0; r < h->nruns; r++) {
+    const cJSON *me = record_target (runs[r].doc, h->layers[k]);
+
+    if (me == NULL)
+      continue;
+    series_add (&hs[0], r, total_iops (me));
+    series_add (&hs[1], r, target_metric (me, "read", "p99"));
+  }
+  for (int m = 0; m < 2; m++)
+    hs[m].ncp = stats_change_points (hs[m].v, hs[m].n, h->alpha, hs[m].cp,
+                                     HIST_MAX_CP);
+
+  fprintf (f, "\n## %s\n\n| run | description | IOPS (r+w) | read p99 | vs host | change point |\n"
+           "|---|---|--:|--:|--:|---|\n", h->layers[k]);
+  for (size_t r = 0; r < h->nruns; r++) {
+    const cJSON *host = record_baseline (runs[r].doc);
+    const cJSON *me = record_target (runs[r].doc, h->layers[k]);
+    double iops, p99, ratio = NAN;
+    char si[16], sp[16], sr[16], ch[192] = "", t[80];
+
+    if (me == NULL)
+      continue;
+    iops = total_iops (me);
+    p99 = target_metric (me, "read", "p99");
+    if (host)
+      ratio = iops / total_iops (host);
+    fmt_iops (si, sizeof si, iops);
+    fmt_ns (sp, sizeof sp, p99);
+    if (isnan (ratio)) snprintf (sr, sizeof sr, "-");
+    else snprintf (sr, sizeof sr, "%.3fx", ratio);
+    for (int m = 0; m < 2; m++) {
+      const struct change_point *cp = series_cp_at (&hs[m], r);
+
+      if (cp == NULL)
+        continue;
+      snprintf (t, sizeof t, "%+.1f%%", expm1 (cp->shift) * 100);
+      snprintf (ch + strlen (ch), sizeof ch - strlen (ch), "%s**%s %s**",
+                *ch ? "; " : "", hs[m].label, t);
+    }
+    fprintf (f, "| %s | %s | %s | %s | %s | %s |\n", runs[r].id,
+             cJSON_GetStringValue (cJSON_GetObjectItem (runs[r].doc, "description"))
+             ? cJSON_GetStringValue (cJSON_GetObjectItem (runs[r].doc, "description")) : "",
+             si, sp, sr, *ch ? ch : "-");
+    if (df) {
+      fprintf (df, "%ld %.0f %.0f ", runs[r].num, iops, isnan (p99) ? -1 : p99);
+      gp_string (df, runs[r].id, '"');
+      fputc ('\n', df);
+    }
+  }
+  if (df)
+    fclose_out (df, dat);
+  free (dat);
+  for (int m = 0; m < 2; m++)
+    for (size_t i = 0; i < hs[m].ncp; i++) {
+      const struct change_point *cp = &hs[m].cp[i];
+      char t[128];
+
+      if (shown++ == 0)
+        fprintf (f, "\n### Change points of %s\n\n"
+                    "| metric | between | shift | runs before / after |\n"
+                    "|---|---|---|--:|\n", h->layers[k]);
+      cp_text (cp, h->alpha, t, sizeof t);
+      fprintf (f, "| %s | %s and %s | %s | %zu / %zu%s |\n", hs[m].label,
+               runs[hs[m].run[cp->at - 1]].id, runs[hs[m].run[cp->at]].id,
+               t, cp->n_before, cp->n_after,
+               cp->n_before == 1 || cp->n_after == 1
+               ? " (one run on a side: a change or an outlier)" : "");
+    }
+  if (shown == 0)
+    fprintf (f, "\nNo change point in %s's IOPS or read p99 over %zu "
+                "runs (p < %g).\n", h->layers[k], hs[0].n, h->alpha);
+  fprintf (f, "\n![%s trend](history-%s/%s.svg)\n", h->layers[k], h->scenario,
+           h->layers[k]);
+}
+
+/* One chart per layer: IOPS (left axis) and read p99 (right, log). */
+static void
+history_chart (const struct history *h)
+{
+  char *gp = xasprintf ("%s/trend.gp", h->cdir);
+  FILE *g = fopen_out (gp);
+
+  if (g == NULL) {
+    free (gp);
+    return;
+  }
+  fprintf (g, "# Generated by viperbench history.\n"
+              "set grid\nset key bottom right\nset xlabel 'run'\n"
+              "set ylabel 'IOPS (read+write)'\nset y2label 'read p99 (ms)'\n"
+              "set ytics nomirror\nset y2tics\nset yrange [0:*]\n"
+              "set format y '%%.1s%%c'\n%s", h->nruns <= 20 ? "set xtics 1\n" : "");
+  fprintf (g, "scenario = ");
+  gp_string (g, h->scenario, '\'');
+  fputc ('\n', g);
+  for (size_t k = 0; k < h->nlayers; k++) {
+    /* The change points: a line between the runs either side. */
+    fprintf (g, "unset arrow\nunset label\n");
+    for (int m = 0; m < 2; m++)
+      for (size_t i = 0; i < h->cps[k][m].ncp; i++) {
+        const struct hseries *hs = &h->cps[k][m];
+        const struct change_point *cp = &hs->cp[i];
+        double x = (h->runs[hs->run[cp->at - 1]].num +
+                    h->runs[hs->run[cp->at]].num) / 2.0;
+
+        fprintf (g, "set arrow from %g, graph 0 to %g, graph 1 nohead "
+                    "lw 2 dt 3 lc rgb '%s'\n", x, x,
+                 m == 0 ? "#c0392b" : "#7f8c8d");
+        fprintf (g, "set label '%s %+.0f%%' at %g, graph %.2f left "
+                    "offset char 0.5, 0 front textcolor rgb '%s'\n",
+                 m == 0 ? "IOPS" : "p99",
+                 expm1 (cp->shift) * 100, x, m == 0 ? 0.08 : 0.16,
+                 m == 0 ? "#c0392b" : "#7f8c8d");
+      }
+    fprintf (g, "layer = ");
+    gp_string (g, h->layers[k], '\'');
+    fprintf (g, "\ndo for [t in 'svg png'] {\n"
+                "  if (t eq 'svg') { set terminal svg size 900,400 dynamic noenhanced }\n"
+                "  else { set terminal pngcairo size 900,400 noenhanced }\n"
+                "  set output layer.'.'.t\n  set title scenario.': '.layer.' per run'\n"
+                "  plot layer.'.dat' using 1:2 with linespoints lw 2 title 'IOPS', "
+                "'' using 1:($3 < 0 ? NaN : $3/1e6) axes x1y2 with linespoints "
+                "dt 2 title 'read p99'\n}\n");
+  }
+  if (fclose_out (g, gp) == 0)
+    gp_run (h->cdir, "trend.gp");
+  free (gp);
+}
+
+static void
+history_free (struct history *h)
+{
+  for (size_t r = 0; r < h->nruns; r++) {
+    free (h->runs[r].id);
+    cJSON_Delete (h->runs[r].doc);
+  }
+  free (h->runs);
+  for (size_t k = 0; k < h->nlayers; k++) {
+    for (int m = 0; h->cps && m < 2; m++) {
+      free (h->cps[k][m].run);
+      free (h->cps[k][m].v);
+    }
+    free (h->layers[k]);
+  }
+  free (h->cps);
+  free (h->layers);
+  free (h->cdir);
+}
+
+int
+history_main (int argc, char **argv)
+{
+  struct history h = { .results = "results", .prefix = "VM-", .alpha = 0.05 };
+  char *buf = NULL, *out, *title;
+  size_t len = 0;
+  int rc;
+  FILE *f;
+
+  if ((rc = history_options (&h, argc, argv)) != -1)
+    return rc;
+  if ((rc = history_load (&h)) != 0) {
+    history_free (&h);
+    return rc;
+  }
+  h.cdir = xasprintf ("%s/history-%s", h.results, h.scenario);
+  mkdir_p (h.cdir, 0755);
+  f = xopen_memstream (&buf, &len);
+  fprintf (f, "# History of %s: %zu runs\n\n", h.scenario, h.nruns);
   fprintf (f, "Change points: where a layer's total IOPS or read p99 "
            "changed level, found over all its runs (E-Divisive means places "
            "each split; a t test on ln(value), corrected for having chosen "
@@ -224,173 +414,29 @@ history_main (int argc, char **argv)
            "either side, its interval and the runs each side has; a single "
            "outlier is not one (with one run on a side, a change and an "
            "outlier look alike: the next run tells). Ratios are to the same "
-           "run's host layer.\n", alpha);
-  cps = xcalloc (nlayers, sizeof *cps);
-  for (size_t k = 0; k < nlayers; k++) {
-    char *dat = xasprintf ("%s/%s.dat", cdir, layers[k]);   /* plain names */
-    FILE *df = fopen_out (dat);
-    struct hseries *hs = cps[k];
-    size_t shown = 0;
+           "run's host layer.\n", h.alpha);
+  for (size_t k = 0; k < h.nlayers; k++)
+    history_layer (&h, k, f);
+  xclose_memstream (f);
+  history_chart (&h);
 
-    hs[0].label = "IOPS";
-    hs[1].label = "read p99";
-    for (size_t r = 0; r < nruns; r++) {
-      const cJSON *me = record_target (runs[r].doc, layers[k]);
-
-      if (me == NULL)
-        continue;
-      series_add (&hs[0], r, total_iops (me));
-      series_add (&hs[1], r, target_metric (me, "read", "p99"));
-    }
-    for (int m = 0; m < 2; m++)
-      hs[m].ncp = stats_change_points (hs[m].v, hs[m].n, alpha, hs[m].cp,
-                                       HIST_MAX_CP);
-
-    fprintf (f, "\n## %s\n\n| run | description | IOPS (r+w) | read p99 | vs host | change point |\n"
-             "|---|---|--:|--:|--:|---|\n", layers[k]);
-    for (size_t r = 0; r < nruns; r++) {
-      const cJSON *host = record_baseline (runs[r].doc);
-      const cJSON *me = record_target (runs[r].doc, layers[k]);
-      double iops, p99, ratio = NAN;
-      char si[16], sp[16], sr[16], ch[192] = "", t[80];
-
-      if (me == NULL)
-        continue;
-      iops = total_iops (me);
-      p99 = target_metric (me, "read", "p99");
-      if (host)
-        ratio = iops / total_iops (host);
-      fmt_iops (si, sizeof si, iops);
-      fmt_ns (sp, sizeof sp, p99);
-      if (isnan (ratio)) snprintf (sr, sizeof sr, "-");
-      else snprintf (sr, sizeof sr, "%.3fx", ratio);
-      for (int m = 0; m < 2; m++) {
-        const struct change_point *cp = series_cp_at (&hs[m], r);
-
-        if (cp == NULL)
-          continue;
-        snprintf (t, sizeof t, "%+.1f%%", expm1 (cp->shift) * 100);
-        snprintf (ch + strlen (ch), sizeof ch - strlen (ch), "%s**%s %s**",
-                  *ch ? "; " : "", hs[m].label, t);
-      }
-      fprintf (f, "| %s | %s | %s | %s | %s | %s |\n", runs[r].id,
-               cJSON_GetStringValue (cJSON_GetObjectItem (runs[r].doc, "description"))
-               ? cJSON_GetStringValue (cJSON_GetObjectItem (runs[r].doc, "description")) : "",
-               si, sp, sr, *ch ? ch : "-");
-      if (df) {
-        fprintf (df, "%ld %.0f %.0f ", runs[r].num, iops, isnan (p99) ? -1 : p99);
-        gp_string (df, runs[r].id, '"');
-        fputc ('\n', df);
-      }
-    }
-    if (df)
-      fclose_out (df, dat);
-    free (dat);
-    for (int m = 0; m < 2; m++)
-      for (size_t i = 0; i < hs[m].ncp; i++) {
-        const struct change_point *cp = &hs[m].cp[i];
-        char t[128];
-
-        if (shown++ == 0)
-          fprintf (f, "\n### Change points of %s\n\n"
-                      "| metric | between | shift | runs before / after |\n"
-                      "|---|---|---|--:|\n", layers[k]);
-        cp_text (cp, alpha, t, sizeof t);
-        fprintf (f, "| %s | %s and %s | %s | %zu / %zu%s |\n", hs[m].label,
-                 runs[hs[m].run[cp->at - 1]].id, runs[hs[m].run[cp->at]].id,
-                 t, cp->n_before, cp->n_after,
-                 cp->n_before == 1 || cp->n_after == 1
-                 ? " (one run on a side: a change or an outlier)" : "");
-      }
-    if (shown == 0)
-      fprintf (f, "\nNo change point in %s's IOPS or read p99 over %zu "
-                  "runs (p < %g).\n", layers[k], hs[0].n, alpha);
-    fprintf (f, "\n![%s trend](history-%s/%s.svg)\n", layers[k], scenario, layers[k]);
-  }
-  fclose (f);
-
-  /* One chart per layer: IOPS (left axis) and read p99 (right, log). */
-  {
-    char *gp = xasprintf ("%s/trend.gp", cdir);
-    FILE *g = fopen_out (gp);
-
-    if (g) {
-      fprintf (g, "# Generated by viperbench history.\n"
-                  "set grid\nset key bottom right\nset xlabel 'run'\n"
-                  "set ylabel 'IOPS (read+write)'\nset y2label 'read p99 (ms)'\n"
-                  "set ytics nomirror\nset y2tics\nset yrange [0:*]\n"
-                  "set format y '%%.1s%%c'\n%s", nruns <= 20 ? "set xtics 1\n" : "");
-      fprintf (g, "scenario = ");
-      gp_string (g, scenario, '\'');
-      fputc ('\n', g);
-      for (size_t k = 0; k < nlayers; k++) {
-        /* The change points: a line between the runs either side. */
-        fprintf (g, "unset arrow\nunset label\n");
-        for (int m = 0; m < 2; m++)
-          for (size_t i = 0; i < cps[k][m].ncp; i++) {
-            const struct hseries *hs = &cps[k][m];
-            const struct change_point *cp = &hs->cp[i];
-            double x = (runs[hs->run[cp->at - 1]].num +
-                        runs[hs->run[cp->at]].num) / 2.0;
-
-            fprintf (g, "set arrow from %g, graph 0 to %g, graph 1 nohead "
-                        "lw 2 dt 3 lc rgb '%s'\n", x, x,
-                     m == 0 ? "#c0392b" : "#7f8c8d");
-            fprintf (g, "set label '%s %+.0f%%' at %g, graph %.2f left "
-                        "offset char 0.5, 0 front textcolor rgb '%s'\n",
-                     m == 0 ? "IOPS" : "p99",
-                     expm1 (cp->shift) * 100, x, m == 0 ? 0.08 : 0.16,
-                     m == 0 ? "#c0392b" : "#7f8c8d");
-          }
-        fprintf (g, "layer = ");
-        gp_string (g, layers[k], '\'');
-        fprintf (g, "\ndo for [t in 'svg png'] {\n"
-                    "  if (t eq 'svg') { set terminal svg size 900,400 dynamic noenhanced }\n"
-                    "  else { set terminal pngcairo size 900,400 noenhanced }\n"
-                    "  set output layer.'.'.t\n  set title scenario.': '.layer.' per run'\n"
-                    "  plot layer.'.dat' using 1:2 with linespoints lw 2 title 'IOPS', "
-                    "'' using 1:($3 < 0 ? NaN : $3/1e6) axes x1y2 with linespoints "
-                    "dt 2 title 'read p99'\n}\n");
-      }
-      if (fclose_out (g, gp) == 0)
-        gp_run (cdir, "trend.gp");
-    }
-    free (gp);
-  }
   fputs (buf, stdout);
-  out = xasprintf ("%s/history-%s.md", results, scenario);
+  out = xasprintf ("%s/history-%s.md", h.results, h.scenario);
   if (write_file_atomic (out, buf, len) == -1)
     rc = EXIT_RUN_FAILED;
   else
     fprintf (stderr, "viperbench: written to %s\n", out);
   free (out);
   /* The same as a page, its trend charts inlined. */
-  out = xasprintf ("%s/history-%s.html", results, scenario);
-  {
-    char *title = xasprintf ("%s: viperbench history", scenario);
-
-    if (html_write (out, title, buf, results, NULL, NULL, NULL) == -1)
-      rc = EXIT_RUN_FAILED;
-    else
-      fprintf (stderr, "viperbench: written to %s\n", out);
-    free (title);
-  }
+  out = xasprintf ("%s/history-%s.html", h.results, h.scenario);
+  title = xasprintf ("%s: viperbench history", h.scenario);
+  if (html_write (out, title, buf, h.results, NULL, NULL, NULL) == -1)
+    rc = EXIT_RUN_FAILED;
+  else
+    fprintf (stderr, "viperbench: written to %s\n", out);
+  free (title);
   free (out);
   free (buf);
-  free (cdir);
-  for (size_t r = 0; r < nruns; r++) {
-    free (runs[r].id);
-    cJSON_Delete (runs[r].doc);
-  }
-  free (runs);
-  for (size_t k = 0; k < nlayers; k++) {
-    for (int m = 0; m < 2; m++) {
-      free (cps[k][m].run);
-      free (cps[k][m].v);
-    }
-    free (layers[k]);
-  }
-  free (cps);
-  free (layers);
+  history_free (&h);
   return rc;
 }
