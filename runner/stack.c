@@ -236,23 +236,12 @@ layers_known (const struct stack *st, const cJSON *obj, char *const *names,
   return 0;
 }
 
-/* Loads and validates a stack definition; see internal.h. */
-int
-stack_load (const char *path, struct stack *st)
+/* Reads and parses PATH into st->text and st->json; 0 or -1. */
+static int
+stack_parse (const char *path, struct stack *st)
 {
-  char *text, *size_text = NULL;   /* text: st->text, kept for messages */
-  const cJSON *sub;
-  unsigned u;
+  char *text;
 
-  memset (st, 0, sizeof *st);
-  st->path = xstrdup (path);
-  st->threads = 16;
-  st->conns = 1;
-  st->request_timeout_ms = 30000;
-  st->ready_timeout = 10;
-  st->workers = UINT32_MAX;     /* default: nbdkit's thread count */
-  for (int k = 0; k < GT_COUNT; k++)
-    st->gate_thr[k] = NAN;
   text = st->text = read_file (path, NULL);
   if (text == NULL) {
     vb_msg ("stack %s: %s", path, strerror (errno));
@@ -267,15 +256,26 @@ stack_load (const char *path, struct stack *st)
       line += *p == '\n';
     vb_msg ("%s:%d: malformed JSON near '%.20s'", path, line,
             at ? at : "");
-    goto err;
+    return -1;
   }
   if (!cJSON_IsObject (st->json)) {
     vb_msg ("%s:1: a stack is a JSON object", path);
-    goto err;
+    return -1;
   }
   if (check_keys (st, st->json, top_keys,
                   sizeof top_keys / sizeof top_keys[0], NULL) == -1)
-    goto err;
+    return -1;
+  return 0;
+}
+
+/* The top level's own keys: dir, name, description, size, plugin,
+ * plugin_args, files, layers.  *SIZE_TEXT: the size as written (to
+ * free), which ${size} in arguments expands to.
+ */
+static int
+stack_top (const char *path, struct stack *st, char **size_text_out)
+{
+  char *size_text = NULL;
 
   if (get_string (st, st->json, "dir", "/var/tmp/viperbench",
                   &st->dir) == -1 ||
@@ -327,77 +327,113 @@ stack_load (const char *path, struct stack *st)
       goto err;
     }
   }
+  *size_text_out = size_text;
+  return 0;
 
-  if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "nbdkit"))) {
-    if (!cJSON_IsObject (sub)) {
-      BAD (st, NULL, "nbdkit", "expected an object");
-      goto err;
-    }
-    if (check_keys (st, sub, nbdkit_keys,
-                    sizeof nbdkit_keys / sizeof nbdkit_keys[0], "nbdkit") == -1 ||
-        stack_get_uint (st, sub, "threads", 1, 1024, &st->threads) == -1 ||
-        get_strings (st, sub, "filters", &st->filters, &st->nfilters) == -1 ||
-        get_strings (st, sub, "options", &st->nbdkit_args,
-                     &st->nnbdkit_args) == -1 ||
-        get_kvs (st, sub, "filter_args", &st->filter_args,
-                 &st->nfilter_args, size_text) == -1)
-      goto err;
-    for (size_t i = 0; i < st->nnbdkit_args; i++)
-      if (!nbdkit_option_ok (st->nbdkit_args[i])) {
-        BAD (st, sub, "options", "'%s' is not an nbdkit option a stack may set "
-             "(allowed: %s)", st->nbdkit_args[i], nbdkit_options_allowed);
-        goto err;
-      }
-    for (size_t i = 0; i < st->nfilters; i++)
-      if (!plugin_name_ok (st->filters[i])) {
-        BAD (st, sub, "filters", "'%s' is not a filter name or an absolute path",
-             st->filters[i]);
-        goto err;
-      }
-  }
-  if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "engine"))) {
-    if (!cJSON_IsObject (sub)) {
-      BAD (st, NULL, "engine", "expected an object");
-      goto err;
-    }
-    if (check_keys (st, sub, engine_keys,
-                    sizeof engine_keys / sizeof engine_keys[0], "engine") == -1 ||
-        stack_get_uint (st, sub, "conns", 1, 64, &st->conns) == -1 ||
-        stack_get_uint (st, sub, "request_timeout_ms", 0, 3600000,
-                  &st->request_timeout_ms) == -1 ||
-        stack_get_uint (st, sub, "workers", 0, 1024, &st->workers) == -1)
-      goto err;
-  }
-  /* "gate": { "iops": "-10%", "p99": "+20%", "cpu": "+5%" }: the
-   * regression gate's thresholds, signed the way that is worse.
-   */
-  if ((sub = cJSON_GetObjectItemCaseSensitive (st->json, "gate"))) {
-    if (!cJSON_IsObject (sub)) {
-      BAD (st, NULL, "gate", "expected an object like {\"iops\": \"-10%%\", \"p99\": \"+20%%\", \"cpu\": \"+5%%\"}");
-      goto err;
-    }
-    if (check_keys (st, sub, gate_keys,
-                    sizeof gate_keys / sizeof gate_keys[0], "gate") == -1)
-      goto err;
-    for (int k = 0; k < GT_COUNT; k++) {
-      const cJSON *v = cJSON_GetObjectItemCaseSensitive (sub, gate_thr_name (k));
-      double p = gate_thr_parse (k, cJSON_GetStringValue (v));
+ err:
+  free (size_text);
+  return -1;
+}
 
-      if (v == NULL)
-        continue;
-      if (isnan (p)) {
-        BAD (st, sub, gate_thr_name (k), "expected a %s percentage %s like "
-             "\"%s\"", gate_thr_sign (k) < 0 ? "negative" : "positive",
-             gate_thr_sign (k) < 0 ? "(above -100%)" : "(at most +1000%)",
-             gate_thr_sign (k) < 0 ? "-10%" : "+20%");
-        goto err;
-      }
-      st->gate_thr[k] = p;
-    }
+/* "nbdkit": threads, filters, options, filter_args. */
+static int
+stack_nbdkit (struct stack *st, const char *size_text)
+{
+  const cJSON *sub = cJSON_GetObjectItemCaseSensitive (st->json, "nbdkit");
+
+  if (sub == NULL)
+    return 0;
+  if (!cJSON_IsObject (sub)) {
+    BAD (st, NULL, "nbdkit", "expected an object");
+    return -1;
   }
-  u = 10;
-  if (stack_get_uint (st, st->json, "ready_timeout_s", 1, 600, &u) == -1)
-    goto err;
+  if (check_keys (st, sub, nbdkit_keys,
+                  sizeof nbdkit_keys / sizeof nbdkit_keys[0], "nbdkit") == -1 ||
+      stack_get_uint (st, sub, "threads", 1, 1024, &st->threads) == -1 ||
+      get_strings (st, sub, "filters", &st->filters, &st->nfilters) == -1 ||
+      get_strings (st, sub, "options", &st->nbdkit_args,
+                   &st->nnbdkit_args) == -1 ||
+      get_kvs (st, sub, "filter_args", &st->filter_args,
+               &st->nfilter_args, size_text) == -1)
+    return -1;
+  for (size_t i = 0; i < st->nnbdkit_args; i++)
+    if (!nbdkit_option_ok (st->nbdkit_args[i])) {
+      BAD (st, sub, "options", "'%s' is not an nbdkit option a stack may set "
+           "(allowed: %s)", st->nbdkit_args[i], nbdkit_options_allowed);
+      return -1;
+    }
+  for (size_t i = 0; i < st->nfilters; i++)
+    if (!plugin_name_ok (st->filters[i])) {
+      BAD (st, sub, "filters", "'%s' is not a filter name or an absolute path",
+           st->filters[i]);
+      return -1;
+    }
+  return 0;
+}
+
+/* "engine": conns, request_timeout_ms, workers. */
+static int
+stack_engine (struct stack *st)
+{
+  const cJSON *sub = cJSON_GetObjectItemCaseSensitive (st->json, "engine");
+
+  if (sub == NULL)
+    return 0;
+  if (!cJSON_IsObject (sub)) {
+    BAD (st, NULL, "engine", "expected an object");
+    return -1;
+  }
+  if (check_keys (st, sub, engine_keys,
+                  sizeof engine_keys / sizeof engine_keys[0], "engine") == -1 ||
+      stack_get_uint (st, sub, "conns", 1, 64, &st->conns) == -1 ||
+      stack_get_uint (st, sub, "request_timeout_ms", 0, 3600000,
+                &st->request_timeout_ms) == -1 ||
+      stack_get_uint (st, sub, "workers", 0, 1024, &st->workers) == -1)
+    return -1;
+  return 0;
+}
+
+/* "gate": { "iops": "-10%", "p99": "+20%", "cpu": "+5%" }: the
+ * regression gate's thresholds, signed the way that is worse.
+ */
+static int
+stack_gate (struct stack *st)
+{
+  const cJSON *sub = cJSON_GetObjectItemCaseSensitive (st->json, "gate");
+
+  if (sub == NULL)
+    return 0;
+  if (!cJSON_IsObject (sub)) {
+    BAD (st, NULL, "gate", "expected an object like {\"iops\": \"-10%%\", \"p99\": \"+20%%\", \"cpu\": \"+5%%\"}");
+    return -1;
+  }
+  if (check_keys (st, sub, gate_keys,
+                  sizeof gate_keys / sizeof gate_keys[0], "gate") == -1)
+    return -1;
+  for (int k = 0; k < GT_COUNT; k++) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive (sub, gate_thr_name (k));
+    double p = gate_thr_parse (k, cJSON_GetStringValue (v));
+
+    if (v == NULL)
+      continue;
+    if (isnan (p)) {
+      BAD (st, sub, gate_thr_name (k), "expected a %s percentage %s like "
+           "\"%s\"", gate_thr_sign (k) < 0 ? "negative" : "positive",
+           gate_thr_sign (k) < 0 ? "(above -100%)" : "(at most +1000%)",
+           gate_thr_sign (k) < 0 ? "-10%" : "+20%");
+      return -1;
+    }
+    st->gate_thr[k] = p;
+  }
+  return 0;
+}
+
+/* log_max, probes and pin. */
+static int
+stack_modes (struct stack *st)
+{
+  const cJSON *sub;
+
   /* Each log the record keeps (a server's, a service's, fio's) stops
    * there, the cut said in it and in the record.
    */
@@ -407,7 +443,7 @@ stack_load (const char *path, struct stack *st)
     if (m < 4096 || m > (int64_t) 1 << 40) {
       BAD (st, NULL, "log_max", "expected a size from \"4K\" to \"1T\" "
            "(each log the record keeps is cut there; default \"16M\")");
-      goto err;
+      return -1;
     }
     proc_set_log_max ((uint64_t) m);
   }
@@ -421,7 +457,7 @@ stack_load (const char *path, struct stack *st)
       ;
     if (m == NULL || k == 3) {
       BAD (st, NULL, "probes", "expected \"all\", \"outer\" or \"off\"");
-      goto err;
+      return -1;
     }
     st->probes = (enum probes_mode) k;
   }
@@ -431,11 +467,17 @@ stack_load (const char *path, struct stack *st)
 
     if (!cJSON_IsString (sub) || pin_parse (sub->valuestring, &mode) == -1) {
       BAD (st, NULL, "pin", "expected \"auto\", \"on\" or \"off\"");
-      goto err;
+      return -1;
     }
     st->pin = mode;
   }
-  /* The probes' own keys go to the probe filters, whoever they name. */
+  return 0;
+}
+
+/* The probes' own keys (probe-*) in no argument of the stack. */
+static int
+stack_probe_keys (struct stack *st)
+{
   for (size_t i = 0; i < st->nplugin_args + st->nfilter_args; i++) {
     const char *kv = i < st->nplugin_args ? st->plugin_args[i]
                      : st->filter_args[i - st->nplugin_args];
@@ -446,13 +488,18 @@ stack_load (const char *path, struct stack *st)
            i < st->nplugin_args ? "plugin_args" : "filter_args",
            "'%.*s': keys starting with probe- belong to viperbench's probes",
            (int) strcspn (kv, "="), kv);
-      goto err;
+      return -1;
     }
   }
-  st->ready_timeout = u;
-  if (st->workers == UINT32_MAX)
-    st->workers = st->threads;
+  return 0;
+}
 
+/* The layers (the whole table without "layers"), the services, and
+ * each target's own keys.
+ */
+static int
+stack_layers (struct stack *st)
+{
   /* No "layers": the whole table, in its order. */
   if (st->nlayers == 0) {
     const struct target *t;
@@ -466,11 +513,11 @@ stack_load (const char *path, struct stack *st)
   }
   if (layers_known (st, NULL, st->layers, st->nlayers) == -1 ||
       services_read (st) == -1)
-    goto err;
+    return -1;
   for (size_t i = 0; i < st->nsvc; i++)
     if (layers_known (st, st->svc[i].json, st->svc[i].layers,
                       st->svc[i].nlayers) == -1)
-      goto err;
+      return -1;
   /* Each target reads its own keys. */
   {
     const struct target *t;
@@ -479,33 +526,68 @@ stack_load (const char *path, struct stack *st)
     {
       st->conf[i].t = t;
       if (t->configure && t->configure (st, &st->conf[i].conf) == -1)
-        goto err;
+        return -1;
     }
   }
-  /* Every secret, known to the scrubber before anything starts; any
-   * value the record redacts (perf.data is dropped then).
-   */
-  {
-    size_t before;
-    cJSON *red;
+  return 0;
+}
 
-    stack_secrets_env ();
-    before = scrub_count ();
-    stack_secrets (st);
-    red = stack_redacted (st);
-    /* The stack's own, not the environment's: those do not make perf's
-     * samples the stack's secret.
-     */
-    st->has_secrets = !cJSON_Compare (red, st->json, true) ||
-      scrub_count () > before;
-    cJSON_Delete (red);
+/* Every secret, known to the scrubber before anything starts; any
+ * value the record redacts (perf.data is dropped then).
+ */
+static void
+stack_secrets_known (struct stack *st)
+{
+  size_t before;
+  cJSON *red;
+
+  stack_secrets_env ();
+  before = scrub_count ();
+  stack_secrets (st);
+  red = stack_redacted (st);
+  /* The stack's own, not the environment's: those do not make perf's
+   * samples the stack's secret.
+   */
+  st->has_secrets = !cJSON_Compare (red, st->json, true) ||
+    scrub_count () > before;
+  cJSON_Delete (red);
+}
+
+/* Loads and validates a stack definition; see internal.h. */
+int
+stack_load (const char *path, struct stack *st)
+{
+  char *size_text = NULL;
+  unsigned u = 10;
+
+  memset (st, 0, sizeof *st);
+  st->path = xstrdup (path);
+  st->threads = 16;
+  st->conns = 1;
+  st->request_timeout_ms = 30000;
+  st->ready_timeout = 10;
+  st->workers = UINT32_MAX;     /* default: nbdkit's thread count */
+  for (int k = 0; k < GT_COUNT; k++)
+    st->gate_thr[k] = NAN;
+  if (stack_parse (path, st) == -1 ||
+      stack_top (path, st, &size_text) == -1 ||
+      stack_nbdkit (st, size_text) == -1 ||
+      stack_engine (st) == -1 ||
+      stack_gate (st) == -1 ||
+      stack_get_uint (st, st->json, "ready_timeout_s", 1, 600, &u) == -1 ||
+      stack_modes (st) == -1 ||
+      stack_probe_keys (st) == -1) {
+    free (size_text);
+    return -1;
   }
   free (size_text);
+  st->ready_timeout = u;
+  if (st->workers == UINT32_MAX)
+    st->workers = st->threads;
+  if (stack_layers (st) == -1)
+    return -1;
+  stack_secrets_known (st);
   return 0;
-
- err:
-  free (size_text);
-  return -1;
 }
 
 /* The text of a string or number V, or NULL (to free). */
