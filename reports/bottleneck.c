@@ -232,19 +232,27 @@ add_saturated (cJSON *also, const cJSON *t, double cores, const char *skip)
   }
 }
 
-/* The verdict for target T; see internal.h. */
-cJSON *
-bottleneck_judge (const cJSON *t, double cores)
-{
-  const cJSON *bounds = cJSON_GetObjectItem (t, "boundaries"), *bd, *p;
-  const cJSON *prev = NULL, *best_bd = NULL, *unknown = NULL, *near = NULL;
-  double near_busy = 0, most_wait = 0;
-  double demand = NAN, best_cap = INFINITY, best_busy = 0, best_wait = 0;
-  double best_max = NAN, best_mean = NAN, best_cpu = NAN;
-  int i = 0, best = -1;
-  cJSON *v, *also;
-  char *text = NULL;
+/* What one pass over a layer's boundaries finds: the tightest capacity
+ * reached and busy (best), the first reached but not busy (near), the
+ * first where concurrency falls at an unknown capacity, the most that
+ * wait between two boundaries, and fio's demand.
+ */
+struct scan {
+  const cJSON *best_bd, *unknown, *near;
+  int best;                     /* index of best_bd */
+  double near_busy, most_wait, demand;
+  double best_cap, best_busy, best_wait, best_max, best_mean, best_cpu;
+};
 
+static void
+scan_boundaries (const cJSON *t, double cores, struct scan *sc)
+{
+  const cJSON *bounds = cJSON_GetObjectItem (t, "boundaries"), *bd;
+  const cJSON *prev = NULL;
+  int i = 0;
+
+  *sc = (struct scan) { .best = -1, .demand = NAN, .best_cap = INFINITY,
+                        .best_max = NAN, .best_mean = NAN, .best_cpu = NAN };
   cJSON_ArrayForEach (bd, bounds) {
     const cJSON *cap_o = cJSON_GetObjectItem (bd, "capacity");
     double cap = num (cap_o, "max"), max = boundary_num (bd, "in_flight.max");
@@ -253,14 +261,14 @@ bottleneck_judge (const cJSON *t, double cores)
     double wait = prev ? boundary_num (prev, "in_flight.mean") - mean : NAN;
 
     if (i == 0)
-      demand = hop_concurrency (bd);
-    if (!isnan (wait) && wait > most_wait)
-      most_wait = wait;
+      sc->demand = hop_concurrency (bd);
+    if (!isnan (wait) && wait > sc->most_wait)
+      sc->most_wait = wait;
     if (prev && isnan (cap) && !isnan (max) && !isnan (above) &&
-        max < 0.5 * above && !unknown)
-      unknown = bd;
+        max < 0.5 * above && !sc->unknown)
+      sc->unknown = bd;
     if (prev && !isnan (cap) && cap > 0 && !isnan (max) && !isnan (mean) &&
-        cap < demand && max >= cap - 1e-9 && !isnan (wait) && wait >= 0.5) {
+        cap < sc->demand && max >= cap - 1e-9 && !isnan (wait) && wait >= 0.5) {
       const cJSON *proc = cpu_of (t, json_str (cJSON_GetObjectItem (
         cap_o, "served_by"), NULL));
       double cb = proc ? cpu_busy (proc, cap, cores) : NAN;
@@ -276,154 +284,192 @@ bottleneck_judge (const cJSON *t, double cores)
         if (!isnan (all) && all >= SATURATED)
           busy = 0;
       }
-      if (busy < BUSY && !near) {
-        near = bd;
-        near_busy = busy;
+      if (busy < BUSY && !sc->near) {
+        sc->near = bd;
+        sc->near_busy = busy;
       }
       /* The tightest cap; at the same cap the outermost (one stage). */
-      if (busy >= BUSY && cap < best_cap) {
-        best = i;
-        best_bd = bd;
-        best_cap = cap;
-        best_busy = busy;
-        best_wait = wait;
-        best_max = max;
-        best_mean = mean;
-        best_cpu = cb;
+      if (busy >= BUSY && cap < sc->best_cap) {
+        sc->best = i;
+        sc->best_bd = bd;
+        sc->best_cap = cap;
+        sc->best_busy = busy;
+        sc->best_wait = wait;
+        sc->best_max = max;
+        sc->best_mean = mean;
+        sc->best_cpu = cb;
       }
     }
     prev = bd;
     i++;
   }
+}
 
-  v = cJSON_CreateObject ();
-  also = cJSON_CreateArray ();
-  if (best_bd) {
-    const cJSON *cap_o = cJSON_GetObjectItem (best_bd, "capacity");
-    const char *what = json_str (cJSON_GetObjectItem (cap_o, "what"), "?");
-    const char *name = json_str (cJSON_GetObjectItem (best_bd, "name"), "?");
-    char *where = time_in (bounds, best);
+/* A capacity reached and busy: its verdict into V, its summary. */
+static char *
+verdict_capacity (cJSON *v, const cJSON *t, const struct scan *sc)
+{
+  const cJSON *bounds = cJSON_GetObjectItem (t, "boundaries");
+  const cJSON *cap_o = cJSON_GetObjectItem (sc->best_bd, "capacity");
+  const char *what = json_str (cJSON_GetObjectItem (cap_o, "what"), "?");
+  const char *name = json_str (cJSON_GetObjectItem (sc->best_bd, "name"), "?");
+  char *where = time_in (bounds, sc->best), *text;
 
-    cJSON_AddStringToObject (v, "kind", "capacity");
+  cJSON_AddStringToObject (v, "kind", "capacity");
+  cJSON_AddStringToObject (v, "boundary", name);
+  cJSON_AddStringToObject (v, "what", what);
+  cJSON_AddNumberToObject (v, "capacity", sc->best_cap);
+  cJSON_AddNumberToObject (v, "max_in_flight", sc->best_max);
+  cJSON_AddNumberToObject (v, "mean_in_flight", sc->best_mean);
+  cJSON_AddNumberToObject (v, "waiting_above", sc->best_wait);
+  cJSON_AddNumberToObject (v, "busy", sc->best_busy);
+  if (!isnan (sc->best_cpu))
+    cJSON_AddNumberToObject (v, "cpu_busy", sc->best_cpu);
+  cJSON_AddNumberToObject (v, "demand", sc->demand);
+  if (where)
+    cJSON_AddStringToObject (v, "time_in", where);
+  text = xasprintf ("%s: at most %g at once (reached), %.2f in flight on "
+                    "average there, %.1f waiting above it of the %g fio "
+                    "asks; busy %.0f%%%s%s", what, sc->best_cap, sc->best_mean,
+                    sc->best_wait, sc->demand, 100 * sc->best_busy,
+                    where ? "; the time is spent in " : "",
+                    where ? where : "");
+  free (where);
+  return text;
+}
+
+/* A process saturated on CPU (the one using most of saturated CPUs),
+ * else one thread saturated: its verdict into V (others saturated into
+ * ALSO), its summary; NULL when neither.
+ */
+static char *
+verdict_cpu (cJSON *v, cJSON *also, const cJSON *t, double cores)
+{
+  const cJSON *top = NULL, *thr_p = NULL, *p;
+  double top_b = 0, top_thr = 0;
+  const char *thr_name = NULL;
+  char *text;
+
+  cJSON_ArrayForEach (p, target_processes (t, "cpu")) {
+    double b = cpu_load (t, p, cores), u = num (p, "cpu_utilisation");
+    const cJSON *th = cJSON_GetObjectItem (p, "threads");
+    double tb = num (th, "busiest_utilisation");
+
+    /* On saturated CPUs, the process that uses most of them. */
+    if (!isnan (b) && b >= SATURATED &&
+        (top == NULL || u > num (top, "cpu_utilisation"))) {
+      top = p;
+      top_b = b;
+    }
+    if (!isnan (tb) && tb >= SATURATED && tb > top_thr) {
+      thr_p = p;
+      top_thr = tb;
+      thr_name = json_str (cJSON_GetObjectItem (th, "busiest"), "?");
+    }
+  }
+  if (top) {
+    const char *role = json_str (cJSON_GetObjectItem (top, "role"), "?");
+    double allowed = num (top, "cpus_allowed");
+    double others = others_use (t, top, cores);
+    char *out;
+
+    cJSON_AddStringToObject (v, "kind", "cpu");
+    cJSON_AddStringToObject (v, "process", role);
+    cJSON_AddNumberToObject (v, "utilisation", top_b);
+    cJSON_AddNumberToObject (v, "cpus", isnan (allowed) ? cores : allowed);
+    cJSON_AddBoolToObject (v, "shared", !pinned (top, cores));
+    out = others >= 0.25
+      ? xasprintf ("; processes outside the layer used %.2f of them",
+                   others) : xstrdup ("");
+    if (others >= 0.25)
+      cJSON_AddNumberToObject (v, "others_cpus", others);
+    if (pinned (top, cores))
+      text = xasprintf ("%s saturated on CPU: %.0f%% of the %g CPU%s it "
+                        "may use%s", role, 100 * top_b, allowed,
+                        allowed == 1 ? "" : "s", out);
+    else
+      text = xasprintf ("the host's CPUs are saturated (%.0f%% of %g, "
+                        "shared by the layer's processes), %s using most "
+                        "of them: %.2f CPUs%s", 100 * top_b, cores, role,
+                        num (top, "cpu_utilisation"), out);
+    free (out);
+    add_saturated (also, t, cores, role);
+    return text;
+  }
+  if (thr_p) {
+    const char *role = json_str (cJSON_GetObjectItem (thr_p, "role"), "?");
+
+    cJSON_AddStringToObject (v, "kind", "thread");
+    cJSON_AddStringToObject (v, "process", role);
+    cJSON_AddStringToObject (v, "thread", thr_name);
+    cJSON_AddNumberToObject (v, "utilisation", top_thr);
+    return xasprintf ("one thread of %s ('%s') saturated: %.0f%% of a CPU, "
+                      "while the process as a whole is not", role,
+                      thr_name, 100 * top_thr);
+  }
+  return NULL;
+}
+
+/* Requests wait and nothing above explains it: why the verdict cannot
+ * decide, into V; NULL when nothing waits that matters.
+ */
+static char *
+verdict_undecided (cJSON *v, const cJSON *t, const struct scan *sc)
+{
+  const cJSON *bounds = cJSON_GetObjectItem (t, "boundaries");
+
+  if (sc->near) {
+    const char *name = json_str (cJSON_GetObjectItem (sc->near, "name"), "?");
+
+    cJSON_AddStringToObject (v, "kind", "undecided");
     cJSON_AddStringToObject (v, "boundary", name);
-    cJSON_AddStringToObject (v, "what", what);
-    cJSON_AddNumberToObject (v, "capacity", best_cap);
-    cJSON_AddNumberToObject (v, "max_in_flight", best_max);
-    cJSON_AddNumberToObject (v, "mean_in_flight", best_mean);
-    cJSON_AddNumberToObject (v, "waiting_above", best_wait);
-    cJSON_AddNumberToObject (v, "busy", best_busy);
-    if (!isnan (best_cpu))
-      cJSON_AddNumberToObject (v, "cpu_busy", best_cpu);
-    cJSON_AddNumberToObject (v, "demand", demand);
-    if (where)
-      cJSON_AddStringToObject (v, "time_in", where);
-    text = xasprintf ("%s: at most %g at once (reached), %.2f in flight on "
-                      "average there, %.1f waiting above it of the %g fio "
-                      "asks; busy %.0f%%%s%s", what, best_cap, best_mean,
-                      best_wait, demand, 100 * best_busy,
-                      where ? "; the time is spent in " : "",
-                      where ? where : "");
-    free (where);
+    return xasprintf ("cannot decide: requests wait above %s, whose "
+                      "capacity (%s) is reached but which is busy %.0f%% "
+                      "of it where it is measured, and no process is "
+                      "saturated on CPU: the slots may be held where no "
+                      "probe sees", name,
+                      json_str (cJSON_GetObjectItem (cJSON_GetObjectItem (
+                        sc->near, "capacity"), "what"), "?"),
+                      100 * sc->near_busy);
+  }
+  if (sc->unknown || cJSON_GetArraySize (bounds) < 2) {
+    cJSON_AddStringToObject (v, "kind", "undecided");
+    if (sc->unknown) {
+      const char *name = json_str (cJSON_GetObjectItem (sc->unknown, "name"), "?");
+
+      cJSON_AddStringToObject (v, "boundary", name);
+      return xasprintf ("cannot decide: concurrency falls at %s, whose "
+                        "capacity is unknown, and no process is saturated "
+                        "on CPU", name);
+    }
+    return xasprintf ("cannot decide: no boundary inside the layer is "
+                      "measured and no process is saturated on CPU");
+  }
+  if (!isnan (sc->demand) && sc->most_wait >= fmax (1, 0.5 * sc->demand)) {
+    cJSON_AddStringToObject (v, "kind", "undecided");
+    return xasprintf ("cannot decide: %.1f of the %g requests fio asks "
+                      "wait inside the layer, but no stage is at a known "
+                      "capacity and busy, and no process is saturated on "
+                      "CPU", sc->most_wait, sc->demand);
+  }
+  return NULL;
+}
+
+/* The verdict for target T; see internal.h. */
+cJSON *
+bottleneck_judge (const cJSON *t, double cores)
+{
+  struct scan sc;
+  cJSON *v = cJSON_CreateObject (), *also = cJSON_CreateArray ();
+  char *text;
+
+  scan_boundaries (t, cores, &sc);
+  if (sc.best_bd) {
+    text = verdict_capacity (v, t, &sc);
     add_saturated (also, t, cores, NULL);
   }
-  else {
-    const cJSON *top = NULL;
-    double top_b = 0, top_thr = 0;
-    const char *thr_name = NULL;
-    const cJSON *thr_p = NULL;
-
-    cJSON_ArrayForEach (p, target_processes (t, "cpu")) {
-      double b = cpu_load (t, p, cores), u = num (p, "cpu_utilisation");
-      const cJSON *th = cJSON_GetObjectItem (p, "threads");
-      double tb = num (th, "busiest_utilisation");
-
-      /* On saturated CPUs, the process that uses most of them. */
-      if (!isnan (b) && b >= SATURATED &&
-          (top == NULL || u > num (top, "cpu_utilisation"))) {
-        top = p;
-        top_b = b;
-      }
-      if (!isnan (tb) && tb >= SATURATED && tb > top_thr) {
-        thr_p = p;
-        top_thr = tb;
-        thr_name = json_str (cJSON_GetObjectItem (th, "busiest"), "?");
-      }
-    }
-    if (top) {
-      const char *role = json_str (cJSON_GetObjectItem (top, "role"), "?");
-      double allowed = num (top, "cpus_allowed");
-
-      cJSON_AddStringToObject (v, "kind", "cpu");
-      cJSON_AddStringToObject (v, "process", role);
-      cJSON_AddNumberToObject (v, "utilisation", top_b);
-      cJSON_AddNumberToObject (v, "cpus", isnan (allowed) ? cores : allowed);
-      cJSON_AddBoolToObject (v, "shared", !pinned (top, cores));
-      double others = others_use (t, top, cores);
-      char *out = others >= 0.25
-        ? xasprintf ("; processes outside the layer used %.2f of them",
-                     others) : xstrdup ("");
-
-      if (others >= 0.25)
-        cJSON_AddNumberToObject (v, "others_cpus", others);
-      if (pinned (top, cores))
-        text = xasprintf ("%s saturated on CPU: %.0f%% of the %g CPU%s it "
-                          "may use%s", role, 100 * top_b, allowed,
-                          allowed == 1 ? "" : "s", out);
-      else
-        text = xasprintf ("the host's CPUs are saturated (%.0f%% of %g, "
-                          "shared by the layer's processes), %s using most "
-                          "of them: %.2f CPUs%s", 100 * top_b, cores, role,
-                          num (top, "cpu_utilisation"), out);
-      free (out);
-      add_saturated (also, t, cores, role);
-    }
-    else if (thr_p) {
-      const char *role = json_str (cJSON_GetObjectItem (thr_p, "role"), "?");
-
-      cJSON_AddStringToObject (v, "kind", "thread");
-      cJSON_AddStringToObject (v, "process", role);
-      cJSON_AddStringToObject (v, "thread", thr_name);
-      cJSON_AddNumberToObject (v, "utilisation", top_thr);
-      text = xasprintf ("one thread of %s ('%s') saturated: %.0f%% of a CPU, "
-                        "while the process as a whole is not", role,
-                        thr_name, 100 * top_thr);
-    }
-    else if (near) {
-      const char *name = json_str (cJSON_GetObjectItem (near, "name"), "?");
-
-      cJSON_AddStringToObject (v, "kind", "undecided");
-      cJSON_AddStringToObject (v, "boundary", name);
-      text = xasprintf ("cannot decide: requests wait above %s, whose "
-                        "capacity (%s) is reached but which is busy %.0f%% "
-                        "of it where it is measured, and no process is "
-                        "saturated on CPU: the slots may be held where no "
-                        "probe sees", name,
-                        json_str (cJSON_GetObjectItem (cJSON_GetObjectItem (
-                          near, "capacity"), "what"), "?"),
-                        100 * near_busy);
-    }
-    else if (unknown || cJSON_GetArraySize (bounds) < 2) {
-      cJSON_AddStringToObject (v, "kind", "undecided");
-      if (unknown) {
-        const char *name = json_str (cJSON_GetObjectItem (unknown, "name"), "?");
-
-        cJSON_AddStringToObject (v, "boundary", name);
-        text = xasprintf ("cannot decide: concurrency falls at %s, whose "
-                          "capacity is unknown, and no process is saturated "
-                          "on CPU", name);
-      }
-      else
-        text = xasprintf ("cannot decide: no boundary inside the layer is "
-                          "measured and no process is saturated on CPU");
-    }
-    else if (!isnan (demand) && most_wait >= fmax (1, 0.5 * demand)) {
-      cJSON_AddStringToObject (v, "kind", "undecided");
-      text = xasprintf ("cannot decide: %.1f of the %g requests fio asks "
-                        "wait inside the layer, but no stage is at a known "
-                        "capacity and busy, and no process is saturated on "
-                        "CPU", most_wait, demand);
-    }
-  }
+  else if ((text = verdict_cpu (v, also, t, cores)) == NULL)
+    text = verdict_undecided (v, t, &sc);
   if (text == NULL) {
     cJSON_Delete (v);
     cJSON_Delete (also);
