@@ -827,26 +827,17 @@ cpu_table (FILE *f, const struct layer_rep *L, size_t n)
   }
 }
 
-/* The report's Markdown of DOC (fio's bins read from DIR's layers);
- * with DRAW, the charts are drawn in DIR/charts too (*R: -1 when that
- * failed).
+/* Each target of DOC into L (sized for them), its bins from DIR/LAYER/fio.json;
+ * the baseline's total IOPS.
  */
-static char *
-report_make (const char *dir, const cJSON *doc, bool draw, int *r)
+static double
+layers_read (const char *dir, const cJSON *doc, struct layer_rep *L)
 {
-  const cJSON *targets = cJSON_GetObjectItem (doc, "targets"), *t;
-  const cJSON *sc = cJSON_GetObjectItem (doc, "scenario");
-  size_t n = (size_t) cJSON_GetArraySize (targets), i = 0;
-  struct layer_rep *L = xcalloc (n ? n : 1, sizeof *L);
+  const cJSON *base = record_baseline (doc), *t;
   double host_total = NAN;
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = xopen_memstream (&buf, &len);
-  const char *id = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "id"));
-  const char *scen = cJSON_GetStringValue (cJSON_GetObjectItem (sc, "name"));
-  const cJSON *base = record_baseline (doc);
+  size_t i = 0;
 
-  cJSON_ArrayForEach (t, targets) {
+  cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc, "targets")) {
     struct layer_rep *l = &L[i++];
     char *fj;
 
@@ -880,45 +871,61 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
                l->name, fj);
     free (fj);
   }
-  for (i = 0; i < n; i++)
-    L[i].ratio_host = host_total > 0 ? (L[i].riops + L[i].wiops) / host_total : NAN;
+  for (size_t k = 0; k < i; k++)
+    L[k].ratio_host = host_total > 0 ? (L[k].riops + L[k].wiops) / host_total : NAN;
+  return host_total;
+}
+
+/* The title and the record's facts: description, status, stack,
+ * scenario, times, host and versions.
+ */
+static void
+report_header (FILE *f, const cJSON *doc)
+{
+  const cJSON *sc = cJSON_GetObjectItem (doc, "scenario");
+  const char *id = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "id"));
+  const char *scen = cJSON_GetStringValue (cJSON_GetObjectItem (sc, "name"));
+  const char *desc = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "description"));
+  const char *reason = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "reason"));
+  const cJSON *host = cJSON_GetObjectItem (doc, "host");
+  const cJSON *ver = cJSON_GetObjectItem (doc, "versions");
+  const char *fin = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "finished"));
 
   fprintf (f, "# %s: %s\n\n", id ? id : "?", scen ? scen : "?");
   /* Every string of the record as text, never as markup or HTML: a
    * description or a reason may hold anything.
    */
-  {
-    const char *desc = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "description"));
-    const char *reason = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "reason"));
-    const cJSON *host = cJSON_GetObjectItem (doc, "host");
-    const cJSON *ver = cJSON_GetObjectItem (doc, "versions");
-    const char *fin = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "finished"));
-
-    md_text (f, desc && *desc ? desc : "(no description)");
-    fprintf (f, "\n\n- status: ");
-    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (doc, "status")));
-    if (reason) {
-      fprintf (f, ": ");
-      md_text (f, reason);
-    }
-    fprintf (f, "\n- stack: ");
-    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "stack"), "name")));
-    fprintf (f, "; scenario %s (%g jobs x iodepth %g)\n", scen ? scen : "?",
-             num (sc, "jobs"), num (sc, "iodepth"));
-    fprintf (f, "- started ");
-    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (doc, "started")));
-    fprintf (f, ", finished ");
-    md_text (f, fin ? fin : "-");
-    fprintf (f, "\n- host: ");
-    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (host, "cpu_model")));
-    fprintf (f, ", %g cores, kernel ", num (doc, "host.cores"));
-    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (host, "kernel")));
-    fprintf (f, "; fio ");
-    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (ver, "fio")));
-    fprintf (f, ", nbdkit ");
-    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (ver, "nbdkit")));
-    fprintf (f, "\n\n");
+  md_text (f, desc && *desc ? desc : "(no description)");
+  fprintf (f, "\n\n- status: ");
+  md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (doc, "status")));
+  if (reason) {
+    fprintf (f, ": ");
+    md_text (f, reason);
   }
+  fprintf (f, "\n- stack: ");
+  md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "stack"), "name")));
+  fprintf (f, "; scenario %s (%g jobs x iodepth %g)\n", scen ? scen : "?",
+           num (sc, "jobs"), num (sc, "iodepth"));
+  fprintf (f, "- started ");
+  md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (doc, "started")));
+  fprintf (f, ", finished ");
+  md_text (f, fin ? fin : "-");
+  fprintf (f, "\n- host: ");
+  md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (host, "cpu_model")));
+  fprintf (f, ", %g cores, kernel ", num (doc, "host.cores"));
+  md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (host, "kernel")));
+  fprintf (f, "; fio ");
+  md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (ver, "fio")));
+  fprintf (f, ", nbdkit ");
+  md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (ver, "nbdkit")));
+  fprintf (f, "\n\n");
+}
+
+/* The ladder's table and a sentence per layer against the one below. */
+static void
+report_ladder (FILE *f, const struct layer_rep *L, size_t n, double host_total)
+{
+  size_t i;
 
   fprintf (f, "## The ladder\n\n");
   fprintf (f, "| layer | read IOPS | write IOPS | read MiB/s | read mean | read p50 | "
@@ -974,16 +981,14 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
              strcmp (w, "as fast") == 0 ? "as" : "than", L[i - 1].name);
   }
 
-  clients_section (f, targets);
-  over_time (f, L, n);
-  guests (f, L, n);
-  services (f, doc);
-  where_time_goes (f, L, n);
-  concurrency (f, L, n);
-  plausibility (f, L, n, doc);
-  cpu_table (f, L, n);
+}
+
+/* Each process's top symbols (and threads) from the perf collector. */
+static void
+report_symbols (FILE *f, const struct layer_rep *L, size_t n)
+{
   fprintf (f, "\n## Top profile symbols\n\n");
-  for (i = 0; i < n; i++) {
+  for (size_t i = 0; i < n; i++) {
     const cJSON *pr;
 
     cJSON_ArrayForEach (pr, cJSON_GetObjectItem (L[i].perf, "processes")) {
@@ -1018,6 +1023,12 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
   if (L[0].perf == NULL)
     fprintf (f, "(no profile: the perf collector did not run)\n\n");
 
+}
+
+/* The charts' links (the latency chart only where there are bins). */
+static void
+report_charts (FILE *f, const struct layer_rep *L, size_t n)
+{
   fprintf (f, "## Charts\n\n");
   fprintf (f, "![IOPS per layer](charts/iops.svg)\n\n");
   if (any_bins (L, n))
@@ -1029,6 +1040,37 @@ report_make (const char *dir, const cJSON *doc, bool draw, int *r)
   fprintf (f, "![CPU per I/O](charts/cpu.svg)\n\n");
 
   fprintf (f, "PNG versions beside them in charts/.\n");
+}
+
+/* The report's Markdown of DOC (fio's bins read from DIR's layers);
+ * with DRAW, the charts are drawn in DIR/charts too (*R: -1 when that
+ * failed).
+ */
+static char *
+report_make (const char *dir, const cJSON *doc, bool draw, int *r)
+{
+  const cJSON *targets = cJSON_GetObjectItem (doc, "targets");
+  const cJSON *sc = cJSON_GetObjectItem (doc, "scenario");
+  size_t n = (size_t) cJSON_GetArraySize (targets), i;
+  struct layer_rep *L = xcalloc (n ? n : 1, sizeof *L);
+  double host_total = layers_read (dir, doc, L);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = xopen_memstream (&buf, &len);
+  const char *scen = cJSON_GetStringValue (cJSON_GetObjectItem (sc, "name"));
+
+  report_header (f, doc);
+  report_ladder (f, L, n, host_total);
+  clients_section (f, targets);
+  over_time (f, L, n);
+  guests (f, L, n);
+  services (f, doc);
+  where_time_goes (f, L, n);
+  concurrency (f, L, n);
+  plausibility (f, L, n, doc);
+  cpu_table (f, L, n);
+  report_symbols (f, L, n);
+  report_charts (f, L, n);
   xclose_memstream (f);
 
   *r = draw ? charts (dir, L, n, scen ? scen : "?") : 0;
