@@ -626,11 +626,11 @@ struct gate_opts {
   bool profile;
 };
 
-/* Phase 1: options and input, checked before anything runs; 0, 1 when
- * --help was answered, or -1 (message printed, exit 2).
+/* The options into C and O; 0, 1 when --help was answered, or -1
+ * (message printed).
  */
 static int
-gate_setup (struct gate_ctx *c, struct gate_opts *o, int argc, char **argv)
+gate_options (struct gate_ctx *c, struct gate_opts *o, int argc, char **argv)
 {
   static const struct option longopts[] = {
     { "baseline-stack", required_argument, NULL, 'a' },
@@ -654,8 +654,6 @@ gate_setup (struct gate_ctx *c, struct gate_opts *o, int argc, char **argv)
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  double cli[GT_COUNT] = { NAN, NAN, NAN };
-  struct scenario sc;
   int opt;
 
   optind = 1;
@@ -733,6 +731,19 @@ gate_setup (struct gate_ctx *c, struct gate_opts *o, int argc, char **argv)
     vb_msg ("gate: unexpected argument '%s'", argv[optind]);
     return -1;
   }
+  return 0;
+}
+
+/* What the options name, checked and loaded: the scenario, the stacks,
+ * the thresholds, the stored baselines, the plan and the layers; 0 or
+ * -1 (message printed).
+ */
+static int
+gate_inputs (struct gate_ctx *c, struct gate_opts *o)
+{
+  double cli[GT_COUNT] = { NAN, NAN, NAN };
+  struct scenario sc;
+
   if (c->scenario == NULL || *c->scenario == '\0') {
     vb_msg ("gate: no scenario: give --scenario NAME");
     return -1;
@@ -776,13 +787,20 @@ gate_setup (struct gate_ctx *c, struct gate_opts *o, int argc, char **argv)
       return -1;
   if (gate_plan (&c->g, c->side[0].n) == -1 || choose_layers (c, o->only) == -1)
     return -1;
-  {
-    char *dir = self_dir ();
-
-    c->self = xasprintf ("%s/viperbench", dir ? dir : ".");
-    free (dir);
-  }
   c->run_bound *= 1 + (double) c->nlayer;
+  return 0;
+}
+
+/* The gate's own words for its sides and settings (gate.json, the
+ * summary, junit.xml).
+ */
+static void
+gate_describe (struct gate_ctx *c, const struct gate_opts *o)
+{
+  char *dir = self_dir ();
+
+  c->self = xasprintf ("%s/viperbench", dir ? dir : ".");
+  free (dir);
   c->g.scenario = xstrdup (c->scenario);
   if (c->g.ratio_mode) {
     char *list = NULL;
@@ -809,6 +827,21 @@ gate_setup (struct gate_ctx *c, struct gate_opts *o, int argc, char **argv)
   gate_note (&c->g, "runtime %s s per layer per run%s", c->runtime,
              strcmp (c->runtime, GATE_DEFAULT_RUNTIME) == 0
              ? " (the default: --runtime)" : "");
+}
+
+/* Phase 1: options and input, checked before anything runs; 0, 1 when
+ * --help was answered, or -1 (message printed, exit 2).
+ */
+static int
+gate_setup (struct gate_ctx *c, struct gate_opts *o, int argc, char **argv)
+{
+  int r = gate_options (c, o, argc, argv);
+
+  if (r != 0)
+    return r;
+  if (gate_inputs (c, o) == -1)
+    return -1;
+  gate_describe (c, o);
   return 0;
 }
 
