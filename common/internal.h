@@ -53,6 +53,8 @@ extern char *xstrdup (const char *s);
 /* open_memstream and its fclose, out of memory reported as above. */
 extern FILE *xopen_memstream (char **buf, size_t *len);
 extern void xclose_memstream (FILE *f);
+/* cJSON's allocations through xmalloc (called once, first thing). */
+extern void xcjson_hooks (void);
 
 /* util.c */
 

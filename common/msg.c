@@ -72,6 +72,24 @@ vb_last_msg (void)
   return last_msg;
 }
 
+static void *
+cjson_malloc (size_t n)
+{
+  return xmalloc (n);
+}
+
+/* cJSON allocates through xmalloc: a record, a report or a collector's
+ * figures are never cut short in silence by an item cJSON could not
+ * allocate (its Create and Add functions return NULL, or do nothing).
+ */
+void
+xcjson_hooks (void)
+{
+  cJSON_Hooks hooks = { .malloc_fn = cjson_malloc, .free_fn = free };
+
+  cJSON_InitHooks (&hooks);
+}
+
 /* open_memstream that never returns NULL: out of memory is reported
  * like any other allocation.
  */

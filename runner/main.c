@@ -49,6 +49,7 @@ usage (FILE *f)
 int
 main (int argc, char **argv)
 {
+  xcjson_hooks ();
   if (argc < 2) {
     usage (stderr);
     return EXIT_BAD_INPUT;
