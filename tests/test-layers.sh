@@ -9,7 +9,10 @@
 #   - no cycle between files: "a.o uses a symbol b.o defines" is a
 #     partial order (tsort finds no loop);
 #   - no layer name (the targets' .name) is spelled as a string outside
-#     runner/target_*.c and the table runner/targets.c.
+#     runner/target_*.c and the table runner/targets.c;
+#   - no two C files share a name across directories, and no function
+#     is over 150 lines (from its opening brace at column 0 to its
+#     closing one, the project's style).
 # Run alone: tests/run.sh tests/test-layers.sh
 . "$(dirname "$0")/functions.sh"
 cd "$top"
@@ -92,7 +95,21 @@ for n in $names; do
     [ -z "$hits" ] || { echo "$hits" >&2; fail "layer name \"$n\" spelled outside its target file"; }
 done
 
-# 4. Every command is listed by --help, and answers CMD --help.
+# 4. Names that say the layer, functions that fit on a page or three.
+dups=$(git ls-files '*.c' | xargs -n1 basename | sort | uniq -d)
+[ -z "$dups" ] || fail "C files sharing a name across directories: $dups"
+long() {
+    awk '/^[a-z_][a-z_0-9]* *\(/ { name = $1 }
+         /^\{/ { s = FNR }
+         /^\}/ && s { if (FNR - s + 1 > 150) print FILENAME ": " name ": " FNR - s + 1 " lines"; s = 0 }' "$@"
+}
+too_long=$(long $(git ls-files '*.c'))
+[ -z "$too_long" ] || { echo "$too_long" >&2; fail "functions over 150 lines"; }
+# ...and the check can fail.
+{ printf 'f (void)\n{\n'; for i in $(seq 150); do echo "  ;"; done; echo "}"; } >"$TMPDIR/long.c"
+[ -n "$(long "$TMPDIR/long.c")" ] || fail "the length check cannot fail"
+
+# 5. Every command is listed by --help, and answers CMD --help.
 "$VIPERBENCH" --help >"$TMPDIR/help" || fail "viperbench --help failed"
 for c in run report compare history import gate percentile; do
     grep -q "^  $c " "$TMPDIR/help" || fail "viperbench --help does not list $c"
