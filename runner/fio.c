@@ -184,7 +184,7 @@ collectors_begin (struct run *run, struct layer *l, pid_t pid,
 {
   double settle = run->sc->ramp;
   double until = mono_now () + settle;
-  void *armed[8] = { 0 };
+  void **armed = xcalloc (run->ncoll, sizeof *armed);
 
   memset (ctx, 0, sizeof *ctx);
   ctx->dir = l->dir;
@@ -255,12 +255,14 @@ collectors_begin (struct run *run, struct layer *l, pid_t pid,
     else
       state[i] = run->coll[i]->start (ctx);
   }
+  free (armed);
   return 0;
 
  none:
   for (size_t i = 0; i < run->ncoll; i++)
     if (armed[i])
       run->coll[i]->disarm (armed[i]);
+  free (armed);
   return 1;
 }
 
@@ -376,7 +378,7 @@ int
 fio_run_layer (struct run *run, struct layer *l, const char *job,
                struct fio_result *res, cJSON **coll)
 {
-  void *state[8] = { 0 };
+  void **state = xcalloc (run->ncoll, sizeof *state);
   struct coll_ctx ctx;
   struct coll_end cend;
   double t0 = 0, spawned;
@@ -498,5 +500,6 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
   free (out);
   free (err);
   free (stored);
+  free (state);
   return r;
 }

@@ -646,7 +646,7 @@ struct run {
   cJSON *targets;
   struct fio_result base;       /* the baseline layer's figures */
   bool have_base;
-  const struct collector *coll[8];      /* enabled collectors */
+  const struct collector **coll;  /* enabled collectors (ncollectors room) */
   size_t ncoll;
   cJSON *coll_disabled;         /* collectors that cannot run here */
   struct layer *layers;

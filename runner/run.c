@@ -172,10 +172,11 @@ choose_collectors (struct run *run, const char *collect)
 {
   bool all = collect == NULL || *collect == '\0' || strcmp (collect, "all") == 0;
   bool none = collect && strcmp (collect, "none") == 0;
-  bool wanted[16] = { false };
+  bool *wanted = xcalloc (ncollectors, sizeof *wanted);
   char *list = xstrdup (all || none ? "" : collect), *save = NULL;
 
   run->coll_disabled = cJSON_CreateArray ();
+  run->coll = xcalloc (ncollectors, sizeof *run->coll);
   for (char *n = strtok_r (list, ",", &save); n; n = strtok_r (NULL, ",", &save)) {
     size_t i;
 
@@ -190,6 +191,7 @@ choose_collectors (struct run *run, const char *collect)
               known);
       free (known);
       free (list);
+      free (wanted);
       return -1;
     }
     wanted[i] = true;
@@ -213,6 +215,7 @@ choose_collectors (struct run *run, const char *collect)
     }
     run->coll[run->ncoll++] = cl;
   }
+  free (wanted);
   return 0;
 }
 
@@ -563,6 +566,7 @@ run_free (struct run *run)
   free (run->model_plugin);
   free (run->model_source);
   cJSON_Delete (run->coll_disabled);
+  free (run->coll);
   stack_free (run->st);
   scenario_free (run->sc);
 }
