@@ -2,6 +2,7 @@
  * log lines, and a layer's figures from its "jobs" array.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,7 +81,8 @@ num (const cJSON *o, const char *key)
 
 /* Folds one direction of every job into OUT. */
 static void
-aggregate (const cJSON *jobs, const char *ddir, struct dir_stats *out)
+aggregate (const cJSON *jobs, const char *ddir, struct dir_stats *out,
+           unsigned flags)
 {
   const cJSON *job;
   size_t njobs = 0;
@@ -92,6 +94,13 @@ aggregate (const cJSON *jobs, const char *ddir, struct dir_stats *out)
     const cJSON *lat = cJSON_GetObjectItemCaseSensitive (d, "lat_ns");
     const cJSON *pct = cJSON_GetObjectItemCaseSensitive (lat, "percentile");
     double n = num (d, "total_ios");
+
+    /* Output fio wrote without total latency's percentiles (its default
+     * before lat_percentiles): those of completion latency.
+     */
+    if (pct == NULL && (flags & FIO_CLAT_FALLBACK))
+      pct = cJSON_GetObjectItemCaseSensitive (
+        cJSON_GetObjectItemCaseSensitive (d, "clat_ns"), "percentile");
     /* A count: a hostile file's 4e95 or -1 is none (and no conversion
      * out of range, which C leaves undefined).
      */
@@ -120,6 +129,12 @@ aggregate (const cJSON *jobs, const char *ddir, struct dir_stats *out)
       out->lat_p99 = bins_percentile (&b, 99);
       out->lat_p999 = bins_percentile (&b, 99.9);
     }
+    else {
+      /* Without bins (plain JSON) percentiles of several jobs cannot be
+       * merged: unknown, not the last job's.
+       */
+      out->lat_p50 = out->lat_p99 = out->lat_p999 = NAN;
+    }
     bins_free (&b);
   }
 }
@@ -145,14 +160,15 @@ fio_job_window_ms (const cJSON *job)
 
 /* The figures of a "jobs" array; see internal.h. */
 void
-fio_result_from_jobs (const cJSON *jobs, struct fio_result *res)
+fio_result_from_jobs_flags (const cJSON *jobs, struct fio_result *res,
+                            unsigned flags)
 {
   const cJSON *job;
   double total = 0;
 
   memset (res, 0, sizeof *res);
-  aggregate (jobs, "read", &res->read);
-  aggregate (jobs, "write", &res->write);
+  aggregate (jobs, "read", &res->read, flags);
+  aggregate (jobs, "write", &res->write, flags);
   cJSON_ArrayForEach (job, jobs) {
     static const char *const levels[FIO_DEPTH_LEVELS] = {
       "1", "2", "4", "8", "16", "32", ">=64",
@@ -171,6 +187,29 @@ fio_result_from_jobs (const cJSON *jobs, struct fio_result *res)
   }
   for (size_t i = 0; i < FIO_DEPTH_LEVELS && total > 0; i++)
     res->depth_level[i] /= total;
+}
+
+void
+fio_result_from_jobs (const cJSON *jobs, struct fio_result *res)
+{
+  fio_result_from_jobs_flags (jobs, res, 0);
+}
+
+/* The first job's name and fio's version in DOC; see internal.h. */
+void
+fio_json_identity (const cJSON *doc, char **name, char **version)
+{
+  const char *v = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (doc, "fio version"));
+  const cJSON *j;
+
+  if (v && *version == NULL)
+    *version = xstrdup (v);
+  cJSON_ArrayForEach (j, cJSON_GetObjectItemCaseSensitive (doc, "jobs")) {
+    const char *n = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (j, "jobname"));
+
+    if (n && *name == NULL)
+      *name = xstrdup (n);
+  }
 }
 
 /* Parses fio's json+ output FILE; 0 or -1. */

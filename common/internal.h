@@ -391,6 +391,17 @@ extern cJSON *fio_json_parse (const char *text);
  * merged bins for several.
  */
 extern void fio_result_from_jobs (const cJSON *jobs, struct fio_result *res);
+/* The same with options: FIO_CLAT_FALLBACK takes completion latency's
+ * percentiles where fio kept none of total latency (its output before
+ * lat_percentiles, as old records were kept).
+ */
+#define FIO_CLAT_FALLBACK 1u
+extern void fio_result_from_jobs_flags (const cJSON *jobs, struct fio_result *res,
+                                        unsigned flags);
+/* The first job's name and fio's version in fio's JSON DOC, into *NAME
+ * and *VERSION where they are NULL (to free).
+ */
+extern void fio_json_identity (const cJSON *doc, char **name, char **version);
 /* One fio server's share of fio --client's output: the jobs that name
  * HOST and PORT.
  */
@@ -512,6 +523,13 @@ extern void json_scrub (cJSON *item);
  * rename), every string valid UTF-8; 0 or -1.
  */
 extern int record_write (const struct record *rec);
+/* One direction's figures as the record keeps them: iops, bw_bytes,
+ * total_ios, lat_ns { mean, p50, p99, p99.9 } (null where unknown) and
+ * ratio_to_host (against HOST, null without one), for every writer of
+ * a record (a run, a client's share, an import).
+ */
+extern cJSON *record_dir_json (const struct dir_stats *d,
+                               const struct dir_stats *host);
 /* Sets status, reason (may be NULL) and the finished time; writes. */
 extern int record_finish (struct record *rec, const char *status,
                           const char *reason);

@@ -617,3 +617,34 @@ records_cpu_us (const struct records *r, const char *name, const char *role,
                         max - n);
   return n;
 }
+
+/* A number, or null where it is unknown (NAN). */
+static void
+add_figure (cJSON *o, const char *key, double v)
+{
+  if (isnan (v))
+    cJSON_AddNullToObject (o, key);
+  else
+    cJSON_AddNumberToObject (o, key, v);
+}
+
+/* One direction's figures as the record keeps them; see internal.h. */
+cJSON *
+record_dir_json (const struct dir_stats *d, const struct dir_stats *host)
+{
+  cJSON *o = cJSON_CreateObject (), *lat = cJSON_CreateObject ();
+
+  cJSON_AddNumberToObject (o, "iops", d->iops);
+  cJSON_AddNumberToObject (o, "bw_bytes", d->bw_bytes);
+  cJSON_AddNumberToObject (o, "total_ios", (double) d->total_ios);
+  add_figure (lat, "mean", d->lat_mean);
+  add_figure (lat, "p50", d->lat_p50);
+  add_figure (lat, "p99", d->lat_p99);
+  add_figure (lat, "p99.9", d->lat_p999);
+  cJSON_AddItemToObject (o, "lat_ns", lat);
+  if (host && host->iops > 0 && d->total_ios > 0)
+    cJSON_AddNumberToObject (o, "ratio_to_host", d->iops / host->iops);
+  else
+    cJSON_AddNullToObject (o, "ratio_to_host");
+  return o;
+}

@@ -12,7 +12,9 @@
  * write (a stray shell line, mis-encoded quotes) are passed over.  With
  * several job entries (group_reporting off) IOPS and bandwidth are
  * summed, the mean weighted by I/Os; text percentiles cannot be merged,
- * so they are kept only when there is one entry.
+ * so they are kept only when there is one entry.  fio's JSON is read by
+ * the one reader of it, common/fiojson.c (with completion latency's
+ * percentiles where total latency's were not kept).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -167,81 +169,48 @@ parse_text (char *text, struct job_in **jobs_out, char **name_out,
   return n;
 }
 
-/* Parses fio's JSON output into the same shape (percentiles of total
- * latency when fio kept them, else of clat).
+/* The text's job entries folded into one direction's figures as a run
+ * keeps them: IOPS, bandwidth and I/Os summed, the mean weighted by
+ * I/Os; percentiles only of one entry (several cannot be merged), none
+ * (NAN) for a direction without I/O.
  */
-static size_t
-parse_json (const cJSON *doc, struct job_in **jobs_out, char **name_out,
-            char **version_out)
+static void
+text_stats (const struct job_in *jobs, size_t n, int d, struct dir_stats *out)
 {
-  const cJSON *jobs = cJSON_GetObjectItem (doc, "jobs"), *j;
-  struct job_in *out = xcalloc ((size_t) cJSON_GetArraySize (jobs) + 1, sizeof *out);
-  size_t n = 0;
+  double ios = 0, wsum = 0;
 
-  if (cJSON_GetStringValue (cJSON_GetObjectItem (doc, "fio version")))
-    *version_out = xstrdup (cJSON_GetStringValue (cJSON_GetObjectItem (doc, "fio version")));
-  cJSON_ArrayForEach (j, jobs) {
-    static const char *const dirs[] = { "read", "write" };
-
-    if (*name_out == NULL && cJSON_GetStringValue (cJSON_GetObjectItem (j, "jobname")))
-      *name_out = xstrdup (cJSON_GetStringValue (cJSON_GetObjectItem (j, "jobname")));
-    for (int d = 0; d < 2; d++) {
-      const cJSON *o = cJSON_GetObjectItem (j, dirs[d]);
-      const cJSON *lat = cJSON_GetObjectItem (o, "lat_ns");
-      const cJSON *pct = cJSON_GetObjectItem (lat, "percentile");
-      struct dir_in *di = &out[n].d[d];
-
-      if (pct == NULL)
-        pct = cJSON_GetObjectItem (cJSON_GetObjectItem (o, "clat_ns"), "percentile");
-      di->iops = cJSON_GetNumberValue (cJSON_GetObjectItem (o, "iops"));
-      di->bw = cJSON_GetNumberValue (cJSON_GetObjectItem (o, "bw_bytes"));
-      di->ios = cJSON_GetNumberValue (cJSON_GetObjectItem (o, "total_ios"));
-      di->mean_ns = cJSON_GetNumberValue (cJSON_GetObjectItem (lat, "mean"));
-      di->p50 = cJSON_GetNumberValue (cJSON_GetObjectItem (pct, "50.000000"));
-      di->p99 = cJSON_GetNumberValue (cJSON_GetObjectItem (pct, "99.000000"));
-      di->p999 = cJSON_GetNumberValue (cJSON_GetObjectItem (pct, "99.900000"));
-      di->seen = true;
-    }
-    out[n].runtime_ms = fio_job_window_ms (j);
-    n++;
-  }
-  *jobs_out = out;
-  return n;
-}
-
-static cJSON *
-dir_json (const struct job_in *jobs, size_t n, int d)
-{
-  cJSON *o = cJSON_CreateObject (), *lat = cJSON_CreateObject ();
-  double iops = 0, bw = 0, ios = 0, wsum = 0;
-
+  memset (out, 0, sizeof *out);
   for (size_t i = 0; i < n; i++) {
-    iops += jobs[i].d[d].iops;
-    bw += jobs[i].d[d].bw;
+    out->iops += jobs[i].d[d].iops;
+    out->bw_bytes += jobs[i].d[d].bw;
     ios += jobs[i].d[d].ios;
     wsum += jobs[i].d[d].mean_ns * jobs[i].d[d].ios;
   }
-  cJSON_AddNumberToObject (o, "iops", iops);
-  cJSON_AddNumberToObject (o, "bw_bytes", bw);
-  cJSON_AddNumberToObject (o, "total_ios", ios);
-  if (ios > 0)
-    cJSON_AddNumberToObject (lat, "mean", n == 1 ? jobs[0].d[d].mean_ns : wsum / ios);
-  else
-    cJSON_AddNullToObject (lat, "mean");
-  /* Percentiles of several text entries cannot be merged. */
-  {
-    static const char *const keys[] = { "p50", "p99", "p99.9" };
-    const double v[] = { jobs[0].d[d].p50, jobs[0].d[d].p99, jobs[0].d[d].p999 };
+  out->total_ios = ios > 0 && ios < 9.2e18 ? (uint64_t) ios : 0;
+  out->lat_mean = ios > 0 ? (n == 1 ? jobs[0].d[d].mean_ns : wsum / ios) : NAN;
+  out->lat_p50 = n == 1 && ios > 0 ? jobs[0].d[d].p50 : NAN;
+  out->lat_p99 = n == 1 && ios > 0 ? jobs[0].d[d].p99 : NAN;
+  out->lat_p999 = n == 1 && ios > 0 ? jobs[0].d[d].p999 : NAN;
+}
 
-    for (int k = 0; k < 3; k++)
-      if (n == 1 && !isnan (v[k]) && ios > 0)
-        cJSON_AddNumberToObject (lat, keys[k], v[k]);
-      else
-        cJSON_AddNullToObject (lat, keys[k]);
+/* fio's JSON through the one reader (common/fiojson.c), completion
+ * latency's percentiles where total latency's were not kept; a
+ * direction without I/O has no latency.  The number of job entries.
+ */
+static size_t
+json_stats (const cJSON *doc, struct fio_result *res, struct import_info *info)
+{
+  const cJSON *jobs = cJSON_GetObjectItem (doc, "jobs");
+
+  fio_json_identity (doc, &info->name, &info->version);
+  fio_result_from_jobs_flags (jobs, res, FIO_CLAT_FALLBACK);
+  for (int d = 0; d < 2; d++) {
+    struct dir_stats *ds = d ? &res->write : &res->read;
+
+    if (ds->total_ios == 0)
+      ds->lat_mean = ds->lat_p50 = ds->lat_p99 = ds->lat_p999 = NAN;
   }
-  cJSON_AddItemToObject (o, "lat_ns", lat);
-  cJSON_AddNullToObject (o, "ratio_to_host");
-  return o;
+  return (size_t) cJSON_GetArraySize (jobs);
 }
 
 /* Parses fio's output TEXT (JSON, or its normal text output); see
@@ -250,7 +219,7 @@ dir_json (const struct job_in *jobs, size_t n, int d)
 cJSON *
 import_figures (const char *text, const char *layer, struct import_info *info)
 {
-  struct job_in *jobs = NULL;
+  struct fio_result res;
   cJSON *fj, *t;
   size_t n;
 
@@ -258,26 +227,32 @@ import_figures (const char *text, const char *layer, struct import_info *info)
   /* JSON when a line starts with '{' (fio's log lines may precede it). */
   if ((fj = fio_json_parse (text)) && cJSON_GetObjectItem (fj, "jobs")) {
     info->is_json = true;
-    n = parse_json (fj, &jobs, &info->name, &info->version);
+    n = json_stats (fj, &res, info);
   }
   else {
     char *copy = xstrdup (text);
+    struct job_in *jobs = NULL;
 
     n = parse_text (copy, &jobs, &info->name, &info->version);
     free (copy);
+    if (n > 0 && (jobs[0].d[0].seen || jobs[0].d[1].seen)) {
+      text_stats (jobs, n, 0, &res.read);
+      text_stats (jobs, n, 1, &res.write);
+      res.runtime_s = jobs[0].runtime_ms / 1000;
+    }
+    else
+      n = 0;
+    free (jobs);
   }
   cJSON_Delete (fj);
   info->entries = n;
-  if (n == 0 || !(jobs[0].d[0].seen || jobs[0].d[1].seen)) {
-    free (jobs);
+  if (n == 0)
     return NULL;
-  }
   t = cJSON_CreateObject ();
   cJSON_AddStringToObject (t, "name", layer);
-  cJSON_AddItemToObject (t, "read", dir_json (jobs, n, 0));
-  cJSON_AddItemToObject (t, "write", dir_json (jobs, n, 1));
-  cJSON_AddNumberToObject (t, "runtime_s", jobs[0].runtime_ms / 1000);
-  free (jobs);
+  cJSON_AddItemToObject (t, "read", record_dir_json (&res.read, NULL));
+  cJSON_AddItemToObject (t, "write", record_dir_json (&res.write, NULL));
+  cJSON_AddNumberToObject (t, "runtime_s", res.runtime_s);
   return t;
 }
 

@@ -152,26 +152,6 @@ record_begin (struct run *run)
   return record_write (&run->rec);
 }
 
-static cJSON *
-dir_json (const struct dir_stats *d, const struct dir_stats *host)
-{
-  cJSON *o = cJSON_CreateObject (), *lat = cJSON_CreateObject ();
-
-  cJSON_AddNumberToObject (o, "iops", d->iops);
-  cJSON_AddNumberToObject (o, "bw_bytes", d->bw_bytes);
-  cJSON_AddNumberToObject (o, "total_ios", (double) d->total_ios);
-  cJSON_AddNumberToObject (lat, "mean", d->lat_mean);
-  cJSON_AddNumberToObject (lat, "p50", d->lat_p50);
-  cJSON_AddNumberToObject (lat, "p99", d->lat_p99);
-  cJSON_AddNumberToObject (lat, "p99.9", d->lat_p999);
-  cJSON_AddItemToObject (o, "lat_ns", lat);
-  if (host && host->iops > 0 && d->total_ios > 0)
-    cJSON_AddNumberToObject (o, "ratio_to_host", d->iops / host->iops);
-  else
-    cJSON_AddNullToObject (o, "ratio_to_host");
-  return o;
-}
-
 /* The record's "services": each with its command (redacted), pid, the
  * layers that needed it and its log, relative to the record.
  */
@@ -280,8 +260,8 @@ clients_json (const char *dir, const cJSON *setup, cJSON **fair)
       cJSON_AddStringToObject (o, "name", name ? name : server);
       cJSON_AddStringToObject (o, "fio_server", server);
       cJSON_AddNumberToObject (o, "jobs", c[i].jobs);
-      cJSON_AddItemToObject (o, "read", dir_json (&c[i].res.read, NULL));
-      cJSON_AddItemToObject (o, "write", dir_json (&c[i].res.write, NULL));
+      cJSON_AddItemToObject (o, "read", record_dir_json (&c[i].res.read, NULL));
+      cJSON_AddItemToObject (o, "write", record_dir_json (&c[i].res.write, NULL));
       made[i] = o;
       free (server);
       sum += x;
@@ -328,9 +308,9 @@ record_add_target (struct run *run, struct layer *l,
   cJSON_AddStringToObject (t, "name", l->t->name);
   cJSON_AddStringToObject (t, "description", l->t->description);
   cJSON_AddBoolToObject (t, "baseline", l->t->baseline);
-  cJSON_AddItemToObject (t, "read", dir_json (&res->read,
+  cJSON_AddItemToObject (t, "read", record_dir_json (&res->read,
                                               run->have_base ? &run->base.read : NULL));
-  cJSON_AddItemToObject (t, "write", dir_json (&res->write,
+  cJSON_AddItemToObject (t, "write", record_dir_json (&res->write,
                                                run->have_base ? &run->base.write : NULL));
   cJSON_AddNumberToObject (t, "runtime_s", res->runtime_s);
   /* The nbdkit filters the layer's plugin ran under, so that no ratio is
