@@ -149,15 +149,9 @@ RUNNER_SRCS := \
 	runner/stack_dir.c \
 	runner/stack_value.c \
 	runner/sweep_run.c \
-	runner/target_clients.c \
-	runner/target_direct.c \
-	runner/target_host.c \
-	runner/target_nbd_tcp.c \
-	runner/target_nbd_unix.c \
 	runner/qemu_opts.c \
-	runner/target_guest.c \
-	runner/target_qemu_nbd.c \
-	runner/targets.c
+	runner/targets.c \
+	$(sort $(wildcard runner/target_*.c))
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 ENGINE_OBJS := $(CORE_OBJS) $(BUILD)/engine/viper.o

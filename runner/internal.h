@@ -65,8 +65,6 @@ extern void scenario_free (struct scenario *sc);
 
 /* stack.c */
 
-#define MAX_TARGETS 16
-
 struct target;
 struct service;
 
@@ -111,10 +109,11 @@ struct stack {
   char *text;                   /* the file as written (error lines) */
   struct service *svc;          /* "services", in the stack's order */
   size_t nsvc;
-  struct {                      /* each target's own keys (configure) */
-    const struct target *t;
+  struct {                      /* each target's own keys (configure), */
+    const struct target *t;     /* in the table's order */
     void *conf;
-  } conf[MAX_TARGETS];
+  } *conf;
+  size_t nconf;                 /* the table's size */
 };
 
 /* Loads and validates a stack definition; 0, or -1 with a message that
@@ -457,13 +456,6 @@ struct target {
   const char *fio_command;
 };
 
-extern const struct target target_host;
-extern const struct target target_direct;
-extern const struct target target_nbd_unix;
-extern const struct target target_nbd_tcp;
-extern const struct target target_qemu_nbd;
-extern const struct target target_guest;
-extern const struct target target_clients;
 
 /* clientns.c: load clients made here, each a fio server in network and
  * PID namespaces of its own on a veth pair to a hub namespace's bridge;
@@ -510,6 +502,8 @@ extern const struct target *target_find (const char *name);
 extern const struct target *target_at (size_t i);
 /* Its index in the table. */
 extern size_t target_index (const struct target *t);
+/* How many targets the table holds. */
+extern size_t target_count (void);
 /* The baseline layer (the one with .baseline set). */
 extern const struct target *target_baseline (void);
 /* "host, direct, ..." into BUF. */

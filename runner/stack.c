@@ -519,6 +519,8 @@ stack_layers (struct stack *st)
                       st->svc[i].nlayers) == -1)
       return -1;
   /* Each target reads its own keys. */
+  st->nconf = target_count ();
+  st->conf = xcalloc (st->nconf, sizeof *st->conf);
   {
     const struct target *t;
 
@@ -732,11 +734,12 @@ stack_free (struct stack *st)
   strv_free (st->nbdkit_args, st->nnbdkit_args);
   strv_free (st->layers, st->nlayers);
   services_free (st);
-  for (size_t i = 0; i < MAX_TARGETS; i++)
+  for (size_t i = 0; i < st->nconf; i++)
     if (st->conf[i].t && st->conf[i].t->free_conf)
       st->conf[i].t->free_conf (st->conf[i].conf);
     else
       free (st->conf[i].conf);
+  free (st->conf);
   free (st->text);
   memset (st, 0, sizeof *st);
 }

@@ -140,7 +140,7 @@ stack_get_uint (const struct stack *st, const cJSON *obj, const char *key,
 void *
 stack_conf (const struct stack *st, const struct target *t)
 {
-  for (size_t i = 0; i < MAX_TARGETS; i++)
+  for (size_t i = 0; i < st->nconf; i++)
     if (st->conf[i].t == t)
       return st->conf[i].conf;
   return NULL;

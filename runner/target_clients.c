@@ -25,6 +25,9 @@
 
 #include "internal.h"
 
+/* Defined at the end; its own settings are found through it. */
+extern const struct target target_clients;
+
 static const char *const tools[] = { "fio", "nbdkit", "ip", NULL };
 static const char *const packages[] = { "fio", "nbdkit", "iproute2", NULL };
 

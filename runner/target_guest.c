@@ -23,6 +23,9 @@
 
 #include "internal.h"
 
+/* Defined at the end; its own settings are found through it. */
+extern const struct target target_guest;
+
 static const char *const tools[] = {
   "fio", "nbdkit", "qemu-system-x86_64", NULL,
 };

@@ -5,6 +5,9 @@
 
 #include "internal.h"
 
+/* Defined at the end; its own settings are found through it. */
+extern const struct target target_nbd_tcp;
+
 static const char *const tools[] = { "fio", "nbdkit", NULL };
 static const char *const packages[] = { "fio", "nbdkit", NULL };
 

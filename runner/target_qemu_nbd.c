@@ -9,6 +9,9 @@
 
 #include "internal.h"
 
+/* Defined at the end; its own settings are found through it. */
+extern const struct target target_qemu_nbd;
+
 static const char *const tools[] = { "fio", "nbdkit", "qemu-nbd", NULL };
 static const char *const packages[] = { "fio", "nbdkit", "qemu-utils", NULL };
 

@@ -286,7 +286,7 @@ test_plugin_values_escaped (void **state)
   struct scenario sc = { .depth = 1 };
   struct run run = { .st = &st, .sc = &sc, .engine = (char *) "/x/viper",
                      .private_dir = (char *) "/tmp/x" };
-  struct layer l = { .t = &target_direct };
+  struct layer l = { .t = target_find ("direct") };
   const char *path = put ("nl.json",
     "{ \"plugin\": \"memory\",\n"
     "  \"plugin_args\": { \"size\": \"1G\\nexec_prerun=touch PWNED;# x&y=z%\" } }\n");
@@ -294,7 +294,7 @@ test_plugin_values_escaped (void **state)
 
   (void) state;
   assert_int_equal (stack_load (path, &st), 0);
-  assert_int_equal (target_direct.start (&run, &l), 0);
+  assert_int_equal (l.t->start (&run, &l), 0);
   for (const char *p = l.engine_lines; *p; p++)
     lines += *p == '\n';
   /* ioengine=, uri=, workers=, probe_file=: four lines, and no more. */
