@@ -118,6 +118,8 @@ extern void flame_diffs_free (struct flame_diffs *d);
 extern char *report_text (const char *dir, const cJSON *doc);
 /* Writes DIR/report.md and DIR/charts/ from run.json DOC; 0 or -1. */
 extern int report_write (const char *dir, const cJSON *doc);
+/* The ladder for the terminal: a line per layer, then CPU per I/O. */
+extern void report_print_table (FILE *f, const cJSON *doc);
 
 /* hops.c: decisions from a layer's boundaries (pure) */
 struct hop_verdict {

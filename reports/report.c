@@ -805,30 +805,41 @@ plausibility (FILE *f, const struct layer_rep *L, size_t n, const cJSON *doc)
   }
 }
 
+/* Layer L's CPU per I/O by process: "fio 5.8 us, nbdkit 12.6 us" ("" when
+ * the cpu collector measured none).
+ */
+static void
+cpu_words (char *cpu, size_t size, const struct layer_rep *l)
+{
+  const cJSON *pr;
+  size_t used = 0;
+
+  *cpu = '\0';
+  cJSON_ArrayForEach (pr, cJSON_GetObjectItem (l->cpu, "processes")) {
+    double us = num (pr, "cpu_us_per_io");
+    const char *role = cJSON_GetStringValue (cJSON_GetObjectItem (pr, "role"));
+
+    if (!isnan (us) && role && used < size)
+      used += (size_t) snprintf (cpu + used, size - used,
+                                 "%s%s %.1f us", used ? ", " : "", role, us);
+  }
+}
+
 /* CPU per I/O, per layer and process. */
 static void
 cpu_table (FILE *f, const struct layer_rep *L, size_t n)
 {
   fprintf (f, "\n## CPU per I/O\n\n| layer | by process |\n|---|---|\n");
   for (size_t i = 0; i < n; i++) {
-    char cpu[256] = "";
-    const cJSON *pr;
-    size_t used = 0;
+    char cpu[256];
 
-    cJSON_ArrayForEach (pr, cJSON_GetObjectItem (L[i].cpu, "processes")) {
-      double us = num (pr, "cpu_us_per_io");
-      const char *role = cJSON_GetStringValue (cJSON_GetObjectItem (pr, "role"));
-
-      if (!isnan (us) && role && used < sizeof cpu)
-        used += (size_t) snprintf (cpu + used, sizeof cpu - used,
-                                   "%s%s %.1f us", used ? ", " : "", role, us);
-    }
+    cpu_words (cpu, sizeof cpu, &L[i]);
     fprintf (f, "| %s | %s |\n", L[i].name, *cpu ? cpu : "-");
   }
 }
 
-/* Each target of DOC into L (sized for them), its bins from DIR/LAYER/fio.json;
- * the baseline's total IOPS.
+/* Each target of DOC into L (sized for them), its bins from
+ * DIR/LAYER/fio.json (none when DIR is NULL); the baseline's total IOPS.
  */
 static double
 layers_read (const char *dir, const cJSON *doc, struct layer_rep *L)
@@ -865,11 +876,13 @@ layers_read (const char *dir, const cJSON *doc, struct layer_rep *L)
     l->cores = num (doc, "host.cores");
     if (l->base)
       host_total = l->riops + l->wiops;
-    fj = xasprintf ("%s/%s/fio.json", dir, l->name);
-    if (bins_load_fio (fj, &l->lat) == -1)
-      fprintf (stderr, "viperbench: warning: %s: no latency bins (%s)\n",
-               l->name, fj);
-    free (fj);
+    if (dir) {
+      fj = xasprintf ("%s/%s/fio.json", dir, l->name);
+      if (bins_load_fio (fj, &l->lat) == -1)
+        fprintf (stderr, "viperbench: warning: %s: no latency bins (%s)\n",
+                 l->name, fj);
+      free (fj);
+    }
   }
   for (size_t k = 0; k < i; k++)
     L[k].ratio_host = host_total > 0 ? (L[k].riops + L[k].wiops) / host_total : NAN;
@@ -1177,6 +1190,52 @@ report_text (const char *dir, const cJSON *doc)
 
   return (record_is_sweep (doc) ? sweep_make : report_make) (dir, doc,
                                                             false, &r);
+}
+
+/* The ladder for the terminal (a run prints it when it ends): a line per
+ * layer in the report's words, then where the CPU went.
+ */
+void
+report_print_table (FILE *f, const cJSON *doc)
+{
+  size_t n = (size_t) cJSON_GetArraySize (cJSON_GetObjectItem (doc, "targets"));
+  struct layer_rep *L = xcalloc (n ? n : 1, sizeof *L);
+  double host_total = layers_read (NULL, doc, L);
+  bool first = true;
+
+  fprintf (f, "\n%s %s \"%s\"\n",
+           json_str (cJSON_GetObjectItem (doc, "id"), "?"),
+           json_str (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "scenario"), "name"), "?"),
+           json_str (cJSON_GetObjectItem (doc, "description"), ""));
+  fprintf (f, "%-9s %10s %10s %10s %10s %10s %10s  %s\n", "layer", "read IOPS",
+           "write IOPS", "read MiB/s", "read avg", "read p99", "write p99",
+           "vs host");
+  for (size_t i = 0; i < n; i++) {
+    char ri[16], wi[16], ra[16], rp[16], wp[16], vs[32];
+
+    fmt_iops (ri, sizeof ri, L[i].riops);
+    fmt_iops (wi, sizeof wi, L[i].wiops);
+    fmt_ns (ra, sizeof ra, L[i].rmean);
+    fmt_ns (rp, sizeof rp, L[i].rp99);
+    fmt_ns (wp, sizeof wp, L[i].wp99);
+    if (L[i].base)
+      snprintf (vs, sizeof vs, "baseline");
+    else
+      words (vs, sizeof vs, host_total, L[i].riops + L[i].wiops);
+    fprintf (f, "%-9s %10s %10s %10.1f %10s %10s %10s  %s\n", L[i].name,
+             ri, wi, L[i].rbw / 1048576.0, ra, rp, wp, vs);
+  }
+  for (size_t i = 0; i < n; i++) {
+    char cpu[256];
+
+    cpu_words (cpu, sizeof cpu, &L[i]);
+    if (*cpu == '\0')
+      continue;
+    fprintf (f, "%s %-9s %s\n", first ? "CPU per I/O:" : "            ",
+             L[i].name, cpu);
+    first = false;
+  }
+  free (L);
 }
 
 /* Writes DIR/report.md and DIR/report.html from DOC; 0 or -1. */

@@ -679,7 +679,6 @@ extern int record_begin (struct run *run);
 extern void record_add_target (struct run *run, struct layer *l,
                                const struct fio_result *res, cJSON *coll);
 /* Prints the ladder table. */
-extern void record_print_table (struct run *run);
 
 /* run.c: viperbench run (and sweep, with the same phases) */
 extern int run_main (int argc, char **argv);

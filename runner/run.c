@@ -471,8 +471,10 @@ run_finish (struct run *run, int rc)
     record_set_status (&run->rec, "complete", NULL);
     if (run->ndepths || run->nscale)
       sweep_print_table (run);
-    else
-      record_print_table (run);
+    else {
+      report_print_table (stdout, run->rec.doc);
+      printf ("record: %s/run.json\n", run->rec.dir);
+    }
     /* A report that could not be drawn (no gnuplot) is said and the
      * run stands; one that could not be written is a write error, and
      * a chart cut short fails the check below.
