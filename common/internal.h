@@ -558,8 +558,19 @@ extern cJSON *record_parse (const char *text, const char **why);
  * its runner lives; a running record whose runner is gone is "aborted".
  */
 extern const char *record_status (const cJSON *doc);
-/* True when DOC is a queue-depth sweep (kind "sweep": targets hold
- * points[] per depth, not figures); readers of runs refuse or skip it.
+/* What a run.json holds, from the one table of kinds in record.c. */
+enum record_kind {
+  RECORD_RUN,                   /* a ladder's figures per layer (or an import) */
+  RECORD_DEPTH_SWEEP,           /* targets hold points[] per queue depth */
+  RECORD_SCALE_SWEEP,           /* points[] per count of clients and volumes */
+};
+extern enum record_kind record_kind (const cJSON *doc);
+/* "a run", "a queue-depth sweep", "a scale sweep". */
+extern const char *record_kind_words (enum record_kind k);
+/* Marks DOC as of kind K (its "kind" and "axis"). */
+extern void record_set_kind (cJSON *doc, enum record_kind k);
+/* True when DOC is a sweep of any axis (targets hold points[], not
+ * figures); readers of runs refuse or skip it.
  */
 extern bool record_is_sweep (const cJSON *doc);
 /* The target (layer) NAME of run.json DOC, or NULL. */

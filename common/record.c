@@ -370,13 +370,58 @@ target_name (const cJSON *t)
   return n ? n : "?";
 }
 
-/* True when DOC is a queue-depth sweep (kind "sweep"). */
+/* The kinds of record run.json holds: how each is marked ("kind", and
+ * "axis" for a sweep's points) and said.  One table, for the writers
+ * (record_set_kind) and every reader (record_kind).
+ */
+static const struct {
+  const char *kind, *axis;      /* NULL: key absent */
+  const char *words;
+} kinds[] = {
+  [RECORD_RUN] = { NULL, NULL, "a run" },
+  [RECORD_DEPTH_SWEEP] = { "sweep", NULL, "a queue-depth sweep" },
+  [RECORD_SCALE_SWEEP] = { "sweep", "scale", "a scale sweep" },
+};
+
+static bool
+same (const char *a, const char *b)
+{
+  return a == NULL ? b == NULL : b != NULL && strcmp (a, b) == 0;
+}
+
+enum record_kind
+record_kind (const cJSON *doc)
+{
+  const char *k = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "kind"));
+  const char *a = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "axis"));
+
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+    if (same (kinds[i].kind, k) && same (kinds[i].axis, a))
+      return (enum record_kind) i;
+  /* A sweep of an axis this build does not know: a sweep all the same. */
+  return k && strcmp (k, "sweep") == 0 ? RECORD_DEPTH_SWEEP : RECORD_RUN;
+}
+
+const char *
+record_kind_words (enum record_kind k)
+{
+  return kinds[k].words;
+}
+
+void
+record_set_kind (cJSON *doc, enum record_kind k)
+{
+  if (kinds[k].kind)
+    cJSON_AddStringToObject (doc, "kind", kinds[k].kind);
+  if (kinds[k].axis)
+    cJSON_AddStringToObject (doc, "axis", kinds[k].axis);
+}
+
+/* True when DOC is a sweep of any axis (its targets hold points[]). */
 bool
 record_is_sweep (const cJSON *doc)
 {
-  const char *k = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "kind"));
-
-  return k && strcmp (k, "sweep") == 0;
+  return record_kind (doc) != RECORD_RUN;
 }
 
 const cJSON *
@@ -499,8 +544,8 @@ records_add (struct records *r, const char *path, const char *who)
       return -1;
     }
     if (record_is_sweep (doc)) {
-      vb_msg ("%s: %s is a queue-depth sweep, not a run record "
-              "(viperbench report shows it)", who, path);
+      vb_msg ("%s: %s is %s, not a run record (viperbench report shows it)",
+              who, path, record_kind_words (record_kind (doc)));
       cJSON_Delete (doc);
       return -1;
     }
@@ -533,7 +578,7 @@ records_add (struct records *r, const char *path, const char *who)
       else {
         vb_warn ("%s: %s is %s: skipped", who, d,
                  doc == NULL ? why : st && strcmp (st, "complete") != 0 ? st
-                 : "a queue-depth sweep");
+                 : record_kind_words (record_kind (doc)));
         cJSON_Delete (doc);
       }
     }

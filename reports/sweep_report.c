@@ -305,11 +305,11 @@ depth_make (const char *dir, const cJSON *doc, bool draw, int *r)
   return buf;
 }
 
-/* A sweep's Markdown: of depths, or of loads (axis "scale", scale.c). */
+/* A sweep's Markdown: of depths, or of loads (scale.c). */
 char *
 sweep_make (const char *dir, const cJSON *doc, bool draw, int *r)
 {
-  if (strcmp (json_str (cJSON_GetObjectItem (doc, "axis"), ""), "scale") == 0)
+  if (record_kind (doc) == RECORD_SCALE_SWEEP)
     return scale_make (dir, doc, draw, r);
   return depth_make (dir, doc, draw, r);
 }

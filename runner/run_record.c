@@ -98,8 +98,7 @@ record_begin (struct run *run)
     cJSON *d = cJSON_CreateArray ();
 
     /* A sweep whose points are loads: clients and volumes. */
-    cJSON_AddStringToObject (doc, "kind", "sweep");
-    cJSON_AddStringToObject (doc, "axis", "scale");
+    record_set_kind (doc, RECORD_SCALE_SWEEP);
     for (size_t i = 0; i < run->nscale; i++) {
       cJSON *p = cJSON_CreateObject ();
 
@@ -112,7 +111,7 @@ record_begin (struct run *run)
   else if (run->ndepths) {
     cJSON *d = cJSON_CreateArray ();
 
-    cJSON_AddStringToObject (doc, "kind", "sweep");
+    record_set_kind (doc, RECORD_DEPTH_SWEEP);
     for (size_t i = 0; i < run->ndepths; i++)
       cJSON_AddItemToArray (d, cJSON_CreateNumber (run->depths[i]));
     cJSON_AddItemToObject (doc, "depths", d);
