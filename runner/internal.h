@@ -452,6 +452,11 @@ struct target {
    */
   size_t (*scale_points) (const struct stack *st, unsigned **clients,
                           unsigned **volumes);
+  /* Adds what only this target knows to its record object T, after
+   * the figures every layer has (fio-clients: each client's share).
+   * May be NULL.
+   */
+  void (*record) (struct run *run, struct layer *l, cJSON *t);
   /* How the record says fio ran (NULL: fio on this host). */
   const char *fio_command;
 };

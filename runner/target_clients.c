@@ -17,6 +17,8 @@
 #include <sys/socket.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -571,6 +573,108 @@ clients_scale_points (const struct stack *st, unsigned **clients,
   return n;
 }
 
+/* Each load client's share of a layer fio ran with --client: its read
+ * and write figures (from its own jobs' bins), keyed by the name the
+ * target gave it in SETUP, and how evenly the load was shared (min/max
+ * of the clients' IOPS, and Jain's index: (sum x)^2 / (n sum x^2), 1
+ * when all are equal, 1/n when one client did everything).  NULL when
+ * fio ran here.
+ */
+static cJSON *
+clients_json (const char *dir, const cJSON *setup, cJSON **fair)
+{
+  char *path = xasprintf ("%s/fio.json", dir);
+  char *text = read_file (path, NULL);
+  cJSON *doc = text ? fio_json_parse (text) : NULL, *arr = NULL;
+  struct fio_client *c;
+  size_t n;
+
+  *fair = NULL;
+  free (text);
+  free (path);
+  n = fio_clients_split (cJSON_GetObjectItemCaseSensitive (doc, "jobs"), &c);
+  if (n > 0) {
+    double sum = 0, sq = 0, lo = INFINITY, hi = 0;
+
+    cJSON **made = xcalloc (n, sizeof *made);
+    size_t *rank = xcalloc (n, sizeof *rank);
+
+    arr = cJSON_CreateArray ();
+    for (size_t i = 0; i < n; i++) {
+      cJSON *o = cJSON_CreateObject (), *sc;
+      const char *name = NULL;
+      char *server = xasprintf ("%s,%d", c[i].host, c[i].port);
+      double x = c[i].res.read.iops + c[i].res.write.iops;
+      size_t pos = 0;
+
+      /* The target's name for it: the fio server it was given; in the
+       * target's order (fio's is the order they finished).
+       */
+      rank[i] = SIZE_MAX / 2 + i;
+      cJSON_ArrayForEach (sc, cJSON_GetObjectItem (setup, "clients")) {
+        const char *fs = json_str (cJSON_GetObjectItem (sc, "fio_server"), "");
+
+        /* "ip:ADDRESS,PORT", "HOST,PORT", or "HOST" (port 8765). */
+        fs += strncmp (fs, "ip:", 3) == 0 ? 3
+          : strncmp (fs, "ip6:", 4) == 0 ? 4 : 0;
+        if (strcmp (fs, server) == 0 ||
+            (strchr (fs, ',') == NULL && strcmp (fs, c[i].host) == 0))
+        {
+          name = json_str (cJSON_GetObjectItem (sc, "name"), NULL);
+          rank[i] = pos;
+        }
+        pos++;
+      }
+      cJSON_AddStringToObject (o, "name", name ? name : server);
+      cJSON_AddStringToObject (o, "fio_server", server);
+      cJSON_AddNumberToObject (o, "jobs", c[i].jobs);
+      cJSON_AddItemToObject (o, "read", record_dir_json (&c[i].res.read, NULL));
+      cJSON_AddItemToObject (o, "write", record_dir_json (&c[i].res.write, NULL));
+      made[i] = o;
+      free (server);
+      sum += x;
+      sq += x * x;
+      lo = x < lo ? x : lo;
+      hi = x > hi ? x : hi;
+    }
+    for (size_t k = 0; k < n; k++) {
+      size_t best = n;
+
+      for (size_t i = 0; i < n; i++)
+        if (made[i] && (best == n || rank[i] < rank[best]))
+          best = i;
+      cJSON_AddItemToArray (arr, made[best]);
+      made[best] = NULL;
+    }
+    free (made);
+    free (rank);
+    *fair = cJSON_CreateObject ();
+    cJSON_AddNumberToObject (*fair, "clients", (double) n);
+    cJSON_AddNumberToObject (*fair, "iops_min", lo);
+    cJSON_AddNumberToObject (*fair, "iops_max", hi);
+    if (hi > 0) {
+      cJSON_AddNumberToObject (*fair, "min_over_max", lo / hi);
+      cJSON_AddNumberToObject (*fair, "jain", sum * sum / ((double) n * sq));
+    }
+  }
+  fio_clients_free (c, n);
+  cJSON_Delete (doc);
+  return arr;
+}
+
+/* The record's "clients" (each client's share) and "fairness". */
+static void
+clients_record (struct run *run, struct layer *l, cJSON *t)
+{
+  cJSON *fair, *cl = clients_json (l->dir, l->setup, &fair);
+
+  (void) run;
+  if (cl) {
+    cJSON_AddItemToObject (t, "clients", cl);
+    cJSON_AddItemToObject (t, "fairness", fair);
+  }
+}
+
 const struct target target_clients = {
   .name = "fio-clients",
   .description = "fio --client's load clients, viper over NBD/TCP to "
@@ -590,6 +694,7 @@ const struct target target_clients = {
   .jobs_running = clients_jobs_running,
   .check = clients_check,
   .scale_points = clients_scale_points,
+  .record = clients_record,
   .fio_command = "fio --output-format=json+ --output=fio.json "
                  "--client=SERVER clients-volN.fio ... (one job file per "
                  "volume; setup.clients)",
