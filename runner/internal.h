@@ -391,6 +391,19 @@ extern struct probe_point *layer_add_probe (struct run *run, struct layer *l,
 /* A layer of the ladder.  Everything about a layer lives in its file:
  * the core names none of them.
  */
+/* One point of a scale sweep, as its target defines it: the keys that
+ * mark it in the record (the record's "points" and each point's object:
+ * {"client_count": 4, "volumes": 16}), the directory it runs in
+ * ("c4-v16") and how the progress line says it ("4 clients, 16
+ * volumes").  The target reads its load back from MARKS.
+ */
+struct scale_point {
+  cJSON *marks;
+  char *name;
+  char *words;
+};
+extern void scale_points_free (struct scale_point *p, size_t n);
+
 struct target {
   const char *name;
   const char *description;
@@ -447,11 +460,10 @@ struct target {
    * when a part of the layer died (fio is then stopped).  May be NULL.
    */
   int (*check) (struct run *run, struct layer *l);
-  /* A scale sweep the stack asks of this layer: the clients and volumes
-   * of each point (to free); their number, 0 when none.  May be NULL.
+  /* A scale sweep the stack asks of this layer: its points (to free
+   * with scale_points_free); their number, 0 when none.  May be NULL.
    */
-  size_t (*scale_points) (const struct stack *st, unsigned **clients,
-                          unsigned **volumes);
+  size_t (*scale_points) (const struct stack *st, struct scale_point **out);
   /* Adds what only this target knows to its record object T, after
    * the figures every layer has (fio-clients: each client's share).
    * May be NULL.
@@ -657,12 +669,12 @@ struct run {
   char *model_plugin;           /* the plugin's own */
   char *model_source;           /* where model_nbdkit comes from */
   struct pin_plan pin;
-  /* A scale sweep's points (clients, volumes) and the one being run
-   * (0: the stack's own).
+  /* A scale sweep's points (its target's) and the one being run (NULL:
+   * the stack's own).
    */
-  unsigned *scale_c, *scale_v;
+  struct scale_point *scale;
   size_t nscale;
-  unsigned scale_clients, scale_volumes;
+  const struct scale_point *scale_at;
 };
 
 /* Plans where fio, the services and the layers' servers (at most SERVERS

@@ -305,8 +305,7 @@ run_prepare (struct run *run, const struct run_opts *o)
    */
   for (size_t i = 0; i < st->nlayers; i++) {
     const struct target *t = target_find (st->layers[i]);
-    size_t n = t->scale_points ? t->scale_points (st, &run->scale_c,
-                                                  &run->scale_v) : 0;
+    size_t n = t->scale_points ? t->scale_points (st, &run->scale) : 0;
 
     if (n == 0)
       continue;
@@ -560,8 +559,7 @@ run_free (struct run *run)
   }
   free (run->layers);
   free (run->depths);
-  free (run->scale_c);
-  free (run->scale_v);
+  scale_points_free (run->scale, run->nscale);
   record_free (&run->rec);
   free (run->engine);
   free (run->model_nbdkit);

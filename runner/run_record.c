@@ -97,15 +97,10 @@ record_begin (struct run *run)
   if (run->nscale) {
     cJSON *d = cJSON_CreateArray ();
 
-    /* A sweep whose points are loads: clients and volumes. */
+    /* A sweep whose points are loads, as the layer's target marks them. */
     record_set_kind (doc, RECORD_SCALE_SWEEP);
-    for (size_t i = 0; i < run->nscale; i++) {
-      cJSON *p = cJSON_CreateObject ();
-
-      cJSON_AddNumberToObject (p, "client_count", run->scale_c[i]);
-      cJSON_AddNumberToObject (p, "volumes", run->scale_v[i]);
-      cJSON_AddItemToArray (d, p);
-    }
+    for (size_t i = 0; i < run->nscale; i++)
+      cJSON_AddItemToArray (d, cJSON_Duplicate (run->scale[i].marks, true));
     cJSON_AddItemToObject (doc, "points", d);
   }
   else if (run->ndepths) {
@@ -232,9 +227,6 @@ record_add_target (struct run *run, struct layer *l,
     for (size_t i = 0; !l->t->plugin_alone && i < run->st->nfilters; i++)
       cJSON_AddItemToArray (fl, cJSON_CreateString (run->st->filters[i]));
   }
-  /* What only the target knows (a load client's share). */
-  if (l->t->record)
-    l->t->record (run, l, t);
   for (size_t i = 0; i < l->nchild; i++) {
     cJSON *c = cJSON_CreateObject ();
 
@@ -276,6 +268,9 @@ record_add_target (struct run *run, struct layer *l,
   if (coll)
     cJSON_AddItemToObject (t, "collectors", coll);
   cJSON_AddStringToObject (t, "job_file", "job.fio");
+  /* What only the target knows (a load client's share). */
+  if (l->t->record)
+    l->t->record (run, l, t);
   {
     long cores = sysconf (_SC_NPROCESSORS_ONLN);
 

@@ -98,13 +98,11 @@ sweep_ladder (struct run *run)
 
       l->t = t;
       if (run->nscale) {
-        run->scale_clients = run->scale_c[k];
-        run->scale_volumes = run->scale_v[k];
-        rel = xasprintf ("%s/c%u-v%u", t->name, run->scale_c[k],
-                         run->scale_v[k]);
-        fprintf (stderr, "viperbench: [%zu/%zu] %s with %u clients, %u "
-                 "volumes\n", i * npoints + k + 1, run->nlayer_slots,
-                 t->name, run->scale_c[k], run->scale_v[k]);
+        run->scale_at = &run->scale[k];
+        rel = xasprintf ("%s/%s", t->name, run->scale[k].name);
+        fprintf (stderr, "viperbench: [%zu/%zu] %s with %s\n",
+                 i * npoints + k + 1, run->nlayer_slots, t->name,
+                 run->scale[k].words);
       }
       else {
         if (scenario_set_depth (run->sc, run->depths[k]) == -1) {
@@ -123,13 +121,13 @@ sweep_ladder (struct run *run)
                                         cJSON_GetArraySize (run->targets) - 1);
 
         if (run->nscale) {
-          const cJSON *setup = cJSON_GetObjectItem (pt, "setup");
+          const cJSON *m;
 
-          cJSON_AddNumberToObject (pt, "client_count", run->scale_c[k]);
-          cJSON_AddNumberToObject (pt, "volumes", run->scale_v[k]);
-          cJSON_AddNumberToObject (pt, "connections",
-                                   json_num (cJSON_GetObjectItem (setup,
-                                                                  "connections")));
+          /* The point's marks (the target's record hook adds what it
+           * measured of the load, e.g. the connections made).
+           */
+          cJSON_ArrayForEach (m, run->scale[k].marks)
+            cJSON_AddItemToObject (pt, m->string, cJSON_Duplicate (m, true));
         }
         else
           cJSON_AddNumberToObject (pt, "iodepth", run->depths[k]);
@@ -141,7 +139,19 @@ sweep_ladder (struct run *run)
     free (ldir);
   }
   run->targets = all;
+  run->scale_at = NULL;
   return rc;
+}
+
+void
+scale_points_free (struct scale_point *p, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    cJSON_Delete (p[i].marks);
+    free (p[i].name);
+    free (p[i].words);
+  }
+  free (p);
 }
 
 /* A scale sweep's table: each point's load and what the servers held. */

@@ -314,9 +314,12 @@ static void
 point (const struct run *run, const struct clients_conf *c, size_t *n,
        unsigned *volumes)
 {
+  const cJSON *m = run->scale_at ? run->scale_at->marks : NULL;
+
   *n = c->nhosts ? c->nhosts
-    : run->scale_clients ? run->scale_clients : c->counts[0];
-  *volumes = run->scale_volumes ? run->scale_volumes
+    : m ? (size_t) json_num (cJSON_GetObjectItem (m, "client_count"))
+    : c->counts[0];
+  *volumes = m ? (unsigned) json_num (cJSON_GetObjectItem (m, "volumes"))
     : c->nvolumes ? c->volumes[0] : (unsigned) *n;
 }
 
@@ -547,28 +550,30 @@ clients_run_job (struct run *run, struct layer *l, const char *job,
  * than one; 0 otherwise.
  */
 static size_t
-clients_scale_points (const struct stack *st, unsigned **clients,
-                      unsigned **volumes)
+clients_scale_points (const struct stack *st, struct scale_point **out)
 {
   const struct clients_conf *c = stack_conf (st, &target_clients);
   size_t nc, nv, n = 0;
 
-  *clients = *volumes = NULL;
+  *out = NULL;
   if (c == NULL || !c->given)
     return 0;
   nc = c->ncounts ? c->ncounts : 1;
   nv = c->nvolumes ? c->nvolumes : 1;
   if (nc * nv < 2)
     return 0;
-  *clients = xcalloc (nc * nv, sizeof **clients);
-  *volumes = xcalloc (nc * nv, sizeof **volumes);
+  *out = xcalloc (nc * nv, sizeof **out);
   for (size_t i = 0; i < nc; i++)
     for (size_t k = 0; k < nv; k++) {
       unsigned cl = c->ncounts ? c->counts[i] : (unsigned) c->nhosts;
+      unsigned vol = c->nvolumes ? c->volumes[k] : cl;
+      struct scale_point *p = &(*out)[n++];
 
-      (*clients)[n] = cl;
-      (*volumes)[n] = c->nvolumes ? c->volumes[k] : cl;
-      n++;
+      p->marks = cJSON_CreateObject ();
+      cJSON_AddNumberToObject (p->marks, "client_count", cl);
+      cJSON_AddNumberToObject (p->marks, "volumes", vol);
+      p->name = xasprintf ("c%u-v%u", cl, vol);
+      p->words = xasprintf ("%u clients, %u volumes", cl, vol);
     }
   return n;
 }
@@ -666,13 +671,17 @@ clients_json (const char *dir, const cJSON *setup, cJSON **fair)
 static void
 clients_record (struct run *run, struct layer *l, cJSON *t)
 {
-  cJSON *fair, *cl = clients_json (l->dir, l->setup, &fair);
+  cJSON *fair, *cl = clients_json (l->dir, cJSON_GetObjectItem (t, "setup"),
+                                   &fair);
 
-  (void) run;
   if (cl) {
     cJSON_AddItemToObject (t, "clients", cl);
     cJSON_AddItemToObject (t, "fairness", fair);
   }
+  /* A point of a scale sweep: the connections its load made. */
+  if (run->scale_at)
+    cJSON_AddNumberToObject (t, "connections", json_num (cJSON_GetObjectItem (
+      cJSON_GetObjectItem (t, "setup"), "connections")));
 }
 
 const struct target target_clients = {
