@@ -118,6 +118,7 @@ REPORT_SRCS := \
 	reports/hops.c \
 	reports/html.c \
 	reports/import.c \
+	reports/doc.c \
 	reports/md.c \
 	reports/report.c \
 	reports/scale.c \

@@ -227,9 +227,9 @@ history_load (struct history *h)
   return 0;
 }
 
-/* Layer K's change points, its table (into F) and its chart's data. */
+/* Layer K's change points, its table (into D) and its chart's data. */
 static void
-history_layer (struct history *h, size_t k, FILE *f)
+history_layer (struct history *h, size_t k, struct doc *d)
 {
   const struct hrun *runs = h->runs;
   char *dat = xasprintf ("%s/%s.dat", h->cdir, h->layers[k]);   /* plain names */
@@ -251,13 +251,20 @@ history_layer (struct history *h, size_t k, FILE *f)
     hs[m].ncp = stats_change_points (hs[m].v, hs[m].n, h->alpha, hs[m].cp,
                                      HIST_MAX_CP);
 
-  fprintf (f, "\n## %s\n\n| run | description | IOPS (r+w) | read p99 | vs host | change point |\n"
-           "|---|---|--:|--:|--:|---|\n", h->layers[k]);
+  doc_heading (d, 2);
+  doc_text (d, "%s", h->layers[k]);
+  doc_table (d, "llrrrl");
+  for (const char *const *c = (const char *const[]) { "run", "description",
+         "IOPS (r+w)", "read p99", "vs host", "change point", NULL }; *c; c++) {
+    doc_cell (d);
+    doc_text (d, "%s", *c);
+  }
   for (size_t r = 0; r < h->nruns; r++) {
     const cJSON *host = record_baseline (runs[r].doc);
     const cJSON *me = record_target (runs[r].doc, h->layers[k]);
     double iops, p99, ratio = NAN;
-    char si[16], sp[16], sr[16], ch[192] = "", t[80];
+    char si[16], sp[16], sr[16];
+    bool any = false;
 
     if (me == NULL)
       continue;
@@ -269,19 +276,30 @@ history_layer (struct history *h, size_t k, FILE *f)
     fmt_ns (sp, sizeof sp, p99);
     if (isnan (ratio)) snprintf (sr, sizeof sr, "-");
     else snprintf (sr, sizeof sr, "%.3fx", ratio);
+    doc_cell (d);
+    doc_text (d, "%s", runs[r].id);
+    doc_cell (d);
+    doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (runs[r].doc,
+                                                            "description")));
+    doc_cell (d);
+    doc_text (d, "%s", si);
+    doc_cell (d);
+    doc_text (d, "%s", sp);
+    doc_cell (d);
+    doc_text (d, "%s", sr);
+    doc_cell (d);
     for (int m = 0; m < 2; m++) {
       const struct change_point *cp = series_cp_at (&hs[m], r);
 
       if (cp == NULL)
         continue;
-      snprintf (t, sizeof t, "%+.1f%%", expm1 (cp->shift) * 100);
-      snprintf (ch + strlen (ch), sizeof ch - strlen (ch), "%s**%s %s**",
-                *ch ? "; " : "", hs[m].label, t);
+      if (any)
+        doc_text (d, "; ");
+      doc_bold (d, "%s %+.1f%%", hs[m].label, expm1 (cp->shift) * 100);
+      any = true;
     }
-    fprintf (f, "| %s | %s | %s | %s | %s | %s |\n", runs[r].id,
-             cJSON_GetStringValue (cJSON_GetObjectItem (runs[r].doc, "description"))
-             ? cJSON_GetStringValue (cJSON_GetObjectItem (runs[r].doc, "description")) : "",
-             si, sp, sr, *ch ? ch : "-");
+    if (!any)
+      doc_text (d, "-");
     if (df) {
       fprintf (df, "%ld %.0f %.0f ", runs[r].num, iops, isnan (p99) ? -1 : p99);
       gp_string (df, runs[r].id, '"');
@@ -296,22 +314,42 @@ history_layer (struct history *h, size_t k, FILE *f)
       const struct change_point *cp = &hs[m].cp[i];
       char t[128];
 
-      if (shown++ == 0)
-        fprintf (f, "\n### Change points of %s\n\n"
-                    "| metric | between | shift | runs before / after |\n"
-                    "|---|---|---|--:|\n", h->layers[k]);
+      if (shown++ == 0) {
+        doc_heading (d, 3);
+        doc_text (d, "Change points of %s", h->layers[k]);
+        doc_table (d, "lllr");
+        for (const char *const *c = (const char *const[]) { "metric",
+               "between", "shift", "runs before / after", NULL }; *c; c++) {
+          doc_cell (d);
+          doc_text (d, "%s", *c);
+        }
+      }
       cp_text (cp, h->alpha, t, sizeof t);
-      fprintf (f, "| %s | %s and %s | %s | %zu / %zu%s |\n", hs[m].label,
-               runs[hs[m].run[cp->at - 1]].id, runs[hs[m].run[cp->at]].id,
-               t, cp->n_before, cp->n_after,
-               cp->n_before == 1 || cp->n_after == 1
-               ? " (one run on a side: a change or an outlier)" : "");
+      doc_cell (d);
+      doc_text (d, "%s", hs[m].label);
+      doc_cell (d);
+      doc_text (d, "%s and %s", runs[hs[m].run[cp->at - 1]].id,
+                runs[hs[m].run[cp->at]].id);
+      doc_cell (d);
+      doc_text (d, "%s", t);
+      doc_cell (d);
+      doc_text (d, "%zu / %zu%s", cp->n_before, cp->n_after,
+                cp->n_before == 1 || cp->n_after == 1
+                ? " (one run on a side: a change or an outlier)" : "");
     }
-  if (shown == 0)
-    fprintf (f, "\nNo change point in %s's IOPS or read p99 over %zu "
-                "runs (p < %g).\n", h->layers[k], hs[0].n, h->alpha);
-  fprintf (f, "\n![%s trend](history-%s/%s.svg)\n", h->layers[k], h->scenario,
-           h->layers[k]);
+  if (shown == 0) {
+    doc_para (d);
+    doc_text (d, "No change point in %s's IOPS or read p99 over %zu "
+                 "runs (p < %g).", h->layers[k], hs[0].n, h->alpha);
+  }
+  {
+    char *alt = xasprintf ("%s trend", h->layers[k]);
+    char *path = xasprintf ("history-%s/%s.svg", h->scenario, h->layers[k]);
+
+    doc_image (d, alt, path);
+    free (alt);
+    free (path);
+  }
 }
 
 /* One chart per layer: IOPS (left axis) and read p99 (right, log). */
@@ -391,10 +429,9 @@ int
 history_main (int argc, char **argv)
 {
   struct history h = { .results = "results", .prefix = "VM-", .alpha = 0.05 };
-  char *buf = NULL, *out, *title;
-  size_t len = 0;
+  struct doc *d;
+  char *md, *out, *title;
   int rc;
-  FILE *f;
 
   if ((rc = history_options (&h, argc, argv)) != -1)
     return rc;
@@ -404,25 +441,27 @@ history_main (int argc, char **argv)
   }
   h.cdir = xasprintf ("%s/history-%s", h.results, h.scenario);
   mkdir_p (h.cdir, 0755);
-  f = xopen_memstream (&buf, &len);
-  fprintf (f, "# History of %s: %zu runs\n\n", h.scenario, h.nruns);
-  fprintf (f, "Change points: where a layer's total IOPS or read p99 "
-           "changed level, found over all its runs (E-Divisive means places "
-           "each split; a t test on ln(value), corrected for having chosen "
-           "the best split, keeps it at p < %g). Each is marked on the run "
-           "that starts the new level, with the shift between the levels "
-           "either side, its interval and the runs each side has; a single "
-           "outlier is not one (with one run on a side, a change and an "
-           "outlier look alike: the next run tells). Ratios are to the same "
-           "run's host layer.\n", h.alpha);
+  d = doc_new ();
+  doc_heading (d, 1);
+  doc_text (d, "History of %s: %zu runs", h.scenario, h.nruns);
+  doc_para (d);
+  doc_text (d, "Change points: where a layer's total IOPS or read p99 "
+            "changed level, found over all its runs (E-Divisive means places "
+            "each split; a t test on ln(value), corrected for having chosen "
+            "the best split, keeps it at p < %g). Each is marked on the run "
+            "that starts the new level, with the shift between the levels "
+            "either side, its interval and the runs each side has; a single "
+            "outlier is not one (with one run on a side, a change and an "
+            "outlier look alike: the next run tells). Ratios are to the same "
+            "run's host layer.", h.alpha);
   for (size_t k = 0; k < h.nlayers; k++)
-    history_layer (&h, k, f);
-  xclose_memstream (f);
+    history_layer (&h, k, d);
   history_chart (&h);
 
-  fputs (buf, stdout);
+  md = doc_md (d);
+  fputs (md, stdout);
   out = xasprintf ("%s/history-%s.md", h.results, h.scenario);
-  if (write_file_atomic (out, buf, len) == -1)
+  if (write_file_atomic (out, md, strlen (md)) == -1)
     rc = EXIT_RUN_FAILED;
   else
     fprintf (stderr, "viperbench: written to %s\n", out);
@@ -430,13 +469,14 @@ history_main (int argc, char **argv)
   /* The same as a page, its trend charts inlined. */
   out = xasprintf ("%s/history-%s.html", h.results, h.scenario);
   title = xasprintf ("%s: viperbench history", h.scenario);
-  if (html_write (out, title, buf, h.results, NULL, NULL, NULL) == -1)
+  if (html_page (out, title, d, h.results, NULL) == -1)
     rc = EXIT_RUN_FAILED;
   else
     fprintf (stderr, "viperbench: written to %s\n", out);
   free (title);
   free (out);
-  free (buf);
+  free (md);
+  doc_free (d);
   history_free (&h);
   return rc;
 }

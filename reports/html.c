@@ -160,38 +160,47 @@ data_uri (FILE *f, const char *dir, const char *path, const char *type)
   return 0;
 }
 
+/* The chart DIR/PATH inlined as a figure captioned ALT (said missing,
+ * never reached outside, when it is not a plain relative path there).
+ */
+void
+html_figure (FILE *f, const char *dir, const char *alt, const char *path)
+{
+  size_t plen = strlen (path);
+  const char *type = plen > 4 && strcmp (path + plen - 4, ".svg") == 0
+    ? "image/svg+xml"
+    : plen > 4 && strcmp (path + plen - 4, ".png") == 0 ? "image/png" : NULL;
+
+  fputs ("<figure><img alt=\"", f);
+  html_escape (f, alt);
+  fputs ("\" src=\"", f);
+  if (type == NULL || data_uri (f, dir, path, type) == -1) {
+    fputs ("\"><figcaption>(chart missing: ", f);
+    html_escape (f, path);
+    fputs (")</figcaption></figure>\n", f);
+    return;
+  }
+  fputs ("\"><figcaption>", f);
+  html_escape (f, alt);
+  fputs ("</figcaption></figure>\n", f);
+}
+
 /* "![alt](path)" on a line of its own: the chart, inlined. */
 static bool
 image_line (FILE *f, const char *dir, const char *s, size_t n)
 {
-  const char *mid, *type;
-  char *path;
-  size_t plen;
+  const char *mid;
+  char *alt, *path;
 
   if (n < 5 || s[0] != '!' || s[1] != '[' || s[n - 1] != ')')
     return false;
   mid = memmem (s, n, "](", 2);
   if (mid == NULL)
     return false;
-  plen = s + n - 1 - (mid + 2);
-  path = xasprintf ("%.*s", (int) plen, mid + 2);
-  type = plen > 4 && strcmp (path + plen - 4, ".svg") == 0 ? "image/svg+xml"
-    : plen > 4 && strcmp (path + plen - 4, ".png") == 0 ? "image/png" : NULL;
-  fputs ("<figure>", f);
-  fputs ("<img alt=\"", f);
-  inline_md (f, s + 2, mid - (s + 2));
-  fputs ("\" src=\"", f);
-  if (type == NULL || data_uri (f, dir, path, type) == -1) {
-    /* Not there: the page says so rather than reaching outside. */
-    fputs ("\"><figcaption>(chart missing: ", f);
-    html_escape (f, path);
-    fputs (")</figcaption></figure>\n", f);
-    free (path);
-    return true;
-  }
-  fputs ("\"><figcaption>", f);
-  inline_md (f, s + 2, mid - (s + 2));
-  fputs ("</figcaption></figure>\n", f);
+  alt = xasprintf ("%.*s", (int) (mid - (s + 2)), s + 2);
+  path = xasprintf ("%.*s", (int) (s + n - 1 - (mid + 2)), mid + 2);
+  html_figure (f, dir, alt, path);
+  free (alt);
   free (path);
   return true;
 }
@@ -436,6 +445,27 @@ html_end (FILE *f, const cJSON *data)
   fputs ("\n</script>\n<script>\n", f);
   fputs (web_viewer_js, f);
   fputs ("\n</script>\n</body>\n</html>\n", f);
+}
+
+/* Writes DOC as the page PATH (its charts under DIR inlined, DATA for
+ * the viewer); 0 or -1.
+ */
+int
+html_page (const char *path, const char *title, const struct doc *doc,
+           const char *dir, const cJSON *data)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = xopen_memstream (&buf, &len);
+  int r;
+
+  html_begin (f, title);
+  doc_html (f, doc, dir);
+  html_end (f, data);
+  xclose_memstream (f);
+  r = write_file_atomic (path, buf, len);
+  free (buf);
+  return r;
 }
 
 int

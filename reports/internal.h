@@ -27,6 +27,16 @@ extern int gp_run (const char *dir, const char *script);
 typedef void (*html_section_fn) (FILE *f, const char *section, void *arg);
 /* S into F, HTML-escaped. */
 extern void html_escape (FILE *f, const char *s);
+/* The chart DIR/PATH inlined as a figure captioned ALT. */
+extern void html_figure (FILE *f, const char *dir, const char *alt,
+                         const char *path);
+struct doc;
+/* Writes DOC (doc.c) as the page PATH, its charts under DIR inlined,
+ * DATA for the viewer; 0 or -1.
+ */
+extern int html_page (const char *path, const char *title,
+                      const struct doc *doc, const char *dir,
+                      const cJSON *data);
 /* The search box over every flame graph of the page, and WHAT they are. */
 extern void html_flame_bar (FILE *f, const char *what);
 /* A flame graph's place on the page (TITLE, META: its sample count and
@@ -363,5 +373,26 @@ extern char *gate_write (struct gate *g, const char *status, int exit_code);
 extern void gate_free (struct gate *g);
 /* Frees the series alone (a look before more repetitions). */
 extern void series_free (struct gate *g);
+
+/* doc.c: the reports' document model (see the file): blocks of spans,
+ * written as Markdown (doc_md, malloc'd) or as a page's HTML body.
+ */
+extern struct doc *doc_new (void);
+extern void doc_free (struct doc *d);
+extern void doc_heading (struct doc *d, int level);
+extern void doc_para (struct doc *d);
+extern void doc_item (struct doc *d);          /* a list item (a list after a list joins it) */
+extern void doc_table (struct doc *d, const char *align);  /* "lrr": per column */
+extern void doc_cell (struct doc *d);          /* the next cell; the first row heads */
+extern void doc_image (struct doc *d, const char *alt, const char *path);
+/* Spans into the last paragraph, heading, item or cell: our own words,
+ * bold or code (printf-like), or a record's text (escaped in Markdown).
+ */
+extern void doc_text (struct doc *d, const char *fmt, ...) __attribute__((format (printf, 2, 3)));
+extern void doc_bold (struct doc *d, const char *fmt, ...) __attribute__((format (printf, 2, 3)));
+extern void doc_code (struct doc *d, const char *fmt, ...) __attribute__((format (printf, 2, 3)));
+extern void doc_data (struct doc *d, const char *s);
+extern char *doc_md (const struct doc *d);
+extern void doc_html (FILE *f, const struct doc *d, const char *dir);
 
 #endif /* VIPERBENCH_REPORTS_H */
