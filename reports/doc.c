@@ -178,6 +178,12 @@ doc_image (struct doc *d, const char *alt, const char *path)
   b->path = xstrdup (path);
 }
 
+bool
+doc_empty (const struct doc *d)
+{
+  return d->n == 0;
+}
+
 void
 doc_free (struct doc *d)
 {

@@ -174,20 +174,20 @@ extern int sweep_knee (const double *iops, const double *lat, size_t n);
  */
 extern bool sweep_plateau (const double *flight, const double *asked,
                            size_t n, size_t k);
-/* The Markdown of sweep DOC (free it); with DRAW its charts are drawn
- * in DIR/charts too (*R: -1 when that failed).  report.c writes it.
+/* The document of sweep DOC (doc_free it); with DRAW its charts are
+ * drawn in DIR/charts too (*R: -1 when that failed).  report.c writes it.
  */
-extern char *sweep_make (const char *dir, const cJSON *doc, bool draw,
-                         int *r);
+extern struct doc *sweep_doc (const char *dir, const cJSON *doc, bool draw,
+                              int *r);
 
 /* scale.c: load clients in reports */
 /* The ladder report's "Load clients" section: each layer with clients,
  * their shares and fairness (nothing when none has).
  */
 extern void clients_section (FILE *f, const cJSON *targets);
-/* The Markdown of a scale sweep DOC (axis "scale"); as sweep_make. */
-extern char *scale_make (const char *dir, const cJSON *doc, bool draw,
-                         int *r);
+/* The document of a scale sweep DOC; as sweep_doc. */
+extern struct doc *scale_doc (const char *dir, const cJSON *doc, bool draw,
+                              int *r);
 /* The least-squares slope of Y against X over N points (NANs skipped);
  * NAN with fewer than two.
  */
@@ -379,6 +379,7 @@ extern void series_free (struct gate *g);
  */
 extern struct doc *doc_new (void);
 extern void doc_free (struct doc *d);
+extern bool doc_empty (const struct doc *d);
 extern void doc_heading (struct doc *d, int level);
 extern void doc_para (struct doc *d);
 extern void doc_item (struct doc *d);          /* a list item (a list after a list joins it) */

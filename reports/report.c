@@ -1161,11 +1161,12 @@ page_section (FILE *f, const char *section, void *arg)
            "recorded no samples)</p>\n", f);
 }
 
-/* DIR/report.html: report.md's text MD, its charts inlined, and the
- * flame graphs.
+/* DIR/report.html: report.md's text MD (or the document D: a sweep's),
+ * its charts inlined, and the flame graphs.
  */
 static int
-report_html (const char *dir, const cJSON *doc, const char *md)
+report_html (const char *dir, const cJSON *doc, const char *md,
+             const struct doc *d)
 {
   struct page p = { .dir = dir, .doc = doc, .graphs = cJSON_CreateArray () };
   cJSON *data = cJSON_CreateObject ();
@@ -1175,21 +1176,39 @@ report_html (const char *dir, const cJSON *doc, const char *md)
   int r;
 
   cJSON_AddItemToObject (data, "graphs", p.graphs);
-  r = html_write (path, title, md, dir, record_is_sweep (doc) ? NULL
-                  : page_section, &p, data);
+  if (d)
+    r = html_page (path, title, d, dir, data);
+  else
+    r = html_write (path, title, md, dir, page_section, &p, data);
   cJSON_Delete (data);
   free (title);
   free (path);
   return r;
 }
 
+/* The Markdown of DOC's report and, for a sweep, its document (*D, to
+ * free); with DRAW the charts are drawn (*R: -1 when that failed).
+ */
+static char *
+report_md (const char *dir, const cJSON *doc, bool draw, int *r,
+           struct doc **d)
+{
+  *d = NULL;
+  if (!record_is_sweep (doc))
+    return report_make (dir, doc, draw, r);
+  *d = sweep_doc (dir, doc, draw, r);
+  return doc_md (*d);
+}
+
 char *
 report_text (const char *dir, const cJSON *doc)
 {
+  struct doc *d;
   int r;
+  char *md = report_md (dir, doc, false, &r, &d);
 
-  return (record_is_sweep (doc) ? sweep_make : report_make) (dir, doc,
-                                                            false, &r);
+  doc_free (d);
+  return md;
 }
 
 /* The ladder for the terminal (a run prints it when it ends): a line per
@@ -1242,15 +1261,16 @@ report_print_table (FILE *f, const cJSON *doc)
 int
 report_write (const char *dir, const cJSON *doc)
 {
+  struct doc *d;
   int r;
-  char *buf = (record_is_sweep (doc) ? sweep_make : report_make) (dir, doc,
-                                                                 true, &r);
+  char *buf = report_md (dir, doc, true, &r, &d);
   char *path = xasprintf ("%s/report.md", dir);
 
   if (write_file_atomic (path, buf, strlen (buf)) == -1)
     r = -1;
-  if (report_html (dir, doc, buf) == -1)
+  if (report_html (dir, doc, buf, d) == -1)
     r = -1;
+  doc_free (d);
   free (path);
   free (buf);
   return r;

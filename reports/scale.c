@@ -23,15 +23,20 @@ ddir_iops (const cJSON *o)
 
 /* The clients of target T: a table of their shares and the fairness. */
 static void
-clients_table (FILE *f, const cJSON *t)
+clients_table (struct doc *d, const cJSON *t)
 {
   const cJSON *cl = cJSON_GetObjectItem (t, "clients"), *c;
   const cJSON *setup = cJSON_GetObjectItem (t, "setup");
   const cJSON *fair = cJSON_GetObjectItem (t, "fairness");
   double total = ddir_iops (t);
 
-  fprintf (f, "| client | fio server | volumes | read IOPS | write IOPS | share "
-              "| read p99 | write p99 |\n|---|---|--:|--:|--:|--:|--:|--:|\n");
+  doc_table (d, "llrrrrrr");
+  for (const char *const *h = (const char *const[]) { "client", "fio server",
+         "volumes", "read IOPS", "write IOPS", "share", "read p99",
+         "write p99", NULL }; *h; h++) {
+    doc_cell (d);
+    doc_text (d, "%s", *h);
+  }
   cJSON_ArrayForEach (c, cl) {
     char r[16], w[16], r99[16], w99[16];
     const cJSON *sc;
@@ -46,24 +51,34 @@ clients_table (FILE *f, const cJSON *t)
     fmt_iops (w, sizeof w, target_metric (c, "write", "iops"));
     fmt_ns (r99, sizeof r99, target_metric (c, "read", "p99"));
     fmt_ns (w99, sizeof w99, target_metric (c, "write", "p99"));
-    fprintf (f, "| ");
-    md_text (f, json_str (cJSON_GetObjectItem (c, "name"), "?"));
-    fprintf (f, " | ");
-    md_text (f, json_str (cJSON_GetObjectItem (c, "fio_server"), "?"));
+    doc_cell (d);
+    doc_data (d, json_str (cJSON_GetObjectItem (c, "name"), "?"));
+    doc_cell (d);
+    doc_data (d, json_str (cJSON_GetObjectItem (c, "fio_server"), "?"));
+    doc_cell (d);
     if (vols >= 0)
-      fprintf (f, " | %d", vols);
+      doc_text (d, "%d", vols);
     else
-      fprintf (f, " | ?");
-    fprintf (f, " | %s | %s | %.1f%% | %s | %s |\n", r, w,
-             total > 0 ? 100 * ddir_iops (c) / total : NAN, r99, w99);
+      doc_text (d, "?");
+    doc_cell (d);
+    doc_text (d, "%s", r);
+    doc_cell (d);
+    doc_text (d, "%s", w);
+    doc_cell (d);
+    doc_text (d, "%.1f%%", total > 0 ? 100 * ddir_iops (c) / total : NAN);
+    doc_cell (d);
+    doc_text (d, "%s", r99);
+    doc_cell (d);
+    doc_text (d, "%s", w99);
   }
-  fprintf (f, "\nFairness over %g clients: the least served did %.1f%% of "
-              "the most served's I/Os (min/max %.3f), Jain's index %.3f "
-              "(1: all equal; 1/n: one client did everything).\n",
-           json_num (cJSON_GetObjectItem (fair, "clients")),
-           100 * json_num (cJSON_GetObjectItem (fair, "min_over_max")),
-           json_num (cJSON_GetObjectItem (fair, "min_over_max")),
-           json_num (cJSON_GetObjectItem (fair, "jain")));
+  doc_para (d);
+  doc_text (d, "Fairness over %g clients: the least served did %.1f%% of "
+               "the most served's I/Os (min/max %.3f), Jain's index %.3f "
+               "(1: all equal; 1/n: one client did everything).",
+            json_num (cJSON_GetObjectItem (fair, "clients")),
+            100 * json_num (cJSON_GetObjectItem (fair, "min_over_max")),
+            json_num (cJSON_GetObjectItem (fair, "min_over_max")),
+            json_num (cJSON_GetObjectItem (fair, "jain")));
 }
 
 /* The ladder report's section for layers with load clients; see
@@ -73,27 +88,39 @@ void
 clients_section (FILE *f, const cJSON *targets)
 {
   const cJSON *t;
-  bool any = false;
+  struct doc *d = doc_new ();
+  char *md;
 
   cJSON_ArrayForEach (t, targets) {
     const cJSON *setup = cJSON_GetObjectItem (t, "setup");
 
     if (!cJSON_IsArray (cJSON_GetObjectItem (t, "clients")))
       continue;
-    if (!any)
-      fprintf (f, "\n## Load clients\n\nThe layer's figures above merge "
-                  "every client's jobs (percentiles from their summed "
-                  "latency bins); each client's own share:\n");
-    any = true;
-    fprintf (f, "\n**%s**: %g volumes, %g connections to ", target_name (t),
-             json_num (cJSON_GetObjectItem (setup, "volumes")),
-             json_num (cJSON_GetObjectItem (setup, "connections")));
-    md_text (f, json_str (cJSON_GetObjectItem (setup, "server"), "?"));
-    fprintf (f, " (clients: ");
-    md_text (f, json_str (cJSON_GetObjectItem (setup, "clients_made"), "?"));
-    fprintf (f, ")\n\n");
-    clients_table (f, t);
+    if (doc_empty (d)) {
+      doc_heading (d, 2);
+      doc_text (d, "Load clients");
+      doc_para (d);
+      doc_text (d, "The layer's figures above merge every client's jobs "
+                   "(percentiles from their summed latency bins); each "
+                   "client's own share:");
+    }
+    doc_para (d);
+    doc_bold (d, "%s", target_name (t));
+    doc_text (d, ": %g volumes, %g connections to ",
+              json_num (cJSON_GetObjectItem (setup, "volumes")),
+              json_num (cJSON_GetObjectItem (setup, "connections")));
+    doc_data (d, json_str (cJSON_GetObjectItem (setup, "server"), "?"));
+    doc_text (d, " (clients: ");
+    doc_data (d, json_str (cJSON_GetObjectItem (setup, "clients_made"), "?"));
+    doc_text (d, ")");
+    clients_table (d, t);
   }
+  if (!doc_empty (d)) {
+    md = doc_md (d);
+    fprintf (f, "\n%s", md);
+    free (md);
+  }
+  doc_free (d);
 }
 
 /* nbdkit's CPU per I/O at a point (the cpu collector), or NAN. */
@@ -134,7 +161,7 @@ enum { C_CONNS, C_IOPS, C_RP99, C_WP99, C_FDS, C_SOCK, C_THR, C_RSS, C_CPU,
  * file (CDIR/scale-LI.dat, CDIR NULL: none).
  */
 static void
-scale_layer (FILE *f, const cJSON *t, const char *cdir, size_t li)
+scale_layer (struct doc *dc, const cJSON *t, const char *cdir, size_t li)
 {
   const cJSON *pts = cJSON_GetObjectItem (t, "points"), *pt;
   size_t n = (size_t) cJSON_GetArraySize (pts), i = 0;
@@ -148,10 +175,15 @@ scale_layer (FILE *f, const cJSON *t, const char *cdir, size_t li)
     dpath = xasprintf ("%s/scale-%zu.dat", cdir, li);
     d = fopen_out (dpath);
   }
-  fprintf (f, "\n## %s\n\n| clients | volumes | connections | IOPS | read "
-              "p99 | write p99 | nbdkit CPU/IO | fds | sockets | threads | "
-              "RSS | Jain |\n|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
-           target_name (t));
+  doc_heading (dc, 2);
+  doc_text (dc, "%s", target_name (t));
+  doc_table (dc, "rrrrrrrrrrrr");
+  for (const char *const *h = (const char *const[]) { "clients", "volumes",
+         "connections", "IOPS", "read p99", "write p99", "nbdkit CPU/IO",
+         "fds", "sockets", "threads", "RSS", "Jain", NULL }; *h; h++) {
+    doc_cell (dc);
+    doc_text (dc, "%s", *h);
+  }
   cJSON_ArrayForEach (pt, pts) {
     char io[16], r99[16], w99[16];
 
@@ -173,12 +205,30 @@ scale_layer (FILE *f, const cJSON *t, const char *cdir, size_t li)
     fmt_iops (io, sizeof io, col[C_IOPS][i]);
     fmt_ns (r99, sizeof r99, col[C_RP99][i]);
     fmt_ns (w99, sizeof w99, col[C_WP99][i]);
-    fprintf (f, "| %g | %g | %g | %s | %s | %s | %.1f us | %.0f | %.0f | "
-                "%.0f | %.1f MiB | %.3f |\n",
-             json_num (cJSON_GetObjectItem (pt, "client_count")),
-             json_num (cJSON_GetObjectItem (pt, "volumes")), col[C_CONNS][i],
-             io, r99, w99, col[C_CPU][i], col[C_FDS][i], col[C_SOCK][i],
-             col[C_THR][i], col[C_RSS][i], col[C_JAIN][i]);
+    doc_cell (dc);
+    doc_text (dc, "%g", json_num (cJSON_GetObjectItem (pt, "client_count")));
+    doc_cell (dc);
+    doc_text (dc, "%g", json_num (cJSON_GetObjectItem (pt, "volumes")));
+    doc_cell (dc);
+    doc_text (dc, "%g", col[C_CONNS][i]);
+    doc_cell (dc);
+    doc_text (dc, "%s", io);
+    doc_cell (dc);
+    doc_text (dc, "%s", r99);
+    doc_cell (dc);
+    doc_text (dc, "%s", w99);
+    doc_cell (dc);
+    doc_text (dc, "%.1f us", col[C_CPU][i]);
+    doc_cell (dc);
+    doc_text (dc, "%.0f", col[C_FDS][i]);
+    doc_cell (dc);
+    doc_text (dc, "%.0f", col[C_SOCK][i]);
+    doc_cell (dc);
+    doc_text (dc, "%.0f", col[C_THR][i]);
+    doc_cell (dc);
+    doc_text (dc, "%.1f MiB", col[C_RSS][i]);
+    doc_cell (dc);
+    doc_text (dc, "%.3f", col[C_JAIN][i]);
     if (d) {
       for (size_t k = 0; k < NCOL; k++)
         fprintf (d, "%s%g", k ? " " : "", col[k][i]);
@@ -195,15 +245,17 @@ scale_layer (FILE *f, const cJSON *t, const char *cdir, size_t li)
     double thr = scale_slope (col[C_CONNS], col[C_THR], n);
     double rss = scale_slope (col[C_CONNS], col[C_RSS], n);
 
+    doc_para (dc);
     if (isnan (fds))
-      fprintf (f, "\nThe server's resources were not measured at two "
-                  "connection counts (the resources collector, or the "
-                  "points, missing): no cost per connection.\n");
+      doc_text (dc, "The server's resources were not measured at two "
+                    "connection counts (the resources collector, or the "
+                    "points, missing): no cost per connection.");
     else {
-      fprintf (f, "\n**Per connection** (least-squares slope over the "
-                  "points): %.2f descriptors, %.2f sockets, %.2f threads, "
-                  "%.0f KiB resident memory on the server side.",
-               fds, sock, thr, rss * 1024);
+      doc_bold (dc, "Per connection");
+      doc_text (dc, " (least-squares slope over the points): %.2f "
+                    "descriptors, %.2f sockets, %.2f threads, %.0f KiB "
+                    "resident memory on the server side.",
+                fds, sock, thr, rss * 1024);
       /* Which limit the server meets first, at the rates measured. */
       {
         double at_fd = fds > 0 && limit > 0
@@ -212,21 +264,21 @@ scale_layer (FILE *f, const cJSON *t, const char *cdir, size_t li)
           ? col[C_CONNS][n - 1] + (tlimit - col[C_THR][n - 1]) / thr : NAN;
 
         if (!isnan (at_fd))
-          fprintf (f, " At these rates the server's descriptor limit (%.0f, "
-                      "RLIMIT_NOFILE) is reached at about %.0f connections",
-                   limit, at_fd);
+          doc_text (dc, " At these rates the server's descriptor limit "
+                        "(%.0f, RLIMIT_NOFILE) is reached at about %.0f "
+                        "connections", limit, at_fd);
         if (!isnan (at_thr))
-          fprintf (f, "%s its thread limit (%.0f, the fewer of RLIMIT_NPROC "
-                      "and kernel.threads-max, for the whole machine) at "
-                      "about %.0f", isnan (at_fd) ? " At these rates" : ",",
-                   tlimit, at_thr);
-        if (!isnan (at_fd) && !isnan (at_thr))
-          fprintf (f, ": **%s first**", at_thr < at_fd ? "threads"
-                   : "descriptors");
+          doc_text (dc, "%s its thread limit (%.0f, the fewer of "
+                        "RLIMIT_NPROC and kernel.threads-max, for the whole "
+                        "machine) at about %.0f",
+                    isnan (at_fd) ? " At these rates" : ",", tlimit, at_thr);
+        if (!isnan (at_fd) && !isnan (at_thr)) {
+          doc_text (dc, ": ");
+          doc_bold (dc, "%s first", at_thr < at_fd ? "threads" : "descriptors");
+        }
         if (!isnan (at_fd) || !isnan (at_thr))
-          fprintf (f, ".");
+          doc_text (dc, ".");
       }
-      fprintf (f, "\n");
     }
   }
   for (size_t k = 0; k < NCOL; k++)
@@ -306,72 +358,81 @@ scale_charts (const char *cdir, const cJSON *targets, const char *title)
   return r;
 }
 
-/* A scale sweep's Markdown (and with DRAW its charts); see internal.h. */
-char *
-scale_make (const char *dir, const cJSON *doc, bool draw, int *r)
+/* A scale sweep's document (and with DRAW its charts); see internal.h. */
+struct doc *
+scale_doc (const char *dir, const cJSON *doc, bool draw, int *r)
 {
   const cJSON *targets = cJSON_GetObjectItem (doc, "targets"), *t;
   const cJSON *sc = cJSON_GetObjectItem (doc, "scenario");
-  char *buf = NULL, *cdir = draw ? xasprintf ("%s/charts", dir) : NULL;
-  size_t len = 0, li = 0;
-  FILE *f = xopen_memstream (&buf, &len);
+  char *cdir = draw ? xasprintf ("%s/charts", dir) : NULL;
+  size_t li = 0;
+  struct doc *d = doc_new ();
   const char *reason = json_str (cJSON_GetObjectItem (doc, "reason"), NULL);
+  const char *desc = json_str (cJSON_GetObjectItem (doc, "description"), "");
 
   if (cdir)
     mkdir_p (cdir, 0755);
-  fprintf (f, "# %s: %s, scale sweep\n\n",
-           json_str (cJSON_GetObjectItem (doc, "id"), "?"),
-           json_str (cJSON_GetObjectItem (sc, "name"), "?"));
-  md_text (f, *json_str (cJSON_GetObjectItem (doc, "description"), "")
-           ? json_str (cJSON_GetObjectItem (doc, "description"), "")
-           : "(no description)");
-  fprintf (f, "\n\n- status: %s%s", record_status (doc), reason ? ": " : "");
-  md_text (f, reason ? reason : "");
-  fprintf (f, "\n- stack: ");
-  md_text (f, json_str (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "stack"),
-                                             "name"), "?"));
-  fprintf (f, "; scenario %s: %g jobs x iodepth %g per volume\n",
-           json_str (cJSON_GetObjectItem (sc, "name"), "?"),
-           json_num (cJSON_GetObjectItem (sc, "jobs")),
-           json_num (cJSON_GetObjectItem (sc, "iodepth")));
-  fprintf (f, "- started %s, finished %s\n\n",
-           json_str (cJSON_GetObjectItem (doc, "started"), "?"),
-           json_str (cJSON_GetObjectItem (doc, "finished"), "-"));
-  fprintf (f, "Each point: that many load clients (fio servers driven by "
-              "fio --client), and that many volumes (nbdkit exports), each "
-              "running the scenario's jobs, as VMs with a volume each would; "
-              "connections = volumes x jobs x conns. IOPS and p99 merge "
-              "every client's jobs (percentiles from their summed latency "
-              "bins). The server's descriptors, sockets, threads and "
-              "resident memory are the most it held during the window "
-              "(sampled every 100 ms); its CPU per I/O is over the "
-              "window's I/Os.\n");
+  doc_heading (d, 1);
+  doc_text (d, "%s: %s, scale sweep",
+            json_str (cJSON_GetObjectItem (doc, "id"), "?"),
+            json_str (cJSON_GetObjectItem (sc, "name"), "?"));
+  doc_para (d);
+  doc_data (d, *desc ? desc : "(no description)");
+  doc_item (d);
+  doc_text (d, "status: %s%s", record_status (doc), reason ? ": " : "");
+  doc_data (d, reason ? reason : "");
+  doc_item (d);
+  doc_text (d, "stack: ");
+  doc_data (d, json_str (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "stack"),
+                                              "name"), "?"));
+  doc_text (d, "; scenario %s: %g jobs x iodepth %g per volume",
+            json_str (cJSON_GetObjectItem (sc, "name"), "?"),
+            json_num (cJSON_GetObjectItem (sc, "jobs")),
+            json_num (cJSON_GetObjectItem (sc, "iodepth")));
+  doc_item (d);
+  doc_text (d, "started %s, finished %s",
+            json_str (cJSON_GetObjectItem (doc, "started"), "?"),
+            json_str (cJSON_GetObjectItem (doc, "finished"), "-"));
+  doc_para (d);
+  doc_text (d, "Each point: that many load clients (fio servers driven by "
+               "fio --client), and that many volumes (nbdkit exports), each "
+               "running the scenario's jobs, as VMs with a volume each would; "
+               "connections = volumes x jobs x conns. IOPS and p99 merge "
+               "every client's jobs (percentiles from their summed latency "
+               "bins). The server's descriptors, sockets, threads and "
+               "resident memory are the most it held during the window "
+               "(sampled every 100 ms); its CPU per I/O is over the "
+               "window's I/Os.");
   cJSON_ArrayForEach (t, targets)
-    scale_layer (f, t, cdir, li++);
+    scale_layer (d, t, cdir, li++);
   /* Each point's clients. */
-  fprintf (f, "\n## Clients' shares\n");
+  doc_heading (d, 2);
+  doc_text (d, "Clients' shares");
   cJSON_ArrayForEach (t, targets) {
     const cJSON *pt;
 
     cJSON_ArrayForEach (pt, cJSON_GetObjectItem (t, "points")) {
       if (!cJSON_IsArray (cJSON_GetObjectItem (pt, "clients")))
         continue;
-      fprintf (f, "\n**%s, %g clients, %g volumes**\n\n", target_name (t),
-               json_num (cJSON_GetObjectItem (pt, "client_count")),
-               json_num (cJSON_GetObjectItem (pt, "volumes")));
-      clients_table (f, pt);
+      doc_para (d);
+      doc_bold (d, "%s, %g clients, %g volumes", target_name (t),
+                json_num (cJSON_GetObjectItem (pt, "client_count")),
+                json_num (cJSON_GetObjectItem (pt, "volumes")));
+      clients_table (d, pt);
     }
   }
-  fprintf (f, "\n## Charts\n\n![Total IOPS against connections](charts/iops.svg)"
-              "\n\n![p99 against connections](charts/latency.svg)\n\n"
-              "![Descriptors, sockets and threads against connections]"
-              "(charts/resources.svg)\n\n![Resident memory against "
-              "connections](charts/memory.svg)\n\n![CPU per I/O against "
-              "connections](charts/cpu.svg)\n\nPNG versions beside them in "
-              "charts/.\n");
-  xclose_memstream (f);
+  doc_heading (d, 2);
+  doc_text (d, "Charts");
+  doc_image (d, "Total IOPS against connections", "charts/iops.svg");
+  doc_image (d, "p99 against connections", "charts/latency.svg");
+  doc_image (d, "Descriptors, sockets and threads against connections",
+             "charts/resources.svg");
+  doc_image (d, "Resident memory against connections", "charts/memory.svg");
+  doc_image (d, "CPU per I/O against connections", "charts/cpu.svg");
+  doc_para (d);
+  doc_text (d, "PNG versions beside them in charts/.");
   *r = cdir ? scale_charts (cdir, targets,
                             json_str (cJSON_GetObjectItem (sc, "name"), "?")) : 0;
   free (cdir);
-  return buf;
+  return d;
 }

@@ -77,11 +77,11 @@ layer_boundaries (const cJSON *pts, const char **names, size_t max)
   return n;
 }
 
-/* One layer's section of the Markdown, and its data files in CDIR
+/* One layer's section of the report, and its data files in CDIR
  * (NULL: none) as layer index LI.
  */
 static void
-sweep_layer (FILE *f, const cJSON *t, const char *cdir, size_t li)
+sweep_layer (struct doc *dc, const cJSON *t, const char *cdir, size_t li)
 {
   const cJSON *pts = cJSON_GetObjectItem (t, "points"), *pt;
   size_t n = (size_t) cJSON_GetArraySize (pts), i = 0;
@@ -90,18 +90,25 @@ sweep_layer (FILE *f, const cJSON *t, const char *cdir, size_t li)
   double *flight = xcalloc (n + 1, sizeof *flight);
   const char *names[8];
   size_t nb = layer_boundaries (pts, names, 8);
+  char align[16] = "rrrr";
   int knee;
   FILE *d = NULL;
   char *dpath = NULL;
 
-  fprintf (f, "\n## %s\n\n| iodepth | IOPS | read p50 | read p99 |",
-           target_name (t));
+  doc_heading (dc, 2);
+  doc_text (dc, "%s", target_name (t));
   for (size_t b = 0; b < nb; b++)
-    fprintf (f, " %s in flight (max) |", names[b]);
-  fprintf (f, "\n|--:|--:|--:|--:|");
-  for (size_t b = 0; b < nb; b++)
-    fprintf (f, "--:|");
-  fprintf (f, "\n");
+    align[4 + b] = 'r';
+  doc_table (dc, align);
+  for (const char *const *c = (const char *const[]) { "iodepth", "IOPS",
+         "read p50", "read p99", NULL }; *c; c++) {
+    doc_cell (dc);
+    doc_text (dc, "%s", *c);
+  }
+  for (size_t b = 0; b < nb; b++) {
+    doc_cell (dc);
+    doc_text (dc, "%s in flight (max)", names[b]);
+  }
   if (cdir) {
     dpath = xasprintf ("%s/curve-%zu.dat", cdir, li);
     d = fopen_out (dpath);
@@ -116,39 +123,47 @@ sweep_layer (FILE *f, const cJSON *t, const char *cdir, size_t li)
     fmt_iops (io, sizeof io, iops[i]);
     fmt_ns (a, sizeof a, p50[i]);
     fmt_ns (b, sizeof b, p99[i]);
-    fprintf (f, "| %.0f | %s | %s | %s |", depth[i], io, a, b);
+    doc_cell (dc);
+    doc_text (dc, "%.0f", depth[i]);
+    doc_cell (dc);
+    doc_text (dc, "%s", io);
+    doc_cell (dc);
+    doc_text (dc, "%s", a);
+    doc_cell (dc);
+    doc_text (dc, "%s", b);
     if (d)
       fprintf (d, "%g %g %g %g", depth[i], iops[i], p50[i], p99[i]);
     for (size_t k = 0; k < nb; k++) {
       double v = boundary_num (pt_boundary (pt, names[k]), "in_flight.max");
 
+      doc_cell (dc);
       if (isnan (v))
-        fprintf (f, " - |");
+        doc_text (dc, "-");
       else
-        fprintf (f, " %.0f |", v);
+        doc_text (dc, "%.0f", v);
       if (d)
         fprintf (d, " %g", v);
     }
     if (d)
       fprintf (d, "\n");
-    fprintf (f, "\n");
     i++;
   }
   if (d)
     fclose_out (d, dpath);
   free (dpath);
   knee = sweep_knee (iops, p50, n);
+  doc_para (dc);
   if (knee < 0)
-    fprintf (f, "\nNo knee within the depths swept: IOPS still grew by "
-                "10%% or more past each depth, or latency did not grow.\n");
+    doc_text (dc, "No knee within the depths swept: IOPS still grew by "
+                  "10%% or more past each depth, or latency did not grow.");
   else {
     char io[16];
 
     fmt_iops (io, sizeof io, iops[knee]);
-    fprintf (f, "\n**Knee at iodepth %.0f** (%s IOPS): deeper queues add "
-                "under 10%% IOPS while read p50 grows from %.0f us to "
-                "%.0f us.", depth[knee], io, p50[knee] / 1000,
-             p50[n - 1] / 1000);
+    doc_bold (dc, "Knee at iodepth %.0f", depth[knee]);
+    doc_text (dc, " (%s IOPS): deeper queues add under 10%% IOPS while read "
+                  "p50 grows from %.0f us to %.0f us.", io, p50[knee] / 1000,
+              p50[n - 1] / 1000);
     /* The topmost boundary whose concurrency stops growing there. */
     for (size_t k = 0; k < nb; k++) {
       double *asked = xcalloc (n, sizeof *asked);
@@ -160,18 +175,19 @@ sweep_layer (FILE *f, const cJSON *t, const char *cdir, size_t li)
         j++;
       }
       if (sweep_plateau (flight, asked, n, (size_t) knee)) {
-        fprintf (f, " The concurrency at **%s stops growing at %.0f** "
-                    "(%.0f at iodepth %.0f) while fio asks %.0f: %s.",
-                 names[k], flight[knee], flight[n - 1], depth[n - 1],
-                 asked[n - 1], json_str (cJSON_GetObjectItem (
-                   pt_boundary (cJSON_GetArrayItem (pts, (int) n - 1),
-                                names[k]), "via"), "?"));
+        doc_text (dc, " The concurrency at ");
+        doc_bold (dc, "%s stops growing at %.0f", names[k], flight[knee]);
+        doc_text (dc, " (%.0f at iodepth %.0f) while fio asks %.0f: ",
+                  flight[n - 1], depth[n - 1], asked[n - 1]);
+        doc_data (dc, json_str (cJSON_GetObjectItem (
+                    pt_boundary (cJSON_GetArrayItem (pts, (int) n - 1),
+                                 names[k]), "via"), "?"));
+        doc_text (dc, ".");
         free (asked);
         break;
       }
       free (asked);
     }
-    fprintf (f, "\n");
   }
   free (depth);
   free (iops);
@@ -261,55 +277,70 @@ sweep_charts (const char *cdir, const cJSON *targets, const char *title)
 /* A depth sweep's Markdown (and with DRAW its charts in DIR/charts); see
  * internal.h.
  */
-static char *
-depth_make (const char *dir, const cJSON *doc, bool draw, int *r)
+static struct doc *
+depth_doc (const char *dir, const cJSON *doc, bool draw, int *r)
 {
   const cJSON *targets = cJSON_GetObjectItem (doc, "targets"), *t;
   const cJSON *sc = cJSON_GetObjectItem (doc, "scenario");
-  char *buf = NULL, *cdir = draw ? xasprintf ("%s/charts", dir) : NULL;
-  size_t len = 0, li = 0;
-  FILE *f = xopen_memstream (&buf, &len);
+  char *cdir = draw ? xasprintf ("%s/charts", dir) : NULL;
+  size_t li = 0;
+  struct doc *d = doc_new ();
   const char *reason = json_str (cJSON_GetObjectItem (doc, "reason"), NULL);
+  const char *desc = json_str (cJSON_GetObjectItem (doc, "description"), "");
 
   if (cdir)
     mkdir_p (cdir, 0755);
-  fprintf (f, "# %s: %s, queue-depth sweep\n\n%s\n\n",
-           json_str (cJSON_GetObjectItem (doc, "id"), "?"),
-           json_str (cJSON_GetObjectItem (sc, "name"), "?"),
-           *json_str (cJSON_GetObjectItem (doc, "description"), "")
-           ? json_str (cJSON_GetObjectItem (doc, "description"), "")
-           : "(no description)");
-  fprintf (f, "- status: %s%s%s\n", record_status (doc), reason ? ": " : "",
-           reason ? reason : "");
-  fprintf (f, "- stack: %s; scenario %s at %g jobs\n",
-           json_str (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "stack"), "name"), "?"),
-           json_str (cJSON_GetObjectItem (sc, "name"), "?"),
-           json_num (cJSON_GetObjectItem (sc, "jobs")));
-  fprintf (f, "- started %s, finished %s\n\n",
-           json_str (cJSON_GetObjectItem (doc, "started"), "?"),
-           json_str (cJSON_GetObjectItem (doc, "finished"), "-"));
-  fprintf (f, "Each layer at each queue depth (every job's iodepth). The knee "
-              "is the depth past which IOPS gains under 10%% while read p50 "
-              "keeps growing; the boundary named there is the topmost whose "
-              "most requests in flight stop growing with the depth.\n");
+  doc_heading (d, 1);
+  doc_text (d, "%s: %s, queue-depth sweep",
+            json_str (cJSON_GetObjectItem (doc, "id"), "?"),
+            json_str (cJSON_GetObjectItem (sc, "name"), "?"));
+  doc_para (d);
+  if (*desc)
+    doc_data (d, desc);
+  else
+    doc_text (d, "(no description)");
+  doc_item (d);
+  doc_text (d, "status: %s", record_status (doc));
+  if (reason) {
+    doc_text (d, ": ");
+    doc_data (d, reason);
+  }
+  doc_item (d);
+  doc_text (d, "stack: ");
+  doc_data (d, json_str (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "stack"), "name"), "?"));
+  doc_text (d, "; scenario %s at %g jobs",
+            json_str (cJSON_GetObjectItem (sc, "name"), "?"),
+            json_num (cJSON_GetObjectItem (sc, "jobs")));
+  doc_item (d);
+  doc_text (d, "started ");
+  doc_data (d, json_str (cJSON_GetObjectItem (doc, "started"), "?"));
+  doc_text (d, ", finished ");
+  doc_data (d, json_str (cJSON_GetObjectItem (doc, "finished"), "-"));
+  doc_para (d);
+  doc_text (d, "Each layer at each queue depth (every job's iodepth). The knee "
+               "is the depth past which IOPS gains under 10%% while read p50 "
+               "keeps growing; the boundary named there is the topmost whose "
+               "most requests in flight stop growing with the depth.");
   cJSON_ArrayForEach (t, targets)
-    sweep_layer (f, t, cdir, li++);
-  fprintf (f, "\n## Charts\n\n![IOPS against iodepth](charts/iops.svg)\n\n"
-              "![Read latency against iodepth](charts/latency.svg)\n\n"
-              "![In flight at each boundary](charts/inflight.svg)\n\n"
-              "PNG versions beside them in charts/.\n");
-  xclose_memstream (f);
+    sweep_layer (d, t, cdir, li++);
+  doc_heading (d, 2);
+  doc_text (d, "Charts");
+  doc_image (d, "IOPS against iodepth", "charts/iops.svg");
+  doc_image (d, "Read latency against iodepth", "charts/latency.svg");
+  doc_image (d, "In flight at each boundary", "charts/inflight.svg");
+  doc_para (d);
+  doc_text (d, "PNG versions beside them in charts/.");
   *r = cdir ? sweep_charts (cdir, targets,
                             json_str (cJSON_GetObjectItem (sc, "name"), "?")) : 0;
   free (cdir);
-  return buf;
+  return d;
 }
 
-/* A sweep's Markdown: of depths, or of loads (scale.c). */
-char *
-sweep_make (const char *dir, const cJSON *doc, bool draw, int *r)
+/* A sweep's document: of depths, or of loads (scale.c). */
+struct doc *
+sweep_doc (const char *dir, const cJSON *doc, bool draw, int *r)
 {
   if (record_kind (doc) == RECORD_SCALE_SWEEP)
-    return scale_make (dir, doc, draw, r);
-  return depth_make (dir, doc, draw, r);
+    return scale_doc (dir, doc, draw, r);
+  return depth_doc (dir, doc, draw, r);
 }
