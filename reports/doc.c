@@ -17,10 +17,12 @@
 
 #include "internal.h"
 
-enum span_kind { SPAN_TEXT, SPAN_DATA, SPAN_BOLD, SPAN_CODE };
+/* A span's style; adjacent spans of one style share its marks. */
+enum style { PLAIN, BOLD, CODE, BREAK, LINE };
 
 struct span {
-  enum span_kind kind;
+  enum style style;
+  bool data;                    /* a record's text: escaped in Markdown */
   char *s;
 };
 
@@ -87,40 +89,64 @@ add_item (struct block *b)
 }
 
 static void
-add_span (struct doc *d, enum span_kind kind, const char *fmt, va_list ap)
+push (struct doc *d, enum style style, bool data, char *s)
 {
   struct spans *sp = current (d);
+
+  sp->v = xreallocarray (sp->v, sp->n + 1, sizeof *sp->v);
+  sp->v[sp->n++] = (struct span) { style, data, s };
+}
+
+static void
+add_span (struct doc *d, enum style style, const char *fmt, va_list ap)
+{
   char *s;
 
   if (vasprintf (&s, fmt, ap) == -1) {
     vb_msg ("doc: out of memory");
     abort ();
   }
-  sp->v = xreallocarray (sp->v, sp->n + 1, sizeof *sp->v);
-  sp->v[sp->n++] = (struct span) { kind, s };
+  push (d, style, false, s);
 }
 
-#define SPAN_FN(name, kind)                                             \
+#define SPAN_FN(name, style)                                            \
   void                                                                  \
   name (struct doc *d, const char *fmt, ...)                            \
   {                                                                     \
     va_list ap;                                                         \
                                                                         \
     va_start (ap, fmt);                                                 \
-    add_span (d, kind, fmt, ap);                                        \
+    add_span (d, style, fmt, ap);                                       \
     va_end (ap);                                                        \
   }
-SPAN_FN (doc_text, SPAN_TEXT)
-SPAN_FN (doc_bold, SPAN_BOLD)
-SPAN_FN (doc_code, SPAN_CODE)
+SPAN_FN (doc_text, PLAIN)
+SPAN_FN (doc_bold, BOLD)
+SPAN_FN (doc_code, CODE)
 
 void
 doc_data (struct doc *d, const char *s)
 {
-  struct spans *sp = current (d);
+  push (d, PLAIN, true, xstrdup (s ? s : ""));
+}
 
-  sp->v = xreallocarray (sp->v, sp->n + 1, sizeof *sp->v);
-  sp->v[sp->n++] = (struct span) { SPAN_DATA, xstrdup (s ? s : "") };
+void
+doc_bold_data (struct doc *d, const char *s)
+{
+  push (d, BOLD, true, xstrdup (s ? s : ""));
+}
+
+/* A hard line break inside the paragraph or item. */
+void
+doc_break (struct doc *d)
+{
+  push (d, BREAK, false, xstrdup (""));
+}
+
+/* A new line of the same list item (indented under it in Markdown). */
+void
+doc_line (struct doc *d)
+{
+  push (d, LINE, false, xstrdup (""));
 }
 
 void
@@ -209,13 +235,28 @@ doc_free (struct doc *d)
 static void
 md_spans (FILE *f, const struct spans *sp)
 {
-  for (size_t i = 0; i < sp->n; i++)
-    switch (sp->v[i].kind) {
-    case SPAN_TEXT: fputs (sp->v[i].s, f); break;
-    case SPAN_DATA: md_text (f, sp->v[i].s); break;
-    case SPAN_BOLD: fprintf (f, "**%s**", sp->v[i].s); break;
-    case SPAN_CODE: fprintf (f, "`%s`", sp->v[i].s); break;
-    }
+  static const char *const mark[] = { [BOLD] = "**", [CODE] = "`" };
+  enum style open = PLAIN;
+
+  for (size_t i = 0; i <= sp->n; i++) {
+    enum style st = i < sp->n ? sp->v[i].style : PLAIN;
+
+    if (st != open && (open == BOLD || open == CODE))
+      fputs (mark[open], f);
+    if (i == sp->n)
+      break;
+    if (st != open && (st == BOLD || st == CODE))
+      fputs (mark[st], f);
+    open = st;
+    if (st == BREAK)
+      fputs ("  \n", f);
+    else if (st == LINE)
+      fputs ("\n  ", f);
+    else if (sp->v[i].data)
+      md_text (f, sp->v[i].s);
+    else
+      fputs (sp->v[i].s, f);
+  }
 }
 
 static void
@@ -279,23 +320,27 @@ doc_md (const struct doc *d)
 static void
 html_spans (FILE *f, const struct spans *sp)
 {
-  for (size_t i = 0; i < sp->n; i++)
-    switch (sp->v[i].kind) {
-    case SPAN_TEXT:
-    case SPAN_DATA:
-      html_escape (f, sp->v[i].s);
+  static const char *const on[] = { [BOLD] = "<strong>", [CODE] = "<code>" };
+  static const char *const off[] = { [BOLD] = "</strong>", [CODE] = "</code>" };
+  enum style open = PLAIN;
+
+  for (size_t i = 0; i <= sp->n; i++) {
+    enum style st = i < sp->n ? sp->v[i].style : PLAIN;
+
+    if (st != open && (open == BOLD || open == CODE))
+      fputs (off[open], f);
+    if (i == sp->n)
       break;
-    case SPAN_BOLD:
-      fputs ("<strong>", f);
+    if (st != open && (st == BOLD || st == CODE))
+      fputs (on[st], f);
+    open = st;
+    if (st == BREAK)
+      fputs ("<br>\n", f);
+    else if (st == LINE)
+      fputs ("\n", f);
+    else
       html_escape (f, sp->v[i].s);
-      fputs ("</strong>", f);
-      break;
-    case SPAN_CODE:
-      fputs ("<code>", f);
-      html_escape (f, sp->v[i].s);
-      fputs ("</code>", f);
-      break;
-    }
+  }
 }
 
 /* A heading's anchor: its letters and digits, lowercased, '-' between. */
@@ -335,14 +380,38 @@ html_row (FILE *f, const struct block *b, size_t first, const char *tag)
   fputs ("</tr>\n", f);
 }
 
-void
-doc_html (FILE *f, const struct doc *d, const char *dir)
+/* The text of a heading's spans, for a section hook. */
+static char *
+plain (const struct spans *sp)
 {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = xopen_memstream (&buf, &len);
+
+  for (size_t i = 0; i < sp->n; i++)
+    fputs (sp->v[i].s, f);
+  xclose_memstream (f);
+  return buf;
+}
+
+void
+doc_html (FILE *f, const struct doc *d, const char *dir,
+          html_section_fn hook, void *arg)
+{
+  char *section = NULL;
+
   for (size_t i = 0; i < d->n; i++) {
     const struct block *b = &d->b[i];
 
     switch (b->kind) {
     case BLOCK_HEADING:
+      /* What only a page shows goes at the end of its "## " section. */
+      if (b->level == 2) {
+        if (hook && section)
+          hook (f, section, arg);
+        free (section);
+        section = plain (&b->items[0]);
+      }
       fprintf (f, "<h%d id=\"", b->level);
       html_slug (f, &b->items[0]);
       fputs ("\">", f);
@@ -375,4 +444,7 @@ doc_html (FILE *f, const struct doc *d, const char *dir)
       break;
     }
   }
+  if (hook && section)
+    hook (f, section, arg);
+  free (section);
 }

@@ -469,7 +469,7 @@ history_main (int argc, char **argv)
   /* The same as a page, its trend charts inlined. */
   out = xasprintf ("%s/history-%s.html", h.results, h.scenario);
   title = xasprintf ("%s: viperbench history", h.scenario);
-  if (html_page (out, title, d, h.results, NULL) == -1)
+  if (html_page (out, title, d, h.results, NULL, NULL, NULL) == -1)
     rc = EXIT_RUN_FAILED;
   else
     fprintf (stderr, "viperbench: written to %s\n", out);

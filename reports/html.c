@@ -447,12 +447,13 @@ html_end (FILE *f, const cJSON *data)
   fputs ("\n</script>\n</body>\n</html>\n", f);
 }
 
-/* Writes DOC as the page PATH (its charts under DIR inlined, DATA for
- * the viewer); 0 or -1.
+/* Writes DOC as the page PATH (its charts under DIR inlined, HOOK at
+ * the end of each "## " section, DATA for the viewer); 0 or -1.
  */
 int
 html_page (const char *path, const char *title, const struct doc *doc,
-           const char *dir, const cJSON *data)
+           const char *dir, html_section_fn hook, void *arg,
+           const cJSON *data)
 {
   char *buf = NULL;
   size_t len = 0;
@@ -460,7 +461,7 @@ html_page (const char *path, const char *title, const struct doc *doc,
   int r;
 
   html_begin (f, title);
-  doc_html (f, doc, dir);
+  doc_html (f, doc, dir, hook, arg);
   html_end (f, data);
   xclose_memstream (f);
   r = write_file_atomic (path, buf, len);

@@ -36,7 +36,7 @@ struct doc;
  */
 extern int html_page (const char *path, const char *title,
                       const struct doc *doc, const char *dir,
-                      const cJSON *data);
+                      html_section_fn hook, void *arg, const cJSON *data);
 /* The search box over every flame graph of the page, and WHAT they are. */
 extern void html_flame_bar (FILE *f, const char *what);
 /* A flame graph's place on the page (TITLE, META: its sample count and
@@ -184,7 +184,7 @@ extern struct doc *sweep_doc (const char *dir, const cJSON *doc, bool draw,
 /* The ladder report's "Load clients" section: each layer with clients,
  * their shares and fairness (nothing when none has).
  */
-extern void clients_section (FILE *f, const cJSON *targets);
+extern void clients_section (struct doc *d, const cJSON *targets);
 /* The document of a scale sweep DOC; as sweep_doc. */
 extern struct doc *scale_doc (const char *dir, const cJSON *doc, bool draw,
                               int *r);
@@ -393,7 +393,15 @@ extern void doc_text (struct doc *d, const char *fmt, ...) __attribute__((format
 extern void doc_bold (struct doc *d, const char *fmt, ...) __attribute__((format (printf, 2, 3)));
 extern void doc_code (struct doc *d, const char *fmt, ...) __attribute__((format (printf, 2, 3)));
 extern void doc_data (struct doc *d, const char *s);
+extern void doc_bold_data (struct doc *d, const char *s);
+/* A hard line break; a new line of the same list item. */
+extern void doc_break (struct doc *d);
+extern void doc_line (struct doc *d);
 extern char *doc_md (const struct doc *d);
-extern void doc_html (FILE *f, const struct doc *d, const char *dir);
+/* HOOK (may be NULL) is called at the end of each "## " section with its
+ * title, for what only a page shows.
+ */
+extern void doc_html (FILE *f, const struct doc *d, const char *dir,
+                      html_section_fn hook, void *arg);
 
 #endif /* VIPERBENCH_REPORTS_H */

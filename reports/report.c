@@ -46,35 +46,35 @@ num (const cJSON *o, const char *path)
 
 /* "value" of the setup's KEY: a number or a string, as written. */
 static void
-setup_value (FILE *f, const cJSON *setup, const char *key)
+setup_value (struct doc *d, const cJSON *setup, const char *key)
 {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive (setup, key);
 
   if (cJSON_IsNumber (v))
-    fprintf (f, "%g", v->valuedouble);
+    doc_text (d, "%g", v->valuedouble);
   else if (cJSON_IsString (v))
-    md_text (f, v->valuestring);
+    doc_data (d, v->valuestring);
   else if (cJSON_IsBool (v))
-    fprintf (f, "%s", cJSON_IsTrue (v) ? "on" : "off");
+    doc_text (d, "%s", cJSON_IsTrue (v) ? "on" : "off");
   else
-    fprintf (f, "?");
+    doc_text (d, "?");
 }
 
 /* The guest layers: how their VM ran and what its acceleration means
  * for their figures.
  */
 static void
-guests (FILE *f, const struct layer_rep *L, size_t n)
+guests (struct doc *d, const struct layer_rep *L, size_t n)
 {
-  /* The setup's facts, each after its words. */
+  /* The setup's facts, each after its words (NULL: a new line). */
   static const struct { const char *before, *key; } facts[] = {
-    { "  - Disk: virtio-blk with num-queues ", "num-queues" },
+    { NULL, NULL }, { "- Disk: virtio-blk with num-queues ", "num-queues" },
     { " (the guest saw ", "queues_seen" },
     { "), queue-size ", "queue-size" },
     { ", iothread ", "iothread" },
     { "; cache ", "cache" },
     { ", aio ", "aio" },
-    { ".\n  - VM: ", "vcpus" },
+    { ".", NULL }, { NULL, NULL }, { "- VM: ", "vcpus" },
     { " vCPUs, ", "memory_mib" },
     { " MiB, kernel ", "kernel_release" },
   };
@@ -87,35 +87,47 @@ guests (FILE *f, const struct layer_rep *L, size_t n)
 
     if (accel == NULL)
       continue;
-    if (!any)
-      fprintf (f, "\n## The guest\n\n");
+    if (!any) {
+      doc_heading (d, 2);
+      doc_text (d, "The guest");
+    }
     any = true;
-    fprintf (f, "- **%s** ran under ", L[i].name);
-    if (strcmp (accel, "tcg") == 0)
-      fprintf (f, "**TCG**, QEMU's software emulation (");
-    else if (strcmp (accel, "kvm") == 0)
-      fprintf (f, "**KVM**, hardware virtualisation (");
+    doc_item (d);
+    doc_bold (d, "%s", L[i].name);
+    doc_text (d, " ran under ");
+    if (strcmp (accel, "tcg") == 0) {
+      doc_bold (d, "TCG");
+      doc_text (d, ", QEMU's software emulation (");
+    }
+    else if (strcmp (accel, "kvm") == 0) {
+      doc_bold (d, "KVM");
+      doc_text (d, ", hardware virtualisation (");
+    }
     else {
-      md_text (f, accel);
-      fprintf (f, " (");
+      doc_data (d, accel);
+      doc_text (d, " (");
     }
-    setup_value (f, s, "accel_reason");
+    setup_value (d, s, "accel_reason");
     if (strcmp (accel, "tcg") == 0)
-      fprintf (f, ").  Its figures measure an emulated CPU running the "
-               "guest's fio and kernel: compare them with another guest "
-               "layer measured the same way (another stack's guest), not "
-               "with the layers on the host.\n");
+      doc_text (d, ").  Its figures measure an emulated CPU running the "
+                "guest's fio and kernel: compare them with another guest "
+                "layer measured the same way (another stack's guest), not "
+                "with the layers on the host.");
     else
-      fprintf (f, ").  The guest's CPU is the host's: its figures compare "
-               "with the host's layers.\n");
+      doc_text (d, ").  The guest's CPU is the host's: its figures compare "
+                "with the host's layers.");
     for (size_t k = 0; k < sizeof facts / sizeof facts[0]; k++) {
-      fprintf (f, "%s", facts[k].before);
-      setup_value (f, s, facts[k].key);
+      if (facts[k].before == NULL)
+        doc_line (d);
+      else
+        doc_text (d, "%s", facts[k].before);
+      if (facts[k].key)
+        setup_value (d, s, facts[k].key);
     }
-    fprintf (f, "; booted in %.1f s, before the measured window.  Its "
-             "console: %s/", num (s, "boot_s"), L[i].name);
-    setup_value (f, s, "console");
-    fprintf (f, "; QEMU's command line: the record's servers.\n");
+    doc_text (d, "; booted in %.1f s, before the measured window.  Its "
+              "console: %s/", num (s, "boot_s"), L[i].name);
+    setup_value (d, s, "console");
+    doc_text (d, "; QEMU's command line: the record's servers.");
     /* iostat's %util inside the guest, over fio's window. */
     {
       const cJSON *b;
@@ -125,11 +137,12 @@ guests (FILE *f, const struct layer_rep *L, size_t n)
 
         if (isnan (u))
           continue;
-        fprintf (f, "  - Inside the guest its disk was busy %.0f%% of the "
-                 "window (/proc/diskstats, iostat's %%util)", 100 * u);
+        doc_line (d);
+        doc_text (d, "- Inside the guest its disk was busy %.0f%% of the "
+                  "window (/proc/diskstats, iostat's %%util)", 100 * u);
         if (!isnan (m))
-          fprintf (f, ", %.3g requests in flight on average", m);
-        fprintf (f, ".\n");
+          doc_text (d, ", %.3g requests in flight on average", m);
+        doc_text (d, ".");
       }
     }
   }
@@ -139,51 +152,59 @@ guests (FILE *f, const struct layer_rep *L, size_t n)
  * layers, for which of them, and where its log is.
  */
 static void
-services (FILE *f, const cJSON *doc)
+services (struct doc *d, const cJSON *doc)
 {
   const cJSON *sv = cJSON_GetObjectItemCaseSensitive (doc, "services"), *s;
 
   if (cJSON_GetArraySize (sv) == 0)
     return;
-  fprintf (f, "\n## Services\n\nStarted before the first layer that needs "
-           "them and stopped after the last; billed and profiled with those "
-           "layers (with their worker processes).\n\n"
-           "| role | kind | layers | ready in | log |\n|---|---|---|--:|---|\n");
+  doc_heading (d, 2);
+  doc_text (d, "Services");
+  doc_para (d);
+  doc_text (d, "Started before the first layer that needs them and stopped "
+            "after the last; billed and profiled with those layers (with "
+            "their worker processes).");
+  doc_table (d, "lllrl");
+  for (const char *const *h = (const char *const[]) { "role", "kind",
+         "layers", "ready in", "log", NULL }; *h; h++) {
+    doc_cell (d);
+    doc_text (d, "%s", *h);
+  }
   cJSON_ArrayForEach (s, sv) {
     const cJSON *l;
     bool first = true;
 
-    fprintf (f, "| ");
-    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (s, "role")));
-    fprintf (f, " | ");
-    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (s, "kind")));
-    fprintf (f, " | ");
+    doc_cell (d);
+    doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (s, "role")));
+    doc_cell (d);
+    doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (s, "kind")));
+    doc_cell (d);
     cJSON_ArrayForEach (l, cJSON_GetObjectItem (s, "layers")) {
-      fprintf (f, "%s", first ? "" : ", ");
-      md_text (f, cJSON_GetStringValue (l));
+      if (!first)
+        doc_text (d, ", ");
+      doc_data (d, cJSON_GetStringValue (l));
       first = false;
     }
+    doc_cell (d);
     if (isnan (num (s, "ready_s")))
-      fprintf (f, " | - | ");
+      doc_text (d, "-");
     else
-      fprintf (f, " | %.2f s | ", num (s, "ready_s"));
-    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (s, "log")));
-    fprintf (f, " |\n");
+      doc_text (d, "%.2f s", num (s, "ready_s"));
+    doc_cell (d);
+    doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (s, "log")));
   }
-  fprintf (f, "\n");
   cJSON_ArrayForEach (s, sv) {
     const char *ended = cJSON_GetStringValue (cJSON_GetObjectItem (s, "ended"));
 
-    fprintf (f, "- ");
-    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (s, "role")));
-    fprintf (f, ": ");
-    md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (s, "command")));
+    doc_item (d);
+    doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (s, "role")));
+    doc_text (d, ": ");
+    doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (s, "command")));
     if (ended) {
-      fprintf (f, " (**");
-      md_text (f, ended);
-      fprintf (f, "**)");
+      doc_text (d, " (");
+      doc_bold_data (d, ended);
+      doc_text (d, ")");
     }
-    fprintf (f, "\n");
   }
 }
 
@@ -249,36 +270,38 @@ any_timeline (const struct layer_rep *L, size_t n)
   return false;
 }
 
-/* A layer's run over time in a few words: "steady", "**unsteady**
- * (...)", "**stalled** at ...", or "-" when not measured.
- */
+/* A layer's steadiness in words (the timeline's verdict). */
 static void
-steadiness_words (FILE *f, const cJSON *tl)
+steadiness_words (struct doc *d, const cJSON *tl)
 {
   const cJSON *steady = cJSON_GetObjectItem (tl, "steady"), *s;
   double nst = num (tl, "nstalls");
   int k = 0;
 
   if (tl == NULL) {
-    fputs ("-", f);
+    doc_text (d, "-");
     return;
   }
   if (cJSON_IsTrue (steady))
-    fputs ("steady", f);
-  else if (cJSON_IsFalse (steady))
-    fprintf (f, "**unsteady** (trend %+.0f%%, spread %.0f%%)",
-             100 * num (tl, "trend"), 100 * num (tl, "spread"));
+    doc_text (d, "steady");
+  else if (cJSON_IsFalse (steady)) {
+    doc_bold (d, "unsteady");
+    doc_text (d, " (trend %+.0f%%, spread %.0f%%)",
+              100 * num (tl, "trend"), 100 * num (tl, "spread"));
+  }
   else
-    fputs ("too short to judge", f);
+    doc_text (d, "too short to judge");
   if (nst > 0) {
-    fputs (", **stalled** at ", f);
+    doc_text (d, ", ");
+    doc_bold (d, "stalled");
+    doc_text (d, " at ");
     cJSON_ArrayForEach (s, cJSON_GetObjectItem (tl, "stalls")) {
       if (k++ == 4) break;
-      fprintf (f, "%s%g s", k > 1 ? ", " : "",
-               (cJSON_IsNumber (s) ? s->valuedouble : NAN) * num (tl, "interval_s"));
+      doc_text (d, "%s%g s", k > 1 ? ", " : "",
+                (cJSON_IsNumber (s) ? s->valuedouble : NAN) * num (tl, "interval_s"));
     }
     if (nst > k)
-      fprintf (f, " (%g in all)", nst);
+      doc_text (d, " (%g in all)", nst);
   }
 }
 
@@ -286,27 +309,37 @@ steadiness_words (FILE *f, const cJSON *tl)
  * each reached a steady state (stats.c's rule, in words).
  */
 static void
-over_time (FILE *f, const struct layer_rep *L, size_t n)
+over_time (struct doc *d, const struct layer_rep *L, size_t n)
 {
   if (!any_timeline (L, n))
     return;
-  fprintf (f, "\n## Runs over time\n\n");
-  fprintf (f, "Per second, from fio's histogram logs (all jobs, read and "
-              "write; p99 of fio's completion latency, which the viper "
-              "engine starts at its queue call: the ladder's total latency "
-              "less fio's own time to get a request ready).  A layer is "
-              "**unsteady** "
-              "when, over the last half of its run (at least %d seconds), its "
-              "IOPS trend moves more than %.0f%% of their mean or a second "
-              "lies more than %.0f%% from it (fio's `ss=iops_slope:` and "
-              "`ss=iops:` criteria); a second after the first with under "
-              "%.0f%% of the run's median IOPS is a **stall**.  Figures of an "
-              "unsteady or stalled layer are not its steady rate.\n\n",
-           STEADY_MIN_POINTS, 100 * STEADY_TREND, 100 * STEADY_SPREAD,
-           100 * STALL_FRACTION);
-  fprintf (f, "| layer | seconds | IOPS min | IOPS median | IOPS max | "
-              "p99 median | p99 max | over time |\n");
-  fprintf (f, "|---|--:|--:|--:|--:|--:|--:|---|\n");
+  doc_heading (d, 2);
+  doc_text (d, "Runs over time");
+  doc_para (d);
+  doc_text (d, "Per second, from fio's histogram logs (all jobs, read and "
+            "write; p99 of fio's completion latency, which the viper "
+            "engine starts at its queue call: the ladder's total latency "
+            "less fio's own time to get a request ready).  A layer is ");
+  doc_bold (d, "unsteady");
+  doc_text (d, " when, over the last half of its run (at least %d seconds), "
+            "its IOPS trend moves more than %.0f%% of their mean or a second "
+            "lies more than %.0f%% from it (fio's ", STEADY_MIN_POINTS,
+            100 * STEADY_TREND, 100 * STEADY_SPREAD);
+  doc_code (d, "ss=iops_slope:");
+  doc_text (d, " and ");
+  doc_code (d, "ss=iops:");
+  doc_text (d, " criteria); a second after the first with under %.0f%% of "
+            "the run's median IOPS is a ", 100 * STALL_FRACTION);
+  doc_bold (d, "stall");
+  doc_text (d, ".  Figures of an unsteady or stalled layer are not its "
+            "steady rate.");
+  doc_table (d, "lrrrrrrl");
+  for (const char *const *h = (const char *const[]) { "layer", "seconds",
+         "IOPS min", "IOPS median", "IOPS max", "p99 median", "p99 max",
+         "over time", NULL }; *h; h++) {
+    doc_cell (d);
+    doc_text (d, "%s", *h);
+  }
   for (size_t i = 0; i < n; i++) {
     const cJSON *a = cJSON_GetObjectItem (L[i].tl, "iops");
     const cJSON *b = cJSON_GetObjectItem (L[i].tl, "p99_ns"), *e;
@@ -340,15 +373,25 @@ over_time (FILE *f, const struct layer_rep *L, size_t n)
     fmt_iops (x[2], sizeof x[2], mx);
     fmt_ns (y[0], sizeof y[0], pmd);
     fmt_ns (y[1], sizeof y[1], pmx);
-    fprintf (f, "| %s | %zu | %s | %s | %s | %s | %s | ", L[i].name, m,
-             x[0], x[1], x[2], y[0], y[1]);
-    steadiness_words (f, L[i].tl);
-    fprintf (f, " |\n");
+    doc_cell (d);
+    doc_text (d, "%s", L[i].name);
+    doc_cell (d);
+    doc_text (d, "%zu", m);
+    for (int c = 0; c < 3; c++) {
+      doc_cell (d);
+      doc_text (d, "%s", x[c]);
+    }
+    for (int c = 0; c < 2; c++) {
+      doc_cell (d);
+      doc_text (d, "%s", y[c]);
+    }
+    doc_cell (d);
+    steadiness_words (d, L[i].tl);
     free (v);
     free (w);
   }
-  fprintf (f, "\n![IOPS per second](charts/timeline-iops.svg)\n\n"
-              "![p99 per second](charts/timeline-p99.svg)\n");
+  doc_image (d, "IOPS per second", "charts/timeline-iops.svg");
+  doc_image (d, "p99 per second", "charts/timeline-p99.svg");
 }
 
 /* Whether any layer has fio's latency bins. */
@@ -625,42 +668,48 @@ fmt_flight (char *buf, size_t n, double v)
 
 /* "Where the time goes": each layer's boundaries, measured in one run. */
 static void
-where_time_goes (FILE *f, const struct layer_rep *L, size_t n)
+where_time_goes (struct doc *d, const struct layer_rep *L, size_t n)
 {
   bool any = false;
 
-  fprintf (f, "\n## Where the time goes\n\n");
+  doc_heading (d, 2);
+  doc_text (d, "Where the time goes");
   for (size_t i = 0; i < n; i++)
     any |= L[i].bounds != NULL;
+  doc_para (d);
   if (!any) {
-    fprintf (f, "(no boundary inside a layer was measured in this record: "
-                "it was imported, predates the probes, or its stack set "
-                "\"probes\": \"off\")\n");
+    doc_text (d, "(no boundary inside a layer was measured in this record: "
+              "it was imported, predates the probes, or its stack set "
+              "\"probes\": \"off\")");
     return;
   }
-  fprintf (f, "Measured at each boundary inside the stack, in the same run "
-              "and over fio's window. A boundary's service time is what a "
-              "request spends at and below it; **above** is the mean time "
-              "between the boundary above and this one (queueing and "
-              "transport), the difference of their means.\n\n");
-  fprintf (f, "| layer | boundary | read mean | read p99 | write mean | "
-              "write p99 | above (read) | above (write) | in flight mean | "
-              "max |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+  doc_text (d, "Measured at each boundary inside the stack, in the same run "
+            "and over fio's window. A boundary's service time is what a "
+            "request spends at and below it; ");
+  doc_bold (d, "above");
+  doc_text (d, " is the mean time between the boundary above and this one "
+            "(queueing and transport), the difference of their means.");
+  doc_table (d, "llrrrrrrrr");
+  for (const char *const *h = (const char *const[]) { "layer", "boundary",
+         "read mean", "read p99", "write mean", "write p99", "above (read)",
+         "above (write)", "in flight mean", "max", NULL }; *h; h++) {
+    doc_cell (d);
+    doc_text (d, "%s", *h);
+  }
   for (size_t i = 0; i < n; i++) {
     const cJSON *bd, *prev = NULL;
 
     cJSON_ArrayForEach (bd, L[i].bounds) {
-      char rm[16], rp[16], wm[16], wp[16], ar[20] = "-", aw[20] = "-";
-      char mean[16], max[16];
+      char c[8][20] = { "", "", "", "", "", "", "-", "-" }, mean[16], max[16];
 
-      fmt_ns (rm, sizeof rm, boundary_num (bd, "ops.read.mean_ns"));
-      fmt_ns (rp, sizeof rp, boundary_num (bd, "ops.read.p99_ns"));
-      fmt_ns (wm, sizeof wm, boundary_num (bd, "ops.write.mean_ns"));
-      fmt_ns (wp, sizeof wp, boundary_num (bd, "ops.write.p99_ns"));
-      for (int d = 0; prev && d < 2; d++) {
-        const char *key = d ? "ops.write.mean_ns" : "ops.read.mean_ns";
+      fmt_ns (c[2], sizeof c[2], boundary_num (bd, "ops.read.mean_ns"));
+      fmt_ns (c[3], sizeof c[3], boundary_num (bd, "ops.read.p99_ns"));
+      fmt_ns (c[4], sizeof c[4], boundary_num (bd, "ops.write.mean_ns"));
+      fmt_ns (c[5], sizeof c[5], boundary_num (bd, "ops.write.p99_ns"));
+      for (int w = 0; prev && w < 2; w++) {
+        const char *key = w ? "ops.write.mean_ns" : "ops.read.mean_ns";
         double up = boundary_num (prev, key), here = boundary_num (bd, key);
-        char *out = d ? aw : ar;
+        char *out = c[6 + w];
 
         if (!isnan (up) && !isnan (here)) {
           out[0] = up >= here ? '+' : '-';
@@ -669,21 +718,36 @@ where_time_goes (FILE *f, const struct layer_rep *L, size_t n)
       }
       fmt_flight (mean, sizeof mean, boundary_num (bd, "in_flight.mean"));
       fmt_flight (max, sizeof max, hop_concurrency (bd));
-      fprintf (f, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s%s |\n",
-               prev ? "" : L[i].name, bd_name (bd), rm, rp, wm, wp, ar, aw,
-               mean, max,
-               isnan (boundary_num (bd, "in_flight.requested")) ? ""
-               : " requested");
+      doc_cell (d);
+      doc_text (d, "%s", prev ? "" : L[i].name);
+      doc_cell (d);
+      doc_data (d, bd_name (bd));
+      for (int k = 2; k < 8; k++) {
+        doc_cell (d);
+        doc_text (d, "%s", c[k]);
+      }
+      doc_cell (d);
+      doc_text (d, "%s", mean);
+      doc_cell (d);
+      doc_text (d, "%s%s", max,
+                isnan (boundary_num (bd, "in_flight.requested")) ? ""
+                : " requested");
       prev = bd;
     }
   }
-  fprintf (f, "\nEach boundary is reached from the one above through:\n\n");
+  doc_para (d);
+  doc_text (d, "Each boundary is reached from the one above through:");
   for (size_t i = 0; i < n; i++) {
     const cJSON *bd;
 
     cJSON_ArrayForEach (bd, L[i].bounds)
-      if (bd != L[i].bounds->child)
-        fprintf (f, "- %s / %s: %s\n", L[i].name, bd_name (bd), bd_via (bd));
+      if (bd != L[i].bounds->child) {
+        doc_item (d);
+        doc_text (d, "%s / ", L[i].name);
+        doc_data (d, bd_name (bd));
+        doc_text (d, ": ");
+        doc_data (d, bd_via (bd));
+      }
   }
 }
 
@@ -692,20 +756,23 @@ where_time_goes (FILE *f, const struct layer_rep *L, size_t n)
  * concurrency ladder and where requests wait.
  */
 static void
-concurrency (FILE *f, const struct layer_rep *L, size_t n)
+concurrency (struct doc *d, const struct layer_rep *L, size_t n)
 {
-  fprintf (f, "\n## Bottlenecks and concurrency\n\n");
-  fprintf (f, "Each layer's limiting stage (`targets[].bottleneck`, "
-              "reports/bottleneck.c): a stage whose capacity (what the "
-              "stack lets it hold at once: nbdkit's threads x connections "
-              "or its thread model, QEMU's 16 per connection, the engine's "
-              "workers) is below what fio asks, reached, busy (in flight "
-              "there, or the CPU of the process serving it) and with "
-              "requests waiting above it; else a process saturated on CPU. "
-              "Then the most requests in flight at each boundary (fio: what "
-              "the scenario asks), and the hop across which the "
-              "time-weighted mean in flight falls most: where requests "
-              "wait.\n\n");
+  doc_heading (d, 2);
+  doc_text (d, "Bottlenecks and concurrency");
+  doc_para (d);
+  doc_text (d, "Each layer's limiting stage (");
+  doc_code (d, "targets[].bottleneck");
+  doc_text (d, ", reports/bottleneck.c): a stage whose capacity (what the "
+            "stack lets it hold at once: nbdkit's threads x connections "
+            "or its thread model, QEMU's 16 per connection, the engine's "
+            "workers) is below what fio asks, reached, busy (in flight "
+            "there, or the CPU of the process serving it) and with "
+            "requests waiting above it; else a process saturated on CPU. "
+            "Then the most requests in flight at each boundary (fio: what "
+            "the scenario asks), and the hop across which the "
+            "time-weighted mean in flight falls most: where requests "
+            "wait.");
   for (size_t i = 0; i < n; i++) {
     const cJSON *verdict = cJSON_GetObjectItem (L[i].t, "bottleneck");
     cJSON *own = NULL;
@@ -716,35 +783,42 @@ concurrency (FILE *f, const struct layer_rep *L, size_t n)
     if (verdict == NULL)
       verdict = own = bottleneck_judge (L[i].t, isnan (L[i].cores) ? 1
                                                 : L[i].cores);
-    fprintf (f, "- **%s**: ", L[i].name);
+    doc_item (d);
+    doc_bold (d, "%s", L[i].name);
+    doc_text (d, ": ");
     if (cJSON_IsNull (verdict))
-      fprintf (f, "nothing limits it below what fio asks.\n");
+      doc_text (d, "nothing limits it below what fio asks.");
     else {
       const char *kind = json_str (cJSON_GetObjectItem (verdict, "kind"), "");
       const cJSON *a;
 
-      fprintf (f, "**%s", strcmp (kind, "undecided") == 0 ? ""
-               : "bottleneck: ");
-      md_text (f, json_str (cJSON_GetObjectItem (verdict, "summary"), "?"));
-      fprintf (f, ".**\n");
+      doc_bold (d, "%s", strcmp (kind, "undecided") == 0 ? ""
+                : "bottleneck: ");
+      doc_bold_data (d, json_str (cJSON_GetObjectItem (verdict, "summary"), "?"));
+      doc_bold (d, ".");
       cJSON_ArrayForEach (a, cJSON_GetObjectItem (verdict, "also")) {
-        fprintf (f, "  Also saturated on CPU: ");
-        md_text (f, json_str (cJSON_GetObjectItem (a, "process"), "?"));
-        fprintf (f, " (%.0f%%).\n", 100 * num (a, "utilisation"));
+        doc_line (d);
+        doc_text (d, "Also saturated on CPU: ");
+        doc_data (d, json_str (cJSON_GetObjectItem (a, "process"), "?"));
+        doc_text (d, " (%.0f%%).", 100 * num (a, "utilisation"));
       }
     }
     cJSON_Delete (own);
     if (L[i].bounds == NULL)
       continue;
     hops_judge (L[i].bounds, &v);
-    fprintf (f, "  In flight: ");
+    doc_line (d);
+    doc_text (d, "In flight: ");
     cJSON_ArrayForEach (bd, L[i].bounds) {
       char c[16];
 
       fmt_flight (c, sizeof c, hop_concurrency (bd));
-      fprintf (f, "%s%s %s", k++ ? " -> " : "", bd_name (bd), c);
+      if (k++)
+        doc_text (d, " -> ");
+      doc_data (d, bd_name (bd));
+      doc_text (d, " %s", c);
     }
-    fprintf (f, ".\n");
+    doc_text (d, ".");
     if (v.wait >= 0) {
       const cJSON *b = cJSON_GetArrayItem (L[i].bounds, v.wait);
       const cJSON *a = cJSON_GetArrayItem (L[i].bounds, v.wait - 1);
@@ -752,9 +826,18 @@ concurrency (FILE *f, const struct layer_rep *L, size_t n)
 
       fmt_flight (ab, sizeof ab, v.wait_above);
       fmt_flight (be, sizeof be, v.wait_below);
-      fprintf (f, "  Requests wait between %s and %s, in %s: %s in flight "
-                  "on average at %s, %s at %s.\n", bd_name (a), bd_name (b),
-               bd_via (b), ab, bd_name (a), be, bd_name (b));
+      doc_line (d);
+      doc_text (d, "Requests wait between ");
+      doc_data (d, bd_name (a));
+      doc_text (d, " and ");
+      doc_data (d, bd_name (b));
+      doc_text (d, ", in ");
+      doc_data (d, bd_via (b));
+      doc_text (d, ": %s in flight on average at ", ab);
+      doc_data (d, bd_name (a));
+      doc_text (d, ", %s at ", be);
+      doc_data (d, bd_name (b));
+      doc_text (d, ".");
     }
   }
 }
@@ -771,7 +854,7 @@ record_plugin (const cJSON *doc)
  * before it in the ladder), with the likely reason.
  */
 static void
-plausibility (FILE *f, const struct layer_rep *L, size_t n, const cJSON *doc)
+plausibility (struct doc *d, const struct layer_rep *L, size_t n, const cJSON *doc)
 {
   const char *plugin = record_plugin (doc);
   bool any = false;
@@ -782,8 +865,10 @@ plausibility (FILE *f, const struct layer_rep *L, size_t n, const cJSON *doc)
 
     if (!(below > 0) || !(here > 1.1 * below))
       continue;
-    if (!any)
-      fprintf (f, "\n## Plausibility\n\n");
+    if (!any) {
+      doc_heading (d, 2);
+      doc_text (d, "Plausibility");
+    }
     any = true;
     if (L[i - 1].base && plugin &&
         (strcmp (plugin, "memory") == 0 || strcmp (plugin, "null") == 0 ||
@@ -796,12 +881,20 @@ plausibility (FILE *f, const struct layer_rep *L, size_t n, const cJSON *doc)
             "has no O_DIRECT mode) while the host layer uses O_DIRECT "
             "(direct=1): it measures memory, the host layer the disk";
     else
-      why = "the layer may cache what the one below does not, or the two "
-            "runs (made one after the other on a shared machine) differ by "
-            "noise: hold them against each other with `viperbench gate`";
-    fprintf (f, "- **%s is %.1fx faster than %s, the layer it sits on**: not "
-                "a win to take at face value. Likely: %s.\n", L[i].name,
-             here / below, L[i - 1].name, why);
+      why = NULL;
+    doc_item (d);
+    doc_bold (d, "%s is %.1fx faster than %s, the layer it sits on", L[i].name,
+              here / below, L[i - 1].name);
+    doc_text (d, ": not a win to take at face value. Likely: ");
+    if (why)
+      doc_text (d, "%s", why);
+    else {
+      doc_text (d, "the layer may cache what the one below does not, or the "
+                "two runs (made one after the other on a shared machine) "
+                "differ by noise: hold them against each other with ");
+      doc_code (d, "viperbench gate");
+    }
+    doc_text (d, ".");
   }
 }
 
@@ -827,14 +920,23 @@ cpu_words (char *cpu, size_t size, const struct layer_rep *l)
 
 /* CPU per I/O, per layer and process. */
 static void
-cpu_table (FILE *f, const struct layer_rep *L, size_t n)
+cpu_table (struct doc *d, const struct layer_rep *L, size_t n)
 {
-  fprintf (f, "\n## CPU per I/O\n\n| layer | by process |\n|---|---|\n");
+  doc_heading (d, 2);
+  doc_text (d, "CPU per I/O");
+  doc_table (d, "ll");
+  doc_cell (d);
+  doc_text (d, "layer");
+  doc_cell (d);
+  doc_text (d, "by process");
   for (size_t i = 0; i < n; i++) {
     char cpu[256];
 
     cpu_words (cpu, sizeof cpu, &L[i]);
-    fprintf (f, "| %s | %s |\n", L[i].name, *cpu ? cpu : "-");
+    doc_cell (d);
+    doc_text (d, "%s", L[i].name);
+    doc_cell (d);
+    doc_text (d, "%s", *cpu ? cpu : "-");
   }
 }
 
@@ -893,7 +995,7 @@ layers_read (const char *dir, const cJSON *doc, struct layer_rep *L)
  * scenario, times, host and versions.
  */
 static void
-report_header (FILE *f, const cJSON *doc)
+report_header (struct doc *d, const cJSON *doc)
 {
   const cJSON *sc = cJSON_GetObjectItem (doc, "scenario");
   const char *id = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "id"));
@@ -904,103 +1006,122 @@ report_header (FILE *f, const cJSON *doc)
   const cJSON *ver = cJSON_GetObjectItem (doc, "versions");
   const char *fin = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "finished"));
 
-  fprintf (f, "# %s: %s\n\n", id ? id : "?", scen ? scen : "?");
+  doc_heading (d, 1);
+  doc_text (d, "%s: %s", id ? id : "?", scen ? scen : "?");
   /* Every string of the record as text, never as markup or HTML: a
    * description or a reason may hold anything.
    */
-  md_text (f, desc && *desc ? desc : "(no description)");
-  fprintf (f, "\n\n- status: ");
-  md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (doc, "status")));
+  doc_para (d);
+  doc_data (d, desc && *desc ? desc : "(no description)");
+  doc_item (d);
+  doc_text (d, "status: ");
+  doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (doc, "status")));
   if (reason) {
-    fprintf (f, ": ");
-    md_text (f, reason);
+    doc_text (d, ": ");
+    doc_data (d, reason);
   }
-  fprintf (f, "\n- stack: ");
-  md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "stack"), "name")));
-  fprintf (f, "; scenario %s (%g jobs x iodepth %g)\n", scen ? scen : "?",
-           num (sc, "jobs"), num (sc, "iodepth"));
-  fprintf (f, "- started ");
-  md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (doc, "started")));
-  fprintf (f, ", finished ");
-  md_text (f, fin ? fin : "-");
-  fprintf (f, "\n- host: ");
-  md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (host, "cpu_model")));
-  fprintf (f, ", %g cores, kernel ", num (doc, "host.cores"));
-  md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (host, "kernel")));
-  fprintf (f, "; fio ");
-  md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (ver, "fio")));
-  fprintf (f, ", nbdkit ");
-  md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (ver, "nbdkit")));
-  fprintf (f, "\n\n");
+  doc_item (d);
+  doc_text (d, "stack: ");
+  doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "stack"), "name")));
+  doc_text (d, "; scenario %s (%g jobs x iodepth %g)", scen ? scen : "?",
+            num (sc, "jobs"), num (sc, "iodepth"));
+  doc_item (d);
+  doc_text (d, "started ");
+  doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (doc, "started")));
+  doc_text (d, ", finished ");
+  doc_data (d, fin ? fin : "-");
+  doc_item (d);
+  doc_text (d, "host: ");
+  doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (host, "cpu_model")));
+  doc_text (d, ", %g cores, kernel ", num (doc, "host.cores"));
+  doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (host, "kernel")));
+  doc_text (d, "; fio ");
+  doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (ver, "fio")));
+  doc_text (d, ", nbdkit ");
+  doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (ver, "nbdkit")));
 }
 
 /* The ladder's table and a sentence per layer against the one below. */
 static void
-report_ladder (FILE *f, const struct layer_rep *L, size_t n, double host_total)
+report_ladder (struct doc *d, const struct layer_rep *L, size_t n,
+               double host_total)
 {
-  size_t i;
-
-  fprintf (f, "## The ladder\n\n");
-  fprintf (f, "| layer | read IOPS | write IOPS | read MiB/s | read mean | read p50 | "
-              "read p99 | read p99.9 | write p99 | vs host | vs layer below | "
-              "over time |\n");
-  fprintf (f, "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|---|\n");
-  for (i = 0; i < n; i++) {
-    char a[16], b[16], c[16], d[16], e[16], g[16], h[16], vh[32], vb[32];
-
-    fmt_iops (a, sizeof a, L[i].riops);
-    fmt_iops (b, sizeof b, L[i].wiops);
-    fmt_ns (c, sizeof c, L[i].rmean);
-    fmt_ns (d, sizeof d, L[i].rp50);
-    fmt_ns (e, sizeof e, L[i].rp99);
-    fmt_ns (g, sizeof g, L[i].rp999);
-    fmt_ns (h, sizeof h, L[i].wp99);
-    if (L[i].base)
-      snprintf (vh, sizeof vh, "baseline");
-    else
-      words (vh, sizeof vh, host_total, L[i].riops + L[i].wiops);
-    if (i && unlike (&L[i - 1], &L[i]))
-      snprintf (vb, sizeof vb, "not like for like");
-    else if (i)
-      words (vb, sizeof vb, L[i - 1].riops + L[i - 1].wiops, L[i].riops + L[i].wiops);
-    else
-      snprintf (vb, sizeof vb, "-");
-    fprintf (f, "| %s | %s | %s | %.1f | %s | %s | %s | %s | %s | %s | %s | ",
-             L[i].name, a, b, L[i].rbw / 1048576.0, c, d, e, g, h, vh, vb);
-    steadiness_words (f, L[i].tl);
-    fprintf (f, " |\n");
+  doc_heading (d, 2);
+  doc_text (d, "The ladder");
+  doc_table (d, "lrrrrrrrrlll");
+  for (const char *const *h = (const char *const[]) { "layer", "read IOPS",
+         "write IOPS", "read MiB/s", "read mean", "read p50", "read p99",
+         "read p99.9", "write p99", "vs host", "vs layer below", "over time",
+         NULL }; *h; h++) {
+    doc_cell (d);
+    doc_text (d, "%s", *h);
   }
-  fprintf (f, "\n");
-  for (i = 1; i < n; i++) {
+  for (size_t i = 0; i < n; i++) {
+    char c[9][32];
+
+    fmt_iops (c[0], sizeof c[0], L[i].riops);
+    fmt_iops (c[1], sizeof c[1], L[i].wiops);
+    snprintf (c[2], sizeof c[2], "%.1f", L[i].rbw / 1048576.0);
+    fmt_ns (c[3], sizeof c[3], L[i].rmean);
+    fmt_ns (c[4], sizeof c[4], L[i].rp50);
+    fmt_ns (c[5], sizeof c[5], L[i].rp99);
+    fmt_ns (c[6], sizeof c[6], L[i].rp999);
+    fmt_ns (c[7], sizeof c[7], L[i].wp99);
+    doc_cell (d);
+    doc_text (d, "%s", L[i].name);
+    for (int k = 0; k < 8; k++) {
+      doc_cell (d);
+      doc_text (d, "%s", c[k]);
+    }
+    if (L[i].base)
+      snprintf (c[8], sizeof c[8], "baseline");
+    else
+      words (c[8], sizeof c[8], host_total, L[i].riops + L[i].wiops);
+    doc_cell (d);
+    doc_text (d, "%s", c[8]);
+    if (i && unlike (&L[i - 1], &L[i]))
+      snprintf (c[8], sizeof c[8], "not like for like");
+    else if (i)
+      words (c[8], sizeof c[8], L[i - 1].riops + L[i - 1].wiops,
+             L[i].riops + L[i].wiops);
+    else
+      snprintf (c[8], sizeof c[8], "-");
+    doc_cell (d);
+    doc_text (d, "%s", c[8]);
+    doc_cell (d);
+    steadiness_words (d, L[i].tl);
+  }
+  for (size_t i = 1; i < n; i++) {
     char w[32];
 
+    doc_item (d);
     if (unlike (&L[i - 1], &L[i])) {
       char fa[256], fb[256];
 
       filters_words (fa, sizeof fa, &L[i - 1]);
       filters_words (fb, sizeof fb, &L[i]);
-      fprintf (f, "- %s: not like for like with %s, no ratio drawn: %s ran "
-                  "the plugin under nbdkit filters ", L[i].name,
-               L[i - 1].name, L[i].name);
-      md_text (f, fb);
-      fprintf (f, ", %s under ", L[i - 1].name);
-      md_text (f, fa);
-      fprintf (f, "%s\n", strcmp (fa, "none") == 0
-               ? " (the in-process host loads the plugin alone)" : "");
+      doc_text (d, "%s: not like for like with %s, no ratio drawn: %s ran "
+                "the plugin under nbdkit filters ", L[i].name,
+                L[i - 1].name, L[i].name);
+      doc_data (d, fb);
+      doc_text (d, ", %s under ", L[i - 1].name);
+      doc_data (d, fa);
+      doc_text (d, "%s", strcmp (fa, "none") == 0
+                ? " (the in-process host loads the plugin alone)" : "");
       continue;
     }
     words (w, sizeof w, L[i - 1].riops + L[i - 1].wiops, L[i].riops + L[i].wiops);
-    fprintf (f, "- %s: %s %s %s\n", L[i].name, w,
-             strcmp (w, "as fast") == 0 ? "as" : "than", L[i - 1].name);
+    doc_text (d, "%s: %s %s %s", L[i].name, w,
+              strcmp (w, "as fast") == 0 ? "as" : "than", L[i - 1].name);
   }
-
 }
 
 /* Each process's top symbols (and threads) from the perf collector. */
 static void
-report_symbols (FILE *f, const struct layer_rep *L, size_t n)
+report_symbols (struct doc *d, const struct layer_rep *L, size_t n)
 {
-  fprintf (f, "\n## Top profile symbols\n\n");
+  doc_heading (d, 2);
+  doc_text (d, "Top profile symbols");
   for (size_t i = 0; i < n; i++) {
     const cJSON *pr;
 
@@ -1008,89 +1129,92 @@ report_symbols (FILE *f, const struct layer_rep *L, size_t n)
       const cJSON *s;
       int k = 0;
 
-      fprintf (f, "**%s / %s** (%g samples): ", L[i].name,
-               cJSON_GetStringValue (cJSON_GetObjectItem (pr, "role")),
-               num (pr, "samples"));
+      doc_para (d);
+      doc_bold (d, "%s / %s", L[i].name,
+                cJSON_GetStringValue (cJSON_GetObjectItem (pr, "role")));
+      doc_text (d, " (%g samples): ", num (pr, "samples"));
       cJSON_ArrayForEach (s, cJSON_GetObjectItem (pr, "top_self")) {
         if (k++ == 5) break;
-        fprintf (f, "%s`%s` %.1f%%", k > 1 ? ", " : "",
-                 cJSON_GetStringValue (cJSON_GetObjectItem (s, "symbol")),
-                 num (s, "self_pct"));
+        if (k > 1)
+          doc_text (d, ", ");
+        doc_code (d, "%s", cJSON_GetStringValue (cJSON_GetObjectItem (s, "symbol")));
+        doc_text (d, " %.1f%%", num (s, "self_pct"));
       }
       /* Its threads, where their names tell them apart (QEMU's vCPUs,
        * iothread and main loop).
        */
       if (cJSON_GetArraySize (cJSON_GetObjectItem (pr, "threads")) > 1) {
         k = 0;
-        fprintf (f, "  \nby thread: ");
+        doc_break (d);
+        doc_text (d, "by thread: ");
         cJSON_ArrayForEach (s, cJSON_GetObjectItem (pr, "threads")) {
           if (k++ == 8) break;
-          fprintf (f, "%s", k > 1 ? ", " : "");
-          md_text (f, cJSON_GetStringValue (cJSON_GetObjectItem (s, "thread")));
-          fprintf (f, " %.1f%%", num (s, "pct"));
+          if (k > 1)
+            doc_text (d, ", ");
+          doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (s, "thread")));
+          doc_text (d, " %.1f%%", num (s, "pct"));
         }
       }
-      fprintf (f, "\n\n");
     }
   }
-  if (L[0].perf == NULL)
-    fprintf (f, "(no profile: the perf collector did not run)\n\n");
-
+  if (L[0].perf == NULL) {
+    doc_para (d);
+    doc_text (d, "(no profile: the perf collector did not run)");
+  }
 }
 
 /* The charts' links (the latency chart only where there are bins). */
 static void
-report_charts (FILE *f, const struct layer_rep *L, size_t n)
+report_charts (struct doc *d, const struct layer_rep *L, size_t n)
 {
-  fprintf (f, "## Charts\n\n");
-  fprintf (f, "![IOPS per layer](charts/iops.svg)\n\n");
+  doc_heading (d, 2);
+  doc_text (d, "Charts");
+  doc_image (d, "IOPS per layer", "charts/iops.svg");
   if (any_bins (L, n))
-    fprintf (f, "![Latency distribution](charts/latency.svg)\n\n");
-  else
-    fprintf (f, "(no latency distribution: no layer has fio's latency "
-                "bins, which only its JSON output holds)\n\n");
-  fprintf (f, "![Slowdown against host](charts/slowdown.svg)\n\n");
-  fprintf (f, "![CPU per I/O](charts/cpu.svg)\n\n");
-
-  fprintf (f, "PNG versions beside them in charts/.\n");
+    doc_image (d, "Latency distribution", "charts/latency.svg");
+  else {
+    doc_para (d);
+    doc_text (d, "(no latency distribution: no layer has fio's latency "
+              "bins, which only its JSON output holds)");
+  }
+  doc_image (d, "Slowdown against host", "charts/slowdown.svg");
+  doc_image (d, "CPU per I/O", "charts/cpu.svg");
+  doc_para (d);
+  doc_text (d, "PNG versions beside them in charts/.");
 }
 
-/* The report's Markdown of DOC (fio's bins read from DIR's layers);
- * with DRAW, the charts are drawn in DIR/charts too (*R: -1 when that
- * failed).
+/* The report of run DOC as a document (and with DRAW its charts in
+ * DIR/charts: *R is -1 when they failed).
  */
-static char *
-report_make (const char *dir, const cJSON *doc, bool draw, int *r)
+static struct doc *
+report_doc (const char *dir, const cJSON *doc, bool draw, int *r)
 {
   const cJSON *targets = cJSON_GetObjectItem (doc, "targets");
   const cJSON *sc = cJSON_GetObjectItem (doc, "scenario");
   size_t n = (size_t) cJSON_GetArraySize (targets), i;
   struct layer_rep *L = xcalloc (n ? n : 1, sizeof *L);
   double host_total = layers_read (dir, doc, L);
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = xopen_memstream (&buf, &len);
+  struct doc *d = doc_new ();
   const char *scen = cJSON_GetStringValue (cJSON_GetObjectItem (sc, "name"));
 
-  report_header (f, doc);
-  report_ladder (f, L, n, host_total);
-  clients_section (f, targets);
-  over_time (f, L, n);
-  guests (f, L, n);
-  services (f, doc);
-  where_time_goes (f, L, n);
-  concurrency (f, L, n);
-  plausibility (f, L, n, doc);
-  cpu_table (f, L, n);
-  report_symbols (f, L, n);
-  report_charts (f, L, n);
-  xclose_memstream (f);
+  report_header (d, doc);
+  report_ladder (d, L, n, host_total);
+  clients_section (d, targets);
+  over_time (d, L, n);
+  guests (d, L, n);
+  services (d, doc);
+  where_time_goes (d, L, n);
+  concurrency (d, L, n);
+  plausibility (d, L, n, doc);
+  cpu_table (d, L, n);
+  report_symbols (d, L, n);
+  report_charts (d, L, n);
 
   *r = draw ? charts (dir, L, n, scen ? scen : "?") : 0;
   for (i = 0; i < n; i++)
     bins_free (&L[i].lat);
   free (L);
-  return buf;
+  return d;
 }
 
 /* What report.html adds to a section of report.md. */
@@ -1161,12 +1285,11 @@ page_section (FILE *f, const char *section, void *arg)
            "recorded no samples)</p>\n", f);
 }
 
-/* DIR/report.html: report.md's text MD (or the document D: a sweep's),
- * its charts inlined, and the flame graphs.
+/* DIR/report.html: the report's document D, its charts inlined, and
+ * (a run's) the flame graphs.
  */
 static int
-report_html (const char *dir, const cJSON *doc, const char *md,
-             const struct doc *d)
+report_html (const char *dir, const cJSON *doc, const struct doc *d)
 {
   struct page p = { .dir = dir, .doc = doc, .graphs = cJSON_CreateArray () };
   cJSON *data = cJSON_CreateObject ();
@@ -1176,36 +1299,29 @@ report_html (const char *dir, const cJSON *doc, const char *md,
   int r;
 
   cJSON_AddItemToObject (data, "graphs", p.graphs);
-  if (d)
-    r = html_page (path, title, d, dir, data);
-  else
-    r = html_write (path, title, md, dir, page_section, &p, data);
+  r = html_page (path, title, d, dir, record_is_sweep (doc) ? NULL
+                 : page_section, &p, data);
   cJSON_Delete (data);
   free (title);
   free (path);
   return r;
 }
 
-/* The Markdown of DOC's report and, for a sweep, its document (*D, to
- * free); with DRAW the charts are drawn (*R: -1 when that failed).
+/* The report of DOC, a run or a sweep, as a document; with DRAW the
+ * charts are drawn (*R: -1 when that failed).
  */
-static char *
-report_md (const char *dir, const cJSON *doc, bool draw, int *r,
-           struct doc **d)
+static struct doc *
+report_of (const char *dir, const cJSON *doc, bool draw, int *r)
 {
-  *d = NULL;
-  if (!record_is_sweep (doc))
-    return report_make (dir, doc, draw, r);
-  *d = sweep_doc (dir, doc, draw, r);
-  return doc_md (*d);
+  return (record_is_sweep (doc) ? sweep_doc : report_doc) (dir, doc, draw, r);
 }
 
 char *
 report_text (const char *dir, const cJSON *doc)
 {
-  struct doc *d;
   int r;
-  char *md = report_md (dir, doc, false, &r, &d);
+  struct doc *d = report_of (dir, doc, false, &r);
+  char *md = doc_md (d);
 
   doc_free (d);
   return md;
@@ -1261,14 +1377,14 @@ report_print_table (FILE *f, const cJSON *doc)
 int
 report_write (const char *dir, const cJSON *doc)
 {
-  struct doc *d;
   int r;
-  char *buf = report_md (dir, doc, true, &r, &d);
+  struct doc *d = report_of (dir, doc, true, &r);
+  char *buf = doc_md (d);
   char *path = xasprintf ("%s/report.md", dir);
 
   if (write_file_atomic (path, buf, strlen (buf)) == -1)
     r = -1;
-  if (report_html (dir, doc, buf, d) == -1)
+  if (report_html (dir, doc, d) == -1)
     r = -1;
   doc_free (d);
   free (path);

@@ -85,18 +85,17 @@ clients_table (struct doc *d, const cJSON *t)
  * internal.h.
  */
 void
-clients_section (FILE *f, const cJSON *targets)
+clients_section (struct doc *d, const cJSON *targets)
 {
   const cJSON *t;
-  struct doc *d = doc_new ();
-  char *md;
+  bool any = false;
 
   cJSON_ArrayForEach (t, targets) {
     const cJSON *setup = cJSON_GetObjectItem (t, "setup");
 
     if (!cJSON_IsArray (cJSON_GetObjectItem (t, "clients")))
       continue;
-    if (doc_empty (d)) {
+    if (!any) {
       doc_heading (d, 2);
       doc_text (d, "Load clients");
       doc_para (d);
@@ -104,6 +103,7 @@ clients_section (FILE *f, const cJSON *targets)
                    "(percentiles from their summed latency bins); each "
                    "client's own share:");
     }
+    any = true;
     doc_para (d);
     doc_bold (d, "%s", target_name (t));
     doc_text (d, ": %g volumes, %g connections to ",
@@ -115,12 +115,6 @@ clients_section (FILE *f, const cJSON *targets)
     doc_text (d, ")");
     clients_table (d, t);
   }
-  if (!doc_empty (d)) {
-    md = doc_md (d);
-    fprintf (f, "\n%s", md);
-    free (md);
-  }
-  doc_free (d);
 }
 
 /* nbdkit's CPU per I/O at a point (the cpu collector), or NAN. */
