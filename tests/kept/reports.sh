@@ -2,7 +2,7 @@
 # reports.sh OUT: writes into OUT what viperbench's reports make of the
 # kept records today: each record's report.md, report.html (the
 # libraries' script bodies and gnuplot's drawings left out: they are
-# not ours) and charts/charts.gp; compare.md of ladder against ladder-b;
+# not ours) and charts/charts.gp; compare.md and its page of ladder against ladder-b;
 # history.md of randrw_70_30 over every kept record.  expect.sh keeps
 # them as expected/, tests/test-kept-reports.sh checks today's against
 # them byte for byte.
@@ -46,6 +46,7 @@ b=$(jq -r .id "$kept/ladder-b/run.json")
     { cat "$out/compare.out" >&2; echo "reports: compare failed" >&2; exit 1; }
 sed -i "s|$work|WORK|g" "$out/compare.out"
 for f in "$work/results/$b"/compare*.md; do cp "$f" "$out/$(basename "$f")"; done
+for f in "$work/results/$b"/compare*.html; do html "$f" >"$out/$(basename "$f")"; done
 "$VIPERBENCH" history --results "$work/results" randrw_70_30 >"$out/history.out" 2>&1 ||
     { cat "$out/history.out" >&2; echo "reports: history failed" >&2; exit 1; }
 sed -i "s|$work|WORK|g" "$out/history.out"
