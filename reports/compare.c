@@ -58,7 +58,7 @@ side_name (const struct records *r, const char *spec)
 
 /* Notes where A and B differ in what makes runs comparable. */
 static void
-comparability (FILE *f, const cJSON *a, const cJSON *b)
+comparability (struct doc *dc, const cJSON *a, const cJSON *b)
 {
   static const char *const host_keys[] = { "hostname", "kernel", "cpu_model", "cores" };
   int n = 0;
@@ -68,7 +68,12 @@ comparability (FILE *f, const cJSON *a, const cJSON *b)
     char *y = cJSON_PrintUnformatted (cJSON_GetObjectItem (cJSON_GetObjectItem (b, "host"), host_keys[i]));
 
     if (x && y && strcmp (x, y) != 0) {
-      fprintf (f, "- **not comparable**: host %s differs: %s vs %s\n", host_keys[i], x, y);
+      doc_item (dc);
+      doc_bold (dc, "not comparable");
+      doc_text (dc, ": host %s differs: ", host_keys[i]);
+      doc_data (dc, x);
+      doc_text (dc, " vs ");
+      doc_data (dc, y);
       n++;
     }
     free (x);
@@ -79,9 +84,13 @@ comparability (FILE *f, const cJSON *a, const cJSON *b)
     const char *y = cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (b, "scenario"), "text"));
 
     if (x && y && strcmp (x, y) != 0) {
-      fprintf (f, "- **not comparable**: the scenario text differs (%s vs %s)\n",
-               cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (a, "scenario"), "name")),
-               cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (b, "scenario"), "name")));
+      doc_item (dc);
+      doc_bold (dc, "not comparable");
+      doc_text (dc, ": the scenario text differs (");
+      doc_data (dc, cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (a, "scenario"), "name")));
+      doc_text (dc, " vs ");
+      doc_data (dc, cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (b, "scenario"), "name")));
+      doc_text (dc, ")");
       n++;
     }
   }
@@ -98,8 +107,15 @@ comparability (FILE *f, const cJSON *a, const cJSON *b)
       if (!cJSON_Compare (c, d, 1)) {
         char *s1 = cJSON_PrintUnformatted (c), *s2 = d ? cJSON_PrintUnformatted (d) : xstrdup ("(absent)");
 
-        fprintf (f, "- stack key `%s` differs: `%s` vs `%s`%s\n", c->string, s1, s2,
-                 strcmp (c->string, "description") == 0 ? "" : " (what is being compared?)");
+        doc_item (dc);
+        doc_text (dc, "stack key ");
+        doc_code_data (dc, c->string);
+        doc_text (dc, " differs: ");
+        doc_code_data (dc, s1);
+        doc_text (dc, " vs ");
+        doc_code_data (dc, s2);
+        doc_text (dc, "%s", strcmp (c->string, "description") == 0 ? ""
+                  : " (what is being compared?)");
         free (s1);
         free (s2);
         n++;
@@ -107,19 +123,24 @@ comparability (FILE *f, const cJSON *a, const cJSON *b)
     }
     for (const cJSON *d = y ? y->child : NULL; d; d = d->next)
       if (cJSON_GetObjectItem (x, d->string) == NULL) {
-        fprintf (f, "- stack key `%s` only in B\n", d->string);
+        doc_item (dc);
+        doc_text (dc, "stack key ");
+        doc_code_data (dc, d->string);
+        doc_text (dc, " only in B");
         n++;
       }
   }
-  if (n == 0)
-    fprintf (f, "- same host, kernel, scenario and stack definition\n");
+  if (n == 0) {
+    doc_item (dc);
+    doc_text (dc, "same host, kernel, scenario and stack definition");
+  }
 }
 
 /* One table of PROCESS P (B's) against Q (A's, or NULL): the symbols of
  * LIST (top_self or top_inclusive) whose KEY share changed most.
  */
 static void
-share_table (FILE *f, const cJSON *p, const cJSON *q, const char *list,
+share_table (struct doc *d, const cJSON *p, const cJSON *q, const char *list,
              const char *key, bool by_growth, const char *what)
 {
   struct { const char *sym; double d, a, b; } rows[64];
@@ -167,8 +188,14 @@ share_table (FILE *f, const cJSON *p, const cJSON *q, const char *list,
       rows[k] = rows[k - 1];
       rows[k - 1] = tmp;
     }
-  fprintf (f, "\n| symbol (%s) | A %% | B %% | change |\n|---|--:|--:|--:|\n",
-           what);
+  doc_table (d, "lrrr");
+  doc_cell (d);
+  doc_text (d, "symbol (%s)", what);
+  for (const char *const *h = (const char *const[]) { "A %", "B %", "change",
+         NULL }; *h; h++) {
+    doc_cell (d);
+    doc_text (d, "%s", *h);
+  }
   for (size_t k = 0; k < n && k < 8; k++) {
     char a[16] = "-", b[16] = "-";
 
@@ -178,7 +205,14 @@ share_table (FILE *f, const cJSON *p, const cJSON *q, const char *list,
       snprintf (a, sizeof a, "%.1f", rows[k].a);
     if (!isnan (rows[k].b))
       snprintf (b, sizeof b, "%.1f", rows[k].b);
-    fprintf (f, "| `%s` | %s | %s | %+.1f |\n", rows[k].sym, a, b, rows[k].d);
+    doc_cell (d);
+    doc_code_data (d, rows[k].sym);
+    doc_cell (d);
+    doc_text (d, "%s", a);
+    doc_cell (d);
+    doc_text (d, "%s", b);
+    doc_cell (d);
+    doc_text (d, "%+.1f", rows[k].d);
   }
 }
 
@@ -188,15 +222,17 @@ share_table (FILE *f, const cJSON *p, const cJSON *q, const char *list,
  * (SSL_CTX_new_ex above an unnamed [libcrypto.so.3]).
  */
 void
-profile_diff (FILE *f, const char *layer, const cJSON *ta, const cJSON *tb,
-              bool by_growth)
+profile_diff (struct doc *d, const char *layer, const cJSON *ta,
+              const cJSON *tb, bool by_growth)
 {
   const cJSON *pa = target_processes (ta, "perf");
   const cJSON *pb = target_processes (tb, "perf");
   const cJSON *p;
 
   if (pb == NULL) {
-    fprintf (f, "\n**%s**: no perf profile in B\n", layer);
+    doc_para (d);
+    doc_bold (d, "%s", layer);
+    doc_text (d, ": no perf profile in B");
     return;
   }
   cJSON_ArrayForEach (p, pb) {
@@ -206,26 +242,30 @@ profile_diff (FILE *f, const char *layer, const cJSON *ta, const cJSON *tb,
     cJSON_ArrayForEach (q, pa)
       if (strcmp (json_str (cJSON_GetObjectItem (q, "role"), ""), role) == 0)
         break;
-    fprintf (f, "\n**%s / %s**%s\n", layer, role,
-             q ? "" : " (no profile of this process in A)");
-    share_table (f, p, q, "top_self", "self_pct", by_growth, "self");
+    doc_para (d);
+    doc_bold (d, "%s / ", layer);
+    doc_bold_data (d, role);
+    doc_text (d, "%s", q ? "" : " (no profile of this process in A)");
+    share_table (d, p, q, "top_self", "self_pct", by_growth, "self");
     if (by_growth)
-      share_table (f, p, q, "top_inclusive", "inclusive_pct", true,
+      share_table (d, p, q, "top_inclusive", "inclusive_pct", true,
                    "inclusive");
   }
 }
 
 /* The verdict for one metric: a two-sided rank test at 5% when both
- * sides hold repetitions, else a statement that there is none.
+ * sides hold repetitions, else a statement that there is none: *WORD
+ * (shown bold: "better", "worse", or "") and the rest into BUF.
  */
 static void
-verdict (char *buf, size_t n, const double *x, size_t m, const double *y,
-         size_t k, int higher_better, double *change)
+verdict (const char **word, char *buf, size_t n, const double *x, size_t m,
+         const double *y, size_t k, int higher_better, double *change)
 {
   double lx[256], ly[256];
   struct shift s;
 
   *change = NAN;
+  *word = "";
   if (m == 1 && k == 1) {
     snprintf (buf, n, "n=1 each: no verdict");
     return;
@@ -240,14 +280,17 @@ verdict (char *buf, size_t n, const double *x, size_t m, const double *y,
   *change = expm1 (s.est);
   if (m + k < 2 * stats_n_min (0.025, false) && fmin (s.p_less, s.p_greater) >= 0.025)
     snprintf (buf, n, "within noise (n=%zu/%zu: too few to show a change at 5%%)", m, k);
-  else if (s.p_greater < 0.025)
-    snprintf (buf, n, "**%s** (p=%.3g; 95%% interval %+.1f%% .. %+.1f%%)",
-              higher_better ? "better" : "worse", fmin (1, 2 * s.p_greater),
-              expm1 (s.lo) * 100, expm1 (s.hi) * 100);
-  else if (s.p_less < 0.025)
-    snprintf (buf, n, "**%s** (p=%.3g; 95%% interval %+.1f%% .. %+.1f%%)",
-              higher_better ? "worse" : "better", fmin (1, 2 * s.p_less),
-              expm1 (s.lo) * 100, expm1 (s.hi) * 100);
+  else if (s.p_greater < 0.025) {
+    *word = higher_better ? "better" : "worse";
+    snprintf (buf, n, " (p=%.3g; 95%% interval %+.1f%% .. %+.1f%%)",
+              fmin (1, 2 * s.p_greater), expm1 (s.lo) * 100,
+              expm1 (s.hi) * 100);
+  }
+  else if (s.p_less < 0.025) {
+    *word = higher_better ? "worse" : "better";
+    snprintf (buf, n, " (p=%.3g; 95%% interval %+.1f%% .. %+.1f%%)",
+              fmin (1, 2 * s.p_less), expm1 (s.lo) * 100, expm1 (s.hi) * 100);
+  }
   else
     snprintf (buf, n, "within noise (p=%.2g; 95%% interval %+.1f%% .. %+.1f%%)",
               fmin (1, 2 * fmin (s.p_less, s.p_greater)), expm1 (s.lo) * 100,
@@ -275,7 +318,7 @@ values (const struct records *r, const char *name, const char *ddir,
  * layer, A beside B: where a change costs CPU, and whose.
  */
 static void
-cpu_section (FILE *f, const struct records *ra, const struct records *rb)
+cpu_section (struct doc *d, const struct records *ra, const struct records *rb)
 {
   const cJSON *b = rb->doc[rb->n - 1], *tb;
   bool any = false;
@@ -295,75 +338,117 @@ cpu_section (FILE *f, const struct records *ra, const struct records *rb)
       n2 = records_cpu_us (rb, name, role, xb, 256);
       if (n2 == 0)
         continue;
-      if (!any)
-        fprintf (f, "\n## CPU per I/O\n\n"
-                    "CPU microseconds (user + system) per I/O of each process "
-                    "of the layer, with its worker processes (the cpu "
-                    "collector's; medians of each side's records).\n\n"
-                    "| layer | process | A us | B us | change |\n"
-                    "|---|---|--:|--:|--:|\n");
+      if (!any) {
+        doc_heading (d, 2);
+        doc_text (d, "CPU per I/O");
+        doc_para (d);
+        doc_text (d, "CPU microseconds (user + system) per I/O of each "
+                  "process of the layer, with its worker processes (the cpu "
+                  "collector's; medians of each side's records).");
+        doc_table (d, "llrrr");
+        for (const char *const *h = (const char *const[]) { "layer",
+               "process", "A us", "B us", "change", NULL }; *h; h++) {
+          doc_cell (d);
+          doc_text (d, "%s", *h);
+        }
+      }
       any = true;
       y = stats_median (xb, n2);
+      doc_cell (d);
+      doc_text (d, "%s", name);
+      doc_cell (d);
+      doc_data (d, role);
+      doc_cell (d);
       if (n1 == 0) {
-        fprintf (f, "| %s | %s | - | %.1f | (new in B) |\n", name, role, y);
+        doc_text (d, "-");
+        doc_cell (d);
+        doc_text (d, "%.1f", y);
+        doc_cell (d);
+        doc_text (d, "(new in B)");
         continue;
       }
       x = stats_median (xa, n1);
-      fprintf (f, "| %s | %s | %.1f | %.1f | ", name, role, x, y);
+      doc_text (d, "%.1f", x);
+      doc_cell (d);
+      doc_text (d, "%.1f", y);
+      doc_cell (d);
       if (x > 0)
-        fprintf (f, "%+.1f%% |\n", (y - x) / x * 100);
+        doc_text (d, "%+.1f%%", (y - x) / x * 100);
       else
-        fprintf (f, "- |\n");
+        doc_text (d, "-");
     }
   }
 }
 
-/* The comparison of side RA (named NA) with side RB (NB), as Markdown;
- * free it.  Reads nothing but the records.
+/* A row of the per-layer table: six cells of our own text (the last
+ * left open when NULL).
  */
-char *
-compare_text (const struct records *ra, const struct records *rb,
-              const char *na, const char *nb, const struct flame_diffs *d)
+static void
+row (struct doc *d, const char *const cells[6])
 {
-  char *buf = NULL;
-  size_t len = 0;
+  for (int k = 0; k < 6; k++) {
+    doc_cell (d);
+    if (cells[k])
+      doc_text (d, "%s", cells[k]);
+  }
+}
+
+/* The comparison of side RA (named NA) with side RB (NB), as a
+ * document; doc_free it.  Reads nothing but the records.
+ */
+struct doc *
+compare_doc (const struct records *ra, const struct records *rb,
+             const char *na, const char *nb, const struct flame_diffs *fd)
+{
   const cJSON *a, *b, *tb;
-  FILE *f;
+  struct doc *d = doc_new ();
   bool reps;
 
   a = ra->doc[0];
   b = rb->doc[rb->n - 1];
   reps = ra->n > 1 || rb->n > 1;
-  f = xopen_memstream (&buf, &len);
-  fprintf (f, "# %s vs %s\n\n", na, nb);
+  doc_heading (d, 1);
+  doc_text (d, "%s vs %s", na, nb);
   for (int side = 0; side < 2; side++) {
     const struct records *r = side ? rb : ra;
 
-    for (size_t k = 0; k < r->n; k++)
-      fprintf (f, "- %s: %s \"%s\"\n", side ? "B" : "A",
-               json_str (cJSON_GetObjectItem (r->doc[k], "id"), "?"),
-               json_str (cJSON_GetObjectItem (r->doc[k], "description"), ""));
+    for (size_t k = 0; k < r->n; k++) {
+      doc_item (d);
+      doc_text (d, "%s: %s \"", side ? "B" : "A",
+                json_str (cJSON_GetObjectItem (r->doc[k], "id"), "?"));
+      doc_data (d, json_str (cJSON_GetObjectItem (r->doc[k], "description"), ""));
+      doc_text (d, "\"");
+    }
   }
-  fprintf (f, "\n## Comparable?\n\n");
-  comparability (f, a, b);
-  if (d) {
-    fprintf (f, "\n## Largest changes in CPU per I/O\n\n");
-    flame_diffs_md (f, d);
+  doc_heading (d, 2);
+  doc_text (d, "Comparable?");
+  comparability (d, a, b);
+  if (fd) {
+    doc_heading (d, 2);
+    doc_text (d, "Largest changes in CPU per I/O");
+    flame_diffs_doc (d, fd);
   }
+  doc_heading (d, 2);
+  doc_text (d, "Per layer");
+  doc_para (d);
   if (reps)
-    fprintf (f, "\n## Per layer\n\n"
-                "Medians of each side's records. Where both sides hold "
-                "repetitions the verdict is a two-sided Mann-Whitney U test "
-                "(exact) at 5%%, with the Hodges-Lehmann change and its 95%% "
-                "interval; a record alone gives no verdict.\n\n");
+    doc_text (d, "Medians of each side's records. Where both sides hold "
+              "repetitions the verdict is a two-sided Mann-Whitney U test "
+              "(exact) at 5%%, with the Hodges-Lehmann change and its 95%% "
+              "interval; a record alone gives no verdict.");
   else
-    fprintf (f, "\n## Per layer\n\n"
-                "Each record holds one measurement per layer: with one sample on "
-                "each side no statistical test can separate a change from run-to-run "
-                "noise, so the verdict says so rather than guess. Compare sets of "
-                "repeated runs (VM-6,VM-7,VM-8 or a gate's candidate/ directory), "
-                "or use the CI gate, for a verdict.\n\n");
-  fprintf (f, "| layer | metric | A | B | change | verdict |\n|---|---|--:|--:|--:|---|\n");
+    doc_text (d, "Each record holds one measurement per layer: with one "
+              "sample on each side no statistical test can separate a "
+              "change from run-to-run noise, so the verdict says so rather "
+              "than guess. Compare sets of repeated runs (VM-6,VM-7,VM-8 or "
+              "a gate's candidate/ directory), or use the CI gate, for a "
+              "verdict.");
+  doc_table (d, "llrrrl");
+  for (const char *const *h = (const char *const[]) { "layer", "metric", "A",
+         "B", "change", "verdict", NULL }; *h; h++) {
+    doc_cell (d);
+    doc_text (d, "%s", *h);
+  }
   cJSON_ArrayForEach (tb, cJSON_GetObjectItem (b, "targets")) {
     static const struct { const char *ddir, *key, *label; int higher_better; } m[] = {
       { "read", "iops", "read IOPS", 1 }, { "write", "iops", "write IOPS", 1 },
@@ -373,7 +458,7 @@ compare_text (const struct records *ra, const struct records *rb,
     const char *name = target_name (tb);
 
     if (record_target (a, name) == NULL) {
-      fprintf (f, "| %s | - | - | (new in B) | - | - |\n", name);
+      row (d, (const char *[]) { name, "-", "-", "(new in B)", "-", "-" });
       continue;
     }
     for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
@@ -381,14 +466,16 @@ compare_text (const struct records *ra, const struct records *rb,
       size_t n1 = values (ra, name, m[k].ddir, m[k].key, xa, 256);
       size_t n2 = values (rb, name, m[k].ddir, m[k].key, xb, 256);
       char sx[16], sy[16], ch[16], v[160];
+      const char *word;
 
       if (n1 == 0 || n2 == 0) {
-        fprintf (f, "| %s | %s | - | - | - | - |\n", name, m[k].label);
+        row (d, (const char *[]) { name, m[k].label, "-", "-", "-", "-" });
         continue;
       }
       x = stats_median (xa, n1);
       y = stats_median (xb, n2);
-      verdict (v, sizeof v, xa, n1, xb, n2, m[k].higher_better, &change);
+      verdict (&word, v, sizeof v, xa, n1, xb, n2, m[k].higher_better,
+               &change);
       pct = (isnan (change) ? (y - x) / x : change) * 100;
       if (!m[k].higher_better) {
         fmt_ns (sx, sizeof sx, x);
@@ -399,25 +486,29 @@ compare_text (const struct records *ra, const struct records *rb,
         fmt_iops (sy, sizeof sy, y);
       }
       snprintf (ch, sizeof ch, "%+.1f%%", pct);
-      fprintf (f, "| %s | %s | %s | %s | %s | %s |\n", name, m[k].label, sx, sy, ch, v);
+      row (d, (const char *[]) { name, m[k].label, sx, sy, ch, NULL });
+      if (*word)
+        doc_bold (d, "%s", word);
+      doc_text (d, "%s", v);
     }
   }
-  cpu_section (f, ra, rb);
-  fprintf (f, "\n## Differential profile\n\n"
-              "Self share of CPU samples per symbol, A and B (top symbols of "
-              "either side%s; \"-\": not among that side's top).  The "
-              "differential flame graphs, in CPU microseconds per I/O, are in "
-              "the HTML page beside this file.\n",
-           reps ? "; the first record of A and the last of B" : "");
+  cpu_section (d, ra, rb);
+  doc_heading (d, 2);
+  doc_text (d, "Differential profile");
+  doc_para (d);
+  doc_text (d, "Self share of CPU samples per symbol, A and B (top symbols "
+            "of either side%s; \"-\": not among that side's top).  The "
+            "differential flame graphs, in CPU microseconds per I/O, are in "
+            "the HTML page beside this file.",
+            reps ? "; the first record of A and the last of B" : "");
   cJSON_ArrayForEach (tb, cJSON_GetObjectItem (b, "targets")) {
     const char *name = target_name (tb);
     const cJSON *ta = record_target (a, name);
 
     if (ta)
-      profile_diff (f, name, ta, tb, false);
+      profile_diff (d, name, ta, tb, false);
   }
-  xclose_memstream (f);
-  return buf;
+  return d;
 }
 
 struct diff_page {
@@ -448,6 +539,7 @@ compare_main (int argc, char **argv)
   size_t len = 0;
   struct records ra = { 0 }, rb = { 0 };
   struct flame_diffs d;
+  struct doc *doc;
   int i, c, r = 0;
   static const struct option longopts[] = {
     { "results", required_argument, NULL, 'o' },
@@ -481,7 +573,8 @@ compare_main (int argc, char **argv)
   na = side_name (&ra, argv[i]);
   nb = side_name (&rb, argv[i + 1]);
   flame_diffs_make (&ra, &rb, &d);
-  buf = compare_text (&ra, &rb, na, nb, &d);
+  doc = compare_doc (&ra, &rb, na, nb, &d);
+  buf = doc_md (doc);
   len = strlen (buf);
   fputs (buf, stdout);
   /* Ids are plain names (record_load checks). */
@@ -500,8 +593,8 @@ compare_main (int argc, char **argv)
     struct diff_page pg = { .d = &d, .graphs = graphs };
     char *title = xasprintf ("%s vs %s: viperbench compare", na, nb);
 
-    if (html_write (out, title, buf, rb.dir[rb.n - 1], diff_section, &pg,
-                    data) == -1)
+    if (html_page (out, title, doc, rb.dir[rb.n - 1], diff_section, &pg,
+                   data) == -1)
       r = EXIT_RUN_FAILED;
     else
       fprintf (stderr, "viperbench: written to %s\n", out);
@@ -510,6 +603,7 @@ compare_main (int argc, char **argv)
   }
   free (out);
   flame_diffs_free (&d);
+  doc_free (doc);
   free (buf);
   free (na);
   free (nb);

@@ -20,6 +20,7 @@
 /* A span's style; adjacent spans of one style share its marks. */
 enum style { PLAIN, BOLD, CODE, BREAK, LINE };
 
+
 struct span {
   enum style style;
   bool data;                    /* a record's text: escaped in Markdown */
@@ -130,6 +131,12 @@ doc_data (struct doc *d, const char *s)
 }
 
 void
+doc_code_data (struct doc *d, const char *s)
+{
+  push (d, CODE, true, xstrdup (s ? s : ""));
+}
+
+void
 doc_bold_data (struct doc *d, const char *s)
 {
   push (d, BOLD, true, xstrdup (s ? s : ""));
@@ -204,6 +211,32 @@ doc_image (struct doc *d, const char *alt, const char *path)
   b->path = xstrdup (path);
 }
 
+void
+doc_append (struct doc *d, const struct doc *from)
+{
+  for (size_t i = 0; i < from->n; i++) {
+    const struct block *f = &from->b[i];
+    struct block *b = add_block (d, f->kind);
+
+    b->level = f->level;
+    b->ncols = f->ncols;
+    b->align = f->align ? xstrdup (f->align) : NULL;
+    b->alt = f->alt ? xstrdup (f->alt) : NULL;
+    b->path = f->path ? xstrdup (f->path) : NULL;
+    for (size_t k = 0; k < f->nitems; k++) {
+      struct spans *sp;
+
+      add_item (b);
+      sp = &b->items[k];
+      sp->v = xcalloc (f->items[k].n ? f->items[k].n : 1, sizeof *sp->v);
+      for (size_t j = 0; j < f->items[k].n; j++)
+        sp->v[sp->n++] = (struct span) { f->items[k].v[j].style,
+                                         f->items[k].v[j].data,
+                                         xstrdup (f->items[k].v[j].s) };
+    }
+  }
+}
+
 bool
 doc_empty (const struct doc *d)
 {
@@ -252,6 +285,9 @@ md_spans (FILE *f, const struct spans *sp)
       fputs ("  \n", f);
     else if (st == LINE)
       fputs ("\n  ", f);
+    else if (sp->v[i].data && st == CODE)
+      for (const char *c = sp->v[i].s; *c; c++)
+        fputc (*c == '`' || *c == '\n' || *c == '|' ? '?' : *c, f);
     else if (sp->v[i].data)
       md_text (f, sp->v[i].s);
     else
@@ -447,4 +483,26 @@ doc_html (FILE *f, const struct doc *d, const char *dir,
   if (hook && section)
     hook (f, section, arg);
   free (section);
+}
+
+/* Writes DOC as the page PATH (its charts under DIR inlined, HOOK at
+ * the end of each "## " section, DATA for the viewer); 0 or -1.
+ */
+int
+html_page (const char *path, const char *title, const struct doc *doc,
+           const char *dir, html_section_fn hook, void *arg,
+           const cJSON *data)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = xopen_memstream (&buf, &len);
+  int r;
+
+  html_begin (f, title);
+  doc_html (f, doc, dir, hook, arg);
+  html_end (f, data);
+  xclose_memstream (f);
+  r = write_file_atomic (path, buf, len);
+  free (buf);
+  return r;
 }

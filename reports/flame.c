@@ -392,38 +392,40 @@ flame_diffs_make (const struct records *ra, const struct records *rb,
   }
 }
 
-/* S as Markdown code: backticks cannot end it early. */
-static void
-md_code (FILE *f, const char *s)
-{
-  fputc ('`', f);
-  for (; *s; s++)
-    fputc (*s == '`' || *s == '\n' || *s == '|' ? '?' : *s, f);
-  fputc ('`', f);
-}
-
 void
-flame_diffs_md (FILE *f, const struct flame_diffs *d)
+flame_diffs_doc (struct doc *doc, const struct flame_diffs *d)
 {
+  doc_para (doc);
   if (d->ntop == 0) {
-    fprintf (f, "(no change in CPU per I/O by symbol: both sides need the "
-                "perf and cpu collectors' figures)\n");
+    doc_text (doc, "(no change in CPU per I/O by symbol: both sides need "
+              "the perf and cpu collectors' figures)");
     return;
   }
-  fprintf (f, "Each symbol's own CPU time per I/O (its self share of the "
-              "process's samples times the process's CPU microseconds per "
-              "I/O), A and B: a symbol whose share fell while the process "
-              "got dearer per I/O may still have grown.\n\n"
-              "| layer | process | symbol | A us/IO | B us/IO | change |\n"
-              "|---|---|---|--:|--:|--:|\n");
+  doc_text (doc, "Each symbol's own CPU time per I/O (its self share of the "
+            "process's samples times the process's CPU microseconds per "
+            "I/O), A and B: a symbol whose share fell while the process "
+            "got dearer per I/O may still have grown.");
+  doc_table (doc, "lllrrr");
+  for (const char *const *h = (const char *const[]) { "layer", "process",
+         "symbol", "A us/IO", "B us/IO", "change", NULL }; *h; h++) {
+    doc_cell (doc);
+    doc_text (doc, "%s", *h);
+  }
   for (size_t k = 0; k < d->ntop; k++) {
     const struct flame_change *c = &d->top[k];
 
-    fprintf (f, "| %s | ", c->layer);
-    md_code (f, c->role);
-    fputs (" | ", f);
-    md_code (f, c->symbol);
-    fprintf (f, " | %.2f | %.2f | %+.2f |\n", c->a, c->b, c->b - c->a);
+    doc_cell (doc);
+    doc_text (doc, "%s", c->layer);
+    doc_cell (doc);
+    doc_code_data (doc, c->role);
+    doc_cell (doc);
+    doc_code_data (doc, c->symbol);
+    doc_cell (doc);
+    doc_text (doc, "%.2f", c->a);
+    doc_cell (doc);
+    doc_text (doc, "%.2f", c->b);
+    doc_cell (doc);
+    doc_text (doc, "%+.2f", c->b - c->a);
   }
 }
 

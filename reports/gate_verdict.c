@@ -403,7 +403,7 @@ gate_free (struct gate *g)
   free (g->scenario);
   free (g->baseline);
   free (g->candidate);
-  free (g->profile_md);
+  doc_free (g->profile);
   if (g->diffs) {
     flame_diffs_free (g->diffs);
     free (g->diffs);

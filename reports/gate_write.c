@@ -70,134 +70,219 @@ outcome (const char *status, int code)
   }
 }
 
-static char *
-summary_md (const struct gate *g, const char *status, int code)
+/* The summary's title and settings. */
+static void
+summary_head (struct doc *d, const struct gate *g, const char *status,
+              int code, int ci)
 {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = xopen_memstream (&buf, &len);
-  int ci = (int) lround ((1 - 2 * g->alpha) * 100);
-  bool any = false;
-
+  doc_heading (d, 1);
   if (strcmp (status, "complete") == 0)
-    fprintf (f, "# %s: %s\n\n", g->id, outcome (status, code));
+    doc_text (d, "%s: %s", g->id, outcome (status, code));
   else
-    fprintf (f, "# %s: %s (%s)\n\n", g->id, outcome (status, code), status);
-  fprintf (f, "- scenario: %s\n- baseline: %s\n- candidate: %s\n",
-           g->scenario, g->baseline, g->candidate);
-  if (g->ratio_mode)
-    fprintf (f, "- mode: stored baseline; each layer as a ratio to the "
-                "**%s** layer of the same run, so that records from another "
-                "machine or day compare (IOPS: layer/%s, higher is better; "
-                "p99: layer/%s, lower is better)\n",
-             g->reference, g->reference, g->reference);
-  else
-    fprintf (f, "- mode: both stacks on this machine, %zu pairs of runs, "
-                "each pair back to back (A B, B A, ...) so that what "
-                "disturbs one run of a pair disturbs the other alike\n",
-             g->extended_to ? g->extended_to : g->repeat);
-  fprintf (f, "- thresholds: IOPS %+.0f%%, p99 %+.0f%%, CPU per I/O of "
-              "each process %+.0f%%; ", g->thr[GT_IOPS] * 100,
-           g->thr[GT_P99] * 100, g->thr[GT_CPU] * 100);
-  if (g->looks == 2)
-    fprintf (f, "one-sided alpha %g over two looks (%g each: after %zu "
-                "repetitions, and after more if the first was too noisy%s), "
-                "%d%% intervals\n", g->alpha_total, g->alpha, g->repeat,
-             g->extended_to ? "; it was" : "", ci);
-  else
-    fprintf (f, "one-sided alpha %g, %d%% intervals\n", g->alpha, ci);
-  if (g->pinning)
-    fprintf (f, "- CPUs: %s\n", g->pinning);
-  if (g->seconds > 0)
-    fprintf (f, "- took %.0f s\n", g->seconds);
-  if (g->failure)
-    fprintf (f, "\n**Could not measure**: %s\n", g->failure);
-  if (g->diffs) {
-    fprintf (f, "\n## Largest changes in CPU per I/O\n\n"
-                "From the profile runs (below): the %d symbols whose own CPU "
-                "microseconds per I/O changed most, any layer or process.\n\n",
-             FLAME_TOP);
-    flame_diffs_md (f, g->diffs);
+    doc_text (d, "%s: %s (%s)", g->id, outcome (status, code), status);
+  doc_item (d);
+  doc_text (d, "scenario: %s", g->scenario);
+  doc_item (d);
+  doc_text (d, "baseline: ");
+  doc_data (d, g->baseline);
+  doc_item (d);
+  doc_text (d, "candidate: ");
+  doc_data (d, g->candidate);
+  doc_item (d);
+  if (g->ratio_mode) {
+    doc_text (d, "mode: stored baseline; each layer as a ratio to the ");
+    doc_bold (d, "%s", g->reference);
+    doc_text (d, " layer of the same run, so that records from another "
+              "machine or day compare (IOPS: layer/%s, higher is better; "
+              "p99: layer/%s, lower is better)", g->reference, g->reference);
   }
+  else
+    doc_text (d, "mode: both stacks on this machine, %zu pairs of runs, "
+              "each pair back to back (A B, B A, ...) so that what "
+              "disturbs one run of a pair disturbs the other alike",
+              g->extended_to ? g->extended_to : g->repeat);
+  doc_item (d);
+  doc_text (d, "thresholds: IOPS %+.0f%%, p99 %+.0f%%, CPU per I/O of "
+            "each process %+.0f%%; ", g->thr[GT_IOPS] * 100,
+            g->thr[GT_P99] * 100, g->thr[GT_CPU] * 100);
+  if (g->looks == 2)
+    doc_text (d, "one-sided alpha %g over two looks (%g each: after %zu "
+              "repetitions, and after more if the first was too noisy%s), "
+              "%d%% intervals", g->alpha_total, g->alpha, g->repeat,
+              g->extended_to ? "; it was" : "", ci);
+  else
+    doc_text (d, "one-sided alpha %g, %d%% intervals", g->alpha, ci);
+  if (g->pinning) {
+    doc_item (d);
+    doc_text (d, "CPUs: ");
+    doc_data (d, g->pinning);
+  }
+  if (g->seconds > 0) {
+    doc_item (d);
+    doc_text (d, "took %.0f s", g->seconds);
+  }
+}
+
+/* The regressions, then what was too noisy to decide. */
+static void
+summary_verdicts (struct doc *d, const struct gate *g)
+{
+  bool any = false;
 
   for (size_t i = 0; i < g->nseries; i++)
     if (g->series[i].verdict == GATE_REGRESSION) {
-      if (!any)
-        fprintf (f, "\n## Regressions\n\n");
+      if (!any) {
+        doc_heading (d, 2);
+        doc_text (d, "Regressions");
+      }
       any = true;
-      fprintf (f, "- **%s**: %s\n", g->series[i].layer, g->series[i].why);
+      doc_item (d);
+      doc_bold (d, "%s", g->series[i].layer);
+      doc_text (d, ": %s", g->series[i].why);
     }
   any = false;
   for (size_t i = 0; i < g->nseries; i++)
     if (g->series[i].verdict == GATE_NOISY) {
-      if (!any)
-        fprintf (f, "\n## Too noisy to decide\n\n");
-      any = true;
       char label[64];
 
+      if (!any) {
+        doc_heading (d, 2);
+        doc_text (d, "Too noisy to decide");
+      }
+      any = true;
       gate_series_label (&g->series[i], label, sizeof label);
-      fprintf (f, "- **%s** %s: %s\n", g->series[i].layer, label,
-               g->series[i].why);
+      doc_item (d);
+      doc_bold (d, "%s", g->series[i].layer);
+      doc_text (d, " %s: %s", label, g->series[i].why);
     }
 
-  if (g->nseries && strcmp (status, "complete") == 0) {
-    fprintf (f, "\n## Per layer and metric\n\n"
-                "Medians of the repetitions; change and interval are the "
-                "Hodges-Lehmann estimate of candidate/baseline - 1%s; noise "
-                "is a robust standard deviation (1.4826 x the median absolute "
-                "deviation, so that one disturbed run does not hide the rest) "
-                "%s.\n\n"
-                "| layer | metric | baseline | candidate | n | change | %d%% interval | p | noise | %s needed | verdict |\n"
-                "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|\n",
-             g->paired ? " over the pairs" : "",
-             g->paired ? "of one pair's ln(candidate/baseline)"
-                       : "of one run's ln(value) around its side's median",
-             ci, g->paired ? "pairs" : "reps");
-    for (size_t i = 0; i < g->nseries; i++) {
-      const struct gate_series *se = &g->series[i];
-      char va[24], vb[24], ch[16], lo[16], hi[16], sd[16], label[64];
+}
 
-      fmt_value (g, se, se->na ? stats_median (se->a, se->na) : NAN, va, sizeof va);
-      fmt_value (g, se, se->nb ? stats_median (se->b, se->nb) : NAN, vb, sizeof vb);
-      fmt_pct (se->change, ch, sizeof ch);
-      fmt_pct (se->lo, lo, sizeof lo);
-      fmt_pct (se->hi, hi, sizeof hi);
-      if (isnan (se->sd))
-        snprintf (sd, sizeof sd, "-");
-      else
-        snprintf (sd, sizeof sd, "%.1f%%", se->sd * 100);
-      gate_series_label (se, label, sizeof label);
-      fprintf (f, "| %s | %s | %s | %s | %zu/%zu | %s | %s .. %s | %.3g | %s | %zu | %s |\n",
-               se->layer, label, va, vb, se->na, se->nb,
-               ch, lo, hi, se->p, sd, se->needed, verdict_word (se->verdict));
+/* Per layer and metric: medians, change, interval, noise, verdict. */
+static void
+summary_table (struct doc *d, const struct gate *g, int ci)
+{
+  doc_heading (d, 2);
+  doc_text (d, "Per layer and metric");
+  doc_para (d);
+  doc_text (d, "Medians of the repetitions; change and interval are the "
+            "Hodges-Lehmann estimate of candidate/baseline - 1%s; noise "
+            "is a robust standard deviation (1.4826 x the median absolute "
+            "deviation, so that one disturbed run does not hide the rest) "
+            "%s.", g->paired ? " over the pairs" : "",
+            g->paired ? "of one pair's ln(candidate/baseline)"
+                      : "of one run's ln(value) around its side's median");
+  doc_table (d, "llrrrrrrrrl");
+  {
+    char c6[32], c9[32];
+    const char *h[] = { "layer", "metric", "baseline", "candidate", "n",
+                        "change", c6, "p", "noise", c9, "verdict" };
+
+    snprintf (c6, sizeof c6, "%d%% interval", ci);
+    snprintf (c9, sizeof c9, "%s needed", g->paired ? "pairs" : "reps");
+    for (size_t k = 0; k < sizeof h / sizeof h[0]; k++) {
+      doc_cell (d);
+      doc_text (d, "%s", h[k]);
     }
   }
-  if (g->profile_md)
-    fputs (g->profile_md, f);
+  for (size_t i = 0; i < g->nseries; i++) {
+    const struct gate_series *se = &g->series[i];
+    char va[24], vb[24], ch[16], lo[16], hi[16], sd[16], label[64];
+
+    fmt_value (g, se, se->na ? stats_median (se->a, se->na) : NAN, va, sizeof va);
+    fmt_value (g, se, se->nb ? stats_median (se->b, se->nb) : NAN, vb, sizeof vb);
+    fmt_pct (se->change, ch, sizeof ch);
+    fmt_pct (se->lo, lo, sizeof lo);
+    fmt_pct (se->hi, hi, sizeof hi);
+    if (isnan (se->sd))
+      snprintf (sd, sizeof sd, "-");
+    else
+      snprintf (sd, sizeof sd, "%.1f%%", se->sd * 100);
+    gate_series_label (se, label, sizeof label);
+    doc_cell (d);
+    doc_text (d, "%s", se->layer);
+    doc_cell (d);
+    doc_text (d, "%s", label);
+    doc_cell (d);
+    doc_text (d, "%s", va);
+    doc_cell (d);
+    doc_text (d, "%s", vb);
+    doc_cell (d);
+    doc_text (d, "%zu/%zu", se->na, se->nb);
+    doc_cell (d);
+    doc_text (d, "%s", ch);
+    doc_cell (d);
+    doc_text (d, "%s .. %s", lo, hi);
+    doc_cell (d);
+    doc_text (d, "%.3g", se->p);
+    doc_cell (d);
+    doc_text (d, "%s", sd);
+    doc_cell (d);
+    doc_text (d, "%zu", se->needed);
+    doc_cell (d);
+    doc_text (d, "%s", verdict_word (se->verdict));
+  }
+}
+
+/* The gate's summary as a document (summary.md, printed too, and
+ * summary.html).
+ */
+static struct doc *
+summary_doc (const struct gate *g, const char *status, int code)
+{
+  struct doc *d = doc_new ();
+  int ci = (int) lround ((1 - 2 * g->alpha) * 100);
+
+  summary_head (d, g, status, code, ci);
+  if (g->failure) {
+    doc_para (d);
+    doc_bold (d, "Could not measure");
+    doc_text (d, ": ");
+    doc_data (d, g->failure);
+  }
+  if (g->diffs) {
+    doc_heading (d, 2);
+    doc_text (d, "Largest changes in CPU per I/O");
+    doc_para (d);
+    doc_text (d, "From the profile runs (below): the %d symbols whose own "
+              "CPU microseconds per I/O changed most, any layer or process.",
+              FLAME_TOP);
+    flame_diffs_doc (d, g->diffs);
+  }
+
+  summary_verdicts (d, g);
+  if (g->nseries && strcmp (status, "complete") == 0)
+    summary_table (d, g, ci);
+  if (g->profile)
+    doc_append (d, g->profile);
   if (g->nnotes) {
-    fprintf (f, "\n## Notes\n\n");
-    for (size_t i = 0; i < g->nnotes; i++)
-      fprintf (f, "- %s\n", g->notes[i]);
+    doc_heading (d, 2);
+    doc_text (d, "Notes");
+    for (size_t i = 0; i < g->nnotes; i++) {
+      doc_item (d);
+      doc_text (d, "%s", g->notes[i]);
+    }
   }
-  fprintf (f, "\n## How the gate decides\n\n"
-              "A metric regressed when a one-sided %s gives p < %g *and* the "
-              "estimated change is at least the threshold. "
-              "It is too noisy to decide when the estimate is past the "
-              "threshold without significance, or when the interval still "
-              "reaches the threshold and the measured noise gave these "
-              "repetitions less than %.0f%% power to see a threshold-sized "
-              "change. When the first look is too noisy and the repetitions "
-              "it needs are within --max-repeat, the gate goes on to them "
-              "and looks again; the two looks share alpha (%g each). "
-              "Exit codes: 0 pass, 1 regression, 2 usage or setup "
-              "error, 3 too noisy. See runner/README.md.\n",
-           g->paired ? "Wilcoxon signed-rank test of the pairs' "
-                       "ln(candidate/baseline) (exact)"
-           : "Mann-Whitney U test (exact; Wilcoxon signed-rank against a "
-             "single stored baseline)",
-           g->alpha, g->power * 100, g->alpha);
-  xclose_memstream (f);
-  return buf;
+  doc_heading (d, 2);
+  doc_text (d, "How the gate decides");
+  doc_para (d);
+  doc_text (d, "A metric regressed when a one-sided %s gives p < %g *and* the "
+            "estimated change is at least the threshold. "
+            "It is too noisy to decide when the estimate is past the "
+            "threshold without significance, or when the interval still "
+            "reaches the threshold and the measured noise gave these "
+            "repetitions less than %.0f%% power to see a threshold-sized "
+            "change. When the first look is too noisy and the repetitions "
+            "it needs are within --max-repeat, the gate goes on to them "
+            "and looks again; the two looks share alpha (%g each). "
+            "Exit codes: 0 pass, 1 regression, 2 usage or setup "
+            "error, 3 too noisy. See runner/README.md.",
+            g->paired ? "Wilcoxon signed-rank test of the pairs' "
+                        "ln(candidate/baseline) (exact)"
+            : "Mann-Whitney U test (exact; Wilcoxon signed-rank against a "
+              "single stored baseline)",
+            g->alpha, g->power * 100, g->alpha);
+  return d;
 }
 
 static char *
@@ -382,14 +467,14 @@ gate_section (FILE *f, const char *section, void *arg)
 }
 
 static void
-summary_html (struct gate *g, const char *md)
+summary_html (struct gate *g, const struct doc *d)
 {
   cJSON *data = cJSON_CreateObject ();
   void *arg[2] = { g, cJSON_AddArrayToObject (data, "graphs") };
   char *p = xasprintf ("%s/summary.html", g->dir);
   char *title = xasprintf ("%s: viperbench gate", g->id);
 
-  html_write (p, title, md, g->dir, gate_section, arg, data);
+  html_page (p, title, d, g->dir, gate_section, arg, data);
   free (title);
   free (p);
   cJSON_Delete (data);
@@ -398,7 +483,8 @@ summary_html (struct gate *g, const char *md)
 char *
 gate_write (struct gate *g, const char *status, int code)
 {
-  char *md = summary_md (g, status, code);
+  struct doc *d = summary_doc (g, status, code);
+  char *md = doc_md (d);
   char *xml = junit_xml (g, status, code);
   char *js = gate_json (g, status, code);
   char *p;
@@ -414,8 +500,9 @@ gate_write (struct gate *g, const char *status, int code)
     p = xasprintf ("%s/junit.xml", g->dir);
     write_file_atomic (p, xml, strlen (xml));
     free (p);
-    summary_html (g, md);
+    summary_html (g, d);
   }
+  doc_free (d);
   p = xasprintf ("%s/gate.json", g->dir);
   write_file_atomic (p, js, strlen (js));
   free (p);

@@ -1,17 +1,16 @@
 /* html.c: the HTML pages (report.html, compare-A.html, the history page,
  * the gate's summary.html): one self-contained file each, opened from
- * file:// with no network.  A page is the Markdown the same command
- * writes, turned into HTML here (the subset our reports use: headings,
- * paragraphs, lists, tables, code spans, bold, images), its charts
- * inlined as data: URIs, plus what only a browser shows: d3-flame-graph's
- * flame graphs, drawn by reports/web/viewer.js from data inlined as JSON.
+ * file:// with no network.  A page is the document (doc.c) the command
+ * built for its Markdown too, rendered by doc_html; here are its frame
+ * (head, styles, scripts), its charts inlined as data: URIs, and what
+ * only a browser shows: d3-flame-graph's flame graphs, drawn by
+ * reports/web/viewer.js from data inlined as JSON.
  *
  * Every piece of text is escaped on its way out: nothing a record holds
  * (a symbol, a description, a stack's name) can become markup or script.
  * The page's Content-Security-Policy allows only its own inline scripts,
  * styles and data: images, so it cannot reach the network either.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,76 +50,6 @@ html_escape (FILE *f, const char *s)
 {
   if (s)
     esc_n (f, s, strlen (s));
-}
-
-/* A heading's anchor: its letters and digits, lowercased, '-' between. */
-static void
-slug (FILE *f, const char *s, size_t n)
-{
-  bool dash = false, any = false;
-
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = s[i];
-
-    if (isalnum (c)) {
-      if (dash && any)
-        fputc ('-', f);
-      fputc (tolower (c), f);
-      dash = false;
-      any = true;
-    }
-    else
-      dash = true;
-  }
-  if (!any)
-    fputs ("section", f);
-}
-
-/* Markdown's inline markup of S (N bytes): `code`, **bold**, backslash
- * escapes and a line's trailing two spaces (a break); all else is text.
- */
-static void
-inline_md (FILE *f, const char *s, size_t n)
-{
-  bool bold = false;
-  size_t i = 0;
-
-  if (n >= 2 && s[n - 1] == ' ' && s[n - 2] == ' ') {
-    while (n > 0 && s[n - 1] == ' ')
-      n--;
-    inline_md (f, s, n);
-    fputs ("<br>", f);
-    return;
-  }
-  while (i < n) {
-    if (s[i] == '\\' && i + 1 < n && ispunct ((unsigned char) s[i + 1])) {
-      esc_n (f, s + i + 1, 1);
-      i += 2;
-    }
-    else if (s[i] == '`') {
-      const char *end = memchr (s + i + 1, '`', n - i - 1);
-
-      if (end == NULL) {
-        esc_n (f, s + i, n - i);
-        break;
-      }
-      fputs ("<code>", f);
-      esc_n (f, s + i + 1, end - (s + i + 1));
-      fputs ("</code>", f);
-      i = end - s + 1;
-    }
-    else if (s[i] == '*' && i + 1 < n && s[i + 1] == '*') {
-      fputs (bold ? "</strong>" : "<strong>", f);
-      bold = !bold;
-      i += 2;
-    }
-    else {
-      esc_n (f, s + i, 1);
-      i++;
-    }
-  }
-  if (bold)
-    fputs ("</strong>", f);
 }
 
 /* Writes file DIR/PATH as a data: URI of TYPE, or returns -1 when it is
@@ -185,218 +114,8 @@ html_figure (FILE *f, const char *dir, const char *alt, const char *path)
   fputs ("</figcaption></figure>\n", f);
 }
 
-/* "![alt](path)" on a line of its own: the chart, inlined. */
-static bool
-image_line (FILE *f, const char *dir, const char *s, size_t n)
-{
-  const char *mid;
-  char *alt, *path;
-
-  if (n < 5 || s[0] != '!' || s[1] != '[' || s[n - 1] != ')')
-    return false;
-  mid = memmem (s, n, "](", 2);
-  if (mid == NULL)
-    return false;
-  alt = xasprintf ("%.*s", (int) (mid - (s + 2)), s + 2);
-  path = xasprintf ("%.*s", (int) (s + n - 1 - (mid + 2)), mid + 2);
-  html_figure (f, dir, alt, path);
-  free (alt);
-  free (path);
-  return true;
-}
-
-/* A table row's cells (between '|'s; "\|" is not a separator), each
- * passed to inline_md inside TAG, aligned by ALIGN ('r' or 'l').
- */
-static void
-table_row (FILE *f, const char *s, size_t n, const char *tag,
-           const char *align, size_t nalign)
-{
-  size_t i = 0, cell = 0;
-
-  if (n && s[0] == '|')
-    i = 1;
-  if (n && s[n - 1] == '|' && (n < 2 || s[n - 2] != '\\'))
-    n--;
-  fputs ("<tr>", f);
-  while (i <= n) {
-    size_t j = i;
-
-    while (j < n && !(s[j] == '|' && s[j - 1] != '\\'))
-      j++;
-    while (i < j && s[i] == ' ')
-      i++;
-    fprintf (f, "<%s%s>", tag,
-             cell < nalign && align[cell] == 'r' ? " class=\"num\"" : "");
-    {
-      size_t e = j;
-
-      while (e > i && s[e - 1] == ' ')
-        e--;
-      inline_md (f, s + i, e - i);
-    }
-    fprintf (f, "</%s>", tag);
-    cell++;
-    i = j + 1;
-    if (j >= n)
-      break;
-  }
-  fputs ("</tr>\n", f);
-}
-
-/* Alignment per column of a separator row "|---|--:|"; false when the
- * line is not one.
- */
-static bool
-separator_row (const char *s, size_t n, char *align, size_t *nalign,
-               size_t max)
-{
-  size_t k = 0;
-
-  for (size_t i = 0; i < n; i++)
-    if (!strchr ("|-: ", s[i]))
-      return false;
-  for (size_t i = 0; i < n && k < max; i++)
-    if (s[i] == '-' && (i == 0 || s[i - 1] == '|' || s[i - 1] == ' ' ||
-                        s[i - 1] == ':')) {
-      size_t j = i;
-
-      while (j < n && s[j] == '-')
-        j++;
-      align[k++] = j < n && s[j] == ':' ? 'r' : 'l';
-      i = j;
-    }
-  *nalign = k;
-  return true;
-}
-
-enum block { B_NONE, B_PARA, B_LIST, B_TABLE, B_PRE };
-
-static void
-close_block (FILE *f, enum block *b)
-{
-  static const char *const end[] = {
-    [B_PARA] = "</p>\n", [B_LIST] = "</li></ul>\n",
-    [B_TABLE] = "</tbody></table></div>\n", [B_PRE] = "</pre>\n",
-  };
-
-  if (*b != B_NONE)
-    fputs (end[*b], f);
-  *b = B_NONE;
-}
-
-/* Markdown MD as HTML: images "![alt](path)" under DIR inlined; HOOK
- * called at the end of each "## " section.
- */
-static void
-html_from_md (FILE *f, const char *md, const char *dir,
-              html_section_fn hook, void *arg)
-{
-  enum block b = B_NONE;
-  char section[256] = "";
-  char align[64];
-  size_t nalign = 0;
-
-  for (const char *s = md; *s; ) {
-    const char *nl = strchr (s, '\n');
-    size_t n = nl ? (size_t) (nl - s) : strlen (s);
-    const char *next = nl ? nl + 1 : s + n;
-    size_t lead = 0;
-
-    if (b == B_PRE) {
-      if (n >= 3 && memcmp (s, "```", 3) == 0)
-        close_block (f, &b);
-      else {
-        esc_n (f, s, n);
-        fputc ('\n', f);
-      }
-      s = next;
-      continue;
-    }
-    while (lead < n && s[lead] == ' ')
-      lead++;
-    if (lead == n) {                        /* blank */
-      close_block (f, &b);
-    }
-    else if (n >= 3 && memcmp (s, "```", 3) == 0) {
-      close_block (f, &b);
-      fputs ("<pre>", f);
-      b = B_PRE;
-    }
-    else if (s[0] == '#') {
-      size_t level = 0;
-
-      while (level < n && s[level] == '#')
-        level++;
-      close_block (f, &b);
-      if (level == 2 && hook && section[0])
-        hook (f, section, arg);
-      if (level > 6)
-        level = 6;
-      while (level < n && s[level] == ' ' && level < n)
-        s++, n--;
-      fprintf (f, "<h%zu id=\"", level);
-      slug (f, s + level, n - level);
-      fputs ("\">", f);
-      inline_md (f, s + level, n - level);
-      fprintf (f, "</h%zu>\n", level);
-      if (level == 2)
-        snprintf (section, sizeof section, "%.*s", (int) (n - level),
-                  s + level);
-    }
-    else if (s[0] == '|') {
-      if (b != B_TABLE) {
-        /* A header row, then its separator. */
-        const char *nl2 = nl ? strchr (next, '\n') : NULL;
-        size_t n2 = nl ? (nl2 ? (size_t) (nl2 - next) : strlen (next)) : 0;
-
-        close_block (f, &b);
-        nalign = 0;
-        if (nl && separator_row (next, n2, align, &nalign, sizeof align)) {
-          fputs ("<div class=\"table\"><table><thead>", f);
-          table_row (f, s, n, "th", align, nalign);
-          fputs ("</thead><tbody>\n", f);
-          b = B_TABLE;
-          s = nl2 ? nl2 + 1 : next + n2;
-          continue;
-        }
-        fputs ("<div class=\"table\"><table><tbody>\n", f);
-        b = B_TABLE;
-      }
-      table_row (f, s, n, "td", align, nalign);
-    }
-    else if (n >= 2 && s[0] == '-' && s[1] == ' ') {
-      if (b == B_LIST)
-        fputs ("</li>\n<li>", f);
-      else {
-        close_block (f, &b);
-        fputs ("<ul>\n<li>", f);
-        b = B_LIST;
-      }
-      inline_md (f, s + 2, n - 2);
-    }
-    else if (image_line (f, dir, s + lead, n - lead)) {
-      close_block (f, &b);
-    }
-    else if (b == B_LIST || b == B_PARA) {  /* a continuation line */
-      fputc ('\n', f);
-      inline_md (f, s + lead, n - lead);
-    }
-    else {
-      close_block (f, &b);
-      fputs ("<p>", f);
-      inline_md (f, s + lead, n - lead);
-      b = B_PARA;
-    }
-    s = next;
-  }
-  close_block (f, &b);
-  if (hook && section[0])
-    hook (f, section, arg);
-}
-
 /* The page's head (TITLE) and its opening. */
-static void
+void
 html_begin (FILE *f, const char *title)
 {
   fputs ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -430,7 +149,7 @@ json_inline (FILE *f, const cJSON *data)
 }
 
 /* DATA (the flame graphs' JSON, may be NULL) and the scripts; the end. */
-static void
+void
 html_end (FILE *f, const cJSON *data)
 {
   fputs ("</main>\n<script type=\"application/json\" id=\"viper-data\">", f);
@@ -445,47 +164,6 @@ html_end (FILE *f, const cJSON *data)
   fputs ("\n</script>\n<script>\n", f);
   fputs (web_viewer_js, f);
   fputs ("\n</script>\n</body>\n</html>\n", f);
-}
-
-/* Writes DOC as the page PATH (its charts under DIR inlined, HOOK at
- * the end of each "## " section, DATA for the viewer); 0 or -1.
- */
-int
-html_page (const char *path, const char *title, const struct doc *doc,
-           const char *dir, html_section_fn hook, void *arg,
-           const cJSON *data)
-{
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = xopen_memstream (&buf, &len);
-  int r;
-
-  html_begin (f, title);
-  doc_html (f, doc, dir, hook, arg);
-  html_end (f, data);
-  xclose_memstream (f);
-  r = write_file_atomic (path, buf, len);
-  free (buf);
-  return r;
-}
-
-int
-html_write (const char *path, const char *title, const char *md,
-            const char *dir, html_section_fn hook, void *arg,
-            const cJSON *data)
-{
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = xopen_memstream (&buf, &len);
-  int r;
-
-  html_begin (f, title);
-  html_from_md (f, md, dir, hook, arg);
-  html_end (f, data);
-  xclose_memstream (f);
-  r = write_file_atomic (path, buf, len);
-  free (buf);
-  return r;
 }
 
 void

@@ -27,12 +27,17 @@ extern int gp_run (const char *dir, const char *script);
 typedef void (*html_section_fn) (FILE *f, const char *section, void *arg);
 /* S into F, HTML-escaped. */
 extern void html_escape (FILE *f, const char *s);
+/* A page's head (TITLE) and opening; its end, with DATA (the flame
+ * graphs' JSON, may be NULL) and the scripts.
+ */
+extern void html_begin (FILE *f, const char *title);
+extern void html_end (FILE *f, const cJSON *data);
 /* The chart DIR/PATH inlined as a figure captioned ALT. */
 extern void html_figure (FILE *f, const char *dir, const char *alt,
                          const char *path);
 struct doc;
-/* Writes DOC (doc.c) as the page PATH, its charts under DIR inlined,
- * DATA for the viewer; 0 or -1.
+/* Writes DOC as the page PATH (doc.c), its charts under DIR inlined,
+ * HOOK at the end of each "## " section, DATA for the viewer; 0 or -1.
  */
 extern int html_page (const char *path, const char *title,
                       const struct doc *doc, const char *dir,
@@ -46,15 +51,6 @@ extern void html_flame_bar (FILE *f, const char *what);
 extern void html_flame (FILE *f, cJSON *graphs, const char *title,
                         const char *meta, cJSON *tree, const char *kind,
                         const char *unit, size_t frames);
-/* The page TITLE to PATH, atomically: Markdown MD as HTML (images
- * "![alt](path)" under DIR inlined; HOOK called at the end of each "## "
- * section, may be NULL) and DATA (the flame graphs' JSON, may be NULL);
- * 0 or -1 (message printed).
- */
-extern int html_write (const char *path, const char *title, const char *md,
-                       const char *dir, html_section_fn hook, void *arg,
-                       const cJSON *data);
-
 /* flame.c: flame graphs' data from perf.folded */
 struct flame;
 struct flame_sym {
@@ -116,7 +112,7 @@ extern void flame_diffs_make (const struct records *ra,
                               const struct records *rb,
                               struct flame_diffs *d);
 /* The largest changes as a Markdown table (or why there are none). */
-extern void flame_diffs_md (FILE *f, const struct flame_diffs *d);
+extern void flame_diffs_doc (struct doc *doc, const struct flame_diffs *d);
 /* The differential flame graphs on a page (copies into GRAPHS). */
 extern void flame_diffs_html (FILE *f, struct flame_diffs *d, cJSON *graphs);
 extern void flame_diffs_free (struct flame_diffs *d);
@@ -222,18 +218,18 @@ extern int history_main (int argc, char **argv);
 
 /* compare.c */
 extern int compare_main (int argc, char **argv);
-/* The comparison of side RA (named NA) with side RB (NB) as Markdown,
- * with D's largest changes in CPU per I/O (D may be NULL); free it.
+/* The comparison of side RA (named NA) with side RB (NB) as a document,
+ * with D's largest changes in CPU per I/O (D may be NULL); doc_free it.
  */
-extern char *compare_text (const struct records *ra,
-                           const struct records *rb, const char *na,
-                           const char *nb, const struct flame_diffs *d);
+extern struct doc *compare_doc (const struct records *ra,
+                                const struct records *rb, const char *na,
+                                const char *nb, const struct flame_diffs *d);
 /* The symbols whose self share of CPU samples changed most, per process
  * of LAYER, between run.json targets TA (may be NULL) and TB, as a
  * Markdown table; BY_GROWTH orders by growth (those that grew only) and
  * adds the inclusive shares' table, else by size of change.
  */
-extern void profile_diff (FILE *f, const char *layer, const cJSON *ta,
+extern void profile_diff (struct doc *d, const char *layer, const cJSON *ta,
                           const cJSON *tb, bool by_growth);
 
 /* gate_verdict.c, gate_write.c: the regression gate's decision and what it
@@ -304,7 +300,7 @@ struct gate {
   size_t nseries;
   char **notes;                 /* lines for the summary (warnings) */
   size_t nnotes;
-  char *profile_md;             /* the differential profile, or NULL */
+  struct doc *profile;          /* the differential profile, or NULL */
   struct flame_diffs *diffs;    /* its flame graphs and top changes, or
                                    NULL (gate_free frees them) */
   char *failure;                /* set when the gate could not measure */
@@ -380,6 +376,8 @@ extern void series_free (struct gate *g);
 extern struct doc *doc_new (void);
 extern void doc_free (struct doc *d);
 extern bool doc_empty (const struct doc *d);
+/* Appends a copy of FROM's blocks to D. */
+extern void doc_append (struct doc *d, const struct doc *from);
 extern void doc_heading (struct doc *d, int level);
 extern void doc_para (struct doc *d);
 extern void doc_item (struct doc *d);          /* a list item (a list after a list joins it) */
@@ -394,6 +392,10 @@ extern void doc_bold (struct doc *d, const char *fmt, ...) __attribute__((format
 extern void doc_code (struct doc *d, const char *fmt, ...) __attribute__((format (printf, 2, 3)));
 extern void doc_data (struct doc *d, const char *s);
 extern void doc_bold_data (struct doc *d, const char *s);
+/* A record's text as code (a symbol): in Markdown what would end the
+ * span, a cell or a line becomes '?'.
+ */
+extern void doc_code_data (struct doc *d, const char *s);
 /* A hard line break; a new line of the same list item. */
 extern void doc_break (struct doc *d);
 extern void doc_line (struct doc *d);

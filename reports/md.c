@@ -1,4 +1,4 @@
-/* md.c: text into the Markdown reports (report.c, scale.c). */
+/* md.c: a record's text made safe for Markdown (doc.c's renderer). */
 #include <stdio.h>
 #include <string.h>
 

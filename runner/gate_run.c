@@ -497,12 +497,11 @@ build_series (struct gate_ctx *c, bool note)
 static void
 profile_regressions (struct gate_ctx *c)
 {
-  char *layers = NULL, *buf = NULL, *pdir[2] = { NULL, NULL };
-  size_t len = 0;
+  char *layers = NULL, *pdir[2] = { NULL, NULL };
   const char *why = coll_perf_unavailable ();
   struct records r[2] = { { 0 }, { 0 } };
   const cJSON *doc[2];
-  FILE *f;
+  struct doc *d;
 
   for (size_t i = 0; i < c->g.nseries; i++) {
     const struct gate_series *se = &c->g.series[i];
@@ -555,14 +554,17 @@ profile_regressions (struct gate_ctx *c)
     c->g.diffs = xcalloc (1, sizeof *c->g.diffs);
     flame_diffs_make (&r[0], &r[1], c->g.diffs);
   }
-  f = xopen_memstream (&buf, &len);
-  fprintf (f, "\n## Profile: symbols whose share of CPU grew most\n\n"
-              "One extra run of each side with perf and the cpu collector on "
-              "the regressed layers (not counted in the statistics): %s and "
-              "%s.  summary.html beside this file draws them as differential "
-              "flame graphs in CPU microseconds per I/O.\n",
-           pdir[0] ? pdir[0] : "-",
-           pdir[1] ? pdir[1] : "-");
+  d = doc_new ();
+  doc_heading (d, 2);
+  doc_text (d, "Profile: symbols whose share of CPU grew most");
+  doc_para (d);
+  doc_text (d, "One extra run of each side with perf and the cpu collector "
+            "on the regressed layers (not counted in the statistics): ");
+  doc_data (d, pdir[0] ? pdir[0] : "-");
+  doc_text (d, " and ");
+  doc_data (d, pdir[1] ? pdir[1] : "-");
+  doc_text (d, ".  summary.html beside this file draws them as "
+            "differential flame graphs in CPU microseconds per I/O.");
   for (size_t i = 0; doc[1] && i < c->nlayer; i++) {
     const cJSON *ta = record_target (doc[0], c->layer[i]);
     const cJSON *tb = record_target (doc[1], c->layer[i]);
@@ -570,10 +572,9 @@ profile_regressions (struct gate_ctx *c)
     if (!strstr (layers, c->layer[i]))
       continue;
     if (tb)
-      profile_diff (f, c->layer[i], ta, tb, true);
+      profile_diff (d, c->layer[i], ta, tb, true);
   }
-  xclose_memstream (f);
-  c->g.profile_md = buf;
+  c->g.profile = d;
   records_free (&r[0]);
   records_free (&r[1]);
   free (pdir[0]);
