@@ -12,7 +12,9 @@
 #     runner/target_*.c and the table runner/targets.c;
 #   - no two C files share a name across directories, and no function
 #     is over 150 lines (from its opening brace at column 0 to its
-#     closing one, the project's style).
+#     closing one, the project's style);
+#   - Markdown is written by reports/doc.c's renderer alone, and no page
+#     is made by parsing Markdown back.
 # Run alone: tests/run.sh tests/test-layers.sh
 . "$(dirname "$0")/functions.sh"
 cd "$top"
@@ -108,6 +110,15 @@ too_long=$(long $(git ls-files '*.c'))
 # ...and the check can fail.
 { printf 'f (void)\n{\n'; for i in $(seq 150); do echo "  ;"; done; echo "}"; } >"$TMPDIR/long.c"
 [ -n "$(long "$TMPDIR/long.c")" ] || fail "the length check cannot fail"
+
+# 4b. One document model: Markdown's marks (a table's rule, a heading, bold)
+#     are written by reports/doc.c alone, so no page is Markdown parsed back
+#     and no report writes Markdown by hand.
+md=$(grep -n '"[^"]*\(|---\|\*\*\|## \)' reports/*.c runner/*.c collectors/*.c |
+     grep -v '^reports/doc\.c:' | grep -v '^[^:]*:[0-9]*: *\(/\)\?\*' || true)
+[ -z "$md" ] || { echo "$md" >&2; fail "Markdown written outside reports/doc.c"; }
+! grep -q 'html_from_md\|html_write' reports/*.c reports/*.h ||
+    fail "a Markdown-to-HTML path is back in reports/"
 
 # 5. Every command is listed by --help, and answers CMD --help.
 "$VIPERBENCH" --help >"$TMPDIR/help" || fail "viperbench --help failed"
