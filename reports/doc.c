@@ -5,10 +5,13 @@
  * body: HTML escaped here, charts inlined by html.c).  Nothing is parsed
  * back from Markdown.
  *
- * Text the code writes (SPAN_TEXT) goes into Markdown as it is; text
- * from a record or a user (SPAN_DATA) is escaped there (md_text), so it
- * can never become markup.  In HTML both are escaped.  Blocks are
- * separated by one blank line in Markdown, as the reports always were.
+ * Text the code writes (doc_text, doc_bold, doc_code) goes into Markdown
+ * as it is; text from a record or a user (doc_data, doc_bold_data,
+ * doc_code_data) is escaped there (md_text), so it can never become
+ * markup.  In HTML all of it is escaped, here and nowhere else.  Blocks
+ * are separated by one blank line in Markdown, as the reports always
+ * were; a list item may hold further lines (doc_line) and a paragraph
+ * hard breaks (doc_break).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,7 +22,6 @@
 
 /* A span's style; adjacent spans of one style share its marks. */
 enum style { PLAIN, BOLD, CODE, BREAK, LINE };
-
 
 struct span {
   enum style style;
@@ -235,12 +237,6 @@ doc_append (struct doc *d, const struct doc *from)
                                          xstrdup (f->items[k].v[j].s) };
     }
   }
-}
-
-bool
-doc_empty (const struct doc *d)
-{
-  return d->n == 0;
 }
 
 void

@@ -375,7 +375,6 @@ extern void series_free (struct gate *g);
  */
 extern struct doc *doc_new (void);
 extern void doc_free (struct doc *d);
-extern bool doc_empty (const struct doc *d);
 /* Appends a copy of FROM's blocks to D. */
 extern void doc_append (struct doc *d, const struct doc *from);
 extern void doc_heading (struct doc *d, int level);
