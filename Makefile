@@ -167,6 +167,7 @@ UNIT_TESTS := \
 	$(BUILD)/tests/unit/test_bins \
 	$(BUILD)/tests/unit/test_bottleneck \
 	$(BUILD)/tests/unit/test_device \
+	$(BUILD)/tests/unit/test_doc \
 	$(BUILD)/tests/unit/test_gate \
 	$(BUILD)/tests/unit/test_hops \
 	$(BUILD)/tests/unit/test_host \
@@ -350,7 +351,7 @@ $(BUILD)/tests/unit/test_bins $(BUILD)/tests/unit/test_redact $(BUILD)/tests/uni
 	@echo "  LD      $@"
 	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcmocka -lcjson -lm
 
-$(BUILD)/tests/unit/test_bottleneck $(BUILD)/tests/unit/test_gate $(BUILD)/tests/unit/test_hops: \
+$(BUILD)/tests/unit/test_bottleneck $(BUILD)/tests/unit/test_doc $(BUILD)/tests/unit/test_gate $(BUILD)/tests/unit/test_hops: \
 		$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBREPORTS) $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcmocka -lcjson -lm
