@@ -210,6 +210,16 @@ services (struct doc *d, const cJSON *doc)
 
 /* A target's DDIR.KEY or DDIR.lat_ns.KEY; see internal.h. */
 
+/* Bytes per second as MiB/s with one decimal, "-" when unknown. */
+static void
+mib (char *buf, size_t n, double bytes)
+{
+  if (isnan (bytes))
+    snprintf (buf, n, "-");
+  else
+    snprintf (buf, n, "%.1f", bytes / 1048576.0);
+}
+
 /* "3.1x slower", "1.2x faster", "as fast" for B relative to A. */
 static void
 words (char *buf, size_t n, double a, double b)
@@ -1061,7 +1071,7 @@ report_ladder (struct doc *d, const struct layer_rep *L, size_t n,
 
     fmt_iops (c[0], sizeof c[0], L[i].riops);
     fmt_iops (c[1], sizeof c[1], L[i].wiops);
-    snprintf (c[2], sizeof c[2], "%.1f", L[i].rbw / 1048576.0);
+    mib (c[2], sizeof c[2], L[i].rbw);
     fmt_ns (c[3], sizeof c[3], L[i].rmean);
     fmt_ns (c[4], sizeof c[4], L[i].rp50);
     fmt_ns (c[5], sizeof c[5], L[i].rp99);
@@ -1346,8 +1356,9 @@ report_print_table (FILE *f, const cJSON *doc)
            "write IOPS", "read MiB/s", "read avg", "read p99", "write p99",
            "vs host");
   for (size_t i = 0; i < n; i++) {
-    char ri[16], wi[16], ra[16], rp[16], wp[16], vs[32];
+    char ri[16], wi[16], rb[16], ra[16], rp[16], wp[16], vs[32];
 
+    mib (rb, sizeof rb, L[i].rbw);
     fmt_iops (ri, sizeof ri, L[i].riops);
     fmt_iops (wi, sizeof wi, L[i].wiops);
     fmt_ns (ra, sizeof ra, L[i].rmean);
@@ -1357,8 +1368,8 @@ report_print_table (FILE *f, const cJSON *doc)
       snprintf (vs, sizeof vs, "baseline");
     else
       words (vs, sizeof vs, host_total, L[i].riops + L[i].wiops);
-    fprintf (f, "%-9s %10s %10s %10.1f %10s %10s %10s  %s\n", L[i].name,
-             ri, wi, L[i].rbw / 1048576.0, ra, rp, wp, vs);
+    fprintf (f, "%-9s %10s %10s %10s %10s %10s %10s  %s\n", L[i].name,
+             ri, wi, rb, ra, rp, wp, vs);
   }
   for (size_t i = 0; i < n; i++) {
     char cpu[256];
