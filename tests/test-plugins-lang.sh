@@ -26,7 +26,7 @@ EOS
     run_bench --scenario randrw_70_30 --stack "$TMPDIR/$name.json" \
         --runtime 1 --size 16M --collect "${5:-none}" --no-report \
         >"$TMPDIR/$name.out" 2>&1 ||
-        { cat "$TMPDIR/$name.out"; fail "$name: viperbench run failed"; }
+        { cat "$TMPDIR/$name.out" >&2; fail "$name: viperbench run failed"; }
     rec=$(sed -n 's|^record: \(.*\)/run.json$|\1|p' "$TMPDIR/$name.out")
     [ -f "$rec/run.json" ] || fail "$name: no record"
     [ "$(jq -r .status "$rec/run.json")" = complete ] || fail "$name: status"
