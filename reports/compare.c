@@ -191,11 +191,7 @@ share_table (struct doc *d, const cJSON *p, const cJSON *q, const char *list,
   doc_table (d, "lrrr");
   doc_cell (d);
   doc_text (d, "symbol (%s)", what);
-  for (const char *const *h = (const char *const[]) { "A %", "B %", "change",
-         NULL }; *h; h++) {
-    doc_cell (d);
-    doc_text (d, "%s", *h);
-  }
+  doc_cells (d, (const char *const[]) { "A %", "B %", "change", NULL });
   for (size_t k = 0; k < n && k < 8; k++) {
     char a[16] = "-", b[16] = "-";
 
@@ -346,11 +342,8 @@ cpu_section (struct doc *d, const struct records *ra, const struct records *rb)
                   "process of the layer, with its worker processes (the cpu "
                   "collector's; medians of each side's records).");
         doc_table (d, "llrrr");
-        for (const char *const *h = (const char *const[]) { "layer",
-               "process", "A us", "B us", "change", NULL }; *h; h++) {
-          doc_cell (d);
-          doc_text (d, "%s", *h);
-        }
+        doc_cells (d, (const char *const[]) { "layer", "process", "A us",
+                       "B us", "change", NULL });
       }
       any = true;
       y = stats_median (xb, n2);
@@ -377,19 +370,6 @@ cpu_section (struct doc *d, const struct records *ra, const struct records *rb)
       else
         doc_text (d, "-");
     }
-  }
-}
-
-/* A row of the per-layer table: six cells of our own text (the last
- * left open when NULL).
- */
-static void
-row (struct doc *d, const char *const cells[6])
-{
-  for (int k = 0; k < 6; k++) {
-    doc_cell (d);
-    if (cells[k])
-      doc_text (d, "%s", cells[k]);
   }
 }
 
@@ -444,11 +424,8 @@ compare_doc (const struct records *ra, const struct records *rb,
               "a gate's candidate/ directory), or use the CI gate, for a "
               "verdict.");
   doc_table (d, "llrrrl");
-  for (const char *const *h = (const char *const[]) { "layer", "metric", "A",
-         "B", "change", "verdict", NULL }; *h; h++) {
-    doc_cell (d);
-    doc_text (d, "%s", *h);
-  }
+  doc_cells (d, (const char *const[]) { "layer", "metric", "A", "B", "change",
+                 "verdict", NULL });
   cJSON_ArrayForEach (tb, cJSON_GetObjectItem (b, "targets")) {
     static const struct { const char *ddir, *key, *label; int higher_better; } m[] = {
       { "read", "iops", "read IOPS", 1 }, { "write", "iops", "write IOPS", 1 },
@@ -458,7 +435,8 @@ compare_doc (const struct records *ra, const struct records *rb,
     const char *name = target_name (tb);
 
     if (record_target (a, name) == NULL) {
-      row (d, (const char *[]) { name, "-", "-", "(new in B)", "-", "-" });
+      doc_cells (d, (const char *const[]) { name, "-", "-", "(new in B)", "-",
+                                            "-", NULL });
       continue;
     }
     for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
@@ -469,7 +447,8 @@ compare_doc (const struct records *ra, const struct records *rb,
       const char *word;
 
       if (n1 == 0 || n2 == 0) {
-        row (d, (const char *[]) { name, m[k].label, "-", "-", "-", "-" });
+        doc_cells (d, (const char *const[]) { name, m[k].label, "-", "-", "-",
+                                              "-", NULL });
         continue;
       }
       x = stats_median (xa, n1);
@@ -486,7 +465,9 @@ compare_doc (const struct records *ra, const struct records *rb,
         fmt_iops (sy, sizeof sy, y);
       }
       snprintf (ch, sizeof ch, "%+.1f%%", pct);
-      row (d, (const char *[]) { name, m[k].label, sx, sy, ch, NULL });
+      doc_cells (d, (const char *const[]) { name, m[k].label, sx, sy, ch,
+                                            NULL });
+      doc_cell (d);
       if (*word)
         doc_bold (d, "%s", word);
       doc_text (d, "%s", v);

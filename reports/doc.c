@@ -205,6 +205,15 @@ doc_cell (struct doc *d)
 }
 
 void
+doc_cells (struct doc *d, const char *const *cells)
+{
+  for (; *cells; cells++) {
+    doc_cell (d);
+    doc_text (d, "%s", *cells);
+  }
+}
+
+void
 doc_image (struct doc *d, const char *alt, const char *path)
 {
   struct block *b = add_block (d, BLOCK_IMAGE);

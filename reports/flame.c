@@ -406,11 +406,8 @@ flame_diffs_doc (struct doc *doc, const struct flame_diffs *d)
             "I/O), A and B: a symbol whose share fell while the process "
             "got dearer per I/O may still have grown.");
   doc_table (doc, "lllrrr");
-  for (const char *const *h = (const char *const[]) { "layer", "process",
-         "symbol", "A us/IO", "B us/IO", "change", NULL }; *h; h++) {
-    doc_cell (doc);
-    doc_text (doc, "%s", *h);
-  }
+  doc_cells (doc, (const char *const[]) { "layer", "process", "symbol",
+                 "A us/IO", "B us/IO", "change", NULL });
   for (size_t k = 0; k < d->ntop; k++) {
     const struct flame_change *c = &d->top[k];
 

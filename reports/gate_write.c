@@ -176,14 +176,11 @@ summary_table (struct doc *d, const struct gate *g, int ci)
   {
     char c6[32], c9[32];
     const char *h[] = { "layer", "metric", "baseline", "candidate", "n",
-                        "change", c6, "p", "noise", c9, "verdict" };
+                        "change", c6, "p", "noise", c9, "verdict", NULL };
 
     snprintf (c6, sizeof c6, "%d%% interval", ci);
     snprintf (c9, sizeof c9, "%s needed", g->paired ? "pairs" : "reps");
-    for (size_t k = 0; k < sizeof h / sizeof h[0]; k++) {
-      doc_cell (d);
-      doc_text (d, "%s", h[k]);
-    }
+    doc_cells (d, h);
   }
   for (size_t i = 0; i < g->nseries; i++) {
     const struct gate_series *se = &g->series[i];

@@ -254,11 +254,8 @@ history_layer (struct history *h, size_t k, struct doc *d)
   doc_heading (d, 2);
   doc_text (d, "%s", h->layers[k]);
   doc_table (d, "llrrrl");
-  for (const char *const *c = (const char *const[]) { "run", "description",
-         "IOPS (r+w)", "read p99", "vs host", "change point", NULL }; *c; c++) {
-    doc_cell (d);
-    doc_text (d, "%s", *c);
-  }
+  doc_cells (d, (const char *const[]) { "run", "description", "IOPS (r+w)",
+                 "read p99", "vs host", "change point", NULL });
   for (size_t r = 0; r < h->nruns; r++) {
     const cJSON *host = record_baseline (runs[r].doc);
     const cJSON *me = record_target (runs[r].doc, h->layers[k]);
@@ -318,11 +315,8 @@ history_layer (struct history *h, size_t k, struct doc *d)
         doc_heading (d, 3);
         doc_text (d, "Change points of %s", h->layers[k]);
         doc_table (d, "lllr");
-        for (const char *const *c = (const char *const[]) { "metric",
-               "between", "shift", "runs before / after", NULL }; *c; c++) {
-          doc_cell (d);
-          doc_text (d, "%s", *c);
-        }
+        doc_cells (d, (const char *const[]) { "metric", "between", "shift",
+                       "runs before / after", NULL });
       }
       cp_text (cp, h->alpha, t, sizeof t);
       doc_cell (d);

@@ -381,7 +381,9 @@ extern void doc_heading (struct doc *d, int level);
 extern void doc_para (struct doc *d);
 extern void doc_item (struct doc *d);          /* a list item (a list after a list joins it) */
 extern void doc_table (struct doc *d, const char *align);  /* "lrr": per column */
-extern void doc_cell (struct doc *d);          /* the next cell; the first row heads */
+extern void doc_cell (struct doc *d);
+/* A cell of our own text for each of CELLS, up to NULL (a header row). */
+extern void doc_cells (struct doc *d, const char *const *cells);          /* the next cell; the first row heads */
 extern void doc_image (struct doc *d, const char *alt, const char *path);
 /* Spans into the last paragraph, heading, item or cell: our own words,
  * bold or code (printf-like), or a record's text (escaped in Markdown).

@@ -165,11 +165,8 @@ services (struct doc *d, const cJSON *doc)
             "after the last; billed and profiled with those layers (with "
             "their worker processes).");
   doc_table (d, "lllrl");
-  for (const char *const *h = (const char *const[]) { "role", "kind",
-         "layers", "ready in", "log", NULL }; *h; h++) {
-    doc_cell (d);
-    doc_text (d, "%s", *h);
-  }
+  doc_cells (d, (const char *const[]) { "role", "kind", "layers", "ready in",
+                 "log", NULL });
   cJSON_ArrayForEach (s, sv) {
     const cJSON *l;
     bool first = true;
@@ -344,12 +341,9 @@ over_time (struct doc *d, const struct layer_rep *L, size_t n)
   doc_text (d, ".  Figures of an unsteady or stalled layer are not its "
             "steady rate.");
   doc_table (d, "lrrrrrrl");
-  for (const char *const *h = (const char *const[]) { "layer", "seconds",
-         "IOPS min", "IOPS median", "IOPS max", "p99 median", "p99 max",
-         "over time", NULL }; *h; h++) {
-    doc_cell (d);
-    doc_text (d, "%s", *h);
-  }
+  doc_cells (d, (const char *const[]) { "layer", "seconds", "IOPS min",
+                 "IOPS median", "IOPS max", "p99 median", "p99 max",
+                 "over time", NULL });
   for (size_t i = 0; i < n; i++) {
     const cJSON *a = cJSON_GetObjectItem (L[i].tl, "iops");
     const cJSON *b = cJSON_GetObjectItem (L[i].tl, "p99_ns"), *e;
@@ -700,12 +694,9 @@ where_time_goes (struct doc *d, const struct layer_rep *L, size_t n)
   doc_text (d, " is the mean time between the boundary above and this one "
             "(queueing and transport), the difference of their means.");
   doc_table (d, "llrrrrrrrr");
-  for (const char *const *h = (const char *const[]) { "layer", "boundary",
-         "read mean", "read p99", "write mean", "write p99", "above (read)",
-         "above (write)", "in flight mean", "max", NULL }; *h; h++) {
-    doc_cell (d);
-    doc_text (d, "%s", *h);
-  }
+  doc_cells (d, (const char *const[]) { "layer", "boundary", "read mean",
+                 "read p99", "write mean", "write p99", "above (read)",
+                 "above (write)", "in flight mean", "max", NULL });
   for (size_t i = 0; i < n; i++) {
     const cJSON *bd, *prev = NULL;
 
@@ -1059,13 +1050,10 @@ report_ladder (struct doc *d, const struct layer_rep *L, size_t n,
   doc_heading (d, 2);
   doc_text (d, "The ladder");
   doc_table (d, "lrrrrrrrrlll");
-  for (const char *const *h = (const char *const[]) { "layer", "read IOPS",
-         "write IOPS", "read MiB/s", "read mean", "read p50", "read p99",
-         "read p99.9", "write p99", "vs host", "vs layer below", "over time",
-         NULL }; *h; h++) {
-    doc_cell (d);
-    doc_text (d, "%s", *h);
-  }
+  doc_cells (d, (const char *const[]) { "layer", "read IOPS", "write IOPS",
+                 "read MiB/s", "read mean", "read p50", "read p99",
+                 "read p99.9", "write p99", "vs host", "vs layer below",
+                 "over time", NULL });
   for (size_t i = 0; i < n; i++) {
     char c[9][32];
 

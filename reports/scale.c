@@ -31,12 +31,9 @@ clients_table (struct doc *d, const cJSON *t)
   double total = ddir_iops (t);
 
   doc_table (d, "llrrrrrr");
-  for (const char *const *h = (const char *const[]) { "client", "fio server",
-         "volumes", "read IOPS", "write IOPS", "share", "read p99",
-         "write p99", NULL }; *h; h++) {
-    doc_cell (d);
-    doc_text (d, "%s", *h);
-  }
+  doc_cells (d, (const char *const[]) { "client", "fio server", "volumes",
+                 "read IOPS", "write IOPS", "share", "read p99", "write p99",
+                 NULL });
   cJSON_ArrayForEach (c, cl) {
     char r[16], w[16], r99[16], w99[16];
     const cJSON *sc;
@@ -172,12 +169,9 @@ scale_layer (struct doc *dc, const cJSON *t, const char *cdir, size_t li)
   doc_heading (dc, 2);
   doc_text (dc, "%s", target_name (t));
   doc_table (dc, "rrrrrrrrrrrr");
-  for (const char *const *h = (const char *const[]) { "clients", "volumes",
-         "connections", "IOPS", "read p99", "write p99", "nbdkit CPU/IO",
-         "fds", "sockets", "threads", "RSS", "Jain", NULL }; *h; h++) {
-    doc_cell (dc);
-    doc_text (dc, "%s", *h);
-  }
+  doc_cells (dc, (const char *const[]) { "clients", "volumes", "connections",
+                 "IOPS", "read p99", "write p99", "nbdkit CPU/IO", "fds",
+                 "sockets", "threads", "RSS", "Jain", NULL });
   cJSON_ArrayForEach (pt, pts) {
     char io[16], r99[16], w99[16];
 

@@ -100,11 +100,8 @@ sweep_layer (struct doc *dc, const cJSON *t, const char *cdir, size_t li)
   for (size_t b = 0; b < nb; b++)
     align[4 + b] = 'r';
   doc_table (dc, align);
-  for (const char *const *c = (const char *const[]) { "iodepth", "IOPS",
-         "read p50", "read p99", NULL }; *c; c++) {
-    doc_cell (dc);
-    doc_text (dc, "%s", *c);
-  }
+  doc_cells (dc, (const char *const[]) { "iodepth", "IOPS", "read p50",
+                 "read p99", NULL });
   for (size_t b = 0; b < nb; b++) {
     doc_cell (dc);
     doc_text (dc, "%s in flight (max)", names[b]);
