@@ -86,6 +86,7 @@ COMMON_SRCS := \
 	common/changepoint.c \
 	common/fiojson.c \
 	common/fiolog.c \
+	common/model.c \
 	common/msg.c \
 	common/probe_file.c \
 	common/proc.c \
@@ -171,6 +172,7 @@ UNIT_TESTS := \
 	$(BUILD)/tests/unit/test_gate \
 	$(BUILD)/tests/unit/test_hops \
 	$(BUILD)/tests/unit/test_host \
+	$(BUILD)/tests/unit/test_model \
 	$(BUILD)/tests/unit/test_redact \
 	$(BUILD)/tests/unit/test_stack \
 	$(BUILD)/tests/unit/test_stats \
@@ -346,7 +348,7 @@ tests: $(UNIT_TESTS) $(BUILD)/tests/burn.so $(BUILD)/tests/slow.so
 
 # Unit tests of the layers above the engine link their layer's archive
 # and those below it.
-$(BUILD)/tests/unit/test_bins $(BUILD)/tests/unit/test_redact $(BUILD)/tests/unit/test_stats: \
+$(BUILD)/tests/unit/test_bins $(BUILD)/tests/unit/test_model $(BUILD)/tests/unit/test_redact $(BUILD)/tests/unit/test_stats: \
 		$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcmocka -lcjson -lm

@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #include <cjson/cJSON.h>
+#include "model.h"
 
 #define VIPERBENCH_VERSION "0.3.0"
 

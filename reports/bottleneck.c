@@ -1,5 +1,5 @@
 /* bottleneck.c: which stage of a layer limits it, decided from the
- * record's figures alone (pure: a target's JSON in, a verdict out;
+ * record's figures alone (pure: a target of the record's model in, a verdict out;
  * tests/unit/test_bottleneck.c holds figures kept from real runs).
  *
  * Per stage (each boundary below fio's, top to bottom):
@@ -39,37 +39,27 @@
  * (ns); NAN when neither was measured.
  */
 static double
-mean_latency (const cJSON *bd)
+mean_latency (const struct rm_boundary *bd)
 {
-  double rn = boundary_num (bd, "ops.read.count");
-  double wn = boundary_num (bd, "ops.write.count");
-  double rm = boundary_num (bd, "ops.read.mean_ns");
-  double wm = boundary_num (bd, "ops.write.mean_ns");
+  const struct rm_ops *r = &bd->ops[RM_READ], *w = &bd->ops[RM_WRITE];
   double n = 0, sum = 0;
 
-  if (!isnan (rn) && !isnan (rm) && rn > 0) { n += rn; sum += rn * rm; }
-  if (!isnan (wn) && !isnan (wm) && wn > 0) { n += wn; sum += wn * wm; }
+  if (!isnan (r->count) && !isnan (r->mean_ns) && r->count > 0) {
+    n += r->count;
+    sum += r->count * r->mean_ns;
+  }
+  if (!isnan (w->count) && !isnan (w->mean_ns) && w->count > 0) {
+    n += w->count;
+    sum += w->count * w->mean_ns;
+  }
   return n > 0 ? sum / n : NAN;
 }
 
-/* The cpu collector's entry for ROLE in target T, or NULL. */
-static const cJSON *
-cpu_of (const cJSON *t, const char *role)
+/* A name the record may lack, as "?". */
+static const char *
+or_q (const char *s)
 {
-  const cJSON *p;
-
-  cJSON_ArrayForEach (p, target_processes (t, "cpu"))
-    if (role && strcmp (json_str (cJSON_GetObjectItem (p, "role"), ""),
-                        role) == 0)
-      return p;
-  return NULL;
-}
-
-/* KEY of O as a number, or NAN. */
-static double
-num (const cJSON *o, const char *key)
-{
-  return json_num (cJSON_GetObjectItem (o, key));
+  return s ? s : "?";
 }
 
 /* How busy process P keeps the slots of a stage of capacity CAP (0..1)
@@ -79,9 +69,9 @@ num (const cJSON *o, const char *key)
  * slots than CPUs (judged by its slots alone) or when not measured.
  */
 static double
-cpu_busy (const cJSON *p, double cap, double cores)
+cpu_busy (const struct rm_proc *p, double cap, double cores)
 {
-  double u = num (p, "cpu_utilisation"), allowed = num (p, "cpus_allowed");
+  double u = p->utilisation, allowed = p->cpus_allowed;
   double n = isnan (allowed) || allowed <= 0 ? cores : allowed;
 
   if (isnan (u) || cap > n || !(cap > 0))
@@ -93,9 +83,9 @@ cpu_busy (const cJSON *p, double cap, double cores)
  * host's CORES).
  */
 static bool
-pinned (const cJSON *p, double cores)
+pinned (const struct rm_proc *p, double cores)
 {
-  double allowed = num (p, "cpus_allowed");
+  double allowed = p->cpus_allowed;
 
   return !isnan (allowed) && allowed > 0 && allowed < cores;
 }
@@ -105,22 +95,19 @@ pinned (const cJSON *p, double cores)
  * or NAN when the record has not got it.
  */
 static double
-host_load (const cJSON *t, const cJSON *p)
+host_load (const struct rm_target *t, const struct rm_proc *p)
 {
-  const cJSON *hb = cJSON_GetObjectItem (cJSON_GetObjectItem (
-    cJSON_GetObjectItem (t, "collectors"), "cpu"), "host_busy");
-  const cJSON *c;
   double sum = 0;
   int n = 0;
 
-  cJSON_ArrayForEach (c, cJSON_GetObjectItem (p, "cpu_list")) {
-    const cJSON *b = cJSON_IsNumber (c)
-      ? cJSON_GetArrayItem (hb, (int) c->valuedouble) : NULL;
+  for (size_t i = 0; i < p->ncpu_list; i++) {
+    double c = p->cpu_list[i];
 
-    if (cJSON_IsNumber (b)) {
-      sum += b->valuedouble;
-      n++;
-    }
+    if (isnan (c) || c < 0 || c >= (double) t->nhost_busy ||
+        isnan (t->host_busy[(size_t) c]))
+      continue;
+    sum += t->host_busy[(size_t) c];
+    n++;
   }
   return n ? sum / n : NAN;
 }
@@ -129,16 +116,15 @@ host_load (const cJSON *t, const cJSON *p)
  * it is pinned, else all of theirs.
  */
 static double
-own_use (const cJSON *t, const cJSON *p, double cores)
+own_use (const struct rm_target *t, const struct rm_proc *p, double cores)
 {
-  const cJSON *q;
   double sum = 0;
 
   if (pinned (p, cores))
-    return num (p, "cpu_utilisation");
-  cJSON_ArrayForEach (q, target_processes (t, "cpu"))
-    if (!isnan (num (q, "cpu_utilisation")))
-      sum += num (q, "cpu_utilisation");
+    return p->utilisation;
+  for (size_t i = 0; i < t->nprocs; i++)
+    if (!isnan (t->procs[i].utilisation))
+      sum += t->procs[i].utilisation;
   return sum;
 }
 
@@ -149,12 +135,12 @@ own_use (const cJSON *t, const cJSON *p, double cores)
  * shared machine take CPU the layer's threads then wait for).
  */
 static double
-cpu_load (const cJSON *t, const cJSON *p, double cores)
+cpu_load (const struct rm_target *t, const struct rm_proc *p, double cores)
 {
-  double n = pinned (p, cores) ? num (p, "cpus_allowed") : cores;
+  double n = pinned (p, cores) ? p->cpus_allowed : cores;
   double own, host = host_load (t, p);
 
-  if (isnan (num (p, "cpu_utilisation")))
+  if (isnan (p->utilisation))
     return NAN;
   own = fmin (own_use (t, p, cores) / (n > 0 ? n : 1), 1);
   return isnan (host) ? own : fmax (own, host);
@@ -162,9 +148,9 @@ cpu_load (const cJSON *t, const cJSON *p, double cores)
 
 /* How many CPUs' worth of P's CPUs others than the layer used. */
 static double
-others_use (const cJSON *t, const cJSON *p, double cores)
+others_use (const struct rm_target *t, const struct rm_proc *p, double cores)
 {
-  double n = pinned (p, cores) ? num (p, "cpus_allowed") : cores;
+  double n = pinned (p, cores) ? p->cpus_allowed : cores;
   double host = host_load (t, p);
 
   return isnan (host) ? 0 : fmax (host * n - own_use (t, p, cores), 0);
@@ -175,16 +161,15 @@ others_use (const cJSON *t, const cJSON *p, double cores)
  * boundary's own service, below it, when that is larger).
  */
 static char *
-time_in (const cJSON *bounds, int k)
+time_in (const struct rm_target *t, int k)
 {
-  int n = cJSON_GetArraySize (bounds), best = -1;
+  int n = (int) t->nbounds, best = -1;
   double most = -1;
   bool below_last = false;
 
   for (int j = k; j < n; j++) {
-    double here = mean_latency (cJSON_GetArrayItem (bounds, j));
-    double next = j + 1 < n ? mean_latency (cJSON_GetArrayItem (bounds, j + 1))
-                            : 0;
+    double here = mean_latency (&t->bounds[j]);
+    double next = j + 1 < n ? mean_latency (&t->bounds[j + 1]) : 0;
 
     if (isnan (here) || isnan (next))
       continue;
@@ -197,31 +182,29 @@ time_in (const cJSON *bounds, int k)
   if (best < 0)
     return NULL;
   if (below_last) {
-    const char *name = json_str (cJSON_GetObjectItem (
-      cJSON_GetArrayItem (bounds, best), "name"), "?");
+    const char *name = or_q (t->bounds[best].name);
 
     return strcmp (name, "plugin") == 0
       ? xasprintf ("the plugin itself (below the innermost probe)")
       : xasprintf ("what lies below the %s boundary (its own service)",
                    name);
   }
-  return xasprintf ("%s", json_str (cJSON_GetObjectItem (
-    cJSON_GetArrayItem (bounds, best + 1), "via"), "?"));
+  return xasprintf ("%s", or_q (t->bounds[best + 1].via));
 }
 
 /* Adds to ALSO each process of T saturated on CPU, but SKIP. */
 static void
-add_saturated (cJSON *also, const cJSON *t, double cores, const char *skip)
+add_saturated (cJSON *also, const struct rm_target *t, double cores,
+               const char *skip)
 {
-  const cJSON *p;
-
-  cJSON_ArrayForEach (p, target_processes (t, "cpu")) {
-    const char *role = json_str (cJSON_GetObjectItem (p, "role"), "?");
+  for (size_t i = 0; i < t->nprocs; i++) {
+    const struct rm_proc *p = &t->procs[i];
+    const char *role = or_q (p->role);
     double b = cpu_load (t, p, cores);
 
     /* Sharing saturated CPUs: only a process using a CPU's worth. */
     if (!isnan (b) && b >= SATURATED && (!skip || strcmp (role, skip) != 0) &&
-        (pinned (p, cores) || num (p, "cpu_utilisation") >= 0.5)) {
+        (pinned (p, cores) || p->utilisation >= 0.5)) {
       cJSON *o = cJSON_CreateObject ();
 
       cJSON_AddStringToObject (o, "kind", "cpu");
@@ -238,30 +221,28 @@ add_saturated (cJSON *also, const cJSON *t, double cores, const char *skip)
  * wait between two boundaries, and fio's demand.
  */
 struct scan {
-  const cJSON *best_bd, *unknown, *near;
+  const struct rm_boundary *best_bd, *unknown, *near;
   int best;                     /* index of best_bd */
   double near_busy, most_wait, demand;
   double best_cap, best_busy, best_wait, best_max, best_mean, best_cpu;
 };
 
 static void
-scan_boundaries (const cJSON *t, double cores, struct scan *sc)
+scan_boundaries (const struct rm_target *t, double cores, struct scan *sc)
 {
-  const cJSON *bounds = cJSON_GetObjectItem (t, "boundaries"), *bd;
-  const cJSON *prev = NULL;
-  int i = 0;
+  const struct rm_boundary *prev = NULL;
 
   *sc = (struct scan) { .best = -1, .demand = NAN, .best_cap = INFINITY,
                         .best_max = NAN, .best_mean = NAN, .best_cpu = NAN };
-  cJSON_ArrayForEach (bd, bounds) {
-    const cJSON *cap_o = cJSON_GetObjectItem (bd, "capacity");
-    double cap = num (cap_o, "max"), max = boundary_num (bd, "in_flight.max");
-    double mean = boundary_num (bd, "in_flight.mean");
-    double above = prev ? hop_concurrency (prev) : NAN;
-    double wait = prev ? boundary_num (prev, "in_flight.mean") - mean : NAN;
+  for (size_t i = 0; i < t->nbounds; i++) {
+    const struct rm_boundary *bd = &t->bounds[i];
+    double cap = bd->capacity.max, max = bd->flight_max;
+    double mean = bd->flight_mean;
+    double above = prev ? rm_concurrency (prev) : NAN;
+    double wait = prev ? prev->flight_mean - mean : NAN;
 
     if (i == 0)
-      sc->demand = hop_concurrency (bd);
+      sc->demand = rm_concurrency (bd);
     if (!isnan (wait) && wait > sc->most_wait)
       sc->most_wait = wait;
     if (prev && isnan (cap) && !isnan (max) && !isnan (above) &&
@@ -269,8 +250,7 @@ scan_boundaries (const cJSON *t, double cores, struct scan *sc)
       sc->unknown = bd;
     if (prev && !isnan (cap) && cap > 0 && !isnan (max) && !isnan (mean) &&
         cap < sc->demand && max >= cap - 1e-9 && !isnan (wait) && wait >= 0.5) {
-      const cJSON *proc = cpu_of (t, json_str (cJSON_GetObjectItem (
-        cap_o, "served_by"), NULL));
+      const struct rm_proc *proc = rm_proc_of (t, bd->capacity.served_by);
       double cb = proc ? cpu_busy (proc, cap, cores) : NAN;
       double busy = fmax (mean / cap, isnan (cb) ? 0 : cb);
 
@@ -290,7 +270,7 @@ scan_boundaries (const cJSON *t, double cores, struct scan *sc)
       }
       /* The tightest cap; at the same cap the outermost (one stage). */
       if (busy >= BUSY && cap < sc->best_cap) {
-        sc->best = i;
+        sc->best = (int) i;
         sc->best_bd = bd;
         sc->best_cap = cap;
         sc->best_busy = busy;
@@ -301,19 +281,16 @@ scan_boundaries (const cJSON *t, double cores, struct scan *sc)
       }
     }
     prev = bd;
-    i++;
   }
 }
 
 /* A capacity reached and busy: its verdict into V, its summary. */
 static char *
-verdict_capacity (cJSON *v, const cJSON *t, const struct scan *sc)
+verdict_capacity (cJSON *v, const struct rm_target *t, const struct scan *sc)
 {
-  const cJSON *bounds = cJSON_GetObjectItem (t, "boundaries");
-  const cJSON *cap_o = cJSON_GetObjectItem (sc->best_bd, "capacity");
-  const char *what = json_str (cJSON_GetObjectItem (cap_o, "what"), "?");
-  const char *name = json_str (cJSON_GetObjectItem (sc->best_bd, "name"), "?");
-  char *where = time_in (bounds, sc->best), *text;
+  const char *what = or_q (sc->best_bd->capacity.what);
+  const char *name = or_q (sc->best_bd->name);
+  char *where = time_in (t, sc->best), *text;
 
   cJSON_AddStringToObject (v, "kind", "capacity");
   cJSON_AddStringToObject (v, "boundary", name);
@@ -343,33 +320,33 @@ verdict_capacity (cJSON *v, const cJSON *t, const struct scan *sc)
  * ALSO), its summary; NULL when neither.
  */
 static char *
-verdict_cpu (cJSON *v, cJSON *also, const cJSON *t, double cores)
+verdict_cpu (cJSON *v, cJSON *also, const struct rm_target *t, double cores)
 {
-  const cJSON *top = NULL, *thr_p = NULL, *p;
+  const struct rm_proc *top = NULL, *thr_p = NULL;
   double top_b = 0, top_thr = 0;
   const char *thr_name = NULL;
   char *text;
 
-  cJSON_ArrayForEach (p, target_processes (t, "cpu")) {
-    double b = cpu_load (t, p, cores), u = num (p, "cpu_utilisation");
-    const cJSON *th = cJSON_GetObjectItem (p, "threads");
-    double tb = num (th, "busiest_utilisation");
+  for (size_t i = 0; i < t->nprocs; i++) {
+    const struct rm_proc *p = &t->procs[i];
+    double b = cpu_load (t, p, cores), u = p->utilisation;
+    double tb = p->busiest_utilisation;
 
     /* On saturated CPUs, the process that uses most of them. */
     if (!isnan (b) && b >= SATURATED &&
-        (top == NULL || u > num (top, "cpu_utilisation"))) {
+        (top == NULL || u > top->utilisation)) {
       top = p;
       top_b = b;
     }
     if (!isnan (tb) && tb >= SATURATED && tb > top_thr) {
       thr_p = p;
       top_thr = tb;
-      thr_name = json_str (cJSON_GetObjectItem (th, "busiest"), "?");
+      thr_name = or_q (p->busiest);
     }
   }
   if (top) {
-    const char *role = json_str (cJSON_GetObjectItem (top, "role"), "?");
-    double allowed = num (top, "cpus_allowed");
+    const char *role = or_q (top->role);
+    double allowed = top->cpus_allowed;
     double others = others_use (t, top, cores);
     char *out;
 
@@ -391,13 +368,13 @@ verdict_cpu (cJSON *v, cJSON *also, const cJSON *t, double cores)
       text = xasprintf ("the host's CPUs are saturated (%.0f%% of %g, "
                         "shared by the layer's processes), %s using most "
                         "of them: %.2f CPUs%s", 100 * top_b, cores, role,
-                        num (top, "cpu_utilisation"), out);
+                        top->utilisation, out);
     free (out);
     add_saturated (also, t, cores, role);
     return text;
   }
   if (thr_p) {
-    const char *role = json_str (cJSON_GetObjectItem (thr_p, "role"), "?");
+    const char *role = or_q (thr_p->role);
 
     cJSON_AddStringToObject (v, "kind", "thread");
     cJSON_AddStringToObject (v, "process", role);
@@ -414,12 +391,10 @@ verdict_cpu (cJSON *v, cJSON *also, const cJSON *t, double cores)
  * decide, into V; NULL when nothing waits that matters.
  */
 static char *
-verdict_undecided (cJSON *v, const cJSON *t, const struct scan *sc)
+verdict_undecided (cJSON *v, const struct rm_target *t, const struct scan *sc)
 {
-  const cJSON *bounds = cJSON_GetObjectItem (t, "boundaries");
-
   if (sc->near) {
-    const char *name = json_str (cJSON_GetObjectItem (sc->near, "name"), "?");
+    const char *name = or_q (sc->near->name);
 
     cJSON_AddStringToObject (v, "kind", "undecided");
     cJSON_AddStringToObject (v, "boundary", name);
@@ -428,14 +403,13 @@ verdict_undecided (cJSON *v, const cJSON *t, const struct scan *sc)
                       "of it where it is measured, and no process is "
                       "saturated on CPU: the slots may be held where no "
                       "probe sees", name,
-                      json_str (cJSON_GetObjectItem (cJSON_GetObjectItem (
-                        sc->near, "capacity"), "what"), "?"),
+                      or_q (sc->near->capacity.what),
                       100 * sc->near_busy);
   }
-  if (sc->unknown || cJSON_GetArraySize (bounds) < 2) {
+  if (sc->unknown || t->nbounds < 2) {
     cJSON_AddStringToObject (v, "kind", "undecided");
     if (sc->unknown) {
-      const char *name = json_str (cJSON_GetObjectItem (sc->unknown, "name"), "?");
+      const char *name = or_q (sc->unknown->name);
 
       cJSON_AddStringToObject (v, "boundary", name);
       return xasprintf ("cannot decide: concurrency falls at %s, whose "
@@ -457,7 +431,7 @@ verdict_undecided (cJSON *v, const cJSON *t, const struct scan *sc)
 
 /* The verdict for target T; see internal.h. */
 cJSON *
-bottleneck_judge (const cJSON *t, double cores)
+bottleneck_judge (const struct rm_target *t, double cores)
 {
   struct scan sc;
   cJSON *v = cJSON_CreateObject (), *also = cJSON_CreateArray ();

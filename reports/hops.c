@@ -8,32 +8,22 @@
 
 #include "internal.h"
 
-/* What arrives at boundary BD from above: what fio was asked to keep in
- * flight, or the most a probe saw at once.
- */
-double
-hop_concurrency (const cJSON *bd)
-{
-  double req = boundary_num (bd, "in_flight.requested");
-
-  return isnan (req) ? boundary_num (bd, "in_flight.max") : req;
-}
-
 /* Judges the boundaries BOUNDS; see internal.h. */
 void
-hops_judge (const cJSON *bounds, struct hop_verdict *v)
+hops_judge (const struct rm_boundary *bounds, size_t n, struct hop_verdict *v)
 {
-  const cJSON *prev = NULL, *bd;
+  const struct rm_boundary *prev = NULL;
   double worst = 0, drop = 0;
   int i = 0;
 
   memset (v, 0, sizeof *v);
   v->collapse = v->wait = -1;
-  cJSON_ArrayForEach (bd, bounds) {
+  for (size_t j = 0; j < n; j++) {
+    const struct rm_boundary *bd = &bounds[j];
+
     if (prev) {
-      double above = hop_concurrency (prev), below = hop_concurrency (bd);
-      double ma = boundary_num (prev, "in_flight.mean");
-      double mb = boundary_num (bd, "in_flight.mean");
+      double above = rm_concurrency (prev), below = rm_concurrency (bd);
+      double ma = prev->flight_mean, mb = bd->flight_mean;
 
       /* Concurrency collapses below half of what arrives, and the
        * boundary below is kept at least half full on average (else its

@@ -143,10 +143,9 @@ struct hop_verdict {
   int wait;
   double wait_above, wait_below;
 };
-/* What arrives at a boundary: fio's requested, else a probe's max. */
-extern double hop_concurrency (const cJSON *bd);
-/* Judges the record's "boundaries" array BOUNDS (top to bottom). */
-extern void hops_judge (const cJSON *bounds, struct hop_verdict *v);
+/* Judges a layer's N boundaries BOUNDS (top to bottom). */
+extern void hops_judge (const struct rm_boundary *bounds, size_t n,
+                        struct hop_verdict *v);
 
 /* bottleneck.c: which stage limits a layer (pure; see the file) */
 /* The verdict for the record's target T (its "boundaries", each with the
@@ -155,7 +154,7 @@ extern void hops_judge (const cJSON *bounds, struct hop_verdict *v);
  * "undecided", with the figures and a "summary"), or JSON null when
  * nothing limits the layer below what fio asks.
  */
-extern cJSON *bottleneck_judge (const cJSON *t, double cores);
+extern cJSON *bottleneck_judge (const struct rm_target *t, double cores);
 
 /* sweep_report.c: a queue-depth sweep's report (record kind "sweep") */
 /* The index of the knee of a response curve of N points (IOPS and a
@@ -180,7 +179,7 @@ extern struct doc *sweep_doc (const char *dir, const cJSON *doc, bool draw,
 /* The ladder report's "Load clients" section: each layer with clients,
  * their shares and fairness (nothing when none has).
  */
-extern void clients_section (struct doc *d, const cJSON *targets);
+extern void clients_section (struct doc *d, const struct rm_run *run);
 /* The document of a scale sweep DOC; as sweep_doc. */
 extern struct doc *scale_doc (const char *dir, const cJSON *doc, bool draw,
                               int *r);

@@ -22,42 +22,36 @@ struct layer_rep {
   double riops, wiops, rbw, rmean, rp50, rp99, rp999, wmean, wp99;
   double ratio_host;            /* total IOPS / host's, or NAN */
   struct bins lat;              /* merged read+write latency bins */
-  const cJSON *cpu, *perf;
-  const cJSON *bounds;          /* measured boundaries, or NULL */
-  const cJSON *setup;           /* the target's own facts (a guest's) */
-  const cJSON *tl;              /* its run over time, or NULL */
-  const cJSON *t;               /* the record's target */
+  const struct rm_target *t;    /* the record's target */
   double cores;                 /* the host's CPUs */
 };
 
 /* Processes the CPU chart stacks (columns of cpu.dat). */
 #define MAX_CPU_ROLES 8
 
-static double
-num (const cJSON *o, const char *path)
-{
-  char buf[128], *save = NULL;
-
-  snprintf (buf, sizeof buf, "%s", path);
-  for (char *k = strtok_r (buf, ".", &save); k && o; k = strtok_r (NULL, ".", &save))
-    o = cJSON_GetObjectItemCaseSensitive (o, k);
-  return cJSON_IsNumber (o) ? o->valuedouble : NAN;
-}
-
-/* "value" of the setup's KEY: a number or a string, as written. */
+/* Fact KEY of layer T: a number or a string, as written. */
 static void
-setup_value (struct doc *d, const cJSON *setup, const char *key)
+setup_value (struct doc *d, const struct rm_target *t, const char *key)
 {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive (setup, key);
+  const struct rm_fact *f = rm_fact (t, key);
 
-  if (cJSON_IsNumber (v))
-    doc_text (d, "%g", v->valuedouble);
-  else if (cJSON_IsString (v))
-    doc_data (d, v->valuestring);
-  else if (cJSON_IsBool (v))
-    doc_text (d, "%s", cJSON_IsTrue (v) ? "on" : "off");
+  if (f && f->type == RM_FACT_NUM)
+    doc_text (d, "%g", f->num);
+  else if (f && f->type == RM_FACT_TEXT)
+    doc_data (d, f->text);
+  else if (f && f->type == RM_FACT_BOOL)
+    doc_text (d, "%s", f->on ? "on" : "off");
   else
     doc_text (d, "?");
+}
+
+/* Fact KEY of layer T as a number, or NAN. */
+static double
+fact_num (const struct rm_target *t, const char *key)
+{
+  const struct rm_fact *f = rm_fact (t, key);
+
+  return f && f->type == RM_FACT_NUM ? f->num : NAN;
 }
 
 /* The guest layers: how their VM ran and what its acceleration means
@@ -81,9 +75,9 @@ guests (struct doc *d, const struct layer_rep *L, size_t n)
   bool any = false;
 
   for (size_t i = 0; i < n; i++) {
-    const cJSON *s = L[i].setup;
-    const char *accel = cJSON_GetStringValue (
-      cJSON_GetObjectItemCaseSensitive (s, "accel"));
+    const struct rm_target *s = L[i].t;
+    const struct rm_fact *af = rm_fact (s, "accel");
+    const char *accel = af && af->type == RM_FACT_TEXT ? af->text : NULL;
 
     if (accel == NULL)
       continue;
@@ -125,25 +119,22 @@ guests (struct doc *d, const struct layer_rep *L, size_t n)
         setup_value (d, s, facts[k].key);
     }
     doc_text (d, "; booted in %.1f s, before the measured window.  Its "
-              "console: %s/", num (s, "boot_s"), L[i].name);
+              "console: %s/", fact_num (s, "boot_s"), L[i].name);
     setup_value (d, s, "console");
     doc_text (d, "; QEMU's command line: the record's servers.");
     /* iostat's %util inside the guest, over fio's window. */
-    {
-      const cJSON *b;
+    for (size_t k = 0; k < s->nbounds; k++) {
+      const struct rm_boundary *b = &s->bounds[k];
 
-      cJSON_ArrayForEach (b, L[i].bounds) {
-        double u = num (b, "utilisation"), m = num (b, "in_flight.mean");
-
-        if (isnan (u))
-          continue;
-        doc_line (d);
-        doc_text (d, "- Inside the guest its disk was busy %.0f%% of the "
-                  "window (/proc/diskstats, iostat's %%util)", 100 * u);
-        if (!isnan (m))
-          doc_text (d, ", %.3g requests in flight on average", m);
-        doc_text (d, ".");
-      }
+      if (isnan (b->utilisation))
+        continue;
+      doc_line (d);
+      doc_text (d, "- Inside the guest its disk was busy %.0f%% of the "
+                "window (/proc/diskstats, iostat's %%util)",
+                100 * b->utilisation);
+      if (!isnan (b->flight_mean))
+        doc_text (d, ", %.3g requests in flight on average", b->flight_mean);
+      doc_text (d, ".");
     }
   }
 }
@@ -152,11 +143,9 @@ guests (struct doc *d, const struct layer_rep *L, size_t n)
  * layers, for which of them, and where its log is.
  */
 static void
-services (struct doc *d, const cJSON *doc)
+services (struct doc *d, const struct rm_run *r)
 {
-  const cJSON *sv = cJSON_GetObjectItemCaseSensitive (doc, "services"), *s;
-
-  if (cJSON_GetArraySize (sv) == 0)
+  if (r->nservices == 0)
     return;
   doc_heading (d, 2);
   doc_text (d, "Services");
@@ -167,45 +156,42 @@ services (struct doc *d, const cJSON *doc)
   doc_table (d, "lllrl");
   doc_cells (d, (const char *const[]) { "role", "kind", "layers", "ready in",
                  "log", NULL });
-  cJSON_ArrayForEach (s, sv) {
-    const cJSON *l;
-    bool first = true;
+  for (size_t i = 0; i < r->nservices; i++) {
+    const struct rm_service *s = &r->services[i];
 
     doc_cell (d);
-    doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (s, "role")));
+    doc_data (d, s->role);
     doc_cell (d);
-    doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (s, "kind")));
+    doc_data (d, s->kind);
     doc_cell (d);
-    cJSON_ArrayForEach (l, cJSON_GetObjectItem (s, "layers")) {
-      if (!first)
+    for (size_t k = 0; k < s->nlayers; k++) {
+      if (k)
         doc_text (d, ", ");
-      doc_data (d, cJSON_GetStringValue (l));
-      first = false;
+      doc_data (d, s->layers[k]);
     }
     doc_cell (d);
-    if (isnan (num (s, "ready_s")))
+    if (isnan (s->ready_s))
       doc_text (d, "-");
     else
-      doc_text (d, "%.2f s", num (s, "ready_s"));
+      doc_text (d, "%.2f s", s->ready_s);
     doc_cell (d);
-    doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (s, "log")));
+    doc_data (d, s->log);
   }
-  cJSON_ArrayForEach (s, sv) {
-    const char *ended = cJSON_GetStringValue (cJSON_GetObjectItem (s, "ended"));
+  for (size_t i = 0; i < r->nservices; i++) {
+    const struct rm_service *s = &r->services[i];
 
     doc_item (d);
-    doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (s, "role")));
+    doc_data (d, s->role);
     doc_text (d, ": ");
-    doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (s, "command")));
-    if (ended) {
+    doc_data (d, s->command);
+    if (s->ended) {
       doc_text (d, " (");
-      doc_bold_data (d, ended);
+      doc_bold_data (d, s->ended);
       doc_text (d, ")");
     }
   }
 }
 
-/* A target's DDIR.KEY or DDIR.lat_ns.KEY; see internal.h. */
 
 /* Bytes per second as MiB/s with one decimal, "-" when unknown. */
 static void
@@ -238,32 +224,29 @@ words (char *buf, size_t n, double a, double b)
 static bool
 unlike (const struct layer_rep *a, const struct layer_rep *b)
 {
-  const cJSON *fa = cJSON_GetObjectItem (a->t, "filters");
-  const cJSON *fb = cJSON_GetObjectItem (b->t, "filters");
-  char *ta, *tb;
-  bool r;
+  const struct rm_target *ta = a->t, *tb = b->t;
 
-  if (!cJSON_IsArray (fa) || !cJSON_IsArray (fb))
+  if (!ta->has_filters || !tb->has_filters)
     return false;
-  ta = cJSON_PrintUnformatted (fa);
-  tb = cJSON_PrintUnformatted (fb);
-  r = ta == NULL || tb == NULL || strcmp (ta, tb) != 0;
-  free (ta);
-  free (tb);
-  return r;
+  if (ta->nfilters != tb->nfilters)
+    return true;
+  for (size_t k = 0; k < ta->nfilters; k++)
+    if (ta->filters[k] == NULL || tb->filters[k] == NULL ||
+        strcmp (ta->filters[k], tb->filters[k]) != 0)
+      return true;
+  return false;
 }
 
 /* The filters of layer L's record as "a, b" (or "none") into BUF. */
 static void
 filters_words (char *buf, size_t n, const struct layer_rep *l)
 {
-  const cJSON *f;
   size_t k = 0;
 
   buf[0] = '\0';
-  cJSON_ArrayForEach (f, cJSON_GetObjectItem (l->t, "filters"))
+  for (size_t i = 0; i < l->t->nfilters; i++)
     k += (size_t) snprintf (buf + k, k < n ? n - k : 0, "%s%s", k ? ", " : "",
-                            json_str (f, "?"));
+                            l->t->filters[i] ? l->t->filters[i] : "?");
   if (k == 0)
     snprintf (buf, n, "none");
 }
@@ -272,43 +255,38 @@ static bool
 any_timeline (const struct layer_rep *L, size_t n)
 {
   for (size_t i = 0; i < n; i++)
-    if (L[i].tl)
+    if (L[i].t->timeline.present)
       return true;
   return false;
 }
 
 /* A layer's steadiness in words (the timeline's verdict). */
 static void
-steadiness_words (struct doc *d, const cJSON *tl)
+steadiness_words (struct doc *d, const struct rm_timeline *tl)
 {
-  const cJSON *steady = cJSON_GetObjectItem (tl, "steady"), *s;
-  double nst = num (tl, "nstalls");
-  int k = 0;
+  size_t k = 0;
 
-  if (tl == NULL) {
+  if (!tl->present) {
     doc_text (d, "-");
     return;
   }
-  if (cJSON_IsTrue (steady))
+  if (tl->steady == 1)
     doc_text (d, "steady");
-  else if (cJSON_IsFalse (steady)) {
+  else if (tl->steady == 0) {
     doc_bold (d, "unsteady");
     doc_text (d, " (trend %+.0f%%, spread %.0f%%)",
-              100 * num (tl, "trend"), 100 * num (tl, "spread"));
+              100 * tl->trend, 100 * tl->spread);
   }
   else
     doc_text (d, "too short to judge");
-  if (nst > 0) {
+  if (tl->nstalls > 0) {
     doc_text (d, ", ");
     doc_bold (d, "stalled");
     doc_text (d, " at ");
-    cJSON_ArrayForEach (s, cJSON_GetObjectItem (tl, "stalls")) {
-      if (k++ == 4) break;
-      doc_text (d, "%s%g s", k > 1 ? ", " : "",
-                (cJSON_IsNumber (s) ? s->valuedouble : NAN) * num (tl, "interval_s"));
-    }
-    if (nst > k)
-      doc_text (d, " (%g in all)", nst);
+    for (; k < tl->nstall_list && k < 4; k++)
+      doc_text (d, "%s%g s", k ? ", " : "", tl->stalls[k] * tl->interval_s);
+    if (tl->nstalls > (double) k)
+      doc_text (d, " (%g in all)", tl->nstalls);
   }
 }
 
@@ -345,22 +323,21 @@ over_time (struct doc *d, const struct layer_rep *L, size_t n)
                  "IOPS median", "IOPS max", "p99 median", "p99 max",
                  "over time", NULL });
   for (size_t i = 0; i < n; i++) {
-    const cJSON *a = cJSON_GetObjectItem (L[i].tl, "iops");
-    const cJSON *b = cJSON_GetObjectItem (L[i].tl, "p99_ns"), *e;
+    const struct rm_timeline *tl = &L[i].t->timeline;
     size_t m = 0, k = 0;
     double *v, *w, mn, md, mx, pmd = NAN, pmx = NAN;
     char x[3][16], y[2][16];
 
-    if (L[i].tl == NULL)
+    if (!tl->present)
       continue;
-    v = xcalloc ((size_t) cJSON_GetArraySize (a) + 1, sizeof *v);
-    w = xcalloc ((size_t) cJSON_GetArraySize (b) + 1, sizeof *w);
-    cJSON_ArrayForEach (e, a)
-      if (cJSON_IsNumber (e))
-        v[m++] = e->valuedouble;
-    cJSON_ArrayForEach (e, b)
-      if (cJSON_IsNumber (e))
-        w[k++] = e->valuedouble;
+    v = xcalloc (tl->niops + 1, sizeof *v);
+    w = xcalloc (tl->np99 + 1, sizeof *w);
+    for (size_t j = 0; j < tl->niops; j++)
+      if (!isnan (tl->iops[j]))
+        v[m++] = tl->iops[j];
+    for (size_t j = 0; j < tl->np99; j++)
+      if (!isnan (tl->p99_ns[j]))
+        w[k++] = tl->p99_ns[j];
     mn = mx = md = NAN;
     for (size_t j = 0; j < m; j++) {
       mn = j == 0 || v[j] < mn ? v[j] : mn;
@@ -390,7 +367,7 @@ over_time (struct doc *d, const struct layer_rep *L, size_t n)
       doc_text (d, "%s", y[c]);
     }
     doc_cell (d);
-    steadiness_words (d, L[i].tl);
+    steadiness_words (d, tl);
     free (v);
     free (w);
   }
@@ -461,7 +438,7 @@ gp_timeline (FILE *f, const struct layer_rep *L, size_t n)
                   "  set title 'p99 completion latency per second'\n"
                   "  set ylabel 'p99'\n  set format y '%%.0s%%cs'\n  plot ");
     for (size_t i = 0; i < n; i++) {
-      if (L[i].tl == NULL)
+      if (!L[i].t->timeline.present)
         continue;
       fprintf (f, "%s'tl-%zu.dat' using 1:%d title ", first ? "" : ", ", i,
                w == 0 ? 2 : 3);
@@ -517,31 +494,26 @@ charts_data (const char *cdir, const struct layer_rep *L, size_t n,
   /* CPU per I/O: a column per process role, in order of appearance
    * (fio, nbdkit, qemu-nbd, qemu-system...).
    */
-  {
-    const cJSON *pr;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < L[i].t->nprocs; j++) {
+      const char *role = L[i].t->procs[j].role;
+      size_t k;
 
-    for (size_t i = 0; i < n; i++)
-      cJSON_ArrayForEach (pr, cJSON_GetObjectItem (L[i].cpu, "processes")) {
-        const char *role = cJSON_GetStringValue (cJSON_GetObjectItem (pr, "role"));
-        size_t k;
-
-        if (role == NULL || isnan (num (pr, "cpu_us_per_io")))
-          continue;
-        for (k = 0; k < nroles && strcmp (roles[k], role) != 0; k++)
-          ;
-        if (k == nroles && nroles < MAX_CPU_ROLES)
-          roles[nroles++] = role;
-      }
-  }
+      if (role == NULL || isnan (L[i].t->procs[j].cpu_us_per_io))
+        continue;
+      for (k = 0; k < nroles && strcmp (roles[k], role) != 0; k++)
+        ;
+      if (k == nroles && nroles < MAX_CPU_ROLES)
+        roles[nroles++] = role;
+    }
   p = xasprintf ("%s/cpu.dat", cdir);
   f = fopen_out (p);
   for (size_t i = 0; f && i < n; i++) {
-    const cJSON *pr;
     double us[MAX_CPU_ROLES] = { 0 };
 
-    cJSON_ArrayForEach (pr, cJSON_GetObjectItem (L[i].cpu, "processes")) {
-      const char *role = cJSON_GetStringValue (cJSON_GetObjectItem (pr, "role"));
-      double v = num (pr, "cpu_us_per_io");
+    for (size_t j = 0; j < L[i].t->nprocs; j++) {
+      const char *role = L[i].t->procs[j].role;
+      double v = L[i].t->procs[j].cpu_us_per_io;
 
       for (size_t k = 0; role && !isnan (v) && k < nroles; k++)
         if (strcmp (roles[k], role) == 0)
@@ -557,21 +529,16 @@ charts_data (const char *cdir, const struct layer_rep *L, size_t n,
 
   /* Runs over time: "second iops p99_seconds" per layer that has one. */
   for (size_t i = 0; i < n; i++) {
-    const cJSON *a = cJSON_GetObjectItem (L[i].tl, "iops");
-    const cJSON *b = cJSON_GetObjectItem (L[i].tl, "p99_ns");
-    double dt = num (L[i].tl, "interval_s");
+    const struct rm_timeline *tl = &L[i].t->timeline;
+    double dt = tl->interval_s;
 
-    if (L[i].tl == NULL)
+    if (!tl->present)
       continue;
     p = xasprintf ("%s/tl-%zu.dat", cdir, i);
     f = fopen_out (p);
-    for (int k = 0; f && k < cJSON_GetArraySize (a); k++) {
-      const cJSON *x = cJSON_GetArrayItem (a, k), *y = cJSON_GetArrayItem (b, k);
-
-      fprintf (f, "%g %g %g\n", (k + 1) * (isfinite (dt) ? dt : 1),
-               cJSON_IsNumber (x) ? x->valuedouble : NAN,
-               cJSON_IsNumber (y) ? y->valuedouble / 1e9 : NAN);
-    }
+    for (size_t k = 0; f && k < tl->niops; k++)
+      fprintf (f, "%g %g %g\n", (double) (k + 1) * (isfinite (dt) ? dt : 1),
+               tl->iops[k], k < tl->np99 ? tl->p99_ns[k] / 1e9 : NAN);
     fclose_out (f, p);
     free (p);
   }
@@ -655,8 +622,8 @@ charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
 }
 
 /* A boundary's name and via, "?" when the record lacks them. */
-#define bd_name(bd) json_str (cJSON_GetObjectItem ((bd), "name"), "?")
-#define bd_via(bd) json_str (cJSON_GetObjectItem ((bd), "via"), "?")
+#define bd_name(bd) ((bd)->name ? (bd)->name : "?")
+#define bd_via(bd) ((bd)->via ? (bd)->via : "?")
 
 /* A count of requests in flight: whole numbers as such. */
 static void
@@ -679,7 +646,7 @@ where_time_goes (struct doc *d, const struct layer_rep *L, size_t n)
   doc_heading (d, 2);
   doc_text (d, "Where the time goes");
   for (size_t i = 0; i < n; i++)
-    any |= L[i].bounds != NULL;
+    any |= L[i].t->nbounds > 0;
   doc_para (d);
   if (!any) {
     doc_text (d, "(no boundary inside a layer was measured in this record: "
@@ -698,18 +665,18 @@ where_time_goes (struct doc *d, const struct layer_rep *L, size_t n)
                  "read p99", "write mean", "write p99", "above (read)",
                  "above (write)", "in flight mean", "max", NULL });
   for (size_t i = 0; i < n; i++) {
-    const cJSON *bd, *prev = NULL;
+    const struct rm_boundary *prev = NULL;
 
-    cJSON_ArrayForEach (bd, L[i].bounds) {
+    for (size_t j = 0; j < L[i].t->nbounds; j++) {
+      const struct rm_boundary *bd = &L[i].t->bounds[j];
       char c[8][20] = { "", "", "", "", "", "", "-", "-" }, mean[16], max[16];
 
-      fmt_ns (c[2], sizeof c[2], boundary_num (bd, "ops.read.mean_ns"));
-      fmt_ns (c[3], sizeof c[3], boundary_num (bd, "ops.read.p99_ns"));
-      fmt_ns (c[4], sizeof c[4], boundary_num (bd, "ops.write.mean_ns"));
-      fmt_ns (c[5], sizeof c[5], boundary_num (bd, "ops.write.p99_ns"));
+      fmt_ns (c[2], sizeof c[2], bd->ops[RM_READ].mean_ns);
+      fmt_ns (c[3], sizeof c[3], bd->ops[RM_READ].p99_ns);
+      fmt_ns (c[4], sizeof c[4], bd->ops[RM_WRITE].mean_ns);
+      fmt_ns (c[5], sizeof c[5], bd->ops[RM_WRITE].p99_ns);
       for (int w = 0; prev && w < 2; w++) {
-        const char *key = w ? "ops.write.mean_ns" : "ops.read.mean_ns";
-        double up = boundary_num (prev, key), here = boundary_num (bd, key);
+        double up = prev->ops[w].mean_ns, here = bd->ops[w].mean_ns;
         char *out = c[6 + w];
 
         if (!isnan (up) && !isnan (here)) {
@@ -717,8 +684,8 @@ where_time_goes (struct doc *d, const struct layer_rep *L, size_t n)
           fmt_ns (out + 1, 19, fabs (up - here));
         }
       }
-      fmt_flight (mean, sizeof mean, boundary_num (bd, "in_flight.mean"));
-      fmt_flight (max, sizeof max, hop_concurrency (bd));
+      fmt_flight (mean, sizeof mean, bd->flight_mean);
+      fmt_flight (max, sizeof max, rm_concurrency (bd));
       doc_cell (d);
       doc_text (d, "%s", prev ? "" : L[i].name);
       doc_cell (d);
@@ -731,7 +698,7 @@ where_time_goes (struct doc *d, const struct layer_rep *L, size_t n)
       doc_text (d, "%s", mean);
       doc_cell (d);
       doc_text (d, "%s%s", max,
-                isnan (boundary_num (bd, "in_flight.requested")) ? ""
+                isnan (bd->flight_requested) ? ""
                 : " requested");
       prev = bd;
     }
@@ -739,16 +706,15 @@ where_time_goes (struct doc *d, const struct layer_rep *L, size_t n)
   doc_para (d);
   doc_text (d, "Each boundary is reached from the one above through:");
   for (size_t i = 0; i < n; i++) {
-    const cJSON *bd;
+    for (size_t j = 1; j < L[i].t->nbounds; j++) {
+      const struct rm_boundary *bd = &L[i].t->bounds[j];
 
-    cJSON_ArrayForEach (bd, L[i].bounds)
-      if (bd != L[i].bounds->child) {
-        doc_item (d);
-        doc_text (d, "%s / ", L[i].name);
-        doc_data (d, bd_name (bd));
-        doc_text (d, ": ");
-        doc_data (d, bd_via (bd));
-      }
+      doc_item (d);
+      doc_text (d, "%s / ", L[i].name);
+      doc_data (d, bd_name (bd));
+      doc_text (d, ": ");
+      doc_data (d, bd_via (bd));
+    }
   }
 }
 
@@ -775,54 +741,56 @@ concurrency (struct doc *d, const struct layer_rep *L, size_t n)
             "time-weighted mean in flight falls most: where requests "
             "wait.");
   for (size_t i = 0; i < n; i++) {
-    const cJSON *verdict = cJSON_GetObjectItem (L[i].t, "bottleneck");
-    cJSON *own = NULL;
+    const struct rm_target *t = L[i].t;
+    const struct rm_verdict *verdict = &t->verdict;
+    struct rm_verdict own = { 0 };
+    cJSON *judged = NULL;       /* what own borrows from */
     struct hop_verdict v;
-    const cJSON *bd;
-    int k = 0;
 
-    if (verdict == NULL)
-      verdict = own = bottleneck_judge (L[i].t, isnan (L[i].cores) ? 1
-                                                : L[i].cores);
+    if (verdict->state == RM_VERDICT_ABSENT) {
+      judged = bottleneck_judge (t, isnan (L[i].cores) ? 1 : L[i].cores);
+      rm_verdict_read (judged, &own);
+      verdict = &own;
+    }
     doc_item (d);
     doc_bold (d, "%s", L[i].name);
     doc_text (d, ": ");
-    if (cJSON_IsNull (verdict))
+    if (verdict->state != RM_VERDICT_SOME)
       doc_text (d, "nothing limits it below what fio asks.");
     else {
-      const char *kind = json_str (cJSON_GetObjectItem (verdict, "kind"), "");
-      const cJSON *a;
+      const char *kind = verdict->kind ? verdict->kind : "";
 
       doc_bold (d, "%s", strcmp (kind, "undecided") == 0 ? ""
                 : "bottleneck: ");
-      doc_bold_data (d, json_str (cJSON_GetObjectItem (verdict, "summary"), "?"));
+      doc_bold_data (d, verdict->summary ? verdict->summary : "?");
       doc_bold (d, ".");
-      cJSON_ArrayForEach (a, cJSON_GetObjectItem (verdict, "also")) {
+      for (size_t k = 0; k < verdict->nalso; k++) {
         doc_line (d);
         doc_text (d, "Also saturated on CPU: ");
-        doc_data (d, json_str (cJSON_GetObjectItem (a, "process"), "?"));
-        doc_text (d, " (%.0f%%).", 100 * num (a, "utilisation"));
+        doc_data (d, verdict->also[k].process ? verdict->also[k].process : "?");
+        doc_text (d, " (%.0f%%).", 100 * verdict->also[k].utilisation);
       }
     }
-    cJSON_Delete (own);
-    if (L[i].bounds == NULL)
+    rm_verdict_free (&own);
+    cJSON_Delete (judged);
+    if (t->nbounds == 0)
       continue;
-    hops_judge (L[i].bounds, &v);
+    hops_judge (t->bounds, t->nbounds, &v);
     doc_line (d);
     doc_text (d, "In flight: ");
-    cJSON_ArrayForEach (bd, L[i].bounds) {
+    for (size_t k = 0; k < t->nbounds; k++) {
       char c[16];
 
-      fmt_flight (c, sizeof c, hop_concurrency (bd));
-      if (k++)
+      fmt_flight (c, sizeof c, rm_concurrency (&t->bounds[k]));
+      if (k)
         doc_text (d, " -> ");
-      doc_data (d, bd_name (bd));
+      doc_data (d, bd_name (&t->bounds[k]));
       doc_text (d, " %s", c);
     }
     doc_text (d, ".");
     if (v.wait >= 0) {
-      const cJSON *b = cJSON_GetArrayItem (L[i].bounds, v.wait);
-      const cJSON *a = cJSON_GetArrayItem (L[i].bounds, v.wait - 1);
+      const struct rm_boundary *b = &t->bounds[v.wait];
+      const struct rm_boundary *a = &t->bounds[v.wait - 1];
       char ab[16], be[16];
 
       fmt_flight (ab, sizeof ab, v.wait_above);
@@ -843,21 +811,14 @@ concurrency (struct doc *d, const struct layer_rep *L, size_t n)
   }
 }
 
-/* The stack's plugin, from the record's copy of its definition. */
-static const char *
-record_plugin (const cJSON *doc)
-{
-  return cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (
-    cJSON_GetObjectItem (doc, "stack"), "definition"), "plugin"));
-}
-
 /* Flags a layer measured faster than the layer it sits on (the one
  * before it in the ladder), with the likely reason.
  */
 static void
-plausibility (struct doc *d, const struct layer_rep *L, size_t n, const cJSON *doc)
+plausibility (struct doc *d, const struct layer_rep *L, size_t n,
+              const struct rm_run *run)
 {
-  const char *plugin = record_plugin (doc);
+  const char *plugin = run->plugin;
   bool any = false;
 
   for (size_t i = 1; i < n; i++) {
@@ -905,13 +866,12 @@ plausibility (struct doc *d, const struct layer_rep *L, size_t n, const cJSON *d
 static void
 cpu_words (char *cpu, size_t size, const struct layer_rep *l)
 {
-  const cJSON *pr;
   size_t used = 0;
 
   *cpu = '\0';
-  cJSON_ArrayForEach (pr, cJSON_GetObjectItem (l->cpu, "processes")) {
-    double us = num (pr, "cpu_us_per_io");
-    const char *role = cJSON_GetStringValue (cJSON_GetObjectItem (pr, "role"));
+  for (size_t i = 0; i < l->t->nprocs; i++) {
+    double us = l->t->procs[i].cpu_us_per_io;
+    const char *role = l->t->procs[i].role;
 
     if (!isnan (us) && role && used < size)
       used += (size_t) snprintf (cpu + used, size - used,
@@ -941,42 +901,32 @@ cpu_table (struct doc *d, const struct layer_rep *L, size_t n)
   }
 }
 
-/* Each target of DOC into L (sized for them), its bins from
+/* Each target of RUN into L (sized for them), its bins from
  * DIR/LAYER/fio.json (none when DIR is NULL); the baseline's total IOPS.
  */
 static double
-layers_read (const char *dir, const cJSON *doc, struct layer_rep *L)
+layers_read (const char *dir, const struct rm_run *run, struct layer_rep *L)
 {
-  const cJSON *base = record_baseline (doc), *t;
   double host_total = NAN;
-  size_t i = 0;
 
-  cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc, "targets")) {
-    struct layer_rep *l = &L[i++];
+  for (size_t i = 0; i < run->ntargets; i++) {
+    const struct rm_target *t = &run->targets[i];
+    struct layer_rep *l = &L[i];
     char *fj;
 
-    l->name = target_name (t);
-    l->base = t == base;
-    l->riops = target_metric (t, "read", "iops");
-    l->wiops = target_metric (t, "write", "iops");
-    l->rbw = target_metric (t, "read", "bw_bytes");
-    l->rmean = target_metric (t, "read", "mean");
-    l->rp50 = target_metric (t, "read", "p50");
-    l->rp99 = target_metric (t, "read", "p99");
-    l->rp999 = target_metric (t, "read", "p99.9");
-    l->wmean = target_metric (t, "write", "mean");
-    l->wp99 = target_metric (t, "write", "p99");
-    l->cpu = cJSON_GetObjectItem (cJSON_GetObjectItem (t, "collectors"), "cpu");
-    l->perf = cJSON_GetObjectItem (cJSON_GetObjectItem (t, "collectors"), "perf");
-    l->setup = cJSON_GetObjectItem (t, "setup");
-    l->tl = cJSON_GetObjectItem (t, "timeline");
-    if (!cJSON_IsArray (cJSON_GetObjectItem (l->tl, "iops")))
-      l->tl = NULL;
-    l->bounds = cJSON_GetObjectItem (t, "boundaries");
-    if (!cJSON_IsArray (l->bounds) || cJSON_GetArraySize (l->bounds) == 0)
-      l->bounds = NULL;
+    l->name = t->name;
+    l->base = t->baseline;
+    l->riops = t->dir[RM_READ].iops;
+    l->wiops = t->dir[RM_WRITE].iops;
+    l->rbw = t->dir[RM_READ].bw_bytes;
+    l->rmean = t->dir[RM_READ].mean_ns;
+    l->rp50 = t->dir[RM_READ].p50_ns;
+    l->rp99 = t->dir[RM_READ].p99_ns;
+    l->rp999 = t->dir[RM_READ].p999_ns;
+    l->wmean = t->dir[RM_WRITE].mean_ns;
+    l->wp99 = t->dir[RM_WRITE].p99_ns;
     l->t = t;
-    l->cores = num (doc, "host.cores");
+    l->cores = run->cores;
     if (l->base)
       host_total = l->riops + l->wiops;
     if (dir) {
@@ -987,7 +937,7 @@ layers_read (const char *dir, const cJSON *doc, struct layer_rep *L)
       free (fj);
     }
   }
-  for (size_t k = 0; k < i; k++)
+  for (size_t k = 0; k < run->ntargets; k++)
     L[k].ratio_host = host_total > 0 ? (L[k].riops + L[k].wiops) / host_total : NAN;
   return host_total;
 }
@@ -996,50 +946,42 @@ layers_read (const char *dir, const cJSON *doc, struct layer_rep *L)
  * scenario, times, host and versions.
  */
 static void
-report_header (struct doc *d, const cJSON *doc)
+report_header (struct doc *d, const struct rm_run *r)
 {
-  const cJSON *sc = cJSON_GetObjectItem (doc, "scenario");
-  const char *id = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "id"));
-  const char *scen = cJSON_GetStringValue (cJSON_GetObjectItem (sc, "name"));
-  const char *desc = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "description"));
-  const char *reason = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "reason"));
-  const cJSON *host = cJSON_GetObjectItem (doc, "host");
-  const cJSON *ver = cJSON_GetObjectItem (doc, "versions");
-  const char *fin = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "finished"));
-
   doc_heading (d, 1);
-  doc_text (d, "%s: %s", id ? id : "?", scen ? scen : "?");
+  doc_text (d, "%s: %s", r->id ? r->id : "?", r->scenario ? r->scenario : "?");
   /* Every string of the record as text, never as markup or HTML: a
    * description or a reason may hold anything.
    */
   doc_para (d);
-  doc_data (d, desc && *desc ? desc : "(no description)");
+  doc_data (d, r->description && *r->description ? r->description
+            : "(no description)");
   doc_item (d);
   doc_text (d, "status: ");
-  doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (doc, "status")));
-  if (reason) {
+  doc_data (d, r->status);
+  if (r->reason) {
     doc_text (d, ": ");
-    doc_data (d, reason);
+    doc_data (d, r->reason);
   }
   doc_item (d);
   doc_text (d, "stack: ");
-  doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "stack"), "name")));
-  doc_text (d, "; scenario %s (%g jobs x iodepth %g)", scen ? scen : "?",
-            num (sc, "jobs"), num (sc, "iodepth"));
+  doc_data (d, r->stack);
+  doc_text (d, "; scenario %s (%g jobs x iodepth %g)",
+            r->scenario ? r->scenario : "?", r->jobs, r->iodepth);
   doc_item (d);
   doc_text (d, "started ");
-  doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (doc, "started")));
+  doc_data (d, r->started);
   doc_text (d, ", finished ");
-  doc_data (d, fin ? fin : "-");
+  doc_data (d, r->finished ? r->finished : "-");
   doc_item (d);
   doc_text (d, "host: ");
-  doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (host, "cpu_model")));
-  doc_text (d, ", %g cores, kernel ", num (doc, "host.cores"));
-  doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (host, "kernel")));
+  doc_data (d, r->cpu_model);
+  doc_text (d, ", %g cores, kernel ", r->cores);
+  doc_data (d, r->kernel);
   doc_text (d, "; fio ");
-  doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (ver, "fio")));
+  doc_data (d, r->fio_version);
   doc_text (d, ", nbdkit ");
-  doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (ver, "nbdkit")));
+  doc_data (d, r->nbdkit_version);
 }
 
 /* The ladder's table and a sentence per layer against the one below. */
@@ -1087,7 +1029,7 @@ report_ladder (struct doc *d, const struct layer_rep *L, size_t n,
     doc_cell (d);
     doc_text (d, "%s", c[8]);
     doc_cell (d);
-    steadiness_words (d, L[i].tl);
+    steadiness_words (d, &L[i].t->timeline);
   }
   for (size_t i = 1; i < n; i++) {
     char w[32];
@@ -1120,42 +1062,35 @@ report_symbols (struct doc *d, const struct layer_rep *L, size_t n)
 {
   doc_heading (d, 2);
   doc_text (d, "Top profile symbols");
-  for (size_t i = 0; i < n; i++) {
-    const cJSON *pr;
-
-    cJSON_ArrayForEach (pr, cJSON_GetObjectItem (L[i].perf, "processes")) {
-      const cJSON *s;
-      int k = 0;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < L[i].t->nprofiles; j++) {
+      const struct rm_profile *pr = &L[i].t->profiles[j];
 
       doc_para (d);
-      doc_bold (d, "%s / %s", L[i].name,
-                cJSON_GetStringValue (cJSON_GetObjectItem (pr, "role")));
-      doc_text (d, " (%g samples): ", num (pr, "samples"));
-      cJSON_ArrayForEach (s, cJSON_GetObjectItem (pr, "top_self")) {
-        if (k++ == 5) break;
-        if (k > 1)
+      doc_bold (d, "%s / %s", L[i].name, pr->role ? pr->role : "(null)");
+      doc_text (d, " (%g samples): ", pr->samples);
+      for (size_t k = 0; k < pr->ntop_self && k < 5; k++) {
+        if (k)
           doc_text (d, ", ");
-        doc_code (d, "%s", cJSON_GetStringValue (cJSON_GetObjectItem (s, "symbol")));
-        doc_text (d, " %.1f%%", num (s, "self_pct"));
+        doc_code (d, "%s", pr->top_self[k].symbol ? pr->top_self[k].symbol
+                  : "(null)");
+        doc_text (d, " %.1f%%", pr->top_self[k].self_pct);
       }
       /* Its threads, where their names tell them apart (QEMU's vCPUs,
        * iothread and main loop).
        */
-      if (cJSON_GetArraySize (cJSON_GetObjectItem (pr, "threads")) > 1) {
-        k = 0;
+      if (pr->nthreads > 1) {
         doc_break (d);
         doc_text (d, "by thread: ");
-        cJSON_ArrayForEach (s, cJSON_GetObjectItem (pr, "threads")) {
-          if (k++ == 8) break;
-          if (k > 1)
+        for (size_t k = 0; k < pr->nthreads && k < 8; k++) {
+          if (k)
             doc_text (d, ", ");
-          doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (s, "thread")));
-          doc_text (d, " %.1f%%", num (s, "pct"));
+          doc_data (d, pr->threads[k].thread);
+          doc_text (d, " %.1f%%", pr->threads[k].pct);
         }
       }
     }
-  }
-  if (L[0].perf == NULL) {
+  if (n == 0 || !L[0].t->has_perf) {
     doc_para (d);
     doc_text (d, "(no profile: the perf collector did not run)");
   }
@@ -1187,38 +1122,41 @@ report_charts (struct doc *d, const struct layer_rep *L, size_t n)
 static struct doc *
 report_doc (const char *dir, const cJSON *doc, bool draw, int *r)
 {
-  const cJSON *targets = cJSON_GetObjectItem (doc, "targets");
-  const cJSON *sc = cJSON_GetObjectItem (doc, "scenario");
-  size_t n = (size_t) cJSON_GetArraySize (targets), i;
-  struct layer_rep *L = xcalloc (n ? n : 1, sizeof *L);
-  double host_total = layers_read (dir, doc, L);
+  struct rm_run run;
+  struct layer_rep *L;
+  double host_total;
   struct doc *d = doc_new ();
-  const char *scen = cJSON_GetStringValue (cJSON_GetObjectItem (sc, "name"));
+  size_t n;
 
-  report_header (d, doc);
+  rm_run_read (doc, &run);
+  n = run.ntargets;
+  L = xcalloc (n ? n : 1, sizeof *L);
+  host_total = layers_read (dir, &run, L);
+  report_header (d, &run);
   report_ladder (d, L, n, host_total);
-  clients_section (d, targets);
+  clients_section (d, &run);
   over_time (d, L, n);
   guests (d, L, n);
-  services (d, doc);
+  services (d, &run);
   where_time_goes (d, L, n);
   concurrency (d, L, n);
-  plausibility (d, L, n, doc);
+  plausibility (d, L, n, &run);
   cpu_table (d, L, n);
   report_symbols (d, L, n);
   report_charts (d, L, n);
 
-  *r = draw ? charts (dir, L, n, scen ? scen : "?") : 0;
-  for (i = 0; i < n; i++)
+  *r = draw ? charts (dir, L, n, run.scenario ? run.scenario : "?") : 0;
+  for (size_t i = 0; i < n; i++)
     bins_free (&L[i].lat);
   free (L);
+  rm_run_free (&run);
   return d;
 }
 
 /* What report.html adds to a section of report.md. */
 struct page {
   const char *dir;
-  const cJSON *doc;
+  const struct rm_run *run;
   cJSON *graphs;
 };
 
@@ -1229,31 +1167,29 @@ static void
 page_section (FILE *f, const char *section, void *arg)
 {
   struct page *p = arg;
-  const cJSON *t;
   bool any = false;
 
   if (strcmp (section, "Top profile symbols") != 0)
     return;
   fputs ("<h2 id=\"flame-graphs\">Flame graphs</h2>\n", f);
-  cJSON_ArrayForEach (t, cJSON_GetObjectItem (p->doc, "targets")) {
-    const cJSON *perf = cJSON_GetObjectItem (cJSON_GetObjectItem (t, "collectors"), "perf");
-    const cJSON *pr;
-    double hz = num (perf, "frequency_hz");
+  for (size_t i = 0; i < p->run->ntargets; i++) {
+    const struct rm_target *t = &p->run->targets[i];
+    double hz = t->perf_hz;
     char *path;
     struct flame *fl;
 
-    if (perf == NULL || !plain_name (target_name (t)))
+    if (!t->has_perf || !plain_name (t->name))
       continue;
-    path = xasprintf ("%s/%s/perf.folded", p->dir, target_name (t));
+    path = xasprintf ("%s/%s/perf.folded", p->dir, t->name);
     fl = flame_new ();
     if (flame_add (fl, 0, path) == -1) {
-      fprintf (f, "<p>%s: no flame graph (", target_name (t));
+      fprintf (f, "<p>%s: no flame graph (", t->name);
       html_escape (f, path);
       fprintf (f, ": %s)</p>\n", strerror (errno));
     }
     else
-      cJSON_ArrayForEach (pr, cJSON_GetObjectItem (perf, "processes")) {
-        const char *role = json_str (cJSON_GetObjectItem (pr, "role"), "?");
+      for (size_t k = 0; k < t->nprofiles; k++) {
+        const char *role = t->profiles[k].role ? t->profiles[k].role : "?";
         size_t frames;
         cJSON *tree = flame_tree (fl, 0, role, 1, &frames);
         char *title, *meta;
@@ -1264,7 +1200,7 @@ page_section (FILE *f, const char *section, void *arg)
           html_flame_bar (f, "Click a frame to zoom into it; a frame's "
                           "width is its share of the process's samples.");
         any = true;
-        title = xasprintf ("%s / %s", target_name (t), role);
+        title = xasprintf ("%s / %s", t->name, role);
         meta = isfinite (hz)
           ? xasprintf ("%.0f samples at %.0f Hz, %zu frames ",
                        flame_samples (fl, 0, role), hz, frames)
@@ -1289,16 +1225,18 @@ page_section (FILE *f, const char *section, void *arg)
 static int
 report_html (const char *dir, const cJSON *doc, const struct doc *d)
 {
-  struct page p = { .dir = dir, .doc = doc, .graphs = cJSON_CreateArray () };
+  struct rm_run run;
+  struct page p = { .dir = dir, .run = &run, .graphs = cJSON_CreateArray () };
   cJSON *data = cJSON_CreateObject ();
-  const char *id = json_str (cJSON_GetObjectItem (doc, "id"), "?");
-  char *path = xasprintf ("%s/report.html", dir);
-  char *title = xasprintf ("%s: viperbench report", id);
+  char *path = xasprintf ("%s/report.html", dir), *title;
   int r;
 
+  rm_run_read (doc, &run);
+  title = xasprintf ("%s: viperbench report", run.id ? run.id : "?");
   cJSON_AddItemToObject (data, "graphs", p.graphs);
   r = html_page (path, title, d, dir, record_is_sweep (doc) ? NULL
                  : page_section, &p, data);
+  rm_run_free (&run);
   cJSON_Delete (data);
   free (title);
   free (path);
@@ -1331,15 +1269,19 @@ report_text (const char *dir, const cJSON *doc)
 void
 report_print_table (FILE *f, const cJSON *doc)
 {
-  size_t n = (size_t) cJSON_GetArraySize (cJSON_GetObjectItem (doc, "targets"));
-  struct layer_rep *L = xcalloc (n ? n : 1, sizeof *L);
-  double host_total = layers_read (NULL, doc, L);
+  struct rm_run run;
+  struct layer_rep *L;
+  double host_total;
   bool first = true;
+  size_t n;
 
-  fprintf (f, "\n%s %s \"%s\"\n",
-           json_str (cJSON_GetObjectItem (doc, "id"), "?"),
-           json_str (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "scenario"), "name"), "?"),
-           json_str (cJSON_GetObjectItem (doc, "description"), ""));
+  rm_run_read (doc, &run);
+  n = run.ntargets;
+  L = xcalloc (n ? n : 1, sizeof *L);
+  host_total = layers_read (NULL, &run, L);
+  fprintf (f, "\n%s %s \"%s\"\n", run.id ? run.id : "?",
+           run.scenario ? run.scenario : "?",
+           run.description ? run.description : "");
   fprintf (f, "%-9s %10s %10s %10s %10s %10s %10s  %s\n", "layer", "read IOPS",
            "write IOPS", "read MiB/s", "read avg", "read p99", "write p99",
            "vs host");
@@ -1370,6 +1312,7 @@ report_print_table (FILE *f, const cJSON *doc)
     first = false;
   }
   free (L);
+  rm_run_free (&run);
 }
 
 /* Writes DIR/report.md and DIR/report.html from DOC; 0 or -1. */

@@ -82,12 +82,12 @@ clients_table (struct doc *d, const cJSON *t)
  * internal.h.
  */
 void
-clients_section (struct doc *d, const cJSON *targets)
+clients_section (struct doc *d, const struct rm_run *run)
 {
-  const cJSON *t;
   bool any = false;
 
-  cJSON_ArrayForEach (t, targets) {
+  for (size_t i = 0; i < run->ntargets; i++) {
+    const cJSON *t = run->targets[i].json;
     const cJSON *setup = cJSON_GetObjectItem (t, "setup");
 
     if (!cJSON_IsArray (cJSON_GetObjectItem (t, "clients")))

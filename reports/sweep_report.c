@@ -60,6 +60,15 @@ pt_boundary (const cJSON *pt, const char *name)
   return NULL;
 }
 
+/* What fio asked to keep in flight at boundary BD. */
+static double
+asked_of (const cJSON *bd)
+{
+  double r = boundary_num (bd, "in_flight.requested");
+
+  return isnan (r) ? boundary_num (bd, "in_flight.max") : r;
+}
+
 /* The boundaries below fio of a layer's last point (their names). */
 static size_t
 layer_boundaries (const cJSON *pts, const char **names, size_t max)
@@ -168,7 +177,7 @@ sweep_layer (struct doc *dc, const cJSON *t, const char *cdir, size_t li)
 
       cJSON_ArrayForEach (pt, pts) {
         flight[j] = boundary_num (pt_boundary (pt, names[k]), "in_flight.max");
-        asked[j] = hop_concurrency (pt_boundary (pt, "fio"));
+        asked[j] = asked_of (pt_boundary (pt, "fio"));
         j++;
       }
       if (sweep_plateau (flight, asked, n, (size_t) knee)) {

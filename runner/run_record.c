@@ -273,10 +273,13 @@ record_add_target (struct run *run, struct layer *l,
     l->t->record (run, l, t);
   {
     long cores = sysconf (_SC_NPROCESSORS_ONLN);
+    struct rm_target mt;
 
+    rm_target_read (t, &mt);
     cJSON_AddItemToObject (t, "bottleneck",
-                           bottleneck_judge (t, cores > 0 ? (double) cores
-                                                          : 1));
+                           bottleneck_judge (&mt, cores > 0 ? (double) cores
+                                                            : 1));
+    rm_target_free (&mt);
   }
   cJSON_AddItemToArray (run->targets, t);
 }

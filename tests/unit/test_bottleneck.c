@@ -19,6 +19,19 @@
 #define CORES 2
 
 /* The verdict for the kept target tests/unit/bottleneck/NAME.json. */
+/* The verdict of target T (its JSON) through the record's model. */
+static cJSON *
+judge (const cJSON *t, double cores)
+{
+  struct rm_target mt;
+  cJSON *v;
+
+  rm_target_read (t, &mt);
+  v = bottleneck_judge (&mt, cores);
+  rm_target_free (&mt);
+  return v;
+}
+
 static cJSON *
 judge_kept (const char *name)
 {
@@ -30,7 +43,7 @@ judge_kept (const char *name)
     fail_msg ("cannot read %s (run from the top of the tree)", path);
   doc = cJSON_Parse (text);
   assert_non_null (doc);
-  v = bottleneck_judge (cJSON_GetObjectItem (doc, "target"), CORES);
+  v = judge (cJSON_GetObjectItem (doc, "target"), CORES);
   cJSON_Delete (doc);
   free (text);
   free (path);
@@ -191,7 +204,7 @@ test_unknown_capacity_undecided (void **state)
 {
   cJSON *t = target ("nbdkit", 0.3, bd ("fio", 128, NAN, 128, NAN),
                      bd ("nbdkit", NAN, 4, 3.9, NAN), NULL);
-  cJSON *v = bottleneck_judge (t, CORES);
+  cJSON *v = judge (t, CORES);
 
   (void) state;
   assert_string_equal (s (v, "kind"), "undecided");
@@ -205,7 +218,7 @@ static void
 test_nothing_measured (void **state)
 {
   cJSON *t = target ("fio", 0.2, bd ("fio", 128, NAN, 128, NAN), NULL);
-  cJSON *v = bottleneck_judge (t, CORES);
+  cJSON *v = judge (t, CORES);
 
   (void) state;
   assert_string_equal (s (v, "kind"), "undecided");
@@ -219,7 +232,7 @@ test_nothing_limits (void **state)
 {
   cJSON *t = target ("nbdkit", 0.3, bd ("fio", 8, NAN, 8, NAN),
                      bd ("nbdkit", NAN, 8, 7.5, 64), NULL);
-  cJSON *v = bottleneck_judge (t, CORES);
+  cJSON *v = judge (t, CORES);
 
   (void) state;
   assert_true (cJSON_IsNull (v));
@@ -235,7 +248,7 @@ test_cap_reached_idle (void **state)
 {
   cJSON *t = target ("nbdkit", 0.2, bd ("fio", 128, NAN, 128, NAN),
                      bd ("nbdkit", NAN, 64, 2, 64), NULL);
-  cJSON *v = bottleneck_judge (t, CORES);
+  cJSON *v = judge (t, CORES);
 
   (void) state;
   assert_string_equal (s (v, "kind"), "undecided");
@@ -263,7 +276,7 @@ test_cpu_taken_by_others (void **state)
 
   (void) state;
   assert_non_null (t);
-  v = bottleneck_judge (t, CORES);
+  v = judge (t, CORES);
   assert_string_equal (s (v, "kind"), "cpu");
   /* fio, the larger user of the two saturated CPUs: 0.39 of its CPU
    * went to others.
@@ -275,7 +288,7 @@ test_cpu_taken_by_others (void **state)
   /* Without the host's figures it would have named the slots. */
   cJSON_DeleteItemFromObject (cJSON_GetObjectItem (cJSON_GetObjectItem (t,
     "collectors"), "cpu"), "host_busy");
-  v = bottleneck_judge (t, CORES);
+  v = judge (t, CORES);
   assert_string_equal (s (v, "kind"), "capacity");
   cJSON_Delete (v);
   cJSON_Delete (t);
@@ -288,7 +301,7 @@ test_waiting_without_cause (void **state)
 {
   cJSON *t = target ("nbdkit", 0.3, bd ("fio", 128, NAN, 128, NAN),
                      bd ("nbdkit", NAN, 100, 20, 1024), NULL);
-  cJSON *v = bottleneck_judge (t, CORES);
+  cJSON *v = judge (t, CORES);
 
   (void) state;
   assert_string_equal (s (v, "kind"), "undecided");
@@ -302,7 +315,7 @@ test_tightest_cap (void **state)
   cJSON *t = target ("nbdkit", 0.2, bd ("fio", 128, NAN, 128, NAN),
                      bd ("nbdkit", NAN, 16, 15, 16),
                      bd ("plugin", NAN, 4, 3.8, 4), NULL);
-  cJSON *v = bottleneck_judge (t, CORES);
+  cJSON *v = judge (t, CORES);
 
   (void) state;
   assert_string_equal (s (v, "boundary"), "plugin");

@@ -31,6 +31,17 @@ bd (const char *name, double requested, double max, double mean)
 }
 
 /* QEMU's NBD client lets 16 through and nbdkit is kept full: named. */
+/* Judges the record's boundaries A through the record's model. */
+static void
+judge (const cJSON *a, struct hop_verdict *v)
+{
+  size_t n;
+  struct rm_boundary *b = rm_bounds_read (a, &n);
+
+  hops_judge (b, n, v);
+  free (b);
+}
+
 static void
 test_cap_named (void **state)
 {
@@ -41,7 +52,7 @@ test_cap_named (void **state)
   cJSON_AddItemToArray (a, bd ("fio", 128, NAN, 128));
   cJSON_AddItemToArray (a, bd ("nbdkit", NAN, 16, 12));
   cJSON_AddItemToArray (a, bd ("plugin", NAN, 11, 0.07));
-  hops_judge (a, &v);
+  judge (a, &v);
   assert_int_equal (v.n, 3);
   assert_int_equal (v.collapse, 1);
   assert_true (v.arriving == 128 && v.reaching == 16);
@@ -62,7 +73,7 @@ test_quick_service_not_a_cap (void **state)
   cJSON_AddItemToArray (a, bd ("fio", 128, NAN, 128));
   cJSON_AddItemToArray (a, bd ("nbdkit", NAN, 64, 53));
   cJSON_AddItemToArray (a, bd ("plugin", NAN, 31, 0.59));
-  hops_judge (a, &v);
+  judge (a, &v);
   assert_int_equal (v.collapse, -1);
   assert_int_equal (v.wait, 1);
   assert_true (v.wait_above == 128 && v.wait_below == 53);
@@ -82,7 +93,7 @@ test_most_collapsed_wins (void **state)
   cJSON_AddItemToArray (a, bd ("fio", 128, NAN, 128));
   cJSON_AddItemToArray (a, bd ("nbdkit", NAN, 60, 50));
   cJSON_AddItemToArray (a, bd ("plugin", NAN, 1, 0.98));
-  hops_judge (a, &v);
+  judge (a, &v);
   assert_int_equal (v.collapse, 2);
   assert_true (v.arriving == 60 && v.reaching == 1);
   cJSON_Delete (a);
@@ -96,11 +107,11 @@ test_nothing_measured (void **state)
   struct hop_verdict v;
 
   (void) state;
-  hops_judge (NULL, &v);
+  judge (NULL, &v);
   assert_int_equal (v.n, 0);
   assert_int_equal (v.collapse, -1);
   cJSON_AddItemToArray (a, bd ("fio", 128, NAN, 128));
-  hops_judge (a, &v);
+  judge (a, &v);
   assert_int_equal (v.n, 1);
   assert_int_equal (v.collapse, -1);
   assert_int_equal (v.wait, -1);

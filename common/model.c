@@ -1,0 +1,514 @@
+/* model.c: the one reader of a run record into the model (model.h).
+ *
+ * Each part has its reader here, next to the others, so a key the
+ * record gains or renames is changed in one place; every value is
+ * checked for its type (a hostile or older record reads as "not
+ * measured", never as a crash).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const cJSON *
+get (const cJSON *o, const char *key)
+{
+  return cJSON_IsObject (o) ? cJSON_GetObjectItemCaseSensitive (o, key) : NULL;
+}
+
+static double
+num (const cJSON *o, const char *key)
+{
+  const cJSON *v = get (o, key);
+
+  return cJSON_IsNumber (v) ? v->valuedouble : NAN;
+}
+
+static const char *
+str (const cJSON *o, const char *key)
+{
+  const cJSON *v = get (o, key);
+
+  return cJSON_IsString (v) ? v->valuestring : NULL;
+}
+
+/* A list's length: 0 for anything but an array. */
+static size_t
+len (const cJSON *a)
+{
+  return cJSON_IsArray (a) ? (size_t) cJSON_GetArraySize (a) : 0;
+}
+
+/* An array of numbers (NAN where an element is not one). */
+static double *
+numbers (const cJSON *a, size_t *n)
+{
+  double *v = xcalloc (len (a) + 1, sizeof *v);
+  const cJSON *e;
+
+  *n = 0;
+  if (cJSON_IsArray (a))
+    cJSON_ArrayForEach (e, a)
+      v[(*n)++] = cJSON_IsNumber (e) ? e->valuedouble : NAN;
+  return v;
+}
+
+/* An array of strings (NULL where an element is not one). */
+static const char **
+strings (const cJSON *a, size_t *n)
+{
+  const char **v = xcalloc (len (a) + 1, sizeof *v);
+  const cJSON *e;
+
+  *n = 0;
+  if (cJSON_IsArray (a))
+    cJSON_ArrayForEach (e, a)
+      v[(*n)++] = cJSON_IsString (e) ? e->valuestring : NULL;
+  return v;
+}
+
+/* A direction's KEY, or its lat_ns.KEY (where the record keeps fio's
+ * latencies; a direction may carry them beside its rates).
+ */
+static double
+metric (const cJSON *d, const char *key)
+{
+  const cJSON *v = get (d, key);
+
+  if (v == NULL)
+    v = get (get (d, "lat_ns"), key);
+  return cJSON_IsNumber (v) ? v->valuedouble : NAN;
+}
+
+static void
+dir_read (const cJSON *d, struct rm_dir *out)
+{
+  out->present = cJSON_IsObject (d);
+  out->iops = metric (d, "iops");
+  out->bw_bytes = metric (d, "bw_bytes");
+  out->total_ios = metric (d, "total_ios");
+  out->ratio_to_host = metric (d, "ratio_to_host");
+  out->mean_ns = metric (d, "mean");
+  out->p50_ns = metric (d, "p50");
+  out->p99_ns = metric (d, "p99");
+  out->p999_ns = metric (d, "p99.9");
+}
+
+static void
+ops_read (const cJSON *o, struct rm_ops *out)
+{
+  out->count = num (o, "count");
+  out->bytes = num (o, "bytes");
+  out->busy_ns = num (o, "busy_ns");
+  out->errors = num (o, "errors");
+  out->mean_ns = num (o, "mean_ns");
+  out->p50_ns = num (o, "p50_ns");
+  out->p99_ns = num (o, "p99_ns");
+  out->p999_ns = num (o, "p99.9_ns");
+}
+
+static void
+boundary_read (const cJSON *b, struct rm_boundary *out)
+{
+  const cJSON *ops = get (b, "ops"), *fl = get (b, "in_flight");
+  const cJSON *cap = get (b, "capacity");
+
+  out->name = str (b, "name");
+  out->via = str (b, "via");
+  out->source = str (b, "source");
+  out->window_s = num (b, "window_s");
+  ops_read (get (ops, "read"), &out->ops[RM_READ]);
+  ops_read (get (ops, "write"), &out->ops[RM_WRITE]);
+  out->flight_mean = num (fl, "mean");
+  out->flight_max = num (fl, "max");
+  out->flight_requested = num (fl, "requested");
+  out->utilisation = num (b, "utilisation");
+  out->capacity.max = num (cap, "max");
+  out->capacity.what = str (cap, "what");
+  out->capacity.served_by = str (cap, "served_by");
+}
+
+struct rm_boundary *
+rm_bounds_read (const cJSON *a, size_t *n)
+{
+  struct rm_boundary *v = xcalloc (len (a) + 1, sizeof *v);
+  const cJSON *e;
+
+  *n = 0;
+  if (cJSON_IsArray (a))
+    cJSON_ArrayForEach (e, a)
+      boundary_read (e, &v[(*n)++]);
+  return v;
+}
+
+static void
+proc_read (const cJSON *p, struct rm_proc *out)
+{
+  const cJSON *th = get (p, "threads");
+
+  out->role = str (p, "role");
+  out->pid = num (p, "pid");
+  out->user_s = num (p, "user_s");
+  out->sys_s = num (p, "sys_s");
+  out->cpu_s = num (p, "cpu_s");
+  out->cpu_us_per_io = num (p, "cpu_us_per_io");
+  out->ctx_per_io = num (p, "ctx_per_io");
+  out->utilisation = num (p, "cpu_utilisation");
+  out->cpus_allowed = num (p, "cpus_allowed");
+  out->threads = num (th, "count");
+  out->busiest = str (th, "busiest");
+  out->busiest_utilisation = num (th, "busiest_utilisation");
+  out->cpu_list = numbers (get (p, "cpu_list"), &out->ncpu_list);
+}
+
+static struct rm_symbol *
+symbols_read (const cJSON *a, size_t *n)
+{
+  struct rm_symbol *v = xcalloc (len (a) + 1, sizeof *v);
+  const cJSON *e;
+
+  *n = 0;
+  if (cJSON_IsArray (a))
+    cJSON_ArrayForEach (e, a) {
+      struct rm_symbol *s = &v[(*n)++];
+
+      s->symbol = str (e, "symbol");
+      s->self_pct = num (e, "self_pct");
+      s->inclusive_pct = num (e, "inclusive_pct");
+    }
+  return v;
+}
+
+static void
+profile_read (const cJSON *p, struct rm_profile *out)
+{
+  const cJSON *th = get (p, "threads"), *e;
+
+  out->role = str (p, "role");
+  out->samples = num (p, "samples");
+  out->top_self = symbols_read (get (p, "top_self"), &out->ntop_self);
+  out->top_inclusive = symbols_read (get (p, "top_inclusive"),
+                                     &out->ntop_inclusive);
+  out->threads = xcalloc (len (th) + 1, sizeof *out->threads);
+  if (cJSON_IsArray (th))
+    cJSON_ArrayForEach (e, th) {
+      struct rm_thread *t = &out->threads[out->nthreads++];
+
+      t->thread = str (e, "thread");
+      t->samples = num (e, "samples");
+      t->pct = num (e, "pct");
+    }
+}
+
+void
+rm_verdict_read (const cJSON *v, struct rm_verdict *out)
+{
+  const cJSON *also = get (v, "also"), *e;
+
+  memset (out, 0, sizeof *out);
+  if (v == NULL) {
+    out->state = RM_VERDICT_ABSENT;
+    return;
+  }
+  if (!cJSON_IsObject (v)) {
+    out->state = RM_VERDICT_NONE;
+    return;
+  }
+  out->state = RM_VERDICT_SOME;
+  out->kind = str (v, "kind");
+  out->summary = str (v, "summary");
+  out->process = str (v, "process");
+  out->boundary = str (v, "boundary");
+  out->utilisation = num (v, "utilisation");
+  out->also = xcalloc (len (also) + 1, sizeof *out->also);
+  if (cJSON_IsArray (also))
+    cJSON_ArrayForEach (e, also) {
+      struct rm_also *a = &out->also[out->nalso++];
+
+      a->process = str (e, "process");
+      a->utilisation = num (e, "utilisation");
+    }
+}
+
+static void
+timeline_read (const cJSON *tl, struct rm_timeline *out)
+{
+  const cJSON *steady = get (tl, "steady");
+
+  out->present = cJSON_IsArray (get (tl, "iops"));
+  out->interval_s = num (tl, "interval_s");
+  out->iops = numbers (get (tl, "iops"), &out->niops);
+  out->p99_ns = numbers (get (tl, "p99_ns"), &out->np99);
+  out->steady = cJSON_IsTrue (steady) ? 1 : cJSON_IsFalse (steady) ? 0 : -1;
+  out->trend = num (tl, "trend");
+  out->spread = num (tl, "spread");
+  out->nstalls = num (tl, "nstalls");
+  out->stalls = numbers (get (tl, "stalls"), &out->nstall_list);
+}
+
+static struct rm_fact *
+facts_read (const cJSON *setup, size_t *n)
+{
+  struct rm_fact *v;
+  const cJSON *e;
+  size_t k = 0;
+
+  if (cJSON_IsObject (setup))
+    cJSON_ArrayForEach (e, setup)
+      k++;
+  v = xcalloc (k + 1, sizeof *v);
+  *n = 0;
+  if (cJSON_IsObject (setup))
+    cJSON_ArrayForEach (e, setup) {
+      struct rm_fact *f = &v[(*n)++];
+
+      f->key = e->string;
+      if (cJSON_IsNumber (e)) {
+        f->type = RM_FACT_NUM;
+        f->num = e->valuedouble;
+      }
+      else if (cJSON_IsString (e)) {
+        f->type = RM_FACT_TEXT;
+        f->text = e->valuestring;
+      }
+      else if (cJSON_IsBool (e)) {
+        f->type = RM_FACT_BOOL;
+        f->on = cJSON_IsTrue (e);
+      }
+    }
+  return v;
+}
+
+/* The processes of collector NAME of target T. */
+static const cJSON *
+processes (const cJSON *t, const char *name)
+{
+  return get (get (get (t, "collectors"), name), "processes");
+}
+
+static void
+collectors_read (const cJSON *t, struct rm_target *out)
+{
+  const cJSON *a, *e;
+
+  a = processes (t, "cpu");
+  out->procs = xcalloc (len (a) + 1, sizeof *out->procs);
+  if (cJSON_IsArray (a))
+    cJSON_ArrayForEach (e, a)
+      proc_read (e, &out->procs[out->nprocs++]);
+  out->host_busy = numbers (get (get (get (t, "collectors"), "cpu"),
+                                 "host_busy"), &out->nhost_busy);
+  out->has_perf = get (get (t, "collectors"), "perf") != NULL;
+  out->perf_hz = num (get (get (t, "collectors"), "perf"), "frequency_hz");
+  a = processes (t, "perf");
+  out->profiles = xcalloc (len (a) + 1, sizeof *out->profiles);
+  if (cJSON_IsArray (a))
+    cJSON_ArrayForEach (e, a)
+      profile_read (e, &out->profiles[out->nprofiles++]);
+  a = processes (t, "resources");
+  out->res = xcalloc (len (a) + 1, sizeof *out->res);
+  if (cJSON_IsArray (a))
+    cJSON_ArrayForEach (e, a) {
+      struct rm_resources *r = &out->res[out->nres++];
+
+      r->role = str (e, "role");
+      r->fds_max = num (e, "fds_max");
+      r->sockets_max = num (e, "sockets_max");
+      r->threads_max = num (e, "threads_max");
+      r->rss_kib_max = num (e, "rss_kib_max");
+    }
+}
+
+void
+rm_target_read (const cJSON *t, struct rm_target *out)
+{
+  memset (out, 0, sizeof *out);
+  out->json = t;
+  out->name = str (t, "name");
+  if (out->name == NULL)
+    out->name = "?";
+  out->description = str (t, "description");
+  out->baseline = cJSON_IsTrue (get (t, "baseline"));
+  dir_read (get (t, "read"), &out->dir[RM_READ]);
+  dir_read (get (t, "write"), &out->dir[RM_WRITE]);
+  out->runtime_s = num (t, "runtime_s");
+  out->bounds = rm_bounds_read (get (t, "boundaries"), &out->nbounds);
+  collectors_read (t, out);
+  rm_verdict_read (get (t, "bottleneck"), &out->verdict);
+  timeline_read (get (t, "timeline"), &out->timeline);
+  out->facts = facts_read (get (t, "setup"), &out->nfacts);
+  out->has_filters = cJSON_IsArray (get (t, "filters"));
+  out->filters = strings (get (t, "filters"), &out->nfilters);
+}
+
+void
+rm_verdict_free (struct rm_verdict *v)
+{
+  free (v->also);
+  v->also = NULL;
+  v->nalso = 0;
+}
+
+void
+rm_target_free (struct rm_target *t)
+{
+  free (t->bounds);
+  for (size_t i = 0; i < t->nprocs; i++)
+    free (t->procs[i].cpu_list);
+  free (t->procs);
+  free (t->host_busy);
+  for (size_t i = 0; i < t->nprofiles; i++) {
+    free (t->profiles[i].top_self);
+    free (t->profiles[i].top_inclusive);
+    free (t->profiles[i].threads);
+  }
+  free (t->profiles);
+  free (t->res);
+  rm_verdict_free (&t->verdict);
+  free (t->timeline.iops);
+  free (t->timeline.p99_ns);
+  free (t->timeline.stalls);
+  free (t->facts);
+  free (t->filters);
+  memset (t, 0, sizeof *t);
+}
+
+static void
+services_read (const cJSON *a, struct rm_run *r)
+{
+  const cJSON *e;
+
+  r->services = xcalloc (len (a) + 1, sizeof *r->services);
+  if (cJSON_IsArray (a))
+    cJSON_ArrayForEach (e, a) {
+      struct rm_service *s = &r->services[r->nservices++];
+
+      s->role = str (e, "role");
+      s->kind = str (e, "kind");
+      s->log = str (e, "log");
+      s->ended = str (e, "ended");
+      s->command = str (e, "command");
+      s->ready_s = num (e, "ready_s");
+      s->layers = strings (get (e, "layers"), &s->nlayers);
+    }
+}
+
+/* Records from before "baseline": the baseline's ratio to itself is 1. */
+static void
+baseline_guess (struct rm_run *r)
+{
+  for (size_t i = 0; i < r->ntargets; i++)
+    if (r->targets[i].baseline)
+      return;
+  for (size_t i = 0; i < r->ntargets; i++) {
+    struct rm_target *t = &r->targets[i];
+
+    if (get (t->json, "baseline") == NULL &&
+        (t->dir[RM_READ].ratio_to_host == 1 ||
+         t->dir[RM_WRITE].ratio_to_host == 1)) {
+      t->baseline = true;
+      return;
+    }
+  }
+}
+
+void
+rm_run_read (const cJSON *doc, struct rm_run *r)
+{
+  const cJSON *sc = get (doc, "scenario"), *st = get (doc, "stack");
+  const cJSON *host = get (doc, "host"), *ver = get (doc, "versions");
+  const cJSON *t = get (doc, "targets"), *e;
+
+  memset (r, 0, sizeof *r);
+  r->json = doc;
+  r->schema = str (doc, "schema");
+  r->id = str (doc, "id");
+  r->description = str (doc, "description");
+  r->status = str (doc, "status");
+  r->reason = str (doc, "reason");
+  r->started = str (doc, "started");
+  r->finished = str (doc, "finished");
+  r->scenario = str (sc, "name");
+  r->scenario_file = str (sc, "file");
+  r->scenario_text = str (sc, "text");
+  r->jobs = num (sc, "jobs");
+  r->iodepth = num (sc, "iodepth");
+  r->stack = str (st, "name");
+  r->stack_file = str (st, "file");
+  r->plugin = str (get (st, "definition"), "plugin");
+  r->hostname = str (host, "hostname");
+  r->kernel = str (host, "kernel");
+  r->cpu_model = str (host, "cpu_model");
+  r->cores = num (host, "cores");
+  r->fio_version = str (ver, "fio");
+  r->nbdkit_version = str (ver, "nbdkit");
+  r->qemu_version = str (ver, "qemu");
+  r->git_rev = str (ver, "git_rev");
+  r->targets = xcalloc (len (t) + 1, sizeof *r->targets);
+  if (cJSON_IsArray (t))
+    cJSON_ArrayForEach (e, t)
+      rm_target_read (e, &r->targets[r->ntargets++]);
+  baseline_guess (r);
+  services_read (get (doc, "services"), r);
+}
+
+void
+rm_run_free (struct rm_run *r)
+{
+  for (size_t i = 0; i < r->ntargets; i++)
+    rm_target_free (&r->targets[i]);
+  free (r->targets);
+  for (size_t i = 0; i < r->nservices; i++)
+    free (r->services[i].layers);
+  free (r->services);
+  memset (r, 0, sizeof *r);
+}
+
+const struct rm_target *
+rm_baseline (const struct rm_run *r)
+{
+  for (size_t i = 0; i < r->ntargets; i++)
+    if (r->targets[i].baseline)
+      return &r->targets[i];
+  return NULL;
+}
+
+const struct rm_target *
+rm_target_named (const struct rm_run *r, const char *name)
+{
+  for (size_t i = 0; i < r->ntargets; i++)
+    if (name && strcmp (r->targets[i].name, name) == 0)
+      return &r->targets[i];
+  return NULL;
+}
+
+const struct rm_proc *
+rm_proc_of (const struct rm_target *t, const char *role)
+{
+  for (size_t i = 0; t && role && i < t->nprocs; i++)
+    if (t->procs[i].role && strcmp (t->procs[i].role, role) == 0)
+      return &t->procs[i];
+  return NULL;
+}
+
+const struct rm_fact *
+rm_fact (const struct rm_target *t, const char *key)
+{
+  for (size_t i = 0; t && i < t->nfacts; i++)
+    if (strcmp (t->facts[i].key, key) == 0)
+      return &t->facts[i];
+  return NULL;
+}
+
+double
+rm_iops (const struct rm_target *t)
+{
+  return t->dir[RM_READ].iops + t->dir[RM_WRITE].iops;
+}
+
+double
+rm_concurrency (const struct rm_boundary *b)
+{
+  return isnan (b->flight_requested) ? b->flight_max : b->flight_requested;
+}

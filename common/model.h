@@ -1,0 +1,231 @@
+/* model.h: the record's model: what a run record (run.json) holds, as
+ * typed structs, and the one reader that fills them (common/model.c).
+ *
+ * Every reader of a record outside common/ goes through these structs;
+ * tests/test-layers.sh fails on a key lookup of the record in reports/.
+ * The model borrows: its strings point into the cJSON document it was
+ * read from and live as long as that document; rm_run_free frees the
+ * arrays the reader allocated, never the document.  A figure the record
+ * lacks (an older record, an imported one, a key of the wrong type) is
+ * NAN, a string NULL, a list empty: a reader never sees a half-typed
+ * value.
+ */
+#ifndef VIPER_COMMON_MODEL_H
+#define VIPER_COMMON_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+enum rm_ddir { RM_READ, RM_WRITE, RM_NDIR };
+
+/* A layer's figures of one direction, as fio measured them. */
+struct rm_dir {
+  bool present;                 /* the record has the direction */
+  double iops, bw_bytes, total_ios, ratio_to_host;
+  double mean_ns, p50_ns, p99_ns, p999_ns;      /* fio's total latency */
+};
+
+/* One direction at a boundary. */
+struct rm_ops {
+  double count, bytes, busy_ns, errors;
+  double mean_ns, p50_ns, p99_ns, p999_ns;
+};
+
+/* A stage's capacity as the stack set it (a boundary's "capacity"). */
+struct rm_capacity {
+  double max;                   /* NAN: none known */
+  const char *what, *served_by;
+};
+
+/* One measured boundary inside a layer: fio's, a probe's, the guest's
+ * disk; top to bottom.
+ */
+struct rm_boundary {
+  const char *name, *via, *source;
+  double window_s;
+  struct rm_ops ops[RM_NDIR];
+  double flight_mean, flight_max, flight_requested;
+  double utilisation;           /* a disk's busy share (iostat's %util) */
+  struct rm_capacity capacity;
+};
+
+/* The cpu collector's figures of one process. */
+struct rm_proc {
+  const char *role;
+  double pid, user_s, sys_s, cpu_s, cpu_us_per_io, ctx_per_io;
+  double utilisation, cpus_allowed;
+  double threads, busiest_utilisation;
+  const char *busiest;          /* its busiest thread's name */
+  double *cpu_list;             /* the CPUs it may run on */
+  size_t ncpu_list;
+};
+
+/* A symbol of perf's profile of a process. */
+struct rm_symbol {
+  const char *symbol;
+  double self_pct, inclusive_pct;
+};
+
+struct rm_thread {
+  const char *thread;
+  double samples, pct;
+};
+
+/* The perf collector's profile of one process. */
+struct rm_profile {
+  const char *role;
+  double samples;
+  struct rm_symbol *top_self, *top_inclusive;
+  size_t ntop_self, ntop_inclusive;
+  struct rm_thread *threads;
+  size_t nthreads;
+};
+
+/* The resources collector's figures of one process. */
+struct rm_resources {
+  const char *role;
+  double fds_max, sockets_max, threads_max, rss_kib_max;
+};
+
+/* A process also saturated beside the verdict's. */
+struct rm_also {
+  const char *process;
+  double utilisation;
+};
+
+/* A layer's bottleneck verdict (targets[].bottleneck). */
+enum rm_verdict_state {
+  RM_VERDICT_ABSENT,            /* the record predates verdicts */
+  RM_VERDICT_NONE,              /* judged: nothing limits it (null) */
+  RM_VERDICT_SOME,
+};
+struct rm_verdict {
+  enum rm_verdict_state state;
+  const char *kind, *summary, *process, *boundary;
+  double utilisation;
+  struct rm_also *also;
+  size_t nalso;
+};
+
+/* A layer's run over time (targets[].timeline). */
+struct rm_timeline {
+  bool present;                 /* it has per-interval IOPS */
+  double interval_s;
+  double *iops, *p99_ns;        /* per interval; NAN where not measured */
+  size_t niops, np99;
+  int steady;                   /* 1 steady, 0 not, -1 too short to judge */
+  double trend, spread, nstalls;
+  double *stalls;               /* the intervals that stalled */
+  size_t nstall_list;
+};
+
+/* A fact of a layer's own setup (targets[].setup): a label and its
+ * value, a number, text or a switch, as the target wrote it.
+ */
+enum rm_fact_type { RM_FACT_NONE, RM_FACT_NUM, RM_FACT_TEXT, RM_FACT_BOOL };
+struct rm_fact {
+  const char *key;
+  enum rm_fact_type type;
+  double num;
+  const char *text;
+  bool on;
+};
+
+/* One layer of a run (an element of targets[]). */
+struct rm_target {
+  const char *name, *description;
+  bool baseline;
+  struct rm_dir dir[RM_NDIR];
+  double runtime_s;
+  struct rm_boundary *bounds;
+  size_t nbounds;
+  struct rm_proc *procs;        /* the cpu collector's processes */
+  size_t nprocs;
+  double *host_busy;            /* each CPU's busy share, by /proc/stat */
+  size_t nhost_busy;
+  struct rm_profile *profiles;  /* the perf collector's */
+  size_t nprofiles;
+  bool has_perf;                /* the perf collector ran */
+  double perf_hz;               /* its sampling frequency */
+  struct rm_resources *res;
+  size_t nres;
+  struct rm_verdict verdict;
+  struct rm_timeline timeline;
+  struct rm_fact *facts;
+  size_t nfacts;
+  const char **filters;         /* nbdkit's filter chain, when it ran one */
+  size_t nfilters;
+  bool has_filters;             /* the record says which (maybe none) */
+  const cJSON *json;            /* the target as the record holds it */
+};
+
+/* A service that ran beside the layers. */
+struct rm_service {
+  const char *role, *kind, *log, *ended, *command;
+  const char **layers;
+  size_t nlayers;
+  double ready_s;
+};
+
+/* A run record (run.json of a run; a sweep's points are runs too). */
+struct rm_run {
+  const char *schema, *id, *description, *status, *reason;
+  const char *started, *finished;
+  const char *scenario, *scenario_file, *scenario_text;
+  double jobs, iodepth;
+  const char *stack, *stack_file, *plugin;
+  const char *hostname, *kernel, *cpu_model;
+  double cores;
+  const char *fio_version, *nbdkit_version, *qemu_version, *git_rev;
+  struct rm_target *targets;
+  size_t ntargets;
+  struct rm_service *services;
+  size_t nservices;
+  const cJSON *json;            /* the document it was read from */
+};
+
+/* Reads DOC into R (zeroed first).  Never fails: what the document
+ * lacks is NAN or NULL.  rm_run_free releases what it allocated.
+ */
+extern void rm_run_read (const cJSON *doc, struct rm_run *r);
+extern void rm_run_free (struct rm_run *r);
+
+/* One target T into OUT, for a reader holding a layer alone (the
+ * runner judging a verdict, a sweep's point); rm_target_free after.
+ */
+extern void rm_target_read (const cJSON *t, struct rm_target *out);
+extern void rm_target_free (struct rm_target *t);
+
+/* A verdict alone (one the report judges for an older record). */
+extern void rm_verdict_read (const cJSON *v, struct rm_verdict *out);
+extern void rm_verdict_free (struct rm_verdict *v);
+
+/* Boundaries alone (an array of them). */
+extern struct rm_boundary *rm_bounds_read (const cJSON *a, size_t *n);
+
+/* The record's baseline layer, or NULL. */
+extern const struct rm_target *rm_baseline (const struct rm_run *r);
+
+/* Its layer NAME, or NULL. */
+extern const struct rm_target *rm_target_named (const struct rm_run *r,
+                                                const char *name);
+
+/* The cpu collector's process ROLE of T, or NULL. */
+extern const struct rm_proc *rm_proc_of (const struct rm_target *t,
+                                         const char *role);
+
+/* Fact KEY of T, or NULL. */
+extern const struct rm_fact *rm_fact (const struct rm_target *t,
+                                      const char *key);
+
+/* Total IOPS, read and write (NAN when neither was measured). */
+extern double rm_iops (const struct rm_target *t);
+
+/* What arrives at boundary B from above: what fio was asked to keep in
+ * flight, or the most a probe saw at once.
+ */
+extern double rm_concurrency (const struct rm_boundary *b);
+
+#endif /* VIPER_COMMON_MODEL_H */
