@@ -20,7 +20,6 @@
 #include <sys/types.h>
 
 #include <cjson/cJSON.h>
-#include "model.h"
 
 #define VIPERBENCH_VERSION "0.3.0"
 
@@ -771,5 +770,8 @@ struct steadiness {
 };
 extern void timeline_judge (const double *iops, size_t n,
                             struct steadiness *v);
+
+/* The record's model (typed structs and their reader). */
+#include "model.h"
 
 #endif /* VIPERBENCH_COMMON_H */

@@ -312,12 +312,69 @@ collectors_read (const cJSON *t, struct rm_target *out)
     cJSON_ArrayForEach (e, a) {
       struct rm_resources *r = &out->res[out->nres++];
 
+      static const char *const keys[RM_NRES] = {
+        [RM_FDS_MAX] = "fds_max", [RM_SOCKETS_MAX] = "sockets_max",
+        [RM_THREADS_MAX] = "threads_max", [RM_RSS_KIB_MAX] = "rss_kib_max",
+        [RM_FD_LIMIT] = "fd_limit", [RM_TASK_LIMIT] = "task_limit",
+      };
+
       r->role = str (e, "role");
-      r->fds_max = num (e, "fds_max");
-      r->sockets_max = num (e, "sockets_max");
-      r->threads_max = num (e, "threads_max");
-      r->rss_kib_max = num (e, "rss_kib_max");
+      for (int k = 0; k < RM_NRES; k++)
+        r->v[k] = num (e, keys[k]);
     }
+}
+
+/* The load clients of T (its "clients"), each with the volumes its
+ * setup gave it.
+ */
+static void
+clients_read (const cJSON *t, struct rm_target *out)
+{
+  const cJSON *cl = get (t, "clients"), *fair = get (t, "fairness"), *e, *sc;
+
+  out->has_clients = cJSON_IsArray (cl);
+  out->clients = xcalloc (len (cl) + 1, sizeof *out->clients);
+  if (cJSON_IsArray (cl))
+    cJSON_ArrayForEach (e, cl) {
+      struct rm_client *c = &out->clients[out->nclients++];
+      const cJSON *scs = get (get (t, "setup"), "clients");
+
+      c->name = str (e, "name");
+      c->fio_server = str (e, "fio_server");
+      c->jobs = num (e, "jobs");
+      dir_read (get (e, "read"), &c->dir[RM_READ]);
+      dir_read (get (e, "write"), &c->dir[RM_WRITE]);
+      c->volumes = -1;
+      if (cJSON_IsArray (scs))
+        cJSON_ArrayForEach (sc, scs) {
+          const char *n = str (sc, "name");
+
+          if (strcmp (n ? n : "", c->name ? c->name : "?") == 0)
+            c->volumes = (int) len (get (sc, "volumes"));
+        }
+    }
+  out->fairness.clients = num (fair, "clients");
+  out->fairness.iops_min = num (fair, "iops_min");
+  out->fairness.iops_max = num (fair, "iops_max");
+  out->fairness.min_over_max = num (fair, "min_over_max");
+  out->fairness.jain = num (fair, "jain");
+}
+
+/* A sweep's layer: its points, each a run of the layer. */
+static void
+points_read (const cJSON *t, struct rm_target *out)
+{
+  const cJSON *pts = get (t, "points"), *e;
+
+  out->point_dir = str (t, "dir");
+  out->iodepth = num (t, "iodepth");
+  out->client_count = num (t, "client_count");
+  out->volumes = num (t, "volumes");
+  out->connections = num (t, "connections");
+  out->points = xcalloc (len (pts) + 1, sizeof *out->points);
+  if (cJSON_IsArray (pts))
+    cJSON_ArrayForEach (e, pts)
+      rm_target_read (e, &out->points[out->npoints++]);
 }
 
 void
@@ -340,6 +397,8 @@ rm_target_read (const cJSON *t, struct rm_target *out)
   out->facts = facts_read (get (t, "setup"), &out->nfacts);
   out->has_filters = cJSON_IsArray (get (t, "filters"));
   out->filters = strings (get (t, "filters"), &out->nfilters);
+  clients_read (t, out);
+  points_read (t, out);
 }
 
 void
@@ -371,6 +430,10 @@ rm_target_free (struct rm_target *t)
   free (t->timeline.stalls);
   free (t->facts);
   free (t->filters);
+  free (t->clients);
+  for (size_t i = 0; i < t->npoints; i++)
+    rm_target_free (&t->points[i]);
+  free (t->points);
   memset (t, 0, sizeof *t);
 }
 
@@ -422,6 +485,8 @@ rm_run_read (const cJSON *doc, struct rm_run *r)
 
   memset (r, 0, sizeof *r);
   r->json = doc;
+  r->kind = record_kind (doc);
+  r->status_now = record_status (doc);
   r->schema = str (doc, "schema");
   r->id = str (doc, "id");
   r->description = str (doc, "description");
@@ -502,9 +567,54 @@ rm_fact (const struct rm_target *t, const char *key)
 }
 
 double
+rm_fact_num (const struct rm_target *t, const char *key)
+{
+  const struct rm_fact *f = rm_fact (t, key);
+
+  return f && f->type == RM_FACT_NUM ? f->num : NAN;
+}
+
+const char *
+rm_fact_text (const struct rm_target *t, const char *key)
+{
+  const struct rm_fact *f = rm_fact (t, key);
+
+  return f && f->type == RM_FACT_TEXT ? f->text : NULL;
+}
+
+double
+rm_dir_iops (const struct rm_dir *d)
+{
+  return d[RM_READ].iops + d[RM_WRITE].iops;
+}
+
+double
 rm_iops (const struct rm_target *t)
 {
-  return t->dir[RM_READ].iops + t->dir[RM_WRITE].iops;
+  return rm_dir_iops (t->dir);
+}
+
+double
+rm_resource (const struct rm_target *t, enum rm_res k)
+{
+  double sum = 0;
+  bool any = false;
+
+  for (size_t i = 0; i < t->nres; i++)
+    if (!isnan (t->res[i].v[k])) {
+      sum += t->res[i].v[k];
+      any = true;
+    }
+  return any ? sum : NAN;
+}
+
+const struct rm_boundary *
+rm_boundary_named (const struct rm_target *t, const char *name)
+{
+  for (size_t i = 0; i < t->nbounds; i++)
+    if (t->bounds[i].name && strcmp (t->bounds[i].name, name) == 0)
+      return &t->bounds[i];
+  return NULL;
 }
 
 double

@@ -84,9 +84,27 @@ struct rm_profile {
 };
 
 /* The resources collector's figures of one process. */
+enum rm_res {
+  RM_FDS_MAX, RM_SOCKETS_MAX, RM_THREADS_MAX, RM_RSS_KIB_MAX,
+  RM_FD_LIMIT, RM_TASK_LIMIT,   /* its RLIMIT_NOFILE, the tasks allowed */
+  RM_NRES
+};
 struct rm_resources {
   const char *role;
-  double fds_max, sockets_max, threads_max, rss_kib_max;
+  double v[RM_NRES];
+};
+
+/* One load client of a layer run by several (fio-clients). */
+struct rm_client {
+  const char *name, *fio_server;
+  double jobs;
+  struct rm_dir dir[RM_NDIR];
+  int volumes;                  /* how many it ran on; -1: not said */
+};
+
+/* How evenly the clients were served. */
+struct rm_fairness {
+  double clients, iops_min, iops_max, min_over_max, jain;
 };
 
 /* A process also saturated beside the verdict's. */
@@ -158,6 +176,16 @@ struct rm_target {
   const char **filters;         /* nbdkit's filter chain, when it ran one */
   size_t nfilters;
   bool has_filters;             /* the record says which (maybe none) */
+  struct rm_client *clients;    /* its load clients (fio-clients) */
+  size_t nclients;
+  bool has_clients;
+  struct rm_fairness fairness;
+  /* A sweep's layer: its points, each a layer's run at one setting. */
+  struct rm_target *points;
+  size_t npoints;
+  const char *point_dir;        /* a point's directory in the record */
+  double iodepth;               /* a depth sweep's point */
+  double client_count, volumes, connections;    /* a scale sweep's */
   const cJSON *json;            /* the target as the record holds it */
 };
 
@@ -171,7 +199,10 @@ struct rm_service {
 
 /* A run record (run.json of a run; a sweep's points are runs too). */
 struct rm_run {
+  enum record_kind kind;
   const char *schema, *id, *description, *status, *reason;
+  const char *status_now;       /* record_status: "aborted" for a
+                                   running record whose runner is gone */
   const char *started, *finished;
   const char *scenario, *scenario_file, *scenario_text;
   double jobs, iodepth;
@@ -220,8 +251,20 @@ extern const struct rm_proc *rm_proc_of (const struct rm_target *t,
 extern const struct rm_fact *rm_fact (const struct rm_target *t,
                                       const char *key);
 
-/* Total IOPS, read and write (NAN when neither was measured). */
+/* Fact KEY of T as a number (NAN) or as text (NULL) when it is one. */
+extern double rm_fact_num (const struct rm_target *t, const char *key);
+extern const char *rm_fact_text (const struct rm_target *t, const char *key);
+
+/* Total IOPS, read and write (NAN when either was not measured). */
 extern double rm_iops (const struct rm_target *t);
+extern double rm_dir_iops (const struct rm_dir *d);
+
+/* The sum of figure K over T's processes, or NAN when none has it. */
+extern double rm_resource (const struct rm_target *t, enum rm_res k);
+
+/* Boundary NAME of T, or NULL. */
+extern const struct rm_boundary *rm_boundary_named (const struct rm_target *t,
+                                                    const char *name);
 
 /* What arrives at boundary B from above: what fio was asked to keep in
  * flight, or the most a probe saw at once.

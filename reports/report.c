@@ -45,15 +45,6 @@ setup_value (struct doc *d, const struct rm_target *t, const char *key)
     doc_text (d, "?");
 }
 
-/* Fact KEY of layer T as a number, or NAN. */
-static double
-fact_num (const struct rm_target *t, const char *key)
-{
-  const struct rm_fact *f = rm_fact (t, key);
-
-  return f && f->type == RM_FACT_NUM ? f->num : NAN;
-}
-
 /* The guest layers: how their VM ran and what its acceleration means
  * for their figures.
  */
@@ -76,8 +67,7 @@ guests (struct doc *d, const struct layer_rep *L, size_t n)
 
   for (size_t i = 0; i < n; i++) {
     const struct rm_target *s = L[i].t;
-    const struct rm_fact *af = rm_fact (s, "accel");
-    const char *accel = af && af->type == RM_FACT_TEXT ? af->text : NULL;
+    const char *accel = rm_fact_text (s, "accel");
 
     if (accel == NULL)
       continue;
@@ -119,7 +109,7 @@ guests (struct doc *d, const struct layer_rep *L, size_t n)
         setup_value (d, s, facts[k].key);
     }
     doc_text (d, "; booted in %.1f s, before the measured window.  Its "
-              "console: %s/", fact_num (s, "boot_s"), L[i].name);
+              "console: %s/", rm_fact_num (s, "boot_s"), L[i].name);
     setup_value (d, s, "console");
     doc_text (d, "; QEMU's command line: the record's servers.");
     /* iostat's %util inside the guest, over fio's window. */

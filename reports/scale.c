@@ -15,46 +15,39 @@
 
 #include "internal.h"
 
-static double
-ddir_iops (const cJSON *o)
+/* A name the record may lack, as "?". */
+static const char *
+or_q (const char *s)
 {
-  return target_metric (o, "read", "iops") + target_metric (o, "write", "iops");
+  return s ? s : "?";
 }
 
 /* The clients of target T: a table of their shares and the fairness. */
 static void
-clients_table (struct doc *d, const cJSON *t)
+clients_table (struct doc *d, const struct rm_target *t)
 {
-  const cJSON *cl = cJSON_GetObjectItem (t, "clients"), *c;
-  const cJSON *setup = cJSON_GetObjectItem (t, "setup");
-  const cJSON *fair = cJSON_GetObjectItem (t, "fairness");
-  double total = ddir_iops (t);
+  const struct rm_fairness *fair = &t->fairness;
+  double total = rm_iops (t);
 
   doc_table (d, "llrrrrrr");
   doc_cells (d, (const char *const[]) { "client", "fio server", "volumes",
                  "read IOPS", "write IOPS", "share", "read p99", "write p99",
                  NULL });
-  cJSON_ArrayForEach (c, cl) {
+  for (size_t i = 0; i < t->nclients; i++) {
+    const struct rm_client *c = &t->clients[i];
     char r[16], w[16], r99[16], w99[16];
-    const cJSON *sc;
-    int vols = -1;
 
-    /* Its volumes, from the target's setup. */
-    cJSON_ArrayForEach (sc, cJSON_GetObjectItem (setup, "clients"))
-      if (strcmp (json_str (cJSON_GetObjectItem (sc, "name"), ""),
-                  json_str (cJSON_GetObjectItem (c, "name"), "?")) == 0)
-        vols = cJSON_GetArraySize (cJSON_GetObjectItem (sc, "volumes"));
-    fmt_iops (r, sizeof r, target_metric (c, "read", "iops"));
-    fmt_iops (w, sizeof w, target_metric (c, "write", "iops"));
-    fmt_ns (r99, sizeof r99, target_metric (c, "read", "p99"));
-    fmt_ns (w99, sizeof w99, target_metric (c, "write", "p99"));
+    fmt_iops (r, sizeof r, c->dir[RM_READ].iops);
+    fmt_iops (w, sizeof w, c->dir[RM_WRITE].iops);
+    fmt_ns (r99, sizeof r99, c->dir[RM_READ].p99_ns);
+    fmt_ns (w99, sizeof w99, c->dir[RM_WRITE].p99_ns);
     doc_cell (d);
-    doc_data (d, json_str (cJSON_GetObjectItem (c, "name"), "?"));
+    doc_data (d, or_q (c->name));
     doc_cell (d);
-    doc_data (d, json_str (cJSON_GetObjectItem (c, "fio_server"), "?"));
+    doc_data (d, or_q (c->fio_server));
     doc_cell (d);
-    if (vols >= 0)
-      doc_text (d, "%d", vols);
+    if (c->volumes >= 0)
+      doc_text (d, "%d", c->volumes);
     else
       doc_text (d, "?");
     doc_cell (d);
@@ -62,7 +55,8 @@ clients_table (struct doc *d, const cJSON *t)
     doc_cell (d);
     doc_text (d, "%s", w);
     doc_cell (d);
-    doc_text (d, "%.1f%%", total > 0 ? 100 * ddir_iops (c) / total : NAN);
+    doc_text (d, "%.1f%%", total > 0 ? 100 * rm_dir_iops (c->dir) / total
+              : NAN);
     doc_cell (d);
     doc_text (d, "%s", r99);
     doc_cell (d);
@@ -72,10 +66,8 @@ clients_table (struct doc *d, const cJSON *t)
   doc_text (d, "Fairness over %g clients: the least served did %.1f%% of "
                "the most served's I/Os (min/max %.3f), Jain's index %.3f "
                "(1: all equal; 1/n: one client did everything).",
-            json_num (cJSON_GetObjectItem (fair, "clients")),
-            100 * json_num (cJSON_GetObjectItem (fair, "min_over_max")),
-            json_num (cJSON_GetObjectItem (fair, "min_over_max")),
-            json_num (cJSON_GetObjectItem (fair, "jain")));
+            fair->clients, 100 * fair->min_over_max, fair->min_over_max,
+            fair->jain);
 }
 
 /* The ladder report's section for layers with load clients; see
@@ -87,10 +79,9 @@ clients_section (struct doc *d, const struct rm_run *run)
   bool any = false;
 
   for (size_t i = 0; i < run->ntargets; i++) {
-    const cJSON *t = run->targets[i].json;
-    const cJSON *setup = cJSON_GetObjectItem (t, "setup");
+    const struct rm_target *t = &run->targets[i];
 
-    if (!cJSON_IsArray (cJSON_GetObjectItem (t, "clients")))
+    if (!t->has_clients)
       continue;
     if (!any) {
       doc_heading (d, 2);
@@ -102,13 +93,12 @@ clients_section (struct doc *d, const struct rm_run *run)
     }
     any = true;
     doc_para (d);
-    doc_bold (d, "%s", target_name (t));
+    doc_bold (d, "%s", t->name);
     doc_text (d, ": %g volumes, %g connections to ",
-              json_num (cJSON_GetObjectItem (setup, "volumes")),
-              json_num (cJSON_GetObjectItem (setup, "connections")));
-    doc_data (d, json_str (cJSON_GetObjectItem (setup, "server"), "?"));
+              rm_fact_num (t, "volumes"), rm_fact_num (t, "connections"));
+    doc_data (d, or_q (rm_fact_text (t, "server")));
     doc_text (d, " (clients: ");
-    doc_data (d, json_str (cJSON_GetObjectItem (setup, "clients_made"), "?"));
+    doc_data (d, or_q (rm_fact_text (t, "clients_made")));
     doc_text (d, ")");
     clients_table (d, t);
   }
@@ -116,11 +106,16 @@ clients_section (struct doc *d, const struct rm_run *run)
 
 /* nbdkit's CPU per I/O at a point (the cpu collector), or NAN. */
 static double
-server_cpu (const cJSON *pt)
+server_cpu (const struct rm_target *pt)
 {
-  double v;
+  for (size_t i = 0; i < pt->nprocs; i++) {
+    double v = pt->procs[i].cpu_us_per_io;
 
-  return target_cpu_us (pt, "nbdkit", &v, 1) == 1 ? v : NAN;
+    if (pt->procs[i].role && strcmp (pt->procs[i].role, "nbdkit") == 0 &&
+        isfinite (v) && v >= 0)
+      return v;
+  }
+  return NAN;
 }
 
 /* The least-squares slope of Y against X over N points (NAN values
@@ -152,10 +147,10 @@ enum { C_CONNS, C_IOPS, C_RP99, C_WP99, C_FDS, C_SOCK, C_THR, C_RSS, C_CPU,
  * file (CDIR/scale-LI.dat, CDIR NULL: none).
  */
 static void
-scale_layer (struct doc *dc, const cJSON *t, const char *cdir, size_t li)
+scale_layer (struct doc *dc, const struct rm_target *t, const char *cdir,
+             size_t li)
 {
-  const cJSON *pts = cJSON_GetObjectItem (t, "points"), *pt;
-  size_t n = (size_t) cJSON_GetArraySize (pts), i = 0;
+  size_t n = t->npoints;
   double *col[NCOL], limit = NAN, tlimit = NAN;
   FILE *d = NULL;
   char *dpath = NULL;
@@ -167,36 +162,36 @@ scale_layer (struct doc *dc, const cJSON *t, const char *cdir, size_t li)
     d = fopen_out (dpath);
   }
   doc_heading (dc, 2);
-  doc_text (dc, "%s", target_name (t));
+  doc_text (dc, "%s", t->name);
   doc_table (dc, "rrrrrrrrrrrr");
   doc_cells (dc, (const char *const[]) { "clients", "volumes", "connections",
                  "IOPS", "read p99", "write p99", "nbdkit CPU/IO", "fds",
                  "sockets", "threads", "RSS", "Jain", NULL });
-  cJSON_ArrayForEach (pt, pts) {
+  for (size_t i = 0; i < n; i++) {
+    const struct rm_target *pt = &t->points[i];
     char io[16], r99[16], w99[16];
 
-    col[C_CONNS][i] = json_num (cJSON_GetObjectItem (pt, "connections"));
-    col[C_IOPS][i] = ddir_iops (pt);
-    col[C_RP99][i] = target_metric (pt, "read", "p99");
-    col[C_WP99][i] = target_metric (pt, "write", "p99");
-    col[C_FDS][i] = target_resource (pt, "fds_max");
-    col[C_SOCK][i] = target_resource (pt, "sockets_max");
-    col[C_THR][i] = target_resource (pt, "threads_max");
-    col[C_RSS][i] = target_resource (pt, "rss_kib_max") / 1024;
+    col[C_CONNS][i] = pt->connections;
+    col[C_IOPS][i] = rm_iops (pt);
+    col[C_RP99][i] = pt->dir[RM_READ].p99_ns;
+    col[C_WP99][i] = pt->dir[RM_WRITE].p99_ns;
+    col[C_FDS][i] = rm_resource (pt, RM_FDS_MAX);
+    col[C_SOCK][i] = rm_resource (pt, RM_SOCKETS_MAX);
+    col[C_THR][i] = rm_resource (pt, RM_THREADS_MAX);
+    col[C_RSS][i] = rm_resource (pt, RM_RSS_KIB_MAX) / 1024;
     col[C_CPU][i] = server_cpu (pt);
-    col[C_JAIN][i] = json_num (cJSON_GetObjectItem (cJSON_GetObjectItem (
-                                 pt, "fairness"), "jain"));
+    col[C_JAIN][i] = pt->fairness.jain;
     if (isnan (limit))
-      limit = target_resource (pt, "fd_limit");
+      limit = rm_resource (pt, RM_FD_LIMIT);
     if (isnan (tlimit))
-      tlimit = target_resource (pt, "task_limit");
+      tlimit = rm_resource (pt, RM_TASK_LIMIT);
     fmt_iops (io, sizeof io, col[C_IOPS][i]);
     fmt_ns (r99, sizeof r99, col[C_RP99][i]);
     fmt_ns (w99, sizeof w99, col[C_WP99][i]);
     doc_cell (dc);
-    doc_text (dc, "%g", json_num (cJSON_GetObjectItem (pt, "client_count")));
+    doc_text (dc, "%g", pt->client_count);
     doc_cell (dc);
-    doc_text (dc, "%g", json_num (cJSON_GetObjectItem (pt, "volumes")));
+    doc_text (dc, "%g", pt->volumes);
     doc_cell (dc);
     doc_text (dc, "%g", col[C_CONNS][i]);
     doc_cell (dc);
@@ -222,7 +217,6 @@ scale_layer (struct doc *dc, const cJSON *t, const char *cdir, size_t li)
         fprintf (d, "%s%g", k ? " " : "", col[k][i]);
       fprintf (d, "\n");
     }
-    i++;
   }
   if (d)
     fclose_out (d, dpath);
@@ -275,11 +269,10 @@ scale_layer (struct doc *dc, const cJSON *t, const char *cdir, size_t li)
 
 /* The charts' script in CDIR. */
 static int
-scale_charts (const char *cdir, const cJSON *targets, const char *title)
+scale_charts (const char *cdir, const struct rm_run *run, const char *title)
 {
   char *p = xasprintf ("%s/charts.gp", cdir);
   FILE *f = fopen_out (p);
-  const cJSON *t;
   static const struct { const char *out, *title, *ylabel, *fmt;
                         int cols[3]; const char *names[3]; } chart[] = {
     { "iops", "Total IOPS against connections", "IOPS", "%.0s%c",
@@ -317,12 +310,12 @@ scale_charts (const char *cdir, const cJSON *targets, const char *title)
                 "  set ylabel '%s'\n  set format y '%s'\n  set yrange [0:*]\n"
                 "  plot ", chart[c].out, chart[c].title, chart[c].ylabel,
              chart[c].fmt);
-    cJSON_ArrayForEach (t, targets) {
+    for (size_t ti = 0; ti < run->ntargets; ti++) {
       for (size_t k = 0; k < 3 && chart[c].cols[k]; k++) {
         char label[96];
         bool p99 = c == 1;
 
-        snprintf (label, sizeof label, "%s: %s", target_name (t),
+        snprintf (label, sizeof label, "%s: %s", run->targets[ti].name,
                   chart[c].names[k]);
         fprintf (f, "%s'scale-%zu.dat' using 1:%s%d%s lw 2 title ",
                  first ? "" : ", ", li, p99 ? "($" : "", chart[c].cols[k],
@@ -350,37 +343,31 @@ scale_charts (const char *cdir, const cJSON *targets, const char *title)
 struct doc *
 scale_doc (const char *dir, const cJSON *doc, bool draw, int *r)
 {
-  const cJSON *targets = cJSON_GetObjectItem (doc, "targets"), *t;
-  const cJSON *sc = cJSON_GetObjectItem (doc, "scenario");
+  struct rm_run run;
   char *cdir = draw ? xasprintf ("%s/charts", dir) : NULL;
-  size_t li = 0;
   struct doc *d = doc_new ();
-  const char *reason = json_str (cJSON_GetObjectItem (doc, "reason"), NULL);
-  const char *desc = json_str (cJSON_GetObjectItem (doc, "description"), "");
+  const char *scen;
 
+  rm_run_read (doc, &run);
+  scen = or_q (run.scenario);
   if (cdir)
     mkdir_p (cdir, 0755);
   doc_heading (d, 1);
-  doc_text (d, "%s: %s, scale sweep",
-            json_str (cJSON_GetObjectItem (doc, "id"), "?"),
-            json_str (cJSON_GetObjectItem (sc, "name"), "?"));
+  doc_text (d, "%s: %s, scale sweep", or_q (run.id), scen);
   doc_para (d);
-  doc_data (d, *desc ? desc : "(no description)");
+  doc_data (d, run.description && *run.description ? run.description
+            : "(no description)");
   doc_item (d);
-  doc_text (d, "status: %s%s", record_status (doc), reason ? ": " : "");
-  doc_data (d, reason ? reason : "");
+  doc_text (d, "status: %s%s", run.status_now, run.reason ? ": " : "");
+  doc_data (d, run.reason ? run.reason : "");
   doc_item (d);
   doc_text (d, "stack: ");
-  doc_data (d, json_str (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "stack"),
-                                              "name"), "?"));
-  doc_text (d, "; scenario %s: %g jobs x iodepth %g per volume",
-            json_str (cJSON_GetObjectItem (sc, "name"), "?"),
-            json_num (cJSON_GetObjectItem (sc, "jobs")),
-            json_num (cJSON_GetObjectItem (sc, "iodepth")));
+  doc_data (d, or_q (run.stack));
+  doc_text (d, "; scenario %s: %g jobs x iodepth %g per volume", scen,
+            run.jobs, run.iodepth);
   doc_item (d);
-  doc_text (d, "started %s, finished %s",
-            json_str (cJSON_GetObjectItem (doc, "started"), "?"),
-            json_str (cJSON_GetObjectItem (doc, "finished"), "-"));
+  doc_text (d, "started %s, finished %s", or_q (run.started),
+            run.finished ? run.finished : "-");
   doc_para (d);
   doc_text (d, "Each point: that many load clients (fio servers driven by "
                "fio --client), and that many volumes (nbdkit exports), each "
@@ -391,24 +378,22 @@ scale_doc (const char *dir, const cJSON *doc, bool draw, int *r)
                "resident memory are the most it held during the window "
                "(sampled every 100 ms); its CPU per I/O is over the "
                "window's I/Os.");
-  cJSON_ArrayForEach (t, targets)
-    scale_layer (d, t, cdir, li++);
+  for (size_t i = 0; i < run.ntargets; i++)
+    scale_layer (d, &run.targets[i], cdir, i);
   /* Each point's clients. */
   doc_heading (d, 2);
   doc_text (d, "Clients' shares");
-  cJSON_ArrayForEach (t, targets) {
-    const cJSON *pt;
+  for (size_t i = 0; i < run.ntargets; i++)
+    for (size_t k = 0; k < run.targets[i].npoints; k++) {
+      const struct rm_target *pt = &run.targets[i].points[k];
 
-    cJSON_ArrayForEach (pt, cJSON_GetObjectItem (t, "points")) {
-      if (!cJSON_IsArray (cJSON_GetObjectItem (pt, "clients")))
+      if (!pt->has_clients)
         continue;
       doc_para (d);
-      doc_bold (d, "%s, %g clients, %g volumes", target_name (t),
-                json_num (cJSON_GetObjectItem (pt, "client_count")),
-                json_num (cJSON_GetObjectItem (pt, "volumes")));
+      doc_bold (d, "%s, %g clients, %g volumes", run.targets[i].name,
+                pt->client_count, pt->volumes);
       clients_table (d, pt);
     }
-  }
   doc_heading (d, 2);
   doc_text (d, "Charts");
   doc_image (d, "Total IOPS against connections", "charts/iops.svg");
@@ -419,8 +404,8 @@ scale_doc (const char *dir, const cJSON *doc, bool draw, int *r)
   doc_image (d, "CPU per I/O against connections", "charts/cpu.svg");
   doc_para (d);
   doc_text (d, "PNG versions beside them in charts/.");
-  *r = cdir ? scale_charts (cdir, targets,
-                            json_str (cJSON_GetObjectItem (sc, "name"), "?")) : 0;
+  *r = cdir ? scale_charts (cdir, &run, scen) : 0;
   free (cdir);
+  rm_run_free (&run);
   return d;
 }

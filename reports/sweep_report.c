@@ -41,44 +41,34 @@ sweep_plateau (const double *flight, const double *asked, size_t n, size_t k)
   return flight[n - 1] <= 1.10 * flight[k] && asked[n - 1] >= 2 * flight[n - 1];
 }
 
-/* A point's total IOPS. */
-static double
-pt_iops (const cJSON *pt)
+/* A name the record may lack, as "?". */
+static const char *
+or_q (const char *s)
 {
-  return target_metric (pt, "read", "iops") + target_metric (pt, "write", "iops");
+  return s ? s : "?";
 }
 
-/* The boundary NAME of point PT, or NULL. */
-static const cJSON *
-pt_boundary (const cJSON *pt, const char *name)
-{
-  const cJSON *bd;
-
-  cJSON_ArrayForEach (bd, cJSON_GetObjectItem (pt, "boundaries"))
-    if (strcmp (json_str (cJSON_GetObjectItem (bd, "name"), ""), name) == 0)
-      return bd;
-  return NULL;
-}
-
-/* What fio asked to keep in flight at boundary BD. */
+/* The most in flight at boundary NAME of point PT, or NAN. */
 static double
-asked_of (const cJSON *bd)
+pt_flight (const struct rm_target *pt, const char *name)
 {
-  double r = boundary_num (bd, "in_flight.requested");
+  const struct rm_boundary *b = rm_boundary_named (pt, name);
 
-  return isnan (r) ? boundary_num (bd, "in_flight.max") : r;
+  return b ? b->flight_max : NAN;
 }
 
 /* The boundaries below fio of a layer's last point (their names). */
 static size_t
-layer_boundaries (const cJSON *pts, const char **names, size_t max)
+layer_boundaries (const struct rm_target *t, const char **names, size_t max)
 {
-  const cJSON *last = cJSON_GetArrayItem (pts, cJSON_GetArraySize (pts) - 1);
-  const cJSON *bd;
+  const struct rm_target *last;
   size_t n = 0;
 
-  cJSON_ArrayForEach (bd, cJSON_GetObjectItem (last, "boundaries")) {
-    const char *nm = json_str (cJSON_GetObjectItem (bd, "name"), NULL);
+  if (t->npoints == 0)
+    return 0;
+  last = &t->points[t->npoints - 1];
+  for (size_t i = 0; i < last->nbounds; i++) {
+    const char *nm = last->bounds[i].name;
 
     if (nm && strcmp (nm, "fio") != 0 && plain_name (nm) && n < max)
       names[n++] = nm;
@@ -86,26 +76,60 @@ layer_boundaries (const cJSON *pts, const char **names, size_t max)
   return n;
 }
 
+/* Where the knee's plateau lies: the topmost of the NB boundaries NAMES
+ * whose concurrency stops growing at point KNEE of layer T, in words.
+ */
+static void
+sweep_plateau_words (struct doc *dc, const struct rm_target *t,
+                     const char *const *names, size_t nb, size_t knee)
+{
+  size_t n = t->npoints;
+  double *flight = xcalloc (n + 1, sizeof *flight);
+  double *asked = xcalloc (n + 1, sizeof *asked);
+
+  for (size_t k = 0; k < nb; k++) {
+    for (size_t j = 0; j < n; j++) {
+      const struct rm_boundary *fio = rm_boundary_named (&t->points[j], "fio");
+
+      flight[j] = pt_flight (&t->points[j], names[k]);
+      asked[j] = fio ? rm_concurrency (fio) : NAN;
+    }
+    if (sweep_plateau (flight, asked, n, knee)) {
+      const struct rm_boundary *b = rm_boundary_named (&t->points[n - 1],
+                                                       names[k]);
+
+      doc_text (dc, " The concurrency at ");
+      doc_bold (dc, "%s stops growing at %.0f", names[k], flight[knee]);
+      doc_text (dc, " (%.0f at iodepth %.0f) while fio asks %.0f: ",
+                flight[n - 1], t->points[n - 1].iodepth, asked[n - 1]);
+      doc_data (dc, or_q (b ? b->via : NULL));
+      doc_text (dc, ".");
+      break;
+    }
+  }
+  free (flight);
+  free (asked);
+}
+
 /* One layer's section of the report, and its data files in CDIR
  * (NULL: none) as layer index LI.
  */
 static void
-sweep_layer (struct doc *dc, const cJSON *t, const char *cdir, size_t li)
+sweep_layer (struct doc *dc, const struct rm_target *t, const char *cdir,
+             size_t li)
 {
-  const cJSON *pts = cJSON_GetObjectItem (t, "points"), *pt;
-  size_t n = (size_t) cJSON_GetArraySize (pts), i = 0;
+  size_t n = t->npoints;
   double *depth = xcalloc (n + 1, sizeof *depth), *iops = xcalloc (n + 1, sizeof *iops);
   double *p50 = xcalloc (n + 1, sizeof *p50), *p99 = xcalloc (n + 1, sizeof *p99);
-  double *flight = xcalloc (n + 1, sizeof *flight);
   const char *names[8];
-  size_t nb = layer_boundaries (pts, names, 8);
+  size_t nb = layer_boundaries (t, names, 8);
   char align[16] = "rrrr";
   int knee;
   FILE *d = NULL;
   char *dpath = NULL;
 
   doc_heading (dc, 2);
-  doc_text (dc, "%s", target_name (t));
+  doc_text (dc, "%s", t->name);
   for (size_t b = 0; b < nb; b++)
     align[4 + b] = 'r';
   doc_table (dc, align);
@@ -119,13 +143,14 @@ sweep_layer (struct doc *dc, const cJSON *t, const char *cdir, size_t li)
     dpath = xasprintf ("%s/curve-%zu.dat", cdir, li);
     d = fopen_out (dpath);
   }
-  cJSON_ArrayForEach (pt, pts) {
+  for (size_t i = 0; i < n; i++) {
+    const struct rm_target *pt = &t->points[i];
     char io[16], a[16], b[16];
 
-    depth[i] = json_num (cJSON_GetObjectItem (pt, "iodepth"));
-    iops[i] = pt_iops (pt);
-    p50[i] = target_metric (pt, "read", "p50");
-    p99[i] = target_metric (pt, "read", "p99");
+    depth[i] = pt->iodepth;
+    iops[i] = rm_iops (pt);
+    p50[i] = pt->dir[RM_READ].p50_ns;
+    p99[i] = pt->dir[RM_READ].p99_ns;
     fmt_iops (io, sizeof io, iops[i]);
     fmt_ns (a, sizeof a, p50[i]);
     fmt_ns (b, sizeof b, p99[i]);
@@ -140,7 +165,7 @@ sweep_layer (struct doc *dc, const cJSON *t, const char *cdir, size_t li)
     if (d)
       fprintf (d, "%g %g %g %g", depth[i], iops[i], p50[i], p99[i]);
     for (size_t k = 0; k < nb; k++) {
-      double v = boundary_num (pt_boundary (pt, names[k]), "in_flight.max");
+      double v = pt_flight (pt, names[k]);
 
       doc_cell (dc);
       if (isnan (v))
@@ -152,7 +177,6 @@ sweep_layer (struct doc *dc, const cJSON *t, const char *cdir, size_t li)
     }
     if (d)
       fprintf (d, "\n");
-    i++;
   }
   if (d)
     fclose_out (d, dpath);
@@ -171,45 +195,21 @@ sweep_layer (struct doc *dc, const cJSON *t, const char *cdir, size_t li)
                   "p50 grows from %.0f us to %.0f us.", io, p50[knee] / 1000,
               p50[n - 1] / 1000);
     /* The topmost boundary whose concurrency stops growing there. */
-    for (size_t k = 0; k < nb; k++) {
-      double *asked = xcalloc (n, sizeof *asked);
-      size_t j = 0;
-
-      cJSON_ArrayForEach (pt, pts) {
-        flight[j] = boundary_num (pt_boundary (pt, names[k]), "in_flight.max");
-        asked[j] = asked_of (pt_boundary (pt, "fio"));
-        j++;
-      }
-      if (sweep_plateau (flight, asked, n, (size_t) knee)) {
-        doc_text (dc, " The concurrency at ");
-        doc_bold (dc, "%s stops growing at %.0f", names[k], flight[knee]);
-        doc_text (dc, " (%.0f at iodepth %.0f) while fio asks %.0f: ",
-                  flight[n - 1], depth[n - 1], asked[n - 1]);
-        doc_data (dc, json_str (cJSON_GetObjectItem (
-                    pt_boundary (cJSON_GetArrayItem (pts, (int) n - 1),
-                                 names[k]), "via"), "?"));
-        doc_text (dc, ".");
-        free (asked);
-        break;
-      }
-      free (asked);
-    }
+    sweep_plateau_words (dc, t, names, nb, (size_t) knee);
   }
   free (depth);
   free (iops);
   free (p50);
   free (p99);
-  free (flight);
 }
 
 /* The charts' script in CDIR for the record's layers. */
 static int
-sweep_charts (const char *cdir, const cJSON *targets, const char *title)
+sweep_charts (const char *cdir, const struct rm_run *run, const char *title)
 {
   char *p = xasprintf ("%s/charts.gp", cdir);
   FILE *f = fopen_out (p);
-  const cJSON *t;
-  size_t li = 0;
+  size_t li;
   int r;
 
   if (f == NULL) {
@@ -227,45 +227,41 @@ sweep_charts (const char *cdir, const cJSON *targets, const char *title)
 "  else { set terminal pngcairo size 900,500 noenhanced font 'sans,11' }\n"
 "  set output 'iops.'.t\n  set title 'IOPS against queue depth ('.scenario.')'\n"
 "  set ylabel 'IOPS'\n  set format y '%%.0s%%c'\n  set yrange [0:*]\n  plot ");
-  cJSON_ArrayForEach (t, targets) {
+  for (li = 0; li < run->ntargets; li++) {
     fprintf (f, "%s'curve-%zu.dat' using 1:2 lw 2 title ", li ? ", " : "", li);
-    gp_string (f, target_name (t), '\'');
-    li++;
+    gp_string (f, run->targets[li].name, '\'');
   }
   fprintf (f, "\n  set output 'latency.'.t\n"
 "  set title 'Read latency against queue depth (p50 solid, p99 dashed)'\n"
 "  set ylabel 'latency'\n  set logscale y\n  set format y '%%.0s%%cs'\n"
 "  set yrange [*:*]\n  plot ");
-  li = 0;
-  cJSON_ArrayForEach (t, targets) {
+  for (li = 0; li < run->ntargets; li++) {
     fprintf (f, "%s'curve-%zu.dat' using 1:($3/1e9) lw 2 lc %zu title ",
              li ? ", " : "", li, li + 1);
-    gp_string (f, target_name (t), '\'');
+    gp_string (f, run->targets[li].name, '\'');
     fprintf (f, ", 'curve-%zu.dat' using 1:($4/1e9) lw 1 dt 2 lc %zu notitle",
              li, li + 1);
-    li++;
   }
   fprintf (f, "\n  unset logscale y\n  set output 'inflight.'.t\n"
 "  set title 'Most requests in flight at each boundary'\n"
 "  set ylabel 'in flight (max)'\n  set logscale y 2\n  set format y '%%g'\n"
 "  plot ");
-  li = 0;
   {
     bool first = true;
 
-    cJSON_ArrayForEach (t, targets) {
+    for (li = 0; li < run->ntargets; li++) {
+      const struct rm_target *t = &run->targets[li];
       const char *names[8];
-      size_t nb = layer_boundaries (cJSON_GetObjectItem (t, "points"), names, 8);
+      size_t nb = layer_boundaries (t, names, 8);
       char label[96];
 
       for (size_t b = 0; b < nb; b++) {
-        snprintf (label, sizeof label, "%s: %s", target_name (t), names[b]);
+        snprintf (label, sizeof label, "%s: %s", t->name, names[b]);
         fprintf (f, "%s'curve-%zu.dat' using 1:%zu lw 2 title ",
                  first ? "" : ", ", li, 5 + b);
         gp_string (f, label, '\'');
         first = false;
       }
-      li++;
     }
     if (first)
       fprintf (f, "NaN notitle");
@@ -286,49 +282,44 @@ sweep_charts (const char *cdir, const cJSON *targets, const char *title)
 static struct doc *
 depth_doc (const char *dir, const cJSON *doc, bool draw, int *r)
 {
-  const cJSON *targets = cJSON_GetObjectItem (doc, "targets"), *t;
-  const cJSON *sc = cJSON_GetObjectItem (doc, "scenario");
+  struct rm_run run;
   char *cdir = draw ? xasprintf ("%s/charts", dir) : NULL;
-  size_t li = 0;
   struct doc *d = doc_new ();
-  const char *reason = json_str (cJSON_GetObjectItem (doc, "reason"), NULL);
-  const char *desc = json_str (cJSON_GetObjectItem (doc, "description"), "");
+  const char *scen;
 
+  rm_run_read (doc, &run);
+  scen = or_q (run.scenario);
   if (cdir)
     mkdir_p (cdir, 0755);
   doc_heading (d, 1);
-  doc_text (d, "%s: %s, queue-depth sweep",
-            json_str (cJSON_GetObjectItem (doc, "id"), "?"),
-            json_str (cJSON_GetObjectItem (sc, "name"), "?"));
+  doc_text (d, "%s: %s, queue-depth sweep", or_q (run.id), scen);
   doc_para (d);
-  if (*desc)
-    doc_data (d, desc);
+  if (run.description && *run.description)
+    doc_data (d, run.description);
   else
     doc_text (d, "(no description)");
   doc_item (d);
-  doc_text (d, "status: %s", record_status (doc));
-  if (reason) {
+  doc_text (d, "status: %s", run.status_now);
+  if (run.reason) {
     doc_text (d, ": ");
-    doc_data (d, reason);
+    doc_data (d, run.reason);
   }
   doc_item (d);
   doc_text (d, "stack: ");
-  doc_data (d, json_str (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "stack"), "name"), "?"));
-  doc_text (d, "; scenario %s at %g jobs",
-            json_str (cJSON_GetObjectItem (sc, "name"), "?"),
-            json_num (cJSON_GetObjectItem (sc, "jobs")));
+  doc_data (d, or_q (run.stack));
+  doc_text (d, "; scenario %s at %g jobs", scen, run.jobs);
   doc_item (d);
   doc_text (d, "started ");
-  doc_data (d, json_str (cJSON_GetObjectItem (doc, "started"), "?"));
+  doc_data (d, or_q (run.started));
   doc_text (d, ", finished ");
-  doc_data (d, json_str (cJSON_GetObjectItem (doc, "finished"), "-"));
+  doc_data (d, run.finished ? run.finished : "-");
   doc_para (d);
   doc_text (d, "Each layer at each queue depth (every job's iodepth). The knee "
                "is the depth past which IOPS gains under 10%% while read p50 "
                "keeps growing; the boundary named there is the topmost whose "
                "most requests in flight stop growing with the depth.");
-  cJSON_ArrayForEach (t, targets)
-    sweep_layer (d, t, cdir, li++);
+  for (size_t i = 0; i < run.ntargets; i++)
+    sweep_layer (d, &run.targets[i], cdir, i);
   doc_heading (d, 2);
   doc_text (d, "Charts");
   doc_image (d, "IOPS against iodepth", "charts/iops.svg");
@@ -336,9 +327,9 @@ depth_doc (const char *dir, const cJSON *doc, bool draw, int *r)
   doc_image (d, "In flight at each boundary", "charts/inflight.svg");
   doc_para (d);
   doc_text (d, "PNG versions beside them in charts/.");
-  *r = cdir ? sweep_charts (cdir, targets,
-                            json_str (cJSON_GetObjectItem (sc, "name"), "?")) : 0;
+  *r = cdir ? sweep_charts (cdir, &run, scen) : 0;
   free (cdir);
+  rm_run_free (&run);
   return d;
 }
 

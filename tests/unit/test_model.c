@@ -126,7 +126,7 @@ test_kept_objstore (void **state)
   assert_true (t->has_filters);
   assert_true (t->nres >= 2);
   for (size_t i = 0; i < t->nres; i++)
-    assert_true (t->res[i].fds_max > 0);
+    assert_true (t->res[i].v[RM_FDS_MAX] > 0);
   rm_run_free (&r);
   cJSON_Delete (doc);
   doc = load ("tests/kept/ladder/run.json");
