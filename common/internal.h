@@ -610,6 +610,7 @@ extern void record_list_free (struct record_entry *e, size_t n);
 /* One side of a comparison: records with their directories. */
 struct records {
   cJSON **doc;
+  struct rm_run *run;           /* each doc read into the model */
   char **dir;
   size_t n;
 };
@@ -619,20 +620,6 @@ struct records {
  */
 extern int records_add (struct records *r, const char *path, const char *who);
 extern void records_free (struct records *r);
-/* The "processes" of the collector COLLECTOR ("cpu", "resources",
- * "perf") in the record's target T, or NULL: what every reader of a
- * layer's per-process figures walks.
- */
-extern const cJSON *target_processes (const cJSON *t, const char *collector);
-/* The CPU microseconds per I/O of process ROLE in run.json target T
- * (the cpu collector's; finite, not negative), into OUT; how many.
- */
-extern size_t target_cpu_us (const cJSON *t, const char *role, double *out,
-                             size_t max);
-/* The resources collector's figure KEY ("fds_max") of target T, summed
- * over its servers; NAN when not measured.
- */
-extern double target_resource (const cJSON *t, const char *key);
 /* Each record's CPU microseconds per I/O of process ROLE in layer NAME
  * (the cpu collector's), into OUT; how many.
  */

@@ -5,9 +5,12 @@
  * checked for its type (a hostile or older record reads as "not
  * measured", never as a crash).
  */
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "internal.h"
 
@@ -108,12 +111,42 @@ ops_read (const cJSON *o, struct rm_ops *out)
   out->p999_ns = num (o, "p99.9_ns");
 }
 
-static void
-boundary_read (const cJSON *b, struct rm_boundary *out)
+/* The members of object O: how many. */
+static size_t
+members (const cJSON *o)
+{
+  const cJSON *e;
+  size_t n = 0;
+
+  if (cJSON_IsObject (o))
+    cJSON_ArrayForEach (e, o)
+      n++;
+  return n;
+}
+
+void
+rm_boundary_read (const cJSON *b, struct rm_boundary *out)
 {
   const cJSON *ops = get (b, "ops"), *fl = get (b, "in_flight");
-  const cJSON *cap = get (b, "capacity");
+  const cJSON *cap = get (b, "capacity"), *arr = get (fl, "at_arrival"), *e;
 
+  memset (out, 0, sizeof *out);
+  out->all_ops = xcalloc (members (ops) + 1, sizeof *out->all_ops);
+  if (cJSON_IsObject (ops))
+    cJSON_ArrayForEach (e, ops) {
+      struct rm_op *o = &out->all_ops[out->nall_ops++];
+
+      o->op = e->string;
+      ops_read (e, &o->f);
+    }
+  out->arrival = xcalloc (members (arr) + 1, sizeof *out->arrival);
+  if (cJSON_IsObject (arr))
+    cJSON_ArrayForEach (e, arr) {
+      struct rm_arrival *a = &out->arrival[out->narrival++];
+
+      a->label = e->string;
+      a->share = cJSON_IsNumber (e) ? e->valuedouble : NAN;
+    }
   out->name = str (b, "name");
   out->via = str (b, "via");
   out->source = str (b, "source");
@@ -138,8 +171,26 @@ rm_bounds_read (const cJSON *a, size_t *n)
   *n = 0;
   if (cJSON_IsArray (a))
     cJSON_ArrayForEach (e, a)
-      boundary_read (e, &v[(*n)++]);
+      rm_boundary_read (e, &v[(*n)++]);
   return v;
+}
+
+void
+rm_boundary_free (struct rm_boundary *b)
+{
+  free (b->all_ops);
+  free (b->arrival);
+  b->all_ops = NULL;
+  b->arrival = NULL;
+  b->nall_ops = b->narrival = 0;
+}
+
+void
+rm_bounds_free (struct rm_boundary *b, size_t n)
+{
+  for (size_t i = 0; b && i < n; i++)
+    rm_boundary_free (&b[i]);
+  free (b);
 }
 
 static void
@@ -302,6 +353,7 @@ collectors_read (const cJSON *t, struct rm_target *out)
   out->has_perf = get (get (t, "collectors"), "perf") != NULL;
   out->perf_hz = num (get (get (t, "collectors"), "perf"), "frequency_hz");
   a = processes (t, "perf");
+  out->has_profiles = a != NULL;
   out->profiles = xcalloc (len (a) + 1, sizeof *out->profiles);
   if (cJSON_IsArray (a))
     cJSON_ArrayForEach (e, a)
@@ -412,7 +464,7 @@ rm_verdict_free (struct rm_verdict *v)
 void
 rm_target_free (struct rm_target *t)
 {
-  free (t->bounds);
+  rm_bounds_free (t->bounds, t->nbounds);
   for (size_t i = 0; i < t->nprocs; i++)
     free (t->procs[i].cpu_list);
   free (t->procs);
@@ -622,3 +674,172 @@ rm_concurrency (const struct rm_boundary *b)
 {
   return isnan (b->flight_requested) ? b->flight_max : b->flight_requested;
 }
+
+size_t
+rm_cpu_us (const struct rm_target *t, const char *role, double *out,
+           size_t max)
+{
+  size_t n = 0;
+
+  for (size_t i = 0; t && i < t->nprocs && n < max; i++) {
+    double v = t->procs[i].cpu_us_per_io;
+
+    if (t->procs[i].role && strcmp (t->procs[i].role, role) == 0 &&
+        isfinite (v) && v >= 0)
+      out[n++] = v;
+  }
+  return n;
+}
+
+/* The stack's definition a record keeps: the user's own document. */
+static const cJSON *
+definition (const struct rm_run *r)
+{
+  const cJSON *d = get (get (r->json, "stack"), "definition");
+
+  return cJSON_IsObject (d) ? d : NULL;
+}
+
+void
+rm_definition_diff (const struct rm_run *a, const struct rm_run *b,
+                    rm_diff_fn fn, void *arg)
+{
+  const cJSON *x = definition (a), *y = definition (b);
+
+  if (x == NULL || y == NULL)
+    return;
+  for (const cJSON *c = x->child; c; c = c->next) {
+    const cJSON *d = get (y, c->string);
+
+    if (!cJSON_Compare (c, d, 1)) {
+      char *s1 = cJSON_PrintUnformatted (c);
+      char *s2 = d ? cJSON_PrintUnformatted (d) : NULL;
+
+      fn (c->string, s1 ? s1 : "?", d ? (s2 ? s2 : "?") : NULL, arg);
+      free (s1);
+      free (s2);
+    }
+  }
+  for (const cJSON *d = y->child; d; d = d->next)
+    if (get (x, d->string) == NULL) {
+      char *s2 = cJSON_PrintUnformatted (d);
+
+      fn (d->string, NULL, s2 ? s2 : "?", arg);
+      free (s2);
+    }
+}
+
+/* The records a command loaded (compare's sides, a gate's baseline),
+ * each read into the model beside its document.
+ */
+static void
+push (struct records *r, cJSON *doc, const char *dir)
+{
+  r->doc = xreallocarray (r->doc, r->n + 1, sizeof *r->doc);
+  r->run = xreallocarray (r->run, r->n + 1, sizeof *r->run);
+  r->dir = xreallocarray (r->dir, r->n + 1, sizeof *r->dir);
+  r->doc[r->n] = doc;
+  rm_run_read (doc, &r->run[r->n]);
+  r->dir[r->n] = xstrdup (dir);
+  r->n++;
+}
+
+int
+records_add (struct records *r, const char *path, const char *who)
+{
+  char *rj = xasprintf ("%s/run.json", path);
+  struct dirent **ents;
+  struct stat sb;
+  size_t before = r->n;
+  int ne;
+
+  if (stat (rj, &sb) == 0) {
+    const char *why;
+    cJSON *doc = record_load (path, &why);
+
+    free (rj);
+    if (doc == NULL) {
+      vb_msg ("%s: %s/run.json is not a viperbench run record (%s)", who,
+              path, why);
+      return -1;
+    }
+    if (record_is_sweep (doc)) {
+      vb_msg ("%s: %s is %s, not a run record (viperbench report shows it)",
+              who, path, record_kind_words (record_kind (doc)));
+      cJSON_Delete (doc);
+      return -1;
+    }
+    push (r, doc, path);
+    return 0;
+  }
+  if (stat (path, &sb) == -1) {
+    vb_msg ("%s: %s: %s", who, rj, strerror (errno));
+    free (rj);
+    return -1;
+  }
+  free (rj);
+  ne = scandir (path, &ents, NULL, versionsort);
+  if (ne < 0) {
+    vb_msg ("%s: %s: %s", who, path, errno == ENOTDIR ?
+            "neither a record nor a directory of records" : strerror (errno));
+    return -1;
+  }
+  for (int i = 0; i < ne; i++) {
+    char *d = xasprintf ("%s/%s", path, ents[i]->d_name);
+    char *p = xasprintf ("%s/run.json", d);
+
+    if (ents[i]->d_name[0] != '.' && stat (p, &sb) == 0) {
+      const char *why;
+      cJSON *doc = record_load (d, &why);
+      const char *st = doc ? record_status (doc) : NULL;
+
+      if (st && strcmp (st, "complete") == 0 && !record_is_sweep (doc))
+        push (r, doc, d);
+      else {
+        vb_warn ("%s: %s is %s: skipped", who, d,
+                 doc == NULL ? why : st && strcmp (st, "complete") != 0 ? st
+                 : record_kind_words (record_kind (doc)));
+        cJSON_Delete (doc);
+      }
+    }
+    free (d);
+    free (p);
+    free (ents[i]);
+  }
+  free (ents);
+  if (r->n == before) {
+    vb_msg ("%s: %s holds no complete run record", who, path);
+    return -1;
+  }
+  return 0;
+}
+
+void
+records_free (struct records *r)
+{
+  for (size_t i = 0; i < r->n; i++) {
+    rm_run_free (&r->run[i]);
+    cJSON_Delete (r->doc[i]);
+    free (r->dir[i]);
+  }
+  free (r->run);
+  free (r->doc);
+  free (r->dir);
+  memset (r, 0, sizeof *r);
+}
+
+/* Each record's CPU microseconds per I/O of process ROLE in layer NAME
+ * (the cpu collector's), into OUT; how many.
+ */
+size_t
+records_cpu_us (const struct records *r, const char *name, const char *role,
+                double *out, size_t max)
+{
+  size_t n = 0;
+
+  for (size_t i = 0; i < r->n && n < max; i++)
+    n += rm_cpu_us (rm_target_named (&r->run[i], name), role, out + n,
+                    max - n);
+  return n;
+}
+

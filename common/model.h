@@ -33,6 +33,18 @@ struct rm_ops {
   double mean_ns, p50_ns, p99_ns, p999_ns;
 };
 
+/* One operation at a boundary, by its name (read, write, flush...). */
+struct rm_op {
+  const char *op;
+  struct rm_ops f;
+};
+
+/* The share of requests that found fewer than LABEL in flight. */
+struct rm_arrival {
+  const char *label;
+  double share;
+};
+
 /* A stage's capacity as the stack set it (a boundary's "capacity"). */
 struct rm_capacity {
   double max;                   /* NAN: none known */
@@ -49,6 +61,10 @@ struct rm_boundary {
   double flight_mean, flight_max, flight_requested;
   double utilisation;           /* a disk's busy share (iostat's %util) */
   struct rm_capacity capacity;
+  struct rm_op *all_ops;        /* every operation, in the record's order */
+  size_t nall_ops;
+  struct rm_arrival *arrival;   /* in flight at arrival, by bucket */
+  size_t narrival;
 };
 
 /* The cpu collector's figures of one process. */
@@ -166,6 +182,7 @@ struct rm_target {
   struct rm_profile *profiles;  /* the perf collector's */
   size_t nprofiles;
   bool has_perf;                /* the perf collector ran */
+  bool has_profiles;            /* ...and the record lists its processes */
   double perf_hz;               /* its sampling frequency */
   struct rm_resources *res;
   size_t nres;
@@ -233,8 +250,11 @@ extern void rm_target_free (struct rm_target *t);
 extern void rm_verdict_read (const cJSON *v, struct rm_verdict *out);
 extern void rm_verdict_free (struct rm_verdict *v);
 
-/* Boundaries alone (an array of them). */
+/* Boundaries alone (an array of them; rm_bounds_free after), or one. */
 extern struct rm_boundary *rm_bounds_read (const cJSON *a, size_t *n);
+extern void rm_bounds_free (struct rm_boundary *b, size_t n);
+extern void rm_boundary_read (const cJSON *b, struct rm_boundary *out);
+extern void rm_boundary_free (struct rm_boundary *b);
 
 /* The record's baseline layer, or NULL. */
 extern const struct rm_target *rm_baseline (const struct rm_run *r);
@@ -250,6 +270,22 @@ extern const struct rm_proc *rm_proc_of (const struct rm_target *t,
 /* Fact KEY of T, or NULL. */
 extern const struct rm_fact *rm_fact (const struct rm_target *t,
                                       const char *key);
+
+/* The cpu collector's CPU microseconds per I/O of process ROLE of T
+ * (finite, not negative) into OUT; how many (a role may run twice).
+ */
+extern size_t rm_cpu_us (const struct rm_target *t, const char *role,
+                         double *out, size_t max);
+
+/* Each top-level key whose value differs between the stack definitions
+ * of A and B (as the records copied them; nothing when either has
+ * none): FN with the key and each side's value as JSON text, NULL on
+ * the side that lacks the key.
+ */
+typedef void (*rm_diff_fn) (const char *key, const char *va, const char *vb,
+                            void *arg);
+extern void rm_definition_diff (const struct rm_run *a, const struct rm_run *b,
+                                rm_diff_fn fn, void *arg);
 
 /* Fact KEY of T as a number (NAN) or as text (NULL) when it is one. */
 extern double rm_fact_num (const struct rm_target *t, const char *key);

@@ -111,8 +111,8 @@ probe_main (int argc, char **argv)
   const char *path = NULL;
   bool json = false;
   struct probe_snap s;
+  struct rm_boundary b;
   cJSON *bd;
-  const cJSON *op, *arr, *a;
 
   for (int i = 1; i < argc; i++) {
     if (strcmp (argv[i], "--help") == 0) {
@@ -143,30 +143,28 @@ probe_main (int argc, char **argv)
     cJSON_Delete (bd);
     return 0;
   }
+  rm_boundary_read (bd, &b);
   printf ("probe %s of pid %lld (%s), %.3f s of requests\n", s.h.name,
-          (long long) s.h.pid, s.h.closed_ns ? "closed" : "open",
-          boundary_num (bd, "window_s"));
+          (long long) s.h.pid, s.h.closed_ns ? "closed" : "open", b.window_s);
   printf ("%-8s %10s %10s %10s %10s %10s %10s %7s\n", "op", "count", "MiB",
           "mean", "p50", "p99", "p99.9", "errors");
-  cJSON_ArrayForEach (op, cJSON_GetObjectItem (bd, "ops")) {
+  for (size_t i = 0; i < b.nall_ops; i++) {
+    const struct rm_ops *op = &b.all_ops[i].f;
     char m[16], p50[16], p99[16], p999[16];
 
-    fmt_ns (m, sizeof m, boundary_num (op, "mean_ns"));
-    fmt_ns (p50, sizeof p50, boundary_num (op, "p50_ns"));
-    fmt_ns (p99, sizeof p99, boundary_num (op, "p99_ns"));
-    fmt_ns (p999, sizeof p999, boundary_num (op, "p99.9_ns"));
-    printf ("%-8s %10.0f %10.1f %10s %10s %10s %10s %7.0f\n", op->string,
-            boundary_num (op, "count"), boundary_num (op, "bytes") / 1048576,
-            m, p50, p99, p999, boundary_num (op, "errors"));
+    fmt_ns (m, sizeof m, op->mean_ns);
+    fmt_ns (p50, sizeof p50, op->p50_ns);
+    fmt_ns (p99, sizeof p99, op->p99_ns);
+    fmt_ns (p999, sizeof p999, op->p999_ns);
+    printf ("%-8s %10.0f %10.1f %10s %10s %10s %10s %7.0f\n", b.all_ops[i].op,
+            op->count, op->bytes / 1048576, m, p50, p99, p999, op->errors);
   }
   printf ("in flight: now %llu, at most %.0f, %.2f on average; at arrival:",
-          (unsigned long long) s.in_flight,
-          boundary_num (bd, "in_flight.max"),
-          boundary_num (bd, "in_flight.mean"));
-  arr = cJSON_GetObjectItem (cJSON_GetObjectItem (bd, "in_flight"), "at_arrival");
-  cJSON_ArrayForEach (a, arr)
-    printf (" %s+ %.1f%%", a->string, a->valuedouble * 100);
-  printf ("%s\n", arr && arr->child ? "" : " -");
+          (unsigned long long) s.in_flight, b.flight_max, b.flight_mean);
+  for (size_t i = 0; i < b.narrival; i++)
+    printf (" %s+ %.1f%%", b.arrival[i].label, b.arrival[i].share * 100);
+  printf ("%s\n", b.narrival ? "" : " -");
+  rm_boundary_free (&b);
   cJSON_Delete (bd);
   return 0;
 }

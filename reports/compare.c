@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,85 +53,104 @@ static char *
 side_name (const struct records *r, const char *spec)
 {
   if (r->n == 1)
-    return xstrdup (cJSON_GetStringValue (cJSON_GetObjectItem (r->doc[0], "id")) ?: spec);
+    return xstrdup (r->run[0].id ?: spec);
   return xasprintf ("%s (%zu records)", spec, r->n);
+}
+
+/* A host fact that differs: its key and each side's value. */
+static void
+host_differs (struct doc *dc, const char *key, const char *x, const char *y)
+{
+  doc_item (dc);
+  doc_bold (dc, "not comparable");
+  doc_text (dc, ": host %s differs: ", key);
+  doc_data (dc, x);
+  doc_text (dc, " vs ");
+  doc_data (dc, y);
+}
+
+/* The host facts of A and B that differ (strings quoted, as the record
+ * holds them); how many.
+ */
+static int
+host_comparability (struct doc *dc, const struct rm_run *a,
+                    const struct rm_run *b)
+{
+  const struct { const char *key, *x, *y; } s[] = {
+    { "hostname", a->hostname, b->hostname },
+    { "kernel", a->kernel, b->kernel },
+    { "cpu_model", a->cpu_model, b->cpu_model },
+  };
+  int n = 0;
+
+  for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+    if (s[i].x && s[i].y && strcmp (s[i].x, s[i].y) != 0) {
+      char *x = xasprintf ("\"%s\"", s[i].x), *y = xasprintf ("\"%s\"", s[i].y);
+
+      host_differs (dc, s[i].key, x, y);
+      free (x);
+      free (y);
+      n++;
+    }
+  if (!isnan (a->cores) && !isnan (b->cores) && a->cores != b->cores) {
+    char x[32], y[32];
+
+    snprintf (x, sizeof x, "%g", a->cores);
+    snprintf (y, sizeof y, "%g", b->cores);
+    host_differs (dc, "cores", x, y);
+    n++;
+  }
+  return n;
+}
+
+struct stack_diff {
+  struct doc *dc;
+  int n;
+};
+
+/* A key of the stack definitions that differs (rm_definition_diff). */
+static void
+stack_differs (const char *key, const char *va, const char *vb, void *arg)
+{
+  struct stack_diff *sd = arg;
+  struct doc *dc = sd->dc;
+
+  doc_item (dc);
+  doc_text (dc, "stack key ");
+  doc_code_data (dc, key);
+  sd->n++;
+  if (va == NULL) {
+    doc_text (dc, " only in B");
+    return;
+  }
+  doc_text (dc, " differs: ");
+  doc_code_data (dc, va);
+  doc_text (dc, " vs ");
+  doc_code_data (dc, vb ? vb : "(absent)");
+  doc_text (dc, "%s", strcmp (key, "description") == 0 ? ""
+            : " (what is being compared?)");
 }
 
 /* Notes where A and B differ in what makes runs comparable. */
 static void
-comparability (struct doc *dc, const cJSON *a, const cJSON *b)
+comparability (struct doc *dc, const struct rm_run *a, const struct rm_run *b)
 {
-  static const char *const host_keys[] = { "hostname", "kernel", "cpu_model", "cores" };
-  int n = 0;
+  struct stack_diff sd = { .dc = dc };
+  int n = host_comparability (dc, a, b);
 
-  for (size_t i = 0; i < sizeof host_keys / sizeof host_keys[0]; i++) {
-    char *x = cJSON_PrintUnformatted (cJSON_GetObjectItem (cJSON_GetObjectItem (a, "host"), host_keys[i]));
-    char *y = cJSON_PrintUnformatted (cJSON_GetObjectItem (cJSON_GetObjectItem (b, "host"), host_keys[i]));
-
-    if (x && y && strcmp (x, y) != 0) {
-      doc_item (dc);
-      doc_bold (dc, "not comparable");
-      doc_text (dc, ": host %s differs: ", host_keys[i]);
-      doc_data (dc, x);
-      doc_text (dc, " vs ");
-      doc_data (dc, y);
-      n++;
-    }
-    free (x);
-    free (y);
+  if (a->scenario_text && b->scenario_text &&
+      strcmp (a->scenario_text, b->scenario_text) != 0) {
+    doc_item (dc);
+    doc_bold (dc, "not comparable");
+    doc_text (dc, ": the scenario text differs (");
+    doc_data (dc, a->scenario);
+    doc_text (dc, " vs ");
+    doc_data (dc, b->scenario);
+    doc_text (dc, ")");
+    n++;
   }
-  {
-    const char *x = cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (a, "scenario"), "text"));
-    const char *y = cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (b, "scenario"), "text"));
-
-    if (x && y && strcmp (x, y) != 0) {
-      doc_item (dc);
-      doc_bold (dc, "not comparable");
-      doc_text (dc, ": the scenario text differs (");
-      doc_data (dc, cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (a, "scenario"), "name")));
-      doc_text (dc, " vs ");
-      doc_data (dc, cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (b, "scenario"), "name")));
-      doc_text (dc, ")");
-      n++;
-    }
-  }
-  {
-    const cJSON *x = cJSON_GetObjectItem (cJSON_GetObjectItem (a, "stack"), "definition");
-    const cJSON *y = cJSON_GetObjectItem (cJSON_GetObjectItem (b, "stack"), "definition");
-
-    if (!cJSON_IsObject (x) || !cJSON_IsObject (y))
-      x = y = NULL;
-
-    for (const cJSON *c = x ? x->child : NULL; c; c = c->next) {
-      const cJSON *d = cJSON_GetObjectItem (y, c->string);
-
-      if (!cJSON_Compare (c, d, 1)) {
-        char *s1 = cJSON_PrintUnformatted (c), *s2 = d ? cJSON_PrintUnformatted (d) : xstrdup ("(absent)");
-
-        doc_item (dc);
-        doc_text (dc, "stack key ");
-        doc_code_data (dc, c->string);
-        doc_text (dc, " differs: ");
-        doc_code_data (dc, s1);
-        doc_text (dc, " vs ");
-        doc_code_data (dc, s2);
-        doc_text (dc, "%s", strcmp (c->string, "description") == 0 ? ""
-                  : " (what is being compared?)");
-        free (s1);
-        free (s2);
-        n++;
-      }
-    }
-    for (const cJSON *d = y ? y->child : NULL; d; d = d->next)
-      if (cJSON_GetObjectItem (x, d->string) == NULL) {
-        doc_item (dc);
-        doc_text (dc, "stack key ");
-        doc_code_data (dc, d->string);
-        doc_text (dc, " only in B");
-        n++;
-      }
-  }
-  if (n == 0) {
+  rm_definition_diff (a, b, stack_differs, &sd);
+  if (n + sd.n == 0) {
     doc_item (dc);
     doc_text (dc, "same host, kernel, scenario and stack definition");
   }
@@ -140,17 +160,22 @@ comparability (struct doc *dc, const cJSON *a, const cJSON *b)
  * LIST (top_self or top_inclusive) whose KEY share changed most.
  */
 static void
-share_table (struct doc *d, const cJSON *p, const cJSON *q, const char *list,
-             const char *key, bool by_growth, const char *what)
+share_table (struct doc *d, const struct rm_profile *p,
+             const struct rm_profile *q, bool inclusive, bool by_growth,
+             const char *what)
 {
   struct { const char *sym; double d, a, b; } rows[64];
   size_t n = 0;
-  const cJSON *s;
 
   /* The union of both lists. */
-  for (int side = 0; side < 2; side++)
-    cJSON_ArrayForEach (s, cJSON_GetObjectItem (side ? q : p, list)) {
-      const char *sym = json_str (cJSON_GetObjectItem (s, "symbol"), NULL);
+  for (int side = 0; side < 2; side++) {
+    const struct rm_profile *pr = side ? q : p;
+    const struct rm_symbol *l = !pr ? NULL
+      : inclusive ? pr->top_inclusive : pr->top_self;
+    size_t nl = !pr ? 0 : inclusive ? pr->ntop_inclusive : pr->ntop_self;
+
+    for (size_t i = 0; i < nl; i++) {
+      const char *sym = l[i].symbol;
       size_t k;
 
       if (sym == NULL)
@@ -160,19 +185,23 @@ share_table (struct doc *d, const cJSON *p, const cJSON *q, const char *list,
       if (k == n && n < 64)
         rows[n++] = (typeof (rows[0])) { sym, 0, 0, 0 };
     }
+  }
   /* A symbol absent from one side's list is below its top symbols:
    * shown as "-", counted as 0 for the change.
    */
   for (size_t k = 0; k < n; k++) {
-    const cJSON *e;
-
     rows[k].a = rows[k].b = NAN;
-    cJSON_ArrayForEach (e, cJSON_GetObjectItem (q, list))
-      if (strcmp (json_str (cJSON_GetObjectItem (e, "symbol"), ""), rows[k].sym) == 0)
-        rows[k].a = json_num (cJSON_GetObjectItem (e, key));
-    cJSON_ArrayForEach (e, cJSON_GetObjectItem (p, list))
-      if (strcmp (json_str (cJSON_GetObjectItem (e, "symbol"), ""), rows[k].sym) == 0)
-        rows[k].b = json_num (cJSON_GetObjectItem (e, key));
+    for (int side = 0; side < 2; side++) {
+      const struct rm_profile *pr = side ? p : q;
+      const struct rm_symbol *l = !pr ? NULL
+        : inclusive ? pr->top_inclusive : pr->top_self;
+      size_t nl = !pr ? 0 : inclusive ? pr->ntop_inclusive : pr->ntop_self;
+
+      for (size_t i = 0; i < nl; i++)
+        if (strcmp (l[i].symbol ? l[i].symbol : "", rows[k].sym) == 0)
+          *(side ? &rows[k].b : &rows[k].a) = inclusive ? l[i].inclusive_pct
+                                                        : l[i].self_pct;
+    }
     rows[k].d = (isnan (rows[k].b) ? 0 : rows[k].b) -
                 (isnan (rows[k].a) ? 0 : rows[k].a);
   }
@@ -218,34 +247,29 @@ share_table (struct doc *d, const cJSON *p, const cJSON *q, const char *list,
  * (SSL_CTX_new_ex above an unnamed [libcrypto.so.3]).
  */
 void
-profile_diff (struct doc *d, const char *layer, const cJSON *ta,
-              const cJSON *tb, bool by_growth)
+profile_diff (struct doc *d, const char *layer, const struct rm_target *ta,
+              const struct rm_target *tb, bool by_growth)
 {
-  const cJSON *pa = target_processes (ta, "perf");
-  const cJSON *pb = target_processes (tb, "perf");
-  const cJSON *p;
-
-  if (pb == NULL) {
+  if (!tb->has_profiles) {
     doc_para (d);
     doc_bold (d, "%s", layer);
     doc_text (d, ": no perf profile in B");
     return;
   }
-  cJSON_ArrayForEach (p, pb) {
-    const char *role = json_str (cJSON_GetObjectItem (p, "role"), "?");
-    const cJSON *q = NULL;
+  for (size_t i = 0; i < tb->nprofiles; i++) {
+    const struct rm_profile *p = &tb->profiles[i], *q = NULL;
+    const char *role = p->role ? p->role : "?";
 
-    cJSON_ArrayForEach (q, pa)
-      if (strcmp (json_str (cJSON_GetObjectItem (q, "role"), ""), role) == 0)
-        break;
+    for (size_t k = 0; ta && k < ta->nprofiles && q == NULL; k++)
+      if (strcmp (ta->profiles[k].role ? ta->profiles[k].role : "", role) == 0)
+        q = &ta->profiles[k];
     doc_para (d);
     doc_bold (d, "%s / ", layer);
     doc_bold_data (d, role);
     doc_text (d, "%s", q ? "" : " (no profile of this process in A)");
-    share_table (d, p, q, "top_self", "self_pct", by_growth, "self");
+    share_table (d, p, q, false, by_growth, "self");
     if (by_growth)
-      share_table (d, p, q, "top_inclusive", "inclusive_pct", true,
-                   "inclusive");
+      share_table (d, p, q, true, true, "inclusive");
   }
 }
 
@@ -295,14 +319,15 @@ verdict (const char **word, char *buf, size_t n, const double *x, size_t m,
 
 /* The values of metric (DDIR, KEY) of layer NAME over the records. */
 static size_t
-values (const struct records *r, const char *name, const char *ddir,
-        const char *key, double *out, size_t max)
+values (const struct records *r, const char *name, enum rm_ddir ddir,
+        size_t off, double *out, size_t max)
 {
   size_t n = 0;
 
   for (size_t i = 0; i < r->n && n < max; i++) {
-    const cJSON *t = record_target (r->doc[i], name);
-    double v = t ? target_metric (t, ddir, key) : NAN;
+    const struct rm_target *t = rm_target_named (&r->run[i], name);
+    double v = t ? *(const double *) ((const char *) &t->dir[ddir] + off)
+                 : NAN;
 
     if (v > 0 && isfinite (v))
       out[n++] = v;
@@ -316,15 +341,15 @@ values (const struct records *r, const char *name, const char *ddir,
 static void
 cpu_section (struct doc *d, const struct records *ra, const struct records *rb)
 {
-  const cJSON *b = rb->doc[rb->n - 1], *tb;
+  const struct rm_run *b = &rb->run[rb->n - 1];
   bool any = false;
 
-  cJSON_ArrayForEach (tb, cJSON_GetObjectItem (b, "targets")) {
-    const char *name = target_name (tb);
-    const cJSON *p;
+  for (size_t i = 0; i < b->ntargets; i++) {
+    const struct rm_target *tb = &b->targets[i];
+    const char *name = tb->name;
 
-    cJSON_ArrayForEach (p, target_processes (tb, "cpu")) {
-      const char *role = json_str (cJSON_GetObjectItem (p, "role"), NULL);
+    for (size_t j = 0; j < tb->nprocs; j++) {
+      const char *role = tb->procs[j].role;
       double xa[256], xb[256], x, y;
       size_t n1, n2;
 
@@ -380,12 +405,10 @@ struct doc *
 compare_doc (const struct records *ra, const struct records *rb,
              const char *na, const char *nb, const struct flame_diffs *fd)
 {
-  const cJSON *a, *b, *tb;
+  const struct rm_run *a = &ra->run[0], *b = &rb->run[rb->n - 1];
   struct doc *d = doc_new ();
   bool reps;
 
-  a = ra->doc[0];
-  b = rb->doc[rb->n - 1];
   reps = ra->n > 1 || rb->n > 1;
   doc_heading (d, 1);
   doc_text (d, "%s vs %s", na, nb);
@@ -395,8 +418,8 @@ compare_doc (const struct records *ra, const struct records *rb,
     for (size_t k = 0; k < r->n; k++) {
       doc_item (d);
       doc_text (d, "%s: %s \"", side ? "B" : "A",
-                json_str (cJSON_GetObjectItem (r->doc[k], "id"), "?"));
-      doc_data (d, json_str (cJSON_GetObjectItem (r->doc[k], "description"), ""));
+                r->run[k].id ? r->run[k].id : "?");
+      doc_data (d, r->run[k].description ? r->run[k].description : "");
       doc_text (d, "\"");
     }
   }
@@ -426,23 +449,30 @@ compare_doc (const struct records *ra, const struct records *rb,
   doc_table (d, "llrrrl");
   doc_cells (d, (const char *const[]) { "layer", "metric", "A", "B", "change",
                  "verdict", NULL });
-  cJSON_ArrayForEach (tb, cJSON_GetObjectItem (b, "targets")) {
-    static const struct { const char *ddir, *key, *label; int higher_better; } m[] = {
-      { "read", "iops", "read IOPS", 1 }, { "write", "iops", "write IOPS", 1 },
-      { "read", "mean", "read mean", 0 }, { "read", "p99", "read p99", 0 },
-      { "write", "p99", "write p99", 0 },
+  for (size_t i = 0; i < b->ntargets; i++) {
+    static const struct {
+      enum rm_ddir ddir;
+      size_t off;
+      const char *label;
+      int higher_better;
+    } m[] = {
+      { RM_READ, offsetof (struct rm_dir, iops), "read IOPS", 1 },
+      { RM_WRITE, offsetof (struct rm_dir, iops), "write IOPS", 1 },
+      { RM_READ, offsetof (struct rm_dir, mean_ns), "read mean", 0 },
+      { RM_READ, offsetof (struct rm_dir, p99_ns), "read p99", 0 },
+      { RM_WRITE, offsetof (struct rm_dir, p99_ns), "write p99", 0 },
     };
-    const char *name = target_name (tb);
+    const char *name = b->targets[i].name;
 
-    if (record_target (a, name) == NULL) {
+    if (rm_target_named (a, name) == NULL) {
       doc_cells (d, (const char *const[]) { name, "-", "-", "(new in B)", "-",
                                             "-", NULL });
       continue;
     }
     for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
       double xa[256], xb[256], x, y, change, pct;
-      size_t n1 = values (ra, name, m[k].ddir, m[k].key, xa, 256);
-      size_t n2 = values (rb, name, m[k].ddir, m[k].key, xb, 256);
+      size_t n1 = values (ra, name, m[k].ddir, m[k].off, xa, 256);
+      size_t n2 = values (rb, name, m[k].ddir, m[k].off, xb, 256);
       char sx[16], sy[16], ch[16], v[160];
       const char *word;
 
@@ -482,12 +512,12 @@ compare_doc (const struct records *ra, const struct records *rb,
             "differential flame graphs, in CPU microseconds per I/O, are in "
             "the HTML page beside this file.",
             reps ? "; the first record of A and the last of B" : "");
-  cJSON_ArrayForEach (tb, cJSON_GetObjectItem (b, "targets")) {
-    const char *name = target_name (tb);
-    const cJSON *ta = record_target (a, name);
+  for (size_t i = 0; i < b->ntargets; i++) {
+    const struct rm_target *tb = &b->targets[i];
+    const struct rm_target *ta = rm_target_named (a, tb->name);
 
     if (ta)
-      profile_diff (d, name, ta, tb, false);
+      profile_diff (d, tb->name, ta, tb, false);
   }
   return d;
 }
@@ -560,14 +590,14 @@ compare_main (int argc, char **argv)
   fputs (buf, stdout);
   /* Ids are plain names (record_load checks). */
   out = xasprintf ("%s/compare-%s.md", rb.dir[rb.n - 1],
-                   json_str (cJSON_GetObjectItem (ra.doc[0], "id"), "A"));
+                   ra.run[0].id ? ra.run[0].id : "A");
   if (write_file_atomic (out, buf, len) == -1)
     r = EXIT_RUN_FAILED;
   else
     fprintf (stderr, "viperbench: written to %s\n", out);
   free (out);
   out = xasprintf ("%s/compare-%s.html", rb.dir[rb.n - 1],
-                   json_str (cJSON_GetObjectItem (ra.doc[0], "id"), "A"));
+                   ra.run[0].id ? ra.run[0].id : "A");
   {
     cJSON *data = cJSON_CreateObject ();
     cJSON *graphs = cJSON_AddArrayToObject (data, "graphs");

@@ -319,18 +319,19 @@ void
 flame_diffs_make (const struct records *ra, const struct records *rb,
                   struct flame_diffs *d)
 {
-  const cJSON *tb;
+  const struct rm_run *b;
 
   memset (d, 0, sizeof *d);
   if (ra->n == 0 || rb->n == 0)
     return;
-  cJSON_ArrayForEach (tb, cJSON_GetObjectItem (rb->doc[rb->n - 1], "targets")) {
-    const char *layer = target_name (tb);
+  b = &rb->run[rb->n - 1];
+  for (size_t ti = 0; ti < b->ntargets; ti++) {
+    const char *layer = b->targets[ti].name;
     struct flame *fl;
     const char *roles[COLL_ROLES_MAX];
     size_t nroles, found[2] = { 0, 0 };
 
-    if (!plain_name (layer) || record_target (ra->doc[0], layer) == NULL)
+    if (!plain_name (layer) || rm_target_named (&ra->run[0], layer) == NULL)
       continue;
     fl = flame_new ();
     for (int side = 0; side < 2; side++) {

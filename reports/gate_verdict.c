@@ -40,14 +40,15 @@
 #include "internal.h"
 
 static const struct {
-  const char *name, *label, *ddir, *key;
+  const char *name, *label;
+  enum rm_ddir ddir;            /* a latency's direction */
   int worse;                    /* +1: larger is worse; -1: smaller is */
   enum gate_thr thr;
 } metrics[GM_COUNT] = {
-  [GM_IOPS] = { "iops", "IOPS (read+write)", NULL, "iops", -1, GT_IOPS },
-  [GM_READ_P99] = { "read_p99", "read p99", "read", "p99", +1, GT_P99 },
-  [GM_WRITE_P99] = { "write_p99", "write p99", "write", "p99", +1, GT_P99 },
-  [GM_CPU] = { "cpu", "CPU per I/O", NULL, "cpu_us_per_io", +1, GT_CPU },
+  [GM_IOPS] = { "iops", "IOPS (read+write)", RM_NDIR, -1, GT_IOPS },
+  [GM_READ_P99] = { "read_p99", "read p99", RM_READ, +1, GT_P99 },
+  [GM_WRITE_P99] = { "write_p99", "write p99", RM_WRITE, +1, GT_P99 },
+  [GM_CPU] = { "cpu", "CPU per I/O", RM_NDIR, +1, GT_CPU },
 };
 
 /* The defaults: the smallest change that fails the gate.  A regression
@@ -109,11 +110,11 @@ gate_series_label (const struct gate_series *se, char *buf, size_t n)
 }
 
 double
-gate_metric_value (const cJSON *t, enum gate_metric m, const char *role)
+gate_metric_value (const struct rm_target *t, enum gate_metric m,
+                   const char *role)
 {
   if (m == GM_IOPS) {
-    double r = target_metric (t, "read", "iops");
-    double w = target_metric (t, "write", "iops");
+    double r = t->dir[RM_READ].iops, w = t->dir[RM_WRITE].iops;
 
     if (isnan (r) && isnan (w))
       return NAN;
@@ -122,12 +123,12 @@ gate_metric_value (const cJSON *t, enum gate_metric m, const char *role)
   if (m == GM_CPU) {
     double v;
 
-    return role && target_cpu_us (t, role, &v, 1) == 1 ? v : NAN;
+    return role && rm_cpu_us (t, role, &v, 1) == 1 ? v : NAN;
   }
   /* A direction without I/O has no latency. */
-  if (!(target_metric (t, metrics[m].ddir, "total_ios") > 0))
+  if (!(t->dir[metrics[m].ddir].total_ios > 0))
     return NAN;
-  return target_metric (t, metrics[m].ddir, metrics[m].key);
+  return t->dir[metrics[m].ddir].p99_ns;
 }
 
 void

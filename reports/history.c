@@ -30,6 +30,7 @@ struct hrun {
   long num;
   char *id;
   cJSON *doc;
+  struct rm_run run;            /* doc, read */
 };
 
 /* Change points of one layer's metric, by run (index into the runs). */
@@ -43,13 +44,6 @@ struct hseries {
   struct change_point cp[HIST_MAX_CP];
   size_t ncp;
 };
-
-/* A target's read + write IOPS (NAN when either is missing). */
-static double
-total_iops (const cJSON *t)
-{
-  return target_metric (t, "read", "iops") + target_metric (t, "write", "iops");
-}
 
 static void
 series_add (struct hseries *s, size_t run, double value)
@@ -86,10 +80,10 @@ cp_text (const struct change_point *cp, double alpha, char *buf, size_t n)
  * "running" record whose runner is gone was killed (record_status).
  */
 static bool
-usable (const char *id, const cJSON *doc)
+usable (const char *id, const struct rm_run *run)
 {
-  const char *st = record_status (doc);
-  const char *written = cJSON_GetStringValue (cJSON_GetObjectItem (doc, "status"));
+  const char *st = run->status_now;
+  const char *written = run->status;
 
   if (strcmp (st, "complete") == 0 || strcmp (st, "imported") == 0)
     return true;
@@ -188,19 +182,23 @@ history_load (struct history *h)
   for (size_t i = 0; i < (size_t) nents; i++) {
     const char *why, *name;
     cJSON *doc = record_load (ents[i].dir, &why);
+    struct rm_run run;
 
     if (doc == NULL) {
       vb_warn ("%s: no readable run.json, skipped (%s)", ents[i].id, why);
       continue;
     }
-    name = cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "scenario"), "name"));
-    if (name == NULL || strcmp (name, h->scenario) != 0 || record_is_sweep (doc) ||
-        !usable (ents[i].id, doc)) {
+    rm_run_read (doc, &run);
+    name = run.scenario;
+    if (name == NULL || strcmp (name, h->scenario) != 0 ||
+        run.kind != RECORD_RUN || !usable (ents[i].id, &run)) {
+      rm_run_free (&run);
       cJSON_Delete (doc);
       continue;
     }
     h->runs = xreallocarray (h->runs, h->nruns + 1, sizeof *h->runs);
-    h->runs[h->nruns++] = (struct hrun) { ents[i].num, xstrdup (ents[i].id), doc };
+    h->runs[h->nruns++] = (struct hrun) { ents[i].num, xstrdup (ents[i].id),
+                                          doc, run };
   }
   record_list_free (ents, (size_t) nents);
   if (h->nruns == 0) {
@@ -209,10 +207,8 @@ history_load (struct history *h)
     return EXIT_BAD_INPUT;
   }
   for (size_t r = 0; r < h->nruns; r++) {
-    const cJSON *t;
-
-    cJSON_ArrayForEach (t, cJSON_GetObjectItem (h->runs[r].doc, "targets")) {
-      const char *name = target_name (t);
+    for (size_t ti = 0; ti < h->runs[r].run.ntargets; ti++) {
+      const char *name = h->runs[r].run.targets[ti].name;
       size_t k;
 
       for (k = 0; k < h->nlayers && strcmp (h->layers[k], name) != 0; k++)
@@ -240,12 +236,12 @@ history_layer (struct history *h, size_t k, struct doc *d)
   hs[0].label = "IOPS";
   hs[1].label = "read p99";
   for (size_t r = 0; r < h->nruns; r++) {
-    const cJSON *me = record_target (runs[r].doc, h->layers[k]);
+    const struct rm_target *me = rm_target_named (&runs[r].run, h->layers[k]);
 
     if (me == NULL)
       continue;
-    series_add (&hs[0], r, total_iops (me));
-    series_add (&hs[1], r, target_metric (me, "read", "p99"));
+    series_add (&hs[0], r, rm_iops (me));
+    series_add (&hs[1], r, me->dir[RM_READ].p99_ns);
   }
   for (int m = 0; m < 2; m++)
     hs[m].ncp = stats_change_points (hs[m].v, hs[m].n, h->alpha, hs[m].cp,
@@ -257,18 +253,18 @@ history_layer (struct history *h, size_t k, struct doc *d)
   doc_cells (d, (const char *const[]) { "run", "description", "IOPS (r+w)",
                  "read p99", "vs host", "change point", NULL });
   for (size_t r = 0; r < h->nruns; r++) {
-    const cJSON *host = record_baseline (runs[r].doc);
-    const cJSON *me = record_target (runs[r].doc, h->layers[k]);
+    const struct rm_target *host = rm_baseline (&runs[r].run);
+    const struct rm_target *me = rm_target_named (&runs[r].run, h->layers[k]);
     double iops, p99, ratio = NAN;
     char si[16], sp[16], sr[16];
     bool any = false;
 
     if (me == NULL)
       continue;
-    iops = total_iops (me);
-    p99 = target_metric (me, "read", "p99");
+    iops = rm_iops (me);
+    p99 = me->dir[RM_READ].p99_ns;
     if (host)
-      ratio = iops / total_iops (host);
+      ratio = iops / rm_iops (host);
     fmt_iops (si, sizeof si, iops);
     fmt_ns (sp, sizeof sp, p99);
     if (isnan (ratio)) snprintf (sr, sizeof sr, "-");
@@ -276,8 +272,7 @@ history_layer (struct history *h, size_t k, struct doc *d)
     doc_cell (d);
     doc_text (d, "%s", runs[r].id);
     doc_cell (d);
-    doc_data (d, cJSON_GetStringValue (cJSON_GetObjectItem (runs[r].doc,
-                                                            "description")));
+    doc_data (d, runs[r].run.description);
     doc_cell (d);
     doc_text (d, "%s", si);
     doc_cell (d);
@@ -404,6 +399,7 @@ history_free (struct history *h)
 {
   for (size_t r = 0; r < h->nruns; r++) {
     free (h->runs[r].id);
+    rm_run_free (&h->runs[r].run);
     cJSON_Delete (h->runs[r].doc);
   }
   free (h->runs);

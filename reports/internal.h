@@ -228,8 +228,9 @@ extern struct doc *compare_doc (const struct records *ra,
  * Markdown table; BY_GROWTH orders by growth (those that grew only) and
  * adds the inclusive shares' table, else by size of change.
  */
-extern void profile_diff (struct doc *d, const char *layer, const cJSON *ta,
-                          const cJSON *tb, bool by_growth);
+extern void profile_diff (struct doc *d, const char *layer,
+                          const struct rm_target *ta,
+                          const struct rm_target *tb, bool by_growth);
 
 /* gate_verdict.c, gate_write.c: the regression gate's decision and what it
  * writes (summary.md, junit.xml, gate.json), from samples the runner
@@ -350,11 +351,11 @@ extern const char *gate_metric_label (enum gate_metric m);
 /* "CPU per I/O (nbdkit)", "read p99": a series' metric in words. */
 extern void gate_series_label (const struct gate_series *se, char *buf,
                                size_t n);
-/* The value of metric M of a run.json target (of process ROLE for
+/* The value of metric M of a layer of a record (of process ROLE for
  * GM_CPU); NAN when absent.
  */
-extern double gate_metric_value (const cJSON *target, enum gate_metric m,
-                                 const char *role);
+extern double gate_metric_value (const struct rm_target *t,
+                                 enum gate_metric m, const char *role);
 /* Adds a note (printf-style) to the summary. */
 extern void gate_note (struct gate *g, const char *fmt, ...)
   __attribute__((format (printf, 2, 3)));

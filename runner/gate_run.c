@@ -116,14 +116,17 @@ role_slot (struct gate_ctx *c, size_t i, const char *role)
 static void
 take_sample (struct gate_ctx *c, struct side *s, const cJSON *doc)
 {
-  const cJSON *ref = c->g.ratio_mode ? record_target (doc, c->g.reference) : NULL;
+  struct rm_run run;
+  const struct rm_target *ref;
 
+  rm_run_read (doc, &run);
+  ref = c->g.ratio_mode ? rm_target_named (&run, c->g.reference) : NULL;
   for (size_t i = 0; i < c->nlayer; i++) {
-    const cJSON *lt = record_target (doc, c->layer[i]), *p;
+    const struct rm_target *lt = rm_target_named (&run, c->layer[i]);
 
     /* Processes seen first in this record get their slots now. */
-    cJSON_ArrayForEach (p, target_processes (lt, "cpu"))
-      role_slot (c, i, json_str (cJSON_GetObjectItem (p, "role"), "?"));
+    for (size_t p = 0; lt && p < lt->nprocs; p++)
+      role_slot (c, i, lt->procs[p].role ? lt->procs[p].role : "?");
     for (int k = 0; k < SLOTS; k++) {
       const char *role = k >= GM_CPU && k - GM_CPU < (int) c->nrole[i]
                          ? c->role[i][k - GM_CPU] : NULL;
@@ -151,6 +154,7 @@ take_sample (struct gate_ctx *c, struct side *s, const cJSON *doc)
     }
   }
   s->n++;
+  rm_run_free (&run);
 }
 
 /* The last "viperbench: " line of a run's log, for the failure message. */
@@ -500,7 +504,7 @@ profile_regressions (struct gate_ctx *c)
   char *layers = NULL, *pdir[2] = { NULL, NULL };
   const char *why = coll_perf_unavailable ();
   struct records r[2] = { { 0 }, { 0 } };
-  const cJSON *doc[2];
+  const struct rm_run *doc[2];
   struct doc *d;
 
   for (size_t i = 0; i < c->g.nseries; i++) {
@@ -549,7 +553,7 @@ profile_regressions (struct gate_ctx *c)
   }
   /* Each side's profile run (or the stored baseline's record). */
   for (int k = 0; k < 2; k++)
-    doc[k] = r[k].n ? r[k].doc[0] : NULL;
+    doc[k] = r[k].n ? &r[k].run[0] : NULL;
   if (doc[0] && doc[1]) {
     c->g.diffs = xcalloc (1, sizeof *c->g.diffs);
     flame_diffs_make (&r[0], &r[1], c->g.diffs);
@@ -566,8 +570,9 @@ profile_regressions (struct gate_ctx *c)
   doc_text (d, ".  summary.html beside this file draws them as "
             "differential flame graphs in CPU microseconds per I/O.");
   for (size_t i = 0; doc[1] && i < c->nlayer; i++) {
-    const cJSON *ta = record_target (doc[0], c->layer[i]);
-    const cJSON *tb = record_target (doc[1], c->layer[i]);
+    const struct rm_target *ta = doc[0] ? rm_target_named (doc[0], c->layer[i])
+                                        : NULL;
+    const struct rm_target *tb = rm_target_named (doc[1], c->layer[i]);
 
     if (!strstr (layers, c->layer[i]))
       continue;

@@ -156,76 +156,73 @@ scale_points_free (struct scale_point *p, size_t n)
 
 /* A scale sweep's table: each point's load and what the servers held. */
 static void
-scale_print_table (struct run *run)
+scale_print_table (struct run *run, const struct rm_target *t, size_t n)
 {
-  const cJSON *t;
-
   printf ("\n%s %s \"%s\" (scale sweep)\n", run->rec.id, run->sc->name,
           run->description);
   printf ("%-8s %7s %7s %5s %9s %9s %9s %5s %7s %7s %8s %6s\n", "layer",
           "clients", "volumes", "conns", "IOPS", "read p99", "write p99",
           "fds", "sockets", "threads", "RSS MiB", "Jain");
-  cJSON_ArrayForEach (t, run->targets) {
-    const cJSON *pt;
-
-    cJSON_ArrayForEach (pt, cJSON_GetObjectItem (t, "points")) {
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < t[i].npoints; k++) {
+      const struct rm_target *pt = &t[i].points[k];
       char io[16], r99[16], w99[16];
 
-      fmt_iops (io, sizeof io, target_metric (pt, "read", "iops") +
-                target_metric (pt, "write", "iops"));
-      fmt_ns (r99, sizeof r99, target_metric (pt, "read", "p99"));
-      fmt_ns (w99, sizeof w99, target_metric (pt, "write", "p99"));
+      fmt_iops (io, sizeof io, rm_iops (pt));
+      fmt_ns (r99, sizeof r99, pt->dir[RM_READ].p99_ns);
+      fmt_ns (w99, sizeof w99, pt->dir[RM_WRITE].p99_ns);
       printf ("%-8s %7.0f %7.0f %5.0f %9s %9s %9s %5.0f %7.0f %7.0f %8.1f "
-              "%6.3f\n", target_name (t),
-              json_num (cJSON_GetObjectItem (pt, "client_count")),
-              json_num (cJSON_GetObjectItem (pt, "volumes")),
-              json_num (cJSON_GetObjectItem (pt, "connections")), io, r99, w99,
-              target_resource (pt, "fds_max"),
-              target_resource (pt, "sockets_max"),
-              target_resource (pt, "threads_max"),
-              target_resource (pt, "rss_kib_max") / 1024,
-              json_num (cJSON_GetObjectItem (cJSON_GetObjectItem (pt,
-                                                                  "fairness"),
-                                             "jain")));
+              "%6.3f\n", t[i].name, pt->client_count, pt->volumes,
+              pt->connections, io, r99, w99, rm_resource (pt, RM_FDS_MAX),
+              rm_resource (pt, RM_SOCKETS_MAX),
+              rm_resource (pt, RM_THREADS_MAX),
+              rm_resource (pt, RM_RSS_KIB_MAX) / 1024, pt->fairness.jain);
     }
-  }
-  printf ("record: %s/run.json\n", run->rec.dir);
 }
 
-/* Prints each layer's curve: depth, IOPS, latency, in flight below. */
-void
-sweep_print_table (struct run *run)
+/* A depth sweep's table: each layer's curve: depth, IOPS, latency, in
+ * flight below.
+ */
+static void
+depth_print_table (struct run *run, const struct rm_target *t, size_t n)
 {
-  const cJSON *t;
-
-  if (run->nscale) {
-    scale_print_table (run);
-    return;
-  }
-
   printf ("\n%s %s \"%s\" (sweep)\n", run->rec.id, run->sc->name,
           run->description);
   printf ("%-9s %6s %10s %10s %10s  %s\n", "layer", "depth", "IOPS",
           "read p50", "read p99", "max in flight per boundary");
-  cJSON_ArrayForEach (t, run->targets) {
-    const cJSON *pt;
-
-    cJSON_ArrayForEach (pt, cJSON_GetObjectItem (t, "points")) {
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < t[i].npoints; k++) {
+      const struct rm_target *pt = &t[i].points[k];
       char io[16], p50[16], p99[16];
-      const cJSON *bd;
 
-      fmt_iops (io, sizeof io, target_metric (pt, "read", "iops") +
-                target_metric (pt, "write", "iops"));
-      fmt_ns (p50, sizeof p50, target_metric (pt, "read", "p50"));
-      fmt_ns (p99, sizeof p99, target_metric (pt, "read", "p99"));
-      printf ("%-9s %6.0f %10s %10s %10s ", target_name (t),
-              json_num (cJSON_GetObjectItem (pt, "iodepth")), io, p50, p99);
-      cJSON_ArrayForEach (bd, cJSON_GetObjectItem (pt, "boundaries"))
-        if (bd != cJSON_GetObjectItem (pt, "boundaries")->child)
-          printf (" %s %.0f", json_str (cJSON_GetObjectItem (bd, "name"), "?"),
-                  boundary_num (bd, "in_flight.max"));
+      fmt_iops (io, sizeof io, rm_iops (pt));
+      fmt_ns (p50, sizeof p50, pt->dir[RM_READ].p50_ns);
+      fmt_ns (p99, sizeof p99, pt->dir[RM_READ].p99_ns);
+      printf ("%-9s %6.0f %10s %10s %10s ", t[i].name, pt->iodepth, io, p50,
+              p99);
+      for (size_t b = 1; b < pt->nbounds; b++)
+        printf (" %s %.0f", pt->bounds[b].name ? pt->bounds[b].name : "?",
+                pt->bounds[b].flight_max);
       printf ("\n");
     }
-  }
+}
+
+/* Prints the sweep's table (the record's layers, read into the model). */
+void
+sweep_print_table (struct run *run)
+{
+  size_t n = (size_t) cJSON_GetArraySize (run->targets), i = 0;
+  struct rm_target *t = xcalloc (n + 1, sizeof *t);
+  const cJSON *e;
+
+  cJSON_ArrayForEach (e, run->targets)
+    rm_target_read (e, &t[i++]);
+  if (run->nscale)
+    scale_print_table (run, t, n);
+  else
+    depth_print_table (run, t, n);
+  for (i = 0; i < n; i++)
+    rm_target_free (&t[i]);
+  free (t);
   printf ("record: %s/run.json\n", run->rec.dir);
 }

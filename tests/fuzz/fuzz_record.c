@@ -22,6 +22,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   };
   char *text = xmalloc (size + 1);
   const char *why;
+  struct rm_run run;
   cJSON *doc;
   const cJSON *t;
 
@@ -34,31 +35,44 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   (void) record_status (doc);
   (void) record_baseline (doc);
   cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc, "targets")) {
-    const cJSON *u;
-    struct doc *dc = doc_new ();
-
     (void) record_target (doc, target_name (t));
     for (size_t d = 0; d < 3; d++)
       for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
         (void) target_metric (t, ddirs[d], keys[k]);
+  }
+  /* The record's model, and what reads it: the gate's figures,
+   * compare's differential profile of every pair of layers, the
+   * bottleneck judge.
+   */
+  rm_run_read (doc, &run);
+  for (size_t i = 0; i < run.ntargets; i++) {
+    const struct rm_target *t = &run.targets[i];
+    struct doc *dc = doc_new ();
+    cJSON *v = bottleneck_judge (t, 2);
+
+    cJSON_Delete (v);
     for (int m = 0; m < GM_COUNT; m++)
       (void) gate_metric_value (t, m, "nbdkit");
-    /* compare's differential profile of every pair of layers. */
-    cJSON_ArrayForEach (u, cJSON_GetObjectItem (doc, "targets"))
-      profile_diff (dc, target_name (t), u, t, t == u);
+    for (size_t j = 0; j < run.ntargets; j++)
+      profile_diff (dc, t->name, &run.targets[j], t, i == j);
     free (doc_md (dc));
     doc_free (dc);
   }
+  rm_run_free (&run);
   free (report_text ("/nonexistent/viperbench-fuzz", doc));
   {
-    struct records r = { .doc = &doc, .dir = (char *[]) { (char *) "x" }, .n = 1 };
+    struct records r = { .doc = &doc, .dir = (char *[]) { (char *) "x" },
+                         .n = 1 };
 
-    {
-      struct doc *d = compare_doc (&r, &r, "A", "B", NULL);
+    struct doc *d;
 
-      free (doc_md (d));
-      doc_free (d);
-    }
+    r.run = xcalloc (1, sizeof *r.run);
+    rm_run_read (doc, r.run);
+    d = compare_doc (&r, &r, "A", "B", NULL);
+    free (doc_md (d));
+    doc_free (d);
+    rm_run_free (r.run);
+    free (r.run);
   }
   cJSON_Delete (doc);
   return 0;

@@ -39,7 +39,7 @@ judge (const cJSON *a, struct hop_verdict *v)
   struct rm_boundary *b = rm_bounds_read (a, &n);
 
   hops_judge (b, n, v);
-  free (b);
+  rm_bounds_free (b, n);
 }
 
 static void
