@@ -189,6 +189,18 @@ fio_result_from_jobs_flags (const cJSON *jobs, struct fio_result *res,
     res->depth_level[i] /= total;
 }
 
+/* The figures of fio's document DOC; see internal.h. */
+ssize_t
+fio_json_result (const cJSON *doc, struct fio_result *res, unsigned flags)
+{
+  const cJSON *jobs = cJSON_GetObjectItemCaseSensitive (doc, "jobs");
+
+  if (!cJSON_IsArray (jobs))
+    return -1;
+  fio_result_from_jobs_flags (jobs, res, flags);
+  return cJSON_GetArraySize (jobs);
+}
+
 void
 fio_result_from_jobs (const cJSON *jobs, struct fio_result *res)
 {

@@ -11,6 +11,7 @@
 #define VIPERBENCH_COMMON_H
 
 #include <sched.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,6 +50,7 @@ extern void *xrealloc (void *p, size_t n);
 /* xrealloc of an array of N items of SIZE, checking the product. */
 extern void *xreallocarray (void *p, size_t n, size_t size);
 extern char *xasprintf (const char *fmt, ...) __attribute__((format (printf, 1, 2)));
+extern char *xvasprintf (const char *fmt, va_list ap) __attribute__((format (printf, 1, 0)));
 extern char *xstrdup (const char *s);
 /* open_memstream and its fclose, out of memory reported as above. */
 extern FILE *xopen_memstream (char **buf, size_t *len);
@@ -401,6 +403,12 @@ extern void fio_result_from_jobs_flags (const cJSON *jobs, struct fio_result *re
 /* The first job's name and fio's version in fio's JSON DOC, into *NAME
  * and *VERSION where they are NULL (to free).
  */
+/* The figures of fio's JSON document DOC (its "jobs" merged, with
+ * FLAGS as above); the number of job entries, or -1 when DOC has no
+ * "jobs" array (not fio's JSON).
+ */
+extern ssize_t fio_json_result (const cJSON *doc, struct fio_result *res,
+                                unsigned flags);
 extern void fio_json_identity (const cJSON *doc, char **name, char **version);
 /* One fio server's share of fio --client's output: the jobs that name
  * HOST and PORT.
@@ -606,6 +614,13 @@ struct record_entry {
 extern ssize_t record_list (const char *results, const char *prefix,
                             struct record_entry **out);
 extern void record_list_free (struct record_entry *e, size_t n);
+
+/* Adds to the record's layer T a fact in the target's own words: LABEL
+ * and its value (printf FMT), in order, under "facts".  The report lists
+ * a layer's facts as they are, whatever the target.
+ */
+extern void record_fact (cJSON *t, const char *label, const char *fmt, ...)
+  __attribute__((format (printf, 3, 4)));
 
 /* One side of a comparison: records with their directories. */
 struct records {

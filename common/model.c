@@ -331,6 +331,23 @@ facts_read (const cJSON *setup, size_t *n)
   return v;
 }
 
+/* A layer's facts in its target's words (an element that is not a
+ * label with a text value is left out).
+ */
+static void
+labels_read (const cJSON *a, struct rm_target *out)
+{
+  const cJSON *e;
+
+  out->labels = xcalloc (len (a) + 1, sizeof *out->labels);
+  if (cJSON_IsArray (a))
+    cJSON_ArrayForEach (e, a)
+      if (str (e, "label") && str (e, "value")) {
+        out->labels[out->nlabels].label = str (e, "label");
+        out->labels[out->nlabels++].value = str (e, "value");
+      }
+}
+
 /* The processes of collector NAME of target T. */
 static const cJSON *
 processes (const cJSON *t, const char *name)
@@ -447,6 +464,7 @@ rm_target_read (const cJSON *t, struct rm_target *out)
   rm_verdict_read (get (t, "bottleneck"), &out->verdict);
   timeline_read (get (t, "timeline"), &out->timeline);
   out->facts = facts_read (get (t, "setup"), &out->nfacts);
+  labels_read (get (t, "facts"), out);
   out->has_filters = cJSON_IsArray (get (t, "filters"));
   out->filters = strings (get (t, "filters"), &out->nfilters);
   clients_read (t, out);
@@ -481,6 +499,7 @@ rm_target_free (struct rm_target *t)
   free (t->timeline.p99_ns);
   free (t->timeline.stalls);
   free (t->facts);
+  free (t->labels);
   free (t->filters);
   free (t->clients);
   for (size_t i = 0; i < t->npoints; i++)
@@ -562,6 +581,7 @@ rm_run_read (const cJSON *doc, struct rm_run *r)
   r->nbdkit_version = str (ver, "nbdkit");
   r->qemu_version = str (ver, "qemu");
   r->git_rev = str (ver, "git_rev");
+  r->placement = str (get (doc, "cpus"), "placement");
   r->targets = xcalloc (len (t) + 1, sizeof *r->targets);
   if (cJSON_IsArray (t))
     cJSON_ArrayForEach (e, t)

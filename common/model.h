@@ -167,6 +167,13 @@ struct rm_fact {
   bool on;
 };
 
+/* A fact in the target's own words (targets[].facts): what the report
+ * lists under the layer, whatever the target.
+ */
+struct rm_label {
+  const char *label, *value;
+};
+
 /* One layer of a run (an element of targets[]). */
 struct rm_target {
   const char *name, *description;
@@ -188,8 +195,10 @@ struct rm_target {
   size_t nres;
   struct rm_verdict verdict;
   struct rm_timeline timeline;
-  struct rm_fact *facts;
+  struct rm_fact *facts;        /* its setup, as the target keeps it */
   size_t nfacts;
+  struct rm_label *labels;      /* its facts in its own words */
+  size_t nlabels;
   const char **filters;         /* nbdkit's filter chain, when it ran one */
   size_t nfilters;
   bool has_filters;             /* the record says which (maybe none) */
@@ -227,6 +236,7 @@ struct rm_run {
   const char *hostname, *kernel, *cpu_model;
   double cores;
   const char *fio_version, *nbdkit_version, *qemu_version, *git_rev;
+  const char *placement;        /* where the runner put the processes */
   struct rm_target *targets;
   size_t ntargets;
   struct rm_service *services;

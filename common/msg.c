@@ -152,6 +152,16 @@ xreallocarray (void *p, size_t n, size_t size)
 }
 
 char *
+xvasprintf (const char *fmt, va_list ap)
+{
+  char *s;
+
+  if (vasprintf (&s, fmt, ap) == -1)
+    out_of_memory ();
+  return s;
+}
+
+char *
 xasprintf (const char *fmt, ...)
 {
   va_list ap;

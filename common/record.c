@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
@@ -512,6 +513,26 @@ record_list_free (struct record_entry *e, size_t n)
     free (e[i].dir);
   }
   free (e);
+}
+
+/* A labelled fact of a layer; see internal.h. */
+void
+record_fact (cJSON *t, const char *label, const char *fmt, ...)
+{
+  cJSON *facts = cJSON_GetObjectItemCaseSensitive (t, "facts"), *f;
+  va_list ap;
+  char *v;
+
+  if (!cJSON_IsArray (facts))
+    facts = cJSON_AddArrayToObject (t, "facts");
+  va_start (ap, fmt);
+  v = xvasprintf (fmt, ap);
+  va_end (ap);
+  f = cJSON_CreateObject ();
+  cJSON_AddStringToObject (f, "label", label);
+  cJSON_AddStringToObject (f, "value", v);
+  cJSON_AddItemToArray (facts, f);
+  free (v);
 }
 
 /* A number, or null where it is unknown (NAN). */

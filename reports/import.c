@@ -197,20 +197,21 @@ text_stats (const struct job_in *jobs, size_t n, int d, struct dir_stats *out)
  * latency's percentiles where total latency's were not kept; a
  * direction without I/O has no latency.  The number of job entries.
  */
-static size_t
+static ssize_t
 json_stats (const cJSON *doc, struct fio_result *res, struct import_info *info)
 {
-  const cJSON *jobs = cJSON_GetObjectItem (doc, "jobs");
+  ssize_t n = fio_json_result (doc, res, FIO_CLAT_FALLBACK);
 
+  if (n < 0)
+    return n;
   fio_json_identity (doc, &info->name, &info->version);
-  fio_result_from_jobs_flags (jobs, res, FIO_CLAT_FALLBACK);
   for (int d = 0; d < 2; d++) {
     struct dir_stats *ds = d ? &res->write : &res->read;
 
     if (ds->total_ios == 0)
       ds->lat_mean = ds->lat_p50 = ds->lat_p99 = ds->lat_p999 = NAN;
   }
-  return (size_t) cJSON_GetArraySize (jobs);
+  return n;
 }
 
 /* Parses fio's output TEXT (JSON, or its normal text output); see
@@ -221,13 +222,14 @@ import_figures (const char *text, const char *layer, struct import_info *info)
 {
   struct fio_result res;
   cJSON *fj, *t;
+  ssize_t nj = -1;
   size_t n;
 
   memset (info, 0, sizeof *info);
   /* JSON when a line starts with '{' (fio's log lines may precede it). */
-  if ((fj = fio_json_parse (text)) && cJSON_GetObjectItem (fj, "jobs")) {
+  if ((fj = fio_json_parse (text)) && (nj = json_stats (fj, &res, info)) >= 0) {
     info->is_json = true;
-    n = json_stats (fj, &res, info);
+    n = (size_t) nj;
   }
   else {
     char *copy = xstrdup (text);

@@ -26,6 +26,10 @@ struct layer_rep {
   double cores;                 /* the host's CPUs */
 };
 
+/* A boundary's name and via, "?" when the record lacks them. */
+#define bd_name(bd) ((bd)->name ? (bd)->name : "?")
+#define bd_via(bd) ((bd)->via ? (bd)->via : "?")
+
 /* Processes the CPU chart stacks (columns of cpu.dat). */
 #define MAX_CPU_ROLES 8
 
@@ -45,86 +49,90 @@ setup_value (struct doc *d, const struct rm_target *t, const char *key)
     doc_text (d, "?");
 }
 
-/* The guest layers: how their VM ran and what its acceleration means
- * for their figures.
+/* Whether layer T has facts to list: in its target's words, or (a
+ * record from before them) its setup, unless the load clients' section
+ * shows that.
+ */
+static bool
+has_facts (const struct rm_target *t)
+{
+  if (t->nlabels)
+    return true;
+  for (size_t k = 0; k < t->nfacts && !t->has_clients; k++)
+    if (t->facts[k].type != RM_FACT_NONE)
+      return true;
+  for (size_t k = 0; k < t->nbounds; k++)
+    if (!isnan (t->bounds[k].utilisation))
+      return true;
+  return false;
+}
+
+/* One row of the facts' table: the layer's name on its first. */
+static void
+fact_row (struct doc *d, const char *layer, bool *first, const char *label)
+{
+  doc_cell (d);
+  doc_text (d, "%s", *first ? layer : "");
+  doc_cell (d);
+  doc_data (d, label);
+  doc_cell (d);
+  *first = false;
+}
+
+/* Each layer's facts as its target gave them (how a guest's VM ran and
+ * what that means for its figures), and the busy share of a device a
+ * boundary measured (iostat's %util inside a guest).
  */
 static void
-guests (struct doc *d, const struct layer_rep *L, size_t n)
+layer_facts (struct doc *d, const struct layer_rep *L, size_t n)
 {
-  /* The setup's facts, each after its words (NULL: a new line). */
-  static const struct { const char *before, *key; } facts[] = {
-    { NULL, NULL }, { "- Disk: virtio-blk with num-queues ", "num-queues" },
-    { " (the guest saw ", "queues_seen" },
-    { "), queue-size ", "queue-size" },
-    { ", iothread ", "iothread" },
-    { "; cache ", "cache" },
-    { ", aio ", "aio" },
-    { ".", NULL }, { NULL, NULL }, { "- VM: ", "vcpus" },
-    { " vCPUs, ", "memory_mib" },
-    { " MiB, kernel ", "kernel_release" },
-  };
   bool any = false;
 
   for (size_t i = 0; i < n; i++) {
-    const struct rm_target *s = L[i].t;
-    const char *accel = rm_fact_text (s, "accel");
+    const struct rm_target *t = L[i].t;
+    bool first = true;
 
-    if (accel == NULL)
+    if (!has_facts (t))
       continue;
     if (!any) {
       doc_heading (d, 2);
-      doc_text (d, "The guest");
+      doc_text (d, "Layer setup");
+      doc_para (d);
+      doc_text (d, "What each layer's target recorded of how it ran, in "
+                "its own words.");
+      doc_table (d, "lll");
+      doc_cells (d, (const char *const[]) { "layer", "fact", "value", NULL });
     }
     any = true;
-    doc_item (d);
-    doc_bold (d, "%s", L[i].name);
-    doc_text (d, " ran under ");
-    if (strcmp (accel, "tcg") == 0) {
-      doc_bold (d, "TCG");
-      doc_text (d, ", QEMU's software emulation (");
+    for (size_t k = 0; k < t->nlabels; k++) {
+      fact_row (d, L[i].name, &first, t->labels[k].label);
+      doc_data (d, t->labels[k].value);
     }
-    else if (strcmp (accel, "kvm") == 0) {
-      doc_bold (d, "KVM");
-      doc_text (d, ", hardware virtualisation (");
-    }
-    else {
-      doc_data (d, accel);
-      doc_text (d, " (");
-    }
-    setup_value (d, s, "accel_reason");
-    if (strcmp (accel, "tcg") == 0)
-      doc_text (d, ").  Its figures measure an emulated CPU running the "
-                "guest's fio and kernel: compare them with another guest "
-                "layer measured the same way (another stack's guest), not "
-                "with the layers on the host.");
-    else
-      doc_text (d, ").  The guest's CPU is the host's: its figures compare "
-                "with the host's layers.");
-    for (size_t k = 0; k < sizeof facts / sizeof facts[0]; k++) {
-      if (facts[k].before == NULL)
-        doc_line (d);
+    /* A record from before the targets' own words: their setup. */
+    for (size_t k = 0; t->nlabels == 0 && !t->has_clients && k < t->nfacts; k++) {
+      const struct rm_fact *f = &t->facts[k];
+
+      if (f->type == RM_FACT_NONE)
+        continue;
+      fact_row (d, L[i].name, &first, f->key);
+      if (f->type == RM_FACT_NUM)
+        doc_text (d, "%.10g", f->num);
       else
-        doc_text (d, "%s", facts[k].before);
-      if (facts[k].key)
-        setup_value (d, s, facts[k].key);
+        setup_value (d, t, f->key);
     }
-    doc_text (d, "; booted in %.1f s, before the measured window.  Its "
-              "console: %s/", rm_fact_num (s, "boot_s"), L[i].name);
-    setup_value (d, s, "console");
-    doc_text (d, "; QEMU's command line: the record's servers.");
-    /* iostat's %util inside the guest, over fio's window. */
-    for (size_t k = 0; k < s->nbounds; k++) {
-      const struct rm_boundary *b = &s->bounds[k];
+    for (size_t k = 0; k < t->nbounds; k++) {
+      const struct rm_boundary *b = &t->bounds[k];
+      char *label;
 
       if (isnan (b->utilisation))
         continue;
-      doc_line (d);
-      doc_text (d, "- Inside the guest its disk was busy %.0f%% of the "
-                "window (/proc/diskstats, iostat's %%util)",
+      label = xasprintf ("%s busy", bd_name (b));
+      fact_row (d, L[i].name, &first, label);
+      free (label);
+      doc_text (d, "%.0f%% of the window (/proc/diskstats, iostat's %%util)",
                 100 * b->utilisation);
       if (!isnan (b->flight_mean))
         doc_text (d, ", %.3g requests in flight on average", b->flight_mean);
-      doc_text (d, ".");
     }
   }
 }
@@ -611,9 +619,6 @@ charts (const char *dir, struct layer_rep *L, size_t n, const char *title)
   return r;
 }
 
-/* A boundary's name and via, "?" when the record lacks them. */
-#define bd_name(bd) ((bd)->name ? (bd)->name : "?")
-#define bd_via(bd) ((bd)->via ? (bd)->via : "?")
 
 /* A count of requests in flight: whole numbers as such. */
 static void
@@ -1126,7 +1131,7 @@ report_doc (const char *dir, const cJSON *doc, bool draw, int *r)
   report_ladder (d, L, n, host_total);
   clients_section (d, &run);
   over_time (d, L, n);
-  guests (d, L, n);
+  layer_facts (d, L, n);
   services (d, &run);
   where_time_goes (d, L, n);
   concurrency (d, L, n);

@@ -114,15 +114,13 @@ role_slot (struct gate_ctx *c, size_t i, const char *role)
  * slot, NAN where the record has none.
  */
 static void
-take_sample (struct gate_ctx *c, struct side *s, const cJSON *doc)
+take_sample (struct gate_ctx *c, struct side *s, const struct rm_run *run)
 {
-  struct rm_run run;
   const struct rm_target *ref;
 
-  rm_run_read (doc, &run);
-  ref = c->g.ratio_mode ? rm_target_named (&run, c->g.reference) : NULL;
+  ref = c->g.ratio_mode ? rm_target_named (run, c->g.reference) : NULL;
   for (size_t i = 0; i < c->nlayer; i++) {
-    const struct rm_target *lt = rm_target_named (&run, c->layer[i]);
+    const struct rm_target *lt = rm_target_named (run, c->layer[i]);
 
     /* Processes seen first in this record get their slots now. */
     for (size_t p = 0; lt && p < lt->nprocs; p++)
@@ -154,7 +152,6 @@ take_sample (struct gate_ctx *c, struct side *s, const cJSON *doc)
     }
   }
   s->n++;
-  rm_run_free (&run);
 }
 
 /* The last "viperbench: " line of a run's log, for the failure message. */
@@ -255,13 +252,14 @@ run_once (struct gate_ctx *c, struct side *s, const char *collect,
     goto out;
   }
   if (sample) {
-    const char *placed = json_str (cJSON_GetObjectItem (cJSON_GetObjectItem (
-                                     doc, "cpus"), "placement"), NULL);
+    struct rm_run run;
 
+    rm_run_read (doc, &run);
     /* Both sides' runs are placed alike: the first says it for all. */
-    if (c->g.pinning == NULL && placed)
-      c->g.pinning = xstrdup (placed);
-    take_sample (c, s, doc);
+    if (c->g.pinning == NULL && run.placement)
+      c->g.pinning = xstrdup (run.placement);
+    take_sample (c, s, &run);
+    rm_run_free (&run);
     /* A line of progress: each gated layer's IOPS (or ratio to host). */
     fprintf (stderr, "viperbench: gate: %s %zu/%zu:", s->name, s->n,
              c->g.extended_to ? c->g.extended_to : c->g.repeat);
@@ -298,10 +296,9 @@ load_baseline (struct gate_ctx *c, struct side *s, const char *path)
   if (records_add (&r, path, "--baseline") == -1)
     return -1;
   for (size_t i = 0; i < r.n && ret == 0; i++) {
-    cJSON *doc = r.doc[i];
-    const char *st = record_status (doc);
-    const char *sc = cJSON_GetStringValue (cJSON_GetObjectItem (cJSON_GetObjectItem (doc, "scenario"), "name"));
-    const cJSON *host = cJSON_GetObjectItem (doc, "host"), *t;
+    const struct rm_run *run = &r.run[i];
+    const char *st = run->status_now;
+    const char *sc = run->scenario;
 
     if (strcmp (st, "complete") != 0) {
       vb_msg ("--baseline %s is %s, not complete", r.dir[i], st);
@@ -314,7 +311,7 @@ load_baseline (struct gate_ctx *c, struct side *s, const char *path)
       ret = -1;
       break;
     }
-    if (record_target (doc, c->g.reference) == NULL) {
+    if (rm_target_named (run, c->g.reference) == NULL) {
       vb_msg ("--baseline %s has no %s layer: a stored baseline is "
               "compared by ratios to it", r.dir[i], c->g.reference);
       ret = -1;
@@ -324,20 +321,17 @@ load_baseline (struct gate_ctx *c, struct side *s, const char *path)
      * matched in choose_layers).
      */
     if (c->nlayer == 0)
-      cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc, "targets")) {
-        const char *name = target_name (t);
+      for (size_t k = 0; k < run->ntargets; k++) {
+        const char *name = run->targets[k].name;
         const struct target *tt = target_find (name);
 
         if (tt && strcmp (name, c->g.reference) != 0 && c->nlayer < MAX_LAYERS)
           c->layer[c->nlayer++] = tt->name;
       }
     gate_note (&c->g, "baseline %s: %s, measured %s on %s (kernel %s)",
-               cJSON_GetStringValue (cJSON_GetObjectItem (doc, "id")) ?: "?",
-               r.dir[i],
-               cJSON_GetStringValue (cJSON_GetObjectItem (doc, "started")) ?: "?",
-               cJSON_GetStringValue (cJSON_GetObjectItem (host, "hostname")) ?: "?",
-               cJSON_GetStringValue (cJSON_GetObjectItem (host, "kernel")) ?: "?");
-    take_sample (c, s, doc);
+               run->id ?: "?", r.dir[i], run->started ?: "?",
+               run->hostname ?: "?", run->kernel ?: "?");
+    take_sample (c, s, run);
     /* Its profile, if it has one, stands for the baseline's. */
     if (c->baseline_profile == NULL)
       c->baseline_profile = xstrdup (r.dir[i]);

@@ -702,6 +702,62 @@ guest_run_job (struct run *run, struct layer *l, const char *job,
   return r;
 }
 
+/* Setup KEY of the layer as words: a number, text, or on/off. */
+static char *
+setup_words (const cJSON *setup, const char *key)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive (setup, key);
+
+  if (cJSON_IsNumber (v))
+    return xasprintf ("%g", v->valuedouble);
+  if (cJSON_IsString (v))
+    return xstrdup (v->valuestring);
+  if (cJSON_IsBool (v))
+    return xstrdup (cJSON_IsTrue (v) ? "on" : "off");
+  return xstrdup ("?");
+}
+
+/* The guest's facts, in its own words: how its VM ran and what that
+ * means for its figures (the report lists them as they are).
+ */
+static void
+guest_record (struct run *run, struct layer *l, cJSON *t)
+{
+  const cJSON *setup = cJSON_GetObjectItemCaseSensitive (t, "setup");
+  const char *accel = json_str (cJSON_GetObjectItemCaseSensitive (setup,
+                                                                 "accel"), "");
+  char *w[11];
+  static const char *const said[11] = {
+    "accel_reason", "num-queues", "queues_seen", "queue-size", "iothread",
+    "cache", "aio", "vcpus", "memory_mib", "kernel_release", "console",
+  };
+  bool tcg = strcmp (accel, "tcg") == 0, kvm = strcmp (accel, "kvm") == 0;
+
+  (void) run;
+  for (size_t k = 0; k < 11; k++)
+    w[k] = setup_words (setup, said[k]);
+  record_fact (t, "accelerator", "%s (%s)", tcg ? "TCG, QEMU's software "
+               "emulation" : kvm ? "KVM, hardware virtualisation" : accel,
+               w[0]);
+  record_fact (t, "its figures", "%s", tcg
+               ? "measure an emulated CPU running the guest's fio and "
+                 "kernel: compare them with another guest layer measured "
+                 "the same way (another stack's guest), not with the "
+                 "layers on the host"
+               : "the guest's CPU is the host's: they compare with the "
+                 "host's layers");
+  record_fact (t, "disk", "virtio-blk with num-queues %s (the guest saw "
+               "%s), queue-size %s, iothread %s; cache %s, aio %s", w[1],
+               w[2], w[3], w[4], w[5], w[6]);
+  record_fact (t, "VM", "%s vCPUs, %s MiB, kernel %s", w[7], w[8], w[9]);
+  record_fact (t, "booted in", "%.1f s, before the measured window",
+               json_num (cJSON_GetObjectItemCaseSensitive (setup, "boot_s")));
+  record_fact (t, "console", "%s/%s", l->t->name, w[10]);
+  record_fact (t, "QEMU's command line", "the record's servers");
+  for (size_t k = 0; k < 11; k++)
+    free (w[k]);
+}
+
 const struct target target_guest = {
   .name = "guest",
   .description = "fio in a VM (QEMU) on virtio-blk, QEMU's NBD client to "
@@ -717,6 +773,7 @@ const struct target target_guest = {
   .start = guest_start,
   .stop = guest_stop,
   .run_job = guest_run_job,
+  .record = guest_record,
   .fio_command = "fio --output-format=json+ --output=fio.json job.fio "
                  "(inside the guest, on /dev/vda)",
 };

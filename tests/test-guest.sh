@@ -105,8 +105,13 @@ if jq -e "$t.collectors.perf" "$rec" >/dev/null; then
     jq -r "$t.collectors.perf.processes[] | select(.role == \"qemu-system\") | .threads[].thread" "$rec" |
         grep -q '^CPU [0-9]*/TCG$' || fail "no vCPU thread in the profile"
 fi
-grep -q '^## The guest' "$TMPDIR/results/VM-1/report.md" || fail "no guest section in the report"
-grep -q 'TCG.*emulated CPU' "$TMPDIR/results/VM-1/report.md" || fail "the report does not say what TCG means"
+grep -q '^## Layer setup' "$TMPDIR/results/VM-1/report.md" || fail "no layer setup in the report"
+grep -q '^| guest | accelerator | TCG' "$TMPDIR/results/VM-1/report.md" ||
+    fail "the report does not say the guest ran under TCG"
+grep -q '^|  | its figures | measure an emulated CPU' "$TMPDIR/results/VM-1/report.md" ||
+    fail "the report does not say what TCG means"
+jq -e "[$t.facts[].label] | index(\"disk\") != null" "$rec" >/dev/null ||
+    fail "the guest recorded no facts of its disk"
 grep -q 'viperbench-guest: ready' "$dir/guest-console.log" || fail "no console log"
 nothing_left
 echo "short run: complete, figures are the guest's, $names"

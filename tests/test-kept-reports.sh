@@ -17,4 +17,14 @@ diff -r "$top/tests/kept/expected" "$TMPDIR/now" >"$TMPDIR/diff" ||
 sed -i '1s/^/x/' "$TMPDIR/now/ladder.report.md"
 ! diff -rq "$top/tests/kept/expected" "$TMPDIR/now" >/dev/null ||
     fail "the comparison cannot fail"
+# A record from before the targets' facts lists its layer's setup.
+old=$TMPDIR/old/VM-4
+mkdir -p "$(dirname "$old")"
+cp -r "$top/tests/kept/guest" "$old"
+jq 'del(.targets[].facts)' "$top/tests/kept/guest/run.json" >"$old/run.json"
+"$VIPERBENCH" report "$old" >/dev/null 2>&1 || fail "the report of a record without facts failed"
+grep -q '^| guest | accel | tcg |$' "$old/report.md" ||
+    { grep -A5 'Layer setup' "$old/report.md"; fail "a record without facts does not list its setup"; }
+grep -q '^|  | guest-disk busy | ' "$old/report.md" ||
+    fail "the guest's disk's busy share is not listed"
 echo "PASS: $(ls "$TMPDIR/now" | wc -l) files as kept"

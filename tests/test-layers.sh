@@ -120,6 +120,19 @@ md=$(grep -n '"[^"]*\(|---\|\*\*\|## \)' reports/*.c runner/*.c collectors/*.c |
 ! grep -q 'html_from_md\|html_write' reports/*.c reports/*.h ||
     fail "a Markdown-to-HTML path is back in reports/"
 
+# 4c. One reader of the record: common/model.c.  The reports and the
+#     runner's readers of records (the gate, the sweeps' tables, the
+#     run's own) look nothing up by key; they use the model's structs.
+#     (The runner's writers index the array they are building.)
+readers="runner/gate_run.c runner/sweep_run.c runner/run_record.c runner/run.c runner/main.c"
+lookup() { grep -n 'cJSON_GetObjectItem\|json_str (\|json_num (\|target_metric\|record_target\|record_baseline\|boundary_num' "$@" | grep -v '^[^:]*:[0-9]*: *\(/\)\?\*' || true; }
+# shellcheck disable=SC2086
+keys=$(lookup reports/*.c $readers; grep -n 'cJSON_GetArrayItem' reports/*.c || true)
+[ -z "$keys" ] || { echo "$keys" >&2; fail "a record's key looked up outside common/model.c"; }
+# ...and the check can fail.
+printf 'x = cJSON_GetObjectItem (doc, "id");\n' >"$TMPDIR/reader.c"
+[ -n "$(lookup "$TMPDIR/reader.c")" ] || fail "the record-reader check cannot fail"
+
 # 5. Every command is listed by --help, and answers CMD --help.
 "$VIPERBENCH" --help >"$TMPDIR/help" || fail "viperbench --help failed"
 for c in run report compare history import gate percentile; do

@@ -20,10 +20,17 @@ KINDS=${*:-ladder ladder-b objstore guest clients sweep scale import}
 
 # keep NAME RECORD-DIR: trims the record into $out/NAME.
 keep() {
-    local d=$out/$1 f
+    local d=$out/$1 f id
+    # A kind made again keeps its id: the kept records' ids are distinct
+    # (reports.sh files them under it) and history orders them by it.
+    id=$(jq -r '.id // empty' "$d/run.json" 2>/dev/null || true)
     rm -rf "$d"
     mkdir -p "$d"
-    cp "$2/run.json" "$d/"
+    if [ -n "$id" ]; then
+        jq --arg id "$id" '.id = $id' "$2/run.json" >"$d/run.json"
+    else
+        cp "$2/run.json" "$d/"
+    fi
     for f in "$2"/*/fio.json "$2"/*/perf.folded "$2"/fio-output.*; do
         [ -f "$f" ] || continue
         mkdir -p "$d/$(basename "$(dirname "$f")")"
