@@ -356,6 +356,106 @@ doc_md (const struct doc *d)
   return buf;
 }
 
+/* Terminal */
+
+/* SP as plain text: no marks; a record's control characters become '?'
+ * (no escape sequence of a description reaches the terminal).
+ */
+static void
+text_spans (FILE *f, const struct spans *sp, bool indent)
+{
+  for (size_t i = 0; i < sp->n; i++) {
+    if (sp->v[i].style == BREAK || sp->v[i].style == LINE) {
+      fputs (indent ? "\n  " : "\n", f);
+      continue;
+    }
+    for (const unsigned char *c = (const unsigned char *) sp->v[i].s; *c; c++)
+      fputc (sp->v[i].data && (*c < 0x20 || *c == 0x7f) ? '?' : *c, f);
+  }
+}
+
+/* The width of text S in columns (UTF-8: one per character). */
+static size_t
+columns (const char *s)
+{
+  size_t n = 0;
+
+  for (; *s; s++)
+    n += ((unsigned char) *s & 0xc0) != 0x80;
+  return n;
+}
+
+/* A table as aligned columns, two spaces apart, its first row heading. */
+static void
+text_table (FILE *f, const struct block *b)
+{
+  size_t nrows = b->ncols ? (b->nitems + b->ncols - 1) / b->ncols : 0;
+  char **cell = xcalloc (b->nitems + 1, sizeof *cell);
+  size_t *w = xcalloc (b->ncols + 1, sizeof *w);
+
+  for (size_t k = 0; k < b->nitems; k++) {
+    size_t len = 0;
+    FILE *m = xopen_memstream (&cell[k], &len);
+
+    text_spans (m, &b->items[k], false);
+    xclose_memstream (m);
+    if (columns (cell[k]) > w[k % b->ncols])
+      w[k % b->ncols] = columns (cell[k]);
+  }
+  for (size_t r = 0; r < nrows; r++) {
+    for (size_t c = 0; c < b->ncols && r * b->ncols + c < b->nitems; c++) {
+      const char *t = cell[r * b->ncols + c];
+      size_t pad = w[c] - columns (t);
+      bool last = c + 1 == b->ncols;
+
+      fputs (c ? "  " : "", f);
+      if (b->align[c] == 'r')
+        fprintf (f, "%*s%s", (int) pad, "", t);
+      else
+        fprintf (f, "%s%*s", t, last ? 0 : (int) pad, "");
+    }
+    fputc ('\n', f);
+  }
+  for (size_t k = 0; k < b->nitems; k++)
+    free (cell[k]);
+  free (cell);
+  free (w);
+}
+
+char *
+doc_terminal (const struct doc *d)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = xopen_memstream (&buf, &len);
+
+  for (size_t i = 0; i < d->n; i++) {
+    const struct block *b = &d->b[i];
+
+    switch (b->kind) {
+    case BLOCK_HEADING:
+    case BLOCK_PARA:
+      text_spans (f, &b->items[0], false);
+      fputc ('\n', f);
+      break;
+    case BLOCK_LIST:
+      for (size_t k = 0; k < b->nitems; k++) {
+        fputs ("- ", f);
+        text_spans (f, &b->items[k], true);
+        fputc ('\n', f);
+      }
+      break;
+    case BLOCK_TABLE:
+      text_table (f, b);
+      break;
+    case BLOCK_IMAGE:
+      break;
+    }
+  }
+  xclose_memstream (f);
+  return buf;
+}
+
 /* HTML */
 
 static void

@@ -401,6 +401,10 @@ extern void doc_code_data (struct doc *d, const char *s);
 extern void doc_break (struct doc *d);
 extern void doc_line (struct doc *d);
 extern char *doc_md (const struct doc *d);
+/* For a terminal: text without marks, tables as aligned columns (their
+ * first row heading), no images; a record's control characters as '?'.
+ */
+extern char *doc_terminal (const struct doc *d);
 /* HOOK (may be NULL) is called at the end of each "## " section with its
  * title, for what only a page shows.
  */

@@ -1259,42 +1259,52 @@ report_text (const char *dir, const cJSON *doc)
 }
 
 /* The ladder for the terminal (a run prints it when it ends): a line per
- * layer in the report's words, then where the CPU went.
+ * layer in the report's words, then where the CPU went; the document
+ * model's third rendering.
  */
 void
 report_print_table (FILE *f, const cJSON *doc)
 {
   struct rm_run run;
   struct layer_rep *L;
+  struct doc *d = doc_new ();
   double host_total;
-  bool first = true;
+  bool any = false;
+  char *text;
   size_t n;
 
   rm_run_read (doc, &run);
   n = run.ntargets;
   L = xcalloc (n ? n : 1, sizeof *L);
   host_total = layers_read (NULL, &run, L);
-  fprintf (f, "\n%s %s \"%s\"\n", run.id ? run.id : "?",
-           run.scenario ? run.scenario : "?",
-           run.description ? run.description : "");
-  fprintf (f, "%-9s %10s %10s %10s %10s %10s %10s  %s\n", "layer", "read IOPS",
-           "write IOPS", "read MiB/s", "read avg", "read p99", "write p99",
-           "vs host");
+  doc_para (d);
+  doc_text (d, "%s %s \"", run.id ? run.id : "?",
+            run.scenario ? run.scenario : "?");
+  doc_data (d, run.description ? run.description : "");
+  doc_text (d, "\"");
+  doc_table (d, "lrrrrrrl");
+  doc_cells (d, (const char *const[]) { "layer", "read IOPS", "write IOPS",
+                 "read MiB/s", "read avg", "read p99", "write p99", "vs host",
+                 NULL });
   for (size_t i = 0; i < n; i++) {
-    char ri[16], wi[16], rb[16], ra[16], rp[16], wp[16], vs[32];
+    char c[7][32];
 
-    mib (rb, sizeof rb, L[i].rbw);
-    fmt_iops (ri, sizeof ri, L[i].riops);
-    fmt_iops (wi, sizeof wi, L[i].wiops);
-    fmt_ns (ra, sizeof ra, L[i].rmean);
-    fmt_ns (rp, sizeof rp, L[i].rp99);
-    fmt_ns (wp, sizeof wp, L[i].wp99);
+    fmt_iops (c[0], sizeof c[0], L[i].riops);
+    fmt_iops (c[1], sizeof c[1], L[i].wiops);
+    mib (c[2], sizeof c[2], L[i].rbw);
+    fmt_ns (c[3], sizeof c[3], L[i].rmean);
+    fmt_ns (c[4], sizeof c[4], L[i].rp99);
+    fmt_ns (c[5], sizeof c[5], L[i].wp99);
     if (L[i].base)
-      snprintf (vs, sizeof vs, "baseline");
+      snprintf (c[6], sizeof c[6], "baseline");
     else
-      words (vs, sizeof vs, host_total, L[i].riops + L[i].wiops);
-    fprintf (f, "%-9s %10s %10s %10s %10s %10s %10s  %s\n", L[i].name,
-             ri, wi, rb, ra, rp, wp, vs);
+      words (c[6], sizeof c[6], host_total, L[i].riops + L[i].wiops);
+    doc_cell (d);
+    doc_data (d, L[i].name);
+    for (int k = 0; k < 7; k++) {
+      doc_cell (d);
+      doc_text (d, "%s", c[k]);
+    }
   }
   for (size_t i = 0; i < n; i++) {
     char cpu[256];
@@ -1302,10 +1312,22 @@ report_print_table (FILE *f, const cJSON *doc)
     cpu_words (cpu, sizeof cpu, &L[i]);
     if (*cpu == '\0')
       continue;
-    fprintf (f, "%s %-9s %s\n", first ? "CPU per I/O:" : "            ",
-             L[i].name, cpu);
-    first = false;
+    if (!any) {
+      doc_table (d, "ll");
+      doc_cells (d, (const char *const[]) { "CPU per I/O", "by process",
+                     NULL });
+    }
+    any = true;
+    doc_cell (d);
+    doc_data (d, L[i].name);
+    doc_cell (d);
+    doc_data (d, cpu);
   }
+  text = doc_terminal (d);
+  fputc ('\n', f);
+  fputs (text, f);
+  free (text);
+  doc_free (d);
   free (L);
   rm_run_free (&run);
 }

@@ -212,6 +212,45 @@ test_append (void **state)
   doc_free (b);
 }
 
+/* The terminal's rendering: columns aligned as the table says (a
+ * record's UTF-8 counted by characters), no marks, no images, and a
+ * record's control characters (an escape sequence) as '?'.
+ */
+static void
+test_terminal (void **state)
+{
+  struct doc *d = doc_new ();
+  char *t;
+
+  (void) state;
+  doc_para (d);
+  doc_bold (d, "VM-1");
+  doc_text (d, " \"");
+  doc_data (d, "bad\033[2Jname");
+  doc_text (d, "\"");
+  doc_table (d, "lr");
+  doc_cells (d, (const char *const[]) { "layer", "IOPS", NULL });
+  doc_cell (d);
+  doc_data (d, "h\xc3\xa9");
+  doc_cell (d);
+  doc_text (d, "1.5k");
+  doc_cells (d, (const char *const[]) { "nbd-unix", "12.0k", NULL });
+  doc_image (d, "a chart", "charts/x.svg");
+  doc_item (d);
+  doc_text (d, "one");
+  doc_line (d);
+  doc_text (d, "two");
+  t = doc_terminal (d);
+  assert_string_equal (t,
+    "VM-1 \"bad?[2Jname\"\n"
+    "layer      IOPS\n"
+    "h\xc3\xa9         1.5k\n"
+    "nbd-unix  12.0k\n"
+    "- one\n  two\n");
+  free (t);
+  doc_free (d);
+}
+
 int
 main (void)
 {
@@ -221,6 +260,7 @@ main (void)
     cmocka_unit_test (test_marks_shared),
     cmocka_unit_test (test_section_hook),
     cmocka_unit_test (test_append),
+    cmocka_unit_test (test_terminal),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);
