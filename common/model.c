@@ -863,3 +863,79 @@ records_cpu_us (const struct records *r, const char *name, const char *role,
   return n;
 }
 
+
+/* A gate's record. */
+
+void
+rm_gate_read (const cJSON *doc, struct rm_gate *g)
+{
+  const cJSON *se = get (doc, "series"), *pr = get (doc, "profile"), *e;
+
+  memset (g, 0, sizeof *g);
+  g->json = doc;
+  g->schema = str (doc, "schema");
+  g->id = str (doc, "id");
+  g->status = str (doc, "status");
+  g->outcome = str (doc, "outcome");
+  g->scenario = str (doc, "scenario");
+  g->baseline = str (doc, "baseline");
+  g->candidate = str (doc, "candidate");
+  g->mode = str (doc, "mode");
+  g->reference = str (doc, "reference");
+  g->cpus = str (doc, "cpus");
+  g->failure = str (doc, "failure");
+  g->exit_code = num (doc, "exit_code");
+  g->repeat = num (doc, "repeat");
+  g->alpha = num (doc, "alpha");
+  g->alpha_per_look = num (doc, "alpha_per_look");
+  g->looks = num (doc, "looks");
+  g->extended_to = num (doc, "extended_to");
+  g->power = num (doc, "power");
+  g->first_look = num (doc, "first_look");
+  g->max_repeat = num (doc, "max_repeat");
+  g->seconds = num (doc, "seconds");
+  g->thr_iops = num (doc, "threshold_iops");
+  g->thr_p99 = num (doc, "threshold_p99");
+  g->thr_cpu = num (doc, "threshold_cpu");
+  g->notes = strings (get (doc, "notes"), &g->nnotes);
+  g->series = xcalloc (len (se) + 1, sizeof *g->series);
+  if (cJSON_IsArray (se))
+    cJSON_ArrayForEach (e, se) {
+      struct rm_gate_series *s = &g->series[g->nseries++];
+
+      s->layer = str (e, "layer");
+      s->metric = str (e, "metric");
+      s->process = str (e, "process");
+      s->verdict = str (e, "verdict");
+      s->why = str (e, "why");
+      s->a = numbers (get (e, "baseline"), &s->na);
+      s->b = numbers (get (e, "candidate"), &s->nb);
+      s->threshold = num (e, "threshold");
+      s->change = num (e, "change");
+      s->lo = num (e, "interval_low");
+      s->hi = num (e, "interval_high");
+      s->p = num (e, "p");
+      s->sd = num (e, "noise_sd");
+      s->needed = num (e, "repetitions_needed");
+    }
+  g->prof_layers = strings (get (pr, "layers"), &g->nprof_layers);
+  for (int k = 0; k < 2; k++) {
+    const cJSON *side = get (pr, k ? "candidate" : "baseline");
+
+    g->prof_rec[k] = str (side, "record");
+    g->prof_words[k] = str (side, "words");
+  }
+}
+
+void
+rm_gate_free (struct rm_gate *g)
+{
+  for (size_t i = 0; i < g->nseries; i++) {
+    free (g->series[i].a);
+    free (g->series[i].b);
+  }
+  free (g->series);
+  free (g->notes);
+  free (g->prof_layers);
+  memset (g, 0, sizeof *g);
+}

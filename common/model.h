@@ -244,6 +244,41 @@ struct rm_run {
   const cJSON *json;            /* the document it was read from */
 };
 
+/* One series of a gate (gate.json "series"): a layer's metric on both
+ * sides, and (a complete gate) its verdict.
+ */
+struct rm_gate_series {
+  const char *layer, *metric, *process, *verdict, *why;
+  double *a, *b;                /* each repetition's value, per side */
+  size_t na, nb;
+  double threshold, change, lo, hi, p, sd, needed;
+};
+
+/* A gate's record (gate.json), with what its summary is written from. */
+struct rm_gate {
+  const char *schema, *id, *status, *outcome, *scenario;
+  const char *baseline, *candidate, *mode, *reference, *cpus, *failure;
+  double exit_code, repeat, alpha, alpha_per_look, looks, extended_to;
+  double power, first_look, max_repeat, seconds;
+  double thr_iops, thr_p99, thr_cpu;
+  struct rm_gate_series *series;
+  size_t nseries;
+  const char **notes;
+  size_t nnotes;
+  /* The profile runs after a regression: their layers, each side's
+   * record (relative to the gate's directory when under it) and how
+   * the summary names it; NULL when there were none.
+   */
+  const char **prof_layers;
+  size_t nprof_layers;
+  const char *prof_rec[2], *prof_words[2];
+  const cJSON *json;
+};
+
+/* Reads gate.json's document DOC into G; rm_gate_free after. */
+extern void rm_gate_read (const cJSON *doc, struct rm_gate *g);
+extern void rm_gate_free (struct rm_gate *g);
+
 /* Reads DOC into R (zeroed first).  Never fails: what the document
  * lacks is NAN or NULL.  rm_run_free releases what it allocated.
  */
@@ -300,6 +335,13 @@ extern void rm_definition_diff (const struct rm_run *a, const struct rm_run *b,
 /* Fact KEY of T as a number (NAN) or as text (NULL) when it is one. */
 extern double rm_fact_num (const struct rm_target *t, const char *key);
 extern const char *rm_fact_text (const struct rm_target *t, const char *key);
+
+/* A text the record may lack (NULL), as "?". */
+static inline const char *
+rm_or_q (const char *s)
+{
+  return s ? s : "?";
+}
 
 /* Total IOPS, read and write (NAN when either was not measured). */
 extern double rm_iops (const struct rm_target *t);

@@ -55,13 +55,6 @@ mean_latency (const struct rm_boundary *bd)
   return n > 0 ? sum / n : NAN;
 }
 
-/* A name the record may lack, as "?". */
-static const char *
-or_q (const char *s)
-{
-  return s ? s : "?";
-}
-
 /* How busy process P keeps the slots of a stage of capacity CAP (0..1)
  * through its CPU: only when CAP is at most the CPUs P may use (a stage
  * with fewer slots than CPUs is busy when its slots' CPUs are, even
@@ -182,14 +175,14 @@ time_in (const struct rm_target *t, int k)
   if (best < 0)
     return NULL;
   if (below_last) {
-    const char *name = or_q (t->bounds[best].name);
+    const char *name = rm_or_q (t->bounds[best].name);
 
     return strcmp (name, "plugin") == 0
       ? xasprintf ("the plugin itself (below the innermost probe)")
       : xasprintf ("what lies below the %s boundary (its own service)",
                    name);
   }
-  return xasprintf ("%s", or_q (t->bounds[best + 1].via));
+  return xasprintf ("%s", rm_or_q (t->bounds[best + 1].via));
 }
 
 /* Adds to ALSO each process of T saturated on CPU, but SKIP. */
@@ -199,7 +192,7 @@ add_saturated (cJSON *also, const struct rm_target *t, double cores,
 {
   for (size_t i = 0; i < t->nprocs; i++) {
     const struct rm_proc *p = &t->procs[i];
-    const char *role = or_q (p->role);
+    const char *role = rm_or_q (p->role);
     double b = cpu_load (t, p, cores);
 
     /* Sharing saturated CPUs: only a process using a CPU's worth. */
@@ -288,8 +281,8 @@ scan_boundaries (const struct rm_target *t, double cores, struct scan *sc)
 static char *
 verdict_capacity (cJSON *v, const struct rm_target *t, const struct scan *sc)
 {
-  const char *what = or_q (sc->best_bd->capacity.what);
-  const char *name = or_q (sc->best_bd->name);
+  const char *what = rm_or_q (sc->best_bd->capacity.what);
+  const char *name = rm_or_q (sc->best_bd->name);
   char *where = time_in (t, sc->best), *text;
 
   cJSON_AddStringToObject (v, "kind", "capacity");
@@ -341,11 +334,11 @@ verdict_cpu (cJSON *v, cJSON *also, const struct rm_target *t, double cores)
     if (!isnan (tb) && tb >= SATURATED && tb > top_thr) {
       thr_p = p;
       top_thr = tb;
-      thr_name = or_q (p->busiest);
+      thr_name = rm_or_q (p->busiest);
     }
   }
   if (top) {
-    const char *role = or_q (top->role);
+    const char *role = rm_or_q (top->role);
     double allowed = top->cpus_allowed;
     double others = others_use (t, top, cores);
     char *out;
@@ -374,7 +367,7 @@ verdict_cpu (cJSON *v, cJSON *also, const struct rm_target *t, double cores)
     return text;
   }
   if (thr_p) {
-    const char *role = or_q (thr_p->role);
+    const char *role = rm_or_q (thr_p->role);
 
     cJSON_AddStringToObject (v, "kind", "thread");
     cJSON_AddStringToObject (v, "process", role);
@@ -394,7 +387,7 @@ static char *
 verdict_undecided (cJSON *v, const struct rm_target *t, const struct scan *sc)
 {
   if (sc->near) {
-    const char *name = or_q (sc->near->name);
+    const char *name = rm_or_q (sc->near->name);
 
     cJSON_AddStringToObject (v, "kind", "undecided");
     cJSON_AddStringToObject (v, "boundary", name);
@@ -403,13 +396,13 @@ verdict_undecided (cJSON *v, const struct rm_target *t, const struct scan *sc)
                       "of it where it is measured, and no process is "
                       "saturated on CPU: the slots may be held where no "
                       "probe sees", name,
-                      or_q (sc->near->capacity.what),
+                      rm_or_q (sc->near->capacity.what),
                       100 * sc->near_busy);
   }
   if (sc->unknown || t->nbounds < 2) {
     cJSON_AddStringToObject (v, "kind", "undecided");
     if (sc->unknown) {
-      const char *name = or_q (sc->unknown->name);
+      const char *name = rm_or_q (sc->unknown->name);
 
       cJSON_AddStringToObject (v, "boundary", name);
       return xasprintf ("cannot decide: concurrency falls at %s, whose "

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -18,8 +19,9 @@ report_main (int argc, char **argv)
     { NULL, 0, NULL, 0 },
   };
   static const char usage[] =
-    "usage: viperbench report [--results DIR] VM-N|PATH\n"
-    "Writes the record's report.md and charts/ again from its run.json.\n";
+    "usage: viperbench report [--results DIR] VM-N|GATE-N|PATH\n"
+    "Writes the record's report.md and charts/ again from its run.json;\n"
+    "a gate's summary.md, summary.html and junit.xml from its gate.json.\n";
   const char *results = "results", *why;
   char *dir;
   cJSON *doc;
@@ -39,6 +41,19 @@ report_main (int argc, char **argv)
   }
   dir = strchr (argv[optind], '/') ? xstrdup (argv[optind])
     : xasprintf ("%s/%s", results, argv[optind]);
+  /* A gate's record: its summary, from gate.json. */
+  {
+    char *gj = xasprintf ("%s/gate.json", dir), *rj = xasprintf ("%s/run.json", dir);
+    bool gate = access (gj, F_OK) == 0 && access (rj, F_OK) != 0;
+
+    free (gj);
+    free (rj);
+    if (gate) {
+      r = gate_rewrite (dir);
+      free (dir);
+      return r;
+    }
+  }
   doc = record_load (dir, &why);
   if (doc == NULL) {
     vb_msg ("report: %s/run.json is not a viperbench run record (%s)", dir, why);

@@ -411,4 +411,12 @@ gate_free (struct gate *g)
   }
   free (g->failure);
   free (g->pinning);
+  for (size_t i = 0; i < g->nprof_layers; i++)
+    free (g->prof_layers[i]);
+  free (g->prof_layers);
+  for (int k = 0; k < 2; k++) {
+    free (g->prof_rec[k]);
+    free (g->prof_words[k]);
+  }
+  free (g->reference_own);
 }

@@ -417,10 +417,32 @@ gate_json (const struct gate *g, const char *status, int code)
     snprintf (key, sizeof key, "threshold_%s", gate_thr_name (k));
     cJSON_AddNumberToObject (d, key, g->thr[k]);
   }
+  cJSON_AddNumberToObject (d, "first_look", (double) g->repeat);
+  cJSON_AddNumberToObject (d, "max_repeat", (double) g->max_repeat);
   if (g->pinning)
     cJSON_AddStringToObject (d, "cpus", g->pinning);
   if (g->failure)
     cJSON_AddStringToObject (d, "failure", g->failure);
+  if (g->seconds > 0)
+    cJSON_AddNumberToObject (d, "seconds", g->seconds);
+  arr = cJSON_AddArrayToObject (d, "notes");
+  for (size_t i = 0; i < g->nnotes; i++)
+    cJSON_AddItemToArray (arr, cJSON_CreateString (g->notes[i]));
+  if (g->nprof_layers) {
+    cJSON *p = cJSON_AddObjectToObject (d, "profile");
+
+    arr = cJSON_AddArrayToObject (p, "layers");
+    for (size_t i = 0; i < g->nprof_layers; i++)
+      cJSON_AddItemToArray (arr, cJSON_CreateString (g->prof_layers[i]));
+    for (int k = 0; k < 2; k++) {
+      cJSON *side = cJSON_AddObjectToObject (p, k ? "candidate" : "baseline");
+
+      if (g->prof_rec[k])
+        cJSON_AddStringToObject (side, "record", g->prof_rec[k]);
+      if (g->prof_words[k])
+        cJSON_AddStringToObject (side, "words", g->prof_words[k]);
+    }
+  }
   arr = cJSON_AddArrayToObject (d, "series");
   for (size_t i = 0; i < g->nseries; i++) {
     const struct gate_series *se = &g->series[i];
@@ -434,6 +456,7 @@ gate_json (const struct gate *g, const char *status, int code)
     cJSON_AddItemToObject (o, "candidate", numbers (se->b, se->nb));
     if (strcmp (status, "complete") == 0) {
       cJSON_AddStringToObject (o, "verdict", verdict_word (se->verdict));
+      add_num (o, "threshold", se->threshold);
       add_num (o, "change", se->change);
       add_num (o, "interval_low", se->lo);
       add_num (o, "interval_high", se->hi);
@@ -477,12 +500,28 @@ summary_html (struct gate *g, const struct doc *d)
   cJSON_Delete (data);
 }
 
+/* Writes G's summary.md, junit.xml and summary.html from D. */
+static void
+summary_files (struct gate *g, const struct doc *d, const char *md,
+               const char *status, int code)
+{
+  char *xml = junit_xml (g, status, code);
+  char *p = xasprintf ("%s/summary.md", g->dir);
+
+  write_file_atomic (p, md, strlen (md));
+  free (p);
+  p = xasprintf ("%s/junit.xml", g->dir);
+  write_file_atomic (p, xml, strlen (xml));
+  free (p);
+  free (xml);
+  summary_html (g, d);
+}
+
 char *
 gate_write (struct gate *g, const char *status, int code)
 {
   struct doc *d = summary_doc (g, status, code);
   char *md = doc_md (d);
-  char *xml = junit_xml (g, status, code);
   char *js = gate_json (g, status, code);
   char *p;
 
@@ -491,20 +530,201 @@ gate_write (struct gate *g, const char *status, int code)
      * never says complete before the rest is written.
      */
     reserve_release (g->dir);
-    p = xasprintf ("%s/summary.md", g->dir);
-    write_file_atomic (p, md, strlen (md));
-    free (p);
-    p = xasprintf ("%s/junit.xml", g->dir);
-    write_file_atomic (p, xml, strlen (xml));
-    free (p);
-    summary_html (g, d);
+    summary_files (g, d, md, status, code);
   }
   doc_free (d);
   p = xasprintf ("%s/gate.json", g->dir);
   write_file_atomic (p, js, strlen (js));
   free (p);
-  free (xml);
   free (js);
   return md;
 }
 
+/* The profile section of G's summary; see internal.h. */
+struct doc *
+gate_profile_doc (const struct gate *g, const struct records r[2])
+{
+  struct doc *d = doc_new ();
+  const struct rm_run *run[2];
+
+  for (int k = 0; k < 2; k++)
+    run[k] = r[k].n ? &r[k].run[0] : NULL;
+  doc_heading (d, 2);
+  doc_text (d, "Profile: symbols whose share of CPU grew most");
+  doc_para (d);
+  doc_text (d, "One extra run of each side with perf and the cpu collector "
+            "on the regressed layers (not counted in the statistics): ");
+  doc_data (d, g->prof_words[0] ? g->prof_words[0] : "-");
+  doc_text (d, " and ");
+  doc_data (d, g->prof_words[1] ? g->prof_words[1] : "-");
+  doc_text (d, ".  summary.html beside this file draws them as "
+            "differential flame graphs in CPU microseconds per I/O.");
+  for (size_t i = 0; run[1] && i < g->nprof_layers; i++) {
+    const char *layer = g->prof_layers[i];
+    const struct rm_target *ta = run[0] ? rm_target_named (run[0], layer)
+                                        : NULL;
+    const struct rm_target *tb = rm_target_named (run[1], layer);
+
+    if (tb)
+      profile_diff (d, layer, ta, tb, true);
+  }
+  return d;
+}
+
+/* G's settings and series from gate.json's model M (strings copied). */
+static int
+gate_from_model (const struct rm_gate *m, struct gate *g)
+{
+  static const char *const metric[GM_COUNT] = {
+    [GM_IOPS] = "iops", [GM_READ_P99] = "read_p99",
+    [GM_WRITE_P99] = "write_p99", [GM_CPU] = "cpu",
+  };
+
+  g->id = xstrdup (m->id ? m->id : "?");
+  g->scenario = xstrdup (m->scenario ? m->scenario : "?");
+  g->baseline = xstrdup (m->baseline ? m->baseline : "?");
+  g->candidate = xstrdup (m->candidate ? m->candidate : "?");
+  g->ratio_mode = m->mode && strcmp (m->mode, "ratio") == 0;
+  g->paired = m->mode && strcmp (m->mode, "paired") == 0;
+  g->reference = g->reference_own = xstrdup (rm_or_q (m->reference));
+  g->alpha = isnan (m->alpha_per_look) ? g->alpha : m->alpha_per_look;
+  g->alpha_total = isnan (m->alpha) ? g->alpha : m->alpha;
+  g->looks = isnan (m->looks) ? 1 : (int) m->looks;
+  g->extended_to = isnan (m->extended_to) ? 0 : (size_t) m->extended_to;
+  /* "repeat" is where the gate ended; the first look's, before. */
+  g->repeat = !isnan (m->first_look) ? (size_t) m->first_look
+    : isnan (m->repeat) ? g->repeat : (size_t) m->repeat;
+  if (!isnan (m->max_repeat))
+    g->max_repeat = (size_t) m->max_repeat;
+  g->power = isnan (m->power) ? g->power : m->power;
+  g->thr[GT_IOPS] = m->thr_iops;
+  g->thr[GT_P99] = m->thr_p99;
+  g->thr[GT_CPU] = m->thr_cpu;
+  g->seconds = isnan (m->seconds) ? 0 : m->seconds;
+  g->pinning = m->cpus ? xstrdup (m->cpus) : NULL;
+  g->failure = m->failure ? xstrdup (m->failure) : NULL;
+  for (size_t i = 0; i < m->nnotes; i++)
+    if (m->notes[i])
+      gate_note (g, "%s", m->notes[i]);
+  g->series = xcalloc (m->nseries + 1, sizeof *g->series);
+  for (size_t i = 0; i < m->nseries; i++) {
+    const struct rm_gate_series *ms = &m->series[i];
+    struct gate_series *se = &g->series[g->nseries++];
+    int k;
+
+    for (k = 0; k < GM_COUNT && !(ms->metric && strcmp (ms->metric, metric[k]) == 0); k++)
+      ;
+    if (k == GM_COUNT || ms->layer == NULL) {
+      vb_msg ("report: %s: series %zu has no layer or a metric this build "
+              "does not know", g->id, i + 1);
+      return -1;
+    }
+    se->layer = xstrdup (ms->layer);
+    se->metric = (enum gate_metric) k;
+    se->role = ms->process ? xstrdup (ms->process) : NULL;
+    se->a = xcalloc (ms->na + 1, sizeof *se->a);
+    se->b = xcalloc (ms->nb + 1, sizeof *se->b);
+    memcpy (se->a, ms->a, ms->na * sizeof *se->a);
+    memcpy (se->b, ms->b, ms->nb * sizeof *se->b);
+    se->na = ms->na;
+    se->nb = ms->nb;
+    se->threshold = ms->threshold;
+    se->change = ms->change;
+    se->lo = ms->lo;
+    se->hi = ms->hi;
+    se->p = ms->p;
+    se->sd = ms->sd;
+    se->needed = isnan (ms->needed) ? 0 : (size_t) ms->needed;
+    se->verdict = !ms->verdict ? GATE_PASS
+      : strcmp (ms->verdict, "REGRESSION") == 0 ? GATE_REGRESSION
+      : strcmp (ms->verdict, "too noisy") == 0 ? GATE_NOISY : GATE_PASS;
+    snprintf (se->why, sizeof se->why, "%s", ms->why ? ms->why : "");
+  }
+  g->prof_layers = xcalloc (m->nprof_layers + 1, sizeof *g->prof_layers);
+  for (size_t i = 0; i < m->nprof_layers; i++)
+    if (m->prof_layers[i])
+      g->prof_layers[g->nprof_layers++] = xstrdup (m->prof_layers[i]);
+  for (int k = 0; k < 2; k++) {
+    g->prof_rec[k] = m->prof_rec[k] ? xstrdup (m->prof_rec[k]) : NULL;
+    g->prof_words[k] = m->prof_words[k] ? xstrdup (m->prof_words[k]) : NULL;
+  }
+  return 0;
+}
+
+/* G's profile runs' records, their flame graphs and its section. */
+static void
+gate_profile_again (struct gate *g)
+{
+  struct records r[2] = { { 0 }, { 0 } };
+
+  for (int k = 0; k < 2; k++) {
+    char *p;
+
+    if (g->prof_rec[k] == NULL)
+      continue;
+    p = g->prof_rec[k][0] == '/' ? xstrdup (g->prof_rec[k])
+      : xasprintf ("%s/%s", g->dir, g->prof_rec[k]);
+    if (records_add (&r[k], p, "report") == -1)
+      vb_warn ("%s: its profile run %s is gone: the summary is written "
+               "without it", g->id, p);
+    free (p);
+  }
+  if (r[0].n && r[1].n) {
+    g->diffs = xcalloc (1, sizeof *g->diffs);
+    flame_diffs_make (&r[0], &r[1], g->diffs);
+  }
+  g->profile = gate_profile_doc (g, r);
+  records_free (&r[0]);
+  records_free (&r[1]);
+}
+
+/* viperbench report GATE-N; see internal.h. */
+int
+gate_rewrite (const char *dir)
+{
+  char *path = xasprintf ("%s/gate.json", dir);
+  char *text = read_file (path, NULL), *md;
+  cJSON *doc = text ? cJSON_Parse (text) : NULL;
+  struct rm_gate m;
+  struct gate g;
+  struct doc *d;
+  int code, r = 0;
+
+  free (text);
+  rm_gate_read (doc, &m);
+  if (m.schema == NULL || strcmp (m.schema, "viperbench.gate/1") != 0 ||
+      m.status == NULL) {
+    vb_msg ("report: %s is not a viperbench gate record", path);
+    r = EXIT_BAD_INPUT;
+  }
+  else if (strcmp (m.status, "running") == 0) {
+    vb_msg ("report: %s is running, or its gate was killed: no verdict to "
+            "write", path);
+    r = EXIT_BAD_INPUT;
+  }
+  free (path);
+  if (r) {
+    rm_gate_free (&m);
+    cJSON_Delete (doc);
+    return r;
+  }
+  gate_init (&g);
+  g.dir = xstrdup (dir);
+  if (gate_from_model (&m, &g) == -1)
+    r = EXIT_BAD_INPUT;
+  else {
+    code = isnan (m.exit_code) ? GATE_EXIT_SETUP : (int) m.exit_code;
+    if (g.nprof_layers)
+      gate_profile_again (&g);
+    d = summary_doc (&g, m.status, code);
+    md = doc_md (d);
+    summary_files (&g, d, md, m.status, code);
+    printf ("report: %s/summary.md\n", dir);
+    free (md);
+    doc_free (d);
+  }
+  gate_free (&g);
+  rm_gate_free (&m);
+  cJSON_Delete (doc);
+  return r;
+}

@@ -305,6 +305,14 @@ struct gate {
                                    NULL (gate_free frees them) */
   char *failure;                /* set when the gate could not measure */
   char *pinning;                /* where the runs' processes ran, or NULL */
+  /* The profile runs after a regression: the regressed layers, each
+   * side's record (relative to DIR when under it; NULL: none) and how
+   * the summary names it.
+   */
+  char **prof_layers;
+  size_t nprof_layers;
+  char *prof_rec[2], *prof_words[2];
+  char *reference_own;          /* REFERENCE's storage, read back */
 };
 
 /* The defaults: alpha 0.05, power 0.8, the thresholds of
@@ -366,6 +374,17 @@ extern int gate_decide (struct gate *g);
  * "running", "complete", "failed" or "aborted".
  */
 extern char *gate_write (struct gate *g, const char *status, int exit_code);
+/* The profile section of G's summary, from its profile runs' records
+ * R[0] (baseline) and R[1] (candidate): the symbols whose share grew
+ * most in each regressed layer.
+ */
+extern struct doc *gate_profile_doc (const struct gate *g,
+                                     const struct records r[2]);
+/* `viperbench report GATE-N`: the gate's summary (md, html) and JUnit
+ * XML written again from DIR/gate.json and its profile runs' records;
+ * 0, or an exit code with a message.
+ */
+extern int gate_rewrite (const char *dir);
 extern void gate_free (struct gate *g);
 /* Frees the series alone (a look before more repetitions). */
 extern void series_free (struct gate *g);

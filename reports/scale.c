@@ -15,13 +15,6 @@
 
 #include "internal.h"
 
-/* A name the record may lack, as "?". */
-static const char *
-or_q (const char *s)
-{
-  return s ? s : "?";
-}
-
 /* The clients of target T: a table of their shares and the fairness. */
 static void
 clients_table (struct doc *d, const struct rm_target *t)
@@ -42,9 +35,9 @@ clients_table (struct doc *d, const struct rm_target *t)
     fmt_ns (r99, sizeof r99, c->dir[RM_READ].p99_ns);
     fmt_ns (w99, sizeof w99, c->dir[RM_WRITE].p99_ns);
     doc_cell (d);
-    doc_data (d, or_q (c->name));
+    doc_data (d, rm_or_q (c->name));
     doc_cell (d);
-    doc_data (d, or_q (c->fio_server));
+    doc_data (d, rm_or_q (c->fio_server));
     doc_cell (d);
     if (c->volumes >= 0)
       doc_text (d, "%d", c->volumes);
@@ -96,9 +89,9 @@ clients_section (struct doc *d, const struct rm_run *run)
     doc_bold (d, "%s", t->name);
     doc_text (d, ": %g volumes, %g connections to ",
               rm_fact_num (t, "volumes"), rm_fact_num (t, "connections"));
-    doc_data (d, or_q (rm_fact_text (t, "server")));
+    doc_data (d, rm_or_q (rm_fact_text (t, "server")));
     doc_text (d, " (clients: ");
-    doc_data (d, or_q (rm_fact_text (t, "clients_made")));
+    doc_data (d, rm_or_q (rm_fact_text (t, "clients_made")));
     doc_text (d, ")");
     clients_table (d, t);
   }
@@ -349,11 +342,11 @@ scale_doc (const char *dir, const cJSON *doc, bool draw, int *r)
   const char *scen;
 
   rm_run_read (doc, &run);
-  scen = or_q (run.scenario);
+  scen = rm_or_q (run.scenario);
   if (cdir)
     mkdir_p (cdir, 0755);
   doc_heading (d, 1);
-  doc_text (d, "%s: %s, scale sweep", or_q (run.id), scen);
+  doc_text (d, "%s: %s, scale sweep", rm_or_q (run.id), scen);
   doc_para (d);
   doc_data (d, run.description && *run.description ? run.description
             : "(no description)");
@@ -362,11 +355,11 @@ scale_doc (const char *dir, const cJSON *doc, bool draw, int *r)
   doc_data (d, run.reason ? run.reason : "");
   doc_item (d);
   doc_text (d, "stack: ");
-  doc_data (d, or_q (run.stack));
+  doc_data (d, rm_or_q (run.stack));
   doc_text (d, "; scenario %s: %g jobs x iodepth %g per volume", scen,
             run.jobs, run.iodepth);
   doc_item (d);
-  doc_text (d, "started %s, finished %s", or_q (run.started),
+  doc_text (d, "started %s, finished %s", rm_or_q (run.started),
             run.finished ? run.finished : "-");
   doc_para (d);
   doc_text (d, "Each point: that many load clients (fio servers driven by "

@@ -41,13 +41,6 @@ sweep_plateau (const double *flight, const double *asked, size_t n, size_t k)
   return flight[n - 1] <= 1.10 * flight[k] && asked[n - 1] >= 2 * flight[n - 1];
 }
 
-/* A name the record may lack, as "?". */
-static const char *
-or_q (const char *s)
-{
-  return s ? s : "?";
-}
-
 /* The most in flight at boundary NAME of point PT, or NAN. */
 static double
 pt_flight (const struct rm_target *pt, const char *name)
@@ -102,7 +95,7 @@ sweep_plateau_words (struct doc *dc, const struct rm_target *t,
       doc_bold (dc, "%s stops growing at %.0f", names[k], flight[knee]);
       doc_text (dc, " (%.0f at iodepth %.0f) while fio asks %.0f: ",
                 flight[n - 1], t->points[n - 1].iodepth, asked[n - 1]);
-      doc_data (dc, or_q (b ? b->via : NULL));
+      doc_data (dc, rm_or_q (b ? b->via : NULL));
       doc_text (dc, ".");
       break;
     }
@@ -288,11 +281,11 @@ depth_doc (const char *dir, const cJSON *doc, bool draw, int *r)
   const char *scen;
 
   rm_run_read (doc, &run);
-  scen = or_q (run.scenario);
+  scen = rm_or_q (run.scenario);
   if (cdir)
     mkdir_p (cdir, 0755);
   doc_heading (d, 1);
-  doc_text (d, "%s: %s, queue-depth sweep", or_q (run.id), scen);
+  doc_text (d, "%s: %s, queue-depth sweep", rm_or_q (run.id), scen);
   doc_para (d);
   if (run.description && *run.description)
     doc_data (d, run.description);
@@ -306,11 +299,11 @@ depth_doc (const char *dir, const cJSON *doc, bool draw, int *r)
   }
   doc_item (d);
   doc_text (d, "stack: ");
-  doc_data (d, or_q (run.stack));
+  doc_data (d, rm_or_q (run.stack));
   doc_text (d, "; scenario %s at %g jobs", scen, run.jobs);
   doc_item (d);
   doc_text (d, "started ");
-  doc_data (d, or_q (run.started));
+  doc_data (d, rm_or_q (run.started));
   doc_text (d, ", finished ");
   doc_data (d, run.finished ? run.finished : "-");
   doc_para (d);

@@ -552,27 +552,27 @@ profile_regressions (struct gate_ctx *c)
     c->g.diffs = xcalloc (1, sizeof *c->g.diffs);
     flame_diffs_make (&r[0], &r[1], c->g.diffs);
   }
-  d = doc_new ();
-  doc_heading (d, 2);
-  doc_text (d, "Profile: symbols whose share of CPU grew most");
-  doc_para (d);
-  doc_text (d, "One extra run of each side with perf and the cpu collector "
-            "on the regressed layers (not counted in the statistics): ");
-  doc_data (d, pdir[0] ? pdir[0] : "-");
-  doc_text (d, " and ");
-  doc_data (d, pdir[1] ? pdir[1] : "-");
-  doc_text (d, ".  summary.html beside this file draws them as "
-            "differential flame graphs in CPU microseconds per I/O.");
-  for (size_t i = 0; doc[1] && i < c->nlayer; i++) {
-    const struct rm_target *ta = doc[0] ? rm_target_named (doc[0], c->layer[i])
-                                        : NULL;
-    const struct rm_target *tb = rm_target_named (doc[1], c->layer[i]);
+  /* The regressed layers, in the gate's order; each side's record (as
+   * gate.json keeps it, relative to the gate's directory when under it)
+   * and words: what `viperbench report` needs to write this again.
+   */
+  for (size_t i = 0; i < c->nlayer; i++)
+    if (strstr (layers, c->layer[i])) {
+      c->g.prof_layers = xreallocarray (c->g.prof_layers,
+                                        c->g.nprof_layers + 1,
+                                        sizeof *c->g.prof_layers);
+      c->g.prof_layers[c->g.nprof_layers++] = xstrdup (c->layer[i]);
+    }
+  for (int k = 0; k < 2; k++) {
+    size_t n = strlen (c->g.dir);
+    const char *rd = r[k].n ? r[k].dir[0] : NULL;
 
-    if (!strstr (layers, c->layer[i]))
-      continue;
-    if (tb)
-      profile_diff (d, c->layer[i], ta, tb, true);
+    c->g.prof_words[k] = pdir[k] ? xstrdup (pdir[k]) : NULL;
+    if (rd)
+      c->g.prof_rec[k] = xstrdup (strncmp (rd, c->g.dir, n) == 0 &&
+                                  rd[n] == '/' ? rd + n + 1 : rd);
   }
+  d = gate_profile_doc (&c->g, r);
   c->g.profile = d;
   records_free (&r[0]);
   records_free (&r[1]);

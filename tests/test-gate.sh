@@ -158,6 +158,18 @@ else
     echo "ok: profile of the regressed layer in the summary"
 fi
 echo "ok: A/B caught: $(grep -m1 '^- \*\*nbd-unix' "$G/summary.md")"
+# `viperbench report GATE-N` writes the same summary and JUnit XML
+# again from gate.json and the profile runs' records.
+for f in summary.md junit.xml; do cp "$G/$f" "$TMPDIR/orig.$f"; done
+rm "$G/summary.md" "$G/junit.xml" "$G/summary.html"
+(cd "$top" && "$VIPERBENCH" report "$G") >"$TMPDIR/rep.out" 2>&1 ||
+    { cat "$TMPDIR/rep.out"; fail "report of a gate failed"; }
+for f in summary.md junit.xml; do
+    cmp -s "$TMPDIR/orig.$f" "$G/$f" ||
+        { diff "$TMPDIR/orig.$f" "$G/$f" | head -20; fail "report of a gate: $f differs"; }
+done
+[ -s "$G/summary.html" ] || fail "report of a gate: no summary.html"
+echo "ok: the gate's summary written again from gate.json, byte for byte"
 
 # compare with repetitions on both sides: a statistical verdict.
 (cd "$top" && "$VIPERBENCH" compare "$G/baseline" "$G/candidate") >"$TMPDIR/cmp.md" 2>&1 ||

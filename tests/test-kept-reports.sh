@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test-kept-reports.sh: the reports of the kept records (tests/kept/: a
 # ladder and its twin with fewer threads, an object store, a guest, load
-# clients, a depth sweep, a scale sweep, an import) are what they were:
-# report.md, report.html (less the libraries and gnuplot's drawings),
-# charts.gp, compare and history, byte for byte.  A difference is
+# clients, a depth sweep, a scale sweep, an import, a gate) are what
+# they were: report.md, report.html (less the libraries and gnuplot's
+# drawings), charts.gp, the gate's summary and junit.xml, compare and
+# history, byte for byte.  A difference is
 # either a fix (tests/kept/expect.sh, committed with the reason) or a
 # defect.  Run alone: tests/run.sh tests/test-kept-reports.sh
 . "$(dirname "$0")/functions.sh"

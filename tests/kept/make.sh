@@ -16,7 +16,7 @@
 requires nbdkit jq
 out=$top/tests/kept
 VIPERBENCH=${VIPERBENCH:-$top/build/viperbench}
-KINDS=${*:-ladder ladder-b objstore guest clients sweep scale import}
+KINDS=${*:-ladder ladder-b objstore guest clients sweep scale import gate}
 
 # keep NAME RECORD-DIR: trims the record into $out/NAME.
 keep() {
@@ -44,6 +44,21 @@ keep() {
 }
 
 last() { ls -dt "$TMPDIR"/results/*-[0-9]* | head -1; }
+
+# keep_gate RECORD-DIR: a gate's gate.json and its profile runs' records
+# (what `viperbench report GATE-N` writes its summary from), trimmed;
+# the repetitions' own records are dropped.
+keep_gate() {
+    local d=$out/gate r
+    rm -rf "$d"
+    mkdir -p "$d"
+    cp "$1/gate.json" "$d/"
+    for r in "$1"/profile-*/R-1; do
+        [ -f "$r/run.json" ] || continue
+        keep "gate/${r#$1/}" "$r" >/dev/null
+    done
+    echo "kept: gate ($(du -sk "$d" | cut -f1) KiB)"
+}
 run() {
     (cd "$top" && timeout -k 5 300 "$VIPERBENCH" "$@" --results "$TMPDIR/results") \
         >"$TMPDIR/out" 2>&1 || { cat "$TMPDIR/out"; fail "$*"; }
@@ -83,7 +98,21 @@ for k in $KINDS; do
         "$VIPERBENCH" import --results "$TMPDIR/results" \
             --desc-file "$fx/vm1.desc" "$fx/vm1.txt" >"$TMPDIR/out" ||
             fail "import" ;;
-    *) fail "no kind '$k' (kinds: ladder ladder-b objstore guest clients sweep scale import)" ;;
+    gate)
+        # The delay filter on the candidate: a regression, and the
+        # profile runs after it.
+        write_stack "$TMPDIR/ga.json" '["nbd-unix"]'
+        write_stack "$TMPDIR/gb.json" '["nbd-unix"]' \
+            '"description": "memory behind a 1 ms read delay"' \
+            '{ "threads": 4, "filters": ["delay"], "filter_args": { "delay-read": "1ms" } }'
+        (cd "$top" && timeout -k 5 500 "$VIPERBENCH" gate --results "$TMPDIR/results" \
+            --scenario randrw_70_30 --runtime 1 --baseline-stack "$TMPDIR/ga.json" \
+            --candidate-stack "$TMPDIR/gb.json" --repeat 6 --max-repeat 6 \
+            --threshold iops=-25%,p99=+60%,cpu=+30%) >"$TMPDIR/out" 2>&1
+        [ $? = 1 ] || { cat "$TMPDIR/out"; fail "the kept gate found no regression"; }
+        keep_gate "$(last)"
+        continue ;;
+    *) fail "no kind '$k' (kinds: ladder ladder-b objstore guest clients sweep scale import gate)" ;;
     esac
     keep "$k" "$(last)"
 done

@@ -2,7 +2,8 @@
 # reports.sh OUT: writes into OUT what viperbench's reports make of the
 # kept records today: each record's report.md, report.html (the
 # libraries' script bodies and gnuplot's drawings left out: they are
-# not ours) and charts/charts.gp; compare.md and its page of ladder against ladder-b;
+# not ours) and charts/charts.gp; a gate's summary (md, page) and
+# junit.xml, written again from its gate.json; compare.md and its page of ladder against ladder-b;
 # history.md of randrw_70_30 over every kept record.  expect.sh keeps
 # them as expected/, tests/test-kept-reports.sh checks today's against
 # them byte for byte.
@@ -26,8 +27,10 @@ html() {
 
 for d in "$kept"/*/; do
     k=$(basename "$d")
-    [ -f "$d/run.json" ] || continue
-    id=$(jq -r .id "$d/run.json")
+    if [ -f "$d/run.json" ]; then id=$(jq -r .id "$d/run.json")
+    elif [ -f "$d/gate.json" ]; then id=$(jq -r .id "$d/gate.json")
+    else continue
+    fi
     cp -r "$d" "$work/results/$id"
     echo "$k" >"$work/results/$id/.kind"
 done
@@ -39,6 +42,10 @@ for r in "$work"/results/*/; do
     [ ! -f "$r/report.md" ] || cp "$r/report.md" "$out/$k.report.md"
     [ ! -f "$r/report.html" ] || html "$r/report.html" >"$out/$k.report.html"
     [ ! -f "$r/charts/charts.gp" ] || cp "$r/charts/charts.gp" "$out/$k.charts.gp"
+    # A gate's: its summary and JUnit XML.
+    [ ! -f "$r/summary.md" ] || cp "$r/summary.md" "$out/$k.summary.md"
+    [ ! -f "$r/summary.html" ] || html "$r/summary.html" >"$out/$k.summary.html"
+    [ ! -f "$r/junit.xml" ] || cp "$r/junit.xml" "$out/$k.junit.xml"
 done
 a=$(jq -r .id "$kept/ladder/run.json")
 b=$(jq -r .id "$kept/ladder-b/run.json")
