@@ -939,3 +939,40 @@ rm_gate_free (struct rm_gate *g)
   free (g->prof_layers);
   memset (g, 0, sizeof *g);
 }
+
+/* The writer of a record's head. */
+
+static void
+add_text (cJSON *o, const char *key, const char *v)
+{
+  if (v)
+    cJSON_AddStringToObject (o, key, v);
+  else
+    cJSON_AddNullToObject (o, key);
+}
+
+cJSON *
+rm_run_head_json (const struct rm_run *r)
+{
+  cJSON *doc = cJSON_CreateObject (), *sc;
+
+  cJSON_AddStringToObject (doc, "schema", RUN_SCHEMA);
+  record_set_kind (doc, r->kind);
+  add_text (doc, "id", r->id);
+  cJSON_AddStringToObject (doc, "description",
+                           r->description ? r->description : "");
+  add_text (doc, "status", r->status);
+  add_text (doc, "reason", r->reason);
+  sc = cJSON_AddObjectToObject (doc, "scenario");
+  add_text (sc, "name", r->scenario);
+  if (r->scenario_file)
+    cJSON_AddStringToObject (sc, "file", r->scenario_file);
+  add_text (sc, "text", r->scenario_text);
+  if (!isnan (r->jobs))
+    cJSON_AddNumberToObject (sc, "jobs", r->jobs);
+  if (!isnan (r->iodepth))
+    cJSON_AddNumberToObject (sc, "iodepth", r->iodepth);
+  add_text (doc, "started", r->started);
+  add_text (doc, "finished", r->finished);
+  return doc;
+}

@@ -279,6 +279,14 @@ struct rm_gate {
 extern void rm_gate_read (const cJSON *doc, struct rm_gate *g);
 extern void rm_gate_free (struct rm_gate *g);
 
+/* The head of a run record as the model holds it, as JSON: schema, the
+ * kind's marks, id, description, status, reason, scenario (name, file,
+ * text, jobs, iodepth: what R has of them), started and finished.  The
+ * one writer of it (the runner's records and import's); the caller
+ * adds what only it knows.
+ */
+extern cJSON *rm_run_head_json (const struct rm_run *r);
+
 /* Reads DOC into R (zeroed first).  Never fails: what the document
  * lacks is NAN or NULL.  rm_run_free releases what it allocated.
  */

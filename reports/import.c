@@ -279,7 +279,7 @@ import_main (int argc, char **argv)
   const char *layer = "guest", *src;
   char *desc = NULL, *text;
   struct import_info info;
-  cJSON *doc, *targets, *t, *sc;
+  cJSON *doc, *targets, *t;
   char now[32];
   int c;
 
@@ -348,12 +348,16 @@ import_main (int argc, char **argv)
     return EXIT_RUN_FAILED;
   }
   iso_now (now, sizeof now);
-  doc = cJSON_CreateObject ();
-  cJSON_AddStringToObject (doc, "schema", RUN_SCHEMA);
-  cJSON_AddStringToObject (doc, "id", run.id);
-  cJSON_AddStringToObject (doc, "description", desc ? desc : "");
-  cJSON_AddStringToObject (doc, "status", "imported");
-  cJSON_AddNullToObject (doc, "reason");
+  {
+    struct rm_run head = {
+      .kind = RECORD_RUN, .id = run.id, .description = desc,
+      .status = "imported",
+      .scenario = info.name ? info.name : "unknown",
+      .jobs = NAN, .iodepth = NAN,
+    };
+
+    doc = rm_run_head_json (&head);
+  }
   {
     const char *b = strrchr (src, '/');
     cJSON *im = cJSON_AddObjectToObject (doc, "imported");
@@ -365,11 +369,6 @@ import_main (int argc, char **argv)
     cJSON_AddStringToObject (im, "latency", "mean of total latency; "
                              "percentiles of clat for text output");
   }
-  sc = cJSON_AddObjectToObject (doc, "scenario");
-  cJSON_AddStringToObject (sc, "name", info.name ? info.name : "unknown");
-  cJSON_AddNullToObject (sc, "text");
-  cJSON_AddNullToObject (doc, "started");
-  cJSON_AddNullToObject (doc, "finished");
   {
     cJSON *v = cJSON_AddObjectToObject (doc, "versions");
 

@@ -91,14 +91,20 @@ versions (void)
 int
 record_begin (struct run *run)
 {
-  cJSON *doc = cJSON_CreateObject (), *sc = cJSON_CreateObject ();
+  struct rm_run head = {
+    .kind = run->nscale ? RECORD_SCALE_SWEEP : run->ndepths
+            ? RECORD_DEPTH_SWEEP : RECORD_RUN,
+    .id = run->rec.id, .description = run->description, .status = "running",
+    .scenario = run->sc->name, .scenario_file = run->sc->path,
+    .scenario_text = run->sc->text, .jobs = run->sc->jobs,
+    .iodepth = run->sc->depth, .started = run->started,
+  };
+  cJSON *doc = rm_run_head_json (&head);
 
-  cJSON_AddStringToObject (doc, "schema", RUN_SCHEMA);
   if (run->nscale) {
     cJSON *d = cJSON_CreateArray ();
 
     /* A sweep whose points are loads, as the layer's target marks them. */
-    record_set_kind (doc, RECORD_SCALE_SWEEP);
     for (size_t i = 0; i < run->nscale; i++)
       cJSON_AddItemToArray (d, cJSON_Duplicate (run->scale[i].marks, true));
     cJSON_AddItemToObject (doc, "points", d);
@@ -106,22 +112,11 @@ record_begin (struct run *run)
   else if (run->ndepths) {
     cJSON *d = cJSON_CreateArray ();
 
-    record_set_kind (doc, RECORD_DEPTH_SWEEP);
     for (size_t i = 0; i < run->ndepths; i++)
       cJSON_AddItemToArray (d, cJSON_CreateNumber (run->depths[i]));
     cJSON_AddItemToObject (doc, "depths", d);
   }
-  cJSON_AddStringToObject (doc, "id", run->rec.id);
-  cJSON_AddStringToObject (doc, "description", run->description);
-  cJSON_AddStringToObject (doc, "status", "running");
-  cJSON_AddNullToObject (doc, "reason");
   cJSON_AddNumberToObject (doc, "runner_pid", (double) getpid ());
-  cJSON_AddStringToObject (sc, "name", run->sc->name);
-  cJSON_AddStringToObject (sc, "file", run->sc->path);
-  cJSON_AddStringToObject (sc, "text", run->sc->text);
-  cJSON_AddNumberToObject (sc, "jobs", run->sc->jobs);
-  cJSON_AddNumberToObject (sc, "iodepth", run->sc->depth);
-  cJSON_AddItemToObject (doc, "scenario", sc);
   {
     cJSON *st = cJSON_CreateObject ();
 
@@ -137,8 +132,6 @@ record_begin (struct run *run)
     }
     cJSON_AddItemToObject (doc, "stack", st);
   }
-  cJSON_AddStringToObject (doc, "started", run->started);
-  cJSON_AddNullToObject (doc, "finished");
   cJSON_AddItemToObject (doc, "host", host_info ());
   cJSON_AddItemToObject (doc, "versions", versions ());
   run->targets = cJSON_AddArrayToObject (doc, "targets");
