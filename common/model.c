@@ -348,49 +348,82 @@ labels_read (const cJSON *a, struct rm_target *out)
       }
 }
 
-/* The processes of collector NAME of target T. */
-static const cJSON *
-processes (const cJSON *t, const char *name)
-{
-  return get (get (get (t, "collectors"), name), "processes");
-}
-
+/* The cpu collector's part (collectors/cpu.c): each process's CPU and
+ * the host's busy share per CPU.
+ */
 static void
-collectors_read (const cJSON *t, struct rm_target *out)
+cpu_read (const cJSON *part, struct rm_target *out)
 {
-  const cJSON *a, *e;
+  const cJSON *a = get (part, "processes"), *e;
 
-  a = processes (t, "cpu");
   out->procs = xcalloc (len (a) + 1, sizeof *out->procs);
   if (cJSON_IsArray (a))
     cJSON_ArrayForEach (e, a)
       proc_read (e, &out->procs[out->nprocs++]);
-  out->host_busy = numbers (get (get (get (t, "collectors"), "cpu"),
-                                 "host_busy"), &out->nhost_busy);
-  out->has_perf = get (get (t, "collectors"), "perf") != NULL;
-  out->perf_hz = num (get (get (t, "collectors"), "perf"), "frequency_hz");
-  a = processes (t, "perf");
+  out->host_busy = numbers (get (part, "host_busy"), &out->nhost_busy);
+}
+
+/* The perf collector's (collectors/perf.c): each process's profile. */
+static void
+perf_read (const cJSON *part, struct rm_target *out)
+{
+  const cJSON *a = get (part, "processes"), *e;
+
+  out->has_perf = part != NULL;
+  out->perf_hz = num (part, "frequency_hz");
   out->has_profiles = a != NULL;
   out->profiles = xcalloc (len (a) + 1, sizeof *out->profiles);
   if (cJSON_IsArray (a))
     cJSON_ArrayForEach (e, a)
       profile_read (e, &out->profiles[out->nprofiles++]);
-  a = processes (t, "resources");
+}
+
+/* The resources collector's (collectors/resources.c): what each
+ * process held at most, and its limits.
+ */
+static void
+resources_read (const cJSON *part, struct rm_target *out)
+{
+  static const char *const keys[RM_NRES] = {
+    [RM_FDS_MAX] = "fds_max", [RM_SOCKETS_MAX] = "sockets_max",
+    [RM_THREADS_MAX] = "threads_max", [RM_RSS_KIB_MAX] = "rss_kib_max",
+    [RM_FD_LIMIT] = "fd_limit", [RM_TASK_LIMIT] = "task_limit",
+  };
+  const cJSON *a = get (part, "processes"), *e;
+
   out->res = xcalloc (len (a) + 1, sizeof *out->res);
   if (cJSON_IsArray (a))
     cJSON_ArrayForEach (e, a) {
       struct rm_resources *r = &out->res[out->nres++];
 
-      static const char *const keys[RM_NRES] = {
-        [RM_FDS_MAX] = "fds_max", [RM_SOCKETS_MAX] = "sockets_max",
-        [RM_THREADS_MAX] = "threads_max", [RM_RSS_KIB_MAX] = "rss_kib_max",
-        [RM_FD_LIMIT] = "fd_limit", [RM_TASK_LIMIT] = "task_limit",
-      };
-
       r->role = str (e, "role");
       for (int k = 0; k < RM_NRES; k++)
         r->v[k] = num (e, keys[k]);
     }
+}
+
+/* The readers of the collectors' parts of a layer (targets[].collectors.
+ * NAME), one per collector whose figures a report reads: a collector
+ * whose figures a report is to show registers its reader here, beside
+ * what collectors/NAME.c writes.  Each is called, with NULL when the
+ * record has no part of it, so that the model's lists always exist.
+ */
+static const struct {
+  const char *name;
+  void (*read) (const cJSON *part, struct rm_target *out);
+} collector_readers[] = {
+  { "cpu", cpu_read },
+  { "perf", perf_read },
+  { "resources", resources_read },
+};
+
+static void
+collectors_read (const cJSON *t, struct rm_target *out)
+{
+  const cJSON *parts = get (t, "collectors");
+
+  for (size_t i = 0; i < sizeof collector_readers / sizeof collector_readers[0]; i++)
+    collector_readers[i].read (get (parts, collector_readers[i].name), out);
 }
 
 /* The load clients of T (its "clients"), each with the volumes its
