@@ -571,6 +571,15 @@ gate_profile_doc (const struct gate *g, const struct records r[2])
   return d;
 }
 
+/* A count gate.json holds, or DFLT when it holds none that can be one
+ * (NAN, negative, fractional or absurd: a hostile file is no count).
+ */
+static size_t
+count_or (double v, size_t dflt)
+{
+  return v >= 0 && v <= 1e6 && v == floor (v) ? (size_t) v : dflt;
+}
+
 /* G's settings and series from gate.json's model M (strings copied). */
 static int
 gate_from_model (const struct rm_gate *m, struct gate *g)
@@ -589,13 +598,11 @@ gate_from_model (const struct rm_gate *m, struct gate *g)
   g->reference = g->reference_own = xstrdup (rm_or_q (m->reference));
   g->alpha = isnan (m->alpha_per_look) ? g->alpha : m->alpha_per_look;
   g->alpha_total = isnan (m->alpha) ? g->alpha : m->alpha;
-  g->looks = isnan (m->looks) ? 1 : (int) m->looks;
-  g->extended_to = isnan (m->extended_to) ? 0 : (size_t) m->extended_to;
+  g->looks = m->looks == 2 ? 2 : 1;
+  g->extended_to = count_or (m->extended_to, 0);
   /* "repeat" is where the gate ended; the first look's, before. */
-  g->repeat = !isnan (m->first_look) ? (size_t) m->first_look
-    : isnan (m->repeat) ? g->repeat : (size_t) m->repeat;
-  if (!isnan (m->max_repeat))
-    g->max_repeat = (size_t) m->max_repeat;
+  g->repeat = count_or (m->first_look, count_or (m->repeat, g->repeat));
+  g->max_repeat = count_or (m->max_repeat, g->max_repeat);
   g->power = isnan (m->power) ? g->power : m->power;
   g->thr[GT_IOPS] = m->thr_iops;
   g->thr[GT_P99] = m->thr_p99;
@@ -634,7 +641,7 @@ gate_from_model (const struct rm_gate *m, struct gate *g)
     se->hi = ms->hi;
     se->p = ms->p;
     se->sd = ms->sd;
-    se->needed = isnan (ms->needed) ? 0 : (size_t) ms->needed;
+    se->needed = count_or (ms->needed, 0);
     se->verdict = !ms->verdict ? GATE_PASS
       : strcmp (ms->verdict, "REGRESSION") == 0 ? GATE_REGRESSION
       : strcmp (ms->verdict, "too noisy") == 0 ? GATE_NOISY : GATE_PASS;
@@ -678,6 +685,58 @@ gate_profile_again (struct gate *g)
   records_free (&r[1]);
 }
 
+/* Reads gate.json's document DOC (from WHAT) into M and G; 0, or an
+ * exit code with a message.
+ */
+static int
+gate_load (const cJSON *doc, const char *what, struct rm_gate *m,
+           struct gate *g)
+{
+  rm_gate_read (doc, m);
+  gate_init (g);
+  if (m->schema == NULL || strcmp (m->schema, "viperbench.gate/1") != 0 ||
+      m->status == NULL) {
+    vb_msg ("report: %s is not a viperbench gate record", what);
+    return EXIT_BAD_INPUT;
+  }
+  if (strcmp (m->status, "running") == 0) {
+    vb_msg ("report: %s is running, or its gate was killed: no verdict to "
+            "write", what);
+    return EXIT_BAD_INPUT;
+  }
+  return gate_from_model (m, g) == -1 ? EXIT_BAD_INPUT : 0;
+}
+
+/* The exit code gate.json says, or the setup error's. */
+static int
+gate_code (const struct rm_gate *m)
+{
+  return (int) count_or (m->exit_code <= 255 ? m->exit_code : NAN,
+                         GATE_EXIT_SETUP);
+}
+
+/* The summary and JUnit XML of gate.json's DOC, written nowhere; see
+ * internal.h.
+ */
+char *
+gate_summary_of (const cJSON *doc)
+{
+  struct rm_gate m;
+  struct gate g;
+  char *md = NULL;
+
+  if (gate_load (doc, "gate.json", &m, &g) == 0) {
+    struct doc *d = summary_doc (&g, m.status, gate_code (&m));
+
+    md = doc_md (d);
+    free (junit_xml (&g, m.status, gate_code (&m)));
+    doc_free (d);
+  }
+  gate_free (&g);
+  rm_gate_free (&m);
+  return md;
+}
+
 /* viperbench report GATE-N; see internal.h. */
 int
 gate_rewrite (const char *dir)
@@ -687,38 +746,20 @@ gate_rewrite (const char *dir)
   cJSON *doc = text ? cJSON_Parse (text) : NULL;
   struct rm_gate m;
   struct gate g;
-  struct doc *d;
-  int code, r = 0;
+  int r;
 
   free (text);
-  rm_gate_read (doc, &m);
-  if (m.schema == NULL || strcmp (m.schema, "viperbench.gate/1") != 0 ||
-      m.status == NULL) {
-    vb_msg ("report: %s is not a viperbench gate record", path);
-    r = EXIT_BAD_INPUT;
-  }
-  else if (strcmp (m.status, "running") == 0) {
-    vb_msg ("report: %s is running, or its gate was killed: no verdict to "
-            "write", path);
-    r = EXIT_BAD_INPUT;
-  }
+  r = gate_load (doc, path, &m, &g);
   free (path);
-  if (r) {
-    rm_gate_free (&m);
-    cJSON_Delete (doc);
-    return r;
-  }
-  gate_init (&g);
-  g.dir = xstrdup (dir);
-  if (gate_from_model (&m, &g) == -1)
-    r = EXIT_BAD_INPUT;
-  else {
-    code = isnan (m.exit_code) ? GATE_EXIT_SETUP : (int) m.exit_code;
+  if (r == 0) {
+    struct doc *d;
+
+    g.dir = xstrdup (dir);
     if (g.nprof_layers)
       gate_profile_again (&g);
-    d = summary_doc (&g, m.status, code);
+    d = summary_doc (&g, m.status, gate_code (&m));
     md = doc_md (d);
-    summary_files (&g, d, md, m.status, code);
+    summary_files (&g, d, md, m.status, gate_code (&m));
     printf ("report: %s/summary.md\n", dir);
     free (md);
     doc_free (d);

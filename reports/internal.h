@@ -385,6 +385,11 @@ extern struct doc *gate_profile_doc (const struct gate *g,
  * 0, or an exit code with a message.
  */
 extern int gate_rewrite (const char *dir);
+/* The summary (Markdown) of gate.json's document DOC, or NULL with a
+ * message when it is no finished gate's: what gate_rewrite writes,
+ * without its profile and without writing (the record fuzzer's).
+ */
+extern char *gate_summary_of (const cJSON *doc);
 extern void gate_free (struct gate *g);
 /* Frees the series alone (a look before more repetitions). */
 extern void series_free (struct gate *g);

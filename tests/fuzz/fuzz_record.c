@@ -1,6 +1,7 @@
 /* fuzz_record.c: libFuzzer target for every reader of a record
- * (run.json): the record model's checks and look-ups, the figures the
- * report, compare, history and the gate read, and the report's Markdown.
+ * (run.json, and a gate's gate.json): the record model's checks and
+ * look-ups, the figures the report, compare, history and the gate read,
+ * the report's Markdown and a gate's summary.
  * Whatever the input, nothing may crash, hang or leak.
  * Built by `make fuzzers` (clang); run by tests/test-fuzz.sh and
  * `make fuzz`.
@@ -28,6 +29,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   memcpy (text, data, size);
   text[size] = '\0';
+  /* A gate's record, as `viperbench report GATE-N` reads it. */
+  doc = cJSON_Parse (text);
+  free (gate_summary_of (doc));
+  cJSON_Delete (doc);
   doc = record_parse (text, &why);
   free (text);
   if (doc == NULL)
