@@ -403,18 +403,27 @@ text_table (FILE *f, const struct block *b)
       w[k % b->ncols] = columns (cell[k]);
   }
   for (size_t r = 0; r < nrows; r++) {
+    char *line = NULL;
+    size_t ll = 0;
+    FILE *m = xopen_memstream (&line, &ll);
+
     for (size_t c = 0; c < b->ncols && r * b->ncols + c < b->nitems; c++) {
       const char *t = cell[r * b->ncols + c];
       size_t pad = w[c] - columns (t);
-      bool last = c + 1 == b->ncols;
 
-      fputs (c ? "  " : "", f);
+      fputs (c ? "  " : "", m);
       if (b->align[c] == 'r')
-        fprintf (f, "%*s%s", (int) pad, "", t);
+        fprintf (m, "%*s%s", (int) pad, "", t);
       else
-        fprintf (f, "%s%*s", t, last ? 0 : (int) pad, "");
+        fprintf (m, "%s%*s", t, (int) pad, "");
     }
-    fputc ('\n', f);
+    xclose_memstream (m);
+    /* No trailing blanks: a short or empty last column ends the line. */
+    ll = strlen (line);
+    while (ll && line[ll - 1] == ' ')
+      line[--ll] = '\0';
+    fprintf (f, "%s\n", line);
+    free (line);
   }
   for (size_t k = 0; k < b->nitems; k++)
     free (cell[k]);
