@@ -119,6 +119,7 @@ REPORT_SRCS := \
 	reports/hops.c \
 	reports/html.c \
 	reports/import.c \
+	reports/list.c \
 	reports/doc.c \
 	reports/md.c \
 	reports/report.c \

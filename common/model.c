@@ -615,6 +615,7 @@ rm_run_read (const cJSON *doc, struct rm_run *r)
   r->qemu_version = str (ver, "qemu");
   r->git_rev = str (ver, "git_rev");
   r->placement = str (get (doc, "cpus"), "placement");
+  r->imported_at = str (get (doc, "imported"), "at");
   r->targets = xcalloc (len (t) + 1, sizeof *r->targets);
   if (cJSON_IsArray (t))
     cJSON_ArrayForEach (e, t)
@@ -911,6 +912,7 @@ rm_gate_read (const cJSON *doc, struct rm_gate *g)
   g->status = str (doc, "status");
   g->outcome = str (doc, "outcome");
   g->scenario = str (doc, "scenario");
+  g->started = str (doc, "started");
   g->baseline = str (doc, "baseline");
   g->candidate = str (doc, "candidate");
   g->mode = str (doc, "mode");

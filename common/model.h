@@ -237,6 +237,7 @@ struct rm_run {
   double cores;
   const char *fio_version, *nbdkit_version, *qemu_version, *git_rev;
   const char *placement;        /* where the runner put the processes */
+  const char *imported_at;      /* an import's: when it was imported */
   struct rm_target *targets;
   size_t ntargets;
   struct rm_service *services;
@@ -256,7 +257,7 @@ struct rm_gate_series {
 
 /* A gate's record (gate.json), with what its summary is written from. */
 struct rm_gate {
-  const char *schema, *id, *status, *outcome, *scenario;
+  const char *schema, *id, *status, *outcome, *scenario, *started;
   const char *baseline, *candidate, *mode, *reference, *cpus, *failure;
   double exit_code, repeat, alpha, alpha_per_look, looks, extended_to;
   double power, first_look, max_repeat, seconds;

@@ -419,4 +419,5 @@ gate_free (struct gate *g)
     free (g->prof_words[k]);
   }
   free (g->reference_own);
+  free (g->started);
 }

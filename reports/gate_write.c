@@ -397,6 +397,8 @@ gate_json (const struct gate *g, const char *status, int code)
     cJSON_AddNullToObject (d, "exit_code");
   else
     cJSON_AddNumberToObject (d, "exit_code", code);
+  if (g->started)
+    cJSON_AddStringToObject (d, "started", g->started);
   cJSON_AddStringToObject (d, "scenario", g->scenario);
   cJSON_AddStringToObject (d, "baseline", g->baseline);
   cJSON_AddStringToObject (d, "candidate", g->candidate);
@@ -609,6 +611,7 @@ gate_from_model (const struct rm_gate *m, struct gate *g)
   g->thr[GT_CPU] = m->thr_cpu;
   g->seconds = isnan (m->seconds) ? 0 : m->seconds;
   g->pinning = m->cpus ? xstrdup (m->cpus) : NULL;
+  g->started = m->started ? xstrdup (m->started) : NULL;
   g->failure = m->failure ? xstrdup (m->failure) : NULL;
   for (size_t i = 0; i < m->nnotes; i++)
     if (m->notes[i])

@@ -200,6 +200,9 @@ extern int probe_main (int argc, char **argv);
 
 /* import.c */
 extern int import_main (int argc, char **argv);
+
+/* list.c: `viperbench list` */
+extern int list_main (int argc, char **argv);
 struct import_info {
   bool is_json;                 /* fio's JSON, else its text output */
   size_t entries;               /* job entries found */
@@ -313,6 +316,7 @@ struct gate {
   size_t nprof_layers;
   char *prof_rec[2], *prof_words[2];
   char *reference_own;          /* REFERENCE's storage, read back */
+  char *started;                /* when the gate began (ISO 8601), or NULL */
 };
 
 /* The defaults: alpha 0.05, power 0.8, the thresholds of

@@ -981,6 +981,12 @@ gate_main (int argc, char **argv)
   }
   proc_install_signals ();
   t0 = mono_now ();
+  {
+    char now[32];
+
+    iso_now (now, sizeof now);
+    c.g.started = xstrdup (now);
+  }
   code = gate_measure (&c, o.results);
   code = code == -1 ? GATE_EXIT_SETUP : gate_conclude (&c, &o, code, t0);
   ctx_free (&c);

@@ -20,6 +20,8 @@ static const struct command commands[] = {
     "run a scenario at each queue depth on each layer: response curves" },
   { "report", report_main,
     "write a record's report.md and charts again from its run.json" },
+  { "list", list_main,
+    "the records of a results directory: id, kind, status, date, stack" },
   { "compare", compare_main,
     "set two runs (or two sets of repetitions) side by side" },
   { "history", history_main,

@@ -135,7 +135,7 @@ printf 'x = cJSON_GetObjectItem (doc, "id");\n' >"$TMPDIR/reader.c"
 
 # 5. Every command is listed by --help, and answers CMD --help.
 "$VIPERBENCH" --help >"$TMPDIR/help" || fail "viperbench --help failed"
-for c in run report compare history import gate percentile; do
+for c in run report compare history import gate percentile list; do
     grep -q "^  $c " "$TMPDIR/help" || fail "viperbench --help does not list $c"
     "$VIPERBENCH" "$c" --help >"$TMPDIR/chelp" 2>&1 || fail "viperbench $c --help failed"
     grep -q "usage: viperbench $c" "$TMPDIR/chelp" || fail "viperbench $c --help printed no usage"
