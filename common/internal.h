@@ -581,26 +581,12 @@ extern void record_set_kind (cJSON *doc, enum record_kind k);
  * figures); readers of runs refuse or skip it.
  */
 extern bool record_is_sweep (const cJSON *doc);
-/* The target (layer) NAME of run.json DOC, or NULL. */
-extern const cJSON *record_target (const cJSON *doc, const char *name);
-/* The target the others are compared against (marked "baseline" by the
- * runner; in older records the one whose ratio_to_host is 1), or NULL.
- */
-extern const cJSON *record_baseline (const cJSON *doc);
 /* For every reader of a record, whatever it holds: the string of ITEM
  * (DFLT when ITEM is missing or not a string), the number of ITEM (NAN
  * when missing or not a number).
  */
 extern const char *json_str (const cJSON *item, const char *dflt);
 extern double json_num (const cJSON *item);
-/* A target's name ("?" when absent). */
-extern const char *target_name (const cJSON *t);
-/* A figure of one direction of a run.json target: DDIR.KEY (iops,
- * bw_bytes, total_ios) or DDIR.lat_ns.KEY (mean, p50, p99, p99.9); NAN
- * when absent.
- */
-extern double target_metric (const cJSON *t, const char *ddir,
-                             const char *key);
 
 /* The records RESULTS/PREFIX-N in number order. */
 struct record_entry {

@@ -363,14 +363,6 @@ json_num (const cJSON *item)
   return cJSON_IsNumber (item) ? item->valuedouble : NAN;
 }
 
-const char *
-target_name (const cJSON *t)
-{
-  const char *n = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (t, "name"));
-
-  return n ? n : "?";
-}
-
 /* The kinds of record run.json holds: how each is marked ("kind", and
  * "axis" for a sweep's points) and said.  One table, for the writers
  * (record_set_kind) and every reader (record_kind).
@@ -423,45 +415,6 @@ bool
 record_is_sweep (const cJSON *doc)
 {
   return record_kind (doc) != RECORD_RUN;
-}
-
-const cJSON *
-record_target (const cJSON *doc, const char *name)
-{
-  const cJSON *t;
-
-  cJSON_ArrayForEach (t, cJSON_GetObjectItemCaseSensitive (doc, "targets"))
-    if (strcmp (target_name (t), name) == 0)
-      return t;
-  return NULL;
-}
-
-const cJSON *
-record_baseline (const cJSON *doc)
-{
-  const cJSON *t;
-
-  cJSON_ArrayForEach (t, cJSON_GetObjectItemCaseSensitive (doc, "targets"))
-    if (cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (t, "baseline")))
-      return t;
-  /* Records from before the key: the baseline's ratio to itself is 1. */
-  cJSON_ArrayForEach (t, cJSON_GetObjectItemCaseSensitive (doc, "targets"))
-    if (!cJSON_GetObjectItemCaseSensitive (t, "baseline") &&
-        (target_metric (t, "read", "ratio_to_host") == 1 ||
-         target_metric (t, "write", "ratio_to_host") == 1))
-      return t;
-  return NULL;
-}
-
-double
-target_metric (const cJSON *t, const char *ddir, const char *key)
-{
-  const cJSON *d = cJSON_GetObjectItemCaseSensitive (t, ddir);
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive (d, key);
-
-  if (v == NULL)
-    v = cJSON_GetObjectItemCaseSensitive (cJSON_GetObjectItemCaseSensitive (d, "lat_ns"), key);
-  return cJSON_IsNumber (v) ? v->valuedouble : NAN;
 }
 
 static int

@@ -16,16 +16,10 @@
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  static const char *const ddirs[] = { "read", "write", "trim" };
-  static const char *const keys[] = {
-    "iops", "bw_bytes", "total_ios", "mean", "p50", "p99", "p99.9",
-    "ratio_to_host",
-  };
   char *text = xmalloc (size + 1);
   const char *why;
   struct rm_run run;
   cJSON *doc;
-  const cJSON *t;
 
   memcpy (text, data, size);
   text[size] = '\0';
@@ -38,21 +32,21 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (doc == NULL)
     return 0;
   (void) record_status (doc);
-  (void) record_baseline (doc);
-  cJSON_ArrayForEach (t, cJSON_GetObjectItem (doc, "targets")) {
-    (void) record_target (doc, target_name (t));
-    for (size_t d = 0; d < 3; d++)
-      for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-        (void) target_metric (t, ddirs[d], keys[k]);
-  }
-  /* The record's model, and what reads it: the gate's figures,
-   * compare's differential profile of every pair of layers, the
-   * bottleneck judge.
+  /* The record's model and its look-ups, and what reads it: the gate's
+   * figures, compare's differential profile of every pair of layers,
+   * the bottleneck judge.
    */
   rm_run_read (doc, &run);
+  (void) rm_baseline (&run);
   for (size_t i = 0; i < run.ntargets; i++) {
     const struct rm_target *t = &run.targets[i];
     struct doc *dc = doc_new ();
+
+    (void) rm_target_named (&run, t->name);
+    (void) rm_fact_num (t, "boot_s");
+    (void) rm_fact_text (t, "accel");
+    (void) rm_proc_of (t, "nbdkit");
+    (void) rm_resource (t, RM_FDS_MAX);
     cJSON *v = bottleneck_judge (t, 2);
 
     cJSON_Delete (v);
