@@ -215,6 +215,18 @@ words (char *buf, size_t n, double a, double b)
     snprintf (buf, n, "%.1fx faster", b / a);
 }
 
+/* Layer L against the baseline, whose total IOPS are HOST_TOTAL:
+ * "baseline" for itself, else in words.
+ */
+static void
+vs_host (char *buf, size_t n, const struct layer_rep *l, double host_total)
+{
+  if (l->base)
+    snprintf (buf, n, "baseline");
+  else
+    words (buf, n, host_total, l->riops + l->wiops);
+}
+
 /* True when layers A and B both ran the plugin and under different
  * nbdkit filter chains (their records' "filters"): a ratio between them
  * would measure the filters as well as the transport.
@@ -1008,10 +1020,7 @@ report_ladder (struct doc *d, const struct layer_rep *L, size_t n,
       doc_cell (d);
       doc_text (d, "%s", c[k]);
     }
-    if (L[i].base)
-      snprintf (c[8], sizeof c[8], "baseline");
-    else
-      words (c[8], sizeof c[8], host_total, L[i].riops + L[i].wiops);
+    vs_host (c[8], sizeof c[8], &L[i], host_total);
     doc_cell (d);
     doc_text (d, "%s", c[8]);
     if (i && unlike (&L[i - 1], &L[i]))
@@ -1295,10 +1304,7 @@ report_print_table (FILE *f, const cJSON *doc)
     fmt_ns (c[3], sizeof c[3], L[i].rmean);
     fmt_ns (c[4], sizeof c[4], L[i].rp99);
     fmt_ns (c[5], sizeof c[5], L[i].wp99);
-    if (L[i].base)
-      snprintf (c[6], sizeof c[6], "baseline");
-    else
-      words (c[6], sizeof c[6], host_total, L[i].riops + L[i].wiops);
+    vs_host (c[6], sizeof c[6], &L[i], host_total);
     doc_cell (d);
     doc_data (d, L[i].name);
     for (int k = 0; k < 7; k++) {
