@@ -264,6 +264,9 @@ struct spawn_opts {
                                    log pump (scrubbed, capped): a log the
                                    record keeps */
   uint64_t log_max;             /* its cap in bytes (0: proc_set_log_max's) */
+  const char *fd3_log;          /* a third stream, the child's fd 3, into a
+                                   log of its own through a pump of its own
+                                   (a guest's serial console) */
   const char *preload;          /* LD_PRELOAD for this child, or NULL */
   char *const *env;             /* "NAME=value" added, NULL-terminated, or NULL */
   bool keep_stdio;              /* stdout and stderr: the caller's own */
@@ -303,7 +306,10 @@ extern cJSON *log_cut_json (const char *path);
 /* Every log's cap from now on (LOG_MAX_DEFAULT until set). */
 extern void proc_set_log_max (uint64_t bytes);
 /* Makes the runner the reaper of whatever its children leave behind
- * (PR_SET_CHILD_SUBREAPER): a process that daemonises stays ours.
+ * (PR_SET_CHILD_SUBREAPER): a process that daemonises stays ours.  And
+ * marks the environment every child inherits, for a guard process that
+ * kills every marked process left when the runner ends, even by SIGKILL
+ * where no cgroup holds them.
  */
 extern void proc_contain (void);
 /* Kills and reaps every child still left (an orphan adopted too),

@@ -329,27 +329,169 @@ logger_reap (size_t i, double timeout)
 void
 proc_log_done (pid_t child, double timeout)
 {
-  for (size_t i = 0; i < nloggers; i++)
+  bool killed = false;
+
+  /* Every log it writes (logger_reap moves the last into I). */
+  for (size_t i = 0; i < nloggers;)
     if (loggers[i].child == child) {
       /* The child is gone: so is the group it led. */
-      kill (-child, SIGKILL);
+      if (!killed)
+        kill (-child, SIGKILL);
+      killed = true;
       logger_reap (i, timeout);
-      return;
     }
+    else
+      i++;
+}
+
+/* The run's mark: in the runner's environment, so in that of everything
+ * it starts and everything they start, a daemon in a session of its own
+ * included (as Jenkins finds a build's processes).  The guard reads it.
+ */
+#define MARK_NAME "VIPERBENCH_RUN_MARK"
+static pid_t guard_pid;
+
+/* True when /proc/PID/environ holds ENTRY ("NAME=value", NUL-ended). */
+static bool
+environ_holds (pid_t pid, const char *entry)
+{
+  char path[64], buf[65536];
+  size_t len = strlen (entry) + 1, have = 0;
+  bool found = false;
+  int fd;
+
+  snprintf (path, sizeof path, "/proc/%d/environ", (int) pid);
+  if ((fd = open (path, O_RDONLY | O_CLOEXEC)) == -1)
+    return false;
+  /* Entry by entry, a window at a time: an environment may be large. */
+  for (;;) {
+    ssize_t r = read (fd, buf + have, sizeof buf - have);
+    size_t start = 0;
+
+    if (r == -1 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    have += (size_t) r;
+    for (size_t i = 0; i < have; i++)
+      if (buf[i] == '\0') {
+        if (i + 1 - start == len && memcmp (buf + start, entry, len) == 0) {
+          found = true;
+          break;
+        }
+        start = i + 1;
+      }
+    if (found)
+      break;
+    if (start == 0 && have == sizeof buf)
+      start = have;             /* an entry longer than the window */
+    memmove (buf, buf + start, have - start);
+    have -= start;
+  }
+  close (fd);
+  return found;
+}
+
+/* Kills every process but ours whose environment holds ENTRY, until a
+ * pass finds none (what one forks in between is found by the next), up
+ * to TIMEOUT s; how many it killed.
+ */
+static size_t
+kill_marked (const char *entry, double timeout)
+{
+  double end = mono_now () + timeout;
+  pid_t me = getpid ();
+  size_t killed = 0;
+
+  for (;;) {
+    DIR *d = opendir ("/proc");
+    struct dirent *e;
+    size_t found = 0;
+
+    if (d == NULL)
+      break;
+    while ((e = readdir (d)) != NULL) {
+      pid_t pid = (pid_t) atoi (e->d_name);
+
+      if (pid <= 1 || pid == me || !environ_holds (pid, entry))
+        continue;
+      if (kill (pid, SIGKILL) == 0)
+        found++;
+    }
+    closedir (d);
+    killed += found;
+    if (found == 0 || mono_now () > end)
+      break;
+    sleep_ms (20);
+  }
+  return killed;
+}
+
+/* The guard's body: woken by its parent-death signal when the runner
+ * ends however it ends (SIGKILL included), it kills whatever still
+ * carries the run's mark (a daemon that left the process groups and the
+ * cgroups' reach), then exits.
+ */
+static void
+guard_main (pid_t runner, const char *entry)
+{
+  sigset_t wake;
+
+  sigemptyset (&wake);
+  sigaddset (&wake, SIGUSR1);
+  sigprocmask (SIG_BLOCK, &wake, NULL);
+  prctl (PR_SET_PDEATHSIG, SIGUSR1);
+  prctl (PR_SET_NAME, "viperbench-guard");
+  signal (SIGINT, SIG_IGN);
+  signal (SIGHUP, SIG_IGN);
+  signal (SIGTERM, SIG_IGN);
+  close_range (0, ~0U, 0);
+  while (getppid () == runner) {
+    struct timespec ts = { 1, 0 };
+
+    sigtimedwait (&wake, NULL, &ts);
+  }
+  kill_marked (entry, 10);
+  _exit (0);
 }
 
 void
 proc_contain (void)
 {
+  char *entry;
+  pid_t runner = getpid ();
+
   /* What our children leave behind (a daemon that forked twice, a
    * setsid grandchild) becomes our child, not init's.
    */
   prctl (PR_SET_CHILD_SUBREAPER, 1);
+  if (guard_pid > 0)
+    return;
+  /* And when the runner dies without the chance to kill them (SIGKILL),
+   * where no cgroup holds them, its guard finds them by the mark.
+   */
+  entry = xasprintf (MARK_NAME "=%d.%llx", (int) runner,
+                     (unsigned long long) (mono_now () * 1e9));
+  if (setenv (MARK_NAME, strchr (entry, '=') + 1, 1) == -1) {
+    free (entry);
+    return;
+  }
+  fflush (stdout);
+  fflush (stderr);
+  guard_pid = fork ();
+  if (guard_pid == 0)
+    guard_main (runner, entry);
+  if (guard_pid == -1)
+    vb_warn ("fork: %s: no guard for a runner killed by SIGKILL",
+             strerror (errno));
+  free (entry);
 }
 
 static bool
 is_logger (pid_t pid)
 {
+  if (pid == guard_pid)
+    return true;                /* the guard, too, outlives the others */
   for (size_t i = 0; i < nloggers; i++)
     if (loggers[i].pid == pid)
       return true;
@@ -563,23 +705,38 @@ proc_listener_ours (int port, const char *path, pid_t *holder)
   return r;
 }
 
+/* A spawn that failed: its loggers (from NLOG on) ended, their pipes'
+ * write ends (LOGFD, FD3, or -1) closed first so that they see the end.
+ */
+static void
+spawn_undo (int logfd, int fd3, size_t nlog)
+{
+  if (logfd != -1)
+    close (logfd);
+  if (fd3 != -1)
+    close (fd3);
+  while (nloggers > nlog)
+    logger_reap (nloggers - 1, 5);
+}
+
 /* Forks a child set up as internal.h says of proc_spawn, which runs
  * FN (ARG) and exits with its value; the pid, or -1 with a message.
  */
 static pid_t
 spawn_child (const struct spawn_opts *o, int (*fn) (void *), void *arg)
 {
-  int in[2] = { -1, -1 }, logfd = -1;
+  int in[2] = { -1, -1 }, logfd = -1, fd3 = -1;
+  size_t nlog = nloggers;
   pid_t parent = getpid (), pid;
 
-  if (o->log_path && logger_start (o->log_path, o->log_max, &logfd) == -1)
+  if ((o->log_path && logger_start (o->log_path, o->log_max, &logfd) == -1) ||
+      (o->fd3_log && logger_start (o->fd3_log, o->log_max, &fd3) == -1)) {
+    spawn_undo (logfd, fd3, nlog);
     return -1;
+  }
   if (o->stdin_data && pipe2 (in, O_CLOEXEC) == -1) {
     vb_msg ("pipe: %s", strerror (errno));
-    if (logfd != -1) {
-      close (logfd);
-      logger_reap (nloggers - 1, 5);
-    }
+    spawn_undo (logfd, fd3, nlog);
     return -1;
   }
   /* Nothing buffered is written twice. */
@@ -588,10 +745,7 @@ spawn_child (const struct spawn_opts *o, int (*fn) (void *), void *arg)
   pid = fork ();
   if (pid == -1) {
     vb_msg ("fork: %s", strerror (errno));
-    if (logfd != -1) {
-      close (logfd);
-      logger_reap (nloggers - 1, 5);
-    }
+    spawn_undo (logfd, fd3, nlog);
     return -1;
   }
   if (pid == 0) {
@@ -645,6 +799,15 @@ spawn_child (const struct spawn_opts *o, int (*fn) (void *), void *arg)
       else
         redirect (2, o->stderr_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND);
     }
+    if (fd3 != -1) {
+      /* The third stream last (the others' pipes may have been fd 3),
+       * left open across exec (dup2 onto itself keeps close-on-exec).
+       */
+      if (fd3 == 3)
+        fcntl (3, F_SETFD, 0);
+      else
+        dup2 (fd3, 3);
+    }
     if (o->cwd && chdir (o->cwd) == -1) {
       dprintf (2, "viperbench: chdir %s: %s\n", o->cwd, strerror (errno));
       _exit (126);
@@ -660,10 +823,12 @@ spawn_child (const struct spawn_opts *o, int (*fn) (void *), void *arg)
       putenv (*e);
     _exit (fn (arg));
   }
-  if (logfd != -1) {
+  if (logfd != -1)
     close (logfd);
-    loggers[nloggers - 1].child = pid;
-  }
+  if (fd3 != -1)
+    close (fd3);
+  for (size_t i = nlog; i < nloggers; i++)
+    loggers[i].child = pid;
   if (o->stdin_data) {
     size_t len = strlen (o->stdin_data), off = 0;
 

@@ -588,10 +588,13 @@ extern int nbdkit_start_at (struct run *run, struct layer *l, const char *ip,
                             int port, pid_t netns_pid, const char *client);
 /* Starts a server child of L and waits until it accepts on SOCKET or
  * 127.0.0.1:PORT; 0 or -1 with a message naming the layer and the cause.
+ * FD3_LOG: a log kept of what it writes on fd 3 (scrubbed, capped), or
+ * NULL.
  */
 extern int layer_start_server (struct run *run, struct layer *l,
                                const char *role, const char *const *argv,
-                               const char *socket, int port);
+                               const char *socket, int port,
+                               const char *fd3_log);
 /* The last non-empty line of a log, for messages (to free). */
 extern char *log_tail (const char *path);
 /* Target stops: every child of L, newest first; or nothing. */

@@ -47,15 +47,16 @@ log_tail (const char *path)
 }
 
 /* Starts ARGV as a server of L named ROLE, waits until it accepts on
- * SOCKET (or 127.0.0.1:PORT); 0 or -1 with a message.
+ * SOCKET (or 127.0.0.1:PORT); 0 or -1 with a message.  FD3_LOG: a log
+ * of what it writes on fd 3, or NULL.
  */
 static int
 start_server (struct run *run, struct layer *l, const char *role,
               const char *const *argv, const char *socket, const char *ip,
-              int port, pid_t netns_pid)
+              int port, pid_t netns_pid, const char *fd3_log)
 {
   struct child *c = &l->child[l->nchild];
-  struct spawn_opts o = { .netns_pid = netns_pid };
+  struct spawn_opts o = { .netns_pid = netns_pid, .fd3_log = fd3_log };
   int r;
 
   if (l->nchild == MAX_CHILDREN)
@@ -104,9 +105,11 @@ start_server (struct run *run, struct layer *l, const char *role,
 
 int
 layer_start_server (struct run *run, struct layer *l, const char *role,
-                    const char *const *argv, const char *socket, int port)
+                    const char *const *argv, const char *socket, int port,
+                    const char *fd3_log)
 {
-  return start_server (run, l, role, argv, socket, "127.0.0.1", port, 0);
+  return start_server (run, l, role, argv, socket, "127.0.0.1", port, 0,
+                       fd3_log);
 }
 
 /* Builds nbdkit's command line for the stack; see internal.h. */
@@ -448,7 +451,7 @@ nbdkit_start_at (struct run *run, struct layer *l, const char *ip, int port,
     nbdkit_argv_build (&a, st, port ? tcp : unx, true, &pr, none);
   }
   r = start_server (run, l, "nbdkit", a.argv, port ? NULL : l->socket, ip,
-                    port, netns_pid);
+                    port, netns_pid, NULL);
   nbdkit_argv_free (&a);
   free (threads);
   free (portstr);

@@ -92,6 +92,8 @@ services_main (int argc, char **argv)
     return EXIT_BAD_INPUT;
   }
   proc_install_signals ();
+  /* What a service or the command leaves behind ends with it. */
+  proc_contain ();
   if (stack_load (path, &st) == -1)
     goto out;
   if (st.nsvc == 0) {
@@ -159,6 +161,7 @@ services_main (int argc, char **argv)
   strv_free (cmd, ncmd);
   if (st.svc)
     services_stop_all (&st);
+  proc_reap_all (5);
   if (priv)
     rm_private (priv);
   free (priv);

@@ -314,7 +314,7 @@ qemu_argv (struct layer *l, const struct qemu_opts *q,
 {
   struct guest *g = l->priv;
   size_t n = 0, k = 0;
-  char *con = opt_escape (g->console), *ctl = opt_escape (g->ctl_path);
+  char *ctl = opt_escape (g->ctl_path);
   char *qmp = opt_escape (g->qmp_path), *nbd = opt_escape (l->socket);
 
 #define ARG(s) (argv[n++] = (s))
@@ -339,8 +339,11 @@ qemu_argv (struct layer *l, const struct qemu_opts *q,
   ARG (initrd);
   ARG ("-append");
   ARG ("console=ttyS0 panic=-1 quiet");
+  /* The console through a log pump (scrubbed, capped like every log the
+   * record keeps): QEMU writes it on its fd 3.
+   */
   ARG ("-chardev");
-  OWN (xasprintf ("file,id=con,path=%s", con));
+  ARG ("file,id=con,path=/dev/fd/3");
   ARG ("-serial");
   ARG ("chardev:con");
   ARG ("-chardev");
@@ -377,7 +380,6 @@ qemu_argv (struct layer *l, const struct qemu_opts *q,
   own[k] = NULL;
 #undef ARG
 #undef OWN
-  free (con);
   free (ctl);
   free (qmp);
   free (nbd);
@@ -390,7 +392,11 @@ static void
 qemu_gone (struct layer *l)
 {
   struct guest *g = l->priv;
-  char *tail = log_tail (l->child[l->nchild - 1].log);
+  char *tail;
+
+  /* Its logs written whole before they are read. */
+  proc_log_done (l->child[l->nchild - 1].pid, 2);
+  tail = log_tail (l->child[l->nchild - 1].log);
 
   if (strcmp (tail, "(empty log)") == 0 || strcmp (tail, "(no log)") == 0) {
     char *text = read_file (g->console, NULL), *at;
@@ -547,7 +553,8 @@ guest_start (struct run *run, struct layer *l)
                        "connection");
   qemu_argv (l, q, kernel, initrd, argv, own);
   t0 = mono_now ();
-  r = layer_start_server (run, l, "qemu-system", argv, g->qmp_path, 0);
+  r = layer_start_server (run, l, "qemu-system", argv, g->qmp_path, 0,
+                          g->console);
   for (size_t i = 0; own[i]; i++)
     free (own[i]);
   if (r == -1)
@@ -752,7 +759,25 @@ guest_record (struct run *run, struct layer *l, cJSON *t)
   record_fact (t, "VM", "%s vCPUs, %s MiB, kernel %s", w[7], w[8], w[9]);
   record_fact (t, "booted in", "%.1f s, before the measured window",
                json_num (cJSON_GetObjectItemCaseSensitive (setup, "boot_s")));
-  record_fact (t, "console", "%s/%s", l->t->name, w[10]);
+  {
+    /* The console is a log like the others: capped at the stack's
+     * log_max, the cut said.
+     */
+    char *path = xasprintf ("%s/guest-console.log", l->dir);
+    cJSON *cut = log_cut_json (path);
+
+    if (cut && setup) {
+      record_fact (t, "console", "%s/%s, cut at %.0f bytes (the stack's "
+                   "log_max)", l->t->name, w[10], json_num (
+                     cJSON_GetObjectItemCaseSensitive (cut, "at_bytes")));
+      cJSON_AddItemToObject ((cJSON *) setup, "console_cut", cut);
+    }
+    else
+      record_fact (t, "console", "%s/%s", l->t->name, w[10]);
+    if (cut && !setup)
+      cJSON_Delete (cut);
+    free (path);
+  }
   record_fact (t, "QEMU's command line", "the record's servers");
   for (size_t k = 0; k < 11; k++)
     free (w[k]);

@@ -64,7 +64,7 @@ qemu_nbd_start (struct run *run, struct layer *l)
     argv[n++] = "--image-opts";
     argv[n++] = opts;
 
-    r = layer_start_server (run, l, "qemu-nbd", argv, front, 0);
+    r = layer_start_server (run, l, "qemu-nbd", argv, front, 0, NULL);
   }
   if (r == 0) {
     char *uri = xasprintf ("nbd+unix:///?socket=%s", front);

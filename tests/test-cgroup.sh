@@ -6,8 +6,9 @@
 # 1 once the shell exits):
 #   - after the run, that process is gone and so is the run's cgroup;
 #   - the record says nbdkit was billed from its cgroup;
-#   - a runner killed with SIGKILL mid-run leaves the process and its
-#     cgroup; the next run removes both.
+#   - a runner killed with SIGKILL mid-run leaves its cgroup (its guard
+#     kills the process, test-contain); the next run removes the cgroup
+#     and anything still in it.
 # Skipped where cgroups cannot be made (not root, none mounted).
 # Run alone: tests/test-cgroup.sh
 . "$(dirname "$0")/functions.sh"
@@ -55,7 +56,7 @@ ls -d "$root"/viperbench.* 2>/dev/null | grep -q . &&
     fail "cgroups left: $(ls -d "$root"/viperbench.*)"
 echo "a setsid child of the plugin went with the run; nbdkit billed from its cgroup"
 
-# SIGKILL mid-run: the sleeper and the cgroup stay; the next run sweeps.
+# SIGKILL mid-run: the cgroup stays; the next run sweeps it.
 (cd "$top" && exec "$VIPERBENCH" run --scenario randrw_70_30 \
     --stack "$TMPDIR/stack.json" --runtime 20 --size 16M --collect none \
     --no-report --results "$TMPDIR/results") >"$TMPDIR/out2" 2>&1 &

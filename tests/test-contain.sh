@@ -45,6 +45,13 @@ gone "sleep $tok"
 gone "sleep $((tok + 1))"
 echo "ok: a setsid child and a daemon of a service end with the run"
 
+# ... and with `viperbench services` around a command.
+"$VIPERBENCH" services --stack "$TMPDIR/esc.json" -- true >"$TMPDIR/1s.out" 2>&1 ||
+    { cat "$TMPDIR/1s.out"; fail "viperbench services with escaping children failed"; }
+gone "sleep $tok"
+gone "sleep $((tok + 1))"
+echo "ok: and with viperbench services"
+
 # ... and after SIGINT mid-run.
 run_bench --scenario lat1 --stack "$TMPDIR/esc.json" --runtime 20 --size 1M \
     >"$TMPDIR/1b.out" 2>&1 &
@@ -61,6 +68,26 @@ wait $bench; rc=$?
 gone "sleep $tok"
 gone "sleep $((tok + 1))"
 echo "ok: and after SIGINT"
+
+# ... and after SIGKILL, where no cgroup can hold them (the runner's
+# guard finds them by the run's mark in their environment).
+run_bench --scenario lat1 --stack "$TMPDIR/esc.json" --runtime 20 --size 1M \
+    >"$TMPDIR/1c.out" 2>&1 &
+bench=$!
+for i in $(seq 100); do pgrep -f "sleep $((tok + 1))" >/dev/null && break; sleep 0.1; done
+pgrep -f "sleep $((tok + 1))" >/dev/null || { cat "$TMPDIR/1c.out"; fail "the daemon never started"; }
+rpid=$(own_pgrep -f -- "--runtime 20" | while read -r p; do
+    [ "$(cat /proc/$p/comm 2>/dev/null)" = viperbench ] && echo "$p"; done)
+[ -n "$rpid" ] || fail "runner process not found"
+grep -qz '^VIPERBENCH_RUN_MARK=' /proc/"$(pgrep -f "sleep $((tok + 1))" | head -1)"/environ ||
+    fail "the daemon does not carry the run's mark"
+kill -KILL $rpid
+wait $bench
+gone "sleep $tok"
+gone "sleep $((tok + 1))"
+gone "http.server --bind 127.0.0.1"
+pgrep -x viperbench-guard >/dev/null && fail "the guard outlived its work"
+echo "ok: and after SIGKILL, with or without cgroups"
 
 # 2. Someone else's server on a fixed port.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

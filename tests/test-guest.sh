@@ -226,7 +226,8 @@ nothing_left
 echo "guest-before and guest-after: ran and compared"
 
 # 7. Paths that would be QEMU options if passed as they are: a results
-#    directory and a kernel path with commas (QEMU reads ",," as one).
+#    directory and a kernel path with commas (QEMU reads ",," as one;
+#    the console is no path at all).
 hk="$TMPDIR/k,readonly=on"
 mkdir -p "$hk"
 cp "$guestdir/vmlinuz" "$hk/vmlinuz"
@@ -238,8 +239,14 @@ timeout -k 5 300 "$VIPERBENCH" run --results "$hres" --scenarios "$top/scenarios
 [ "$(jq -r .status "$hres/VM-1/run.json")" = complete ] || fail "hostile paths: not complete"
 grep -q 'viperbench-guest: ready' "$hres/VM-1/guest/guest-console.log" ||
     fail "the console log is not where the results directory says"
-jq -r '.targets[0].servers[] | select(.role == "qemu-system") | .command' "$hres/VM-1/run.json" |
-    grep -q 'path=[^ ]*res,,id=con2/VM-1/guest/guest-console.log' || fail "the console path's comma was not doubled"
+# The console goes through a pump on QEMU's fd 3: the results directory
+# is never in QEMU's options.
+qcmd=$(jq -r '.targets[0].servers[] | select(.role == "qemu-system") | .command' "$hres/VM-1/run.json")
+case "$qcmd" in
+*"file,id=con,path=/dev/fd/3"*) ;;
+*) fail "the console is not QEMU's fd 3: $qcmd" ;;
+esac
+case "$qcmd" in *"id=con2"*) fail "the results directory reached QEMU's options: $qcmd" ;; esac
 [ "$(jq -r '.targets[0].setup.kernel' "$hres/VM-1/run.json")" = "$hk/vmlinuz" ] || fail "kernel path"
 nothing_left
 echo "commas in the results directory and the kernel path: escaped for QEMU"
@@ -247,14 +254,18 @@ echo "commas in the results directory and the kernel path: escaped for QEMU"
 # 9. A custom initramfs whose init sends back files of its own choosing
 # (run.json, notes.txt): only fio's files and the diskstats readings
 # reach the record; the rest is refused, said, and the run completes.
+# It floods its console too: the console log stops at the stack's
+# log_max, the cut said in the log and the record.
 kdir=$top/build/src/guest-kernel/root
 if [ -d "$kdir/lib/modules" ] && [ -x /bin/busybox ]; then
-    sed 's|^snap diskstats.end$|snap diskstats.end\necho "{\\"id\\": \\"forged\\"}" > run.json\necho hi > notes.txt|' \
+    sed 's|^snap diskstats.end$|snap diskstats.end\necho "{\\"id\\": \\"forged\\"}" > run.json\necho hi > notes.txt\nhead -c 65536 /dev/zero \| tr "\\000" x >/dev/console|' \
         "$top/guest/init" >"$TMPDIR/init"
-    grep -q forged "$TMPDIR/init" || fail "the forged init was not made (test premise)"
+    grep -q forged "$TMPDIR/init" && grep -q 'head -c 65536' "$TMPDIR/init" ||
+        fail "the forged init was not made (test premise)"
     sh "$top/guest/mkinitramfs.sh" "$kdir" "$TMPDIR/init" "$TMPDIR/forged.cpio" >/dev/null ||
         fail "mkinitramfs.sh failed"
-    guest_stack "$TMPDIR/f.json" "{ \"accel\": \"tcg\", \"initrd\": \"$TMPDIR/forged.cpio\" }"
+    write_stack "$TMPDIR/f.json" '["guest"]' "\"ready_timeout_s\": 60, \"log_max\": \"4K\",
+        \"qemu\": { \"accel\": \"tcg\", \"initrd\": \"$TMPDIR/forged.cpio\" }"
     run_bench --scenario randrw_70_30 --stack "$TMPDIR/f.json" --runtime 2 --size 16M \
         --collect none >"$TMPDIR/forged.txt" 2>&1 || { cat "$TMPDIR/forged.txt"; fail "the forged guest's run failed"; }
     rec=$(sed -n 's|^record: \(.*\)/run.json$|\1|p' "$TMPDIR/forged.txt")
@@ -264,8 +275,15 @@ if [ -d "$kdir/lib/modules" ] && [ -x /bin/busybox ]; then
     grep -q "guest: a file named 'run.json' refused" "$TMPDIR/forged.txt" "$rec/guest/fio.stderr" ||
         { cat "$TMPDIR/forged.txt"; ls "$rec/guest"; fail "the refusal is not said"; }
     ls "$rec"/guest/hist_*.log >/dev/null 2>&1 || fail "fio's logs from the guest were lost"
+    con=$rec/guest/guest-console.log
+    grep -q '^\[viperbench: log cut at 4096 bytes\]$' "$con" &&
+        [ "$(stat -c %s "$con")" -lt 4300 ] ||
+        { ls -l "$con"; tail -c 300 "$con"; fail "the guest's console was not cut at log_max"; }
+    [ "$(jq '.targets[0].setup.console_cut.at_bytes' "$rec/run.json")" = 4096 ] &&
+        jq -e '.targets[0].setup.console_cut.dropped_bytes > 0' "$rec/run.json" >/dev/null ||
+        fail "the record does not say the console was cut"
     nothing_left
-    echo "a guest's own files refused; fio's kept"
+    echo "a guest's own files refused; fio's kept; its console cut at log_max"
 else
     echo "(no unpacked guest kernel: the forged initramfs case is not run)"
 fi
