@@ -84,6 +84,7 @@ COMMON_SRCS := \
 	common/bins.c \
 	common/cgroup.c \
 	common/changepoint.c \
+	common/cli.c \
 	common/fiojson.c \
 	common/fiolog.c \
 	common/model.c \

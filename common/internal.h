@@ -107,6 +107,40 @@ extern void fmt_ns (char *buf, size_t n, double ns);
  * and wherever text goes.
  */
 extern bool plain_name (const char *s);
+
+/* cli.c: a command's options, the one source of its parser and its
+ * help.  An option with ARG takes a value named ARG in the help.
+ */
+struct cli_opt {
+  const char *name;             /* --NAME */
+  int val;                      /* what cli_next returns for it */
+  const char *arg;              /* its value's name, or NULL: none */
+  const char *help;             /* one line */
+};
+struct cli {
+  const char *cmd;              /* "run" */
+  const char *synopsis;         /* after the command: "[OPTIONS] ID..." */
+  const char *about;            /* lines after the usage line, or NULL */
+  const struct cli_opt *opts;   /* ended by { NULL } */
+  bool posix;                   /* options end at the first operand */
+};
+#define CLI_HELP (-2)
+#define CLI_BAD (-3)
+/* The next option of ARGV (set optind = 1 first): its val with optarg
+ * set, -1 after the last; CLI_HELP after -h/--help printed the usage on
+ * stdout (exit 0); CLI_BAD after a message naming the option, the
+ * nearest valid one and where help is (exit 2).
+ */
+extern int cli_next (const struct cli *c, int argc, char **argv);
+extern void cli_usage (FILE *f, const struct cli *c);
+/* "viperbench CMD: WHAT; see 'viperbench CMD --help'"; EXIT_BAD_INPUT. */
+extern int cli_bad (const struct cli *c, const char *fmt, ...)
+  __attribute__((format (printf, 2, 3)));
+/* Of the N NAMES, the one WORD is a typo of (or NULL). */
+extern const char *cli_nearest (const char *word, const char *const *names,
+                                size_t n);
+/* "a, b, c" (to free). */
+extern char *cli_names (const char *const *names, size_t n);
 /* Replaces each byte of S that is not part of valid UTF-8 with '?', in
  * place (JSON is UTF-8: a description in Latin-1 must not make run.json
  * unreadable).

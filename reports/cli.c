@@ -13,32 +13,35 @@
 int
 report_main (int argc, char **argv)
 {
-  static const struct option longopts[] = {
-    { "results", required_argument, NULL, 'o' },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
+  static const struct cli_opt opts[] = {
+    { "results", 'o', "DIR", "where RECORD is when it is a name (default "
+      "results)" },
+    { NULL, 0, NULL, NULL },
   };
-  static const char usage[] =
-    "usage: viperbench report [--results DIR] VM-N|GATE-N|PATH\n"
-    "Writes the record's report.md and charts/ again from its run.json;\n"
-    "a gate's summary.md, summary.html and junit.xml from its gate.json.\n";
+  static const struct cli cli = {
+    "report", "[OPTIONS] RECORD",
+    "Writes the record's report.md, report.html and charts again from its\n"
+    "run.json; a gate's summary.md, summary.html and junit.xml from its\n"
+    "gate.json.  RECORD: a name in the results directory (VM-3, GATE-1) or\n"
+    "a path.\n", opts, false,
+  };
   const char *results = "results", *why;
   char *dir;
   cJSON *doc;
   int c, r;
 
   optind = 1;
-  while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+  while ((c = cli_next (&cli, argc, argv)) != -1) {
     switch (c) {
     case 'o': results = optarg; break;
-    case 'h': fputs (usage, stdout); return 0;
-    default: fputs (usage, stderr); return EXIT_BAD_INPUT;
+    case CLI_HELP: return 0;
+    default: return EXIT_BAD_INPUT;
     }
   }
-  if (optind != argc - 1) {
-    fputs (usage, stderr);
-    return EXIT_BAD_INPUT;
-  }
+  if (optind != argc - 1)
+    return cli_bad (&cli, optind == argc ? "which record? (a name such as "
+                    "VM-3, or a path)" : "one record at a time ('%s' after "
+                    "'%s')", argv[argc - 1], argv[optind]);
   dir = strchr (argv[optind], '/') ? xstrdup (argv[optind])
     : xasprintf ("%s/%s", results, argv[optind]);
   /* A gate's record: its summary, from gate.json. */
@@ -74,22 +77,27 @@ report_main (int argc, char **argv)
 int
 percentile_main (int argc, char **argv)
 {
-  static const char usage[] =
-    "usage: viperbench percentile FIO-JSON read|write|both P\n"
-    "The P-th percentile (ns) of fio's merged latency bins (json+ output).\n";
+  static const struct cli_opt opts[] = { { NULL, 0, NULL, NULL } };
+  static const struct cli cli = {
+    "percentile", "FIO-JSON read|write|both P",
+    "The P-th percentile (ns) of fio's merged latency bins (json+ output).\n",
+    opts, true,
+  };
   struct bins b;
   double v, p;
   char *end;
+  int c;
 
-  if (argc == 2 && strcmp (argv[1], "--help") == 0) {
-    fputs (usage, stdout);
-    return 0;
-  }
-  if (argc != 4 || (strcmp (argv[2], "read") && strcmp (argv[2], "write") &&
-                    strcmp (argv[2], "both"))) {
-    fputs (usage, stderr);
-    return EXIT_BAD_INPUT;
-  }
+  optind = 1;
+  while ((c = cli_next (&cli, argc, argv)) != -1)
+    return c == CLI_HELP ? 0 : EXIT_BAD_INPUT;
+  argc -= optind - 1;
+  argv += optind - 1;
+  if (argc != 4)
+    return cli_bad (&cli, "expected FIO-JSON, a direction and P");
+  if (strcmp (argv[2], "read") && strcmp (argv[2], "write") &&
+      strcmp (argv[2], "both"))
+    return cli_bad (&cli, "direction '%s': read, write or both", argv[2]);
   p = strtod (argv[3], &end);
   if (*end || !(p > 0 && p <= 100)) {
     vb_msg ("percentile: '%s' is not a percentile (0 < P <= 100)", argv[3]);
@@ -117,36 +125,36 @@ percentile_main (int argc, char **argv)
 int
 probe_main (int argc, char **argv)
 {
-  static const char usage[] =
-    "usage: viperbench probe FILE [--json]\n"
-    "The figures of a probe file (nbdkit --filter=build/probe.so ... "
-    "probe-file=FILE,\nor the viper engine's probe_file=FILE) since the "
-    "probe was made; readable\nwhile the server runs and after it exits. "
-    "See filters/probe/README.md.\n";
+  static const struct cli_opt opts[] = {
+    { "json", 'j', NULL, "the figures as JSON (a record's boundary)" },
+    { NULL, 0, NULL, NULL },
+  };
+  static const struct cli cli = {
+    "probe", "[OPTIONS] FILE",
+    "The figures of a probe file (nbdkit --filter=probe ... probe-file=FILE,\n"
+    "or the viper engine's probe_file=FILE) since the probe was made;\n"
+    "readable while the server runs and after it exits.  See\n"
+    "nbdkit-probe-filter(1).\n", opts, false,
+  };
   const char *path = NULL;
   bool json = false;
   struct probe_snap s;
   struct rm_boundary b;
   cJSON *bd;
+  int c;
 
-  for (int i = 1; i < argc; i++) {
-    if (strcmp (argv[i], "--help") == 0) {
-      fputs (usage, stdout);
-      return 0;
-    }
-    else if (strcmp (argv[i], "--json") == 0)
-      json = true;
-    else if (path == NULL && argv[i][0] != '-')
-      path = argv[i];
-    else {
-      fputs (usage, stderr);
-      return EXIT_BAD_INPUT;
+  optind = 1;
+  while ((c = cli_next (&cli, argc, argv)) != -1) {
+    switch (c) {
+    case 'j': json = true; break;
+    case CLI_HELP: return 0;
+    default: return EXIT_BAD_INPUT;
     }
   }
-  if (path == NULL) {
-    fputs (usage, stderr);
-    return EXIT_BAD_INPUT;
-  }
+  if (optind != argc - 1)
+    return cli_bad (&cli, optind == argc ? "which probe file?"
+                    : "one probe file at a time");
+  path = argv[optind];
   if (probe_snapshot (path, &s, false) == -1)
     return EXIT_BAD_INPUT;
   bd = probe_boundary (s.h.name, "", "probe file", NULL, &s);

@@ -552,29 +552,29 @@ compare_main (int argc, char **argv)
   struct flame_diffs d;
   struct doc *doc;
   int i, c, r = 0;
-  static const struct option longopts[] = {
-    { "results", required_argument, NULL, 'o' },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
+  static const struct cli_opt opts[] = {
+    { "results", 'o', "DIR", "where A and B are when they are names "
+      "(default results)" },
+    { NULL, 0, NULL, NULL },
   };
-  static const char usage[] =
-    "usage: viperbench compare [--results DIR] A B\n"
-    "A and B: a record (VM-7), a directory of records (a gate's\n"
-    "candidate/), or records joined by commas (VM-6,VM-8,VM-9).\n";
+  static const struct cli cli = {
+    "compare", "[OPTIONS] A B",
+    "Sets A and B side by side (compare-A.md and .html beside B).  A and B:\n"
+    "a record (VM-7), a directory of records (a gate's candidate/), or\n"
+    "records joined by commas (VM-6,VM-8,VM-9).\n", opts, false,
+  };
 
   optind = 1;
-  while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+  while ((c = cli_next (&cli, argc, argv)) != -1) {
     switch (c) {
     case 'o': results = optarg; break;
-    case 'h': fputs (usage, stdout); return 0;
-    default: fputs (usage, stderr); return EXIT_BAD_INPUT;
+    case CLI_HELP: return 0;
+    default: return EXIT_BAD_INPUT;
     }
   }
   i = optind;
-  if (argc - i != 2) {
-    fputs (usage, stderr);
-    return EXIT_BAD_INPUT;
-  }
+  if (argc - i != 2)
+    return cli_bad (&cli, "expected two sides, A and B, not %d", argc - i);
   if (load_side (results, argv[i], &ra) == -1 ||
       load_side (results, argv[i + 1], &rb) == -1) {
     records_free (&ra);

@@ -96,16 +96,20 @@ usable (const char *id, const struct rm_run *run)
   return false;
 }
 
-static void
-usage (FILE *f)
-{
-  fprintf (f, "usage: viperbench history [--results DIR] [--prefix VM-] "
-              "[--alpha 0.05] SCENARIO\n"
-              "Every complete or imported record of SCENARIO in number order, "
-              "per layer,\nwith its change points (where IOPS or read p99 "
-              "changed level, significant at\n--alpha) and trend charts in "
-              "DIR/history-SCENARIO/.\n");
-}
+static const struct cli_opt history_opts[] = {
+  { "results", 'o', "DIR", "the results directory (default results)" },
+  { "prefix", 'p', "PREFIX", "records named PREFIXN (default VM-)" },
+  { "alpha", 'a', "LEVEL", "the change points' significance level "
+    "(default 0.05)" },
+  { NULL, 0, NULL, NULL },
+};
+static const struct cli history_cli = {
+  "history", "[OPTIONS] SCENARIO",
+  "Every complete or imported record of SCENARIO in number order, per\n"
+  "layer, with its change points (where IOPS or read p99 changed level,\n"
+  "significant at --alpha) and trend charts in DIR/history-SCENARIO/.\n",
+  history_opts, false,
+};
 
 /* One history: the options, the runs of the scenario, its layers and
  * their change points.
@@ -125,17 +129,10 @@ struct history {
 static int
 history_options (struct history *h, int argc, char **argv)
 {
-  static const struct option longopts[] = {
-    { "results", required_argument, NULL, 'o' },
-    { "prefix", required_argument, NULL, 'p' },
-    { "alpha", required_argument, NULL, 'a' },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
-  };
   int c;
 
   optind = 1;
-  while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+  while ((c = cli_next (&history_cli, argc, argv)) != -1) {
     char *end;
 
     switch (c) {
@@ -149,16 +146,14 @@ history_options (struct history *h, int argc, char **argv)
         return EXIT_BAD_INPUT;
       }
       break;
-    case 'h': usage (stdout); return 0;
-    default: usage (stderr); return EXIT_BAD_INPUT;
+    case CLI_HELP: return 0;
+    default: return EXIT_BAD_INPUT;
     }
   }
-  if (optind == argc - 1)
-    h->scenario = argv[optind];
-  if (h->scenario == NULL) {
-    usage (stderr);
-    return EXIT_BAD_INPUT;
-  }
+  if (optind != argc - 1)
+    return cli_bad (&history_cli, optind == argc ? "which scenario?"
+                    : "one scenario at a time");
+  h->scenario = argv[optind];
   if (!plain_name (h->scenario) || !plain_name (h->prefix)) {
     vb_msg ("history: %s '%s' is not a plain name", plain_name (h->scenario)
             ? "--prefix" : "scenario",

@@ -261,19 +261,21 @@ import_figures (const char *text, const char *layer, struct import_info *info)
 int
 import_main (int argc, char **argv)
 {
-  static const struct option longopts[] = {
-    { "results", required_argument, NULL, 'o' },
-    { "prefix", required_argument, NULL, 'p' },
-    { "layer", required_argument, NULL, 'l' },
-    { "desc", required_argument, NULL, 'd' },
-    { "desc-file", required_argument, NULL, 'D' },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
+  static const struct cli_opt opts[] = {
+    { "results", 'o', "DIR", "the results directory (default results)" },
+    { "prefix", 'p', "PREFIX", "the record's name before its number "
+      "(default VM-)" },
+    { "layer", 'l', "NAME", "the layer the figures are said to be of "
+      "(default guest)" },
+    { "desc", 'd', "TEXT", "a description kept in the record" },
+    { "desc-file", 'D', "FILE", "the description, from a file" },
+    { NULL, 0, NULL, NULL },
   };
-  static const char usage[] =
-    "usage: viperbench import [--results DIR] [--prefix VM-] [--layer NAME]\n"
-    "                         [--desc TEXT | --desc-file FILE] FIO-OUTPUT\n"
-    "Makes a numbered record (status imported) of fio's JSON or text output.\n";
+  static const struct cli cli = {
+    "import", "[OPTIONS] FIO-OUTPUT",
+    "Makes a numbered record (status imported) of fio's JSON or text "
+    "output.\n", opts, false,
+  };
   const char *results = "results", *prefix = "VM-";
   struct record run;
   const char *layer = "guest", *src;
@@ -284,7 +286,7 @@ import_main (int argc, char **argv)
   int c;
 
   optind = 1;
-  while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+  while ((c = cli_next (&cli, argc, argv)) != -1) {
     switch (c) {
     case 'o': results = optarg; break;
     case 'p': prefix = optarg; break;
@@ -299,20 +301,18 @@ import_main (int argc, char **argv)
       for (size_t k = strlen (desc); k > 0 && isspace ((unsigned char) desc[k - 1]); k--)
         desc[k - 1] = '\0';
       break;
-    case 'h':
-      fputs (usage, stdout);
+    case CLI_HELP:
       free (desc);
       return 0;
     default:
-      fputs (usage, stderr);
       free (desc);
       return EXIT_BAD_INPUT;
     }
   }
   if (optind != argc - 1) {
-    fputs (usage, stderr);
     free (desc);
-    return EXIT_BAD_INPUT;
+    return cli_bad (&cli, optind == argc ? "which fio output?"
+                    : "one fio output at a time");
   }
   if (!plain_name (layer) || !plain_name (prefix)) {
     vb_msg ("import: %s '%s' is not a plain name (letters, digits, '.', "

@@ -243,16 +243,16 @@ rows_table (FILE *f, const struct row *v, size_t n)
 int
 list_main (int argc, char **argv)
 {
-  static const struct option longopts[] = {
-    { "results", required_argument, NULL, 'o' },
-    { "json", no_argument, NULL, 'j' },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
+  static const struct cli_opt opts[] = {
+    { "results", 'o', "DIR", "the results directory (default results)" },
+    { "json", 'j', NULL, "one JSON array, for a script" },
+    { NULL, 0, NULL, NULL },
   };
-  static const char usage[] =
-    "usage: viperbench list [--results DIR] [--json]\n"
-    "The records in DIR (default results): id, kind, status, date,\n"
-    "scenario, stack and description, one row each; --json for a script.\n";
+  static const struct cli cli = {
+    "list", "[OPTIONS]",
+    "The records in DIR: id, kind, status, date, scenario, stack and\n"
+    "description, one row each.\n", opts, false,
+  };
   const char *results = "results";
   bool json = false;
   struct row *v;
@@ -260,18 +260,16 @@ list_main (int argc, char **argv)
   int c;
 
   optind = 1;
-  while ((c = getopt_long (argc, argv, "h", longopts, NULL)) != -1) {
+  while ((c = cli_next (&cli, argc, argv)) != -1) {
     switch (c) {
     case 'o': results = optarg; break;
     case 'j': json = true; break;
-    case 'h': fputs (usage, stdout); return 0;
-    default: fputs (usage, stderr); return EXIT_BAD_INPUT;
+    case CLI_HELP: return 0;
+    default: return EXIT_BAD_INPUT;
     }
   }
-  if (optind != argc) {
-    fputs (usage, stderr);
-    return EXIT_BAD_INPUT;
-  }
+  if (optind != argc)
+    return cli_bad (&cli, "unexpected argument '%s'", argv[optind]);
   if ((n = rows_read (results, &v)) == -1)
     return EXIT_BAD_INPUT;
   if (json)

@@ -37,32 +37,50 @@
  */
 #define SLOTS (GM_CPU + MAX_ROLES)
 
-static void
-usage (FILE *f)
+static const struct cli_opt gate_opts[] = {
+  { "baseline-stack", 'a', "FILE", "the baseline's stack (or --baseline)" },
+  { "baseline", 'A', "RECORD", "a record measured before, or a directory "
+    "of them (repeatable)" },
+  { "candidate-stack", 'b', "FILE", "the candidate's stack (required)" },
+  { "scenario", 's', "NAME", "the fio job (required)" },
+  { "scenarios", 'S', "DIR", "where scenarios are found (default "
+    "scenarios)" },
+  { "repeat", 'n', "N", "pairs of runs to start with (1 to 200)" },
+  { "max-repeat", 'M', "M", "pairs at most when too noisy (default 3N)" },
+  { "runtime", 'r', "SECONDS", "each layer's measured window" },
+  { "size", 'z', "SIZE", "each job's size (fio's size=)" },
+  { "layers", 'L', "LIST", "only these layers, e.g. host,nbd-unix" },
+  { "threshold", 't', "LIST", "iops=-7%,p99=+10%,cpu=+7%,... (the "
+    "stack's \"gate\" else)" },
+  { "alpha", 'p', "LEVEL", "the significance level over all tests "
+    "(default 0.05)" },
+  { "reference", 'R', "LAYER", "the layer ratios are to with --baseline "
+    "(default host)" },
+  { "no-profile", 'P', NULL, "no profile runs after a regression" },
+  { "pin", 'I', "auto|on|off", "fio and each server on CPUs of their own" },
+  { "results", 'o', "DIR", "the results directory (default results)" },
+  { "junit", 'j', "FILE", "a JUnit XML verdict also written here" },
+  { "summary", 'm', "FILE", "the Markdown summary also written here" },
+  { NULL, 0, NULL, NULL },
+};
+
+/* The gate's help text after its usage line (to free). */
+static char *
+gate_about (void)
 {
   struct gate g;
 
   gate_init (&g);
-  fprintf (f,
-"usage: viperbench gate (--baseline-stack FILE | --baseline RECORD...)\n"
-"                       --candidate-stack FILE --scenario NAME\n"
-"                       [--repeat N] [--runtime S] [--size SIZE]\n"
-"                       [--layers a,b] [--threshold iops=-7%%,cpu=+7%%,...]\n"
-"                       [--alpha 0.05] [--no-profile] [--results DIR]\n"
-"                       [--scenarios DIR] [--junit FILE] [--summary FILE]\n"
-"                       [--reference host] [--max-repeat M]\n"
-"                       [--pin auto|on|off]\n"
+  return xasprintf (
 "Runs the scenario on both stacks in pairs of back-to-back runs (A B,\n"
 "B A, ...), N pairs (default %d) of RUNTIME seconds per layer (default\n"
 "%s), and decides whether the candidate regressed: per layer, IOPS, read\n"
 "and write p99 and the CPU per I/O of each process (thresholds iops=%+.0f%%,\n"
 "p99=%+.0f%%, cpu=%+.0f%% unless the stack's \"gate\" or --threshold say).\n"
-"When too noisy after N, it goes on up to M (default 3N) if that is what\n"
-"it needs.  --pin: fio and each server on CPUs of their own (the stacks'\n"
-"\"pin\", auto by default: when there are enough).  --baseline takes a run\n"
-"record (or a directory of records, e.g. a gate's candidate/) measured\n"
-"before; then layers are compared as ratios to the host layer of their\n"
-"own run (--reference: another layer both have, e.g. a transport-only one).\n"
+"When too noisy after N, it goes on up to M if that is what it needs.\n"
+"--baseline takes a run record (or a directory of records, e.g. a gate's\n"
+"candidate/) measured before; then layers are compared as ratios to the\n"
+"host layer of their own run (--reference: another layer both have).\n"
 "Exit: 0 no regression, 1 regression, 2 usage or setup error, 3 too noisy.\n",
            GATE_DEFAULT_REPEAT, GATE_DEFAULT_RUNTIME, g.thr[GT_IOPS] * 100,
            g.thr[GT_P99] * 100, g.thr[GT_CPU] * 100);
@@ -632,32 +650,17 @@ struct gate_opts {
 static int
 gate_options (struct gate_ctx *c, struct gate_opts *o, int argc, char **argv)
 {
-  static const struct option longopts[] = {
-    { "baseline-stack", required_argument, NULL, 'a' },
-    { "baseline", required_argument, NULL, 'A' },
-    { "candidate-stack", required_argument, NULL, 'b' },
-    { "scenario", required_argument, NULL, 's' },
-    { "scenarios", required_argument, NULL, 'S' },
-    { "repeat", required_argument, NULL, 'n' },
-    { "runtime", required_argument, NULL, 'r' },
-    { "size", required_argument, NULL, 'z' },
-    { "layers", required_argument, NULL, 'L' },
-    { "threshold", required_argument, NULL, 't' },
-    { "alpha", required_argument, NULL, 'p' },
-    { "results", required_argument, NULL, 'o' },
-    { "no-profile", no_argument, NULL, 'P' },
-    { "reference", required_argument, NULL, 'R' },
-    { "max-repeat", required_argument, NULL, 'M' },
-    { "pin", required_argument, NULL, 'I' },
-    { "junit", required_argument, NULL, 'j' },
-    { "summary", required_argument, NULL, 'm' },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
+  struct cli cli = {
+    "gate", "(--baseline-stack FILE | --baseline RECORD...)\n"
+    "                       --candidate-stack FILE --scenario NAME [OPTIONS]",
+    NULL, gate_opts, false,
   };
+  char *about = gate_about ();
   int opt;
 
+  cli.about = about;
   optind = 1;
-  while ((opt = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+  while ((opt = cli_next (&cli, argc, argv)) != -1) {
     char *end;
 
     switch (opt) {
@@ -723,10 +726,11 @@ gate_options (struct gate_ctx *c, struct gate_opts *o, int argc, char **argv)
     }
     case 'j': o->junit = optarg; break;
     case 'm': o->summary = optarg; break;
-    case 'h': usage (stdout); return 1;
-    default: usage (stderr); return -1;
+    case CLI_HELP: free (about); return 1;
+    default: free (about); return -1;
     }
   }
+  free (about);
   if (optind < argc) {
     vb_msg ("gate: unexpected argument '%s'", argv[optind]);
     return -1;

@@ -24,35 +24,53 @@
 
 #include "internal.h"
 
-static void
-usage (FILE *f, bool sweep)
-{
-  char names[256];
+/* The options of `run` and `sweep`: one table, the source of both the
+ * parser and the help.
+ */
+#define COMMON_OPTS                                                       \
+    { "scenario", 's', "NAME", "the fio job: DIR/NAME.fio of --scenarios "  \
+      "(required)" },                                                     \
+    { "stack", 'k', "FILE", "the stack (default "                         \
+      "scenarios/stacks/default.json)" },                                 \
+    { "desc", 'd', "TEXT", "a description kept in the record" },          \
+    { "runtime", 'r', "SECONDS", "each layer's measured window (fio's "    \
+      "runtime=)" },                                                      \
+    { "size", 'z', "SIZE", "each job's size (fio's size=, e.g. 64M)" },    \
+    { "results", 'o', "DIR", "where records are kept (default results)" },\
+    { "scenarios", 'S', "DIR", "where scenarios are found (default "       \
+      "scenarios)" },                            \
+    { "collect", 'c', "LIST", "cpu,counters,disk,resources,perf, all or "  \
+      "none" },                                                           \
+    { "layers", 'L', "LIST", "only these of the stack's layers, in its "   \
+      "order" },                                                          \
+    { "pin", 'P', "auto|on|off", "fio and each server on CPUs of their "   \
+      "own (auto: when there are enough)" },                               \
+    { "no-report", 'R', NULL, "write run.json only, no report" }
 
-  target_list (names, sizeof names);
-  if (sweep)
-    fprintf (f,
-"usage: viperbench sweep --scenario NAME --depths 1,2,4,... [--stack FILE]\n"
-"                        [--desc TEXT] [--runtime SECONDS] [--size SIZE]\n"
-"                        [--results DIR] [--prefix SWEEP-] [--scenarios DIR]\n"
-"                        [--collect LIST] [--layers host,direct,...]\n"
-"                        [--pin auto|on|off]\n"
-"Runs the scenario on each layer of the stack at each queue depth (every\n"
-"job's iodepth) and keeps one record, DIR/PREFIXN/, with each layer's\n"
-"response curve, its knee and the boundary whose concurrency stops\n"
-"growing there.  Layers: %s.\n", names);
-  else
-  fprintf (f,
-"usage: viperbench run --scenario NAME [--stack FILE] [--desc TEXT]\n"
-"                      [--runtime SECONDS] [--size SIZE] [--results DIR]\n"
-"                      [--prefix VM-] [--scenarios DIR]\n"
-"                      [--collect cpu,counters,disk,resources,perf|all|none]\n"
-"                      [--layers host,direct,...] [--no-report]\n"
-"                      [--pin auto|on|off]\n"
-"Runs the scenario on each layer of the stack and keeps a numbered record\n"
-"in DIR/PREFIXN/.  --layers runs only those of the stack's layers, in the\n"
-"stack's order.  --pin: fio and each server on CPUs of their own (auto:\n"
-"when there are enough; the stack's \"pin\" otherwise).  Layers: %s.\n", names);
+static const struct cli_opt run_opts[] = {
+  COMMON_OPTS,
+  { "prefix", 'p', "PREFIX", "the record's name before its number "
+    "(default VM-)" },
+  { NULL, 0, NULL, NULL },
+};
+static const struct cli_opt sweep_opts[] = {
+  COMMON_OPTS,
+  { "prefix", 'p', "PREFIX", "the record's name before its number "
+    "(default SWEEP-)" },
+  { "depths", 'D', "LIST", "the queue depths, e.g. 1,2,4,8 (required)" },
+  { NULL, 0, NULL, NULL },
+};
+
+static void
+command_cli (struct cli *c, bool sweep, char *names, size_t n)
+{
+  target_list (names, n);
+  c->cmd = sweep ? "sweep" : "run";
+  c->opts = sweep ? sweep_opts : run_opts;
+  c->posix = false;
+  c->synopsis = sweep ? "--scenario NAME --depths 1,2,4,... [OPTIONS]"
+                      : "--scenario NAME [OPTIONS]";
+  c->about = NULL;
 }
 
 /* The first line of nbdkit's log LOG that says "error" (else its first
@@ -132,7 +150,14 @@ select_layers (struct stack *st, const char *list)
     for (i = 0; i < st->nlayers && strcmp (st->layers[i], p) != 0; i++)
       ;
     if (i == st->nlayers) {
-      vb_msg ("--layers: '%s' is not a layer of stack %s", p, st->path);
+      const char *near = cli_nearest (p, (const char *const *) st->layers,
+                                      st->nlayers);
+      char *all = cli_names ((const char *const *) st->layers, st->nlayers);
+
+      vb_msg ("--layers: '%s' is not a layer of stack %s%s%s%s; its layers: "
+              "%s", p, st->path, near ? " (did you mean '" : "",
+              near ? near : "", near ? "'?)" : "", all);
+      free (all);
       r = -1;
       break;
     }
@@ -575,23 +600,8 @@ run_free (struct run *run)
 static int
 run_command (int argc, char **argv, bool sweep)
 {
-  static const struct option longopts[] = {
-    { "scenario", required_argument, NULL, 's' },
-    { "stack", required_argument, NULL, 'k' },
-    { "desc", required_argument, NULL, 'd' },
-    { "runtime", required_argument, NULL, 'r' },
-    { "size", required_argument, NULL, 'z' },
-    { "results", required_argument, NULL, 'o' },
-    { "prefix", required_argument, NULL, 'p' },
-    { "scenarios", required_argument, NULL, 'S' },
-    { "collect", required_argument, NULL, 'c' },
-    { "layers", required_argument, NULL, 'L' },
-    { "no-report", no_argument, NULL, 'R' },
-    { "depths", required_argument, NULL, 'D' },
-    { "pin", required_argument, NULL, 'P' },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
-  };
+  char names[256], *about;
+  struct cli cli;
   struct run_opts o = { .scen_dir = "scenarios" };
   struct scenario sc;
   struct stack st;
@@ -603,8 +613,18 @@ run_command (int argc, char **argv, bool sweep)
 
   memset (&sc, 0, sizeof sc);
   memset (&st, 0, sizeof st);
+  command_cli (&cli, sweep, names, sizeof names);
+  about = sweep
+    ? xasprintf ("Runs the scenario on each layer of the stack at each queue "
+                 "depth (every\njob's iodepth) and keeps one record, "
+                 "DIR/PREFIXN/, with each layer's\nresponse curve, its knee "
+                 "and the boundary whose concurrency stops\ngrowing there.\n"
+                 "Layers: %s.\n", names)
+    : xasprintf ("Runs the scenario on each layer of the stack and keeps a "
+                 "numbered record\nin DIR/PREFIXN/.\nLayers: %s.\n", names);
+  cli.about = about;
   optind = 1;
-  while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+  while ((c = cli_next (&cli, argc, argv)) != -1) {
     switch (c) {
     case 's': o.scenario = optarg; break;
     case 'k': o.stack = optarg; break;
@@ -619,10 +639,11 @@ run_command (int argc, char **argv, bool sweep)
     case 'R': run.no_report = true; break;
     case 'D': depths = optarg; break;
     case 'P': o.pin = *optarg ? optarg : NULL; break;
-    case 'h': usage (stdout, sweep); return 0;
-    default: usage (stderr, sweep); return EXIT_BAD_INPUT;
+    case CLI_HELP: free (about); return 0;
+    default: free (about); return EXIT_BAD_INPUT;
     }
   }
+  free (about);
   if (optind < argc) {
     vb_msg ("unexpected argument '%s'", argv[optind]);
     return EXIT_BAD_INPUT;
@@ -636,10 +657,6 @@ run_command (int argc, char **argv, bool sweep)
       strspn (run.prefix, "0123456789") == strlen (run.prefix)) {
     vb_msg ("--prefix '%s': a record name prefix like VM- (no '/')",
             run.prefix);
-    return EXIT_BAD_INPUT;
-  }
-  if (depths && !sweep) {
-    vb_msg ("--depths belongs to viperbench sweep");
     return EXIT_BAD_INPUT;
   }
   if (sweep && sweep_parse_depths (depths, &run.depths, &run.ndepths) == -1)

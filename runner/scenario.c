@@ -6,6 +6,7 @@
  * per layer with the layer's engine options in a leading [global].
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +191,53 @@ derive (struct scenario *sc)
   }
 }
 
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* Says that scenario NAME (PATH) could not be read (ERR), with the
+ * scenarios DIR has and the nearest of them.
+ */
+static void
+scenario_unknown (const char *name, const char *path, int err, const char *dir)
+{
+  DIR *d = opendir (dir);
+  struct dirent *e;
+  char **names = NULL, *all = NULL;
+  const char *near = NULL;
+  size_t n = 0;
+
+  while (d && (e = readdir (d)) != NULL) {
+    size_t len = strlen (e->d_name);
+
+    if (len > 4 && strcmp (e->d_name + len - 4, ".fio") == 0 &&
+        plain_name (e->d_name)) {
+      names = xreallocarray (names, n + 1, sizeof *names);
+      names[n++] = xasprintf ("%.*s", (int) (len - 4), e->d_name);
+    }
+  }
+  if (d)
+    closedir (d);
+  qsort (names, n, sizeof *names, cmp_str);
+  if (n) {
+    near = cli_nearest (name, (const char *const *) names, n);
+    all = cli_names ((const char *const *) names, n);
+  }
+  if (err != ENOENT || n == 0)
+    vb_msg ("unknown scenario '%s': %s: %s (see %s/*.fio)", name, path,
+            strerror (err), dir);
+  else
+    vb_msg ("unknown scenario '%s'%s%s%s: %s has %s", name,
+            near ? " (did you mean '" : "", near ? near : "",
+            near ? "'?)" : "", dir, all);
+  for (size_t i = 0; i < n; i++)
+    free (names[i]);
+  free (names);
+  free (all);
+}
+
 /* Loads scenarios/NAME.fio (or a path); see internal.h. */
 int
 scenario_load (const char *dir, const char *name, struct scenario *sc)
@@ -219,8 +267,7 @@ scenario_load (const char *dir, const char *name, struct scenario *sc)
   }
   sc->text = read_file (sc->path, NULL);
   if (sc->text == NULL) {
-    vb_msg ("unknown scenario '%s': %s: %s (see %s/*.fio)", name, sc->path,
-            strerror (errno), dir);
+    scenario_unknown (name, sc->path, errno, dir);
     return -1;
   }
 
@@ -486,12 +533,12 @@ scenario_override (struct scenario *sc, const char *runtime, const char *size)
 
     /* NAN and infinity fail the range: !(v > 0) is true for NAN. */
     if (!(v > 0 && v <= 604800) || (*end && strcmp (end, "s") != 0)) {
-      vb_msg ("RUNTIME='%s': expected seconds (at most a week), e.g. RUNTIME=10", runtime);
+      vb_msg ("--runtime '%s': expected seconds (at most a week), e.g. --runtime 10", runtime);
       return -1;
     }
   }
   if (size && *size && parse_size (size) <= 0) {
-    vb_msg ("SIZE='%s': expected a size, e.g. SIZE=64M", size);
+    vb_msg ("--size '%s': expected a size, e.g. --size 64M", size);
     return -1;
   }
   g = ensure_global (sc);

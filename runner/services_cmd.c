@@ -22,20 +22,23 @@ bad_arg (const struct stack *st, const char *arg, char *bad)
   free (bad);
 }
 
-static void
-services_usage (FILE *f)
-{
-  fprintf (f,
-"usage: viperbench services --stack FILE [--] COMMAND [ARG...]\n"
-"Starts every service of the stack as `viperbench run` would (in a private\n"
-"directory, ready when its check passes), runs COMMAND (no shell) with\n"
-"${ROLE.KEY} (dir, port, pid, url, socket, cacert) replaced in its\n"
-"arguments and an argument \"${plugin_args}\" replaced by the stack's\n"
-"plugin arguments, bound; then stops the services.  Exit status:\n"
-"COMMAND's, else 1 when a service failed or died; 2 bad input.\n"
-"  viperbench services --stack scenarios/stacks/objstore.json -- \\\n"
-"    nbdkit -U - build/blockstore.so '${plugin_args}' --run 'nbdinfo \"$uri\"'\n");
-}
+static const struct cli_opt services_opts[] = {
+  { "stack", 'k', "FILE", "the stack whose services to start (required)" },
+  { NULL, 0, NULL, NULL },
+};
+/* "+" (posix): COMMAND's own options are its own. */
+static const struct cli services_cli = {
+  "services", "--stack FILE [--] COMMAND [ARG...]",
+  "Starts every service of the stack as `viperbench run` would (in a private\n"
+  "directory, ready when its check passes), runs COMMAND (no shell) with\n"
+  "${ROLE.KEY} (dir, port, pid, url, socket, cacert) replaced in its\n"
+  "arguments and an argument \"${plugin_args}\" replaced by the stack's\n"
+  "plugin arguments, bound; then stops the services.  Exit status:\n"
+  "COMMAND's, else 1 when a service failed or died; 2 bad input.\n"
+  "  viperbench services --stack scenarios/stacks/objstore.json -- \\\n"
+  "    nbdkit -U - build/blockstore.so '${plugin_args}' --run 'nbdinfo \"$uri\"'\n",
+  services_opts, true,
+};
 
 /* COMMAND's arguments, bound, *K of them; NULL with a message. */
 static char **
@@ -65,11 +68,6 @@ command_argv (const struct stack *st, char **in, int n, size_t *k)
 int
 services_main (int argc, char **argv)
 {
-  static const struct option longopts[] = {
-    { "stack", required_argument, NULL, 'k' },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
-  };
   const char *path = NULL;
   char *priv = NULL, **cmd = NULL;
   size_t ncmd = 0;
@@ -79,18 +77,17 @@ services_main (int argc, char **argv)
 
   memset (&st, 0, sizeof st);
   optind = 1;
-  /* "+": COMMAND's own options are its own. */
-  while ((c = getopt_long (argc, argv, "+", longopts, NULL)) != -1) {
+  while ((c = cli_next (&services_cli, argc, argv)) != -1) {
     switch (c) {
     case 'k': path = optarg; break;
-    case 'h': services_usage (stdout); return 0;
-    default: services_usage (stderr); return EXIT_BAD_INPUT;
+    case CLI_HELP: return 0;
+    default: return EXIT_BAD_INPUT;
     }
   }
-  if (path == NULL || optind >= argc) {
-    services_usage (stderr);
-    return EXIT_BAD_INPUT;
-  }
+  if (path == NULL)
+    return cli_bad (&services_cli, "which stack? (--stack FILE)");
+  if (optind >= argc)
+    return cli_bad (&services_cli, "which command to run?");
   proc_install_signals ();
   /* What a service or the command leaves behind ends with it. */
   proc_contain ();

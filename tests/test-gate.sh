@@ -62,7 +62,7 @@ expect_bad "--threshold 'cpu=-5%'" --baseline-stack "$A" --candidate-stack "$B" 
 expect_bad "--pin 'sideways'" --baseline-stack "$A" --candidate-stack "$B" --pin sideways
 expect_bad "--alpha '2'" --baseline-stack "$A" --candidate-stack "$B" --alpha 2
 expect_bad "'qemu-nbd' is not a layer of both stacks" --baseline-stack "$A" --candidate-stack "$B" --layers qemu-nbd
-expect_bad "unrecognized option" --baseline-stack "$A" --candidate-stack "$B" --bogus
+expect_bad "unknown option" --baseline-stack "$A" --candidate-stack "$B" --bogus
 expect_bad "unknown scenario" --baseline-stack "$A" --candidate-stack "$B" --scenario nosuch
 printf '{ "name": "x", "plugin": "memory", "gate": { "iops": "10%%" } }\n' >"$TMPDIR/g.json"
 expect_bad "key 'iops': expected a negative percentage" --baseline-stack "$A" --candidate-stack "$TMPDIR/g.json"

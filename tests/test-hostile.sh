@@ -157,7 +157,7 @@ scen_refused deep $'[j]\nrw=read\niodepth=100000000\n' "iodepth=100000000: expec
 scen_refused many $'[j]\nrw=read\nnumjobs=-1\n' "numjobs=-1"
 scen_refused big $'[j]\nrw=read\nsize=300G\n' "larger than stack"
 for rt in nan inf 1e9 -3 0; do
-    scen_refused rt $'[j]\nrw=read\nsize=1M\n' "RUNTIME='$rt'" --runtime "$rt"
+    scen_refused rt $'[j]\nrw=read\nsize=1M\n' "--runtime '$rt'" --runtime "$rt"
 done
 scen_refused sz $'[j]\nrw=read\nsize=1M\n' "larger than stack" --size 1T
 echo "ok: scenarios: directives, commands, engines, bad values and sizes refused before a record"

@@ -104,5 +104,5 @@ write_stack "$TMPDIR/q.json" '["qemu-nbd"]'
 BENCH_PATH=$TMPDIR/bin expect_bad "needs 'qemu-nbd', which is not installed (Debian package qemu-utils" \
     --scenario lat1 --stack "$TMPDIR/q.json"
 
-expect_bad "unrecognized option '--bogus'" --scenario lat1 --stack "$good" --bogus
-expect_bad "RUNTIME='abc'" --scenario lat1 --stack "$good" --runtime abc
+expect_bad "unknown option '--bogus'" --scenario lat1 --stack "$good" --bogus
+expect_bad "--runtime 'abc'" --scenario lat1 --stack "$good" --runtime abc

@@ -350,9 +350,9 @@ test_scenario_good (void **state)
   assert_null (strstr (job, "size=8M"));
   free (job);
   assert_int_equal (scenario_override (&sc, "abc", NULL), -1);
-  assert_non_null (strstr (vb_last_msg (), "RUNTIME='abc'"));
+  assert_non_null (strstr (vb_last_msg (), "--runtime 'abc'"));
   assert_int_equal (scenario_override (&sc, NULL, "12Q"), -1);
-  assert_non_null (strstr (vb_last_msg (), "SIZE='12Q'"));
+  assert_non_null (strstr (vb_last_msg (), "--size '12Q'"));
   scenario_free (&sc);
 }
 
