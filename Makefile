@@ -123,6 +123,7 @@ REPORT_SRCS := \
 	reports/list.c \
 	reports/doc.c \
 	reports/md.c \
+	reports/record_edit.c \
 	reports/report.c \
 	reports/scale.c \
 	reports/sweep_report.c

@@ -1011,3 +1011,88 @@ rm_run_head_json (const struct rm_run *r)
   add_text (doc, "finished", r->finished);
   return doc;
 }
+
+#define NOTES_SCHEMA "viperbench.notes/1"
+
+int
+rm_notes_read (const char *dir, struct rm_notes *out)
+{
+  char *path = xasprintf ("%s/notes.json", dir), *text;
+  const cJSON *arr, *it;
+  size_t k = 0;
+
+  memset (out, 0, sizeof *out);
+  if ((text = read_file (path, NULL)) == NULL) {
+    if (errno == ENOENT) {
+      free (path);
+      return 0;
+    }
+    vb_msg ("%s: %s", path, strerror (errno));
+    free (path);
+    return -1;
+  }
+  out->json = cJSON_Parse (text);
+  free (text);
+  arr = get (out->json, "notes");
+  if (out->json == NULL || !cJSON_IsArray (arr) ||
+      strcmp (json_str (get (out->json, "schema"), ""), NOTES_SCHEMA) != 0) {
+    vb_msg ("%s: not a record's notes (expected schema %s)", path,
+            NOTES_SCHEMA);
+    cJSON_Delete (out->json);
+    out->json = NULL;
+    free (path);
+    return -1;
+  }
+  free (path);
+  out->v = xcalloc ((size_t) cJSON_GetArraySize (arr) + 1, sizeof *out->v);
+  cJSON_ArrayForEach (it, arr) {
+    const char *t = json_str (get (it, "text"), NULL);
+
+    if (t == NULL)
+      continue;                 /* not a note: skipped */
+    out->v[k].text = t;
+    out->v[k].at = json_str (get (it, "at"), "?");
+    k++;
+  }
+  out->n = k;
+  return 0;
+}
+
+void
+rm_notes_free (struct rm_notes *notes)
+{
+  free (notes->v);
+  cJSON_Delete (notes->json);
+  memset (notes, 0, sizeof *notes);
+}
+
+int
+rm_notes_add (const char *dir, const char *text)
+{
+  struct rm_notes old;
+  cJSON *doc, *arr, *note;
+  char now[32], *out, *path;
+  int r;
+
+  if (rm_notes_read (dir, &old) == -1)
+    return -1;
+  doc = old.json ? old.json : cJSON_CreateObject ();
+  old.json = NULL;
+  if ((arr = cJSON_GetObjectItemCaseSensitive (doc, "notes")) == NULL) {
+    cJSON_AddStringToObject (doc, "schema", NOTES_SCHEMA);
+    arr = cJSON_AddArrayToObject (doc, "notes");
+  }
+  iso_now (now, sizeof now);
+  note = cJSON_CreateObject ();
+  cJSON_AddStringToObject (note, "at", now);
+  cJSON_AddStringToObject (note, "text", text);
+  cJSON_AddItemToArray (arr, note);
+  out = cJSON_Print (doc);
+  path = xasprintf ("%s/notes.json", dir);
+  r = write_file_atomic (path, out, strlen (out));
+  free (path);
+  free (out);
+  cJSON_Delete (doc);
+  rm_notes_free (&old);
+  return r;
+}

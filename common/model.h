@@ -368,4 +368,25 @@ extern const struct rm_boundary *rm_boundary_named (const struct rm_target *t,
  */
 extern double rm_concurrency (const struct rm_boundary *b);
 
+/* A record's notes: what its users said of it after the fact, kept
+ * apart from its figures in DIR/notes.json
+ * ({"schema": "viperbench.notes/1", "notes": [{"at", "text"}]}).
+ */
+struct rm_note {
+  const char *at;               /* ISO 8601, UTC */
+  const char *text;
+};
+struct rm_notes {
+  struct rm_note *v;
+  size_t n;
+  cJSON *json;                  /* owns the strings */
+};
+/* The notes of the record in DIR (none when it has no notes.json); 0,
+ * or -1 with a message naming the file when it is not one.
+ */
+extern int rm_notes_read (const char *dir, struct rm_notes *out);
+extern void rm_notes_free (struct rm_notes *notes);
+/* Adds TEXT, dated now, to DIR's notes (written whole); 0 or -1. */
+extern int rm_notes_add (const char *dir, const char *text);
+
 #endif /* VIPER_COMMON_MODEL_H */

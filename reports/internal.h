@@ -124,6 +124,8 @@ extern void flame_diffs_free (struct flame_diffs *d);
 extern char *report_text (const char *dir, const cJSON *doc);
 /* Writes DIR/report.md and DIR/charts/ from run.json DOC; 0 or -1. */
 extern int report_write (const char *dir, const cJSON *doc);
+/* A "Notes" section of the record in DIR's notes, when it has any. */
+extern void report_notes (struct doc *d, const char *dir);
 /* The ladder for the terminal: a line per layer, then CPU per I/O. */
 extern void report_print_table (FILE *f, const cJSON *doc);
 
@@ -203,6 +205,9 @@ extern int import_main (int argc, char **argv);
 
 /* list.c: `viperbench list` */
 extern int list_main (int argc, char **argv);
+/* record_edit.c: viperbench rm, viperbench note. */
+extern int rm_main (int argc, char **argv);
+extern int note_main (int argc, char **argv);
 struct import_info {
   bool is_json;                 /* fio's JSON, else its text output */
   size_t entries;               /* job entries found */

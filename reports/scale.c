@@ -361,6 +361,7 @@ scale_doc (const char *dir, const cJSON *doc, bool draw, int *r)
   doc_item (d);
   doc_text (d, "started %s, finished %s", rm_or_q (run.started),
             run.finished ? run.finished : "-");
+  report_notes (d, dir);
   doc_para (d);
   doc_text (d, "Each point: that many load clients (fio servers driven by "
                "fio --client), and that many volumes (nbdkit exports), each "

@@ -306,6 +306,7 @@ depth_doc (const char *dir, const cJSON *doc, bool draw, int *r)
   doc_data (d, rm_or_q (run.started));
   doc_text (d, ", finished ");
   doc_data (d, run.finished ? run.finished : "-");
+  report_notes (d, dir);
   doc_para (d);
   doc_text (d, "Each layer at each queue depth (every job's iodepth). The knee "
                "is the depth past which IOPS gains under 10%% while read p50 "
