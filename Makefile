@@ -95,6 +95,7 @@ COMMON_SRCS := \
 	common/record.c \
 	common/redact.c \
 	common/scrub.c \
+	common/sha256.c \
 	common/stats.c \
 	common/util.c
 
@@ -177,6 +178,7 @@ UNIT_TESTS := \
 	$(BUILD)/tests/unit/test_host \
 	$(BUILD)/tests/unit/test_model \
 	$(BUILD)/tests/unit/test_redact \
+	$(BUILD)/tests/unit/test_sha256 \
 	$(BUILD)/tests/unit/test_stack \
 	$(BUILD)/tests/unit/test_stats \
 	$(BUILD)/tests/unit/test_uri
@@ -351,7 +353,7 @@ tests: $(UNIT_TESTS) $(BUILD)/tests/burn.so $(BUILD)/tests/slow.so
 
 # Unit tests of the layers above the engine link their layer's archive
 # and those below it.
-$(BUILD)/tests/unit/test_bins $(BUILD)/tests/unit/test_model $(BUILD)/tests/unit/test_redact $(BUILD)/tests/unit/test_stats: \
+$(BUILD)/tests/unit/test_bins $(BUILD)/tests/unit/test_model $(BUILD)/tests/unit/test_redact $(BUILD)/tests/unit/test_sha256 $(BUILD)/tests/unit/test_stats: \
 		$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcmocka -lcjson -lm

@@ -108,6 +108,9 @@ extern void fmt_ns (char *buf, size_t n, double ns);
  */
 extern bool plain_name (const char *s);
 
+/* sha256.c: the SHA-256 of LEN bytes at DATA, as 64 hex digits. */
+extern void sha256_hex (const void *data, size_t len, char out[65]);
+
 /* cli.c: a command's options, the one source of its parser and its
  * help.  An option with ARG takes a value named ARG in the help.
  */

@@ -616,6 +616,7 @@ rm_run_read (const cJSON *doc, struct rm_run *r)
   r->git_rev = str (ver, "git_rev");
   r->placement = str (get (doc, "cpus"), "placement");
   r->imported_at = str (get (doc, "imported"), "at");
+  r->imported_sha256 = str (get (doc, "imported"), "sha256");
   r->targets = xcalloc (len (t) + 1, sizeof *r->targets);
   if (cJSON_IsArray (t))
     cJSON_ArrayForEach (e, t)

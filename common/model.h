@@ -238,6 +238,7 @@ struct rm_run {
   const char *fio_version, *nbdkit_version, *qemu_version, *git_rev;
   const char *placement;        /* where the runner put the processes */
   const char *imported_at;      /* an import's: when it was imported */
+  const char *imported_sha256;  /* and the SHA-256 of what it imported */
   struct rm_target *targets;
   size_t ntargets;
   struct rm_service *services;

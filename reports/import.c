@@ -17,12 +17,14 @@
  * percentiles where total latency's were not kept).
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "internal.h"
 
@@ -258,6 +260,43 @@ import_figures (const char *text, const char *layer, struct import_info *info)
   return t;
 }
 
+/* The id of the record in RESULTS that imported an output whose SHA-256
+ * is SHA (to free), or NULL.
+ */
+static char *
+imported_as (const char *results, const char *sha)
+{
+  DIR *d = opendir (results);
+  struct dirent *e;
+  char *found = NULL;
+
+  while (d && found == NULL && (e = readdir (d)) != NULL) {
+    char *dir, *path;
+    const char *why;
+    cJSON *doc;
+    struct stat sb;
+
+    if (e->d_name[0] == '.')
+      continue;
+    dir = xasprintf ("%s/%s", results, e->d_name);
+    path = xasprintf ("%s/run.json", dir);
+    if (stat (path, &sb) == 0 && (doc = record_load (dir, &why)) != NULL) {
+      struct rm_run m;
+
+      rm_run_read (doc, &m);
+      if (m.imported_sha256 && strcmp (m.imported_sha256, sha) == 0)
+        found = xstrdup (m.id ? m.id : e->d_name);
+      rm_run_free (&m);
+      cJSON_Delete (doc);
+    }
+    free (path);
+    free (dir);
+  }
+  if (d)
+    closedir (d);
+  return found;
+}
+
 int
 import_main (int argc, char **argv)
 {
@@ -269,6 +308,8 @@ import_main (int argc, char **argv)
       "(default guest)" },
     { "desc", 'd', "TEXT", "a description kept in the record" },
     { "desc-file", 'D', "FILE", "the description, from a file" },
+    { "force", 'f', NULL, "import an output already imported (same "
+      "SHA-256) again" },
     { NULL, 0, NULL, NULL },
   };
   static const struct cli cli = {
@@ -277,6 +318,8 @@ import_main (int argc, char **argv)
     "output.\n", opts, false,
   };
   const char *results = "results", *prefix = "VM-";
+  char sha[65], *dup;
+  bool force = false;
   struct record run;
   const char *layer = "guest", *src;
   char *desc = NULL, *text;
@@ -291,6 +334,7 @@ import_main (int argc, char **argv)
     case 'o': results = optarg; break;
     case 'p': prefix = optarg; break;
     case 'l': layer = optarg; break;
+    case 'f': force = true; break;
     case 'd': free (desc); desc = xstrdup (optarg); break;
     case 'D':
       free (desc);
@@ -325,6 +369,15 @@ import_main (int argc, char **argv)
   src = argv[optind];
   if ((text = read_file (src, NULL)) == NULL) {
     vb_msg ("import: %s: %s", src, strerror (errno));
+    free (desc);
+    return EXIT_BAD_INPUT;
+  }
+  sha256_hex (text, strlen (text), sha);
+  if (!force && (dup = imported_as (results, sha)) != NULL) {
+    vb_msg ("import: %s was imported before, as %s/%s (the same SHA-256, "
+            "%.12s...); --force imports it again", src, results, dup, sha);
+    free (dup);
+    free (text);
     free (desc);
     return EXIT_BAD_INPUT;
   }
@@ -365,6 +418,7 @@ import_main (int argc, char **argv)
     cJSON_AddStringToObject (im, "from", b ? b + 1 : src);
     cJSON_AddStringToObject (im, "at", now);
     cJSON_AddStringToObject (im, "format", info.is_json ? "json" : "text");
+    cJSON_AddStringToObject (im, "sha256", sha);
     cJSON_AddNumberToObject (im, "job_entries", (double) info.entries);
     cJSON_AddStringToObject (im, "latency", "mean of total latency; "
                              "percentiles of clat for text output");

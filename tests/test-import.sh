@@ -92,3 +92,15 @@ echo "hello" >"$TMPDIR/junk.txt"
 grep -q "no fio results found" "$TMPDIR/e.txt" || fail "junk: no message"
 [ ! -d "$TMPDIR/r/VM-9" ] || fail "junk made a record"
 echo "bad input: ok"
+
+# The same output twice: refused, naming the record that has it, unless
+# --force; the record keeps the output's SHA-256.
+[ "$(j VM-1 .imported.sha256)" = "$(sha256sum "$fx/vm1.txt" | cut -d' ' -f1)" ] ||
+    fail "VM-1's sha256 is not its output's"
+"$VIPERBENCH" import --results "$TMPDIR/r" "$fx/vm1.txt" >/dev/null 2>"$TMPDIR/e.txt"; rc=$?
+[ $rc -eq 2 ] && grep -q "was imported before, as $TMPDIR/r/VM-1 (the same SHA-256" "$TMPDIR/e.txt" ||
+    { cat "$TMPDIR/e.txt"; fail "a second import of vm1: exit $rc"; }
+[ ! -d "$TMPDIR/r/VM-9" ] || fail "the refused import made a record"
+imp --force "$fx/vm1.txt" || fail "import --force"
+[ "$(j VM-9 .imported.sha256)" = "$(j VM-1 .imported.sha256)" ] || fail "the forced import"
+echo "the same output twice: refused, then --force: ok"
