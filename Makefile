@@ -5,7 +5,7 @@
 #   make check           run the test suite
 #   make bench-engine    the engine benchmark (fio's nbd engine vs viper)
 #   make demo            a short demo of the engine
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (uninstall: the reverse)
 #   make clean           remove what the build made (distclean: also the
 #                        fetched fio source)
 #
@@ -84,11 +84,11 @@ COMMON_SRCS := \
 	common/bins.c \
 	common/cgroup.c \
 	common/changepoint.c \
-	common/cli.c \
 	common/fiojson.c \
 	common/fiolog.c \
 	common/model.c \
 	common/msg.c \
+	common/options.c \
 	common/probe_file.c \
 	common/proc.c \
 	common/qmp.c \
@@ -124,6 +124,7 @@ REPORT_SRCS := \
 	reports/list.c \
 	reports/doc.c \
 	reports/md.c \
+	reports/notes.c \
 	reports/record_edit.c \
 	reports/report.c \
 	reports/scale.c \
@@ -187,7 +188,7 @@ UNIT_TESTS := \
 .DELETE_ON_ERROR:
 
 .PHONY: all deps web engine filters plugins runner guest tests fuzzers fuzz check demo report compare history gate sweep \
-	bench-gate bench bench-engine bench-collectors bench-history bench-probes install validate \
+	bench-gate bench bench-engine bench-collectors bench-history bench-probes install uninstall man validate \
 	clean distclean
 
 all: engine filters plugins runner guest tests
@@ -513,9 +514,80 @@ $(BUILD)/probe-cost: filters/probe/cost.c common/probe.h
 bench-collectors: engine runner
 	$(Q)VIPERBENCH=$(BUILD)/viperbench runner/bench-collectors.sh
 
-install: engine
-	install -d $(DESTDIR)$(PREFIX)/lib/fio
+# Manual pages from pod, as nbdkit makes its own; viperbench(1) carries
+# each command's --help, so it says what the parser takes.
+MAN := build/man
+MANPAGES := $(MAN)/viperbench.1 $(MAN)/nbdkit-probe-filter.1 \
+	$(MAN)/nbdkit-blockstore-plugin.1
+POD2MAN := pod2man --section=1 --center=viperbench \
+	--release="viperbench $(VIPERBENCH_VERSION)" --date=2026-12-02
+VIPERBENCH_VERSION := $(shell sed -n 's/^\#define VIPERBENCH_VERSION "\(.*\)"/\1/p' common/internal.h)
+man: $(MANPAGES)
+$(MAN)/viperbench.1: runner/viperbench.pod runner/man-commands.sh build/viperbench
+	@mkdir -p $(MAN)
+	@echo "  MAN     $@"
+	$(Q)sh runner/man-commands.sh build/viperbench $< >$(MAN)/viperbench.pod
+	$(Q)$(POD2MAN) --name=VIPERBENCH $(MAN)/viperbench.pod $@
+$(MAN)/nbdkit-probe-filter.1: filters/probe/nbdkit-probe-filter.pod
+	@mkdir -p $(MAN)
+	@echo "  MAN     $@"
+	$(Q)$(POD2MAN) --name=NBDKIT-PROBE-FILTER $< $@
+$(MAN)/nbdkit-blockstore-plugin.1: plugins/blockstore/nbdkit-blockstore-plugin.pod
+	@mkdir -p $(MAN)
+	@echo "  MAN     $@"
+	$(Q)$(POD2MAN) --name=NBDKIT-BLOCKSTORE-PLUGIN $< $@
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the runner and what it
+# runs beside itself (PREFIX/lib/viperbench, found from the runner's own
+# path, so DESTDIR trees run too), the engine where fio users look
+# (PREFIX/lib/fio/viper), the filter and the plugin where nbdkit looks
+# (its --dump-config, whatever PREFIX), scenarios and stacks
+# (PREFIX/share/viperbench), manual pages and bash completion.
+NBDKIT_FILTERDIR ?= $(shell nbdkit --dump-config 2>/dev/null | sed -n 's/^filterdir=//p')
+NBDKIT_PLUGINDIR ?= $(shell nbdkit --dump-config 2>/dev/null | sed -n 's/^plugindir=//p')
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+LIBVB := $(PREFIX)/lib/viperbench
+SHAREVB := $(PREFIX)/share/viperbench
+
+install: engine runner filters plugins guest man
+	@test -n "$(NBDKIT_FILTERDIR)" && test -n "$(NBDKIT_PLUGINDIR)" || \
+		{ echo "make install: nbdkit --dump-config names no filterdir or plugindir" >&2; exit 2; }
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/fio \
+		$(DESTDIR)$(LIBVB)/guest $(DESTDIR)$(SHAREVB)/scenarios \
+		$(DESTDIR)$(SHAREVB)/stacks $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(NBDKIT_FILTERDIR) \
+		$(DESTDIR)$(NBDKIT_PLUGINDIR)
+	install -m 0755 $(BUILD)/viperbench $(DESTDIR)$(PREFIX)/bin/viperbench
 	install -m 0755 $(BUILD)/viper $(DESTDIR)$(PREFIX)/lib/fio/viper
+	ln -sfn ../fio/viper $(DESTDIR)$(LIBVB)/viper
+	install -m 0755 build/probe.so build/probe-inner.so build/blockstore.so \
+		$(DESTDIR)$(LIBVB)/
+	install -m 0644 build/guest/vmlinuz build/guest/initramfs.cpio \
+		$(DESTDIR)$(LIBVB)/guest/
+	install -m 0755 build/probe.so $(DESTDIR)$(NBDKIT_FILTERDIR)/nbdkit-probe-filter.so
+	install -m 0755 build/blockstore.so \
+		$(DESTDIR)$(NBDKIT_PLUGINDIR)/nbdkit-blockstore-plugin.so
+	install -m 0644 scenarios/*.fio $(DESTDIR)$(SHAREVB)/scenarios/
+	install -m 0644 scenarios/stacks/*.json $(DESTDIR)$(SHAREVB)/stacks/
+	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 completion/viperbench.bash $(DESTDIR)$(BASHCOMPDIR)/viperbench
+
+# Removes what install put there, and the directories it made if empty.
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/viperbench $(DESTDIR)$(PREFIX)/lib/fio/viper \
+		$(DESTDIR)$(LIBVB)/viper $(DESTDIR)$(LIBVB)/probe.so \
+		$(DESTDIR)$(LIBVB)/probe-inner.so $(DESTDIR)$(LIBVB)/blockstore.so \
+		$(DESTDIR)$(LIBVB)/guest/vmlinuz $(DESTDIR)$(LIBVB)/guest/initramfs.cpio \
+		$(DESTDIR)$(NBDKIT_FILTERDIR)/nbdkit-probe-filter.so \
+		$(DESTDIR)$(NBDKIT_PLUGINDIR)/nbdkit-blockstore-plugin.so \
+		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANPAGES))) \
+		$(DESTDIR)$(BASHCOMPDIR)/viperbench
+	rm -f $(addprefix $(DESTDIR)$(SHAREVB)/scenarios/,$(notdir $(wildcard scenarios/*.fio))) \
+		$(addprefix $(DESTDIR)$(SHAREVB)/stacks/,$(notdir $(wildcard scenarios/stacks/*.json)))
+	-rmdir $(DESTDIR)$(SHAREVB)/scenarios $(DESTDIR)$(SHAREVB)/stacks \
+		$(DESTDIR)$(SHAREVB) $(DESTDIR)$(LIBVB)/guest $(DESTDIR)$(LIBVB) \
+		$(DESTDIR)$(PREFIX)/lib/fio 2>/dev/null
 
 # Everything the build made; the fetched fio source and the record of
 # installed packages stay (distclean removes them too).

@@ -36,6 +36,7 @@ nbdkit
 nginx
 nbdkit-plugin-dev
 openssl
+perl
 pkg-config
 procps
 python3

@@ -95,6 +95,17 @@ extern void iso_now (char *buf, size_t n);
 extern double mono_now (void);
 /* The executable's directory (for build/viper beside build/viperbench). */
 extern char *self_dir (void);
+/* The directory of what the runner runs beside itself (the engine
+ * viper, probe.so, probe-inner.so, blockstore.so, guest/): the build's
+ * (build/, when the engine is beside the runner), else the
+ * installation's (PREFIX/lib/viperbench for PREFIX/bin/viperbench);
+ * to free, or NULL.
+ */
+extern char *companion_dir (void);
+/* The installation's scenarios and stacks (PREFIX/share/viperbench),
+ * or NULL when the runner is not installed; to free.
+ */
+extern char *data_dir (void);
 /* Finds PROG on $PATH; true when found. */
 extern bool have_program (const char *prog);
 /* Table formats: "66.8k" IOPS; "1.31 ms" from nanoseconds; "-" for
@@ -111,7 +122,7 @@ extern bool plain_name (const char *s);
 /* sha256.c: the SHA-256 of LEN bytes at DATA, as 64 hex digits. */
 extern void sha256_hex (const void *data, size_t len, char out[65]);
 
-/* cli.c: a command's options, the one source of its parser and its
+/* options.c: a command's options, the one source of its parser and its
  * help.  An option with ARG takes a value named ARG in the help.
  */
 struct cli_opt {

@@ -256,6 +256,47 @@ self_dir (void)
   return p;
 }
 
+/* Where the build or the installation keeps what the runner runs
+ * beside itself; see internal.h.
+ */
+char *
+companion_dir (void)
+{
+  char *d = self_dir (), *p, *lib;
+
+  if (d == NULL)
+    return NULL;
+  /* build/: the engine beside the runner. */
+  p = xasprintf ("%s/viper", d);
+  if (access (p, F_OK) == 0) {
+    free (p);
+    return d;
+  }
+  free (p);
+  /* PREFIX/bin/viperbench: PREFIX/lib/viperbench. */
+  lib = xasprintf ("%s/../lib/viperbench", d);
+  free (d);
+  if ((d = realpath (lib, NULL)) == NULL)
+    d = lib;
+  else
+    free (lib);
+  return d;
+}
+
+char *
+data_dir (void)
+{
+  char *d = self_dir (), *share, *real;
+
+  if (d == NULL)
+    return NULL;
+  share = xasprintf ("%s/../share/viperbench", d);
+  free (d);
+  real = realpath (share, NULL);
+  free (share);
+  return real;
+}
+
 /* Finds PROG on $PATH. */
 bool
 have_program (const char *prog)

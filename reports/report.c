@@ -991,27 +991,6 @@ report_header (struct doc *d, const struct rm_run *r)
   doc_data (d, r->nbdkit_version);
 }
 
-/* The record's notes (viperbench note), when it has any: kept apart
- * from its figures, said under its header.
- */
-void
-report_notes (struct doc *d, const char *dir)
-{
-  struct rm_notes notes;
-
-  if (dir == NULL || rm_notes_read (dir, &notes) == -1 || notes.n == 0)
-    return;
-  doc_heading (d, 2);
-  doc_text (d, "Notes");
-  for (size_t i = 0; i < notes.n; i++) {
-    doc_item (d);
-    doc_data (d, notes.v[i].at);
-    doc_text (d, ": ");
-    doc_data (d, notes.v[i].text);
-  }
-  rm_notes_free (&notes);
-}
-
 /* The ladder's table and a sentence per layer against the one below. */
 static void
 report_ladder (struct doc *d, const struct layer_rep *L, size_t n,

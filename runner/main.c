@@ -1,6 +1,6 @@
 /* main.c: viperbench's entry point: one table of commands, from which
  * `viperbench --help` is made; each command reads its options through
- * its own table (common/cli.c), the source of its parser and of its
+ * its own table (common/options.c), the source of its parser and of its
  * help: `viperbench CMD --help`, `-h`, `viperbench help CMD`.
  */
 #include <stdio.h>

@@ -121,7 +121,7 @@ nbdkit_argv_build (struct nbdkit_argv *a, const struct stack *st,
 {
   size_t n = 0, max = 16 + st->nfilters + st->nnbdkit_args +
                       st->nplugin_args + st->nfilter_args;
-  char *dir = probes ? self_dir () : NULL;
+  char *dir = probes ? companion_dir () : NULL;
 
 #define OWN(expr) (a->owned[a->nowned++] = (expr))
   for (size_t i = 0; head[i]; i++) max++;

@@ -261,7 +261,7 @@ check_layers (struct run *run)
         return -1;
       }
     if (t->uses_plugin && run->engine == NULL) {
-      char *dir = self_dir ();
+      char *dir = companion_dir ();
 
       run->engine = xasprintf ("%s/viper", dir ? dir : ".");
       free (dir);
@@ -284,7 +284,7 @@ check_layers (struct run *run)
   /* The probes' filters beside the engine (make builds them). */
   if (run->engine && st->probes != PROBES_OFF) {
     static const char *const names[] = { "probe.so", "probe-inner.so" };
-    char *dir = self_dir ();
+    char *dir = companion_dir ();
     int r = 0;
 
     for (size_t i = 0; i < 2 && r == 0; i++) {
@@ -596,11 +596,42 @@ run_free (struct run *run)
   scenario_free (run->sc);
 }
 
+/* PATH when it is there; else, for a runner that is installed, the
+ * installation's copy: DATA/SUB/NAME, or DATA/SUB/NAME.json (PATH's last
+ * component; DATA/NAME when SUB is NULL).  ANY_PATH: PATH may be a path (a default, "scenarios/...");
+ * else only a bare name is looked up (`--stack objstore`).  What is
+ * returned may be *OWN (to free).
+ */
+static const char *
+or_installed (const char *path, const char *sub, bool any_path, char **own)
+{
+  const char *base = strrchr (path, '/');
+  char *dd;
+  struct stat sb;
+
+  if (stat (path, &sb) == 0 || errno != ENOENT || (!any_path && base) ||
+      (dd = data_dir ()) == NULL)
+    return path;
+  base = base ? base + 1 : path;
+  for (int i = 0; i < 2 && *own == NULL; i++) {
+    char *p = xasprintf ("%s%s%s/%s%s", dd, sub ? "/" : "", sub ? sub : "",
+                         base, i ? ".json" : "");
+
+    if (stat (p, &sb) == 0)
+      *own = p;
+    else
+      free (p);
+  }
+  free (dd);
+  return *own ? *own : path;
+}
+
 /* `run`, or `sweep` (SWEEP): the same options, plus --depths. */
 static int
 run_command (int argc, char **argv, bool sweep)
 {
-  char names[256], *about;
+  char names[256], *about, *own_stack = NULL, *own_scen = NULL;
+  bool scen_given = false;
   struct cli cli;
   struct run_opts o = { .scen_dir = "scenarios" };
   struct scenario sc;
@@ -633,7 +664,7 @@ run_command (int argc, char **argv, bool sweep)
     case 'z': o.size = optarg; break;
     case 'o': run.results_dir = optarg; break;
     case 'p': run.prefix = optarg; break;
-    case 'S': o.scen_dir = optarg; break;
+    case 'S': o.scen_dir = optarg; scen_given = true; break;
     case 'c': o.collect = optarg; break;
     case 'L': o.only_layers = optarg; break;
     case 'R': run.no_report = true; break;
@@ -661,8 +692,14 @@ run_command (int argc, char **argv, bool sweep)
   }
   if (sweep && sweep_parse_depths (depths, &run.depths, &run.ndepths) == -1)
     return EXIT_BAD_INPUT;
+  /* Outside a checkout, an installed runner's own scenarios and stacks. */
   if (o.stack == NULL || *o.stack == '\0')
-    o.stack = "scenarios/stacks/default.json";
+    o.stack = or_installed ("scenarios/stacks/default.json", "stacks", true,
+                            &own_stack);
+  else
+    o.stack = or_installed (o.stack, "stacks", false, &own_stack);
+  if (!scen_given)
+    o.scen_dir = or_installed (o.scen_dir, NULL, true, &own_scen);
   proc_install_signals ();
   proc_contain ();
 
@@ -672,6 +709,8 @@ run_command (int argc, char **argv, bool sweep)
     rc = run_finish (&run, rc);
   }
   run_free (&run);
+  free (own_stack);
+  free (own_scen);
   return rc;
 }
 

@@ -12,7 +12,7 @@
  *     "qemu": { "shared": 64 },                  (target qemu-nbd's)
  *     "tcp_port": 0,                             (target nbd-tcp's)
  *     "ready_timeout_s": 10,
- *     "probes": "all",           (or "outer", "off": filters/probe/README.md)
+ *     "probes": "all",           (or "outer", "off": nbdkit-probe-filter.pod)
  *     "pin": "auto",             (or "on", "off": runner/pin.c)
  *     "log_max": "16M",          (each log the record keeps is cut there)
  *     "layers": [ ... ] }        (default: every target, in runner/targets.c's order,

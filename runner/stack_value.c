@@ -159,7 +159,7 @@ stack_expand_vars (const char *s, const char *dir, const char *size)
 
   if (strstr (s, "${build}")) {
     if (build == NULL)
-      build = self_dir ();
+      build = companion_dir ();
     vars[2][1] = build;
   }
   /* One pass, left to right: a value is put in as it is and never read

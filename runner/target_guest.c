@@ -69,7 +69,7 @@ guest_file (const char *set, const char *name)
 
   if (set)
     return xstrdup (set);
-  dir = self_dir ();
+  dir = companion_dir ();
   p = xasprintf ("%s/guest/%s", dir ? dir : ".", name);
   free (dir);
   return p;

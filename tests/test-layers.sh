@@ -141,9 +141,9 @@ for c in run report compare history import gate percentile list; do
     grep -q "usage: viperbench $c" "$TMPDIR/chelp" || fail "viperbench $c --help printed no usage"
 done
 "$VIPERBENCH" frobnicate >/dev/null 2>&1 && fail "an unknown command succeeded"
-# Options are read through common/cli.c alone, whose table is the help's
+# Options are read through common/options.c alone, whose table is the help's
 # source (test-help checks each command).
 opt=$(grep -ln 'getopt_long\|struct option ' runner/*.c reports/*.c collectors/*.c common/*.c |
-      grep -v '^common/cli\.c$' || true)
-[ -z "$opt" ] || fail "options parsed outside common/cli.c: $opt"
+      grep -v '^common/options\.c$' || true)
+[ -z "$opt" ] || fail "options parsed outside common/options.c: $opt"
 echo "PASS"

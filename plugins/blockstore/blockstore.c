@@ -1,6 +1,6 @@
 /* blockstore: an nbdkit plugin that keeps a disk as objects in an
  * S3-like object store over HTTP(S), on libcurl: the reference block
- * store below viperbench's ladder (plugins/blockstore/README.md).
+ * store below viperbench's ladder (plugins/blockstore/nbdkit-blockstore-plugin.pod).
  *
  *   nbdkit blockstore.so url=https://127.0.0.1:8443/vol/ size=1G \
  *          [object-size=64K] [cache-size=32M] [pool=16] [http=1.1|2] \

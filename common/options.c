@@ -1,4 +1,4 @@
-/* cli.c: how every command reads its options and says its usage.
+/* options.c: how every command reads its options and says its usage.
  *
  * A command's option table is the source of its help: each option's
  * name, its value's name and one line of what it does.  getopt_long's
