@@ -113,6 +113,7 @@ REPORT_SRCS := \
 	reports/bottleneck.c \
 	reports/cli.c \
 	reports/compare.c \
+	reports/export.c \
 	reports/gate_verdict.c \
 	reports/gate_write.c \
 	reports/flame.c \

@@ -46,13 +46,15 @@ qemu-utils
 # The same, installed without what they recommend: the guest layer's
 # (qemu-system-x86 would bring QEMU's whole GUI), and the tests' plugins
 # in other languages (golang-go builds tests/goplug; nbdkit's python
-# plugin).
+# plugin), and Prometheus's own parser (test-export reads our
+# OpenMetrics with it).
 PACKAGES_BARE="
 busybox-static
 chromium
 fonts-dejavu-core
 golang-go
 nbdkit-plugin-python
+python3-prometheus-client
 qemu-system-x86
 "
 

@@ -205,6 +205,8 @@ extern int import_main (int argc, char **argv);
 
 /* list.c: `viperbench list` */
 extern int list_main (int argc, char **argv);
+/* export.c: viperbench export. */
+extern int export_main (int argc, char **argv);
 /* record_edit.c: viperbench rm, viperbench note. */
 extern int rm_main (int argc, char **argv);
 extern int note_main (int argc, char **argv);

@@ -28,6 +28,8 @@ static const struct command commands[] = {
     "add a dated note to a record, shown in its report" },
   { "rm", rm_main,
     "remove records from a results directory" },
+  { "export", export_main,
+    "records as CSV, JSON lines or OpenMetrics: a row per layer" },
   { "compare", compare_main,
     "set two runs (or two sets of repetitions) side by side" },
   { "history", history_main,
