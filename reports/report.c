@@ -407,21 +407,28 @@ gp_latency (FILE *f, const struct layer_rep *L, size_t n)
 "  set output 'latency.'.t\n"
 "  set style data lines\n"
 "  set title 'Latency distribution (read+write, fio total latency)'\n"
-"  set xlabel 'percentile'\n"
+"  set xlabel 'percentile (in nines: each step is ten times rarer)'\n"
 "  set ylabel 'latency'\n"
 "  set logscale y\n"
 "  set format y '%%.0s%%cs'\n"
-"  set xrange [0:100]\n"
+"  set xrange [0:*]\n"
+"  set xtics ('0' 0, '50' log10(2), '90' 1, '99' 2, '99.9' 3, '99.99' 4, "
+"'99.999' 5, '99.9999' 6)\n"
 "  set yrange [*:*]\n"
 "  set key top left\n");
+  /* x = -log10(1 - p): the tail (p99 to p99.99) gets as much of the axis
+   * as p0 to p90, as HdrHistogram's plots give it; p100 is off the axis.
+   */
   for (size_t i = 0, k = 0; i < n; i++) {
     if (!(L[i].lat.total > 0))
       continue;
-    fprintf (f, "%s'lat-%zu.dat' using 1:($2/1e9) title ", k++ ? ", " : "  plot ", i);
+    fprintf (f, "%s'lat-%zu.dat' using ($1 < 100 ? -log10(1 - $1/100) : "
+             "NaN):($2/1e9) title ", k++ ? ", " : "  plot ", i);
     gp_string (f, L[i].name, '\'');
     fprintf (f, " lw 2");
   }
   fprintf (f, "\n  unset logscale y\n  unset xlabel\n  unset xrange\n"
+              "  set xtics autofreq\n"
               "  set key top right\n  set style data histograms\n");
 }
 

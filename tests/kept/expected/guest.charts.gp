@@ -33,17 +33,19 @@ do for [t in 'svg png'] {
   set output 'latency.'.t
   set style data lines
   set title 'Latency distribution (read+write, fio total latency)'
-  set xlabel 'percentile'
+  set xlabel 'percentile (in nines: each step is ten times rarer)'
   set ylabel 'latency'
   set logscale y
   set format y '%.0s%cs'
-  set xrange [0:100]
+  set xrange [0:*]
+  set xtics ('0' 0, '50' log10(2), '90' 1, '99' 2, '99.9' 3, '99.99' 4, '99.999' 5, '99.9999' 6)
   set yrange [*:*]
   set key top left
-  plot 'lat-0.dat' using 1:($2/1e9) title 'guest' lw 2
+  plot 'lat-0.dat' using ($1 < 100 ? -log10(1 - $1/100) : NaN):($2/1e9) title 'guest' lw 2
   unset logscale y
   unset xlabel
   unset xrange
+  set xtics autofreq
   set key top right
   set style data histograms
   set style data linespoints
