@@ -148,6 +148,7 @@ RUNNER_SRCS := \
 	runner/objstore.c \
 	runner/pin.c \
 	runner/private.c \
+	runner/progress.c \
 	runner/run_record.c \
 	runner/run.c \
 	runner/scenario.c \

@@ -305,7 +305,8 @@ extern void proc_install_signals (void);
 struct spawn_opts {
   const char *cwd;
   const char *stdin_data;       /* written to the child's stdin, or NULL */
-  const char *stdout_path;      /* NULL: /dev/null */
+  const char *stdout_path;      /* NULL: /dev/null (with log_path: the
+                                   log); with log_path, stdout alone */
   const char *stderr_path;      /* NULL: /dev/null; the same path as
                                    stdout_path: opened once */
   const char *log_path;         /* both streams, in order, through the

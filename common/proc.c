@@ -786,8 +786,13 @@ spawn_child (const struct spawn_opts *o, int (*fn) (void *), void *arg)
     else
       redirect (0, NULL, O_RDONLY);
     if (logfd != -1) {
-      /* Both streams, in order, into the one pipe. */
-      dup2 (logfd, 1);
+      /* Both streams, in order, into the one pipe (stdout apart when
+       * the caller reads it: fio's progress).
+       */
+      if (o->stdout_path)
+        redirect (1, o->stdout_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND);
+      else
+        dup2 (logfd, 1);
       dup2 (logfd, 2);
     }
     else if (!o->keep_stdio) {

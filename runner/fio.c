@@ -387,7 +387,9 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
   char *out = xasprintf ("--output=%s", raw);
   char *err = xasprintf ("%s/fio.stderr", l->dir);
   char *stored = xasprintf ("%s/fio.json", l->dir);
-  const char *argv[] = { "fio", "--output-format=json+", out, "-", NULL };
+  const char *argv[] = { "fio", "--output-format=json+", out, "-", NULL,
+                         NULL, NULL, NULL };
+  struct progress prog;
   struct job_arg ja = { run, l, job, raw };
   /* A sanitizer build of the engine needs its runtime in fio: the
    * tests name it here rather than preloading it into every server.
@@ -412,8 +414,20 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
     o.cwd = NULL;
     pid = proc_fork (job_child, &ja, &o);
   }
-  else
+  else {
+    progress_begin (&prog, run, l, true);
+    if (prog.status) {
+      /* Its status once a second, to a file of its own (not its log). */
+      argv[3] = "--eta=always";
+      argv[4] = "--eta-newline=1";
+      argv[5] = "--eta-interval=1";
+      argv[6] = "-";
+      o.stdout_path = prog.status;
+    }
     pid = proc_spawn (argv, &o);
+  }
+  if (l->t->run_job)
+    progress_begin (&prog, run, l, false);
   if (pid == -1)
     goto out;
   if (run->ncoll)
@@ -443,7 +457,9 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
     for (size_t i = 0; collecting && i < run->ncoll; i++)
       if (state[i] && run->coll[i]->tick)
         run->coll[i]->tick (state[i], &ctx);
+    progress_tick (&prog);
   }
+  progress_end (&prog);
   cend.window_s = mono_now () - t0;
   if (w != 0) {
     proc_kill (pid, 10);
@@ -495,6 +511,7 @@ fio_run_layer (struct run *run, struct layer *l, const char *job,
         cJSON_Delete (one);
     }
   }
+  progress_end (&prog);
   unlink (raw);
   free (raw);
   free (out);

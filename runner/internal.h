@@ -586,6 +586,23 @@ extern int nbdkit_start (struct run *run, struct layer *l, int port,
  */
 extern int nbdkit_start_at (struct run *run, struct layer *l, const char *ip,
                             int port, pid_t netns_pid, const char *client);
+/* progress.c: a line per layer on a terminal while fio runs. */
+struct progress {
+  bool on, shown;
+  const char *name;
+  char *status;                 /* fio's status output, or NULL */
+  double t0, next, total;
+};
+/* True when stderr is a terminal (else nothing is shown). */
+extern bool progress_wanted (void);
+/* FIO_STATUS: fio runs here and writes its status to P->status. */
+extern void progress_begin (struct progress *p, struct run *run,
+                            struct layer *l, bool fio_status);
+/* At most once a second: the layer's line, redrawn. */
+extern void progress_tick (struct progress *p);
+/* The line cleared; the status file removed. */
+extern void progress_end (struct progress *p);
+
 /* Starts a server child of L and waits until it accepts on SOCKET or
  * 127.0.0.1:PORT; 0 or -1 with a message naming the layer and the cause.
  * FD3_LOG: a log kept of what it writes on fd 3 (scrubbed, capped), or
