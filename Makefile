@@ -157,6 +157,7 @@ RUNNER_SRCS := \
 	runner/stack.c \
 	runner/stack_dir.c \
 	runner/stack_value.c \
+	runner/sut.c \
 	runner/sweep_run.c \
 	runner/qemu_opts.c \
 	runner/targets.c \

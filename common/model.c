@@ -614,6 +614,8 @@ rm_run_read (const cJSON *doc, struct rm_run *r)
   r->nbdkit_version = str (ver, "nbdkit");
   r->qemu_version = str (ver, "qemu");
   r->git_rev = str (ver, "git_rev");
+  r->git_describe = str (ver, "git_describe");
+  r->sut_id = str (get (doc, "system_under_test"), "id");
   r->placement = str (get (doc, "cpus"), "placement");
   r->imported_at = str (get (doc, "imported"), "at");
   r->imported_sha256 = str (get (doc, "imported"), "sha256");

@@ -236,6 +236,8 @@ struct rm_run {
   const char *hostname, *kernel, *cpu_model;
   double cores;
   const char *fio_version, *nbdkit_version, *qemu_version, *git_rev;
+  const char *git_describe;     /* the harness's, "-dirty" when changed */
+  const char *sut_id;           /* the system under test's identity */
   const char *placement;        /* where the runner put the processes */
   const char *imported_at;      /* an import's: when it was imported */
   const char *imported_sha256;  /* and the SHA-256 of what it imported */

@@ -420,7 +420,14 @@ compare_doc (const struct records *ra, const struct records *rb,
       doc_text (d, "%s: %s \"", side ? "B" : "A",
                 r->run[k].id ? r->run[k].id : "?");
       doc_data (d, r->run[k].description ? r->run[k].description : "");
-      doc_text (d, "\"");
+      doc_text (d, "\", ");
+      /* When, and what was measured, as the record says. */
+      doc_data (d, r->run[k].started ? r->run[k].started
+                : r->run[k].imported_at ? r->run[k].imported_at : "no date");
+      if (r->run[k].sut_id) {
+        doc_text (d, ", system under test ");
+        doc_data (d, r->run[k].sut_id);
+      }
     }
   }
   doc_heading (d, 2);

@@ -244,9 +244,10 @@ history_layer (struct history *h, size_t k, struct doc *d)
 
   doc_heading (d, 2);
   doc_text (d, "%s", h->layers[k]);
-  doc_table (d, "llrrrl");
-  doc_cells (d, (const char *const[]) { "run", "description", "IOPS (r+w)",
-                 "read p99", "vs host", "change point", NULL });
+  doc_table (d, "llllrrrl");
+  doc_cells (d, (const char *const[]) { "run", "date", "system under test",
+                 "description", "IOPS (r+w)", "read p99", "vs host",
+                 "change point", NULL });
   for (size_t r = 0; r < h->nruns; r++) {
     const struct rm_target *host = rm_baseline (&runs[r].run);
     const struct rm_target *me = rm_target_named (&runs[r].run, h->layers[k]);
@@ -266,6 +267,11 @@ history_layer (struct history *h, size_t k, struct doc *d)
     else snprintf (sr, sizeof sr, "%.3fx", ratio);
     doc_cell (d);
     doc_text (d, "%s", runs[r].id);
+    doc_cell (d);
+    doc_data (d, runs[r].run.started ? runs[r].run.started
+              : runs[r].run.imported_at ? runs[r].run.imported_at : "-");
+    doc_cell (d);
+    doc_data (d, runs[r].run.sut_id ? runs[r].run.sut_id : "-");
     doc_cell (d);
     doc_data (d, runs[r].run.description);
     doc_cell (d);

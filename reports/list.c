@@ -19,7 +19,7 @@
 struct row {
   char *id, *prefix;
   long num;
-  char *kind, *status, *date, *scenario, *stack, *desc;
+  char *kind, *status, *date, *scenario, *stack, *sut, *desc;
 };
 
 /* The number of a record's name PREFIX-N (letters, digits or '_', a
@@ -76,6 +76,7 @@ run_row (struct row *r, const cJSON *doc)
   r->scenario = dup_or (m.scenario, "-");
   r->stack = dup_or (m.stack, "-");
   r->desc = dup_or (m.description, "");
+  r->sut = dup_or (m.sut_id, "-");
   rm_run_free (&m);
 }
 
@@ -100,6 +101,7 @@ gate_row (struct row *r, const char *path)
     r->scenario = dup_or (g.scenario, "-");
     r->stack = dup_or (g.candidate, "-");
     r->desc = xstrdup ("");
+    r->sut = xstrdup ("-");
   }
   rm_gate_free (&g);
   cJSON_Delete (doc);
@@ -132,6 +134,7 @@ row_read (struct row *r, const char *dir)
     r->scenario = xstrdup ("-");
     r->stack = xstrdup ("-");
     r->desc = xstrdup ("");
+    r->sut = xstrdup ("-");
   }
   free (rj);
   free (gj);
@@ -148,6 +151,7 @@ row_free (struct row *r)
   free (r->scenario);
   free (r->stack);
   free (r->desc);
+  free (r->sut);
 }
 
 /* The rows of RESULTS into *OUT; how many, or -1 with a message. */
@@ -205,6 +209,7 @@ rows_json (FILE *f, const struct row *v, size_t n)
     cJSON_AddStringToObject (o, "date", v[i].date);
     cJSON_AddStringToObject (o, "scenario", v[i].scenario);
     cJSON_AddStringToObject (o, "stack", v[i].stack);
+    cJSON_AddStringToObject (o, "system_under_test", v[i].sut);
     cJSON_AddStringToObject (o, "description", v[i].desc);
     cJSON_AddItemToArray (a, o);
   }
@@ -221,12 +226,12 @@ rows_table (FILE *f, const struct row *v, size_t n)
   struct doc *d = doc_new ();
   char *text;
 
-  doc_table (d, "lllllll");
+  doc_table (d, "llllllll");
   doc_cells (d, (const char *const[]) { "id", "kind", "status", "date",
-                 "scenario", "stack", "description", NULL });
+                 "scenario", "stack", "system", "description", NULL });
   for (size_t i = 0; i < n; i++) {
     const char *c[] = { v[i].id, v[i].kind, v[i].status, v[i].date,
-                        v[i].scenario, v[i].stack, v[i].desc };
+                        v[i].scenario, v[i].stack, v[i].sut, v[i].desc };
 
     for (size_t k = 0; k < sizeof c / sizeof c[0]; k++) {
       doc_cell (d);

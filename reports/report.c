@@ -987,6 +987,11 @@ report_header (struct doc *d, const struct rm_run *r)
   doc_data (d, r->started);
   doc_text (d, ", finished ");
   doc_data (d, r->finished ? r->finished : "-");
+  if (r->sut_id) {
+    doc_item (d);
+    doc_text (d, "system under test: ");
+    doc_data (d, r->sut_id);
+  }
   doc_item (d);
   doc_text (d, "host: ");
   doc_data (d, r->cpu_model);

@@ -19,7 +19,8 @@ trap 'rm -rf "$work"' EXIT
     --size=64M --time_based --runtime=1 --output-format=json \
     --output=fio.json >/dev/null)
 for i in $(seq "$RUNS"); do
-    "$VIPERBENCH" import --results "$work/results" --desc "run $i" \
+    # One output, 100 records on purpose: --force past the duplicate check.
+    "$VIPERBENCH" import --force --results "$work/results" --desc "run $i" \
         "$work/fio.json" >/dev/null
 done
 for r in $(seq "$REPEAT"); do

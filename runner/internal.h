@@ -586,6 +586,14 @@ extern int nbdkit_start (struct run *run, struct layer *l, int port,
  */
 extern int nbdkit_start_at (struct run *run, struct layer *l, const char *ip,
                             int port, pid_t netns_pid, const char *client);
+/* sut.c: the system under test's identity.  Checks the stack's
+ * "system_under_test" (0, or -1 naming the key); what it names and the
+ * plugin's file, identified ({"id", "git", "file", "command",
+ * "plugin"}), or NULL with a message (bad input).
+ */
+extern int sut_check (const struct stack *st);
+extern cJSON *sut_identify (const struct stack *st);
+
 /* progress.c: a line per layer on a terminal while fio runs. */
 struct progress {
   bool on, shown;
@@ -695,6 +703,7 @@ struct run {
   struct scale_point *scale;
   size_t nscale;
   const struct scale_point *scale_at;
+  cJSON *sut;                   /* the system under test's identity */
 };
 
 /* Plans where fio, the services and the layers' servers (at most SERVERS

@@ -375,6 +375,9 @@ run_prepare (struct run *run, const struct run_opts *o)
             (long long) (st->size >> 20));
     return EXIT_BAD_INPUT;
   }
+  /* What is measured, identified before anything starts. */
+  if ((run->sut = sut_identify (st)) == NULL)
+    return EXIT_BAD_INPUT;
   if ((run->private_dir = private_dir_make ()) == NULL)
     return EXIT_RUN_FAILED;
   /* The services' ports and paths, into the plugin's arguments. */
@@ -558,6 +561,7 @@ static void
 run_free (struct run *run)
 {
   services_stop_all (run->st);
+  cJSON_Delete (run->sut);
   if (run->private_dir)
     rm_private (run->private_dir);
   free (run->private_dir);

@@ -79,8 +79,11 @@ versions (void)
     /* build/viperbench: the checkout is one level up. */
     char *src = xasprintf ("%s/..", dir);
     const char *git[] = { "git", "-C", src, "rev-parse", "HEAD", NULL };
+    const char *desc[] = { "git", "-C", src, "describe", "--always",
+                           "--dirty", NULL };
 
     add_version (v, "git_rev", git);
+    add_version (v, "git_describe", desc);
     free (src);
   }
   free (dir);
@@ -132,6 +135,9 @@ record_begin (struct run *run)
     }
     cJSON_AddItemToObject (doc, "stack", st);
   }
+  if (run->sut)
+    cJSON_AddItemToObject (doc, "system_under_test",
+                           cJSON_Duplicate (run->sut, true));
   cJSON_AddItemToObject (doc, "host", host_info ());
   cJSON_AddItemToObject (doc, "versions", versions ());
   run->targets = cJSON_AddArrayToObject (doc, "targets");

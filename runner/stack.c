@@ -15,6 +15,8 @@
  *     "probes": "all",           (or "outer", "off": nbdkit-probe-filter.pod)
  *     "pin": "auto",             (or "on", "off": runner/pin.c)
  *     "log_max": "16M",          (each log the record keeps is cut there)
+ *     "system_under_test": { "git": PATH, "file": PATH,
+ *                            "command": [ARGV] }   (runner/sut.c)
  *     "layers": [ ... ] }        (default: every target, in runner/targets.c's order,
  *                                  but those run only when named)
  *
@@ -40,7 +42,7 @@
 static const char *const top_keys[] = {
   "description", "dir", "engine", "files", "gate", "layers", "name", "nbdkit",
   "log_max", "pin", "plugin", "plugin_args", "probes", "ready_timeout_s",
-  "services", "size",
+  "services", "size", "system_under_test",
 };
 static const char *const nbdkit_keys[] = {
   "filter_args", "filters", "options", "threads",
@@ -578,6 +580,7 @@ stack_load (const char *path, struct stack *st)
       stack_gate (st) == -1 ||
       stack_get_uint (st, st->json, "ready_timeout_s", 1, 600, &u) == -1 ||
       stack_modes (st) == -1 ||
+      sut_check (st) == -1 ||
       stack_probe_keys (st) == -1) {
     free (size_text);
     return -1;

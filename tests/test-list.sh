@@ -27,6 +27,9 @@ done
 cp -r "$top/tests/kept/ladder" "$R/VM-10"
 jq '.id = "VM-10" | .status = "running" | .runner_pid = 4194000 |
     .description = "evil \u001b[2J desc"' "$top/tests/kept/ladder/run.json" >"$R/VM-10/run.json"
+cp -r "$top/tests/kept/ladder" "$R/VM-14"
+jq '.id = "VM-14" | .system_under_test = {id: "v1.2-3-gabc-dirty"}' \
+    "$top/tests/kept/ladder/run.json" >"$R/VM-14/run.json"
 mkdir -p "$R/VM-11"
 echo '{ not json' >"$R/VM-11/run.json"
 mkdir -p "$R/VM-12" "$R/notes" "$R/VM-x1"
@@ -36,10 +39,12 @@ touch "$R/VM-13"
     { cat "$TMPDIR/out" "$TMPDIR/err"; fail "list failed"; }
 cat "$TMPDIR/out"
 row() { grep "^$1 " "$TMPDIR/out" || fail "no row for $1"; }
-head -1 "$TMPDIR/out" | grep -q '^id  *kind  *status  *date  *scenario  *stack  *description$' ||
+head -1 "$TMPDIR/out" | grep -q '^id  *kind  *status  *date  *scenario  *stack  *system  *description$' ||
     fail "no header"
-row VM-1 | grep -q ' run  *complete  *2026-[0-9T:-]*Z  *randrw_70_30  *test-memory  *kept ladder$' ||
+row VM-1 | grep -q ' run  *complete  *2026-[0-9T:-]*Z  *randrw_70_30  *test-memory  *-  *kept ladder$' ||
     fail "VM-1's row"
+row VM-14 | grep -q ' test-memory  *v1.2-3-gabc-dirty  *kept ladder$' ||
+    fail "VM-14's system under test"
 kinds=$(awk 'NR > 1 { print $1 "=" $2 }' "$TMPDIR/out" | sort | tr '\n' ' ')
 for k in GATE-1=gate VM-4=run; do
     case " $kinds " in *" $k "*) ;; *) fail "kind: $k not in $kinds" ;; esac
