@@ -256,45 +256,45 @@ self_dir (void)
   return p;
 }
 
+/* REL, relative to the executable's directory, resolved; NULL when it
+ * is not there.
+ */
+static char *
+beside_self (const char *rel)
+{
+  char *d = self_dir (), *p, *real;
+
+  if (d == NULL)
+    return NULL;
+  p = xasprintf ("%s/%s", d, rel);
+  real = realpath (p, NULL);
+  free (p);
+  free (d);
+  return real;
+}
+
 /* Where the build or the installation keeps what the runner runs
  * beside itself; see internal.h.
  */
 char *
 companion_dir (void)
 {
-  char *d = self_dir (), *p, *lib;
+  char *engine = beside_self ("viper"), *d;
 
-  if (d == NULL)
-    return NULL;
   /* build/: the engine beside the runner. */
-  p = xasprintf ("%s/viper", d);
-  if (access (p, F_OK) == 0) {
-    free (p);
-    return d;
+  if (engine) {
+    free (engine);
+    return self_dir ();
   }
-  free (p);
   /* PREFIX/bin/viperbench: PREFIX/lib/viperbench. */
-  lib = xasprintf ("%s/../lib/viperbench", d);
-  free (d);
-  if ((d = realpath (lib, NULL)) == NULL)
-    d = lib;
-  else
-    free (lib);
-  return d;
+  d = beside_self ("../lib/viperbench");
+  return d ? d : self_dir ();
 }
 
 char *
 data_dir (void)
 {
-  char *d = self_dir (), *share, *real;
-
-  if (d == NULL)
-    return NULL;
-  share = xasprintf ("%s/../share/viperbench", d);
-  free (d);
-  real = realpath (share, NULL);
-  free (share);
-  return real;
+  return beside_self ("../share/viperbench");
 }
 
 /* Finds PROG on $PATH. */
