@@ -32,6 +32,7 @@ libnbd-bin
 libnbd-dev
 linux-perf
 make
+man-db
 nbdkit
 nginx
 nbdkit-plugin-dev

@@ -84,6 +84,10 @@ requires() {
         nbdinfo|nbdsh) pkg=libnbd-bin ;;
         ip) pkg=iproute2 ;;
         go) pkg=golang-go ;;
+        man) pkg=man-db ;;
+        nbdcopy) pkg=libnbd-bin ;;
+        readelf) pkg=binutils ;;
+        script) pkg=bsdutils ;;
         *) pkg=$c ;;
         esac
         skip "$c is not installed (Debian package $pkg: apt-get install $pkg)"
