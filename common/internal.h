@@ -405,7 +405,9 @@ extern int proc_listener_ours (int port, const char *path, pid_t *holder);
 extern int free_tcp_port (void);
 /* True when 127.0.0.1:PORT can be bound now. */
 extern bool tcp_port_free (int port);
-/* First line of `ARGV...` stdout (within 10 s), or NULL. */
+/* All of `ARGV...`'s stdout (within 10 s), or NULL; to free. */
+extern char *command_output (const char *const *argv);
+/* Its first line, or NULL. */
 extern char *command_first_line (const char *const *argv);
 
 /* fiojson.c: fio's json+ output (the one reader of it) */

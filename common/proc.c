@@ -1152,12 +1152,12 @@ tcp_port_free (int port)
 
 /* First line of ARGV's stdout, or NULL. */
 char *
-command_first_line (const char *const *argv)
+command_output (const char *const *argv)
 {
   char path[] = "/tmp/viperbench-out-XXXXXX";
   int fd = mkstemp (path);
   struct spawn_opts o = { .stdout_path = path };
-  char *text, *nl;
+  char *text;
   pid_t pid;
   int status;
 
@@ -1173,9 +1173,15 @@ command_first_line (const char *const *argv)
   }
   text = read_file (path, NULL);
   unlink (path);
-  if (text == NULL)
-    return NULL;
-  if ((nl = strchr (text, '\n')))
+  return text;
+}
+
+char *
+command_first_line (const char *const *argv)
+{
+  char *text = command_output (argv), *nl;
+
+  if (text && (nl = strchr (text, '\n')))
     *nl = '\0';
   return text;
 }

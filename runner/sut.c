@@ -159,22 +159,13 @@ plugin_file (const char *plugin)
     return xstrdup (plugin);
   {
     /* plugindir=... is one line of many: read them all. */
-    char path[] = "/tmp/viperbench-cfg-XXXXXX";
-    int fd = mkstemp (path);
-    char *text, *save = NULL;
+    char *text = command_output (dump), *save = NULL;
 
-    if (fd == -1)
-      return NULL;
-    close (fd);
-    if (proc_run (dump, 10, path, NULL) == 0 &&
-        (text = read_file (path, NULL)) != NULL) {
-      for (char *l = strtok_r (text, "\n", &save); l;
-           l = strtok_r (NULL, "\n", &save))
-        if (strncmp (l, "plugindir=", 10) == 0)
-          dir = xstrdup (l + 10);
-      free (text);
-    }
-    unlink (path);
+    for (char *l = text ? strtok_r (text, "\n", &save) : NULL; l;
+         l = strtok_r (NULL, "\n", &save))
+      if (strncmp (l, "plugindir=", 10) == 0)
+        dir = xstrdup (l + 10);
+    free (text);
   }
   if (dir)
     p = xasprintf ("%s/nbdkit-%s-plugin.so", dir, plugin);
