@@ -978,6 +978,21 @@ rm_gate_free (struct rm_gate *g)
   memset (g, 0, sizeof *g);
 }
 
+cJSON *
+rm_gate_load (const char *path, struct rm_gate *g)
+{
+  char *text = read_file (path, NULL);
+  cJSON *doc = text ? cJSON_Parse (text) : NULL;
+
+  free (text);
+  rm_gate_read (doc, g);
+  if (g->schema == NULL || strcmp (g->schema, "viperbench.gate/1") != 0) {
+    cJSON_Delete (doc);
+    return NULL;
+  }
+  return doc;
+}
+
 /* The writer of a record's head. */
 
 static void

@@ -282,6 +282,11 @@ struct rm_gate {
 /* Reads gate.json's document DOC into G; rm_gate_free after. */
 extern void rm_gate_read (const cJSON *doc, struct rm_gate *g);
 extern void rm_gate_free (struct rm_gate *g);
+/* Reads the file PATH into G; its document (to cJSON_Delete after
+ * rm_gate_free), or NULL when it is no gate record (G read from
+ * nothing: rm_gate_free is still safe).
+ */
+extern cJSON *rm_gate_load (const char *path, struct rm_gate *g);
 
 /* The head of a run record as the model holds it, as JSON: schema, the
  * kind's marks, id, description, status, reason, scenario (name, file,

@@ -84,14 +84,11 @@ run_row (struct row *r, const cJSON *doc)
 static int
 gate_row (struct row *r, const char *path)
 {
-  char *text = read_file (path, NULL);
-  cJSON *doc = text ? cJSON_Parse (text) : NULL;
   struct rm_gate g;
+  cJSON *doc = rm_gate_load (path, &g);
   int ret = 0;
 
-  free (text);
-  rm_gate_read (doc, &g);
-  if (g.schema == NULL || strcmp (g.schema, "viperbench.gate/1") != 0)
+  if (doc == NULL)
     ret = -1;
   else {
     r->kind = xstrdup ("gate");

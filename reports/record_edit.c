@@ -69,18 +69,17 @@ record_at (const char *results, const char *id, char **status,
     }
   }
   else {
-    char *text;
-    cJSON *doc;
+    cJSON *doc = NULL;
     struct rm_gate g;
 
     free (path);
     path = xasprintf ("%s/gate.json", dir);
-    text = lstat (path, &sb) == 0 && S_ISREG (sb.st_mode)
-      ? read_file (path, NULL) : NULL;
-    doc = text ? cJSON_Parse (text) : NULL;
-    rm_gate_read (doc, &g);
-    if (g.schema && strcmp (g.schema, "viperbench.gate/1") == 0 &&
-        g.id && strcmp (g.id, id) == 0) {
+    /* A regular file, never followed through a link. */
+    if (lstat (path, &sb) == 0 && S_ISREG (sb.st_mode))
+      doc = rm_gate_load (path, &g);
+    else
+      rm_gate_read (NULL, &g);
+    if (doc && g.id && strcmp (g.id, id) == 0) {
       k = REC_GATE;
       *status = xstrdup (g.status ? g.status : "?");
     }
@@ -88,7 +87,6 @@ record_at (const char *results, const char *id, char **status,
       *why = "neither run.json nor gate.json of a record named so";
     rm_gate_free (&g);
     cJSON_Delete (doc);
-    free (text);
   }
   free (path);
   free (dir);
