@@ -3,9 +3,11 @@
 #   make                 build everything (installs Debian packages first)
 #   make bench SCENARIO=randrw_70_30   the layer ladder, a results/VM-N record
 #   make check           run the test suite
+#   make check-deb       the package installed by apt in a pristine Debian root
 #   make bench-engine    the engine benchmark (fio's nbd engine vs viper)
 #   make demo            a short demo of the engine
 #   make install         PREFIX=/usr/local DESTDIR= (uninstall: the reverse)
+#   make deb             a Debian package in build/deb (apt install ./build/deb/viperbench_*.deb)
 #   make clean           remove what the build made (distclean: also the
 #                        fetched fio source)
 #
@@ -191,16 +193,23 @@ UNIT_TESTS := \
 .DELETE_ON_ERROR:
 
 .PHONY: all deps web engine filters plugins runner guest tests fuzzers fuzz check demo report compare history gate sweep \
-	bench-gate bench bench-engine bench-collectors bench-history bench-probes install uninstall man validate \
+	bench-gate bench bench-engine bench-collectors bench-history bench-probes install uninstall deb check-deb man validate \
 	clean distclean
 
 all: engine filters plugins runner guest tests
 
-# Installs Debian packages; re-run when the list changes.
+# Installs Debian packages; re-run when the list changes.  DEPS=no
+# installs none (a package build: its Build-Depends did).
+ifeq ($(DEPS),no)
+$(DEPS_STAMP):
+	@mkdir -p build
+	$(Q)touch $@
+else
 $(DEPS_STAMP): common/deps.sh
 	@mkdir -p build
 	$(Q)sh common/deps.sh packages
 	$(Q)touch $@
+endif
 
 deps: $(DEPS_STAMP)
 
@@ -244,7 +253,8 @@ runner: $(BUILD)/viperbench $(LAYERS_OK)
 # two names and key prefixes, so one nbdkit can load it at each end of
 # its filter chain.
 FILTER_CFLAGS := -O2 -g -Wall -Wextra -std=gnu11 -Wshadow -Wvla -fPIC -shared \
-	-fvisibility=hidden -D_GNU_SOURCE $(if $(filter 1,$(WERROR)),-Werror)
+	-fvisibility=hidden -D_GNU_SOURCE $(if $(filter 1,$(WERROR)),-Werror) \
+	$(EXTRA_FILTER_FLAGS)
 filters: $(BUILD)/probe.so $(BUILD)/probe-inner.so
 
 # The reference block store (plugins/blockstore), an nbdkit plugin on
@@ -345,13 +355,13 @@ $(BUILD)/viper: $(ENGINE_OBJS)
 $(BUILD)/engine/viper.o: engine/viper.c $(CONFIG_MK)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) -Wno-shadow -Wno-unused-parameter -Wno-sign-compare \
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-shadow -Wno-unused-parameter -Wno-sign-compare \
 		-include $(FIO_SRC)/config-host.h -I$(FIO_SRC) -c -o $@ $<
 
 $(BUILD)/%.o: %.c $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) -include $(CONFIG_H) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -include $(CONFIG_H) -c -o $@ $<
 
 tests: $(UNIT_TESTS) $(BUILD)/tests/burn.so $(BUILD)/tests/slow.so
 
@@ -384,6 +394,12 @@ $(BUILD)/tests/unit/test_device $(BUILD)/tests/unit/test_host $(BUILD)/tests/uni
 
 check: all fuzzers
 	$(Q)VIPER_BUILD=$(BUILD) tests/run.sh
+
+# The package as a new user meets it: make deb, then apt installs it in a
+# pristine Debian root and a ladder runs from /tmp (tests/pristine-deb.sh;
+# about 5 minutes here; root).  test-deb in make check is its short form.
+check-deb:
+	$(Q)tests/pristine-deb.sh
 
 # Fuzz targets (libFuzzer, clang), one per parser: every reader of a
 # record, fio's output (json+ and text), stacks and scenarios, the
@@ -576,6 +592,13 @@ install: engine runner filters plugins guest man
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 completion/viperbench.bash $(DESTDIR)$(BASHCOMPDIR)/viperbench
 
+# make deb: a Debian package (debian/), built by dpkg-buildpackage on a
+# copy of the tree in DEB_OUT (build/deb), where the .deb lands; the copy shares
+# this tree's fetched sources (build/src, build/web).
+DEB_OUT ?= build/deb
+deb: engine filters plugins runner guest man
+	$(Q)sh common/deb.sh $(DEB_OUT)
+
 # Removes what install put there, and the directories it made if empty.
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/viperbench $(DESTDIR)$(PREFIX)/lib/fio/viper \
@@ -598,7 +621,7 @@ clean:
 	rm -rf build/address build/undefined build/common build/collectors \
 		build/reports build/runner build/engine build/tests build/test-logs \
 		build/fuzz build/lib*.a build/.layers build/viper build/viperbench \
-		build/probe.so build/probe-inner.so build/probe-cost \
+		build/probe.so build/probe-inner.so build/probe-cost build/deb \
 		$(CONFIG_MK) $(CONFIG_H)
 
 distclean: clean

@@ -17,6 +17,7 @@ set -eu
 PACKAGES="
 binutils
 clang
+debhelper
 dpkg-dev
 fio
 gcc
@@ -30,6 +31,7 @@ libcmocka-dev
 libcurl4-openssl-dev
 libnbd-bin
 libnbd-dev
+lintian
 linux-perf
 make
 man-db
@@ -48,12 +50,13 @@ qemu-utils
 # (qemu-system-x86 would bring QEMU's whole GUI), and the tests' plugins
 # in other languages (golang-go builds tests/goplug; nbdkit's python
 # plugin), and Prometheus's own parser (test-export reads our
-# OpenMetrics with it).
+# OpenMetrics with it), and mmdebstrap (make check-deb's pristine root).
 PACKAGES_BARE="
 busybox-static
 chromium
 fonts-dejavu-core
 golang-go
+mmdebstrap
 nbdkit-plugin-python
 python3-prometheus-client
 qemu-system-x86
