@@ -397,7 +397,7 @@ check: all fuzzers
 
 # The package as a new user meets it: make deb, then apt installs it in a
 # pristine Debian root and a ladder runs from /tmp (tests/pristine-deb.sh;
-# about 5 minutes here; root).  test-deb in make check is its short form.
+# about 4 minutes here; root).  test-deb in make check is its short form.
 check-deb:
 	$(Q)tests/pristine-deb.sh
 

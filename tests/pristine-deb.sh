@@ -5,6 +5,8 @@
 # has): `apt-get install ./viperbench_*.deb` brings everything it needs
 # from Debian's archive, and from /tmp, outside any checkout:
 #   viperbench run --scenario randrw_70_30 --runtime 2
+#   viperbench run --scenario lat1 --stack guest-before --runtime 2 (the
+#     guest layer: the package's kernel and initramfs, under TCG)
 #   nbdkit --filter=probe memory 1M probe-file=F --run true
 #   man viperbench; man nbdkit-probe-filter
 # The root is built once (about a minute) and cached in
@@ -56,6 +58,12 @@ echo "pristine: \$ viperbench run --scenario randrw_70_30 --runtime 2"
 viperbench run --scenario randrw_70_30 --runtime 2
 grep -Eq "^[[:space:]]*\"status\":[[:space:]]*\"complete\"" /tmp/results/VM-1/run.json ||
     { echo "pristine: the run is not complete"; exit 1; }
+echo "pristine: \$ viperbench run --scenario lat1 --stack guest-before --runtime 2"
+viperbench run --scenario lat1 --stack guest-before --runtime 2 --size 16M --collect none >/tmp/guest.txt 2>&1 ||
+    { tail -20 /tmp/guest.txt; exit 1; }
+grep -Eq "^[[:space:]]*\"status\":[[:space:]]*\"complete\"" /tmp/results/VM-2/run.json ||
+    { tail -20 /tmp/guest.txt; echo "pristine: the guest run is not complete"; exit 1; }
+grep "^guest " /tmp/guest.txt
 viperbench list
 echo "pristine: \$ nbdkit --filter=probe memory 1M probe-file=/tmp/pf --run true"
 nbdkit --filter=probe memory 1M probe-file=/tmp/pf --run true
