@@ -163,6 +163,7 @@ RUNNER_SRCS := \
 	runner/sweep_run.c \
 	runner/qemu_opts.c \
 	runner/targets.c \
+	runner/vm.c \
 	$(sort $(wildcard runner/target_*.c))
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
@@ -226,7 +227,7 @@ FORCE:
 
 engine: $(BUILD)/viper
 
-# The guest layer's VM (runner/target_guest.c): Debian's cloud kernel,
+# The guest layers' VM (runner/vm.c): Debian's cloud kernel,
 # unpacked from its package into build/src (once), and an initramfs of
 # busybox-static, Debian's fio with its libraries and guest/init.
 GUEST_KERNEL := build/src/guest-kernel

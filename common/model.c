@@ -489,6 +489,10 @@ rm_target_read (const cJSON *t, struct rm_target *out)
     out->name = "?";
   out->description = str (t, "description");
   out->baseline = cJSON_IsTrue (get (t, "baseline"));
+  out->peer = str (get (t, "peer"), "layer");
+  out->peer_why = str (get (t, "peer"), "why");
+  if (out->peer == NULL || out->peer_why == NULL)
+    out->peer = out->peer_why = NULL;
   dir_read (get (t, "read"), &out->dir[RM_READ]);
   dir_read (get (t, "write"), &out->dir[RM_WRITE]);
   out->runtime_s = num (t, "runtime_s");

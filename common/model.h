@@ -178,6 +178,10 @@ struct rm_label {
 struct rm_target {
   const char *name, *description;
   bool baseline;
+  /* The layer it is measured against besides the one below (NULL: none)
+   * and how the two differ.
+   */
+  const char *peer, *peer_why;
   struct rm_dir dir[RM_NDIR];
   double runtime_s;
   struct rm_boundary *bounds;

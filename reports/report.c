@@ -859,8 +859,12 @@ plausibility (struct doc *d, const struct layer_rep *L, size_t n,
     else
       why = NULL;
     doc_item (d);
-    doc_bold (d, "%s is %.1fx faster than %s, the layer it sits on", L[i].name,
-              here / below, L[i - 1].name);
+    if (L[i].t->peer && strcmp (L[i].t->peer, L[i - 1].name) == 0)
+      doc_bold (d, "%s is %.1fx faster than %s, %s", L[i].name, here / below,
+                L[i - 1].name, L[i].t->peer_why);
+    else
+      doc_bold (d, "%s is %.1fx faster than %s, the layer it sits on",
+                L[i].name, here / below, L[i - 1].name);
     doc_text (d, ": not a win to take at face value. Likely: ");
     if (why)
       doc_text (d, "%s", why);
@@ -1069,6 +1073,23 @@ report_ladder (struct doc *d, const struct layer_rep *L, size_t n,
     words (w, sizeof w, L[i - 1].riops + L[i - 1].wiops, L[i].riops + L[i].wiops);
     doc_text (d, "%s: %s %s %s", L[i].name, w,
               strcmp (w, "as fast") == 0 ? "as" : "than", L[i - 1].name);
+  }
+  /* A layer against its peer, wherever the two stand in the ladder. */
+  for (size_t i = 0; i < n; i++) {
+    const struct rm_target *t = L[i].t;
+    size_t j = 0;
+    char w[32];
+
+    if (t->peer == NULL)
+      continue;
+    while (j < n && strcmp (L[j].name, t->peer) != 0)
+      j++;
+    if (j == n)
+      continue;
+    words (w, sizeof w, L[j].riops + L[j].wiops, L[i].riops + L[i].wiops);
+    doc_item (d);
+    doc_bold (d, "%s against %s", L[i].name, L[j].name);
+    doc_text (d, " (%s): %s", t->peer_why, w);
   }
 }
 

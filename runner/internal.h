@@ -162,6 +162,15 @@ extern int stack_dir_open (const struct stack *st);
  */
 extern int stack_dir_layout (int dfd, const struct stack *st,
                              const char *name);
+/* NAME in the dir DFD may be written by the run: absent (and now noted
+ * as made by viperbench) or made so before; 0, or -1 with a message.
+ */
+extern int stack_dir_claim (int dfd, const struct stack *st,
+                            const char *name);
+/* The same check, writing nothing (a preflight's): 0 when NAME is
+ * absent or made by viperbench, else -1 with the message.
+ */
+extern int stack_dir_check (const struct stack *st, const char *name);
 
 /* stack_value.c */
 
@@ -187,7 +196,8 @@ extern void stack_bad (const struct stack *st, const cJSON *obj,
  */
 struct qemu_opts {
   unsigned shared;              /* qemu-nbd --shared */
-  const char *cache, *aio;      /* the NBD drive's cache= and aio= */
+  const char *cache, *aio;      /* the drive's cache= and aio= */
+  const char *format;           /* guest-image's: "raw" or "qcow2" */
   bool iothread;                /* virtio-blk in an iothread of its own */
   unsigned num_queues, queue_size;      /* virtio-blk's */
   unsigned vcpus, memory_mib;
@@ -198,10 +208,31 @@ struct qemu_opts {
   char *accel_why;
 };
 
+/* vm.c: a VM running fio on one disk (target_guest.c,
+ * target_guest_image.c).  A target's start: vm_begin (setup, the
+ * guest-disk and qemu-block boundaries, DISK saying what the disk is),
+ * what the disk needs, then vm_boot with the drive's -drive options.
+ */
+struct run;
+struct layer;
+extern int vm_configure (const struct stack *st, void **conf);
+extern int vm_preflight (const struct stack *st, const struct target *t);
+extern void vm_begin (struct run *run, struct layer *l, const char *disk);
+extern int vm_boot (struct run *run, struct layer *l, const char *drive);
+extern void vm_stop (struct run *run, struct layer *l);
+extern int vm_run_job (struct run *run, struct layer *l, const char *job,
+                       const char *json);
+extern void vm_record (struct run *run, struct layer *l, cJSON *t);
+/* PATH as a QEMU option value: commas doubled (to free). */
+extern char *qemu_opt_escape (const char *path);
+
 /* Reads the stack's "qemu" section into *Q; 0, or -1 with a message
  * naming the file, line and key.
  */
 extern int qemu_opts_read (const struct stack *st, struct qemu_opts *q);
+/* The same, then the section OVER's keys over them. */
+extern int qemu_opts_read_over (const struct stack *st, const char *over,
+                                struct qemu_opts *q);
 /* Frees a struct qemu_opts a target's configure made. */
 extern void qemu_opts_free (void *conf);
 
@@ -423,6 +454,12 @@ struct target {
   bool named_only;
   /* The layer the others are compared against (ratio_to_host); one. */
   bool baseline;
+  /* A layer that runs the same thing on another stack below it, and how
+   * they differ (NULL: none): when both ran, the record names it and
+   * the report gives their ratio (the guest on NBD against the same VM
+   * on a local image, as the investigations compared them).
+   */
+  const char *peer, *peer_why;
   /* A file in the stack's directory that the layer's I/O goes to and
    * that is laid out with data before the run (NULL: none).
    */

@@ -2,10 +2,15 @@
  * export, read alike by the targets that run QEMU (qemu-nbd, guest):
  *
  *   "qemu": { "shared": 64,                     qemu-nbd --shared
- *             "cache": "none", "aio": "threads", both: the NBD drive's
+ *             "cache": "none", "aio": "threads", both: the drive's
+ *             "format": "qcow2",                   guest-image's image
  *             "iothread": true, "num-queues": 2, "queue-size": 256,
  *             "vcpus": 2, "memory": "1G", "accel": "auto",
  *             "kernel": "/path/vmlinuz", "initrd": "/path/initrd" }
+ *
+ * The guest-image layer reads "qemu" and then "qemu-image" over it (the
+ * same keys), so that the VM on an image and the VM on NBD may run with
+ * other flags in one ladder, as the investigations' two VMs did.
  *
  * Unset values are QEMU's own defaults: nothing is passed for them, so
  * that a stack without the key measures what QEMU does by default.
@@ -16,9 +21,10 @@
 #include "internal.h"
 
 static const char *const keys[] = {
-  "accel", "aio", "cache", "initrd", "iothread", "kernel", "memory",
-  "num-queues", "queue-size", "shared", "vcpus",
+  "accel", "aio", "cache", "format", "initrd", "iothread", "kernel",
+  "memory", "num-queues", "queue-size", "shared", "vcpus",
 };
+static const char *const formats[] = { "raw", "qcow2", NULL };
 static const char *const caches[] = {
   "none", "writeback", "writethrough", "directsync", "unsafe", NULL,
 };
@@ -64,25 +70,24 @@ get_path (const struct stack *st, const cJSON *sub, const char *key,
       stack_bad (st, sub, key, "a control character in the path");
       return -1;
     }
+  free (*out);
   *out = xstrdup (v->valuestring);
   return 0;
 }
 
-int
-qemu_opts_read (const struct stack *st, struct qemu_opts *q)
+/* The stack's section NAME over what *Q holds: a key given replaces its
+ * value, one absent leaves it.
+ */
+static int
+read_section (const struct stack *st, const char *name, struct qemu_opts *q)
 {
-  const cJSON *sub = cJSON_GetObjectItemCaseSensitive (st->json, "qemu"), *e;
+  const cJSON *sub = cJSON_GetObjectItemCaseSensitive (st->json, name), *e;
   const cJSON *io;
 
-  memset (q, 0, sizeof *q);
-  q->shared = 64;
-  q->vcpus = 2;
-  q->memory_mib = 1024;
-  q->accel = "auto";
   if (sub == NULL)
     return 0;
   if (!cJSON_IsObject (sub)) {
-    stack_bad (st, NULL, "qemu", "expected an object like "
+    stack_bad (st, NULL, name, "expected an object like "
                "{\"iothread\": true, \"cache\": \"none\"}");
     return -1;
   }
@@ -93,7 +98,7 @@ qemu_opts_read (const struct stack *st, struct qemu_opts *q)
       if (strcmp (e->string, keys[i]) == 0)
         break;
     if (i == sizeof keys / sizeof keys[0]) {
-      stack_bad (st, sub, e->string, "unknown key in qemu");
+      stack_bad (st, sub, e->string, "unknown key in %s", name);
       return -1;
     }
   }
@@ -104,6 +109,7 @@ qemu_opts_read (const struct stack *st, struct qemu_opts *q)
       get_enum (st, sub, "cache", caches, &q->cache) == -1 ||
       get_enum (st, sub, "aio", aios, &q->aio) == -1 ||
       get_enum (st, sub, "accel", accels, &q->accel) == -1 ||
+      get_enum (st, sub, "format", formats, &q->format) == -1 ||
       get_path (st, sub, "kernel", &q->kernel) == -1 ||
       get_path (st, sub, "initrd", &q->initrd) == -1)
     return -1;
@@ -117,7 +123,8 @@ qemu_opts_read (const struct stack *st, struct qemu_opts *q)
     stack_bad (st, sub, "iothread", "expected true or false");
     return -1;
   }
-  q->iothread = cJSON_IsTrue (io);
+  if (io)
+    q->iothread = cJSON_IsTrue (io);
   {
     const cJSON *m = cJSON_GetObjectItemCaseSensitive (sub, "memory");
     int64_t bytes;
@@ -141,6 +148,33 @@ qemu_opts_read (const struct stack *st, struct qemu_opts *q)
     return -1;
   }
   return 0;
+}
+
+static void
+defaults (struct qemu_opts *q)
+{
+  memset (q, 0, sizeof *q);
+  q->shared = 64;
+  q->vcpus = 2;
+  q->memory_mib = 1024;
+  q->accel = "auto";
+  q->format = "raw";
+}
+
+int
+qemu_opts_read (const struct stack *st, struct qemu_opts *q)
+{
+  defaults (q);
+  return read_section (st, "qemu", q);
+}
+
+int
+qemu_opts_read_over (const struct stack *st, const char *over,
+                     struct qemu_opts *q)
+{
+  defaults (q);
+  return read_section (st, "qemu", q) == -1 ||
+    read_section (st, over, q) == -1 ? -1 : 0;
 }
 
 void

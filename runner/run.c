@@ -600,8 +600,9 @@ run_free (struct run *run)
   scenario_free (run->sc);
 }
 
-/* PATH when it is there; else, for a runner that is installed, the
- * installation's copy: DATA/SUB/NAME, or DATA/SUB/NAME.json (PATH's last
+/* PATH when it is there; else a bare stack name's scenarios/stacks/NAME.json
+ * in the current directory (a checkout); else, for a runner that is
+ * installed, the installation's copy: DATA/SUB/NAME, or DATA/SUB/NAME.json (PATH's last
  * component; DATA/NAME when SUB is NULL).  ANY_PATH: PATH may be a path (a default, "scenarios/...");
  * else only a bare name is looked up (`--stack objstore`).  What is
  * returned may be *OWN (to free).
@@ -613,8 +614,17 @@ or_installed (const char *path, const char *sub, bool any_path, char **own)
   char *dd;
   struct stat sb;
 
-  if (stat (path, &sb) == 0 || errno != ENOENT || (!any_path && base) ||
-      (dd = data_dir ()) == NULL)
+  if (stat (path, &sb) == 0 || errno != ENOENT || (!any_path && base))
+    return path;
+  /* In a checkout, `--stack guest-before` too. */
+  if (!any_path && sub && strcmp (sub, "stacks") == 0) {
+    char *p = xasprintf ("scenarios/stacks/%s.json", path);
+
+    if (stat (p, &sb) == 0)
+      return *own = p;
+    free (p);
+  }
+  if ((dd = data_dir ()) == NULL)
     return path;
   base = base ? base + 1 : path;
   for (int i = 0; i < 2 && *own == NULL; i++) {
@@ -654,9 +664,9 @@ run_command (int argc, char **argv, bool sweep)
                  "depth (every\njob's iodepth) and keeps one record, "
                  "DIR/PREFIXN/, with each layer's\nresponse curve, its knee "
                  "and the boundary whose concurrency stops\ngrowing there.\n"
-                 "Layers: %s.\n", names)
+                 "Layers:\n  %s.\n", names)
     : xasprintf ("Runs the scenario on each layer of the stack and keeps a "
-                 "numbered record\nin DIR/PREFIXN/.\nLayers: %s.\n", names);
+                 "numbered record\nin DIR/PREFIXN/.\nLayers:\n  %s.\n", names);
   cli.about = about;
   optind = 1;
   while ((c = cli_next (&cli, argc, argv)) != -1) {

@@ -97,6 +97,47 @@ note_made (int dfd, const char *dir, const char *name)
 }
 
 int
+stack_dir_check (const struct stack *st, const char *name)
+{
+  struct stat sb;
+  int dfd = open (st->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int r = 0;
+
+  if (dfd == -1)
+    return 0;                   /* stack_dir_open says why, if need be */
+  if (fstatat (dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+      (!S_ISREG (sb.st_mode) || !made_here (dfd, name))) {
+    vb_msg ("stack %s: %s/%s exists and was not made by viperbench: a run "
+            "would overwrite it; remove it or choose another dir", st->path,
+            st->dir, name);
+    r = -1;
+  }
+  close (dfd);
+  return r;
+}
+
+int
+stack_dir_claim (int dfd, const struct stack *st, const char *name)
+{
+  struct stat sb;
+
+  if (fstatat (dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (!S_ISREG (sb.st_mode) || !made_here (dfd, name)) {
+      vb_msg ("stack %s: %s/%s exists and was not made by viperbench: a run "
+              "would overwrite it; remove it or choose another dir", st->path,
+              st->dir, name);
+      return -1;
+    }
+    return 0;
+  }
+  if (errno != ENOENT) {
+    vb_msg ("%s/%s: %s", st->dir, name, strerror (errno));
+    return -1;
+  }
+  return note_made (dfd, st->dir, name);
+}
+
+int
 stack_dir_layout (int dfd, const struct stack *st, const char *name)
 {
   struct stat sb;

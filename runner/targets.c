@@ -16,6 +16,7 @@
   X (nbd_unix)     \
   X (nbd_tcp)      \
   X (qemu_nbd)     \
+  X (guest_image)  \
   X (guest)        \
   X (clients)
 
