@@ -18,7 +18,7 @@ out=${3:?usage: mkinitramfs.sh KERNEL-DIR INIT OUT.cpio}
 case $out in /*) ;; *) out=$PWD/$out ;; esac
 
 # The modules /init loads, each after those it depends on.
-MODULES="virtio_pci virtio_blk virtio_console"
+MODULES="virtio_pci virtio_blk virtio_console virtio_scsi sd_mod nvme"
 
 busybox=/bin/busybox
 fio=$(command -v fio) || { echo "mkinitramfs.sh: no fio (package fio)" >&2; exit 1; }

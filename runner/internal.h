@@ -198,6 +198,8 @@ struct qemu_opts {
   unsigned shared;              /* qemu-nbd --shared */
   const char *cache, *aio;      /* the drive's cache= and aio= */
   const char *format;           /* guest-image's: "raw" or "qcow2" */
+  const char *device;           /* the guest's disk: "virtio-blk",
+                                 * "virtio-scsi" or "nvme" */
   bool iothread;                /* virtio-blk in an iothread of its own */
   unsigned num_queues, queue_size;      /* virtio-blk's */
   unsigned vcpus, memory_mib;

@@ -4,6 +4,7 @@
  *   "qemu": { "shared": 64,                     qemu-nbd --shared
  *             "cache": "none", "aio": "threads", both: the drive's
  *             "format": "qcow2",                   guest-image's image
+ *             "device": "virtio-scsi",             the guest's disk
  *             "iothread": true, "num-queues": 2, "queue-size": 256,
  *             "vcpus": 2, "memory": "1G", "accel": "auto",
  *             "kernel": "/path/vmlinuz", "initrd": "/path/initrd" }
@@ -21,8 +22,11 @@
 #include "internal.h"
 
 static const char *const keys[] = {
-  "accel", "aio", "cache", "format", "initrd", "iothread", "kernel",
-  "memory", "num-queues", "queue-size", "shared", "vcpus",
+  "accel", "aio", "cache", "device", "format", "initrd", "iothread",
+  "kernel", "memory", "num-queues", "queue-size", "shared", "vcpus",
+};
+static const char *const devices[] = {
+  "virtio-blk", "virtio-scsi", "nvme", NULL,
 };
 static const char *const formats[] = { "raw", "qcow2", NULL };
 static const char *const caches[] = {
@@ -110,6 +114,7 @@ read_section (const struct stack *st, const char *name, struct qemu_opts *q)
       get_enum (st, sub, "aio", aios, &q->aio) == -1 ||
       get_enum (st, sub, "accel", accels, &q->accel) == -1 ||
       get_enum (st, sub, "format", formats, &q->format) == -1 ||
+      get_enum (st, sub, "device", devices, &q->device) == -1 ||
       get_path (st, sub, "kernel", &q->kernel) == -1 ||
       get_path (st, sub, "initrd", &q->initrd) == -1)
     return -1;
@@ -139,6 +144,15 @@ read_section (const struct stack *st, const char *name, struct qemu_opts *q)
       q->memory_mib = (unsigned) (bytes >> 20);
     }
   }
+  /* QEMU 7.2's nvme runs in the main loop and sizes its own queues. */
+  if (strcmp (q->device, "nvme") == 0 &&
+      (q->iothread || q->queue_size)) {
+    stack_bad (st, sub, q->iothread ? "iothread" : "queue-size",
+               "QEMU's nvme device has no %s (use virtio-blk or "
+               "virtio-scsi for it)", q->iothread ? "iothread"
+               : "queue-size");
+    return -1;
+  }
   /* QEMU's own rule, said before anything starts. */
   if (q->aio && strcmp (q->aio, "threads") != 0 &&
       !(q->cache && (strcmp (q->cache, "none") == 0 ||
@@ -159,6 +173,7 @@ defaults (struct qemu_opts *q)
   q->memory_mib = 1024;
   q->accel = "auto";
   q->format = "raw";
+  q->device = "virtio-blk";
 }
 
 int

@@ -354,7 +354,30 @@ qemu_argv (struct layer *l, const struct qemu_opts *q,
                   q->cache ? ",cache=" : "", q->cache ? q->cache : "",
                   q->aio ? ",aio=" : "", q->aio ? q->aio : ""));
   ARG ("-device");
-  {
+  if (strcmp (q->device, "virtio-scsi") == 0) {
+    /* One controller for the one disk, in its iothread: Proxmox's
+     * "VirtIO SCSI single".
+     */
+    char nq[32] = "", qs[32] = "";
+
+    if (q->num_queues)
+      snprintf (nq, sizeof nq, ",num_queues=%u", q->num_queues);
+    if (q->queue_size)
+      snprintf (qs, sizeof qs, ",virtqueue_size=%u", q->queue_size);
+    OWN (xasprintf ("virtio-scsi-pci,id=scsi0%s%s%s",
+                    q->iothread ? ",iothread=io0" : "", nq, qs));
+    ARG ("-device");
+    ARG ("scsi-hd,drive=" DRIVE ",id=" DEVICE ",bus=scsi0.0");
+  }
+  else if (strcmp (q->device, "nvme") == 0) {
+    char nq[32] = "";
+
+    if (q->num_queues)
+      snprintf (nq, sizeof nq, ",max_ioqpairs=%u", q->num_queues);
+    OWN (xasprintf ("nvme,drive=" DRIVE ",id=" DEVICE ",serial=viperbench%s",
+                    nq));
+  }
+  else {
     char nq[32] = "", qs[32] = "";
 
     if (q->num_queues)
@@ -407,6 +430,20 @@ qemu_gone (struct layer *l)
   free (tail);
 }
 
+/* A block device's name as the guest's kernel makes them (vda, sda,
+ * nvme0n1): what the job's filename= may be.
+ */
+static bool
+plain_disk (const char *s)
+{
+  if (*s == '\0' || strlen (s) > 16)
+    return false;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+      return false;
+  return true;
+}
+
 /* Waits for the guest's "ready" line; 0 with the line's words in
  * L->setup, or -1 with a message naming the console log.
  */
@@ -418,13 +455,21 @@ wait_ready (struct run *run, struct layer *l, pid_t qemu, double t0)
 
   for (;;) {
     char *line = rbuf_line (&g->ctl, 0.25);
-    char kver[128], disk[32];
+    char kver[128], disk[32], driver[32] = "?";
     unsigned cpus, queues;
     unsigned long long sectors;
 
     if (line) {
-      if (sscanf (line, "ready %127s %u %31s %llu %u", kver, &cpus, disk,
-                  &sectors, &queues) == 5) {
+      int nf = sscanf (line, "ready %127s %u %31s %llu %u %31s", kver, &cpus,
+                       disk, &sectors, &queues, driver);
+
+      if (nf >= 5 && !plain_disk (disk)) {
+        vb_msg ("%s: the guest named its disk '%.31s': not a block device "
+                "name (its console: %s)", l->t->name, disk, g->console);
+        free (line);
+        return -1;
+      }
+      if (nf >= 5) {
         cJSON_AddNumberToObject (l->setup, "boot_s", mono_now () - t0);
         cJSON_AddStringToObject (l->setup, "kernel_release", kver);
         cJSON_AddNumberToObject (l->setup, "cpus_seen", cpus);
@@ -432,6 +477,8 @@ wait_ready (struct run *run, struct layer *l, pid_t qemu, double t0)
         cJSON_AddNumberToObject (l->setup, "disk_bytes",
                                  (double) sectors * 512);
         cJSON_AddNumberToObject (l->setup, "queues_seen", queues);
+        utf8_scrub (driver);
+        cJSON_AddStringToObject (l->setup, "driver_seen", driver);
         free (line);
         return 0;
       }
@@ -495,6 +542,7 @@ vm_begin (struct run *run, struct layer *l, const char *disk)
   cJSON_AddNumberToObject (l->setup, "vcpus", q->vcpus);
   cJSON_AddNumberToObject (l->setup, "memory_mib", q->memory_mib);
   cJSON_AddStringToObject (l->setup, "backend", disk);
+  cJSON_AddStringToObject (l->setup, "device", q->device);
   cJSON_AddBoolToObject (l->setup, "iothread", q->iothread);
   cJSON_AddStringToObject (l->setup, "cache", q->cache ? q->cache
                            : "QEMU's default (writeback)");
@@ -527,7 +575,7 @@ vm_begin (struct run *run, struct layer *l, const char *disk)
     else
       snprintf (nq, sizeof nq, "a queue per vCPU");
     p = layer_add_probe (run, l, "qemu-block", "QEMU's query-blockstats "
-                            "(QMP)", "virtio-blk (%s, %s) on %s", nq,
+                            "(QMP)", "%s (%s, %s) on %s", q->device, nq,
                             q->iothread ? "in an iothread"
                             : "in QEMU's main loop", disk);
     p->begin = qemu_block_begin;
@@ -586,7 +634,9 @@ vm_boot (struct run *run, struct layer *l, const char *drive)
     vb_warn ("%s: QMP: %s: QEMU's block layer not measured", l->t->name,
              why);
   free (why);
-  l->engine_lines = xstrdup ("ioengine=libaio\ndirect=1\nfilename=/dev/vda\n");
+  l->engine_lines = xasprintf ("ioengine=libaio\ndirect=1\nfilename=/dev/%s\n",
+                               json_str (cJSON_GetObjectItemCaseSensitive (
+                                           l->setup, "disk"), "vda"));
   r = 0;
 
  out:
@@ -736,16 +786,16 @@ vm_record (struct run *run, struct layer *l, cJSON *t)
   const cJSON *setup = cJSON_GetObjectItemCaseSensitive (t, "setup");
   const char *accel = json_str (cJSON_GetObjectItemCaseSensitive (setup,
                                                                  "accel"), "");
-  char *w[12];
-  static const char *const said[12] = {
+  char *w[14];
+  static const char *const said[14] = {
     "accel_reason", "num-queues", "queues_seen", "queue-size", "iothread",
     "cache", "aio", "vcpus", "memory_mib", "kernel_release", "console",
-    "backend",
+    "backend", "device", "driver_seen",
   };
   bool tcg = strcmp (accel, "tcg") == 0, kvm = strcmp (accel, "kvm") == 0;
 
   (void) run;
-  for (size_t k = 0; k < 12; k++)
+  for (size_t k = 0; k < 14; k++)
     w[k] = setup_words (setup, said[k]);
   record_fact (t, "accelerator", "%s (%s)", tcg ? "TCG, QEMU's software "
                "emulation" : kvm ? "KVM, hardware virtualisation" : accel,
@@ -757,9 +807,10 @@ vm_record (struct run *run, struct layer *l, cJSON *t)
                  "not with the layers on the host"
                : "the guest's CPU is the host's: they compare with the "
                  "host's layers");
-  record_fact (t, "disk", "virtio-blk with num-queues %s (the guest saw "
-               "%s), queue-size %s, iothread %s; cache %s, aio %s; on %s",
-               w[1], w[2], w[3], w[4], w[5], w[6], w[11]);
+  record_fact (t, "disk", "%s (the guest's driver: %s) with num-queues %s "
+               "(the guest saw %s), queue-size %s, iothread %s; cache %s, "
+               "aio %s; on %s", w[12], w[13], w[1], w[2], w[3], w[4], w[5],
+               w[6], w[11]);
   record_fact (t, "VM", "%s vCPUs, %s MiB, kernel %s", w[7], w[8], w[9]);
   record_fact (t, "booted in", "%.1f s, before the measured window",
                json_num (cJSON_GetObjectItemCaseSensitive (setup, "boot_s")));
@@ -783,6 +834,6 @@ vm_record (struct run *run, struct layer *l, cJSON *t)
     free (path);
   }
   record_fact (t, "QEMU's command line", "the record's servers");
-  for (size_t k = 0; k < 12; k++)
+  for (size_t k = 0; k < 14; k++)
     free (w[k]);
 }

@@ -10,8 +10,12 @@
 #   measured; the guest layer names guest-image as its peer and the
 #   report gives their ratio, computed here from the record.
 # - raw: QEMU opens the laid-out guest-image.raw itself.
+# - The device models virtio-scsi and nvme: the guest's driver (sd,
+#   nvme) and disk (sda, nvme0n1) recorded, fio ran on that disk, QEMU's
+#   block layer measured it.
 # - Bad input (exit 2, the key named, nothing run): an unknown format, a
-#   qemu-image that is no object, someone else's guest-image.qcow2 in
+#   qemu-image that is no object, an unknown device, nvme with an
+#   iothread, someone else's guest-image.qcow2 in
 #   the dir (left as it was), qemu-img missing (its Debian package named).
 # - No QEMU left after any of them.
 # Run alone: tests/test-guest-image.sh
@@ -89,7 +93,26 @@ jq -r "$gi | .servers[] | select(.role == \"qemu-system\") | .command" "$rec" |
     grep -qF "file=$TMPDIR/data/guest-image.raw,format=raw,cache=none" || fail "raw: QEMU's drive"
 echo "ok: raw runs on guest-image.raw"
 
-# 3. Bad input.
+# 3. The device models: the guest sees the disk through each one's
+# driver, and fio runs on it.
+for m in virtio-scsi:sda:sd nvme:nvme0n1:nvme; do
+    IFS=: read -r dev disk driver <<<"$m"
+    stack "$TMPDIR/d.json" '["guest-image"]' "{ \"device\": \"$dev\", \"cache\": \"none\" }"
+    run_bench --scenario randrw_70_30 --stack "$TMPDIR/d.json" --runtime 1 \
+        --size 32M --collect none >"$TMPDIR/dev.txt" 2>&1 ||
+        { cat "$TMPDIR/dev.txt"; fail "the $dev run failed"; }
+    rec=$(ls -d "$TMPDIR"/results/VM-* | sort -V | tail -1)/run.json
+    got=$(jq -r "$gi | [.setup.device, .setup.disk, .setup.driver_seen] | join(\" \")" "$rec")
+    [ "$got" = "$dev $disk $driver" ] || fail "$dev: the guest saw $got"
+    d=$(dirname "$rec")/guest-image
+    [ "$(jq -r '."global options".filename' "$d/fio.json")" = "/dev/$disk" ] &&
+        [ "$(jq -r '.jobs[0].read.total_ios' "$d/fio.json")" -gt 0 ] || fail "$dev: fio did not run on /dev/$disk"
+    [ "$(jq "[$gi | .boundaries[] | select(.name == \"qemu-block\") | .ops.read.count] | first // 0" "$rec")" -gt 0 ] ||
+        fail "$dev: qemu-block measured nothing"
+    echo "ok: $dev: the guest's $driver driver, fio on /dev/$disk"
+done
+
+# 4. Bad input.
 bad() {   # LABEL PATTERN QEMU-IMAGE-JSON: in a dir of its own, data2
     stack "$TMPDIR/b.json" '["guest-image"]' "$3"
     sed -i "s|\"$TMPDIR/data\"|\"$TMPDIR/data2\"|" "$TMPDIR/b.json"
@@ -103,6 +126,8 @@ bad() {   # LABEL PATTERN QEMU-IMAGE-JSON: in a dir of its own, data2
 n_before=$(ls "$TMPDIR/results" | wc -l)
 bad "an unknown format" 'format.*expected one of raw, qcow2' '{ "format": "vmdk" }'
 bad "qemu-image not an object" 'qemu-image.*expected an object' '5'
+bad "an unknown device" 'device.*expected one of virtio-blk, virtio-scsi, nvme' '{ "device": "ide" }'
+bad "nvme with an iothread" "nvme device has no iothread" '{ "device": "nvme", "iothread": true }'
 mkdir -p "$TMPDIR/data2"
 printf 'mine\n' >"$TMPDIR/data2/guest-image.qcow2"
 bad "someone's guest-image.qcow2" 'guest-image.qcow2 exists and was not made by viperbench' '{ "format": "qcow2" }'
