@@ -96,45 +96,49 @@ note_made (int dfd, const char *dir, const char *name)
   return r;
 }
 
+/* NAME in DFD: 1 when it is there, a regular file the runs made (*SB
+ * filled); 0 when absent; -1 with a message when it is someone else's
+ * or cannot be looked at.
+ */
+static int
+ours (int dfd, const struct stack *st, const char *name, struct stat *sb)
+{
+  if (fstatat (dfd, name, sb, AT_SYMLINK_NOFOLLOW) == -1) {
+    if (errno == ENOENT)
+      return 0;
+    vb_msg ("%s/%s: %s", st->dir, name, strerror (errno));
+    return -1;
+  }
+  if (!S_ISREG (sb->st_mode) || !made_here (dfd, name)) {
+    vb_msg ("stack %s: %s/%s exists and was not made by viperbench: a run "
+            "would overwrite it; remove it or choose another dir", st->path,
+            st->dir, name);
+    return -1;
+  }
+  return 1;
+}
+
 int
 stack_dir_check (const struct stack *st, const char *name)
 {
   struct stat sb;
   int dfd = open (st->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  int r = 0;
+  int r;
 
   if (dfd == -1)
     return 0;                   /* stack_dir_open says why, if need be */
-  if (fstatat (dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-      (!S_ISREG (sb.st_mode) || !made_here (dfd, name))) {
-    vb_msg ("stack %s: %s/%s exists and was not made by viperbench: a run "
-            "would overwrite it; remove it or choose another dir", st->path,
-            st->dir, name);
-    r = -1;
-  }
+  r = ours (dfd, st, name, &sb);
   close (dfd);
-  return r;
+  return r == -1 ? -1 : 0;
 }
 
 int
 stack_dir_claim (int dfd, const struct stack *st, const char *name)
 {
   struct stat sb;
+  int r = ours (dfd, st, name, &sb);
 
-  if (fstatat (dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
-    if (!S_ISREG (sb.st_mode) || !made_here (dfd, name)) {
-      vb_msg ("stack %s: %s/%s exists and was not made by viperbench: a run "
-              "would overwrite it; remove it or choose another dir", st->path,
-              st->dir, name);
-      return -1;
-    }
-    return 0;
-  }
-  if (errno != ENOENT) {
-    vb_msg ("%s/%s: %s", st->dir, name, strerror (errno));
-    return -1;
-  }
-  return note_made (dfd, st->dir, name);
+  return r == 0 ? note_made (dfd, st->dir, name) : r == 1 ? 0 : -1;
 }
 
 int
@@ -146,26 +150,20 @@ stack_dir_layout (int dfd, const struct stack *st, const char *name)
   int64_t size = st->size;
   uint64_t x = 0x9e3779b97f4a7c15ull;
 
-  if (fstatat (dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
-    if (!S_ISREG (sb.st_mode) || !made_here (dfd, name)) {
-      vb_msg ("stack %s: %s/%s exists and was not made by viperbench: a run "
-              "would overwrite it; remove it or choose another dir", st->path,
-              st->dir, name);
-      return -1;
-    }
+  switch (ours (dfd, st, name, &sb)) {
+  case -1:
+    return -1;
+  case 1:
     if (sb.st_size == size && sb.st_blocks * 512 >= size)
       return 0;
     fd = openat (dfd, name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
-  }
-  else if (errno != ENOENT) {
-    vb_msg ("%s/%s: %s", st->dir, name, strerror (errno));
-    return -1;
-  }
-  else {
+    break;
+  default:
     if (note_made (dfd, st->dir, name) == -1)
       return -1;
     fd = openat (dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
                  O_CLOEXEC, 0644);
+    break;
   }
   if (fd == -1) {
     vb_msg ("open %s/%s: %s", st->dir, name, strerror (errno));
