@@ -9,8 +9,8 @@
 #   its own (one queue, no iothread); no nbdkit in it; both boundaries
 #   measured; the guest layer names guest-image as its peer and the
 #   report gives their ratio, computed here from the record.
-# - raw: QEMU opens the laid-out guest-image.raw itself.
-# - The device models virtio-scsi and nvme: the guest's driver (sd,
+# - The device models virtio-scsi and nvme on raw (QEMU opens the
+#   laid-out guest-image.raw itself): the guest's driver (sd,
 #   nvme) and disk (sda, nvme0n1) recorded, fio ran on that disk, QEMU's
 #   block layer measured it.
 # - Bad input (exit 2, the key named, nothing run): an unknown format, a
@@ -81,20 +81,9 @@ grep -F -- "- **guest against guest-image** (the same VM, its disk a local image
 echo "ok: the report gives guest against guest-image: $want"
 no_orphans qemu-system
 
-# 2. raw: the laid-out file itself.
-stack "$TMPDIR/r.json" '["guest-image"]' '{ "cache": "none" }'
-run_bench --scenario randrw_70_30 --stack "$TMPDIR/r.json" --runtime 1 \
-    --size 32M --collect none >"$TMPDIR/run2.txt" 2>&1 ||
-    { cat "$TMPDIR/run2.txt"; fail "the raw run failed"; }
-rec=$TMPDIR/results/VM-2/run.json
-[ "$(jq -r "$gi | .setup.format" "$rec")" = raw ] &&
-    [ "$(jq -r "$gi | .setup.image" "$rec")" = "$TMPDIR/data/guest-image.raw" ] || fail "raw setup"
-jq -r "$gi | .servers[] | select(.role == \"qemu-system\") | .command" "$rec" |
-    grep -qF "file=$TMPDIR/data/guest-image.raw,format=raw,cache=none" || fail "raw: QEMU's drive"
-echo "ok: raw runs on guest-image.raw"
-
-# 3. The device models: the guest sees the disk through each one's
-# driver, and fio runs on it.
+# 2. The device models, on raw (the default format: the laid-out file
+# itself): the guest sees the disk through each one's driver, and fio
+# runs on it.
 for m in virtio-scsi:sda:sd nvme:nvme0n1:nvme; do
     IFS=: read -r dev disk driver <<<"$m"
     stack "$TMPDIR/d.json" '["guest-image"]' "{ \"device\": \"$dev\", \"cache\": \"none\" }"
@@ -109,10 +98,14 @@ for m in virtio-scsi:sda:sd nvme:nvme0n1:nvme; do
         [ "$(jq -r '.jobs[0].read.total_ios' "$d/fio.json")" -gt 0 ] || fail "$dev: fio did not run on /dev/$disk"
     [ "$(jq "[$gi | .boundaries[] | select(.name == \"qemu-block\") | .ops.read.count] | first // 0" "$rec")" -gt 0 ] ||
         fail "$dev: qemu-block measured nothing"
-    echo "ok: $dev: the guest's $driver driver, fio on /dev/$disk"
+    [ "$(jq -r "$gi | .setup.format" "$rec")" = raw ] &&
+        [ "$(jq -r "$gi | .setup.image" "$rec")" = "$TMPDIR/data/guest-image.raw" ] || fail "$dev: raw setup"
+    jq -r "$gi | .servers[] | select(.role == \"qemu-system\") | .command" "$rec" |
+        grep -qF "file=$TMPDIR/data/guest-image.raw,format=raw,cache=none" || fail "$dev: raw: QEMU's drive"
+    echo "ok: $dev on raw: the guest's $driver driver, fio on /dev/$disk"
 done
 
-# 4. Bad input.
+# 3. Bad input.
 bad() {   # LABEL PATTERN QEMU-IMAGE-JSON: in a dir of its own, data2
     stack "$TMPDIR/b.json" '["guest-image"]' "$3"
     sed -i "s|\"$TMPDIR/data\"|\"$TMPDIR/data2\"|" "$TMPDIR/b.json"
