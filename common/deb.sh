@@ -47,7 +47,10 @@ done
 
 log=$out/dpkg-buildpackage.log
 echo "  DEB     $out (log: $log)"
-if ! (cd "$tree" && dpkg-buildpackage -b -us -uc) >"$log" 2>&1; then
+# The package is built as debian/rules says, whatever make this runs
+# under: no SANITIZER=, V= or other variable of a calling make reaches it.
+if ! (cd "$tree" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SANITIZER \
+        -u WERROR dpkg-buildpackage -b -us -uc) >"$log" 2>&1; then
     tail -25 "$log" >&2
     echo "deb.sh: dpkg-buildpackage failed (whole log: $log)" >&2
     exit 1

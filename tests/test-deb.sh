@@ -65,6 +65,11 @@ for f in usr/bin/viperbench usr/lib/fio/viper "${fdir#/}/nbdkit-probe-filter.so"
     [ -e "$root/$f" ] || fail "the package lacks /$f"
 done
 vb=$root/usr/bin/viperbench
+# Built as debian/rules says, whatever make ran this (make check
+# SANITIZER=address passes its variables down in MAKEFLAGS).
+for f in "$vb" "$root/usr/lib/fio/viper"; do
+    ! nm -D "$f" 2>/dev/null | grep -q ' U __\(asan\|ubsan\)_' || fail "the package's $f is built with a sanitizer"
+done
 [ "$("$vb" -V)" = "$("$top/build/viperbench" -V)" ] || fail "the packaged runner's version: $("$vb" -V)"
 mkdir -p "$TMPDIR/elsewhere"
 cd "$TMPDIR/elsewhere"
