@@ -388,15 +388,6 @@ parse_thresholds (const char *arg, double *thr)
   return r;
 }
 
-static bool
-stack_has (const struct stack *st, const char *layer)
-{
-  for (size_t i = 0; i < st->nlayers; i++)
-    if (strcmp (st->layers[i], layer) == 0)
-      return true;
-  return false;
-}
-
 /* Chooses the gated layers and the --layers of the runs; 0 or -1. */
 static int
 choose_layers (struct gate_ctx *c, const char *only)
@@ -411,8 +402,8 @@ choose_layers (struct gate_ctx *c, const char *only)
     for (char *p = strtok_r (copy, ",", &save); p; p = strtok_r (NULL, ",", &save)) {
       const struct target *t = target_find (p);
 
-      if (t == NULL || !stack_has (cand, p) ||
-          (c->side[0].have_stack && !stack_has (&c->side[0].st, p))) {
+      if (t == NULL || !stack_has_layer (cand, p) ||
+          (c->side[0].have_stack && !stack_has_layer (&c->side[0].st, p))) {
         vb_msg ("--layers: '%s' is not a layer of %s", p,
                 t == NULL ? "any stack" : "both stacks");
         free (copy);
@@ -431,11 +422,11 @@ choose_layers (struct gate_ctx *c, const char *only)
     const char *base = target_baseline ()->name;
 
     for (size_t i = 0; i < cand->nlayers && c->nlayer < MAX_LAYERS; i++)
-      if (stack_has (&c->side[0].st, cand->layers[i]) &&
+      if (stack_has_layer (&c->side[0].st, cand->layers[i]) &&
           strcmp (cand->layers[i], base) != 0)
         c->layer[c->nlayer++] = target_find (cand->layers[i])->name;
-    if (c->nlayer == 0 && stack_has (cand, base) &&
-        stack_has (&c->side[0].st, base))
+    if (c->nlayer == 0 && stack_has_layer (cand, base) &&
+        stack_has_layer (&c->side[0].st, base))
       c->layer[c->nlayer++] = base;
   }
   else {
@@ -443,13 +434,13 @@ choose_layers (struct gate_ctx *c, const char *only)
     size_t n = 0;
 
     for (size_t i = 0; i < c->nlayer; i++)
-      if (stack_has (cand, c->layer[i]))
+      if (stack_has_layer (cand, c->layer[i]))
         c->layer[n++] = c->layer[i];
       else
         gate_note (&c->g, "layer %s is in the baseline but not in the "
                    "candidate stack: not gated", c->layer[i]);
     c->nlayer = n;
-    if (!stack_has (cand, c->g.reference)) {
+    if (!stack_has_layer (cand, c->g.reference)) {
       vb_msg ("stack %s has no %s layer, which a stored baseline is "
               "compared against", cand->path, c->g.reference);
       return -1;

@@ -149,6 +149,8 @@ extern char *stack_expand_vars (const char *s, const char *dir,
                                 const char *size);
 extern char *stack_expand (const struct stack *st, const char *s);
 extern void stack_free (struct stack *st);
+/* True when the stack's ladder has the layer NAME. */
+extern bool stack_has_layer (const struct stack *st, const char *name);
 
 /* stack_dir.c */
 

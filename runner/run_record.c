@@ -198,16 +198,6 @@ timeline_json (const char *dir)
   return o;
 }
 
-/* True when the stack's ladder has the layer NAME. */
-static bool
-runs_layer (const struct stack *st, const char *name)
-{
-  for (size_t i = 0; i < st->nlayers; i++)
-    if (strcmp (st->layers[i], name) == 0)
-      return true;
-  return false;
-}
-
 /* Adds a finished layer's figures. */
 void
 record_add_target (struct run *run, struct layer *l,
@@ -222,7 +212,7 @@ record_add_target (struct run *run, struct layer *l,
   cJSON_AddStringToObject (t, "name", l->t->name);
   cJSON_AddStringToObject (t, "description", l->t->description);
   cJSON_AddBoolToObject (t, "baseline", l->t->baseline);
-  if (l->t->peer && runs_layer (run->st, l->t->peer)) {
+  if (l->t->peer && stack_has_layer (run->st, l->t->peer)) {
     cJSON *peer = cJSON_AddObjectToObject (t, "peer");
 
     cJSON_AddStringToObject (peer, "layer", l->t->peer);

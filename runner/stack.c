@@ -746,3 +746,12 @@ stack_free (struct stack *st)
   free (st->text);
   memset (st, 0, sizeof *st);
 }
+
+bool
+stack_has_layer (const struct stack *st, const char *name)
+{
+  for (size_t i = 0; i < st->nlayers; i++)
+    if (strcmp (st->layers[i], name) == 0)
+      return true;
+  return false;
+}

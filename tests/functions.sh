@@ -236,3 +236,17 @@ no_orphans() {
     own_pgrep -af -- "$1" >&2
     fail "processes left behind matching $1"
 }
+
+# installed_run_ok RUN-JSON ROOT WHAT: a randrw_70_30 ladder run by a
+# runner installed under ROOT (a DESTDIR, an unpacked package) used
+# ROOT's scenario and probe filter, and the probes measured.
+installed_run_ok() {
+    local rj=$1 root=$2 what=$3
+    [ "$(jq -r .status "$rj")" = complete ] || fail "$what run: $(jq -r .status "$rj")"
+    [ "$(jq -r .scenario.file "$rj")" = "$root/usr/share/viperbench/scenarios/randrw_70_30.fio" ] ||
+        fail "the $what run's scenario: $(jq -r .scenario.file "$rj")"
+    jq -r '.targets[] | select(.name == "nbd-unix") | .servers[0].command' "$rj" |
+        grep -q -- "--filter=$root/usr/lib/viperbench/probe.so" || fail "the probe is not the $what one"
+    [ "$(jq '[.targets[] | select(.name == "nbd-unix") | .boundaries[].name] | length' "$rj")" -ge 2 ] ||
+        fail "the $what probes measured nothing"
+}

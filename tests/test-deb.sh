@@ -76,13 +76,7 @@ cd "$TMPDIR/elsewhere"
 "$vb" run --scenario randrw_70_30 --layers host,nbd-unix --runtime 1 --size 16M \
     --collect none >"$TMPDIR/run.txt" 2>&1 || { cat "$TMPDIR/run.txt"; fail "the packaged runner's ladder"; }
 rj=$TMPDIR/elsewhere/results/VM-1/run.json
-[ "$(jq -r .status "$rj")" = complete ] || fail "packaged run: $(jq -r .status "$rj")"
-[ "$(jq -r .scenario.file "$rj")" = "$root/usr/share/viperbench/scenarios/randrw_70_30.fio" ] ||
-    fail "the packaged run's scenario: $(jq -r .scenario.file "$rj")"
-jq -r '.targets[] | select(.name == "nbd-unix") | .servers[0].command' "$rj" |
-    grep -q -- "--filter=$root/usr/lib/viperbench/probe.so" || fail "the probe is not the package's"
-[ "$(jq '[.targets[] | select(.name == "nbd-unix") | .boundaries[].name] | length' "$rj")" -ge 2 ] ||
-    fail "the package's probes measured nothing"
+installed_run_ok "$rj" "$root" packaged
 echo "ok: the packaged runner ran a ladder from $TMPDIR/elsewhere"
 nbdkit -U - --filter="$root$fdir/nbdkit-probe-filter.so" memory 1M probe-file="$TMPDIR/pf" \
     --run 'nbdcopy "$uri" - >/dev/null' || fail "nbdkit with the package's filter"

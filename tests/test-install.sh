@@ -41,15 +41,9 @@ cd "$TMPDIR/elsewhere"
     --runtime 1 --size 16M --collect none --results "$TMPDIR/res" >"$TMPDIR/run.txt" 2>&1 ||
     { cat "$TMPDIR/run.txt"; fail "the installed runner's ladder"; }
 rj=$TMPDIR/res/VM-1/run.json
-[ "$(jq -r .status "$rj")" = complete ] || fail "installed run: $(jq -r .status "$rj")"
+installed_run_ok "$rj" "$dest" installed
 [ "$(jq -r .stack.file "$rj")" = "$dest/usr/share/viperbench/stacks/default.json" ] ||
     fail "the installed run's stack: $(jq -r .stack.file "$rj")"
-[ "$(jq -r .scenario.file "$rj")" = "$dest/usr/share/viperbench/scenarios/randrw_70_30.fio" ] ||
-    fail "the installed run's scenario: $(jq -r .scenario.file "$rj")"
-jq -r '.targets[] | select(.name == "nbd-unix") | .servers[0].command' "$rj" |
-    grep -q -- "--filter=$dest/usr/lib/viperbench/probe.so" || fail "the probe is not the installed one"
-[ "$(jq '[.targets[] | select(.name == "nbd-unix") | .boundaries[].name] | length' "$rj")" -ge 2 ] ||
-    fail "the installed probes measured nothing"
 [ ! -e "$TMPDIR/elsewhere/results" ] || fail "the installed runner wrote into the current directory"
 echo "ok: the installed runner ran a ladder from $TMPDIR/elsewhere"
 
