@@ -207,7 +207,7 @@ struct qemu_opts {
   unsigned vcpus, memory_mib;
   const char *accel;            /* "auto", "kvm", "tcg" */
   char *kernel, *initrd;        /* NULL: build/guest's */
-  /* The guest target's: how "auto" was decided, once per stack. */
+  /* A VM target's: its acceleration and why (vm.c's accel_decide). */
   const char *accel_used;
   char *accel_why;
 };
@@ -737,6 +737,11 @@ struct run {
   char *model_nbdkit;           /* nbdkit's thread model, with filters */
   char *model_plugin;           /* the plugin's own */
   char *model_source;           /* where model_nbdkit comes from */
+  /* vm.c: "auto" acceleration as a trial decided it, once per run for
+   * every VM layer (NULL until one asks).
+   */
+  const char *kvm_trial;
+  char *kvm_trial_why;
   struct pin_plan pin;
   /* A scale sweep's points (its target's) and the one being run (NULL:
    * the stack's own).

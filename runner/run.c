@@ -565,6 +565,7 @@ run_free (struct run *run)
   if (run->private_dir)
     rm_private (run->private_dir);
   free (run->private_dir);
+  free (run->kvm_trial_why);
   for (size_t i = 0; run->layers && i < run->nlayer_slots; i++) {
     struct layer *l = &run->layers[i];
 

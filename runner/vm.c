@@ -121,29 +121,23 @@ qemu_opt_escape (const char *path)
   return out;
 }
 
-/* Decides "auto" acceleration once per stack, by trying: KVM when a
- * guest under it runs its firmware (SeaBIOS prints a line) within
- * KVM_TRIAL_S, else TCG.  /dev/kvm may exist and still hang a guest (a
- * nested one does).
+/* The "auto" acceleration, tried once per run for every VM layer (the
+ * guest and guest-image of one ladder run alike): KVM when a guest under
+ * it runs its firmware (SeaBIOS prints a line) within KVM_TRIAL_S, else
+ * TCG.  /dev/kvm may exist and still hang a guest (a nested one does).
+ * Into RUN->kvm_trial and RUN->kvm_trial_why.
  */
 static void
-accel_decide (struct run *run, struct qemu_opts *q)
+kvm_trial (struct run *run)
 {
   char *log, *con, *chardev;
   pid_t pid;
   double t0;
   bool printed = false;
 
-  if (q->accel_used)
-    return;
-  if (strcmp (q->accel, "auto") != 0) {
-    q->accel_used = q->accel;
-    q->accel_why = xasprintf ("the stack's qemu.accel is \"%s\"", q->accel);
-    return;
-  }
   if (access ("/dev/kvm", R_OK | W_OK) == -1) {
-    q->accel_used = "tcg";
-    q->accel_why = xasprintf ("/dev/kvm: %s", strerror (errno));
+    run->kvm_trial = "tcg";
+    run->kvm_trial_why = xasprintf ("/dev/kvm: %s", strerror (errno));
     return;
   }
   log = xasprintf ("%s/kvm-trial.log", run->private_dir);
@@ -172,20 +166,37 @@ accel_decide (struct run *run, struct qemu_opts *q)
   if (pid > 0)
     proc_kill (pid, 1);
   if (printed) {
-    q->accel_used = "kvm";
-    q->accel_why = xasprintf ("a trial guest under KVM ran its firmware in "
-                              "%.1f s", mono_now () - t0);
+    run->kvm_trial = "kvm";
+    run->kvm_trial_why = xasprintf ("a trial guest under KVM ran its "
+                                    "firmware in %.1f s", mono_now () - t0);
   }
   else {
-    q->accel_used = "tcg";
-    q->accel_why = xasprintf ("/dev/kvm is there but a trial guest under "
-                              "KVM printed nothing within %.0f s (nested "
-                              "virtualisation?)", KVM_TRIAL_S);
+    run->kvm_trial = "tcg";
+    run->kvm_trial_why = xasprintf ("/dev/kvm is there but a trial guest "
+                                    "under KVM printed nothing within %.0f s "
+                                    "(nested virtualisation?)", KVM_TRIAL_S);
   }
   unlink (log);
   free (log);
   free (con);
   free (chardev);
+}
+
+/* The layer's acceleration: the stack's, or the run's trial for "auto". */
+static void
+accel_decide (struct run *run, struct qemu_opts *q)
+{
+  if (q->accel_used)
+    return;
+  if (strcmp (q->accel, "auto") != 0) {
+    q->accel_used = q->accel;
+    q->accel_why = xasprintf ("the stack's qemu.accel is \"%s\"", q->accel);
+    return;
+  }
+  if (run->kvm_trial == NULL)
+    kvm_trial (run);
+  q->accel_used = run->kvm_trial;
+  q->accel_why = xstrdup (run->kvm_trial_why);
 }
 
 /* The guest's drive's entry in a query-blockstats reply, or NULL; its
