@@ -58,14 +58,13 @@ image_preflight (const struct stack *st)
   return strcmp (q->format, "qcow2") == 0 ? stack_dir_check (st, QCOW2) : 0;
 }
 
-/* guest-image.raw converted into DIR/guest-image.qcow2 (the run's own
- * file there); its path, or NULL with a message.
+/* guest-image.raw converted into IMG, DIR/guest-image.qcow2 (the run's
+ * own file there); 0, or -1 with a message.
  */
-static char *
-make_qcow2 (struct run *run, struct layer *l)
+static int
+make_qcow2 (struct run *run, struct layer *l, const char *img)
 {
   const struct stack *st = run->st;
-  char *img = xasprintf ("%s/" QCOW2, st->dir);
   char *log = xasprintf ("%s/qemu-img.log", l->dir);
   const char *argv[] = {
     "qemu-img", "convert", "-f", "raw", "-O", "qcow2", l->file, img, NULL,
@@ -104,12 +103,11 @@ make_qcow2 (struct run *run, struct layer *l)
     close (fd);
   }
   free (log);
-  return img;
+  return 0;
 
  fail:
-  free (img);
   free (log);
-  return NULL;
+  return -1;
 }
 
 static int
@@ -132,10 +130,10 @@ image_start (struct run *run, struct layer *l)
                              "guest-image.raw (the stack's size of data)"
                            : "laid out with the stack's size of data, "
                              "as host.img");
-  free (img);
-  img = qcow2 ? make_qcow2 (run, l) : xstrdup (l->file);
-  if (img == NULL)
+  if (qcow2 && make_qcow2 (run, l, img) == -1) {
+    free (img);
     return -1;
+  }
   esc = qemu_opt_escape (img);
   drive = xasprintf ("file=%s,format=%s", esc, q->format);
   r = vm_boot (run, l, drive);
