@@ -187,6 +187,8 @@ extern int unix_connect (const char *path);
 
 struct qmp {
   struct rbuf in;
+  cJSON *events;                /* events read while waiting for replies
+                                 * (the last QMP_EVENTS_KEPT) */
 };
 /* Connects to the QMP socket PATH, reads the greeting and enters command
  * mode within TIMEOUT s; 0, or -1 with *WHY (to free).
@@ -198,6 +200,11 @@ extern int qmp_open (struct qmp *q, const char *path, double timeout,
  */
 extern cJSON *qmp_call (struct qmp *q, const char *cmd, cJSON *args,
                         double timeout, char **why);
+/* Waits up to TIMEOUT s for the event NAME whose data.device is DEVICE
+ * (one read earlier counts): 0, or -1 with *WHY (to free).
+ */
+extern int qmp_wait_event (struct qmp *q, const char *name,
+                           const char *device, double timeout, char **why);
 extern void qmp_close (struct qmp *q);
 
 /* redact.c */

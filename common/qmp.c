@@ -1,7 +1,8 @@
 /* qmp.c: reading a socket line by line with a deadline (struct rbuf),
  * and a small client of QEMU's monitor protocol (QMP) on it: connect,
  * greeting, capabilities, one command at a time.  Events that arrive
- * between replies are skipped.
+ * while a reply is awaited are kept (the last QMP_EVENTS_KEPT) for
+ * qmp_wait_event.
  */
 #include <errno.h>
 #include <poll.h>
@@ -16,6 +17,8 @@
 
 /* At most this much of one line is kept (a QMP reply, a guest's line). */
 #define RBUF_MAX_LINE (16 << 20)
+/* Events kept between a command and the wait for them. */
+#define QMP_EVENTS_KEPT 64
 
 /* Waits up to UNTIL (mono_now) for more bytes; 1 read, 0 EOF, -1 with
  * errno ETIMEDOUT, EINTR (a stop requested) or the read's.
@@ -153,6 +156,17 @@ unix_connect (const char *path)
   return fd;
 }
 
+/* Keeps the event M (taken), dropping the oldest past QMP_EVENTS_KEPT. */
+static void
+event_keep (struct qmp *q, cJSON *m)
+{
+  if (q->events == NULL)
+    q->events = cJSON_CreateArray ();
+  if (cJSON_GetArraySize (q->events) >= QMP_EVENTS_KEPT)
+    cJSON_DeleteItemFromArray (q->events, 0);
+  cJSON_AddItemToArray (q->events, m);
+}
+
 /* The next message that is not an event; NULL with *WHY. */
 static cJSON *
 qmp_read (struct qmp *q, double timeout, char **why)
@@ -178,7 +192,7 @@ qmp_read (struct qmp *q, double timeout, char **why)
       return NULL;
     }
     if (cJSON_GetObjectItemCaseSensitive (m, "event")) {
-      cJSON_Delete (m);
+      event_keep (q, m);
       continue;
     }
     return m;
@@ -261,8 +275,63 @@ qmp_call (struct qmp *q, const char *cmd, cJSON *args, double timeout,
   return ret;
 }
 
+/* The kept event NAME for DEVICE, taken out of the list; or NULL. */
+static cJSON *
+event_take (struct qmp *q, const char *name, const char *device)
+{
+  cJSON *e;
+  int i = 0;
+
+  cJSON_ArrayForEach (e, q->events) {
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive (e, "event");
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive (
+      cJSON_GetObjectItemCaseSensitive (e, "data"), "device");
+
+    if (cJSON_IsString (n) && strcmp (n->valuestring, name) == 0 &&
+        cJSON_IsString (d) && strcmp (d->valuestring, device) == 0)
+      return cJSON_DetachItemFromArray (q->events, i);
+    i++;
+  }
+  return NULL;
+}
+
+int
+qmp_wait_event (struct qmp *q, const char *name, const char *device,
+                double timeout, char **why)
+{
+  double until = mono_now () + timeout;
+
+  for (;;) {
+    cJSON *e = event_take (q, name, device), *m;
+    double left;
+    char *line;
+
+    if (e) {
+      cJSON_Delete (e);
+      return 0;
+    }
+    left = until - mono_now ();
+    line = rbuf_line (&q->in, left > 0 ? left : 0);
+    if (line == NULL) {
+      *why = xasprintf ("no %s for %s: %s", name, device,
+                        errno == ETIMEDOUT ? "not within the time allowed"
+                        : errno == 0 ? "QEMU closed the monitor"
+                        : strerror (errno));
+      return -1;
+    }
+    m = cJSON_Parse (line);
+    free (line);
+    if (m && cJSON_GetObjectItemCaseSensitive (m, "event"))
+      event_keep (q, m);
+    else
+      cJSON_Delete (m);         /* no command is waiting: nothing else */
+  }
+}
+
 void
 qmp_close (struct qmp *q)
 {
   rbuf_free (&q->in);
+  cJSON_Delete (q->events);
+  q->events = NULL;
 }
