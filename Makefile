@@ -164,6 +164,7 @@ RUNNER_SRCS := \
 	runner/qemu_opts.c \
 	runner/targets.c \
 	runner/vm.c \
+	runner/vm_disk.c \
 	$(sort $(wildcard runner/target_*.c))
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)

@@ -19,6 +19,7 @@ binutils
 clang
 debhelper
 dpkg-dev
+e2fsprogs
 fio
 gcc
 gnuplot-nox
@@ -44,6 +45,7 @@ pkg-config
 procps
 python3
 qemu-utils
+xfsprogs
 "
 
 # The same, installed without what they recommend: the guest layer's

@@ -1,7 +1,8 @@
 #!/bin/sh
 # mkinitramfs.sh: builds the guest's initramfs from what Debian's
-# packages installed: busybox (busybox-static), fio and every library it
-# links (as ldd finds them), the virtio modules of the kernel that
+# packages installed: busybox (busybox-static), fio, mkfs.ext4 (e2fsprogs)
+# and mkfs.xfs (xfsprogs) with every library they link (as ldd finds
+# them), the virtio, ext4 and xfs modules of the kernel that
 # `common/deps.sh guest-kernel` unpacked, and guest/init.
 #
 # Usage: guest/mkinitramfs.sh KERNEL-DIR INIT OUT.cpio
@@ -18,10 +19,13 @@ out=${3:?usage: mkinitramfs.sh KERNEL-DIR INIT OUT.cpio}
 case $out in /*) ;; *) out=$PWD/$out ;; esac
 
 # The modules /init loads, each after those it depends on.
-MODULES="virtio_pci virtio_blk virtio_console virtio_scsi sd_mod nvme"
+MODULES="virtio_pci virtio_blk virtio_console virtio_scsi sd_mod nvme ext4 xfs"
 
 busybox=/bin/busybox
 fio=$(command -v fio) || { echo "mkinitramfs.sh: no fio (package fio)" >&2; exit 1; }
+PATH=$PATH:/sbin:/usr/sbin
+mke2fs=$(command -v mke2fs) || { echo "mkinitramfs.sh: no mke2fs (package e2fsprogs)" >&2; exit 1; }
+mkfsxfs=$(command -v mkfs.xfs) || { echo "mkinitramfs.sh: no mkfs.xfs (package xfsprogs)" >&2; exit 1; }
 [ -x "$busybox" ] && "$busybox" --list | grep -qx cpio || {
     echo "mkinitramfs.sh: no static busybox with cpio at $busybox (package busybox-static)" >&2
     exit 1
@@ -36,15 +40,23 @@ mods=$(ls -d "$kdir"/lib/modules/*/ 2>/dev/null | head -n 1)
 stage=$(mktemp -d "${out}.stage.XXXXXX")
 trap 'rm -rf "$stage" "$out.tmp"' EXIT
 mkdir -p "$stage/bin" "$stage/usr/bin" "$stage/lib/modules" \
-         "$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp" "$stage/work"
+         "$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp" "$stage/work" \
+         "$stage/mnt" "$stage/etc"
 cp "$busybox" "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"
 cp "$init" "$stage/init"
 chmod 755 "$stage/init"
 cp "$fio" "$stage/usr/bin/fio"
+cp "$mke2fs" "$stage/usr/bin/mke2fs"
+ln -s mke2fs "$stage/usr/bin/mkfs.ext4"
+cp "$mkfsxfs" "$stage/usr/bin/mkfs.xfs"
+# mke2fs's defaults for ext4 as Debian configures them.
+[ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$stage/etc/mke2fs.conf"
 
-# fio's libraries at the paths its loader looks in; the loader itself.
-ldd "$fio" | awk '/=> \// { print $3 } /^[ \t]*\/[^ ]*ld-linux/ { print $1 }' |
+# Their libraries at the paths the loader looks in; the loader itself.
+for b in "$fio" "$mke2fs" "$mkfsxfs"; do
+    ldd "$b" | awk '/=> \// { print $3 } /^[ \t]*\/[^ ]*ld-linux/ { print $1 }'
+done | sort -u |
 while read -r lib; do
     mkdir -p "$stage$(dirname "$lib")"
     cp -L "$lib" "$stage$lib"

@@ -201,11 +201,15 @@ struct qemu_opts {
   const char *cache, *aio;      /* the drive's cache= and aio= */
   const char *format;           /* guest-image's: "raw" or "qcow2" */
   const char *device;           /* the guest's disk: "virtio-blk",
-                                 * "virtio-scsi" or "nvme" */
+                                 * "virtio-scsi", "nvme" or
+                                 * "vhost-user-blk" */
   bool iothread;                /* virtio-blk in an iothread of its own */
   unsigned num_queues, queue_size;      /* virtio-blk's */
   unsigned vcpus, memory_mib;
   const char *accel;            /* "auto", "kvm", "tcg" */
+  const char *attach;           /* "boot" (-drive) or "hotplug" (QMP) */
+  const char *fs;               /* the stack's guest.fs: none, ext4, xfs */
+  char *mount_options;          /* guest.mount-options, or NULL */
   char *kernel, *initrd;        /* NULL: build/guest's */
   /* A VM target's: its acceleration and why (vm.c's accel_decide). */
   const char *accel_used;
@@ -215,14 +219,15 @@ struct qemu_opts {
 /* vm.c: a VM running fio on one disk (target_guest.c,
  * target_guest_image.c).  A target's start: vm_begin (setup, the
  * guest-disk and qemu-block boundaries, DISK saying what the disk is),
- * what the disk needs, then vm_boot with the drive's -drive options.
+ * what the disk needs, then vm_boot with the disk as blockdev-add
+ * describes it (on the command line, or over QMP when hot-plugged).
  */
 struct run;
 struct layer;
 extern int vm_configure (const struct stack *st, void **conf);
 extern int vm_preflight (const struct stack *st, const struct target *t);
 extern void vm_begin (struct run *run, struct layer *l, const char *disk);
-extern int vm_boot (struct run *run, struct layer *l, const char *drive);
+extern int vm_boot (struct run *run, struct layer *l, cJSON *blockdev);
 extern void vm_stop (struct run *run, struct layer *l);
 extern int vm_run_job (struct run *run, struct layer *l, const char *job,
                        const char *json);

@@ -7,7 +7,10 @@
  *             "device": "virtio-scsi",             the guest's disk
  *             "iothread": true, "num-queues": 2, "queue-size": 256,
  *             "vcpus": 2, "memory": "1G", "accel": "auto",
- *             "kernel": "/path/vmlinuz", "initrd": "/path/initrd" }
+ *             "kernel": "/path/vmlinuz", "initrd": "/path/initrd",
+             "attach": "hotplug" }                boot (default) or QMP
+ *   "guest": { "fs": "ext4",                     none (default), ext4, xfs
+ *              "mount-options": "noatime" }      mount -o in the guest
  *
  * The guest-image layer reads "qemu" and then "qemu-image" over it (the
  * same keys), so that the VM on an image and the VM on NBD may run with
@@ -22,13 +25,15 @@
 #include "internal.h"
 
 static const char *const keys[] = {
-  "accel", "aio", "cache", "device", "format", "initrd", "iothread",
+  "accel", "aio", "attach", "cache", "device", "format", "initrd", "iothread",
   "kernel", "memory", "num-queues", "queue-size", "shared", "vcpus",
 };
 static const char *const devices[] = {
-  "virtio-blk", "virtio-scsi", "nvme", NULL,
+  "virtio-blk", "virtio-scsi", "nvme", "vhost-user-blk", NULL,
 };
 static const char *const formats[] = { "raw", "qcow2", NULL };
+static const char *const attaches[] = { "boot", "hotplug", NULL };
+static const char *const filesystems[] = { "none", "ext4", "xfs", NULL };
 static const char *const caches[] = {
   "none", "writeback", "writethrough", "directsync", "unsafe", NULL,
 };
@@ -115,6 +120,7 @@ read_section (const struct stack *st, const char *name, struct qemu_opts *q)
       get_enum (st, sub, "accel", accels, &q->accel) == -1 ||
       get_enum (st, sub, "format", formats, &q->format) == -1 ||
       get_enum (st, sub, "device", devices, &q->device) == -1 ||
+      get_enum (st, sub, "attach", attaches, &q->attach) == -1 ||
       get_path (st, sub, "kernel", &q->kernel) == -1 ||
       get_path (st, sub, "initrd", &q->initrd) == -1)
     return -1;
@@ -164,6 +170,56 @@ read_section (const struct stack *st, const char *name, struct qemu_opts *q)
   return 0;
 }
 
+/* The stack's "guest" section: the filesystem the guest makes on its
+ * disk at boot, and its mount options (on the guest's kernel command
+ * line: letters, digits and "_=,.:+-" only).
+ */
+static int
+read_guest (const struct stack *st, struct qemu_opts *q)
+{
+  const cJSON *sub = cJSON_GetObjectItemCaseSensitive (st->json, "guest"), *e;
+  const cJSON *mo;
+
+  if (sub == NULL)
+    return 0;
+  if (!cJSON_IsObject (sub)) {
+    stack_bad (st, NULL, "guest", "expected an object like "
+               "{\"fs\": \"ext4\", \"mount-options\": \"noatime\"}");
+    return -1;
+  }
+  cJSON_ArrayForEach (e, sub)
+    if (strcmp (e->string, "fs") != 0 &&
+        strcmp (e->string, "mount-options") != 0) {
+      stack_bad (st, sub, e->string, "unknown key in guest (fs, "
+                 "mount-options)");
+      return -1;
+    }
+  if (get_enum (st, sub, "fs", filesystems, &q->fs) == -1)
+    return -1;
+  mo = cJSON_GetObjectItemCaseSensitive (sub, "mount-options");
+  if (mo) {
+    const char *v = cJSON_IsString (mo) ? mo->valuestring : NULL;
+    size_t n = v ? strspn (v, "abcdefghijklmnopqrstuvwxyz"
+                           "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_=,.:+-")
+      : 0;
+
+    if (v == NULL || *v == '\0' || v[n] != '\0' || n > 200) {
+      stack_bad (st, sub, "mount-options", "expected mount -o options "
+                 "such as \"noatime,nodiratime\" (letters, digits, "
+                 "\"_=,.:+-\"; at most 200)");
+      return -1;
+    }
+    if (strcmp (q->fs, "none") == 0) {
+      stack_bad (st, sub, "mount-options", "no filesystem to mount: set "
+                 "\"fs\" to ext4 or xfs");
+      return -1;
+    }
+    free (q->mount_options);
+    q->mount_options = xstrdup (v);
+  }
+  return 0;
+}
+
 static void
 defaults (struct qemu_opts *q)
 {
@@ -174,13 +230,16 @@ defaults (struct qemu_opts *q)
   q->accel = "auto";
   q->format = "raw";
   q->device = "virtio-blk";
+  q->attach = "boot";
+  q->fs = "none";
 }
 
 int
 qemu_opts_read (const struct stack *st, struct qemu_opts *q)
 {
   defaults (q);
-  return read_section (st, "qemu", q);
+  return read_section (st, "qemu", q) == -1 || read_guest (st, q) == -1
+    ? -1 : 0;
 }
 
 int
@@ -189,7 +248,7 @@ qemu_opts_read_over (const struct stack *st, const char *over,
 {
   defaults (q);
   return read_section (st, "qemu", q) == -1 ||
-    read_section (st, over, q) == -1 ? -1 : 0;
+    read_section (st, over, q) == -1 || read_guest (st, q) == -1 ? -1 : 0;
 }
 
 void
@@ -200,6 +259,7 @@ qemu_opts_free (void *conf)
   if (q) {
     free (q->kernel);
     free (q->initrd);
+    free (q->mount_options);
     free (q->accel_why);
   }
   free (q);

@@ -20,7 +20,7 @@ static const char *const tools[] = {
 static const char *const packages[] = {
   "fio", "nbdkit", "qemu-system-x86", NULL,
 };
-static const char *const keys[] = { "qemu", NULL };
+static const char *const keys[] = { "qemu", "guest", NULL };
 
 static int
 guest_preflight (const struct stack *st)
@@ -31,8 +31,7 @@ guest_preflight (const struct stack *st)
 static int
 guest_start (struct run *run, struct layer *l)
 {
-  char *nbd, *drive;
-  int r;
+  cJSON *bd, *server;
 
   vm_begin (run, l, "QEMU's NBD client to nbdkit (a Unix socket)");
   if (nbdkit_start (run, l, 0, "QEMU's NBD client (at most 16 requests in "
@@ -41,12 +40,12 @@ guest_start (struct run *run, struct layer *l)
   nbdkit_set_capacity (run, l, 1, 16, "QEMU's NBD client (the VM's disk): "
                        "at most 16 requests in flight per connection x 1 "
                        "connection");
-  nbd = qemu_opt_escape (l->socket);
-  drive = xasprintf ("driver=nbd,server.type=unix,server.path=%s", nbd);
-  r = vm_boot (run, l, drive);
-  free (nbd);
-  free (drive);
-  return r;
+  bd = cJSON_CreateObject ();
+  cJSON_AddStringToObject (bd, "driver", "nbd");
+  server = cJSON_AddObjectToObject (bd, "server");
+  cJSON_AddStringToObject (server, "type", "unix");
+  cJSON_AddStringToObject (server, "path", l->socket);
+  return vm_boot (run, l, bd);
 }
 
 const struct target target_guest = {

@@ -31,7 +31,7 @@ static const char *const tools[] = {
 static const char *const packages[] = {
   "fio", "qemu-system-x86", "qemu-utils", NULL,
 };
-static const char *const keys[] = { "qemu", "qemu-image", NULL };
+static const char *const keys[] = { "qemu", "qemu-image", "guest", NULL };
 
 #define QCOW2 "guest-image.qcow2"
 
@@ -115,7 +115,8 @@ image_start (struct run *run, struct layer *l)
 {
   const struct qemu_opts *q = stack_conf (run->st, l->t);
   bool qcow2 = strcmp (q->format, "qcow2") == 0;
-  char *img, *disk, *esc, *drive;
+  char *img, *disk;
+  cJSON *bd, *file;
   int r;
 
   img = qcow2 ? xasprintf ("%s/" QCOW2, run->st->dir) : xstrdup (l->file);
@@ -134,11 +135,12 @@ image_start (struct run *run, struct layer *l)
     free (img);
     return -1;
   }
-  esc = qemu_opt_escape (img);
-  drive = xasprintf ("file=%s,format=%s", esc, q->format);
-  r = vm_boot (run, l, drive);
-  free (esc);
-  free (drive);
+  bd = cJSON_CreateObject ();
+  cJSON_AddStringToObject (bd, "driver", q->format);
+  file = cJSON_AddObjectToObject (bd, "file");
+  cJSON_AddStringToObject (file, "driver", "file");
+  cJSON_AddStringToObject (file, "filename", img);
+  r = vm_boot (run, l, bd);
   free (img);
   return r;
 }

@@ -10,8 +10,13 @@
  *
  * A target's start calls vm_begin (the layer's setup and its two
  * boundaries, guest-disk and qemu-block), starts what the disk needs,
- * then vm_boot with the drive's QEMU options.
+ * then vm_boot with the disk as blockdev-add describes it: on QEMU's
+ * command line (-drive), or hot-plugged over QMP once the guest is up
+ * (the stack's qemu.attach "hotplug"), and then removed before QEMU
+ * stops.  The stack's "guest" section may have the guest make a
+ * filesystem on the disk at boot; fio then runs on a file in it.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -22,22 +27,11 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "vm.h"
 
-/* The guest's disk: QEMU's ids for the drive and the device. */
-#define DRIVE "vbdisk"
-#define DEVICE "vbdisk0"
 /* How long a KVM guest gets to print its firmware's first line. */
 #define KVM_TRIAL_S 3.0
 
-struct guest {
-  struct rbuf ctl;              /* the control port */
-  struct qmp qmp;
-  bool qmp_ok;
-  char *dir;                    /* the layer's record directory */
-  char *console;                /* the guest's console log */
-  char *ctl_path, *qmp_path;
-  cJSON *stats0;                /* QEMU's block stats at the window's start */
-};
 
 int
 vm_configure (const struct stack *st, void **conf)
@@ -99,6 +93,14 @@ vm_preflight (const struct stack *st, const struct target *t)
     vb_msg ("%s: guest initramfs %s: %s (%s)", st->path, initrd,
             strerror (errno), q->initrd ? "the stack's qemu.initrd"
             : "run make, which builds it");
+    r = -1;
+  }
+  else if (strcmp (q->device, "vhost-user-blk") == 0 &&
+           !have_program ("qemu-storage-daemon")) {
+    vb_msg ("layer %s: qemu.device vhost-user-blk needs "
+            "'qemu-storage-daemon', which is not installed (Debian package "
+            "qemu-system-common: apt-get install qemu-system-common)",
+            t->name);
     r = -1;
   }
   free (kernel);
@@ -209,8 +211,11 @@ drive_entry (const cJSON *reply)
 
   cJSON_ArrayForEach (e, reply) {
     const cJSON *dev = cJSON_GetObjectItemCaseSensitive (e, "device");
+    const cJSON *node = cJSON_GetObjectItemCaseSensitive (e, "node-name");
 
-    if (cJSON_IsString (dev) && strcmp (dev->valuestring, DRIVE) == 0)
+    /* -drive names the device's drive; blockdev-add (hot-plug) its node. */
+    if ((cJSON_IsString (dev) && strcmp (dev->valuestring, DRIVE) == 0) ||
+        (cJSON_IsString (node) && strcmp (node->valuestring, DRIVE) == 0))
       return e;
   }
   return NULL;
@@ -306,11 +311,38 @@ guest_disk_end (struct probe_point *p, double window_s)
   return bd;
 }
 
+/* What the guest's /init reads on its kernel command line: the
+ * filesystem to make, its mount options, the size of fio's file in it,
+ * and how the disk comes (values checked by qemu_opts.c: no spaces).
+ */
+static char *
+kernel_append (const struct run *run, const struct qemu_opts *q)
+{
+  char *a = xstrdup ("console=ttyS0 panic=-1 quiet");
+
+  if (strcmp (q->fs, "none") != 0) {
+    char *b = xasprintf ("%s viperbench.fs=%s viperbench.mount=%s "
+                         "viperbench.file=%lld", a, q->fs,
+                         q->mount_options ? q->mount_options : "defaults",
+                         (long long) scenario_max_size (run->sc));
+
+    free (a);
+    a = b;
+  }
+  if (strcmp (q->attach, "hotplug") == 0) {
+    char *b = xasprintf ("%s viperbench.attach=hotplug", a);
+
+    free (a);
+    a = b;
+  }
+  return a;
+}
+
 /* QEMU's command line for the guest (argv strings in OWN, to free). */
 static void
-qemu_argv (struct layer *l, const struct qemu_opts *q,
-           const char *kernel, const char *initrd, const char *drive,
-           const char **argv, char **own)
+qemu_argv (struct run *run, struct layer *l, const struct qemu_opts *q,
+           const char *kernel, const char *initrd, const char **argv,
+           char **own)
 {
   struct guest *g = l->priv;
   size_t n = 0, k = 0;
@@ -338,7 +370,7 @@ qemu_argv (struct layer *l, const struct qemu_opts *q,
   ARG ("-initrd");
   ARG (initrd);
   ARG ("-append");
-  ARG ("console=ttyS0 panic=-1 quiet");
+  OWN (kernel_append (run, q));
   /* The console through a log pump (scrubbed, capped like every log the
    * record keeps): QEMU writes it on its fd 3.
    */
@@ -356,14 +388,61 @@ qemu_argv (struct layer *l, const struct qemu_opts *q,
   ARG ("virtio-serial-pci");
   ARG ("-device");
   ARG ("virtserialport,chardev=ctl,name=viperbench.ctl");
+  if (vm_vhost_user (q)) {
+    /* The guest's memory shared with the daemon that serves its disk. */
+    ARG ("-object");
+    OWN (xasprintf ("memory-backend-memfd,id=mem,size=%uM,share=on",
+                    q->memory_mib));
+    ARG ("-machine");
+    ARG ("memory-backend=mem");
+  }
+  if (strcmp (q->attach, "hotplug") == 0)
+    goto done;                  /* the disk comes over QMP: vm_attach () */
+  if (vm_vhost_user (q)) {
+    char *vu = qemu_opt_escape (g->vu_path), qs[32] = "";
+
+    if (q->queue_size)
+      snprintf (qs, sizeof qs, ",queue-size=%u", q->queue_size);
+    ARG ("-chardev");
+    OWN (xasprintf ("socket,id=vu,path=%s", vu));
+    ARG ("-device");
+    OWN (xasprintf ("vhost-user-blk-pci,id=" DEVICE ",chardev=vu,"
+                    "num-queues=%u%s", vm_vu_queues (q), qs));
+    free (vu);
+    goto done;
+  }
   if (q->iothread) {
     ARG ("-object");
     ARG ("iothread,id=io0");
   }
-  ARG ("-drive");
-  OWN (xasprintf ("if=none,id=" DRIVE ",%s%s%s%s%s", drive,
-                  q->cache ? ",cache=" : "", q->cache ? q->cache : "",
-                  q->aio ? ",aio=" : "", q->aio ? q->aio : ""));
+  {
+    char *keys = NULL;
+    const cJSON *file = cJSON_GetObjectItemCaseSensitive (g->blockdev, "file");
+    const char *fdrv = json_str (cJSON_GetObjectItemCaseSensitive (file,
+                                                                  "driver"),
+                                 "");
+    const char *fname = json_str (cJSON_GetObjectItemCaseSensitive (
+                                    file, "filename"), NULL);
+
+    /* An image as QEMU users write it: file=PATH,format=FORMAT. */
+    if (strcmp (fdrv, "file") == 0 && fname &&
+        cJSON_GetArraySize (file) == 2 && cJSON_GetArraySize (g->blockdev)
+        == 2) {
+      char *esc = qemu_opt_escape (fname);
+
+      keys = xasprintf ("file=%s,format=%s", esc, json_str (
+                          cJSON_GetObjectItemCaseSensitive (g->blockdev,
+                                                            "driver"), "raw"));
+      free (esc);
+    }
+    else
+      vm_drive_keys (g->blockdev, "", &keys);
+    ARG ("-drive");
+    OWN (xasprintf ("if=none,id=" DRIVE ",%s%s%s%s%s", keys,
+                    q->cache ? ",cache=" : "", q->cache ? q->cache : "",
+                    q->aio ? ",aio=" : "", q->aio ? q->aio : ""));
+    free (keys);
+  }
   ARG ("-device");
   if (strcmp (q->device, "virtio-scsi") == 0) {
     /* One controller for the one disk, in its iothread: Proxmox's
@@ -397,6 +476,14 @@ qemu_argv (struct layer *l, const struct qemu_opts *q,
       snprintf (qs, sizeof qs, ",queue-size=%u", q->queue_size);
     OWN (xasprintf ("virtio-blk-pci,drive=" DRIVE ",id=" DEVICE "%s%s%s",
                     q->iothread ? ",iothread=io0" : "", nq, qs));
+  }
+ done:
+  if (strcmp (q->device, "nvme") == 0) {
+    /* Whether the guest's driver sets up the controller's shadow
+     * doorbell buffer: QEMU traces it in its log (vm_nvme_doorbell ()).
+     */
+    ARG ("-trace");
+    ARG ("pci_nvme_dbbuf_config");
   }
   argv[n] = NULL;
   own[k] = NULL;
@@ -455,13 +542,37 @@ plain_disk (const char *s)
   return true;
 }
 
+/* The guest's "fs" line: the filesystem it made and mounted, as its
+ * /proc/mounts has it, into L->setup; false when the line is not one.
+ */
+static bool
+fs_line (struct layer *l, const char *line)
+{
+  char type[16], opts[256];
+  unsigned long long size, avail, file;
+
+  if (sscanf (line, "fs %15s %255s %llu %llu %llu", type, opts, &size,
+              &avail, &file) != 5)
+    return false;
+  utf8_scrub (type);
+  utf8_scrub (opts);
+  cJSON_AddStringToObject (l->setup, "fs_mounted", type);
+  cJSON_AddStringToObject (l->setup, "mount_options_seen", opts);
+  cJSON_AddNumberToObject (l->setup, "fs_bytes", (double) size);
+  cJSON_AddNumberToObject (l->setup, "fs_free_bytes", (double) avail);
+  cJSON_AddNumberToObject (l->setup, "file_bytes", (double) file);
+  return true;
+}
+
 /* Waits for the guest's "ready" line; 0 with the line's words in
- * L->setup, or -1 with a message naming the console log.
+ * L->setup, or -1 with a message naming the console log.  A hot-plugged
+ * disk is attached when the guest says "up".
  */
 static int
 wait_ready (struct run *run, struct layer *l, pid_t qemu, double t0)
 {
   struct guest *g = l->priv;
+  const struct qemu_opts *q = stack_conf (run->st, l->t);
   double until = t0 + run->st->ready_timeout;
 
   for (;;) {
@@ -474,6 +585,19 @@ wait_ready (struct run *run, struct layer *l, pid_t qemu, double t0)
       int nf = sscanf (line, "ready %127s %u %31s %llu %u %31s", kver, &cpus,
                        disk, &sectors, &queues, driver);
 
+      if (strcmp (line, "up") == 0) {
+        free (line);
+        cJSON_AddNumberToObject (l->setup, "up_s", mono_now () - t0);
+        if (strcmp (q->attach, "hotplug") == 0 &&
+            cJSON_GetObjectItemCaseSensitive (l->setup, "attach") == NULL &&
+            vm_attach (run, l, qemu) == -1)
+          return -1;
+        continue;
+      }
+      if (fs_line (l, line)) {
+        free (line);
+        continue;
+      }
       if (nf >= 5 && !plain_disk (disk)) {
         vb_msg ("%s: the guest named its disk '%.31s': not a block device "
                 "name (its console: %s)", l->t->name, disk, g->console);
@@ -510,8 +634,6 @@ wait_ready (struct run *run, struct layer *l, pid_t qemu, double t0)
       return -1;
     }
     if (mono_now () > until) {
-      const struct qemu_opts *q = stack_conf (run->st, l->t);
-
       vb_msg ("%s: not ready within %.0f s (the stack's ready_timeout_s; "
               "%s): see its console, %s", l->t->name, run->st->ready_timeout,
               strcmp (q->accel_used, "tcg") == 0
@@ -542,6 +664,12 @@ vm_begin (struct run *run, struct layer *l, const char *disk)
   g->qmp_path = xasprintf ("%s/guest-qmp.sock", run->private_dir);
   unlink (g->ctl_path);
   unlink (g->qmp_path);
+  if (vm_vhost_user (q)) {
+    g->vu_path = xasprintf ("%s/guest-vu.sock", run->private_dir);
+    g->qsd_qmp_path = xasprintf ("%s/guest-qsd-qmp.sock", run->private_dir);
+    unlink (g->vu_path);
+    unlink (g->qsd_qmp_path);
+  }
   accel_decide (run, q);
   kernel = guest_file (q->kernel, "vmlinuz");
   initrd = guest_file (q->initrd, "initramfs.cpio");
@@ -568,6 +696,10 @@ vm_begin (struct run *run, struct layer *l, const char *disk)
     cJSON_AddNumberToObject (l->setup, "queue-size", q->queue_size);
   else
     cJSON_AddStringToObject (l->setup, "queue-size", "QEMU's default (256)");
+  cJSON_AddStringToObject (l->setup, "attach_mode", q->attach);
+  cJSON_AddStringToObject (l->setup, "fs", q->fs);
+  if (q->mount_options)
+    cJSON_AddStringToObject (l->setup, "mount_options", q->mount_options);
   cJSON_AddStringToObject (l->setup, "console", "guest-console.log");
   free (kernel);
   free (initrd);
@@ -575,9 +707,15 @@ vm_begin (struct run *run, struct layer *l, const char *disk)
   if (run->st->probes != PROBES_OFF) {
     char nq[64];
 
-    p = layer_add_probe (run, l, "guest-disk", "the guest's "
-                            "/proc/diskstats", "the guest kernel's block "
-                            "layer (libaio, direct=1; %u vCPUs)", q->vcpus);
+    if (strcmp (q->fs, "none") == 0)
+      p = layer_add_probe (run, l, "guest-disk", "the guest's "
+                           "/proc/diskstats", "the guest kernel's block "
+                           "layer (libaio, direct=1; %u vCPUs)", q->vcpus);
+    else
+      p = layer_add_probe (run, l, "guest-disk", "the guest's "
+                           "/proc/diskstats", "the guest kernel's block "
+                           "layer under %s (libaio, direct=1 on a file; "
+                           "%u vCPUs)", q->fs, q->vcpus);
     p->end = guest_disk_end;
     p->ctx = g;
     if (q->num_queues)
@@ -585,6 +723,14 @@ vm_begin (struct run *run, struct layer *l, const char *disk)
                 q->num_queues > 1 ? "s" : "");
     else
       snprintf (nq, sizeof nq, "a queue per vCPU");
+    if (vm_vhost_user (q)) {
+      /* QEMU 7.2's daemon lists no statistics for an export's drive. */
+      cJSON_AddStringToObject (l->setup, "qemu_block", "not measured: "
+                               "qemu-storage-daemon keeps no "
+                               "query-blockstats entry for an export's "
+                               "drive");
+      return;
+    }
     p = layer_add_probe (run, l, "qemu-block", "QEMU's query-blockstats "
                             "(QMP)", "%s (%s, %s) on %s", q->device, nq,
                             q->iothread ? "in an iothread"
@@ -595,12 +741,13 @@ vm_begin (struct run *run, struct layer *l, const char *disk)
   }
 }
 
-/* Boots the VM with its disk's -drive options DRIVE (cache= and aio=
- * from the stack are added), until the guest says it is ready; 0, or -1
- * with a message.
+/* Boots the VM with its disk BLOCKDEV (taken: blockdev-add's options
+ * without node-name and cache; on the command line as -drive's dotted
+ * keys, cache= and aio= from the stack added), until the guest says it
+ * is ready; 0, or -1 with a message.
  */
 int
-vm_boot (struct run *run, struct layer *l, const char *drive)
+vm_boot (struct run *run, struct layer *l, cJSON *blockdev)
 {
   struct qemu_opts *q = stack_conf (run->st, l->t);
   struct guest *g = l->priv;
@@ -611,7 +758,13 @@ vm_boot (struct run *run, struct layer *l, const char *drive)
 
   kernel = guest_file (q->kernel, "vmlinuz");
   initrd = guest_file (q->initrd, "initramfs.cpio");
-  qemu_argv (l, q, kernel, initrd, drive, argv, own);
+  cJSON_Delete (g->blockdev);
+  g->blockdev = blockdev;
+  if (vm_vhost_user (q) && vm_daemon_start (run, l) == -1) {
+    r = -1;
+    goto out;
+  }
+  qemu_argv (run, l, q, kernel, initrd, argv, own);
   t0 = mono_now ();
   r = layer_start_server (run, l, "qemu-system", argv, g->qmp_path, 0,
                           g->console);
@@ -645,9 +798,17 @@ vm_boot (struct run *run, struct layer *l, const char *drive)
     vb_warn ("%s: QMP: %s: QEMU's block layer not measured", l->t->name,
              why);
   free (why);
-  l->engine_lines = xasprintf ("ioengine=libaio\ndirect=1\nfilename=/dev/%s\n",
-                               json_str (cJSON_GetObjectItemCaseSensitive (
-                                           l->setup, "disk"), "vda"));
+  /* fio on the raw disk, or on the file /init laid out in the guest's
+   * filesystem (guest/init's FILE).
+   */
+  if (strcmp (q->fs, "none") == 0)
+    l->engine_lines = xasprintf ("ioengine=libaio\ndirect=1\n"
+                                 "filename=/dev/%s\n", json_str (
+                                   cJSON_GetObjectItemCaseSensitive (
+                                     l->setup, "disk"), "vda"));
+  else
+    l->engine_lines = xstrdup ("ioengine=libaio\ndirect=1\n"
+                               "filename=/mnt/viperbench/fio.dat\n");
   r = 0;
 
  out:
@@ -661,12 +822,27 @@ vm_stop (struct run *run, struct layer *l)
 {
   struct guest *g = l->priv;
 
+  /* A hot-plugged disk leaves as it came, before QEMU stops. */
+  if (g && g->attached && g->qmp_ok && l->nchild &&
+      proc_alive (l->child[l->nchild - 1].pid))
+    vm_detach (run, l, l->child[l->nchild - 1].pid);
   layer_stop_children (run, l);
+  if (g && l->setup && l->nchild &&
+      strcmp (((const struct qemu_opts *) stack_conf (run->st, l->t))->device,
+              "nvme") == 0)
+    vm_nvme_doorbell (l);
   if (g) {
+    cJSON_Delete (g->blockdev);
     qmp_close (&g->qmp);
     rbuf_free (&g->ctl);
     unlink (g->ctl_path);
     unlink (g->qmp_path);
+    if (g->vu_path) {
+      unlink (g->vu_path);
+      unlink (g->qsd_qmp_path);
+      free (g->vu_path);
+      free (g->qsd_qmp_path);
+    }
     cJSON_Delete (g->stats0);
     free (g->dir);
     free (g->console);
@@ -823,6 +999,61 @@ vm_record (struct run *run, struct layer *l, cJSON *t)
                "aio %s; on %s", w[12], w[13], w[1], w[2], w[3], w[4], w[5],
                w[6], w[11]);
   record_fact (t, "VM", "%s vCPUs, %s MiB, kernel %s", w[7], w[8], w[9]);
+  {
+    static const char *const extra[][2] = {
+      { "daemon", "disk served by" },
+      { "qemu_block", "QEMU's block layer" },
+      { "shadow_doorbell", "NVMe shadow doorbell" },
+    };
+
+    for (size_t k = 0; k < sizeof extra / sizeof extra[0]; k++) {
+      const char *v = json_str (cJSON_GetObjectItemCaseSensitive (
+                                  setup, extra[k][0]), NULL);
+
+      if (v)
+        record_fact (t, extra[k][1], "%s", v);
+    }
+  }
+  {
+    const char *fs = json_str (cJSON_GetObjectItemCaseSensitive (setup,
+                                                                "fs_mounted"),
+                               NULL);
+
+    if (fs)
+      record_fact (t, "filesystem", "%s made by the guest at boot, mounted "
+                   "%s; fio on a %.0f MiB file in it (laid out before the "
+                   "window), %.0f MiB of %.0f MiB left free", fs,
+                   json_str (cJSON_GetObjectItemCaseSensitive (
+                               setup, "mount_options_seen"), "?"),
+                   json_num (cJSON_GetObjectItemCaseSensitive (
+                               setup, "file_bytes")) / 1048576,
+                   json_num (cJSON_GetObjectItemCaseSensitive (
+                               setup, "fs_free_bytes")) / 1048576,
+                   json_num (cJSON_GetObjectItemCaseSensitive (
+                               setup, "fs_bytes")) / 1048576);
+    else
+      record_fact (t, "filesystem", "none: fio on the raw disk");
+  }
+  {
+    const cJSON *att = cJSON_GetObjectItemCaseSensitive (setup, "attach");
+    const cJSON *left = cJSON_GetObjectItemCaseSensitive (att, "left");
+    const char *failed = json_str (cJSON_GetObjectItemCaseSensitive (
+                                     att, "detach_failed"), NULL);
+
+    if (att == NULL)
+      record_fact (t, "disk attached", "at boot, on QEMU's command line");
+    else if (failed || !cJSON_IsArray (left))
+      record_fact (t, "disk attached", "hot-plugged over QMP after boot; "
+                   "its detach did not finish: %s", failed ? failed
+                   : "stopped before it");
+    else
+      record_fact (t, "disk attached", "hot-plugged over QMP after boot "
+                   "(object-add, blockdev-add, device_add); detached in "
+                   "order (device_del, blockdev-del, object-del) with %s",
+                   cJSON_GetArraySize (left) ? "something left: see "
+                   "setup.attach.left" : "nothing left in QEMU (block nodes, "
+                   "open files, iothreads, PCI devices as before)");
+  }
   record_fact (t, "booted in", "%.1f s, before the measured window",
                json_num (cJSON_GetObjectItemCaseSensitive (setup, "boot_s")));
   {
