@@ -9,10 +9,7 @@
 #   its own (one queue, no iothread); no nbdkit in it; both boundaries
 #   measured; the guest layer names guest-image as its peer and the
 #   report gives their ratio, computed here from the record.
-# - The device models virtio-scsi and nvme on raw (QEMU opens the
-#   laid-out guest-image.raw itself): the guest's driver (sd,
-#   nvme) and disk (sda, nvme0n1) recorded, fio ran on that disk, QEMU's
-#   block layer measured it.
+# (The device models, the filesystem and hot-plug: test-guest-disk.)
 # - Bad input (exit 2, the key named, nothing run): an unknown format, a
 #   qemu-image that is no object, an unknown device, nvme with an
 #   iothread, someone else's guest-image.qcow2 in
@@ -81,31 +78,7 @@ grep -F -- "- **guest against guest-image** (the same VM, its disk a local image
 echo "ok: the report gives guest against guest-image: $want"
 no_orphans qemu-system
 
-# 2. The device models, on raw (the default format: the laid-out file
-# itself): the guest sees the disk through each one's driver, and fio
-# runs on it.
-for m in virtio-scsi:sda:sd nvme:nvme0n1:nvme; do
-    IFS=: read -r dev disk driver <<<"$m"
-    stack "$TMPDIR/d.json" '["guest-image"]' "{ \"device\": \"$dev\", \"cache\": \"none\" }"
-    run_bench --scenario randrw_70_30 --stack "$TMPDIR/d.json" --runtime 1 \
-        --size 32M --collect none >"$TMPDIR/dev.txt" 2>&1 ||
-        { cat "$TMPDIR/dev.txt"; fail "the $dev run failed"; }
-    rec=$(ls -d "$TMPDIR"/results/VM-* | sort -V | tail -1)/run.json
-    got=$(jq -r "$gi | [.setup.device, .setup.disk, .setup.driver_seen] | join(\" \")" "$rec")
-    [ "$got" = "$dev $disk $driver" ] || fail "$dev: the guest saw $got"
-    d=$(dirname "$rec")/guest-image
-    [ "$(jq -r '."global options".filename' "$d/fio.json")" = "/dev/$disk" ] &&
-        [ "$(jq -r '.jobs[0].read.total_ios' "$d/fio.json")" -gt 0 ] || fail "$dev: fio did not run on /dev/$disk"
-    [ "$(jq "[$gi | .boundaries[] | select(.name == \"qemu-block\") | .ops.read.count] | first // 0" "$rec")" -gt 0 ] ||
-        fail "$dev: qemu-block measured nothing"
-    [ "$(jq -r "$gi | .setup.format" "$rec")" = raw ] &&
-        [ "$(jq -r "$gi | .setup.image" "$rec")" = "$TMPDIR/data/guest-image.raw" ] || fail "$dev: raw setup"
-    jq -r "$gi | .servers[] | select(.role == \"qemu-system\") | .command" "$rec" |
-        grep -qF "file=$TMPDIR/data/guest-image.raw,format=raw,cache=none" || fail "$dev: raw: QEMU's drive"
-    echo "ok: $dev on raw: the guest's $driver driver, fio on /dev/$disk"
-done
-
-# 3. Bad input.
+# 2. Bad input.
 bad() {   # LABEL PATTERN QEMU-IMAGE-JSON: in a dir of its own, data2
     stack "$TMPDIR/b.json" '["guest-image"]' "$3"
     sed -i "s|\"$TMPDIR/data\"|\"$TMPDIR/data2\"|" "$TMPDIR/b.json"
