@@ -68,5 +68,6 @@ const struct target target_guest = {
   .run_job = vm_run_job,
   .record = vm_record,
   .fio_command = "fio --output-format=json+ --output=fio.json job.fio "
-                 "(inside the guest, on /dev/vda)",
+                 "(inside the guest, on its disk or on a file in the "
+                 "filesystem the stack's guest.fs makes)",
 };
