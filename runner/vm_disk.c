@@ -130,29 +130,37 @@ vm_blockdev_node (const struct qemu_opts *q, const cJSON *desc)
   return bd;
 }
 
-/* One QMP step of the hot-plug sequence, said in SEQ; 0 or -1 with a
- * message.
+/* One QMP step of the hot-plug sequence (ARGS taken), said in SEQ as
+ * the command and what it names: "blockdev-add nbd vbdisk".  0, or -1
+ * with a message.
  */
 static int
-qmp_step (struct layer *l, const char *cmd, cJSON *args, const char *what,
-          cJSON *seq)
+qmp_step (struct layer *l, cJSON *seq, const char *cmd, cJSON *args)
 {
   struct guest *g = l->priv;
-  char *why = NULL;
+  const cJSON *backend = cJSON_GetObjectItemCaseSensitive (args, "backend");
+  const char *kind = json_str (cJSON_GetObjectItemCaseSensitive (args,
+                                                                "driver"),
+                               json_str (cJSON_GetObjectItemCaseSensitive (
+                                           args, "qom-type"),
+                                         json_str (cJSON_GetObjectItemCaseSensitive (
+                                                     backend, "type"), NULL)));
+  const char *name = json_str (cJSON_GetObjectItemCaseSensitive (args, "id"),
+                               json_str (cJSON_GetObjectItemCaseSensitive (
+                                           args, "node-name"), "?"));
+  char *step = xasprintf ("%s %s%s%s", cmd, kind ? kind : "", kind ? " " : "",
+                          name), *why = NULL;
   cJSON *r = qmp_call (&g->qmp, cmd, args, 30, &why);
 
   if (r == NULL) {
-    vb_msg ("%s: hot-plug: %s %s: %s", l->t->name, cmd, what, why);
+    vb_msg ("%s: hot-plug: %s: %s", l->t->name, step, why);
     free (why);
+    free (step);
     return -1;
   }
   cJSON_Delete (r);
-  {
-    char *s = xasprintf ("%s %s", cmd, what);
-
-    cJSON_AddItemToArray (seq, cJSON_CreateString (s));
-    free (s);
-  }
+  cJSON_AddItemToArray (seq, cJSON_CreateString (step));
+  free (step);
   return 0;
 }
 
@@ -192,7 +200,7 @@ vm_attach (struct run *run, struct layer *l, pid_t qemu)
     ad = cJSON_AddObjectToObject (addr, "data");
     cJSON_AddStringToObject (ad, "path", g->vu_path);
     cJSON_AddBoolToObject (data, "server", false);
-    if (qmp_step (l, "chardev-add", a, "socket vu", seq) == -1)
+    if (qmp_step (l, seq, "chardev-add", a) == -1)
       return -1;
     g->attached = true;
     dev = cJSON_CreateObject ();
@@ -202,8 +210,7 @@ vm_attach (struct run *run, struct layer *l, pid_t qemu)
     cJSON_AddNumberToObject (dev, "num-queues", vm_vu_queues (q));
     if (q->queue_size)
       cJSON_AddNumberToObject (dev, "queue-size", q->queue_size);
-    if (qmp_step (l, "device_add", dev, "vhost-user-blk-pci " DEVICE,
-                  seq) == -1)
+    if (qmp_step (l, seq, "device_add", dev) == -1)
       return -1;
     goto attached;
   }
@@ -212,20 +219,12 @@ vm_attach (struct run *run, struct layer *l, pid_t qemu)
 
     cJSON_AddStringToObject (a, "qom-type", "iothread");
     cJSON_AddStringToObject (a, "id", "io0");
-    if (qmp_step (l, "object-add", a, "iothread io0", seq) == -1)
+    if (qmp_step (l, seq, "object-add", a) == -1)
       return -1;
   }
   bd = vm_blockdev_node (q, g->blockdev);
-  {
-    char *what = xasprintf ("%s %s", json_str (
-                              cJSON_GetObjectItemCaseSensitive (bd, "driver"),
-                              "?"), DRIVE);
-    int r = qmp_step (l, "blockdev-add", bd, what, seq);
-
-    free (what);
-    if (r == -1)
-      return -1;
-  }
+  if (qmp_step (l, seq, "blockdev-add", bd) == -1)
+    return -1;
   g->attached = true;
   dev = cJSON_CreateObject ();
   if (strcmp (q->device, "virtio-scsi") == 0) {
@@ -237,7 +236,7 @@ vm_attach (struct run *run, struct layer *l, pid_t qemu)
       cJSON_AddNumberToObject (dev, "num_queues", q->num_queues);
     if (q->queue_size)
       cJSON_AddNumberToObject (dev, "virtqueue_size", q->queue_size);
-    if (qmp_step (l, "device_add", dev, "virtio-scsi-pci scsi0", seq) == -1)
+    if (qmp_step (l, seq, "device_add", dev) == -1)
       return -1;
     dev = cJSON_CreateObject ();
     cJSON_AddStringToObject (dev, "driver", "scsi-hd");
@@ -262,16 +261,8 @@ vm_attach (struct run *run, struct layer *l, pid_t qemu)
   cJSON_AddStringToObject (dev, "drive", DRIVE);
   if (vm_write_through (q))
     cJSON_AddStringToObject (dev, "write-cache", "off");
-  {
-    char *what = xasprintf ("%s " DEVICE, json_str (
-                              cJSON_GetObjectItemCaseSensitive (dev, "driver"),
-                              "?"));
-    int r = qmp_step (l, "device_add", dev, what, seq);
-
-    free (what);
-    if (r == -1)
-      return -1;
-  }
+  if (qmp_step (l, seq, "device_add", dev) == -1)
+    return -1;
  attached:
   cJSON_AddNumberToObject (att, "attach_s", mono_now () - t0);
   /* While attached, for the counts after the detach to compare with. */
@@ -301,36 +292,31 @@ vm_detach (struct run *run, struct layer *l, pid_t qemu)
   g->attached = false;
   a = cJSON_CreateObject ();
   cJSON_AddStringToObject (a, "id", pci);
-  {
-    char *what = xasprintf ("%s", pci);
-    int rr = qmp_step (l, "device_del", a, what, seq);
-
-    free (what);
-    if (rr == 0 && qmp_wait_event (&g->qmp, "DEVICE_DELETED", pci, 60,
-                                   &why) == -1) {
-      vb_warn ("%s: hot-plug: device_del %s: %s", l->t->name, pci, why);
-      cJSON_AddStringToObject (att, "detach_failed", why);
-      free (why);
-      return;
-    }
+  if (qmp_step (l, seq, "device_del", a) == -1)
+    return;
+  if (qmp_wait_event (&g->qmp, "DEVICE_DELETED", pci, 60, &why) == -1) {
+    vb_warn ("%s: hot-plug: device_del %s: %s", l->t->name, pci, why);
+    cJSON_AddStringToObject (att, "detach_failed", why);
+    free (why);
+    return;
   }
   cJSON_AddNumberToObject (att, "device_deleted_s", mono_now () - t0);
   if (vm_vhost_user (q)) {
     a = cJSON_CreateObject ();
     cJSON_AddStringToObject (a, "id", "vu");
-    if (qmp_step (l, "chardev-remove", a, "vu", seq) == -1)
+    if (qmp_step (l, seq, "chardev-remove", a) == -1)
       return;
   }
   else {
     a = cJSON_CreateObject ();
     cJSON_AddStringToObject (a, "node-name", DRIVE);
-    if (qmp_step (l, "blockdev-del", a, DRIVE, seq) == -1)
+    if (qmp_step (l, seq, "blockdev-del", a) == -1)
       return;
   }
   if (q->iothread && !vm_vhost_user (q)) {
     a = cJSON_CreateObject ();
     cJSON_AddStringToObject (a, "id", "io0");
-    if (qmp_step (l, "object-del", a, "io0", seq) == -1)
+    if (qmp_step (l, seq, "object-del", a) == -1)
       return;
   }
   /* What is left. */

@@ -219,6 +219,30 @@ run_bench() {
         "$VIPERBENCH" run --results "$TMPDIR/results" "$@")
 }
 
+# refused LABEL PATTERN STACK: a short run of STACK stops before anything
+# runs, exit 2, with a message matching PATTERN (BENCH_PATH applies).
+refused() {
+    local rc
+    run_bench --scenario randrw_70_30 --stack "$3" --runtime 1 \
+        --size 32M --collect none >"$TMPDIR/refused.txt" 2>&1
+    rc=$?
+    [ "$rc" = 2 ] && grep -q -- "$2" "$TMPDIR/refused.txt" ||
+        { cat "$TMPDIR/refused.txt"; fail "$1: exit $rc"; }
+    echo "ok: $1 refused: $(grep -m1 -- "$2" "$TMPDIR/refused.txt")"
+}
+
+# path_without PROG: prints a directory of links to every program of the
+# system's bin directories but PROG, for BENCH_PATH.
+path_without() {
+    local d=$TMPDIR/path-without-$1 f n
+    mkdir -p "$d"
+    for f in /usr/bin/* /usr/sbin/* /bin/* /sbin/*; do
+        n=$(basename "$f")
+        [ "$n" = "$1" ] || [ -e "$d/$n" ] || ln -s "$f" "$d/$n"
+    done
+    echo "$d"
+}
+
 # own_pgrep ARGS...: pgrep over this test's session only.
 own_pgrep() {
     pgrep -s "$SESSION" "$@"
