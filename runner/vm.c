@@ -949,6 +949,19 @@ vm_run_job (struct run *run, struct layer *l, const char *job,
   return r;
 }
 
+/* The strings of the array A joined by ", " ("" for none; to free). */
+static char *
+joined (const cJSON *a)
+{
+  const cJSON *e;
+  char *out = NULL;
+
+  cJSON_ArrayForEach (e, a)
+    if (cJSON_IsString (e))
+      list_append (&out, ", ", e->valuestring);
+  return out ? out : xstrdup ("");
+}
+
 /* Setup KEY of the layer as words: a number, text, or on/off. */
 static char *
 setup_words (const cJSON *setup, const char *key)
@@ -1046,13 +1059,20 @@ vm_record (struct run *run, struct layer *l, cJSON *t)
       record_fact (t, "disk attached", "hot-plugged over QMP after boot; "
                    "its detach did not finish: %s", failed ? failed
                    : "stopped before it");
-    else
+    else {
+      char *in = joined (cJSON_GetObjectItemCaseSensitive (att, "sequence"));
+      char *out = joined (cJSON_GetObjectItemCaseSensitive (att, "detach"));
+      char *what = joined (left);
+
       record_fact (t, "disk attached", "hot-plugged over QMP after boot "
-                   "(object-add, blockdev-add, device_add); detached in "
-                   "order (device_del, blockdev-del, object-del) with %s",
-                   cJSON_GetArraySize (left) ? "something left: see "
-                   "setup.attach.left" : "nothing left in QEMU (block nodes, "
-                   "open files, iothreads, PCI devices as before)");
+                   "(%s); detached in order (%s) with %s%s", in, out,
+                   *what ? "something left in QEMU: " : "nothing left in "
+                   "QEMU (block nodes, open files, iothreads, chardevs, PCI "
+                   "devices as before)", what);
+      free (in);
+      free (out);
+      free (what);
+    }
   }
   record_fact (t, "booted in", "%.1f s, before the measured window",
                json_num (cJSON_GetObjectItemCaseSensitive (setup, "boot_s")));

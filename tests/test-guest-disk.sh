@@ -112,6 +112,9 @@ jq -r "$gi | .servers[] | select(.role == \"qemu-storage-daemon\") | .command" "
 [ "$(reads "$rec" "$gi" qemu-block)" = 0 ] && setup "$rec" "$gi" qemu_block | grep -q '^not measured' ||
     fail "vhost-user-blk: qemu-block should be said not measured"
 [ "$(reads "$rec" "$gi" guest-disk)" -gt 0 ] || fail "vhost-user-blk: guest-disk measured nothing"
+jq -r "$gi | .facts[] | select(.label == \"disk attached\") | .value" "$rec" |
+    grep -qF 'hot-plugged over QMP after boot (chardev-add socket vu, device_add vhost-user-blk-pci vbdisk0); detached in order (device_del vbdisk0, chardev-remove vu) with nothing left in QEMU' ||
+    fail "guest-image's facts do not say vhost-user-blk's own hot-plug sequence"
 cpu=$(jq "[$gi | .. | objects | select(.role? == \"qemu-storage-daemon\" and has(\"cpu_s\")) | .cpu_s] | first // 0" "$rec")
 awk -v c="$cpu" 'BEGIN { exit !(c > 0) }' || fail "qemu-storage-daemon's CPU is not billed: $cpu"
 echo "ok: xfs on hot-plugged virtio-scsi and vhost-user-blk (qemu-storage-daemon billed), nothing left"
