@@ -164,6 +164,12 @@ extern void utf8_scrub (char *s);
  * the first.
  */
 extern void list_append (char **list, const char *sep, const char *s);
+/* Opens /dev/null on whichever of fds 0, 1 and 2 is closed, so that no
+ * file the program opens later becomes its stdin, stdout or stderr (a
+ * CI job without standard input starts us so, and a child's stdin set
+ * up over such a file would clobber it).  First thing in main.
+ */
+extern void std_fds_open (void);
 
 /* qmp.c: buffered reads with a deadline; QEMU's monitor protocol */
 

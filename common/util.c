@@ -1,8 +1,8 @@
 /* util.c: small helpers: files, sizes, time, programs, table formats. */
 #include <ctype.h>
 #include <errno.h>
-#include <math.h>
 #include <fcntl.h>
+#include <math.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -339,6 +339,18 @@ fmt_ns (char *buf, size_t n, double ns)
   else if (ns >= 1e6) snprintf (buf, n, "%.2f ms", ns / 1e6);
   else if (ns >= 1e3) snprintf (buf, n, "%.1f us", ns / 1e3);
   else snprintf (buf, n, "%.0f ns", ns);
+}
+
+void
+std_fds_open (void)
+{
+  for (int fd = 0; fd <= 2; fd++)
+    if (fcntl (fd, F_GETFD) == -1 && errno == EBADF) {
+      int n = open ("/dev/null", O_RDWR);       /* the lowest: FD itself */
+
+      if (n > 2)
+        close (n);              /* (cannot be: FD was free) */
+    }
 }
 
 /* Appends S to the list *LIST, after SEP unless it is the first. */

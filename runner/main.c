@@ -91,6 +91,7 @@ main (int argc, char **argv)
 {
   const struct command *c;
 
+  std_fds_open ();
   xcjson_hooks ();
   if (argc < 2) {
     usage (stderr);

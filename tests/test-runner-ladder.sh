@@ -3,7 +3,9 @@
 # direct, nbd-unix, nbd-tcp, qemu-nbd) with a short RUNTIME/SIZE on the
 # memory plugin, and the record checked against fio's own JSON: IOPS,
 # bandwidth and percentiles per layer, ratio_to_host, the scenario text,
-# versions, status; no server left running.
+# versions, status; no server left running.  Then without standard
+# input (as CI starts it) and with stdout and stderr closed: records as
+# complete, every log the layers keep written.
 # Run alone: tests/test-runner-ladder.sh
 . "$(dirname "$0")/functions.sh"
 requires nbdkit qemu-nbd jq
@@ -61,3 +63,25 @@ grep -q "^qemu-nbd .*slower\|^qemu-nbd .*faster\|^qemu-nbd .*as fast" "$TMPDIR/o
     fail "no ladder table"
 no_orphans "$TMPDIR"
 echo "ladder: ok"
+
+# Closed standard streams: files the runner opens must not take their
+# numbers (a log pump's pipe dup'ed over one lost fio's stderr).
+write_stack "$TMPDIR/short.json" '["host", "nbd-unix"]'
+for how in stdin out+err; do
+    case $how in
+    stdin) run_bench --scenario randrw_70_30 --stack "$TMPDIR/short.json" \
+               --runtime 1 --size 16M --collect none --desc "$how" 0<&- \
+               >"$TMPDIR/closed.txt" 2>&1 ;;
+    out+err) run_bench --scenario randrw_70_30 --stack "$TMPDIR/short.json" \
+               --runtime 1 --size 16M --collect none --desc "$how" >&- 2>&- ;;
+    esac || { cat "$TMPDIR/closed.txt" 2>/dev/null; fail "a run with $how closed failed"; }
+    r=$(ls -d "$TMPDIR"/results/VM-* | sort -V | tail -1)
+    [ "$(jq -r .description "$r/run.json")" = "$how" ] &&
+        [ "$(jq -r .status "$r/run.json")" = complete ] || fail "$how closed: $(jq -r .status "$r/run.json")"
+    for t in host nbd-unix; do
+        [ -f "$r/$t/fio.stderr" ] && [ -s "$r/$t/fio.json" ] || fail "$how closed: $t kept no fio output"
+    done
+    [ -f "$r/nbd-unix/nbdkit.log" ] || fail "$how closed: no nbdkit.log"
+done
+no_orphans "$TMPDIR"
+echo "closed standard streams: ok"
