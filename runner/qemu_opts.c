@@ -32,6 +32,11 @@ static const char *const devices[] = {
   "virtio-blk", "virtio-scsi", "nvme", "vhost-user-blk", NULL,
 };
 static const char *const formats[] = { "raw", "qcow2", NULL };
+/* The stack's section for what happens inside the guest of either VM
+ * layer: a stack key, which shares its word with the guest layer.
+ */
+#define GUEST_SECTION "guest"
+
 static const char *const attaches[] = { "boot", "hotplug", NULL };
 static const char *const filesystems[] = { "none", "ext4", "xfs", NULL };
 static const char *const caches[] = {
@@ -170,20 +175,21 @@ read_section (const struct stack *st, const char *name, struct qemu_opts *q)
   return 0;
 }
 
-/* The stack's "guest" section: the filesystem the guest makes on its
- * disk at boot, and its mount options (on the guest's kernel command
- * line: letters, digits and "_=,.:+-" only).
+/* The stack's guest section (GUEST_SECTION): the filesystem the guest
+ * makes on its disk at boot, and its mount options (on the guest's
+ * kernel command line: letters, digits and "_=,.:+-" only).
  */
 static int
 read_guest (const struct stack *st, struct qemu_opts *q)
 {
-  const cJSON *sub = cJSON_GetObjectItemCaseSensitive (st->json, "guest"), *e;
+  const cJSON *sub = cJSON_GetObjectItemCaseSensitive (st->json,
+                                                      GUEST_SECTION), *e;
   const cJSON *mo;
 
   if (sub == NULL)
     return 0;
   if (!cJSON_IsObject (sub)) {
-    stack_bad (st, NULL, "guest", "expected an object like "
+    stack_bad (st, NULL, GUEST_SECTION, "expected an object like "
                "{\"fs\": \"ext4\", \"mount-options\": \"noatime\"}");
     return -1;
   }

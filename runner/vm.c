@@ -108,21 +108,6 @@ vm_preflight (const struct stack *st, const struct target *t)
   return r;
 }
 
-/* PATH as a QEMU option value: commas doubled. */
-char *
-qemu_opt_escape (const char *path)
-{
-  char *out = xmalloc (2 * strlen (path) + 1), *o = out;
-
-  for (const char *p = path; *p; p++) {
-    *o++ = *p;
-    if (*p == ',')
-      *o++ = ',';
-  }
-  *o = '\0';
-  return out;
-}
-
 /* The "auto" acceleration, tried once per run for every VM layer (the
  * guest and guest-image of one ladder run alike): KVM when a guest under
  * it runs its firmware (SeaBIOS prints a line) within KVM_TRIAL_S, else

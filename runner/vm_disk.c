@@ -15,6 +15,21 @@
 #include "internal.h"
 #include "vm.h"
 
+/* PATH as a QEMU option value: commas doubled. */
+char *
+qemu_opt_escape (const char *path)
+{
+  char *out = xmalloc (2 * strlen (path) + 1), *o = out;
+
+  for (const char *p = path; *p; p++) {
+    *o++ = *p;
+    if (*p == ',')
+      *o++ = ',';
+  }
+  *o = '\0';
+  return out;
+}
+
 /* The disk served by qemu-storage-daemon over vhost-user (the stack's
  * qemu.device "vhost-user-blk").
  */
