@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,7 +36,7 @@ struct server {
 };
 
 /* Starts nbdkit ARGS... on a Unix socket in a private directory and waits
- * (bounded) for the socket; the test is skipped when nbdkit is absent.
+ * (bounded) until it accepts; the test is skipped when nbdkit is absent.
  */
 static void
 server_start (struct server *s, const char *const *args)
@@ -56,14 +58,23 @@ server_start (struct server *s, const char *const *args)
   argv[n] = NULL;
   assert_int_equal (posix_spawnp (&s->pid, "nbdkit", NULL, NULL,
                                   (char **) argv, environ), 0);
+  /* Until it accepts: the socket's file exists from bind (), before
+   * nbdkit listens on it, and a connect in between is refused.
+   */
   for (int i = 0; i < 500; i++) {       /* up to 5 s */
-    struct stat st;
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int r;
 
-    if (stat (s->sock, &st) == 0)
+    assert_true (fd >= 0);
+    strcpy (sa.sun_path, s->sock);
+    r = connect (fd, (struct sockaddr *) &sa, sizeof sa);
+    close (fd);
+    if (r == 0)
       return;
     usleep (10000);
   }
-  fail_msg ("nbdkit did not create %s within 5 s", s->sock);
+  fail_msg ("nbdkit did not accept on %s within 5 s", s->sock);
 }
 
 /* Stops the server: SIGTERM, bounded wait, then SIGKILL. */
