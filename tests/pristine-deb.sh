@@ -13,6 +13,9 @@
 # build/pristine/bookworm.tar; each run unpacks a new copy under
 # /var/tmp and removes it (KEEP=1 keeps it).  Needs root.
 set -euo pipefail
+# Nothing here reads a terminal, and nbdkit refuses to start without a
+# stdin (a CI job may give none).
+exec </dev/null
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 [ "$(id -u)" -eq 0 ] || { echo "pristine-deb.sh: needs root (chroot, mounts)" >&2; exit 77; }
