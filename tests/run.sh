@@ -3,7 +3,8 @@
 # skip (exit 77) or timeout, ending with "N passed, N failed, N skipped".
 #
 # Usage: tests/run.sh [TEST...]     (default: every unit test and tests/test-*.sh)
-# TEST_TIMEOUT (seconds, default 300) bounds each test; VIPER_BUILD picks
+# TEST_TIMEOUT (seconds, default 300) bounds each test (one whose script
+# has a line "# timeout: SECONDS" gets that); VIPER_BUILD picks
 # the build tree (build, build/address, build/undefined).  Logs of failed
 # tests are printed; all logs stay in build/test-logs/.  Each test's
 # stdin is /dev/null (test-runner-ladder closes it for the runner).
@@ -29,7 +30,9 @@ for t in "${tests[@]}"; do
     start=$(date +%s)
     # No test reads a terminal, and nbdkit, which the tests also start
     # directly, refuses to start without a stdin (CI gives none).
-    timeout -k 10 "$limit" "$t" </dev/null >"$log" 2>&1
+    # A test that needs longer says so in a line "# timeout: SECONDS".
+    own=$(sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' "$t" 2>/dev/null | head -n 1)
+    timeout -k 10 "${own:-$limit}" "$t" </dev/null >"$log" 2>&1
     rc=$?
     secs=$(( $(date +%s) - start ))
     case $rc in
@@ -37,7 +40,7 @@ for t in "${tests[@]}"; do
     77) echo "SKIP     $name: $(grep -m1 '^SKIP' "$log" | sed 's/^SKIP: //')"
         skipped=$((skipped + 1)) ;;
     124|137)
-        echo "TIMEOUT  $name (over ${limit}s)"; fail=$((fail + 1))
+        echo "TIMEOUT  $name (over ${own:-$limit}s)"; fail=$((fail + 1))
         failed_names+=("$name") ;;
     *)  echo "FAIL     $name (exit $rc, ${secs}s)"; fail=$((fail + 1))
         failed_names+=("$name")

@@ -9,6 +9,9 @@
 # it too; a candidate that cannot run
 # exits 2 saying why; an interrupted gate exits 130 with no process left
 # behind.
+# timeout: 600
+# (Its A/A runs again when the machine is too noisy to decide: on a busy
+# machine it has run past the suite's 300 s.)
 # Thresholds here are wider than the defaults (IOPS -25%, p99 +60%, CPU
 # per I/O +30%) so
 # that the A/A trial stays a pass on a busy shared CI machine; the
