@@ -115,6 +115,7 @@ REPORT_SRCS := \
 	reports/bottleneck.c \
 	reports/cli.c \
 	reports/compare.c \
+	reports/explore_core.c \
 	reports/export.c \
 	reports/gate_verdict.c \
 	reports/gate_write.c \
@@ -181,6 +182,7 @@ UNIT_TESTS := \
 	$(BUILD)/tests/unit/test_bottleneck \
 	$(BUILD)/tests/unit/test_device \
 	$(BUILD)/tests/unit/test_doc \
+	$(BUILD)/tests/unit/test_explore \
 	$(BUILD)/tests/unit/test_gate \
 	$(BUILD)/tests/unit/test_hops \
 	$(BUILD)/tests/unit/test_host \
@@ -374,7 +376,7 @@ $(BUILD)/tests/unit/test_bins $(BUILD)/tests/unit/test_model $(BUILD)/tests/unit
 	@echo "  LD      $@"
 	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcmocka -lcjson -lm
 
-$(BUILD)/tests/unit/test_bottleneck $(BUILD)/tests/unit/test_doc $(BUILD)/tests/unit/test_gate $(BUILD)/tests/unit/test_hops: \
+$(BUILD)/tests/unit/test_bottleneck $(BUILD)/tests/unit/test_doc $(BUILD)/tests/unit/test_explore $(BUILD)/tests/unit/test_gate $(BUILD)/tests/unit/test_hops: \
 		$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBREPORTS) $(LIBCOMMON)
 	@echo "  LD      $@"
 	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcmocka -lcjson -lm

@@ -405,6 +405,57 @@ extern void gate_free (struct gate *g);
 /* Frees the series alone (a look before more repetitions). */
 extern void series_free (struct gate *g);
 
+/* explore_core.c: the statistics of `viperbench explore` (pure; see the
+ * file).
+ */
+struct explore_change {
+  size_t n;                     /* pairs used (both values positive) */
+  double est, lo, hi;           /* the change as a ratio - 1: Hodges-
+                                   Lehmann estimate and its two-sided
+                                   1 - alpha interval (-1 / +inf when
+                                   too few pairs for one); NAN: none */
+  double p;                     /* two-sided */
+  bool significant;             /* p < alpha */
+};
+/* The change of VAR over BASE, N pairs measured back to back (a pair
+ * with a missing or non-positive value is dropped).
+ */
+extern void explore_change (const double *base, const double *var,
+                            size_t n, double alpha,
+                            struct explore_change *c);
+/* The pairs C needs so that its interval is at most +-PRECISION (a
+ * fraction, in ratio terms) wide: 0 when it is already.
+ */
+extern size_t explore_needed (const struct explore_change *c,
+                              double precision, double alpha);
+#define EXPLORE_FACT_MAX 5
+/* The two-level design for K knobs (2 to EXPLORE_FACT_MAX) into SIGNS
+ * (rows x K, -1 low, +1 high): all 2^K rows up to 3 knobs, a half
+ * fraction 2^(K-1) above (the last knob the product of the others,
+ * signed so that row 0, all low, is in it).  Returns the rows (0 for a
+ * K out of range).
+ */
+extern size_t explore_design (size_t k, int *signs);
+struct explore_fact {
+  size_t k, rows, reps;
+  double main[EXPLORE_FACT_MAX];        /* ln IOPS: mean(high) - mean(low) */
+  double main_lo[EXPLORE_FACT_MAX], main_hi[EXPLORE_FACT_MAX];
+  int a, b;                     /* the two largest main effects */
+  double inter, inter_lo, inter_hi;     /* their interaction, ln */
+  bool interact;                /* its interval excludes 0 */
+  int alias_c, alias_d;         /* 4 knobs: aliased with C x D (else -1) */
+  size_t best;                  /* the row of the highest mean */
+  double best_gain, best_lo, best_hi;   /* best row / row 0 - 1 */
+  double sd, df;                /* residual noise (ln) and its degrees */
+};
+/* The effects of a replicated two-level design: Y[row * REPS + rep] the
+ * ln IOPS of each cell in each replicate (a block); 0, or -1 when the
+ * design cannot be analysed (fewer than 2 replicates, a missing value).
+ */
+extern int explore_factorial (size_t k, const int *signs, size_t rows,
+                              const double *y, size_t reps, double alpha,
+                              struct explore_fact *f);
+
 /* doc.c: the reports' document model (see the file): blocks of spans,
  * written as Markdown (doc_md, malloc'd) or as a page's HTML body.
  */
