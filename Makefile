@@ -116,6 +116,7 @@ REPORT_SRCS := \
 	reports/cli.c \
 	reports/compare.c \
 	reports/explore_core.c \
+	reports/explore_write.c \
 	reports/export.c \
 	reports/gate_verdict.c \
 	reports/gate_write.c \
@@ -144,6 +145,8 @@ WEB_ASSETS := $(WEB_STAMP) reports/web/viewer.js reports/web/viewer.css
 RUNNER_SRCS := \
 	runner/clientns.c \
 	runner/fio.c \
+	runner/child_run.c \
+	runner/explore_run.c \
 	runner/gate_run.c \
 	runner/layer.c \
 	runner/main.c \

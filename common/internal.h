@@ -651,6 +651,11 @@ extern void record_set_kind (cJSON *doc, enum record_kind k);
  * figures); readers of runs refuse or skip it.
  */
 extern bool record_is_sweep (const cJSON *doc);
+/* "an exploration (explore.json)", "a gate (gate.json)" when DIR holds
+ * one of those and no run.json; NULL otherwise.  Readers of runs refuse
+ * or skip it by these words.
+ */
+extern const char *record_other_kind (const char *dir);
 /* For every reader of a record, whatever it holds: the string of ITEM
  * (DFLT when ITEM is missing or not a string), the number of ITEM (NAN
  * when missing or not a number).

@@ -833,6 +833,12 @@ records_add (struct records *r, const char *path, const char *who)
     push (r, doc, path);
     return 0;
   }
+  if (record_other_kind (path)) {
+    vb_msg ("%s: %s is %s, not a run record (viperbench report shows it)",
+            who, path, record_other_kind (path));
+    free (rj);
+    return -1;
+  }
   if (stat (path, &sb) == -1) {
     vb_msg ("%s: %s: %s", who, rj, strerror (errno));
     free (rj);

@@ -518,3 +518,28 @@ record_dir_json (const struct dir_stats *d, const struct dir_stats *host)
     cJSON_AddNullToObject (o, "ratio_to_host");
   return o;
 }
+
+/* What DIR holds when it is a record of another kind than a run; see
+ * internal.h.
+ */
+const char *
+record_other_kind (const char *dir)
+{
+  static const struct { const char *file, *words; } other[] = {
+    { "explore.json", "an exploration (explore.json)" },
+    { "gate.json", "a gate (gate.json)" },
+  };
+  char *rj = xasprintf ("%s/run.json", dir);
+  bool run = access (rj, F_OK) == 0;
+
+  free (rj);
+  for (size_t i = 0; !run && i < sizeof other / sizeof other[0]; i++) {
+    char *p = xasprintf ("%s/%s", dir, other[i].file);
+    bool there = access (p, F_OK) == 0;
+
+    free (p);
+    if (there)
+      return other[i].words;
+  }
+  return NULL;
+}

@@ -22,8 +22,9 @@ report_main (int argc, char **argv)
     "report", "[OPTIONS] RECORD",
     "Writes the record's report.md, report.html and charts again from its\n"
     "run.json; a gate's summary.md, summary.html and junit.xml from its\n"
-    "gate.json.  RECORD: a name in the results directory (VM-3, GATE-1) or\n"
-    "a path.\n", opts, false,
+    "gate.json; an exploration's report from its explore.json.  RECORD: a\n"
+    "name in the results directory (VM-3, GATE-1, EXPLORE-2) or a path.\n",
+    opts, false,
   };
   const char *results = "results", *why;
   char *dir;
@@ -53,6 +54,17 @@ report_main (int argc, char **argv)
     free (rj);
     if (gate) {
       r = gate_rewrite (dir);
+      free (dir);
+      return r;
+    }
+    /* An exploration's: its report, from explore.json. */
+    gj = xasprintf ("%s/explore.json", dir);
+    rj = xasprintf ("%s/run.json", dir);
+    gate = access (gj, F_OK) == 0 && access (rj, F_OK) != 0;
+    free (gj);
+    free (rj);
+    if (gate) {
+      r = explore_rewrite (dir);
       free (dir);
       return r;
     }

@@ -224,7 +224,12 @@ rows_of (const char *results, const char *id, struct rm_run *run,
   dir = xasprintf ("%s/%s", results, id);
   *doc = record_load (dir, &why);
   if (*doc == NULL) {
-    vb_msg ("export: %s: %s", dir, why);
+    if (record_other_kind (dir))
+      vb_msg ("export: %s is %s, not a run: its figures are not per layer; "
+              "not exported (viperbench report shows it)", id,
+              record_other_kind (dir));
+    else
+      vb_msg ("export: %s: %s", dir, why);
     free (dir);
     return -1;
   }

@@ -180,7 +180,12 @@ history_load (struct history *h)
     struct rm_run run;
 
     if (doc == NULL) {
-      vb_warn ("%s: no readable run.json, skipped (%s)", ents[i].id, why);
+      if (record_other_kind (ents[i].dir))
+        vb_warn ("%s is %s, not a run: skipped (viperbench report %s shows "
+                 "it)", ents[i].id, record_other_kind (ents[i].dir),
+                 ents[i].id);
+      else
+        vb_warn ("%s: no readable run.json, skipped (%s)", ents[i].id, why);
       continue;
     }
     rm_run_read (doc, &run);

@@ -456,6 +456,75 @@ extern int explore_factorial (size_t k, const int *signs, size_t rows,
                               const double *y, size_t reps, double alpha,
                               struct explore_fact *f);
 
+/* explore_write.c: an exploration's record (explore.json, its one
+ * writer and reader) and report, from what runner/explore_run.c
+ * measured.
+ */
+#define EXPLORE_MAX_KNOBS 8
+#define EXPLORE_MAX_LEVELS 6
+#define EXPLORE_METRICS 4       /* IOPS, read p99, write p99, CPU per I/O */
+struct explore_sample {
+  double v[EXPLORE_METRICS];    /* NAN: not measured */
+  char *verdict;                /* the layer's bottleneck, in words */
+};
+struct explore_level {
+  char *value;                  /* the level as JSON text */
+  char *stack;                  /* its stack file (the runner's) */
+  struct explore_sample *s;     /* per round: s[i] ran with base.s[i] */
+  size_t n;
+};
+struct explore_knob {
+  char *key;                    /* "nbdkit.threads" */
+  char *base;                   /* the stack's own value (JSON), NULL: unset */
+  char *stage;                  /* what it acts on */
+  struct explore_level lv[EXPLORE_MAX_LEVELS];
+  size_t nlv;
+};
+struct explore {
+  char *id, *dir, *started, *scenario, *stack, *stack_name, *layer;
+  char *knobs_from;             /* "--knob", or the verdict that chose them */
+  char *failure;                /* why it could not measure, or NULL */
+  size_t repeat, max_repeat;
+  double precision, budget_s, alpha, alpha_look, seconds;
+  int looks;
+  struct explore_level base;    /* the stack as it is, per round */
+  struct explore_knob knob[EXPLORE_MAX_KNOBS];
+  size_t nknobs;
+  /* The factorial: its knobs (indexes into knob[]) at the base and at
+   * level FLEVEL, the design, and each cell's runs by replicate.
+   */
+  size_t fk, frows, freps;
+  int fknob[EXPLORE_FACT_MAX];
+  size_t flevel[EXPLORE_FACT_MAX];
+  int signs[16 * EXPLORE_FACT_MAX];
+  struct explore_sample *fcell; /* [row * freps + rep]; fdone measured */
+  size_t fdone;
+  char **notes;
+  size_t nnotes;
+};
+extern void explore_note (struct explore *x, const char *fmt, ...)
+  __attribute__((format (printf, 2, 3)));
+extern void explore_knob_free (struct explore_knob *k);
+extern void explore_free (struct explore *x);
+/* The level of knob K with the largest IOPS change (its index). */
+extern size_t explore_best_level (const struct explore *x, size_t k);
+/* Writes X->dir/explore.json whole (STATUS "running", "complete",
+ * "failed" or "aborted"), and after running its report.md, report.html
+ * and charts/effects.svg; 0 or -1 (message printed).
+ */
+extern int explore_write (const struct explore *x, const char *status);
+/* `viperbench report EXPLORE-N`: the report again from explore.json; 0
+ * or an exit code with a message.
+ */
+extern int explore_rewrite (const char *dir);
+/* For `viperbench list`: the status (as a reader should take it),
+ * started, scenario, stack and best of explore.json DOC (static or DOC's
+ * strings; the best to free).
+ */
+extern void explore_row (const cJSON *doc, const char **status,
+                         const char **started, const char **scenario,
+                         const char **stack, char **best);
+
 /* doc.c: the reports' document model (see the file): blocks of spans,
  * written as Markdown (doc_md, malloc'd) or as a page's HTML body.
  */

@@ -105,6 +105,33 @@ gate_row (struct row *r, const char *path)
   return ret;
 }
 
+/* An exploration's row, from DIR/explore.json; -1 when it is none. */
+static int
+explore_list_row (struct row *r, const char *dir)
+{
+  char *p = xasprintf ("%s/explore.json", dir), *text = read_file (p, NULL);
+  cJSON *doc = text ? cJSON_Parse (text) : NULL;
+  const char *status, *started, *scenario, *stack;
+  char *best;
+
+  free (p);
+  free (text);
+  if (!cJSON_IsObject (doc)) {
+    cJSON_Delete (doc);
+    return -1;
+  }
+  explore_row (doc, &status, &started, &scenario, &stack, &best);
+  r->kind = xstrdup ("explore");
+  r->status = xstrdup (status);
+  r->date = xstrdup (started);
+  r->scenario = xstrdup (scenario);
+  r->stack = xstrdup (stack);
+  r->desc = best;
+  r->sut = xstrdup ("-");
+  cJSON_Delete (doc);
+  return 0;
+}
+
 /* Fills R for the record in DIR. */
 static void
 row_read (struct row *r, const char *dir)
@@ -123,8 +150,13 @@ row_read (struct row *r, const char *dir)
     else
       r->status = xasprintf ("unreadable: %s", why);
   }
-  else if (stat (gj, &sb) != 0 || gate_row (r, gj) == -1)
-    r->status = xstrdup ("unreadable: neither run.json nor gate.json");
+  else if (stat (gj, &sb) == 0) {
+    if (gate_row (r, gj) == -1)
+      r->status = xstrdup ("unreadable: gate.json");
+  }
+  else if (explore_list_row (r, dir) == -1)
+    r->status = xstrdup ("unreadable: neither run.json, gate.json nor "
+                         "explore.json");
   if (r->kind == NULL) {
     r->kind = xstrdup ("?");
     r->date = xstrdup ("-");

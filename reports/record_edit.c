@@ -18,7 +18,7 @@
 
 #include "internal.h"
 
-enum rec_kind { REC_NONE, REC_RUN, REC_GATE };
+enum rec_kind { REC_NONE, REC_RUN, REC_GATE, REC_EXPLORE };
 
 /* What DIR/ID is: a run record, a gate, or none (with *WHY). *STATUS:
  * its status as a reader sees it (a run whose runner is gone is
@@ -87,6 +87,24 @@ record_at (const char *results, const char *id, char **status,
       *why = "neither run.json nor gate.json of a record named so";
     rm_gate_free (&g);
     cJSON_Delete (doc);
+    if (k == REC_NONE) {
+      /* An exploration: explore.json naming this id. */
+      char *text;
+
+      free (path);
+      path = xasprintf ("%s/explore.json", dir);
+      text = lstat (path, &sb) == 0 && S_ISREG (sb.st_mode)
+             ? read_file (path, NULL) : NULL;
+      doc = text ? cJSON_Parse (text) : NULL;
+      if (doc && strcmp (json_str (cJSON_GetObjectItem (doc, "id"), ""), id) == 0) {
+        k = REC_EXPLORE;
+        *status = xstrdup (record_status (doc));
+      }
+      else if (text)
+        *why = "its explore.json names another record";
+      cJSON_Delete (doc);
+      free (text);
+    }
   }
   free (path);
   free (dir);
@@ -117,8 +135,9 @@ rm_main (int argc, char **argv)
   };
   static const struct cli cli = {
     "rm", "[OPTIONS] ID...",
-    "Removes records (VM-3, SWEEP-1, GATE-2) from the results directory,\n"
-    "each whole; never a path, never a record a live run is writing.\n"
+    "Removes records (VM-3, SWEEP-1, GATE-2, EXPLORE-1) from the results\n"
+    "directory, each whole; never a path, never a record a live run is\n"
+    "writing.\n"
     "Every ID is checked before any is removed.\n", opts, false,
   };
   const char *results = "results";
@@ -151,8 +170,8 @@ rm_main (int argc, char **argv)
       vb_msg ("rm: %s/%s: %s", results, argv[i], why);
       bad++;
     }
-    else if (strcmp (status, "running") == 0 && (k == REC_RUN || !force)) {
-      vb_msg ("rm: %s/%s is running%s", results, argv[i], k == REC_RUN
+    else if (strcmp (status, "running") == 0 && (k != REC_GATE || !force)) {
+      vb_msg ("rm: %s/%s is running%s", results, argv[i], k != REC_GATE
               ? " (its runner is alive): stop it first"
               : ": a gate's runner cannot be checked; --force if it is gone");
       bad++;
@@ -214,9 +233,10 @@ note_main (int argc, char **argv)
     vb_msg ("note: %s/%s: %s", results, argv[optind], why);
     return EXIT_BAD_INPUT;
   }
-  if (k == REC_GATE) {
-    vb_msg ("note: %s/%s is a gate: its notes are its own (gate.json), not "
-            "added to", results, argv[optind]);
+  if (k == REC_GATE || k == REC_EXPLORE) {
+    vb_msg ("note: %s/%s is %s: its notes are its own (%s), not added to",
+            results, argv[optind], k == REC_GATE ? "a gate" : "an exploration",
+            k == REC_GATE ? "gate.json" : "explore.json");
     return EXIT_BAD_INPUT;
   }
   dir = xasprintf ("%s/%s", results, argv[optind]);

@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -172,21 +171,6 @@ take_sample (struct gate_ctx *c, struct side *s, const struct rm_run *run)
   s->n++;
 }
 
-/* The last "viperbench: " line of a run's log, for the failure message. */
-static char *
-last_message (const char *log)
-{
-  char *text = read_file (log, NULL), *save = NULL, *last = NULL, *r;
-
-  for (char *p = text ? strtok_r (text, "\n", &save) : NULL; p;
-       p = strtok_r (NULL, "\n", &save))
-    if (strncmp (p, "viperbench: ", 12) == 0 && !strstr (p, "failed; see"))
-      last = p + 12;
-  r = xstrdup (last ? last : "no message");
-  free (text);
-  return r;
-}
-
 /* One `viperbench run` of SIDE; 0, -1 (failed: c->g.failure set) or -2
  * (stop requested).
  */
@@ -195,80 +179,22 @@ run_once (struct gate_ctx *c, struct side *s, const char *collect,
           const char *layers, const char *dir, bool sample)
 {
   char *desc = xasprintf ("%s %s repetition %zu", c->g.id, s->name, s->runs + 1);
-  char *log = xasprintf ("%s/%s-%zu.log", dir, "run", s->runs + 1);
-  char *rec = xasprintf ("%s/R-%zu", dir, s->runs + 1);
-  const char *argv[32];
-  size_t k = 0;
-  struct spawn_opts o = { .log_path = log };
-  int status = 0, w, r = 0;
-  pid_t pid;
+  char *who = xasprintf ("%s run %zu", s->name, s->runs + 1);
+  struct child_run cr = {
+    .self = c->self, .scenario = c->scenario, .scen_dir = c->scen_dir,
+    .stack = s->stack_path, .layers = layers, .collect = collect,
+    .desc = desc, .runtime = c->runtime, .pin = c->pin, .size = c->size,
+    .dir = dir, .num = s->runs + 1, .bound = c->run_bound, .who = who,
+  };
   cJSON *doc;
+  int r;
 
-  argv[k++] = c->self;
-  argv[k++] = "run";
-  argv[k++] = "--scenario"; argv[k++] = c->scenario;
-  argv[k++] = "--scenarios"; argv[k++] = c->scen_dir;
-  argv[k++] = "--stack"; argv[k++] = s->stack_path;
-  argv[k++] = "--results"; argv[k++] = dir;
-  argv[k++] = "--prefix"; argv[k++] = "R-";
-  argv[k++] = "--layers"; argv[k++] = layers;
-  argv[k++] = "--collect"; argv[k++] = collect;
-  argv[k++] = "--desc"; argv[k++] = desc;
-  argv[k++] = "--no-report";
-  if (c->runtime) { argv[k++] = "--runtime"; argv[k++] = c->runtime; }
-  if (c->pin) { argv[k++] = "--pin"; argv[k++] = c->pin; }
-  if (c->size) { argv[k++] = "--size"; argv[k++] = c->size; }
-  argv[k] = NULL;
-
-  if (mkdir_p (dir, 0755) == -1) {
-    c->g.failure = xasprintf ("mkdir %s: %s", dir, strerror (errno));
-    r = -1;
-    goto out;
-  }
-  pid = proc_spawn (argv, &o);
-  if (pid == -1) {
-    c->g.failure = xasprintf ("could not start %s", c->self);
-    r = -1;
-    goto out;
-  }
   s->runs++;
-  w = proc_wait (pid, c->run_bound, &status);
-  if (w != 0) {
-    /* SIGTERM first: the run stops its servers and marks its record. */
-    proc_kill (pid, 15);
-    if (w == 2) {
-      r = -2;
-      goto out;
-    }
-    c->g.failure = xasprintf ("%s run %zu did not finish within %.0f s: "
-                              "stopped; see %s", s->name, s->runs,
-                              c->run_bound, log);
-    r = -1;
-    goto out;
-  }
-  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0) {
-    char *why = last_message (log);
-
-    if (WIFEXITED (status) && WEXITSTATUS (status) == EXIT_INTERRUPTED &&
-        stop_requested) {
-      free (why);
-      r = -2;
-      goto out;
-    }
-    c->g.failure = xasprintf ("%s run %zu (stack %s) failed: %s (log: %s)",
-                              s->name, s->runs, s->stack_path, why, log);
-    free (why);
-    r = -1;
-    goto out;
-  }
-  doc = record_load (rec, NULL);
-  if (doc == NULL || strcmp (record_status (doc), "complete") != 0) {
-    c->g.failure = xasprintf ("%s run %zu: no complete record in %s",
-                              s->name, s->runs, rec);
-    cJSON_Delete (doc);
-    r = -1;
-    goto out;
-  }
+  r = child_run (&cr, &doc, &c->g.failure);
+  free (desc);
+  free (who);
+  if (r != 0)
+    return r;
   if (sample) {
     struct rm_run run;
 
@@ -295,11 +221,7 @@ run_once (struct gate_ctx *c, struct side *s, const char *collect,
     fputc ('\n', stderr);
   }
   cJSON_Delete (doc);
- out:
-  free (desc);
-  free (log);
-  free (rec);
-  return r;
+  return 0;
 }
 
 /* Loads stored baseline records from PATH (a record, or a directory of

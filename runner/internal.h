@@ -803,6 +803,27 @@ extern int sweep_parse_depths (const char *text, unsigned **depths,
 extern int sweep_ladder (struct run *run);
 extern void sweep_print_table (struct run *run);
 
+/* child_run.c: one `viperbench run` as a child (gate, explore) */
+struct child_run {
+  const char *self;             /* build/viperbench */
+  const char *scenario, *scen_dir, *stack, *layers, *collect, *desc;
+  const char *runtime, *pin, *size;     /* NULL: the run's own */
+  const char *dir;              /* its record is DIR/R-NUM, log DIR/run-NUM.log */
+  size_t num;
+  double bound;                 /* seconds it may take */
+  const char *who;              /* "candidate run 3": for messages */
+  const char *stack_words;      /* the stack as messages name it, or NULL */
+};
+/* Runs C: 0 with *DOC its complete record (cJSON_Delete it); -1 with
+ * *FAILURE (to free) saying why there is none; -2 when a stop was
+ * requested (the run was stopped and marked by itself).
+ */
+extern int child_run (const struct child_run *c, cJSON **doc,
+                      char **failure);
+
+/* explore_run.c: viperbench explore: what each knob of a stack buys */
+extern int explore_main (int argc, char **argv);
+
 /* gate_run.c: viperbench gate (the CI regression gate): the loop that
  * gathers samples; the decision is reports/gate_verdict.c's.
  */

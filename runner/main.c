@@ -38,6 +38,8 @@ static const struct command commands[] = {
     "make a numbered record of fio output kept from before viperbench" },
   { "services", services_main,
     "start a stack's services (an object store) around a command" },
+  { "explore", explore_main,
+    "what each knob of a stack buys: measured, ranked, with intervals" },
   { "gate", gate_main,
     "the CI regression gate: two stacks, or a stack and a stored record" },
   { "probe", probe_main,

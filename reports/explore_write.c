@@ -1,0 +1,863 @@
+/* explore_write.c: an exploration's record and report.  explore.json is
+ * written here from what runner/explore_run.c measured (the changes and
+ * the factorial decided by explore_core.c as it is written), and read
+ * here alone: the report (report.md, report.html, charts/effects.svg)
+ * and `viperbench list`'s row are made from the file, so that `viperbench
+ * report EXPLORE-N` writes the same report again.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static const struct {
+  const char *key, *label, *samples;
+} xm[EXPLORE_METRICS] = {
+  { "iops", "IOPS (read+write)", "iops" },
+  { "read_p99", "read p99", "read_p99_ns" },
+  { "write_p99", "write p99", "write_p99_ns" },
+  { "cpu", "CPU per I/O (all processes)", "cpu_us_per_io" },
+};
+
+void
+explore_note (struct explore *x, const char *fmt, ...)
+{
+  va_list ap;
+  char *s;
+
+  va_start (ap, fmt);
+  if (vasprintf (&s, fmt, ap) == -1)
+    s = NULL;
+  va_end (ap);
+  if (s == NULL)
+    return;
+  x->notes = xreallocarray (x->notes, x->nnotes + 1, sizeof *x->notes);
+  x->notes[x->nnotes++] = s;
+}
+
+static void
+level_free (struct explore_level *lv)
+{
+  for (size_t i = 0; i < lv->n; i++)
+    free (lv->s[i].verdict);
+  free (lv->s);
+  free (lv->value);
+  free (lv->stack);
+  memset (lv, 0, sizeof *lv);
+}
+
+void
+explore_knob_free (struct explore_knob *k)
+{
+  free (k->key);
+  free (k->base);
+  free (k->stage);
+  for (size_t l = 0; l < k->nlv; l++)
+    level_free (&k->lv[l]);
+  memset (k, 0, sizeof *k);
+}
+
+void
+explore_free (struct explore *x)
+{
+  free (x->id);
+  free (x->dir);
+  free (x->started);
+  free (x->scenario);
+  free (x->stack);
+  free (x->stack_name);
+  free (x->layer);
+  free (x->knobs_from);
+  free (x->failure);
+  level_free (&x->base);
+  for (size_t k = 0; k < x->nknobs; k++)
+    explore_knob_free (&x->knob[k]);
+  for (size_t i = 0; x->fcell && i < x->frows * x->freps; i++)
+    free (x->fcell[i].verdict);
+  free (x->fcell);
+  for (size_t i = 0; i < x->nnotes; i++)
+    free (x->notes[i]);
+  free (x->notes);
+}
+
+/* The change of metric M of LV over the base, pair by pair. */
+static void
+level_change (const struct explore *x, const struct explore_level *lv, int m,
+              struct explore_change *ch)
+{
+  size_t n = lv->n < x->base.n ? lv->n : x->base.n;
+  double *b = xmalloc ((n + 1) * sizeof *b), *v = xmalloc ((n + 1) * sizeof *v);
+
+  for (size_t i = 0; i < n; i++) {
+    b[i] = x->base.s[i].v[m];
+    v[i] = lv->s[i].v[m];
+  }
+  explore_change (b, v, n, x->alpha_look, ch);
+  free (b);
+  free (v);
+}
+
+size_t
+explore_best_level (const struct explore *x, size_t k)
+{
+  size_t best = 0;
+  double top = -INFINITY;
+
+  for (size_t l = 0; l < x->knob[k].nlv; l++) {
+    struct explore_change ch;
+
+    level_change (x, &x->knob[k].lv[l], 0, &ch);
+    if (!isnan (ch.est) && ch.est > top) {
+      top = ch.est;
+      best = l;
+    }
+  }
+  return best;
+}
+
+/* A number, or null for NAN and infinities. */
+static void
+add_num (cJSON *o, const char *key, double v)
+{
+  if (isfinite (v))
+    cJSON_AddNumberToObject (o, key, v);
+  else
+    cJSON_AddNullToObject (o, key);
+}
+
+/* A level's text as JSON (NULL: null). */
+static void
+add_value (cJSON *o, const char *key, const char *text)
+{
+  cJSON *v = text ? cJSON_Parse (text) : NULL;
+
+  cJSON_AddItemToObject (o, key, v ? v : cJSON_CreateNull ());
+}
+
+static double
+median_of (const struct explore_level *lv, int m)
+{
+  double *v = xmalloc ((lv->n + 1) * sizeof *v);
+  size_t n = 0;
+  double r;
+
+  for (size_t i = 0; i < lv->n; i++)
+    if (!isnan (lv->s[i].v[m]))
+      v[n++] = lv->s[i].v[m];
+  r = n ? stats_median (v, n) : NAN;
+  free (v);
+  return r;
+}
+
+/* The verdict most runs of LV gave, "TEXT (k of n runs)" (to free). */
+static char *
+modal_verdict (const struct explore_sample *s, size_t n)
+{
+  size_t best = 0, top = 0;
+
+  for (size_t i = 0; i < n; i++) {
+    size_t c = 0;
+
+    for (size_t j = 0; j < n; j++)
+      c += s[i].verdict && s[j].verdict && strcmp (s[i].verdict, s[j].verdict) == 0;
+    if (c > top) {
+      top = c;
+      best = i;
+    }
+  }
+  if (top == 0)
+    return xstrdup ("-");
+  return xasprintf ("%s (%zu of %zu runs)", s[best].verdict, top, n);
+}
+
+/* Samples of S (N) as arrays, and their verdicts. */
+static cJSON *
+samples_json (const struct explore_sample *s, size_t n)
+{
+  cJSON *o = cJSON_CreateObject (), *a;
+
+  for (int m = 0; m < EXPLORE_METRICS; m++) {
+    a = cJSON_AddArrayToObject (o, xm[m].samples);
+    for (size_t i = 0; i < n; i++)
+      cJSON_AddItemToArray (a, isfinite (s[i].v[m])
+                            ? cJSON_CreateNumber (s[i].v[m])
+                            : cJSON_CreateNull ());
+  }
+  a = cJSON_AddArrayToObject (o, "verdicts");
+  for (size_t i = 0; i < n; i++)
+    cJSON_AddItemToArray (a, cJSON_CreateString (s[i].verdict ? s[i].verdict
+                                                              : "-"));
+  return o;
+}
+
+struct ranked {
+  size_t k, l;
+  double size;
+};
+
+static int
+cmp_ranked (const void *a, const void *b)
+{
+  double x = ((const struct ranked *) a)->size;
+  double y = ((const struct ranked *) b)->size;
+
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The effects, ranked by the size of the IOPS change. */
+static cJSON *
+effects_json (const struct explore *x, cJSON **best_single)
+{
+  struct ranked r[EXPLORE_MAX_KNOBS * EXPLORE_MAX_LEVELS];
+  size_t n = 0;
+  cJSON *arr = cJSON_CreateArray ();
+  double top = 0;
+
+  *best_single = NULL;
+  for (size_t k = 0; k < x->nknobs; k++)
+    for (size_t l = 0; l < x->knob[k].nlv; l++) {
+      struct explore_change ch;
+
+      level_change (x, &x->knob[k].lv[l], 0, &ch);
+      r[n++] = (struct ranked) { k, l, isnan (ch.est) ? -1
+                                 : fabs (log1p (ch.est)) };
+    }
+  qsort (r, n, sizeof *r, cmp_ranked);
+  for (size_t i = 0; i < n; i++) {
+    const struct explore_knob *kn = &x->knob[r[i].k];
+    const struct explore_level *lv = &kn->lv[r[i].l];
+    cJSON *e = cJSON_CreateObject ();
+    bool sig = false;
+    char *vb, *vl;
+
+    cJSON_AddNumberToObject (e, "rank", (double) i + 1);
+    cJSON_AddStringToObject (e, "knob", kn->key);
+    add_value (e, "level", lv->value);
+    add_value (e, "base_level", kn->base);
+    cJSON_AddStringToObject (e, "stage", kn->stage);
+    for (int m = 0; m < EXPLORE_METRICS; m++) {
+      struct explore_change ch;
+      cJSON *o = cJSON_AddObjectToObject (e, xm[m].key);
+
+      level_change (x, lv, m, &ch);
+      cJSON_AddNumberToObject (o, "pairs", (double) ch.n);
+      add_num (o, "base", median_of (&x->base, m));
+      add_num (o, "level", median_of (lv, m));
+      add_num (o, "change", ch.est);
+      add_num (o, "lo", ch.lo);
+      add_num (o, "hi", ch.hi);
+      add_num (o, "p", ch.p);
+      cJSON_AddBoolToObject (o, "significant", ch.significant);
+      if (m == 0) {
+        sig = ch.significant;
+        cJSON_AddNumberToObject (e, "n", (double) ch.n);
+        if (sig && ch.est > top) {
+          top = ch.est;
+          cJSON_Delete (*best_single);
+          *best_single = cJSON_CreateObject ();
+          cJSON_AddStringToObject (*best_single, "how", "one knob");
+          add_value (cJSON_AddObjectToObject (*best_single, "settings"),
+                     kn->key, lv->value);
+          add_num (*best_single, "change", ch.est);
+          add_num (*best_single, "lo", ch.lo);
+          add_num (*best_single, "hi", ch.hi);
+        }
+      }
+    }
+    cJSON_AddBoolToObject (e, "significant", sig);
+    vb = modal_verdict (x->base.s, x->base.n);
+    vl = modal_verdict (lv->s, lv->n);
+    cJSON_AddStringToObject (e, "verdict_base", vb);
+    cJSON_AddStringToObject (e, "verdict_level", vl);
+    free (vb);
+    free (vl);
+    cJSON_AddItemToObject (e, "samples", samples_json (lv->s, lv->n));
+    cJSON_AddItemToArray (arr, e);
+  }
+  return arr;
+}
+
+/* The factorial's part of the record, or NULL when it did not run whole. */
+static cJSON *
+factorial_json (const struct explore *x, cJSON **best)
+{
+  struct explore_fact f;
+  double *y;
+  cJSON *o, *a;
+  int ok;
+
+  if (x->fk == 0 || x->fcell == NULL || x->fdone < x->frows * x->freps)
+    return NULL;
+  y = xmalloc (x->frows * x->freps * sizeof *y);
+  for (size_t i = 0; i < x->frows * x->freps; i++)
+    y[i] = x->fcell[i].v[0] > 0 ? log (x->fcell[i].v[0]) : NAN;
+  ok = explore_factorial (x->fk, x->signs, x->frows, y, x->freps,
+                          x->alpha, &f);
+  o = cJSON_CreateObject ();
+  a = cJSON_AddArrayToObject (o, "knobs");
+  for (size_t j = 0; j < x->fk; j++) {
+    const struct explore_knob *k = &x->knob[x->fknob[j]];
+    cJSON *e = cJSON_CreateObject ();
+
+    cJSON_AddStringToObject (e, "knob", k->key);
+    add_value (e, "low", k->base);
+    add_value (e, "high", k->lv[x->flevel[j]].value);
+    if (ok == 0) {
+      add_num (e, "change", exp (f.main[j]) - 1);
+      add_num (e, "lo", exp (f.main_lo[j]) - 1);
+      add_num (e, "hi", exp (f.main_hi[j]) - 1);
+    }
+    cJSON_AddItemToArray (a, e);
+  }
+  cJSON_AddNumberToObject (o, "replicates", (double) x->freps);
+  a = cJSON_AddArrayToObject (o, "cells");
+  for (size_t r = 0; r < x->frows; r++) {
+    cJSON *c = cJSON_CreateObject ();
+    cJSON *sg = cJSON_AddArrayToObject (c, "signs");
+    cJSON *io = cJSON_AddArrayToObject (c, "iops");
+
+    for (size_t j = 0; j < x->fk; j++)
+      cJSON_AddItemToArray (sg, cJSON_CreateNumber (x->signs[r * x->fk + j]));
+    for (size_t rep = 0; rep < x->freps; rep++) {
+      double v = x->fcell[r * x->freps + rep].v[0];
+
+      cJSON_AddItemToArray (io, isfinite (v) ? cJSON_CreateNumber (v)
+                                             : cJSON_CreateNull ());
+    }
+    cJSON_AddItemToArray (a, c);
+  }
+  if (ok != 0) {
+    cJSON_AddStringToObject (o, "note", "not analysed: a cell has no IOPS");
+    free (y);
+    return o;
+  }
+  {
+    cJSON *in = cJSON_AddObjectToObject (o, "interaction");
+    cJSON *ks = cJSON_AddArrayToObject (in, "knobs");
+
+    cJSON_AddItemToArray (ks, cJSON_CreateString (x->knob[x->fknob[f.a]].key));
+    cJSON_AddItemToArray (ks, cJSON_CreateString (x->knob[x->fknob[f.b]].key));
+    add_num (in, "change", exp (f.inter) - 1);
+    add_num (in, "lo", exp (f.inter_lo) - 1);
+    add_num (in, "hi", exp (f.inter_hi) - 1);
+    cJSON_AddBoolToObject (in, "interact", f.interact);
+    if (f.alias_c >= 0) {
+      ks = cJSON_AddArrayToObject (in, "aliased_with");
+      cJSON_AddItemToArray (ks, cJSON_CreateString (x->knob[x->fknob[f.alias_c]].key));
+      cJSON_AddItemToArray (ks, cJSON_CreateString (x->knob[x->fknob[f.alias_d]].key));
+    }
+  }
+  add_num (o, "residual_sd", f.sd);
+  cJSON_AddNumberToObject (o, "df", f.df);
+  *best = cJSON_CreateObject ();
+  cJSON_AddStringToObject (*best, "how", "factorial");
+  cJSON_AddNumberToObject (*best, "cell", (double) f.best + 1);
+  {
+    cJSON *st = cJSON_AddObjectToObject (*best, "settings");
+
+    for (size_t j = 0; j < x->fk; j++)
+      if (x->signs[f.best * x->fk + j] > 0)
+        add_value (st, x->knob[x->fknob[j]].key,
+                   x->knob[x->fknob[j]].lv[x->flevel[j]].value);
+  }
+  add_num (*best, "change", f.best_gain);
+  add_num (*best, "lo", f.best_lo);
+  add_num (*best, "hi", f.best_hi);
+  free (y);
+  return o;
+}
+
+/* explore.json's document (to cJSON_Delete). */
+static cJSON *
+explore_json (const struct explore *x, const char *status)
+{
+  cJSON *d = cJSON_CreateObject (), *a, *best = NULL, *single, *fact;
+
+  cJSON_AddStringToObject (d, "schema", "viperbench.explore/1");
+  cJSON_AddStringToObject (d, "kind", "explore");
+  cJSON_AddStringToObject (d, "id", x->id ? x->id : "?");
+  cJSON_AddStringToObject (d, "status", status);
+  /* A reader takes "running" whose runner is gone for aborted. */
+  if (strcmp (status, "running") == 0)
+    cJSON_AddNumberToObject (d, "runner_pid", (double) getpid ());
+  if (x->failure)
+    cJSON_AddStringToObject (d, "failure", x->failure);
+  cJSON_AddStringToObject (d, "started", x->started ? x->started : "?");
+  add_num (d, "seconds", x->seconds);
+  cJSON_AddStringToObject (d, "scenario", x->scenario ? x->scenario : "?");
+  cJSON_AddStringToObject (d, "stack", x->stack ? x->stack : "?");
+  cJSON_AddStringToObject (d, "stack_name", x->stack_name ? x->stack_name : "?");
+  cJSON_AddStringToObject (d, "layer", x->layer ? x->layer : "?");
+  cJSON_AddStringToObject (d, "knobs_from", x->knobs_from ? x->knobs_from : "-");
+  cJSON_AddNumberToObject (d, "repeat", (double) x->repeat);
+  cJSON_AddNumberToObject (d, "max_repeat", (double) x->max_repeat);
+  cJSON_AddNumberToObject (d, "rounds", (double) x->base.n);
+  cJSON_AddNumberToObject (d, "precision", x->precision);
+  cJSON_AddNumberToObject (d, "budget_s", x->budget_s);
+  cJSON_AddNumberToObject (d, "alpha", x->alpha);
+  cJSON_AddNumberToObject (d, "alpha_per_look", x->alpha_look);
+  cJSON_AddNumberToObject (d, "looks", x->looks);
+  a = cJSON_AddArrayToObject (d, "notes");
+  for (size_t i = 0; i < x->nnotes; i++)
+    cJSON_AddItemToArray (a, cJSON_CreateString (x->notes[i]));
+  a = cJSON_AddArrayToObject (d, "knobs");
+  for (size_t k = 0; k < x->nknobs; k++) {
+    cJSON *o = cJSON_CreateObject (), *lv;
+
+    cJSON_AddStringToObject (o, "key", x->knob[k].key);
+    add_value (o, "base", x->knob[k].base);
+    cJSON_AddStringToObject (o, "stage", x->knob[k].stage);
+    lv = cJSON_AddArrayToObject (o, "levels");
+    for (size_t l = 0; l < x->knob[k].nlv; l++)
+      cJSON_AddItemToArray (lv, cJSON_Parse (x->knob[k].lv[l].value));
+    cJSON_AddItemToArray (a, o);
+  }
+  cJSON_AddItemToObject (d, "base", samples_json (x->base.s, x->base.n));
+  cJSON_AddItemToObject (d, "effects", effects_json (x, &single));
+  fact = factorial_json (x, &best);
+  cJSON_AddItemToObject (d, "factorial", fact ? fact : cJSON_CreateNull ());
+  if (best == NULL)
+    best = single;
+  else
+    cJSON_Delete (single);
+  cJSON_AddItemToObject (d, "best", best ? best : cJSON_CreateNull ());
+  json_scrub (d);
+  return d;
+}
+
+/* "+12.3%" of a change, or "-". */
+static void
+pct (char *buf, size_t n, const cJSON *v)
+{
+  if (cJSON_IsNumber (v))
+    snprintf (buf, n, "%+.1f%%", v->valuedouble * 100);
+  else
+    snprintf (buf, n, "-");
+}
+
+/* A change with its interval: "+12.3% (+8.0% .. +15.1%)". */
+static void
+change_text (char *buf, size_t n, const cJSON *o)
+{
+  char e[24], lo[24], hi[24];
+
+  pct (e, sizeof e, cJSON_GetObjectItem (o, "change"));
+  pct (lo, sizeof lo, cJSON_GetObjectItem (o, "lo"));
+  pct (hi, sizeof hi, cJSON_GetObjectItem (o, "hi"));
+  if (!cJSON_IsNumber (cJSON_GetObjectItem (o, "hi")) &&
+      cJSON_IsNumber (cJSON_GetObjectItem (o, "change")))
+    snprintf (hi, sizeof hi, "+inf");
+  snprintf (buf, n, "%s (%s .. %s)", e, lo, hi);
+}
+
+/* A JSON value as text (to free): strings without quotes. */
+static char *
+value_words (const cJSON *v)
+{
+  if (cJSON_IsString (v))
+    return xstrdup (v->valuestring);
+  if (v == NULL || cJSON_IsNull (v))
+    return xstrdup ("unset");
+  return cJSON_PrintUnformatted (v);
+}
+
+/* "k=v, k=v" of an object of settings (to free). */
+static char *
+settings_words (const cJSON *st)
+{
+  char *list = NULL;
+  const cJSON *e;
+
+  cJSON_ArrayForEach (e, st) {
+    char *v = value_words (e), *kv = xasprintf ("%s=%s", e->string, v);
+
+    list_append (&list, ", ", kv);
+    free (v);
+    free (kv);
+  }
+  return list ? list : xstrdup ("the stack as it is");
+}
+
+/* The chart of the IOPS changes with their intervals, in DIR/charts. */
+static int
+effects_chart (const char *dir, const cJSON *effects)
+{
+  char *cdir = xasprintf ("%s/charts", dir), *p;
+  FILE *f;
+  const cJSON *e;
+  size_t n = 0;
+  int r;
+
+  if (mkdir_p (cdir, 0755) == -1) {
+    free (cdir);
+    return -1;
+  }
+  p = xasprintf ("%s/effects.dat", cdir);
+  f = fopen_out (p);
+  if (f == NULL) {
+    free (p);
+    free (cdir);
+    return -1;
+  }
+  cJSON_ArrayForEach (e, effects) {
+    const cJSON *io = cJSON_GetObjectItem (e, "iops");
+    double est = json_num (cJSON_GetObjectItem (io, "change"));
+    double lo = json_num (cJSON_GetObjectItem (io, "lo"));
+    double hi = json_num (cJSON_GetObjectItem (io, "hi"));
+    char *v = value_words (cJSON_GetObjectItem (e, "level"));
+    char *label = xasprintf ("%s: %s", json_str (cJSON_GetObjectItem (e, "knob"), "?"), v);
+
+    if (isnan (est))
+      est = 0;
+    gp_string (f, label, '"');
+    fprintf (f, " %g %g %g\n", est * 100, (isnan (lo) ? est : lo) * 100,
+             (isnan (hi) ? est : hi) * 100);
+    free (v);
+    free (label);
+    n++;
+  }
+  if (fclose_out (f, p) == -1) {
+    free (p);
+    free (cdir);
+    return -1;
+  }
+  free (p);
+  p = xasprintf ("%s/effects.gp", cdir);
+  f = fopen_out (p);
+  if (f == NULL) {
+    free (p);
+    free (cdir);
+    return -1;
+  }
+  fprintf (f, "# Generated by viperbench explore.\n"
+"set encoding utf8\nset grid xtics\nunset key\n"
+"set terminal svg size 900,%zu dynamic noenhanced font 'sans,12'\n"
+"set output 'effects.svg'\n"
+"set title 'Change in IOPS of each knob level against the stack as it is (interval: the test level)'\n"
+"set xlabel 'IOPS change (%%)'\nset yrange [%zu.5:-0.5]\n"
+"set arrow from 0, graph 0 to 0, graph 1 nohead dt 2\n"
+"set lmargin 28\n"
+"plot 'effects.dat' using 2:0:3:4:ytic(1) with xerrorbars lw 2 lc 1, "
+"'' using 2:0 with points pt 7 ps 1.5 lc 1\n",
+           200 + 40 * n, n ? n - 1 : 0);
+  if (fclose_out (f, p) == -1) {
+    free (p);
+    free (cdir);
+    return -1;
+  }
+  free (p);
+  r = n ? gp_run (cdir, "effects.gp") : 0;
+  free (cdir);
+  return r;
+}
+
+/* The report of explore.json DOC (doc_free it). */
+static struct doc *
+explore_doc (const cJSON *doc)
+{
+  struct doc *d = doc_new ();
+  const cJSON *effects = cJSON_GetObjectItem (doc, "effects");
+  const cJSON *fact = cJSON_GetObjectItem (doc, "factorial");
+  const cJSON *best = cJSON_GetObjectItem (doc, "best");
+  const cJSON *e;
+  const char *layer = json_str (cJSON_GetObjectItem (doc, "layer"), "?");
+  double alook = json_num (cJSON_GetObjectItem (doc, "alpha_per_look"));
+  char buf[160];
+
+  doc_heading (d, 1);
+  doc_data (d, json_str (cJSON_GetObjectItem (doc, "id"), "?"));
+  doc_text (d, ": what each knob buys (");
+  doc_data (d, record_status (doc));
+  doc_text (d, ")");
+  doc_item (d);
+  doc_text (d, "scenario ");
+  doc_data (d, json_str (cJSON_GetObjectItem (doc, "scenario"), "?"));
+  doc_text (d, ", layer ");
+  doc_data (d, layer);
+  doc_text (d, " of stack ");
+  doc_data (d, json_str (cJSON_GetObjectItem (doc, "stack"), "?"));
+  doc_text (d, " (\"");
+  doc_data (d, json_str (cJSON_GetObjectItem (doc, "stack_name"), "?"));
+  doc_text (d, "\")");
+  doc_item (d);
+  doc_text (d, "knobs from ");
+  doc_data (d, json_str (cJSON_GetObjectItem (doc, "knobs_from"), "?"));
+  doc_item (d);
+  doc_text (d, "%.0f rounds of back-to-back runs (the stack as it is and each "
+            "level once, in an order that turns), %.0f at the first look, up "
+            "to %.0f while an interval was wider than +-%.0f%%; started ",
+            json_num (cJSON_GetObjectItem (doc, "rounds")),
+            json_num (cJSON_GetObjectItem (doc, "repeat")),
+            json_num (cJSON_GetObjectItem (doc, "max_repeat")),
+            json_num (cJSON_GetObjectItem (doc, "precision")) * 100);
+  doc_data (d, json_str (cJSON_GetObjectItem (doc, "started"), "?"));
+  doc_text (d, ", took %.0f s (budget %.0f s)",
+            json_num (cJSON_GetObjectItem (doc, "seconds")),
+            json_num (cJSON_GetObjectItem (doc, "budget_s")));
+  doc_item (d);
+  doc_text (d, "a change is significant at two-sided p < %.3g (alpha %.2g "
+            "over %.0f look%s); its interval is at that level: %.1f%%", alook,
+            json_num (cJSON_GetObjectItem (doc, "alpha")),
+            json_num (cJSON_GetObjectItem (doc, "looks")),
+            json_num (cJSON_GetObjectItem (doc, "looks")) == 1 ? "" : "s",
+            (1 - alook) * 100);
+  if (cJSON_GetObjectItem (doc, "failure")) {
+    doc_item (d);
+    doc_bold (d, "Failed: ");
+    doc_data (d, json_str (cJSON_GetObjectItem (doc, "failure"), "?"));
+  }
+  cJSON_ArrayForEach (e, cJSON_GetObjectItem (doc, "notes")) {
+    doc_item (d);
+    doc_data (d, json_str (e, "?"));
+  }
+
+  doc_heading (d, 2);
+  doc_text (d, "Best found");
+  doc_para (d);
+  if (cJSON_IsObject (best)) {
+    char *s = settings_words (cJSON_GetObjectItem (best, "settings"));
+
+    change_text (buf, sizeof buf, best);
+    doc_bold_data (d, s);
+    doc_text (d, ": IOPS %s against the stack as it is (%s).", buf,
+              strcmp (json_str (cJSON_GetObjectItem (best, "how"), ""),
+                      "factorial") == 0
+              ? "the best cell of the factorial, interval from its replicates"
+              : "the largest significant gain of one knob; no factorial");
+    free (s);
+  }
+  else
+    doc_text (d, "No level gained IOPS significantly over the stack as it is.");
+
+  doc_heading (d, 2);
+  doc_text (d, "Knobs ranked by the size of the IOPS change");
+  doc_para (d);
+  doc_text (d, "Each change is the Hodges-Lehmann estimate of level/base - 1 "
+            "over the rounds' pairs, with its interval; the bottleneck is "
+            "the verdict most runs gave, at the stack's own setting and at "
+            "the level.");
+  doc_table (d, "rllrrrrrll");
+  doc_cells (d, (const char *const[]) { "#", "knob", "base -> level",
+             "IOPS", "IOPS change (interval)", "p", "read p99", "write p99",
+             "CPU per I/O", "bottleneck: base -> level", NULL });
+  cJSON_ArrayForEach (e, effects) {
+    const cJSON *io = cJSON_GetObjectItem (e, "iops");
+    char *b = value_words (cJSON_GetObjectItem (e, "base_level"));
+    char *l = value_words (cJSON_GetObjectItem (e, "level"));
+    char iops[40], ib[16], il[16];
+    const char *vb = json_str (cJSON_GetObjectItem (e, "verdict_base"), "-");
+    const char *vl = json_str (cJSON_GetObjectItem (e, "verdict_level"), "-");
+
+    doc_cell (d);
+    doc_text (d, "%.0f", json_num (cJSON_GetObjectItem (e, "rank")));
+    doc_cell (d);
+    doc_code_data (d, json_str (cJSON_GetObjectItem (e, "knob"), "?"));
+    doc_cell (d);
+    doc_data (d, b);
+    doc_text (d, " -> ");
+    doc_data (d, l);
+    doc_cell (d);
+    fmt_iops (ib, sizeof ib, json_num (cJSON_GetObjectItem (io, "base")));
+    fmt_iops (il, sizeof il, json_num (cJSON_GetObjectItem (io, "level")));
+    snprintf (iops, sizeof iops, "%s -> %s", ib, il);
+    doc_text (d, "%s", iops);
+    doc_cell (d);
+    change_text (buf, sizeof buf, io);
+    if (cJSON_IsTrue (cJSON_GetObjectItem (e, "significant")))
+      doc_bold (d, "%s", buf);
+    else
+      doc_text (d, "%s, not significant", buf);
+    doc_cell (d);
+    doc_text (d, "%.3g", json_num (cJSON_GetObjectItem (io, "p")));
+    for (int m = 1; m < EXPLORE_METRICS; m++) {
+      const cJSON *o = cJSON_GetObjectItem (e, xm[m].key);
+
+      doc_cell (d);
+      pct (buf, sizeof buf, cJSON_GetObjectItem (o, "change"));
+      doc_text (d, "%s%s", buf, cJSON_IsTrue (cJSON_GetObjectItem (o, "significant"))
+                ? "" : (strcmp (buf, "-") ? " (ns)" : ""));
+    }
+    doc_cell (d);
+    doc_data (d, vb);
+    if (strcmp (vb, vl) != 0) {
+      doc_text (d, " -> ");
+      doc_data (d, vl);
+    }
+    else
+      doc_text (d, " (the same)");
+    free (b);
+    free (l);
+  }
+  if (cJSON_GetArraySize (effects) > 0)
+    doc_image (d, "IOPS change of each knob level, with its interval",
+               "charts/effects.svg");
+
+  doc_heading (d, 2);
+  doc_text (d, "Do the largest interact?");
+  doc_para (d);
+  if (cJSON_IsObject (fact) && cJSON_GetObjectItem (fact, "interaction")) {
+    const cJSON *in = cJSON_GetObjectItem (fact, "interaction");
+    const cJSON *ks = cJSON_GetObjectItem (in, "knobs");
+    const cJSON *al = cJSON_GetObjectItem (in, "aliased_with");
+
+    change_text (buf, sizeof buf, in);
+    doc_text (d, "A two-level factorial of %d knobs (the stack's own value "
+              "and each knob's best level), %d cells, %.0f replicates, each a "
+              "block (residual noise %.1f%%, %.0f degrees of freedom; "
+              "95%% t intervals).  ",
+              cJSON_GetArraySize (cJSON_GetObjectItem (fact, "knobs")),
+              cJSON_GetArraySize (cJSON_GetObjectItem (fact, "cells")),
+              json_num (cJSON_GetObjectItem (fact, "replicates")),
+              json_num (cJSON_GetObjectItem (fact, "residual_sd")) * 100,
+              json_num (cJSON_GetObjectItem (fact, "df")));
+    doc_code_data (d, json_str (cJSON_GetArrayItem (ks, 0), "?"));
+    doc_text (d, " and ");
+    doc_code_data (d, json_str (cJSON_GetArrayItem (ks, 1), "?"));
+    doc_text (d, " %s: the interaction is %s in IOPS",
+              cJSON_IsTrue (cJSON_GetObjectItem (in, "interact"))
+              ? "interact" : "do not interact measurably", buf);
+    if (cJSON_IsArray (al)) {
+      doc_text (d, " (with 4 knobs it is aliased with that of ");
+      doc_code_data (d, json_str (cJSON_GetArrayItem (al, 0), "?"));
+      doc_text (d, " and ");
+      doc_code_data (d, json_str (cJSON_GetArrayItem (al, 1), "?"));
+      doc_text (d, ")");
+    }
+    doc_text (d, ".");
+    doc_table (d, "llr");
+    doc_cells (d, (const char *const[]) { "knob", "low -> high",
+               "main effect on IOPS (interval)", NULL });
+    cJSON_ArrayForEach (e, cJSON_GetObjectItem (fact, "knobs")) {
+      char *lo = value_words (cJSON_GetObjectItem (e, "low"));
+      char *hi = value_words (cJSON_GetObjectItem (e, "high"));
+
+      doc_cell (d);
+      doc_code_data (d, json_str (cJSON_GetObjectItem (e, "knob"), "?"));
+      doc_cell (d);
+      doc_data (d, lo);
+      doc_text (d, " -> ");
+      doc_data (d, hi);
+      doc_cell (d);
+      change_text (buf, sizeof buf, e);
+      doc_text (d, "%s", buf);
+      free (lo);
+      free (hi);
+    }
+  }
+  else if (cJSON_IsObject (fact))
+    doc_data (d, json_str (cJSON_GetObjectItem (fact, "note"), "not analysed"));
+  else
+    doc_text (d, "No factorial (see the notes above).");
+  return d;
+}
+
+/* Writes DIR's report from explore.json DOC; 0 or -1. */
+static int
+report_files (const char *dir, const cJSON *doc)
+{
+  struct doc *d = explore_doc (doc);
+  char *md, *p;
+  int r = 0;
+
+  if (cJSON_GetArraySize (cJSON_GetObjectItem (doc, "effects")) > 0 &&
+      effects_chart (dir, cJSON_GetObjectItem (doc, "effects")) == -1)
+    vb_warn ("%s: no chart of the effects", dir);
+  md = doc_md (d);
+  p = xasprintf ("%s/report.md", dir);
+  if (write_file_atomic (p, md, strlen (md)) == -1)
+    r = -1;
+  free (p);
+  p = xasprintf ("%s/report.html", dir);
+  {
+    char *title = xasprintf ("%s: what each knob buys",
+                             json_str (cJSON_GetObjectItem (doc, "id"), "?"));
+
+    if (html_page (p, title, d, dir, NULL, NULL, NULL) == -1)
+      r = -1;
+    free (title);
+  }
+  free (p);
+  free (md);
+  doc_free (d);
+  return r;
+}
+
+int
+explore_write (const struct explore *x, const char *status)
+{
+  cJSON *doc = explore_json (x, status);
+  char *js = cJSON_Print (doc), *p = xasprintf ("%s/explore.json", x->dir);
+  int r = 0;
+
+  /* The report first, explore.json last: it never says complete before
+   * the rest is written.
+   */
+  if (strcmp (status, "running") != 0 && report_files (x->dir, doc) == -1)
+    r = -1;
+  if (write_file_atomic (p, js, strlen (js)) == -1)
+    r = -1;
+  free (p);
+  free (js);
+  cJSON_Delete (doc);
+  return r;
+}
+
+/* explore.json of DIR, or NULL with a message. */
+static cJSON *
+explore_load (const char *dir)
+{
+  char *p = xasprintf ("%s/explore.json", dir), *text = read_file (p, NULL);
+  cJSON *doc = text ? cJSON_Parse (text) : NULL;
+
+  if (doc == NULL || !cJSON_IsObject (doc) ||
+      strcmp (json_str (cJSON_GetObjectItem (doc, "kind"), ""), "explore") != 0) {
+    vb_msg ("report: %s: %s", p, text ? "not an exploration's record"
+            : strerror (errno));
+    cJSON_Delete (doc);
+    doc = NULL;
+  }
+  free (text);
+  free (p);
+  return doc;
+}
+
+int
+explore_rewrite (const char *dir)
+{
+  cJSON *doc = explore_load (dir);
+  int r;
+
+  if (doc == NULL)
+    return EXIT_BAD_INPUT;
+  r = report_files (dir, doc);
+  cJSON_Delete (doc);
+  if (r == 0)
+    printf ("report: %s/report.md\n", dir);
+  return r == 0 ? 0 : EXIT_RUN_FAILED;
+}
+
+void
+explore_row (const cJSON *doc, const char **status, const char **started,
+             const char **scenario, const char **stack, char **best)
+{
+  const cJSON *b = cJSON_GetObjectItem (doc, "best");
+
+  *status = record_status (doc);
+  *started = json_str (cJSON_GetObjectItem (doc, "started"), "-");
+  *scenario = json_str (cJSON_GetObjectItem (doc, "scenario"), "-");
+  *stack = json_str (cJSON_GetObjectItem (doc, "stack_name"), "-");
+  if (cJSON_IsObject (b)) {
+    char *s = settings_words (cJSON_GetObjectItem (b, "settings")), c[24];
+
+    pct (c, sizeof c, cJSON_GetObjectItem (b, "change"));
+    *best = xasprintf ("best: %s %s IOPS", s, c);
+    free (s);
+  }
+  else
+    *best = xstrdup ("");
+}
