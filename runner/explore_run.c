@@ -300,7 +300,7 @@ knob_add (struct explore_ctx *c, const char *key, const char *levels,
       x->nknobs++;
       return -1;
     }
-    what = xasprintf ("--knob %s=%s", key, t);
+    what = xasprintf ("--knob %s=%s", key, p);
     k->lv[k->nlv].stack = level_stack (c, keys, vals, 1, what);
     free (what);
     k->lv[k->nlv].value = t;
@@ -479,6 +479,18 @@ sample_new (struct explore_level *lv)
   return &lv->s[lv->n++];
 }
 
+/* "KEY=VALUE", a string's value without its quotes (to free). */
+static char *
+level_words (const char *key, const char *value)
+{
+  cJSON *v = cJSON_Parse (value);
+  char *r = xasprintf ("%s=%s", key, cJSON_IsString (v) ? v->valuestring
+                                                        : value);
+
+  cJSON_Delete (v);
+  return r;
+}
+
 /* One round: the base and every level, in an order turned by ROUND and
  * reversed every other round; 0, -1 or -2 as run_one.
  */
@@ -499,7 +511,7 @@ round_run (struct explore_ctx *c, size_t round)
     for (size_t l = 0; l < x->knob[k].nlv; l++) {
       all[n] = &x->knob[k].lv[l];
       sub[n] = xasprintf ("knob%zu-level%zu", k + 1, l + 1);
-      words[n++] = xasprintf ("%s=%s", x->knob[k].key, x->knob[k].lv[l].value);
+      words[n++] = level_words (x->knob[k].key, x->knob[k].lv[l].value);
     }
   for (size_t i = 0; i < n && r == 0; i++) {
     size_t j = (i + round) % n;
