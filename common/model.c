@@ -1124,3 +1124,165 @@ rm_notes_add (const char *dir, const char *text)
   rm_notes_free (&old);
   return r;
 }
+
+/* A knob's value in words (to free): a string without its quotes,
+ * "unset (its default)" for none.
+ */
+static char *
+value_words (const cJSON *v)
+{
+  if (cJSON_IsString (v))
+    return xstrdup (v->valuestring);
+  if (v == NULL || cJSON_IsNull (v))
+    return xstrdup ("unset (its default)");
+  return cJSON_PrintUnformatted (v);
+}
+
+static void
+x_change_read (const cJSON *o, struct rm_x_change *c)
+{
+  c->pairs = num (o, "pairs");
+  c->base = num (o, "base");
+  c->level = num (o, "level");
+  c->change = num (o, "change");
+  c->lo = num (o, "lo");
+  c->hi = num (o, "hi");
+  c->p = num (o, "p");
+  c->significant = cJSON_IsTrue (get (o, "significant"));
+}
+
+/* The factorial's part of explore.json into X. */
+static void
+x_factorial_read (const cJSON *f, struct rm_explore *x)
+{
+  const cJSON *in = get (f, "interaction"), *e;
+
+  x->factorial = cJSON_IsObject (f);
+  if (!x->factorial)
+    return;
+  x->fact_note = str (f, "note");
+  x->fknobs = xcalloc (len (get (f, "knobs")) + 1, sizeof *x->fknobs);
+  cJSON_ArrayForEach (e, get (f, "knobs")) {
+    struct rm_x_fknob *k = &x->fknobs[x->nfknobs++];
+
+    k->knob = str (e, "knob");
+    k->low = value_words (get (e, "low"));
+    k->high = value_words (get (e, "high"));
+    k->change = num (e, "change");
+    k->lo = num (e, "lo");
+    k->hi = num (e, "hi");
+  }
+  x->fcells = (double) len (get (f, "cells"));
+  x->replicates = num (f, "replicates");
+  x->residual_sd = num (f, "residual_sd");
+  x->df = num (f, "df");
+  x->interaction = cJSON_IsObject (in);
+  for (int i = 0; i < 2; i++) {
+    const cJSON *k = cJSON_GetArrayItem (get (in, "knobs"), i);
+    const cJSON *a = cJSON_GetArrayItem (get (in, "aliased_with"), i);
+
+    x->inter_knobs[i] = cJSON_IsString (k) ? k->valuestring : NULL;
+    x->alias[i] = cJSON_IsString (a) ? a->valuestring : NULL;
+  }
+  x->inter_change = num (in, "change");
+  x->inter_lo = num (in, "lo");
+  x->inter_hi = num (in, "hi");
+  x->interact = cJSON_IsTrue (get (in, "interact"));
+}
+
+void
+rm_explore_read (const cJSON *doc, struct rm_explore *x)
+{
+  const cJSON *b = get (doc, "best"), *e;
+  static const char *const mkey[RM_XM_COUNT] = {
+    "iops", "read_p99", "write_p99", "cpu",
+  };
+
+  memset (x, 0, sizeof *x);
+  x->schema = str (doc, "schema");
+  x->id = str (doc, "id");
+  x->status_now = doc ? record_status (doc) : NULL;
+  x->failure = str (doc, "failure");
+  x->started = str (doc, "started");
+  x->scenario = str (doc, "scenario");
+  x->stack = str (doc, "stack");
+  x->stack_name = str (doc, "stack_name");
+  x->layer = str (doc, "layer");
+  x->knobs_from = str (doc, "knobs_from");
+  x->seconds = num (doc, "seconds");
+  x->repeat = num (doc, "repeat");
+  x->max_repeat = num (doc, "max_repeat");
+  x->rounds = num (doc, "rounds");
+  x->precision = num (doc, "precision");
+  x->budget_s = num (doc, "budget_s");
+  x->alpha = num (doc, "alpha");
+  x->alpha_per_look = num (doc, "alpha_per_look");
+  x->looks = num (doc, "looks");
+  x->notes = strings (get (doc, "notes"), &x->nnotes);
+  x->effects = xcalloc (len (get (doc, "effects")) + 1, sizeof *x->effects);
+  cJSON_ArrayForEach (e, get (doc, "effects")) {
+    struct rm_x_effect *f = &x->effects[x->neffects++];
+
+    f->rank = num (e, "rank");
+    f->knob = str (e, "knob");
+    f->stage = str (e, "stage");
+    f->verdict_base = str (e, "verdict_base");
+    f->verdict_level = str (e, "verdict_level");
+    f->level = value_words (get (e, "level"));
+    f->base_level = value_words (get (e, "base_level"));
+    f->significant = cJSON_IsTrue (get (e, "significant"));
+    for (int m = 0; m < RM_XM_COUNT; m++)
+      x_change_read (get (e, mkey[m]), &f->m[m]);
+  }
+  x_factorial_read (get (doc, "factorial"), x);
+  x->best = cJSON_IsObject (b);
+  if (x->best) {
+    char *list = NULL;
+
+    x->best_how = str (b, "how");
+    cJSON_ArrayForEach (e, get (b, "settings")) {
+      char *v = value_words (e), *kv = xasprintf ("%s=%s", e->string, v);
+
+      list_append (&list, ", ", kv);
+      free (v);
+      free (kv);
+    }
+    x->best_settings = list ? list : xstrdup ("the stack as it is");
+    x->best_change = num (b, "change");
+    x->best_lo = num (b, "lo");
+    x->best_hi = num (b, "hi");
+  }
+}
+
+void
+rm_explore_free (struct rm_explore *x)
+{
+  for (size_t i = 0; i < x->neffects; i++) {
+    free (x->effects[i].level);
+    free (x->effects[i].base_level);
+  }
+  for (size_t i = 0; i < x->nfknobs; i++) {
+    free (x->fknobs[i].low);
+    free (x->fknobs[i].high);
+  }
+  free (x->effects);
+  free (x->fknobs);
+  free (x->notes);
+  free (x->best_settings);
+  memset (x, 0, sizeof *x);
+}
+
+cJSON *
+rm_explore_load (const char *path, struct rm_explore *x)
+{
+  char *text = read_file (path, NULL);
+  cJSON *doc = text ? cJSON_Parse (text) : NULL;
+
+  free (text);
+  rm_explore_read (doc, x);
+  if (x->schema == NULL || strcmp (x->schema, "viperbench.explore/1") != 0) {
+    cJSON_Delete (doc);
+    return NULL;
+  }
+  return doc;
+}

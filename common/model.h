@@ -292,6 +292,58 @@ extern void rm_gate_free (struct rm_gate *g);
  */
 extern cJSON *rm_gate_load (const char *path, struct rm_gate *g);
 
+/* An exploration's record (explore.json, viperbench.explore/1). */
+enum { RM_XM_IOPS, RM_XM_READ_P99, RM_XM_WRITE_P99, RM_XM_CPU, RM_XM_COUNT };
+struct rm_x_change {
+  double pairs, base, level;    /* medians of each side */
+  double change, lo, hi, p;     /* ratio - 1; NAN: none (hi: +inf) */
+  bool significant;
+};
+struct rm_x_effect {
+  double rank;
+  const char *knob, *stage, *verdict_base, *verdict_level;
+  char *level, *base_level;     /* in words: a string without quotes,
+                                   "unset (its default)" */
+  bool significant;
+  struct rm_x_change m[RM_XM_COUNT];
+};
+struct rm_x_fknob {
+  const char *knob;
+  char *low, *high;             /* in words */
+  double change, lo, hi;
+};
+struct rm_explore {
+  const char *schema, *id, *status_now, *failure, *started, *scenario;
+  const char *stack, *stack_name, *layer, *knobs_from;
+  double seconds, repeat, max_repeat, rounds, precision, budget_s;
+  double alpha, alpha_per_look, looks;
+  const char **notes;
+  size_t nnotes;
+  struct rm_x_effect *effects;  /* ranked */
+  size_t neffects;
+  bool factorial;               /* it ran */
+  const char *fact_note;        /* why it was not analysed, or NULL */
+  struct rm_x_fknob *fknobs;
+  size_t nfknobs;
+  double fcells, replicates, residual_sd, df;
+  bool interaction;             /* analysed */
+  const char *inter_knobs[2], *alias[2];        /* alias: NULL when clear */
+  double inter_change, inter_lo, inter_hi;
+  bool interact;
+  bool best;                    /* a best was found */
+  const char *best_how;         /* "factorial", "one knob" */
+  char *best_settings;          /* "k=v, k=v" */
+  double best_change, best_lo, best_hi;
+};
+/* Reads explore.json's document DOC into X; rm_explore_free after. */
+extern void rm_explore_read (const cJSON *doc, struct rm_explore *x);
+extern void rm_explore_free (struct rm_explore *x);
+/* Reads the file PATH into X; its document (to cJSON_Delete after
+ * rm_explore_free), or NULL when it is no exploration's record (X read
+ * from nothing: rm_explore_free is still safe).
+ */
+extern cJSON *rm_explore_load (const char *path, struct rm_explore *x);
+
 /* The head of a run record as the model holds it, as JSON: schema, the
  * kind's marks, id, description, status, reason, scenario (name, file,
  * text, jobs, iodepth: what R has of them), started and finished.  The

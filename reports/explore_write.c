@@ -426,71 +426,41 @@ explore_json (const struct explore *x, const char *status)
   else
     cJSON_Delete (single);
   cJSON_AddItemToObject (d, "best", best ? best : cJSON_CreateNull ());
+  scrub_json (d);
   json_scrub (d);
   return d;
 }
 
 /* "+12.3%" of a change, or "-". */
 static void
-pct (char *buf, size_t n, const cJSON *v)
+pct (char *buf, size_t n, double v)
 {
-  if (cJSON_IsNumber (v))
-    snprintf (buf, n, "%+.1f%%", v->valuedouble * 100);
+  if (isfinite (v))
+    snprintf (buf, n, "%+.1f%%", v * 100);
   else
     snprintf (buf, n, "-");
 }
 
 /* A change with its interval: "+12.3% (+8.0% .. +15.1%)". */
 static void
-change_text (char *buf, size_t n, const cJSON *o)
+change_text (char *buf, size_t n, double est, double lo, double hi)
 {
-  char e[24], lo[24], hi[24];
+  char e[24], l[24], h[24];
 
-  pct (e, sizeof e, cJSON_GetObjectItem (o, "change"));
-  pct (lo, sizeof lo, cJSON_GetObjectItem (o, "lo"));
-  pct (hi, sizeof hi, cJSON_GetObjectItem (o, "hi"));
-  if (!cJSON_IsNumber (cJSON_GetObjectItem (o, "hi")) &&
-      cJSON_IsNumber (cJSON_GetObjectItem (o, "change")))
-    snprintf (hi, sizeof hi, "+inf");
-  snprintf (buf, n, "%s (%s .. %s)", e, lo, hi);
-}
-
-/* A JSON value as text (to free): strings without quotes. */
-static char *
-value_words (const cJSON *v)
-{
-  if (cJSON_IsString (v))
-    return xstrdup (v->valuestring);
-  if (v == NULL || cJSON_IsNull (v))
-    return xstrdup ("unset");
-  return cJSON_PrintUnformatted (v);
-}
-
-/* "k=v, k=v" of an object of settings (to free). */
-static char *
-settings_words (const cJSON *st)
-{
-  char *list = NULL;
-  const cJSON *e;
-
-  cJSON_ArrayForEach (e, st) {
-    char *v = value_words (e), *kv = xasprintf ("%s=%s", e->string, v);
-
-    list_append (&list, ", ", kv);
-    free (v);
-    free (kv);
-  }
-  return list ? list : xstrdup ("the stack as it is");
+  pct (e, sizeof e, est);
+  pct (l, sizeof l, lo);
+  pct (h, sizeof h, hi);
+  if (isnan (hi) && !isnan (est))
+    snprintf (h, sizeof h, "+inf");
+  snprintf (buf, n, "%s (%s .. %s)", e, l, h);
 }
 
 /* The chart of the IOPS changes with their intervals, in DIR/charts. */
 static int
-effects_chart (const char *dir, const cJSON *effects)
+effects_chart (const char *dir, const struct rm_explore *x)
 {
   char *cdir = xasprintf ("%s/charts", dir), *p;
   FILE *f;
-  const cJSON *e;
-  size_t n = 0;
   int r;
 
   if (mkdir_p (cdir, 0755) == -1) {
@@ -504,22 +474,16 @@ effects_chart (const char *dir, const cJSON *effects)
     free (cdir);
     return -1;
   }
-  cJSON_ArrayForEach (e, effects) {
-    const cJSON *io = cJSON_GetObjectItem (e, "iops");
-    double est = json_num (cJSON_GetObjectItem (io, "change"));
-    double lo = json_num (cJSON_GetObjectItem (io, "lo"));
-    double hi = json_num (cJSON_GetObjectItem (io, "hi"));
-    char *v = value_words (cJSON_GetObjectItem (e, "level"));
-    char *label = xasprintf ("%s: %s", json_str (cJSON_GetObjectItem (e, "knob"), "?"), v);
+  for (size_t i = 0; i < x->neffects; i++) {
+    const struct rm_x_change *io = &x->effects[i].m[RM_XM_IOPS];
+    double est = isnan (io->change) ? 0 : io->change;
+    char *label = xasprintf ("%s: %s", x->effects[i].knob ? x->effects[i].knob
+                             : "?", x->effects[i].level);
 
-    if (isnan (est))
-      est = 0;
     gp_string (f, label, '"');
-    fprintf (f, " %g %g %g\n", est * 100, (isnan (lo) ? est : lo) * 100,
-             (isnan (hi) ? est : hi) * 100);
-    free (v);
+    fprintf (f, " %g %g %g\n", est * 100, (isnan (io->lo) ? est : io->lo) * 100,
+             (isnan (io->hi) ? est : io->hi) * 100);
     free (label);
-    n++;
   }
   if (fclose_out (f, p) == -1) {
     free (p);
@@ -544,143 +508,70 @@ effects_chart (const char *dir, const cJSON *effects)
 "set lmargin 28\n"
 "plot 'effects.dat' using 2:0:3:4:ytic(1) with xerrorbars lw 2 lc 1, "
 "'' using 2:0 with points pt 7 ps 1.5 lc 1\n",
-           200 + 40 * n, n ? n - 1 : 0);
+           200 + 40 * x->neffects, x->neffects ? x->neffects - 1 : 0);
   if (fclose_out (f, p) == -1) {
     free (p);
     free (cdir);
     return -1;
   }
   free (p);
-  r = n ? gp_run (cdir, "effects.gp") : 0;
+  r = x->neffects ? gp_run (cdir, "effects.gp") : 0;
   free (cdir);
   return r;
 }
 
-/* The report of explore.json DOC (doc_free it). */
-static struct doc *
-explore_doc (const cJSON *doc)
+/* The ranked table of X's effects and its chart, into D. */
+static void
+doc_ranked (struct doc *d, const struct rm_explore *x)
 {
-  struct doc *d = doc_new ();
-  const cJSON *effects = cJSON_GetObjectItem (doc, "effects");
-  const cJSON *fact = cJSON_GetObjectItem (doc, "factorial");
-  const cJSON *best = cJSON_GetObjectItem (doc, "best");
-  const cJSON *e;
-  const char *layer = json_str (cJSON_GetObjectItem (doc, "layer"), "?");
-  double alook = json_num (cJSON_GetObjectItem (doc, "alpha_per_look"));
+  static const int more[] = { RM_XM_READ_P99, RM_XM_WRITE_P99, RM_XM_CPU };
   char buf[160];
-
-  doc_heading (d, 1);
-  doc_data (d, json_str (cJSON_GetObjectItem (doc, "id"), "?"));
-  doc_text (d, ": what each knob buys (");
-  doc_data (d, record_status (doc));
-  doc_text (d, ")");
-  doc_item (d);
-  doc_text (d, "scenario ");
-  doc_data (d, json_str (cJSON_GetObjectItem (doc, "scenario"), "?"));
-  doc_text (d, ", layer ");
-  doc_data (d, layer);
-  doc_text (d, " of stack ");
-  doc_data (d, json_str (cJSON_GetObjectItem (doc, "stack"), "?"));
-  doc_text (d, " (\"");
-  doc_data (d, json_str (cJSON_GetObjectItem (doc, "stack_name"), "?"));
-  doc_text (d, "\")");
-  doc_item (d);
-  doc_text (d, "knobs from ");
-  doc_data (d, json_str (cJSON_GetObjectItem (doc, "knobs_from"), "?"));
-  doc_item (d);
-  doc_text (d, "%.0f rounds of back-to-back runs (the stack as it is and each "
-            "level once, in an order that turns), %.0f at the first look, up "
-            "to %.0f while an interval was wider than +-%.0f%%; started ",
-            json_num (cJSON_GetObjectItem (doc, "rounds")),
-            json_num (cJSON_GetObjectItem (doc, "repeat")),
-            json_num (cJSON_GetObjectItem (doc, "max_repeat")),
-            json_num (cJSON_GetObjectItem (doc, "precision")) * 100);
-  doc_data (d, json_str (cJSON_GetObjectItem (doc, "started"), "?"));
-  doc_text (d, ", took %.0f s (budget %.0f s)",
-            json_num (cJSON_GetObjectItem (doc, "seconds")),
-            json_num (cJSON_GetObjectItem (doc, "budget_s")));
-  doc_item (d);
-  doc_text (d, "a change is significant at two-sided p < %.3g (alpha %.2g "
-            "over %.0f look%s); its interval is at that level: %.1f%%", alook,
-            json_num (cJSON_GetObjectItem (doc, "alpha")),
-            json_num (cJSON_GetObjectItem (doc, "looks")),
-            json_num (cJSON_GetObjectItem (doc, "looks")) == 1 ? "" : "s",
-            (1 - alook) * 100);
-  if (cJSON_GetObjectItem (doc, "failure")) {
-    doc_item (d);
-    doc_bold (d, "Failed: ");
-    doc_data (d, json_str (cJSON_GetObjectItem (doc, "failure"), "?"));
-  }
-  cJSON_ArrayForEach (e, cJSON_GetObjectItem (doc, "notes")) {
-    doc_item (d);
-    doc_data (d, json_str (e, "?"));
-  }
-
-  doc_heading (d, 2);
-  doc_text (d, "Best found");
-  doc_para (d);
-  if (cJSON_IsObject (best)) {
-    char *s = settings_words (cJSON_GetObjectItem (best, "settings"));
-
-    change_text (buf, sizeof buf, best);
-    doc_bold_data (d, s);
-    doc_text (d, ": IOPS %s against the stack as it is (%s).", buf,
-              strcmp (json_str (cJSON_GetObjectItem (best, "how"), ""),
-                      "factorial") == 0
-              ? "the best cell of the factorial, interval from its replicates"
-              : "the largest significant gain of one knob; no factorial");
-    free (s);
-  }
-  else
-    doc_text (d, "No level gained IOPS significantly over the stack as it is.");
 
   doc_heading (d, 2);
   doc_text (d, "Knobs ranked by the size of the IOPS change");
   doc_para (d);
   doc_text (d, "Each change is the Hodges-Lehmann estimate of level/base - 1 "
-            "over the rounds' pairs, with its interval; the bottleneck is "
-            "the verdict most runs gave, at the stack's own setting and at "
-            "the level.");
+            "over the rounds' pairs, with its interval (n.s.: not "
+            "significant); the bottleneck is the verdict most runs gave, at "
+            "the stack's own setting and at the level.");
   doc_table (d, "rllrrrrrll");
   doc_cells (d, (const char *const[]) { "#", "knob", "base -> level",
              "IOPS", "IOPS change (interval)", "p", "read p99", "write p99",
              "CPU per I/O", "bottleneck: base -> level", NULL });
-  cJSON_ArrayForEach (e, effects) {
-    const cJSON *io = cJSON_GetObjectItem (e, "iops");
-    char *b = value_words (cJSON_GetObjectItem (e, "base_level"));
-    char *l = value_words (cJSON_GetObjectItem (e, "level"));
-    char iops[40], ib[16], il[16];
-    const char *vb = json_str (cJSON_GetObjectItem (e, "verdict_base"), "-");
-    const char *vl = json_str (cJSON_GetObjectItem (e, "verdict_level"), "-");
+  for (size_t i = 0; i < x->neffects; i++) {
+    const struct rm_x_effect *e = &x->effects[i];
+    const struct rm_x_change *io = &e->m[RM_XM_IOPS];
+    const char *vb = e->verdict_base ? e->verdict_base : "-";
+    const char *vl = e->verdict_level ? e->verdict_level : "-";
+    char ib[16], il[16];
 
     doc_cell (d);
-    doc_text (d, "%.0f", json_num (cJSON_GetObjectItem (e, "rank")));
+    doc_text (d, "%.0f", e->rank);
     doc_cell (d);
-    doc_code_data (d, json_str (cJSON_GetObjectItem (e, "knob"), "?"));
+    doc_code_data (d, e->knob ? e->knob : "?");
     doc_cell (d);
-    doc_data (d, b);
+    doc_data (d, e->base_level);
     doc_text (d, " -> ");
-    doc_data (d, l);
+    doc_data (d, e->level);
     doc_cell (d);
-    fmt_iops (ib, sizeof ib, json_num (cJSON_GetObjectItem (io, "base")));
-    fmt_iops (il, sizeof il, json_num (cJSON_GetObjectItem (io, "level")));
-    snprintf (iops, sizeof iops, "%s -> %s", ib, il);
-    doc_text (d, "%s", iops);
+    fmt_iops (ib, sizeof ib, io->base);
+    fmt_iops (il, sizeof il, io->level);
+    doc_text (d, "%s -> %s", ib, il);
     doc_cell (d);
-    change_text (buf, sizeof buf, io);
-    if (cJSON_IsTrue (cJSON_GetObjectItem (e, "significant")))
+    change_text (buf, sizeof buf, io->change, io->lo, io->hi);
+    if (e->significant)
       doc_bold (d, "%s", buf);
     else
       doc_text (d, "%s, not significant", buf);
     doc_cell (d);
-    doc_text (d, "%.3g", json_num (cJSON_GetObjectItem (io, "p")));
-    for (int m = 1; m < EXPLORE_METRICS; m++) {
-      const cJSON *o = cJSON_GetObjectItem (e, xm[m].key);
+    doc_text (d, "%.3g", io->p);
+    for (size_t m = 0; m < sizeof more / sizeof more[0]; m++) {
+      const struct rm_x_change *c = &e->m[more[m]];
 
       doc_cell (d);
-      pct (buf, sizeof buf, cJSON_GetObjectItem (o, "change"));
-      doc_text (d, "%s%s", buf, cJSON_IsTrue (cJSON_GetObjectItem (o, "significant"))
-                ? "" : (strcmp (buf, "-") ? " (ns)" : ""));
+      pct (buf, sizeof buf, c->change);
+      doc_text (d, "%s%s", buf, c->significant || isnan (c->change)
+                ? "" : " (n.s.)");
     }
     doc_cell (d);
     doc_data (d, vb);
@@ -690,82 +581,140 @@ explore_doc (const cJSON *doc)
     }
     else
       doc_text (d, " (the same)");
-    free (b);
-    free (l);
   }
-  if (cJSON_GetArraySize (effects) > 0)
+  if (x->neffects > 0)
     doc_image (d, "IOPS change of each knob level, with its interval",
                "charts/effects.svg");
+}
+
+/* X's factorial (or why there is none), into D. */
+static void
+doc_factorial (struct doc *d, const struct rm_explore *x)
+{
+  char buf[160];
 
   doc_heading (d, 2);
   doc_text (d, "Do the largest interact?");
   doc_para (d);
-  if (cJSON_IsObject (fact) && cJSON_GetObjectItem (fact, "interaction")) {
-    const cJSON *in = cJSON_GetObjectItem (fact, "interaction");
-    const cJSON *ks = cJSON_GetObjectItem (in, "knobs");
-    const cJSON *al = cJSON_GetObjectItem (in, "aliased_with");
-
-    change_text (buf, sizeof buf, in);
-    doc_text (d, "A two-level factorial of %d knobs (the stack's own value "
-              "and each knob's best level), %d cells, %.0f replicates, each a "
-              "block (residual noise %.1f%%, %.0f degrees of freedom; "
-              "95%% t intervals).  ",
-              cJSON_GetArraySize (cJSON_GetObjectItem (fact, "knobs")),
-              cJSON_GetArraySize (cJSON_GetObjectItem (fact, "cells")),
-              json_num (cJSON_GetObjectItem (fact, "replicates")),
-              json_num (cJSON_GetObjectItem (fact, "residual_sd")) * 100,
-              json_num (cJSON_GetObjectItem (fact, "df")));
-    doc_code_data (d, json_str (cJSON_GetArrayItem (ks, 0), "?"));
-    doc_text (d, " and ");
-    doc_code_data (d, json_str (cJSON_GetArrayItem (ks, 1), "?"));
-    doc_text (d, " %s: the interaction is %s in IOPS",
-              cJSON_IsTrue (cJSON_GetObjectItem (in, "interact"))
-              ? "interact" : "do not interact measurably", buf);
-    if (cJSON_IsArray (al)) {
-      doc_text (d, " (with 4 knobs it is aliased with that of ");
-      doc_code_data (d, json_str (cJSON_GetArrayItem (al, 0), "?"));
-      doc_text (d, " and ");
-      doc_code_data (d, json_str (cJSON_GetArrayItem (al, 1), "?"));
-      doc_text (d, ")");
-    }
-    doc_text (d, ".");
-    doc_table (d, "llr");
-    doc_cells (d, (const char *const[]) { "knob", "low -> high",
-               "main effect on IOPS (interval)", NULL });
-    cJSON_ArrayForEach (e, cJSON_GetObjectItem (fact, "knobs")) {
-      char *lo = value_words (cJSON_GetObjectItem (e, "low"));
-      char *hi = value_words (cJSON_GetObjectItem (e, "high"));
-
-      doc_cell (d);
-      doc_code_data (d, json_str (cJSON_GetObjectItem (e, "knob"), "?"));
-      doc_cell (d);
-      doc_data (d, lo);
-      doc_text (d, " -> ");
-      doc_data (d, hi);
-      doc_cell (d);
-      change_text (buf, sizeof buf, e);
-      doc_text (d, "%s", buf);
-      free (lo);
-      free (hi);
-    }
-  }
-  else if (cJSON_IsObject (fact))
-    doc_data (d, json_str (cJSON_GetObjectItem (fact, "note"), "not analysed"));
-  else
+  if (!x->factorial) {
     doc_text (d, "No factorial (see the notes above).");
+    return;
+  }
+  if (!x->interaction) {
+    doc_data (d, x->fact_note ? x->fact_note : "not analysed");
+    return;
+  }
+  change_text (buf, sizeof buf, x->inter_change, x->inter_lo, x->inter_hi);
+  doc_text (d, "A two-level factorial of %zu knobs (the stack's own value "
+            "and each knob's best level), %.0f cells, %.0f replicates, each "
+            "a block (residual noise %.1f%%, %.0f degrees of freedom; 95%% t "
+            "intervals).  ", x->nfknobs, x->fcells, x->replicates,
+            x->residual_sd * 100, x->df);
+  doc_code_data (d, x->inter_knobs[0] ? x->inter_knobs[0] : "?");
+  doc_text (d, " and ");
+  doc_code_data (d, x->inter_knobs[1] ? x->inter_knobs[1] : "?");
+  doc_text (d, " %s: the interaction is %s in IOPS", x->interact
+            ? "interact" : "do not interact measurably", buf);
+  if (x->alias[0] && x->alias[1]) {
+    doc_text (d, " (with 4 knobs it is aliased with that of ");
+    doc_code_data (d, x->alias[0]);
+    doc_text (d, " and ");
+    doc_code_data (d, x->alias[1]);
+    doc_text (d, ")");
+  }
+  doc_text (d, ".");
+  doc_table (d, "llr");
+  doc_cells (d, (const char *const[]) { "knob", "low -> high",
+             "main effect on IOPS (interval)", NULL });
+  for (size_t i = 0; i < x->nfknobs; i++) {
+    const struct rm_x_fknob *k = &x->fknobs[i];
+
+    doc_cell (d);
+    doc_code_data (d, k->knob ? k->knob : "?");
+    doc_cell (d);
+    doc_data (d, k->low);
+    doc_text (d, " -> ");
+    doc_data (d, k->high);
+    doc_cell (d);
+    change_text (buf, sizeof buf, k->change, k->lo, k->hi);
+    doc_text (d, "%s", buf);
+  }
+}
+
+/* The report of the exploration X (doc_free it). */
+static struct doc *
+explore_doc (const struct rm_explore *x)
+{
+  struct doc *d = doc_new ();
+  char buf[160];
+
+  doc_heading (d, 1);
+  doc_data (d, x->id ? x->id : "?");
+  doc_text (d, ": what each knob buys (");
+  doc_data (d, x->status_now ? x->status_now : "?");
+  doc_text (d, ")");
+  doc_item (d);
+  doc_text (d, "scenario ");
+  doc_data (d, x->scenario ? x->scenario : "?");
+  doc_text (d, ", layer ");
+  doc_data (d, x->layer ? x->layer : "?");
+  doc_text (d, " of stack ");
+  doc_data (d, x->stack ? x->stack : "?");
+  doc_text (d, " (\"");
+  doc_data (d, x->stack_name ? x->stack_name : "?");
+  doc_text (d, "\")");
+  doc_item (d);
+  doc_text (d, "knobs from ");
+  doc_data (d, x->knobs_from ? x->knobs_from : "?");
+  doc_item (d);
+  doc_text (d, "%.0f rounds of back-to-back runs (the stack as it is and each "
+            "level once, in an order that turns), %.0f at the first look, up "
+            "to %.0f while an interval was wider than +-%.0f%%; started ",
+            x->rounds, x->repeat, x->max_repeat, x->precision * 100);
+  doc_data (d, x->started ? x->started : "?");
+  doc_text (d, ", took %.0f s (budget %.0f s)", x->seconds, x->budget_s);
+  doc_item (d);
+  doc_text (d, "a change is significant at two-sided p < %.3g (alpha %.2g "
+            "over %.0f look%s); its interval is at that level: %.1f%%",
+            x->alpha_per_look, x->alpha, x->looks, x->looks == 1 ? "" : "s",
+            (1 - x->alpha_per_look) * 100);
+  if (x->failure) {
+    doc_item (d);
+    doc_bold (d, "Failed: ");
+    doc_data (d, x->failure);
+  }
+  for (size_t i = 0; i < x->nnotes; i++) {
+    doc_item (d);
+    doc_data (d, x->notes[i] ? x->notes[i] : "?");
+  }
+
+  doc_heading (d, 2);
+  doc_text (d, "Best found");
+  doc_para (d);
+  if (x->best) {
+    change_text (buf, sizeof buf, x->best_change, x->best_lo, x->best_hi);
+    doc_bold_data (d, x->best_settings);
+    doc_text (d, ": IOPS %s against the stack as it is (%s).", buf,
+              x->best_how && strcmp (x->best_how, "factorial") == 0
+              ? "the best cell of the factorial, interval from its replicates"
+              : "the largest significant gain of one knob; no factorial");
+  }
+  else
+    doc_text (d, "No level gained IOPS significantly over the stack as it is.");
+  doc_ranked (d, x);
+  doc_factorial (d, x);
   return d;
 }
 
-/* Writes DIR's report from explore.json DOC; 0 or -1. */
+/* Writes DIR's report of X; 0 or -1. */
 static int
-report_files (const char *dir, const cJSON *doc)
+report_files (const char *dir, const struct rm_explore *x)
 {
-  struct doc *d = explore_doc (doc);
-  char *md, *p;
+  struct doc *d = explore_doc (x);
+  char *md, *p, *title;
   int r = 0;
 
-  if (cJSON_GetArraySize (cJSON_GetObjectItem (doc, "effects")) > 0 &&
-      effects_chart (dir, cJSON_GetObjectItem (doc, "effects")) == -1)
+  if (x->neffects > 0 && effects_chart (dir, x) == -1)
     vb_warn ("%s: no chart of the effects", dir);
   md = doc_md (d);
   p = xasprintf ("%s/report.md", dir);
@@ -773,14 +722,10 @@ report_files (const char *dir, const cJSON *doc)
     r = -1;
   free (p);
   p = xasprintf ("%s/report.html", dir);
-  {
-    char *title = xasprintf ("%s: what each knob buys",
-                             json_str (cJSON_GetObjectItem (doc, "id"), "?"));
-
-    if (html_page (p, title, d, dir, NULL, NULL, NULL) == -1)
-      r = -1;
-    free (title);
-  }
+  title = xasprintf ("%s: what each knob buys", x->id ? x->id : "?");
+  if (html_page (p, title, d, dir, NULL, NULL, NULL) == -1)
+    r = -1;
+  free (title);
   free (p);
   free (md);
   doc_free (d);
@@ -795,10 +740,17 @@ explore_write (const struct explore *x, const char *status)
   int r = 0;
 
   /* The report first, explore.json last: it never says complete before
-   * the rest is written.
+   * the rest is written.  The report is made from the record as a reader
+   * of it sees it, so that `viperbench report` makes the same.
    */
-  if (strcmp (status, "running") != 0 && report_files (x->dir, doc) == -1)
-    r = -1;
+  if (strcmp (status, "running") != 0) {
+    struct rm_explore m;
+
+    rm_explore_read (doc, &m);
+    if (report_files (x->dir, &m) == -1)
+      r = -1;
+    rm_explore_free (&m);
+  }
   if (write_file_atomic (p, js, strlen (js)) == -1)
     r = -1;
   free (p);
@@ -807,57 +759,42 @@ explore_write (const struct explore *x, const char *status)
   return r;
 }
 
-/* explore.json of DIR, or NULL with a message. */
-static cJSON *
-explore_load (const char *dir)
-{
-  char *p = xasprintf ("%s/explore.json", dir), *text = read_file (p, NULL);
-  cJSON *doc = text ? cJSON_Parse (text) : NULL;
-
-  if (doc == NULL || !cJSON_IsObject (doc) ||
-      strcmp (json_str (cJSON_GetObjectItem (doc, "kind"), ""), "explore") != 0) {
-    vb_msg ("report: %s: %s", p, text ? "not an exploration's record"
-            : strerror (errno));
-    cJSON_Delete (doc);
-    doc = NULL;
-  }
-  free (text);
-  free (p);
-  return doc;
-}
-
 int
 explore_rewrite (const char *dir)
 {
-  cJSON *doc = explore_load (dir);
+  char *p = xasprintf ("%s/explore.json", dir);
+  struct rm_explore x;
+  cJSON *doc = rm_explore_load (p, &x);
   int r;
 
-  if (doc == NULL)
+  if (doc == NULL) {
+    vb_msg ("report: %s: not an exploration's record", p);
+    rm_explore_free (&x);
+    free (p);
     return EXIT_BAD_INPUT;
-  r = report_files (dir, doc);
+  }
+  free (p);
+  r = report_files (dir, &x);
+  rm_explore_free (&x);
   cJSON_Delete (doc);
   if (r == 0)
     printf ("report: %s/report.md\n", dir);
   return r == 0 ? 0 : EXIT_RUN_FAILED;
 }
 
-void
-explore_row (const cJSON *doc, const char **status, const char **started,
-             const char **scenario, const char **stack, char **best)
+char *
+explore_summary_of (const cJSON *doc)
 {
-  const cJSON *b = cJSON_GetObjectItem (doc, "best");
+  struct rm_explore x;
+  struct doc *d;
+  char *md = NULL;
 
-  *status = record_status (doc);
-  *started = json_str (cJSON_GetObjectItem (doc, "started"), "-");
-  *scenario = json_str (cJSON_GetObjectItem (doc, "scenario"), "-");
-  *stack = json_str (cJSON_GetObjectItem (doc, "stack_name"), "-");
-  if (cJSON_IsObject (b)) {
-    char *s = settings_words (cJSON_GetObjectItem (b, "settings")), c[24];
-
-    pct (c, sizeof c, cJSON_GetObjectItem (b, "change"));
-    *best = xasprintf ("best: %s %s IOPS", s, c);
-    free (s);
+  rm_explore_read (doc, &x);
+  if (x.schema && strcmp (x.schema, "viperbench.explore/1") == 0) {
+    d = explore_doc (&x);
+    md = doc_md (d);
+    doc_free (d);
   }
-  else
-    *best = xstrdup ("");
+  rm_explore_free (&x);
+  return md;
 }

@@ -517,13 +517,12 @@ extern int explore_write (const struct explore *x, const char *status);
  * or an exit code with a message.
  */
 extern int explore_rewrite (const char *dir);
-/* For `viperbench list`: the status (as a reader should take it),
- * started, scenario, stack and best of explore.json DOC (static or DOC's
- * strings; the best to free).
+/* The report's Markdown of explore.json's document DOC, or NULL when it
+ * is no exploration's (what explore_rewrite writes, without writing:
+ * the record fuzzer's).
  */
-extern void explore_row (const cJSON *doc, const char **status,
-                         const char **started, const char **scenario,
-                         const char **stack, char **best);
+extern char *explore_summary_of (const cJSON *doc);
+
 
 /* doc.c: the reports' document model (see the file): blocks of spans,
  * written as Markdown (doc_md, malloc'd) or as a page's HTML body.

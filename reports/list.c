@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,25 +110,29 @@ gate_row (struct row *r, const char *path)
 static int
 explore_list_row (struct row *r, const char *dir)
 {
-  char *p = xasprintf ("%s/explore.json", dir), *text = read_file (p, NULL);
-  cJSON *doc = text ? cJSON_Parse (text) : NULL;
-  const char *status, *started, *scenario, *stack;
-  char *best;
+  char *p = xasprintf ("%s/explore.json", dir);
+  struct rm_explore x;
+  cJSON *doc = rm_explore_load (p, &x);
+  char c[24];
 
   free (p);
-  free (text);
-  if (!cJSON_IsObject (doc)) {
-    cJSON_Delete (doc);
+  if (doc == NULL) {
+    rm_explore_free (&x);
     return -1;
   }
-  explore_row (doc, &status, &started, &scenario, &stack, &best);
   r->kind = xstrdup ("explore");
-  r->status = xstrdup (status);
-  r->date = xstrdup (started);
-  r->scenario = xstrdup (scenario);
-  r->stack = xstrdup (stack);
-  r->desc = best;
+  r->status = xstrdup (x.status_now ? x.status_now : "?");
+  r->date = dup_or (x.started, "-");
+  r->scenario = dup_or (x.scenario, "-");
+  r->stack = dup_or (x.stack_name, "-");
+  if (x.best && isfinite (x.best_change)) {
+    snprintf (c, sizeof c, "%+.0f%%", x.best_change * 100);
+    r->desc = xasprintf ("best: %s, %s IOPS", x.best_settings, c);
+  }
+  else
+    r->desc = xstrdup ("");
   r->sut = xstrdup ("-");
+  rm_explore_free (&x);
   cJSON_Delete (doc);
   return 0;
 }

@@ -89,21 +89,23 @@ record_at (const char *results, const char *id, char **status,
     cJSON_Delete (doc);
     if (k == REC_NONE) {
       /* An exploration: explore.json naming this id. */
-      char *text;
+      struct rm_explore x;
 
       free (path);
       path = xasprintf ("%s/explore.json", dir);
-      text = lstat (path, &sb) == 0 && S_ISREG (sb.st_mode)
-             ? read_file (path, NULL) : NULL;
-      doc = text ? cJSON_Parse (text) : NULL;
-      if (doc && strcmp (json_str (cJSON_GetObjectItem (doc, "id"), ""), id) == 0) {
+      doc = NULL;
+      if (lstat (path, &sb) == 0 && S_ISREG (sb.st_mode))
+        doc = rm_explore_load (path, &x);
+      else
+        rm_explore_read (NULL, &x);
+      if (doc && x.id && strcmp (x.id, id) == 0) {
         k = REC_EXPLORE;
-        *status = xstrdup (record_status (doc));
+        *status = xstrdup (x.status_now ? x.status_now : "?");
       }
-      else if (text)
+      else if (doc)
         *why = "its explore.json names another record";
+      rm_explore_free (&x);
       cJSON_Delete (doc);
-      free (text);
     }
   }
   free (path);

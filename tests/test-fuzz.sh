@@ -41,6 +41,7 @@ cp "$TMPDIR/results/VM-1/run.json" "$TMPDIR/corpus-record/run.json"
 cp "$TMPDIR/results/SWEEP-1/run.json" "$TMPDIR/corpus-record/sweep.json"
 cp "$TMPDIR/results/VM-1/run.json" "$TMPDIR/corpus-stack/run.json"
 for f in "$top"/tests/fuzz/seeds/uri/*; do cp "$f" "$TMPDIR/corpus-stack/"; done
+for f in "$top"/tests/fuzz/seeds/record/*; do cp "$f" "$TMPDIR/corpus-record/"; done
 
 # Each target in turn; -fork would hide which input did what.
 for t in record fio stack uri; do

@@ -1,5 +1,5 @@
 /* fuzz_record.c: libFuzzer target for every reader of a record
- * (run.json, and a gate's gate.json): the record model's checks and
+ * (run.json, a gate's gate.json, an exploration's explore.json): the record model's checks and
  * look-ups, the figures the report, compare, history and the gate read,
  * the report's Markdown and a gate's summary.
  * Whatever the input, nothing may crash, hang or leak.
@@ -26,6 +26,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   /* A gate's record, as `viperbench report GATE-N` reads it. */
   doc = cJSON_Parse (text);
   free (gate_summary_of (doc));
+  /* An exploration's record, as `viperbench report EXPLORE-N` reads it. */
+  free (explore_summary_of (doc));
   cJSON_Delete (doc);
   doc = record_parse (text, &why);
   free (text);
