@@ -200,7 +200,7 @@ UNIT_TESTS := \
 .DELETE_ON_ERROR:
 
 .PHONY: all deps web engine filters plugins runner guest tests fuzzers fuzz check demo report compare history gate sweep \
-	bench-gate bench bench-engine bench-collectors bench-history bench-probes install uninstall deb check-deb man validate \
+	bench-gate bench-explore bench bench-engine bench-collectors bench-history bench-probes install uninstall deb check-deb man validate \
 	clean distclean
 
 all: engine filters plugins runner guest tests
@@ -513,6 +513,11 @@ gate: engine filters plugins runner guest
 # regression caught reliably (TRIALS=, RUNTIME=, REPEAT=, SCENARIO=).
 bench-gate: engine filters plugins runner $(BUILD)/tests/burn.so
 	$(Q)VIPERBENCH=$(BUILD)/viperbench runner/bench-gate.sh
+
+# explore's known answers, TRIALS times each, and how often it is right
+# (CASES=, TRIALS=, RUNTIME=, BUDGET=).
+bench-explore: engine filters plugins runner guest
+	$(Q)VIPERBENCH=$(BUILD)/viperbench runner/bench-explore.sh
 
 # A short engine demo: fio's nbd engine vs viper, one 5-second round.
 demo: engine

@@ -75,31 +75,34 @@ xstrndup_ (const char *s, size_t n)
 
 /* The knobs that act on each stage, for an exploration without --knob:
  * FAMILY is the stage as the bottleneck verdict names it (a word of its
- * summary), LAYERS where the key acts ("*": every layer that runs the
- * plugin), NEEDS a key the stack must have for it to mean anything.
+ * summary); ROLE a process the layer must have for the key to act on
+ * it (as the stack's run of it shows: nbdkit, qemu-system; NULL: any);
+ * ENGINE when fio's engine must be the NBD client (no QEMU process in
+ * the layer); NEEDS a key the stack must have for it to mean anything.
  */
 static const struct knob_rule {
   const char *family;           /* "nbdkit", "qemu" */
   const char *key, *levels;
-  const char *layers;
+  const char *role;
+  bool engine;
   const char *needs;
   const char *stage;            /* what it acts on, in the report */
 } knob_rules[] = {
-  { "nbdkit", "nbdkit.threads", "4,16,64", "nbd-unix,nbd-tcp,qemu-nbd,guest",
-    NULL, "nbdkit's request threads (-t)" },
-  { "nbdkit", "engine.conns", "2,4", "nbd-unix,nbd-tcp", NULL,
+  { "nbdkit", "nbdkit.threads", "4,16,64", "nbdkit", false, NULL,
+    "nbdkit's request threads (-t)" },
+  { "nbdkit", "engine.conns", "2,4", "nbdkit", true, NULL,
     "the engine's NBD connections (multi-conn)" },
-  { "nbdkit", "plugin_args.pool", "4,16", "*", "plugin_args.pool",
+  { "nbdkit", "plugin_args.pool", "4,16", NULL, false, "plugin_args.pool",
     "the block store's pool of object-store connections" },
-  { "nbdkit", "plugin_args.cache-size", "\"128M\"", "*",
+  { "nbdkit", "plugin_args.cache-size", "\"128M\"", NULL, false,
     "plugin_args.cache-size", "the block store's object cache" },
-  { "nbdkit", "probes", "\"off\"", "*", NULL,
+  { "nbdkit", "probes", "\"off\"", "nbdkit", false, NULL,
     "the probe filters between the stages" },
-  { "qemu", "qemu.iothread", "true", "guest", NULL,
+  { "qemu", "qemu.iothread", "true", "qemu-system", false, NULL,
     "QEMU's I/O thread for the disk" },
-  { "qemu", "qemu.num-queues", "2,4", "guest", NULL,
+  { "qemu", "qemu.num-queues", "2,4", "qemu-system", false, NULL,
     "the virtio-blk queues" },
-  { "qemu", "qemu.cache", "\"none\"", "guest", NULL,
+  { "qemu", "qemu.cache", "\"none\"", "qemu-system", false, NULL,
     "QEMU's host page cache for the disk" },
 };
 
@@ -116,6 +119,7 @@ struct explore_ctx {
   size_t nknob_args;
   size_t runs;                  /* stacks written, for their names */
   size_t runs_done;             /* runs measured, for the time one takes */
+  char *roles;                  /* " fio nbdkit ": the layer's processes */
 };
 
 /* The item at dotted path KEY of OBJ, or NULL. */
@@ -281,7 +285,15 @@ knob_add (struct explore_ctx *c, const char *key, const char *levels,
   k->base = value_text (path_get (c->raw, key));
   copy = xstrdup (levels);
   for (char *p = strtok_r (copy, ",", &save); p; p = strtok_r (NULL, ",", &save)) {
-    cJSON *v = level_json (p);
+    char *kv = xasprintf ("%s=%s", key, p);
+    cJSON *v;
+
+    /* A secret in a level (a URL's user and password) is known to the
+     * scrubber before anything is written.
+     */
+    secrets_from_text (kv);
+    free (kv);
+    v = level_json (p);
     char *t = value_text (v), *what;
     const char *keys[1] = { key }, *vals[1] = { t };
     bool dup = k->base && strcmp (t, k->base) == 0;
@@ -321,18 +333,41 @@ knob_add (struct explore_ctx *c, const char *key, const char *levels,
   return 0;
 }
 
-/* True when LIST (comma-separated) has NAME, or is "*". */
+/* True when the layer's run had a process of role ROLE ("qemu": any
+ * whose role begins so).
+ */
 static bool
-in_list (const char *list, const char *name)
+has_role (const struct explore_ctx *c, const char *role)
 {
-  size_t n = strlen (name);
+  char *w = xasprintf (strcmp (role, "qemu") == 0 ? " %s" : " %s ", role);
+  bool r = c->roles && strstr (c->roles, w) != NULL;
 
-  if (strcmp (list, "*") == 0)
-    return true;
-  for (const char *p = list; p; p = strchr (p, ',') ? strchr (p, ',') + 1 : NULL)
-    if (strncmp (p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
-      return true;
-  return false;
+  free (w);
+  return r;
+}
+
+/* True when one of LEVELS (comma-separated) differs from KEY's value in
+ * the stack.
+ */
+static bool
+other_level (struct explore_ctx *c, const char *key, const char *levels)
+{
+  char *base = value_text (path_get (c->raw, key)), *copy = xstrdup (levels);
+  char *save = NULL;
+  bool other = false;
+
+  for (char *p = strtok_r (copy, ",", &save); p && !other;
+       p = strtok_r (NULL, ",", &save)) {
+    cJSON *v = level_json (p);
+    char *t = value_text (v);
+
+    other = base == NULL || strcmp (t, base) != 0;
+    free (t);
+    cJSON_Delete (v);
+  }
+  free (base);
+  free (copy);
+  return other;
 }
 
 /* The knobs of the stage the verdict V names (all the layer's, when it
@@ -355,20 +390,17 @@ knobs_from_verdict (struct explore_ctx *c, const struct rm_verdict *v)
   for (size_t i = 0; i < sizeof knob_rules / sizeof knob_rules[0]; i++) {
     const struct knob_rule *r = &knob_rules[i];
 
-    if (!in_list (r->layers, x->layer) ||
+    if ((r->role && !has_role (c, r->role)) ||
+        (r->engine && has_role (c, "qemu")) ||
         (r->needs && path_get (c->raw, r->needs) == NULL))
       continue;
     if (!any && !(qemu && strcmp (r->family, "qemu") == 0) &&
         !(nbdkit && strcmp (r->family, "nbdkit") == 0))
       continue;
-    if (knob_add (c, r->key, r->levels, r->stage) == -1) {
-      /* The stack's own value was every level: not a knob here. */
-      if (x->knob[x->nknobs - 1].nlv == 0) {
-        explore_knob_free (&x->knob[--x->nknobs]);
-        continue;
-      }
+    if (!other_level (c, r->key, r->levels))
+      continue;                 /* the stack has its only level already */
+    if (knob_add (c, r->key, r->levels, r->stage) == -1)
       return -1;
-    }
   }
   if (x->nknobs == 0) {
     vb_msg ("explore: no knob of the table acts on the %s layer of stack %s "
@@ -405,8 +437,9 @@ verdict_words (const struct rm_verdict *v)
 
 /* The figures of layer X->layer in record DOC into S (one run). */
 static void
-take (const struct explore *x, const cJSON *doc, struct explore_sample *s)
+take (struct explore_ctx *c, const cJSON *doc, struct explore_sample *s)
 {
+  const struct explore *x = &c->x;
   struct rm_run run;
   const struct rm_target *t;
 
@@ -423,6 +456,15 @@ take (const struct explore *x, const cJSON *doc, struct explore_sample *s)
     s->v[1] = gate_metric_value (t, GM_READ_P99, NULL);
     s->v[2] = gate_metric_value (t, GM_WRITE_P99, NULL);
     /* CPU per I/O: every process of the layer, summed. */
+    free (c->roles);
+    c->roles = xstrdup (" ");
+    for (size_t p = 0; p < t->nprocs; p++) {
+      char *more = xasprintf ("%s%s ", c->roles,
+                              t->procs[p].role ? t->procs[p].role : "?");
+
+      free (c->roles);
+      c->roles = more;
+    }
     for (size_t p = 0; p < t->nprocs; p++) {
       double v = gate_metric_value (t, GM_CPU, t->procs[p].role);
 
@@ -460,7 +502,7 @@ run_one (struct explore_ctx *c, const char *stack, const char *sub,
   int r = child_run (&cr, &doc, &c->x.failure);
 
   if (r == 0) {
-    take (&c->x, doc, s);
+    take (c, doc, s);
     cJSON_Delete (doc);
   }
   free (dir);
@@ -682,14 +724,25 @@ explore_measure (struct explore_ctx *c, double t0)
 {
   struct explore *x = &c->x;
   size_t total = x->repeat;
+  size_t reserve = 0;           /* the factorial's runs */
   int r = 0;
+
+  if (c->factorial && x->nknobs >= 3) {
+    int signs[16 * EXPLORE_FACT_MAX];
+    size_t k = x->nknobs < EXPLORE_FACT_MAX ? x->nknobs : EXPLORE_FACT_MAX;
+
+    reserve = explore_design (k, signs) * 2;
+  }
 
   for (size_t round = 0; round < total && r == 0; round++) {
     double each = per_run (c, t0);
 
-    /* Past the first look, a round only when the budget holds it. */
+    /* Past the first look, a round only when the budget holds it and
+     * the factorial after it.
+     */
     if (round >= x->repeat &&
-        mono_now () - t0 + each * (double) round_size (x) > x->budget_s) {
+        mono_now () - t0 + each * (double) (round_size (x) + reserve) >
+        x->budget_s) {
       explore_note (x, "more rounds stopped at %zu by the budget "
                     "(--budget-s %.0f)", round, x->budget_s);
       break;
@@ -737,8 +790,8 @@ static int
 explore_options (struct explore_ctx *c, int argc, char **argv)
 {
   struct cli cli = {
-    "explore", "--stack FILE --scenario NAME [--knob KEY=V1,V2 ...] "
-    "[OPTIONS]",
+    "explore", "--stack FILE --scenario NAME\n"
+    "                          [--knob KEY=V1,V2 ...] [OPTIONS]",
     "Ranks the stack's knobs by what each buys, measured: the stack as it\n"
     "is against each knob's levels, one at a time, in rounds of back-to-back\n"
     "runs (IOPS, read and write p99 and CPU per I/O of the layer, each\n"
@@ -975,6 +1028,7 @@ ctx_free (struct explore_ctx *c)
     free (c->priv);
   }
   cJSON_Delete (c->raw);
+  free (c->roles);
   free (c->self);
   free (c->knob_args);
   explore_free (&c->x);

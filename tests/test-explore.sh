@@ -60,6 +60,17 @@ expect_bad "unknown scenario" --stack "$S" --knob nbdkit.threads=4 --scenario no
 expect_bad "unknown option" --stack "$S" --bogus
 grep -q hunter2 -r "$TMPDIR/out.txt" "$RES" 2>/dev/null && fail "a secret's level was kept"
 
+# A secret inside a level (a URL's password) is never kept: the run
+# fails (the memory plugin takes no url), the record says so, scrubbed.
+explore --stack "$S" --layers nbd-unix --repeat 6 --max-repeat 6 \
+    --knob 'plugin_args.url=https://u:hunter3@127.0.0.1/x' >"$TMPDIR/sec.txt" 2>&1
+rc=$?
+[ $rc -eq 1 ] || { cat "$TMPDIR/sec.txt"; fail "a failing level: exit $rc, not 1"; }
+[ "$(jq -r .status "$RES/EXPLORE-1/explore.json")" = failed ] || fail "a failing level: not marked failed"
+grep -rq hunter3 "$RES" && { grep -rl hunter3 "$RES"; fail "a level's secret was kept"; }
+echo "ok: a failing level: exit 1, failed: $(jq -r .failure "$RES/EXPLORE-1/explore.json" | cut -c1-120)"
+rm -rf "$RES"
+
 # The known answer, short: 6 rounds, one look.
 explore --stack "$S" --layers nbd-unix --knob nbdkit.threads=8 \
     --knob probes=off --knob engine.conns=2 --repeat 6 --max-repeat 6 \
