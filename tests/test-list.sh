@@ -56,7 +56,7 @@ row GATE-1 | grep -q ' gate  *complete: REGRESSION ' || fail "gate's status"
 row VM-10 | grep -q ' aborted .*evil ?\[2J desc$' || fail "VM-10: aborted, escape shown as '?'"
 grep -q $'\033' "$TMPDIR/out" && fail "an escape sequence reached the terminal"
 row VM-11 | grep -q 'unreadable: ' || fail "VM-11 not listed as unreadable"
-row VM-12 | grep -q 'unreadable: neither run.json nor gate.json' || fail "VM-12"
+row VM-12 | grep -q 'unreadable: neither run.json, gate.json nor explore.json' || fail "VM-12"
 grep -q '^VM-13 \|^notes \|^VM-x1 ' "$TMPDIR/out" && fail "a file or another name listed"
 # Order: by prefix, then number.
 order=$(awk 'NR > 1 && $1 ~ /^VM-/ { print $1 }' "$TMPDIR/out" | tr '\n' ' ')
