@@ -662,6 +662,10 @@ extern const char *record_other_kind (const char *dir);
  */
 extern const char *json_str (const cJSON *item, const char *dflt);
 extern double json_num (const cJSON *item);
+/* For every writer of a record: V as KEY of OBJ, null when it is NAN or
+ * infinite (JSON has neither).
+ */
+extern void json_add_num (cJSON *obj, const char *key, double v);
 
 /* The records RESULTS/PREFIX-N in number order. */
 struct record_entry {

@@ -36,6 +36,17 @@ str (const cJSON *o, const char *key)
   return cJSON_IsString (v) ? v->valuestring : NULL;
 }
 
+/* The JSON document of the file PATH, or NULL. */
+static cJSON *
+json_file (const char *path)
+{
+  char *text = read_file (path, NULL);
+  cJSON *doc = text ? cJSON_Parse (text) : NULL;
+
+  free (text);
+  return doc;
+}
+
 /* A list's length: 0 for anything but an array. */
 static size_t
 len (const cJSON *a)
@@ -991,10 +1002,8 @@ rm_gate_free (struct rm_gate *g)
 cJSON *
 rm_gate_load (const char *path, struct rm_gate *g)
 {
-  char *text = read_file (path, NULL);
-  cJSON *doc = text ? cJSON_Parse (text) : NULL;
+  cJSON *doc = json_file (path);
 
-  free (text);
   rm_gate_read (doc, g);
   if (g->schema == NULL || strcmp (g->schema, "viperbench.gate/1") != 0) {
     cJSON_Delete (doc);
@@ -1275,10 +1284,8 @@ rm_explore_free (struct rm_explore *x)
 cJSON *
 rm_explore_load (const char *path, struct rm_explore *x)
 {
-  char *text = read_file (path, NULL);
-  cJSON *doc = text ? cJSON_Parse (text) : NULL;
+  cJSON *doc = json_file (path);
 
-  free (text);
   rm_explore_read (doc, x);
   if (x->schema == NULL || strcmp (x->schema, "viperbench.explore/1") != 0) {
     cJSON_Delete (doc);

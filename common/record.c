@@ -363,6 +363,15 @@ json_num (const cJSON *item)
   return cJSON_IsNumber (item) ? item->valuedouble : NAN;
 }
 
+void
+json_add_num (cJSON *obj, const char *key, double v)
+{
+  if (isfinite (v))
+    cJSON_AddNumberToObject (obj, key, v);
+  else
+    cJSON_AddNullToObject (obj, key);
+}
+
 /* The kinds of record run.json holds: how each is marked ("kind", and
  * "axis" for a sweep's points) and said.  One table, for the writers
  * (record_set_kind) and every reader (record_kind).

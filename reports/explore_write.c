@@ -120,16 +120,6 @@ explore_best_level (const struct explore *x, size_t k)
   return best;
 }
 
-/* A number, or null for NAN and infinities. */
-static void
-add_num (cJSON *o, const char *key, double v)
-{
-  if (isfinite (v))
-    cJSON_AddNumberToObject (o, key, v);
-  else
-    cJSON_AddNullToObject (o, key);
-}
-
 /* A level's text as JSON (NULL: null). */
 static void
 add_value (cJSON *o, const char *key, const char *text)
@@ -246,12 +236,12 @@ effects_json (const struct explore *x, cJSON **best_single)
 
       level_change (x, lv, m, &ch);
       cJSON_AddNumberToObject (o, "pairs", (double) ch.n);
-      add_num (o, "base", median_of (&x->base, m));
-      add_num (o, "level", median_of (lv, m));
-      add_num (o, "change", ch.est);
-      add_num (o, "lo", ch.lo);
-      add_num (o, "hi", ch.hi);
-      add_num (o, "p", ch.p);
+      json_add_num (o, "base", median_of (&x->base, m));
+      json_add_num (o, "level", median_of (lv, m));
+      json_add_num (o, "change", ch.est);
+      json_add_num (o, "lo", ch.lo);
+      json_add_num (o, "hi", ch.hi);
+      json_add_num (o, "p", ch.p);
       cJSON_AddBoolToObject (o, "significant", ch.significant);
       if (m == 0) {
         sig = ch.significant;
@@ -263,9 +253,9 @@ effects_json (const struct explore *x, cJSON **best_single)
           cJSON_AddStringToObject (*best_single, "how", "one knob");
           add_value (cJSON_AddObjectToObject (*best_single, "settings"),
                      kn->key, lv->value);
-          add_num (*best_single, "change", ch.est);
-          add_num (*best_single, "lo", ch.lo);
-          add_num (*best_single, "hi", ch.hi);
+          json_add_num (*best_single, "change", ch.est);
+          json_add_num (*best_single, "lo", ch.lo);
+          json_add_num (*best_single, "hi", ch.hi);
         }
       }
     }
@@ -308,9 +298,9 @@ factorial_json (const struct explore *x, cJSON **best)
     add_value (e, "low", k->base);
     add_value (e, "high", k->lv[x->flevel[j]].value);
     if (ok == 0) {
-      add_num (e, "change", exp (f.main[j]) - 1);
-      add_num (e, "lo", exp (f.main_lo[j]) - 1);
-      add_num (e, "hi", exp (f.main_hi[j]) - 1);
+      json_add_num (e, "change", exp (f.main[j]) - 1);
+      json_add_num (e, "lo", exp (f.main_lo[j]) - 1);
+      json_add_num (e, "hi", exp (f.main_hi[j]) - 1);
     }
     cJSON_AddItemToArray (a, e);
   }
@@ -342,9 +332,9 @@ factorial_json (const struct explore *x, cJSON **best)
 
     cJSON_AddItemToArray (ks, cJSON_CreateString (x->knob[x->fknob[f.a]].key));
     cJSON_AddItemToArray (ks, cJSON_CreateString (x->knob[x->fknob[f.b]].key));
-    add_num (in, "change", exp (f.inter) - 1);
-    add_num (in, "lo", exp (f.inter_lo) - 1);
-    add_num (in, "hi", exp (f.inter_hi) - 1);
+    json_add_num (in, "change", exp (f.inter) - 1);
+    json_add_num (in, "lo", exp (f.inter_lo) - 1);
+    json_add_num (in, "hi", exp (f.inter_hi) - 1);
     cJSON_AddBoolToObject (in, "interact", f.interact);
     if (f.alias_c >= 0) {
       ks = cJSON_AddArrayToObject (in, "aliased_with");
@@ -352,7 +342,7 @@ factorial_json (const struct explore *x, cJSON **best)
       cJSON_AddItemToArray (ks, cJSON_CreateString (x->knob[x->fknob[f.alias_d]].key));
     }
   }
-  add_num (o, "residual_sd", f.sd);
+  json_add_num (o, "residual_sd", f.sd);
   cJSON_AddNumberToObject (o, "df", f.df);
   *best = cJSON_CreateObject ();
   cJSON_AddStringToObject (*best, "how", "factorial");
@@ -365,9 +355,9 @@ factorial_json (const struct explore *x, cJSON **best)
         add_value (st, x->knob[x->fknob[j]].key,
                    x->knob[x->fknob[j]].lv[x->flevel[j]].value);
   }
-  add_num (*best, "change", f.best_gain);
-  add_num (*best, "lo", f.best_lo);
-  add_num (*best, "hi", f.best_hi);
+  json_add_num (*best, "change", f.best_gain);
+  json_add_num (*best, "lo", f.best_lo);
+  json_add_num (*best, "hi", f.best_hi);
   free (y);
   return o;
 }
@@ -388,7 +378,7 @@ explore_json (const struct explore *x, const char *status)
   if (x->failure)
     cJSON_AddStringToObject (d, "failure", x->failure);
   cJSON_AddStringToObject (d, "started", x->started ? x->started : "?");
-  add_num (d, "seconds", x->seconds);
+  json_add_num (d, "seconds", x->seconds);
   cJSON_AddStringToObject (d, "scenario", x->scenario ? x->scenario : "?");
   cJSON_AddStringToObject (d, "stack", x->stack ? x->stack : "?");
   cJSON_AddStringToObject (d, "stack_name", x->stack_name ? x->stack_name : "?");

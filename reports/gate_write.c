@@ -371,14 +371,6 @@ numbers (const double *v, size_t n)
   return a;
 }
 
-static void
-add_num (cJSON *o, const char *k, double v)
-{
-  if (isfinite (v))
-    cJSON_AddNumberToObject (o, k, v);
-  else
-    cJSON_AddNullToObject (o, k);
-}
 
 static char *
 gate_json (const struct gate *g, const char *status, int code)
@@ -458,12 +450,12 @@ gate_json (const struct gate *g, const char *status, int code)
     cJSON_AddItemToObject (o, "candidate", numbers (se->b, se->nb));
     if (strcmp (status, "complete") == 0) {
       cJSON_AddStringToObject (o, "verdict", verdict_word (se->verdict));
-      add_num (o, "threshold", se->threshold);
-      add_num (o, "change", se->change);
-      add_num (o, "interval_low", se->lo);
-      add_num (o, "interval_high", se->hi);
-      add_num (o, "p", se->p);
-      add_num (o, "noise_sd", se->sd);
+      json_add_num (o, "threshold", se->threshold);
+      json_add_num (o, "change", se->change);
+      json_add_num (o, "interval_low", se->lo);
+      json_add_num (o, "interval_high", se->hi);
+      json_add_num (o, "p", se->p);
+      json_add_num (o, "noise_sd", se->sd);
       cJSON_AddNumberToObject (o, "repetitions_needed", (double) se->needed);
       cJSON_AddStringToObject (o, "why", se->why);
     }

@@ -286,6 +286,25 @@ vm_attach (struct run *run, struct layer *l, pid_t qemu)
   return 0;
 }
 
+/* Adds WORDS to LEFT when QEMU's answer to CMD lists an object whose KEY
+ * is ID (what a detach should have removed).
+ */
+static void
+still_listed (struct guest *g, const char *cmd, const char *key,
+              const char *id, const char *words, cJSON *left)
+{
+  char *why = NULL;
+  cJSON *r = qmp_call (&g->qmp, cmd, NULL, 5, &why);
+  const cJSON *e;
+
+  cJSON_ArrayForEach (e, r)
+    if (strcmp (json_str (cJSON_GetObjectItemCaseSensitive (e, key), ""),
+                id) == 0)
+      cJSON_AddItemToArray (left, cJSON_CreateString (words));
+  cJSON_Delete (r);
+  free (why);
+}
+
 /* The hot-plugged disk removed in the order the investigation used
  * (device_del, waiting for QEMU's DEVICE_DELETED as the guest lets the
  * device go; blockdev-del; object-del), then what is left counted: QEMU's
@@ -346,30 +365,8 @@ vm_detach (struct run *run, struct layer *l, pid_t qemu)
   cJSON_AddNumberToObject (att, "qemu_fds_after", n);
   if (n != g->fds0)
     cJSON_AddItemToArray (left, cJSON_CreateString ("QEMU's open files"));
-  r = qmp_call (&g->qmp, "query-iothreads", NULL, 5, &why);
-  {
-    const cJSON *e;
-
-    cJSON_ArrayForEach (e, r)
-      if (strcmp (json_str (cJSON_GetObjectItemCaseSensitive (e, "id"), ""),
-                  "io0") == 0)
-        cJSON_AddItemToArray (left, cJSON_CreateString ("iothread io0"));
-  }
-  cJSON_Delete (r);
-  free (why);
-  why = NULL;
-  r = qmp_call (&g->qmp, "query-chardev", NULL, 5, &why);
-  {
-    const cJSON *e;
-
-    cJSON_ArrayForEach (e, r)
-      if (strcmp (json_str (cJSON_GetObjectItemCaseSensitive (e, "label"),
-                            ""), "vu") == 0)
-        cJSON_AddItemToArray (left, cJSON_CreateString ("chardev vu"));
-  }
-  cJSON_Delete (r);
-  free (why);
-  why = NULL;
+  still_listed (g, "query-iothreads", "id", "io0", "iothread io0", left);
+  still_listed (g, "query-chardev", "label", "vu", "chardev vu", left);
   r = qmp_call (&g->qmp, "query-pci", NULL, 5, &why);
   {
     const cJSON *bus, *d;
