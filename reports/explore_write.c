@@ -86,8 +86,8 @@ explore_free (struct explore *x)
 }
 
 /* The change of metric M of LV over the base, pair by pair. */
-static void
-level_change (const struct explore *x, const struct explore_level *lv, int m,
+void
+explore_level_change (const struct explore *x, const struct explore_level *lv, int m,
               struct explore_change *ch)
 {
   size_t n = lv->n < x->base.n ? lv->n : x->base.n;
@@ -111,7 +111,7 @@ explore_best_level (const struct explore *x, size_t k)
   for (size_t l = 0; l < x->knob[k].nlv; l++) {
     struct explore_change ch;
 
-    level_change (x, &x->knob[k].lv[l], 0, &ch);
+    explore_level_change (x, &x->knob[k].lv[l], 0, &ch);
     if (!isnan (ch.est) && ch.est > top) {
       top = ch.est;
       best = l;
@@ -213,7 +213,7 @@ effects_json (const struct explore *x, cJSON **best_single)
     for (size_t l = 0; l < x->knob[k].nlv; l++) {
       struct explore_change ch;
 
-      level_change (x, &x->knob[k].lv[l], 0, &ch);
+      explore_level_change (x, &x->knob[k].lv[l], 0, &ch);
       r[n++] = (struct ranked) { k, l, isnan (ch.est) ? -1
                                  : fabs (log1p (ch.est)) };
     }
@@ -234,7 +234,7 @@ effects_json (const struct explore *x, cJSON **best_single)
       struct explore_change ch;
       cJSON *o = cJSON_AddObjectToObject (e, xm[m].key);
 
-      level_change (x, lv, m, &ch);
+      explore_level_change (x, lv, m, &ch);
       cJSON_AddNumberToObject (o, "pairs", (double) ch.n);
       json_add_num (o, "base", median_of (&x->base, m));
       json_add_num (o, "level", median_of (lv, m));

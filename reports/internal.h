@@ -506,6 +506,12 @@ extern void explore_note (struct explore *x, const char *fmt, ...)
   __attribute__((format (printf, 2, 3)));
 extern void explore_knob_free (struct explore_knob *k);
 extern void explore_free (struct explore *x);
+/* The change of metric M (0: IOPS) of level LV over X's base, pair by
+ * pair (explore_change at X's alpha per look).
+ */
+extern void explore_level_change (const struct explore *x,
+                                  const struct explore_level *lv, int m,
+                                  struct explore_change *ch);
 /* The level of knob K with the largest IOPS change (its index). */
 extern size_t explore_best_level (const struct explore *x, size_t k);
 /* Writes X->dir/explore.json whole (STATUS "running", "complete",

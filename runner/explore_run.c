@@ -594,26 +594,15 @@ round_size (const struct explore *x)
 static bool
 too_wide (const struct explore *x)
 {
-  double *b = xmalloc ((x->base.n + 1) * sizeof *b);
-  double *v = xmalloc ((x->base.n + 1) * sizeof *v);
-  bool wide = false;
-
-  for (size_t k = 0; k < x->nknobs && !wide; k++)
-    for (size_t l = 0; l < x->knob[k].nlv && !wide; l++) {
-      const struct explore_level *lv = &x->knob[k].lv[l];
+  for (size_t k = 0; k < x->nknobs; k++)
+    for (size_t l = 0; l < x->knob[k].nlv; l++) {
       struct explore_change ch;
-      size_t n = lv->n < x->base.n ? lv->n : x->base.n;
 
-      for (size_t i = 0; i < n; i++) {
-        b[i] = x->base.s[i].v[0];
-        v[i] = lv->s[i].v[0];
-      }
-      explore_change (b, v, n, x->alpha_look, &ch);
-      wide = explore_needed (&ch, x->precision, x->alpha_look) > 0;
+      explore_level_change (x, &x->knob[k].lv[l], 0, &ch);
+      if (explore_needed (&ch, x->precision, x->alpha_look) > 0)
+        return true;
     }
-  free (b);
-  free (v);
-  return wide;
+  return false;
 }
 
 /* The factorial's knobs (the largest changes, up to 5), their levels
@@ -629,18 +618,11 @@ factorial_plan (struct explore_ctx *c)
   if (!c->factorial || x->nknobs < 3)
     return false;
   for (size_t k = 0; k < x->nknobs; k++) {
-    size_t l = explore_best_level (x, k);
-    double *b = xmalloc (x->base.n * sizeof *b), *v = xmalloc (x->base.n * sizeof *v);
     struct explore_change ch;
 
-    for (size_t i = 0; i < x->base.n && i < x->knob[k].lv[l].n; i++) {
-      b[i] = x->base.s[i].v[0];
-      v[i] = x->knob[k].lv[l].s[i].v[0];
-    }
-    explore_change (b, v, x->knob[k].lv[l].n, x->alpha_look, &ch);
+    explore_level_change (x, &x->knob[k].lv[explore_best_level (x, k)], 0,
+                          &ch);
     size[k] = isnan (ch.est) ? 0 : fabs (log1p (ch.est));
-    free (b);
-    free (v);
   }
   x->fk = 0;
   while (x->fk < EXPLORE_FACT_MAX && x->fk < x->nknobs) {
